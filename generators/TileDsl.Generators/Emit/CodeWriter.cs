@@ -1,0 +1,32 @@
+using System.Text;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>Indented C# text with '\n' line endings.</summary>
+internal sealed class CodeWriter
+{
+    private readonly StringBuilder text = new();
+    private int depth;
+
+    public CodeWriter Line(string line = "")
+    {
+        if (line.Length > 0) text.Append(' ', depth * 4).Append(line);
+        text.Append('\n');
+        return this;
+    }
+
+    public void Open(string header)
+    {
+        Line(header);
+        Line("{");
+        depth++;
+    }
+
+    public void Close(string trailer = "")
+    {
+        depth--;
+        Line("}" + trailer);
+    }
+
+    public override string ToString() => text.ToString();
+}

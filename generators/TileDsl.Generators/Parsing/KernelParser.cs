@@ -1,0 +1,152 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+
+namespace TileDsl.Generators.Parsing;
+
+/// <summary>Parse: turns one [TileKernel] method into a <see cref="KernelModel"/>: signature checks, then the tile IR
+/// of every constexpr specialization.</summary>
+internal static class KernelParser
+{
+    public const int MaxSpecializations = 64;
+
+    public static KernelModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var syntax = (MethodDeclarationSyntax)context.TargetNode;
+        var method = (IMethodSymbol)context.TargetSymbol;
+        var diagnostics = new List<DiagnosticInfo>();
+        var site = SourceSite.From(syntax.Identifier.GetLocation());
+        void Report(DiagnosticDescriptor d, Location location, params object[] args)
+            => diagnostics.Add(DiagnosticInfo.Create(d, SourceSite.From(location), args));
+
+        int numWarps = context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "NumWarps").Value.Value as int? ?? 4;
+        if (numWarps is < 1 or > 32 || (numWarps & (numWarps - 1)) != 0)
+            Report(DiagnosticDescriptors.NumWarps, syntax.Identifier.GetLocation(), method.Name, numWarps);
+        if (!method.IsStatic) Report(DiagnosticDescriptors.KernelNotStatic, syntax.Identifier.GetLocation(), method.Name);
+        if (method.IsGenericMethod || IsInGenericType(method))
+            Report(DiagnosticDescriptors.KernelGeneric, syntax.Identifier.GetLocation(), method.Name);
+        if (!method.ReturnsVoid) Report(DiagnosticDescriptors.KernelReturnsValue, syntax.ReturnType.GetLocation(), method.Name);
+
+        var containingTypes = new List<string>();
+        for (var node = syntax.Parent as TypeDeclarationSyntax; node is not null; node = node.Parent as TypeDeclarationSyntax)
+        {
+            if (!node.Modifiers.Any(SyntaxKind.PartialKeyword))
+                Report(DiagnosticDescriptors.TypeNotPartial, node.Identifier.GetLocation(), node.Identifier.Text, method.Name);
+            string keyword = node is RecordDeclarationSyntax record
+                ? "record" + (record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? " struct" : "")
+                : node.Keyword.Text;
+            containingTypes.Insert(0, $"partial {keyword} {node.Identifier.Text}");
+        }
+
+        var parameters = new List<(IParameterSymbol, KernelParameter)>();
+        foreach (var p in method.Parameters)
+        {
+            var model = Parameter(p, Report);
+            if (model is not null) parameters.Add((p, model));
+        }
+
+        var models = parameters.Select(p => p.Item2).ToEquatableArray();
+        var specializations = new List<Specialization>();
+        var combinations = Combinations(models.Where(p => p.Kind == ParameterKind.Constexpr).Select(p => p.ConstexprValues).ToList());
+        if (combinations.Count > MaxSpecializations)
+            Report(DiagnosticDescriptors.TooManySpecializations, syntax.Identifier.GetLocation(), method.Name, combinations.Count, MaxSpecializations);
+        else if (diagnostics.Count == 0 && parameters.Count == method.Parameters.Length
+                 && context.SemanticModel.GetOperation(syntax, cancellationToken) is IMethodBodyOperation body)
+        {
+            foreach (var values in combinations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var spec = BodyParser.Parse(method, body, parameters, values, numWarps * 32, diagnostics);
+                if (spec is null) break;
+                specializations.Add(spec);
+            }
+        }
+
+        string ns = method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString();
+        string typeFullName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        string hint = (ns.Length > 0 ? ns + "." : "") + string.Join(".", containingTypes.Select(t => t.Split(' ').Last())) + "." + method.Name;
+        bool complete = diagnostics.Count == 0 && specializations.Count == combinations.Count;
+        return new KernelModel(
+            hint + ".g.cs",
+            ns,
+            containingTypes.ToEquatableArray(),
+            typeFullName,
+            method.Name,
+            numWarps,
+            models,
+            complete ? specializations.ToEquatableArray() : EquatableArray<Specialization>.Empty,
+            diagnostics.ToEquatableArray(),
+            site);
+    }
+
+    private static KernelParameter? Parameter(IParameterSymbol p, System.Action<DiagnosticDescriptor, Location, object[]> report)
+    {
+        var location = p.Locations.FirstOrDefault() ?? Location.None;
+        if (p.RefKind != RefKind.None || p.IsParams)
+        {
+            report(DiagnosticDescriptors.ParameterModifier, location, new object[] { p.Name, p.ContainingSymbol.Name, p.IsParams ? "params" : p.RefKind.ToString().ToLowerInvariant() });
+            return null;
+        }
+        var constexpr = p.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "TileDsl.ConstexprAttribute");
+        if (constexpr is not null)
+        {
+            var values = constexpr.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
+                ? array.Values.Select(v => v.Value).OfType<int>().ToList()
+                : new List<int>();
+            string? problem = p.Type.SpecialType != SpecialType.System_Int32 ? $"has type '{p.Type.ToDisplayString()}'; constexpr parameters are int"
+                : values.Count == 0 ? "lists no values; write [Constexpr(64, 128)] with the values to compile"
+                : values.Distinct().Count() != values.Count ? "lists a value twice"
+                : null;
+            if (problem is not null)
+            {
+                report(DiagnosticDescriptors.ConstexprParameter, location, new object[] { p.Name, problem });
+                return null;
+            }
+            return new KernelParameter(p.Name, ParameterKind.Constexpr, ScalarKind.Int, values.ToEquatableArray());
+        }
+
+        var scalar = ScalarKindOf(p.Type);
+        if (scalar is not null) return new KernelParameter(p.Name, ParameterKind.Scalar, scalar.Value, EquatableArray<int>.Empty);
+        if (p.Type is INamedTypeSymbol { Name: "Ptr", TypeArguments.Length: 1 } ptr
+            && ptr.ContainingNamespace?.ToDisplayString() == "TileDsl"
+            && ScalarKindOf(ptr.TypeArguments[0]) is { } element and not ScalarKind.Bool)
+            return new KernelParameter(p.Name, ParameterKind.Pointer, element, EquatableArray<int>.Empty);
+        if (p.Type.TypeKind != TypeKind.Error)
+            report(DiagnosticDescriptors.ParameterType, location, new object[] { p.Name, p.Type.ToDisplayString() });
+        return null;
+    }
+
+    private static ScalarKind? ScalarKindOf(ITypeSymbol type) => type.SpecialType switch
+    {
+        SpecialType.System_Int32 => ScalarKind.Int,
+        SpecialType.System_Single => ScalarKind.Float,
+        SpecialType.System_Double => ScalarKind.Double,
+        SpecialType.System_Boolean => ScalarKind.Bool,
+        _ => null,
+    };
+
+    private static bool IsInGenericType(IMethodSymbol method)
+    {
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            if (type.IsGenericType) return true;
+        return false;
+    }
+
+    private static List<EquatableArray<int>> Combinations(List<EquatableArray<int>> sets)
+    {
+        var result = new List<int[]> { new int[0] };
+        foreach (var set in sets)
+        {
+            result = result.SelectMany(prefix => set.Select(v => prefix.Concat(new[] { v }).ToArray())).ToList();
+            if (result.Count > MaxSpecializations) break;
+        }
+        return result.Select(r => r.ToEquatableArray()).ToList();
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace TileDsl;
+
+/// <summary>
+/// The tile language: every op of the DSL, one method each. The body is the op's meaning on the host (what the
+/// interpreter runs); the attribute beside it is its lowering rule: <see cref="ElementwiseAttribute"/> gives the
+/// scalar C# that each thread evaluates per register, <see cref="TileOpAttribute"/> names a structural rule of the
+/// generator. Write <c>using static TileDsl.Tl;</c> in kernel files.
+/// </summary>
+public static class Tl
+{
+    /// <summary>Inserts an axis of size 1: <c>x[.., None]</c> is a column, <c>x[None, ..]</c> a row.</summary>
+    public static readonly NewAxis None;
+
+    /// <summary>The index of this program instance along <paramref name="axis"/> (0, 1 or 2).</summary>
+    [TileOp(TileOpKind.ProgramId)]
+    public static int ProgramId(int axis) => Interpreter.ProgramId(axis);
+
+    /// <summary>The number of program instances along <paramref name="axis"/>.</summary>
+    [TileOp(TileOpKind.NumPrograms)]
+    public static int NumPrograms(int axis) => Interpreter.NumPrograms(axis);
+
+    /// <summary>The 1-D tile <c>[start, start+1, ..., end-1]</c>; bounds are compile-time constants, the length a power of two.</summary>
+    [TileOp(TileOpKind.Arange)]
+    public static Tile<int> Arange(int start, int end)
+    {
+        Shapes.RequirePowerOfTwo(end - start, "Arange(start, end) length");
+        return new Tile<int>(new[] { end - start }, Enumerable.Range(start, end - start).ToArray());
+    }
+
+    /// <summary>A tile of zeros of shape [d0].</summary>
+    [TileOp(TileOpKind.Zeros)]
+    public static Tile<T> Zeros<T>(int d0) where T : unmanaged => Full(d0, default(T));
+
+    /// <summary>A tile of zeros of shape [d0, d1].</summary>
+    [TileOp(TileOpKind.Zeros)]
+    public static Tile<T> Zeros<T>(int d0, int d1) where T : unmanaged => Full(d0, d1, default(T));
+
+    /// <summary>A tile of shape [d0] filled with <paramref name="value"/>.</summary>
+    [TileOp(TileOpKind.Full)]
+    public static Tile<T> Full<T>(int d0, T value) where T : unmanaged => Filled(new[] { d0 }, value);
+
+    /// <summary>A tile of shape [d0, d1] filled with <paramref name="value"/>.</summary>
+    [TileOp(TileOpKind.Full)]
+    public static Tile<T> Full<T>(int d0, int d1, T value) where T : unmanaged => Filled(new[] { d0, d1 }, value);
+
+    /// <summary>
+    /// Loads the element at each pointer where <paramref name="mask"/> is true (no mask: everywhere) and
+    /// <paramref name="other"/> elsewhere. The mask broadcasts to the pointers' shape.
+    /// </summary>
+    [TileOp(TileOpKind.Load)]
+    public static Tile<T> Load<T>(PtrTile<T> ptrs, Tile<bool>? mask = null, T other = default) where T : unmanaged
+    {
+        var shape = mask is null ? ptrs.Offsets.Shape : Shapes.Broadcast(ptrs.Offsets.Shape, mask.Shape, "Load");
+        var data = new T[Shapes.Count(shape)];
+        for (int i = 0; i < data.Length; i++)
+        {
+            bool on = mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)];
+            data[i] = on ? ptrs.Read(Shapes.SourceIndex(shape, ptrs.Offsets.Shape, i)) : other;
+        }
+        return new Tile<T>(shape, data);
+    }
+
+    /// <summary>Stores <paramref name="value"/> (broadcast to the pointers' shape) where <paramref name="mask"/> is true.</summary>
+    [TileOp(TileOpKind.Store)]
+    public static void Store<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    {
+        var shape = ptrs.Offsets.Shape;
+        Shapes.Broadcast(shape, value.Shape, "Store");
+        if (mask is not null) Shapes.Broadcast(shape, mask.Shape, "Store");
+        for (int i = 0; i < Shapes.Count(shape); i++)
+        {
+            if (mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)])
+                ptrs.Write(i, value.Data[Shapes.SourceIndex(shape, value.Shape, i)]);
+        }
+    }
+
+    /// <summary>Elementwise choice: <paramref name="a"/> where <paramref name="condition"/> is true, else <paramref name="b"/>.</summary>
+    [Elementwise("{0} ? {1} : {2}")]
+    public static Tile<T> Where<T>(Tile<bool> condition, Tile<T> a, Tile<T> b) => Select(condition, a, b);
+
+    [Elementwise("{0} ? {1} : {2}")]
+    public static Tile<T> Where<T>(Tile<bool> condition, Tile<T> a, T b) => Select(condition, a, Tile<T>.Scalar(b));
+
+    [Elementwise("{0} ? {1} : {2}")]
+    public static Tile<T> Where<T>(Tile<bool> condition, T a, Tile<T> b) => Select(condition, Tile<T>.Scalar(a), b);
+
+    [Elementwise("XMath.Exp({0})")] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
+    [Elementwise("XMath.Exp({0})")] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
+    [Elementwise("XMath.Exp({0})")] public static float Exp(float x) => MathF.Exp(x);
+    [Elementwise("XMath.Exp({0})")] public static double Exp(double x) => Math.Exp(x);
+
+    [Elementwise("XMath.Exp2({0})")] public static Tile<float> Exp2(Tile<float> x) => x.Map(v => MathF.Pow(2f, v));
+    [Elementwise("XMath.Exp2({0})")] public static Tile<double> Exp2(Tile<double> x) => x.Map(v => Math.Pow(2.0, v));
+    [Elementwise("XMath.Exp2({0})")] public static float Exp2(float x) => MathF.Pow(2f, x);
+    [Elementwise("XMath.Exp2({0})")] public static double Exp2(double x) => Math.Pow(2.0, x);
+
+    [Elementwise("XMath.Log({0})")] public static Tile<float> Log(Tile<float> x) => x.Map(MathF.Log);
+    [Elementwise("XMath.Log({0})")] public static Tile<double> Log(Tile<double> x) => x.Map(Math.Log);
+    [Elementwise("XMath.Log({0})")] public static float Log(float x) => MathF.Log(x);
+    [Elementwise("XMath.Log({0})")] public static double Log(double x) => Math.Log(x);
+
+    [Elementwise("XMath.Sqrt({0})")] public static Tile<float> Sqrt(Tile<float> x) => x.Map(MathF.Sqrt);
+    [Elementwise("XMath.Sqrt({0})")] public static Tile<double> Sqrt(Tile<double> x) => x.Map(Math.Sqrt);
+    [Elementwise("XMath.Sqrt({0})")] public static float Sqrt(float x) => MathF.Sqrt(x);
+    [Elementwise("XMath.Sqrt({0})")] public static double Sqrt(double x) => Math.Sqrt(x);
+
+    [Elementwise("XMath.Abs({0})")] public static Tile<float> Abs(Tile<float> x) => x.Map(MathF.Abs);
+    [Elementwise("XMath.Abs({0})")] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
+    [Elementwise("XMath.Abs({0})")] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
+
+    /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
+    [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
+    [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
+
+    /// <summary>Elementwise minimum.</summary>
+    [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Min, "Minimum");
+    [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Min, "Minimum");
+
+    /// <summary>Ceiling division of non-negative integers: <c>(a + b - 1) / b</c>. Usable on the host to size grids.</summary>
+    [Elementwise("({0} + {1} - 1) / {1}")]
+    public static int Cdiv(int a, int b) => (a + b - 1) / b;
+
+    /// <summary>
+    /// A loop the generator unrolls: <c>foreach (var i in StaticRange(0, N))</c> with constant bounds; inside, <c>i</c>
+    /// is a compile-time constant. Use a plain <c>for</c> loop for a runtime loop.
+    /// </summary>
+    [TileOp(TileOpKind.StaticRange)]
+    public static IEnumerable<int> StaticRange(int start, int end) => Enumerable.Range(start, Math.Max(0, end - start));
+
+    private static Tile<T> Filled<T>(int[] shape, T value)
+    {
+        foreach (var d in shape) Shapes.RequirePowerOfTwo(d, "A tile dimension");
+        return new Tile<T>(shape, Enumerable.Repeat(value, Shapes.Count(shape)).ToArray());
+    }
+
+    private static Tile<T> Select<T>(Tile<bool> condition, Tile<T> a, Tile<T> b)
+    {
+        var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Shape, a.Shape, "Where"), b.Shape, "Where");
+        var data = new T[Shapes.Count(shape)];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = condition.Data[Shapes.SourceIndex(shape, condition.Shape, i)]
+                ? a.Data[Shapes.SourceIndex(shape, a.Shape, i)]
+                : b.Data[Shapes.SourceIndex(shape, b.Shape, i)];
+        }
+        return new Tile<T>(shape, data);
+    }
+}

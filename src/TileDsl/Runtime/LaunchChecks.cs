@@ -1,0 +1,48 @@
+using System;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace TileDsl;
+
+/// <summary>Argument checks that generated launchers run before any GPU work; each exception names the argument.</summary>
+public static class LaunchChecks
+{
+    public static void Grid(Accelerator accelerator, TileGrid grid, int numThreads)
+    {
+        if (grid.X < 1 || grid.Y < 1 || grid.Z < 1)
+            throw new ArgumentOutOfRangeException(nameof(grid), grid, "Every grid dimension must be at least 1.");
+        var max = accelerator.MaxGridSize;
+        if (grid.X > max.X || grid.Y > max.Y || grid.Z > max.Z)
+            throw new ArgumentOutOfRangeException(nameof(grid), grid, $"{accelerator.Name} launches at most {max} program instances.");
+        if (numThreads > accelerator.MaxNumThreadsPerGroup)
+            throw new NotSupportedException(
+                $"The kernel needs {numThreads} threads per program; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}. " +
+                "On the CPU accelerator create the device as CPU(CPUDeviceKind.Nvidia) (see TileAccelerators).");
+    }
+
+    /// <summary>A view must be valid, on <paramref name="accelerator"/>, and addressable with 32-bit tile offsets.</summary>
+    public static void View<T>(Accelerator accelerator, ArrayView<T> view, string name)
+        where T : unmanaged
+    {
+        if (!view.IsValid)
+            throw new ArgumentException("The view is not valid (default or disposed).", name);
+        if (view.GetAccelerator() != accelerator)
+            throw new ArgumentException($"The view lives on {view.GetAccelerator().Name}, not on {accelerator.Name} where the kernel runs.", name);
+        if (view.Length > int.MaxValue)
+            throw new ArgumentException($"The view has {view.Length} elements; tile offsets are 32-bit, so at most {int.MaxValue}.", name);
+    }
+
+    public static void Array<T>(T[] array, string name)
+    {
+        if (array is null) throw new ArgumentNullException(name);
+    }
+
+    public static ArgumentOutOfRangeException NotCompiled(string name, int value, params int[] compiled)
+        => new(name, value, $"No specialization was compiled for {name} = {value}; compiled values: {string.Join(", ", compiled)}. Add the value to its [Constexpr(...)] attribute.");
+
+    public static void Constexpr(string name, int value, params int[] compiled)
+    {
+        if (!compiled.Contains(value)) throw NotCompiled(name, value, compiled);
+    }
+}
