@@ -40,7 +40,7 @@ public sealed class ConstexprArgumentAnalyzer : DiagnosticAnalyzer
                 ? array.Values.Select(v => v.Value).OfType<int>().ToList()
                 : new System.Collections.Generic.List<int>();
             if (compiled.Contains(value)) continue;
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ConstexprNotCompiled, argument.Syntax.GetLocation(),
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ConstexprNotCompiled, argument.Value.Syntax.GetLocation(),
                 parameter.Name, value, string.Join(", ", compiled)));
         }
     }

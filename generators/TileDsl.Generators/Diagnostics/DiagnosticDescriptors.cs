@@ -93,10 +93,6 @@ internal static class DiagnosticDescriptors
         "Invalid NumWarps",
         "NumWarps of tile kernel '{0}' is {1}: use a power of two from 1 to 32");
 
-    public static readonly DiagnosticDescriptor PointerArithmetic = Error("TD0024",
-        "Unsupported pointer expression",
-        "{0}: a tile of pointers must come from one Ptr<T> parameter plus integer offsets ('p + offsets')");
-
     public static readonly DiagnosticDescriptor TooManySpecializations = Error("TD0029",
         "Too many constexpr specializations",
         "Tile kernel '{0}' has {1} constexpr combinations; at most {2} are compiled: list fewer [Constexpr] values");

@@ -562,8 +562,7 @@ internal sealed class BodyParser
     /// <summary>Pointers are views of int offsets into one parameter: <c>p + offsets</c> adds to p's offsets.</summary>
     private int PointerAdd(int[] operands, TileType[] types, EquatableArray<int> shape, IOperation op)
     {
-        if (operands.Length != 2 || !types[0].IsPointer || types[1].IsPointer || types[1].Kind != ScalarKind.Int)
-            throw Report(DiagnosticDescriptors.PointerArithmetic, op, $"'{op.Syntax}'");
+        // The C# surface only has Ptr<T> + int and PtrTile<T> + Tile<int>: the pointer is the first operand.
         var pointer = values[operands[0]];
         int baseOffsets = pointer.Args[0];
         int offsets = constants.TryGetValue(baseOffsets, out var zero) && (int)zero == 0
@@ -575,8 +574,6 @@ internal sealed class BodyParser
     private int Cast(int value, ScalarKind kind, IOperation op)
     {
         var type = Type(value);
-        if (type.IsPointer)
-            throw Report(DiagnosticDescriptors.PointerArithmetic, op, "Converting pointers");
         if (type.Kind == kind) return value;
         if (constants.TryGetValue(value, out var c))
         {

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using TileDsl.Generators;
+using TileDsl.Tests.Support;
+using Xunit;
+
+namespace TileDsl.Tests.Generator;
+
+/// <summary>
+/// Every TD diagnostic at its precise location (Microsoft.CodeAnalysis.Testing markup <c>{|TDxxxx:span|}</c>), with
+/// offline reference assemblies. A kernel with a diagnostic generates nothing.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    private const string Usings = "using TileDsl;\nusing static TileDsl.Tl;\n";
+
+    [Theory]
+    [InlineData("TD0001", "public static partial class K { [TileKernel] public void {|TD0001:A|}(Ptr<float> x) { } }")]
+    [InlineData("TD0002", "public static partial class K { [TileKernel] public static void {|TD0002:A|}<T>(Ptr<float> x) { } }")]
+    [InlineData("TD0003", "public static class {|TD0003:K|} { [TileKernel] public static void A(Ptr<float> x) { } }")]
+    [InlineData("TD0004", "public static partial class K { [TileKernel] public static void A(ref int {|TD0004:n|}) { } }")]
+    [InlineData("TD0005", "public static partial class K { [TileKernel] public static void A(string {|TD0005:s|}) { } }")]
+    [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(1)] float {|TD0006:b|}) { } }")]
+    [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr] int {|TD0006:b|}) { } }")]
+    [InlineData("TD0007", "public static partial class K { [TileKernel] public static {|TD0007:int|} A(Ptr<float> x) => 0; }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:while (n > 0) { }|} } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:try { } catch { }|} } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:if (n > 0) { }|} } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { int {|TD0010:m|}; m = n; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { System.Func<int> f = {|TD0011:() => n|}; } }")]
+    [InlineData("TD0011", "public static partial class K { static int field; [TileKernel] public static void A(int n) { var m = {|TD0011:field|}; } }")]
+    [InlineData("TD0012", "public static partial class K { [TileKernel] public static void A(float n) { var m = {|TD0012:System.Math.Max(n, 1f)|}; } }")]
+    [InlineData("TD0013", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0013:A(n)|}; } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(int n) { var r = Arange(0, {|TD0014:n|}); } }")]
+    [InlineData("TD0015", "public static partial class K { [TileKernel] public static void A(int n) { var r = {|TD0015:Arange(0, 100)|}; } }")]
+    [InlineData("TD0016", "public static partial class K { [TileKernel] public static void A(int n) { var r = {|TD0016:Arange(0, 64) + Arange(0, 128)|}; } }")]
+    [InlineData("TD0017", "public static partial class K { [TileKernel] public static void A(int n) { var r = Arange(0, 64)[.., None]; var s = {|TD0017:r[.., None]|}; } }")]
+    [InlineData("TD0018", "public static partial class K { [TileKernel] public static void A(int n) { long m = {|TD0018:n|}; } }")]
+    [InlineData("TD0019", "public static partial class K { [TileKernel] public static void A(int n) { for (int i = 0; {|TD0019:i != n|}; i++) { } } }")]
+    [InlineData("TD0019", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0019:new[] { 1, 2 }|}) { } } }")]
+    [InlineData("TD0020", "public static partial class K { [TileKernel] public static void A(int n) { var acc = Zeros<float>(64); {|TD0020:for (int i = 0; i < n; i++) { acc = acc[.., None] + Zeros<float>(64, 64); }|} } }")]
+    [InlineData("TD0023", "public static partial class K { [TileKernel(NumWarps = 3)] public static void {|TD0023:A|}(int n) { } }")]
+    [InlineData("TD0029", "public static partial class K { [TileKernel] public static void {|TD0029:A|}([Constexpr(1, 2, 3, 4, 5, 6, 7, 8, 9)] int a, [Constexpr(1, 2, 3, 4, 5, 6, 7, 8)] int b) { } }")]
+    [InlineData("TD0030", "public static partial class K { [TileKernel] public static void A(int n) { var z = {|TD0030:Zeros<float>(1024, 1024)|}; } }")]
+    [InlineData("TD0031", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0031:StaticRange(0, 1000)|}) { } } }")]
+    public async Task Reports_diagnostic(string id, string source)
+    {
+        Assert.StartsWith("TD", id);
+        await GeneratorTest(Usings + source).RunAsync();
+    }
+
+    [Fact]
+    public async Task Reports_shared_memory_budget()
+    {
+        // Four double vectors of 2048 elements, each read both as a vector and as a column of a [2048, 8] tile:
+        // four conversions of 16 KiB through shared memory exceed the 48 KiB budget.
+        string source = Usings + """
+            public static partial class K
+            {
+                [TileKernel(NumWarps = 32)]
+                public static void {|TD0021:A|}(Ptr<double> x, Ptr<double> y)
+                {
+                    var r = Arange(0, 2048);
+                    var c = Arange(0, 8);
+                    var a = Load(x + r);
+                    var b = Load(x + 2048 + r);
+                    var d = Load(x + 4096 + r);
+                    var e = Load(x + 6144 + r);
+                    Store(y + r, a + b + d + e);
+                    Store(y + r[.., None] * 8 + c[None, ..], a[.., None] + b[.., None] + d[.., None] + e[.., None] + Zeros<double>(2048, 8));
+                }
+            }
+            """;
+        await GeneratorTest(source).RunAsync();
+    }
+
+    [Fact]
+    public async Task Reports_constexpr_value_at_the_call_site()
+    {
+        string source = Usings + """
+            public static class Launcher
+            {
+                public static void Launch([Constexpr(256, 1024)] int BLOCK) { }
+
+                public static void Caller(int runtime)
+                {
+                    Launch(1024);
+                    Launch(runtime);
+                    Launch({|TD0022:512|});
+                    Launch(BLOCK: {|TD0022:64|});
+                }
+            }
+            """;
+        var test = new CSharpAnalyzerTest<ConstexprArgumentAnalyzer, DefaultVerifier> { TestCode = source };
+        Offline(test);
+        await test.RunAsync();
+    }
+
+    private static CSharpSourceGeneratorTest<TileKernelGenerator, DefaultVerifier> GeneratorTest(string source)
+    {
+        var test = new CSharpSourceGeneratorTest<TileKernelGenerator, DefaultVerifier> { TestCode = source };
+        test.CompilerDiagnostics = CompilerDiagnostics.None;
+        Offline(test);
+        return test;
+    }
+
+    /// <summary>Reference assemblies from Basic.Reference.Assemblies instead of a download.</summary>
+    private static void Offline(AnalyzerTest<DefaultVerifier> test)
+    {
+        test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
+        test.TestState.AdditionalReferences.AddRange(TestCompilation.References);
+    }
+}
