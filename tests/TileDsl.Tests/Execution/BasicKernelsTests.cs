@@ -95,6 +95,32 @@ public sealed class BasicKernelsTests(CpuAccelerator cpu)
         Reference.AssertClose(expected, i => output[i], cols + 5, rtol: 1e-15, atol: 1e-15, written: i => i < cols, what: "output");
     }
 
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Layout_conversion_inside_a_runtime_loop_matches_reference(Runner runner)
+    {
+        const int rows = 7;
+        var random = new Random(4);
+        var x = Reference.RandomFloats(random, rows * 32);
+        var output = Reference.Poisoned(32 * 32, float.NaN);
+
+        if (runner == Runner.Interpreter)
+            TestKernels.OuterProductSumKernel.Interpret(1, x, output, rows);
+        else
+            output = OnCpu(output, (acc, views) => TestKernels.OuterProductSumKernel.Launch(acc, 1, views.In(x), views.Out, rows));
+
+        var expected = new double[32 * 32];
+        for (int i = 0; i < 32; i++)
+            for (int j = 0; j < 32; j++)
+            {
+                for (int k = 0; k < rows; k++) expected[i * 32 + j] += (double)x[k * 32 + i] * x[k * 32 + j];
+                expected[i * 32 + j] += 1;
+            }
+        // 7 float products (exact in double) summed in float: |error| ≤ 8 · 2^-24 · Σ|terms| ≤ 8 · 6e-8 · 7 · 4.
+        Reference.AssertClose(expected, i => output[i], 32 * 32, rtol: 0, atol: 1.4e-5, what: "output");
+    }
+
     /// <summary>Copies inputs to the CPU accelerator, runs <paramref name="launch"/>, returns the output buffer's contents.</summary>
     private T[] OnCpu<T>(T[] output, Action<Accelerator, Views<T>> launch)
         where T : unmanaged
