@@ -36,11 +36,9 @@ public enum TileOpKind
     Full,
     Load,
     Store,
-    Where,
     Cast,
     ExpandDims,
     StaticRange,
-    Cdiv,
 }
 
 /// <summary>Names the lowering rule of a structural DSL op; its host meaning is the method body.</summary>
