@@ -121,6 +121,53 @@ public sealed class BasicKernelsTests(CpuAccelerator cpu)
         Reference.AssertClose(expected, i => output[i], 32 * 32, rtol: 0, atol: 1.4e-5, what: "output");
     }
 
+    [Theory]
+    [InlineData(Runner.Interpreter, 32)]
+    [InlineData(Runner.Interpreter, 64)]
+    [InlineData(Runner.CpuAccelerator, 32)]
+    [InlineData(Runner.CpuAccelerator, 64)]
+    public void Elementwise_ops_match_reference(Runner runner, int block)
+    {
+        const int n = 77;
+        var random = new Random(5);
+        var x = Reference.RandomFloats(random, n);
+        var output = Reference.Poisoned(5 * n, float.NaN);
+        var ints = Reference.Poisoned(n, int.MinValue);
+        int grid = Tl.Cdiv(n, block);
+
+        if (runner == Runner.Interpreter)
+        {
+            TestKernels.ElementwiseOpsKernel.Interpret(grid, x, output, ints, n, block);
+        }
+        else
+        {
+            using var intBuffer = cpu.Accelerator.Allocate1D(ints);
+            output = OnCpu(output, (acc, views) => TestKernels.ElementwiseOpsKernel.Launch(acc, grid, views.In(x), views.Out, intBuffer.View, n, block));
+            ints = intBuffer.GetAsArray1D();
+        }
+
+        var expected = new double[5 * n];
+        for (int i = 0; i < n; i++)
+        {
+            double v = x[i], a = Math.Abs(v);
+            expected[i] = Math.Exp(v) + Math.Pow(2, v);
+            expected[n + i] = Math.Log(a) * Math.Sqrt(a);
+            expected[2 * n + i] = Math.Max(v, 0.5) - Math.Min(v, -v);
+            expected[3 * n + i] = v > 0 ? v : -2 * v;
+            expected[4 * n + i] = 6 * v + (block == 32 ? 1 : -1);
+        }
+        // Single-precision transcendentals (MathF on the host, ILGPU's XMath on the device) are within a few ulp;
+        // 1e-5 relative (about 80 ulp) plus 1e-6 absolute for results near zero (log|v|·sqrt|v| at |v| ≈ 1).
+        Reference.AssertClose(expected, i => output[i], 5 * n, rtol: 1e-5, atol: 1e-6, what: "output");
+
+        for (int i = 0; i < n; i++)
+        {
+            int iv = (int)(x[i] * 10f);
+            int want = i == 5 ? int.MinValue : iv / 3 + iv % 3 + grid;
+            Assert.True(ints[i] == want, $"ints[{i}] = {ints[i]}, expected {want}");
+        }
+    }
+
     /// <summary>Copies inputs to the CPU accelerator, runs <paramref name="launch"/>, returns the output buffer's contents.</summary>
     private T[] OnCpu<T>(T[] output, Action<Accelerator, Views<T>> launch)
         where T : unmanaged
