@@ -198,7 +198,7 @@ internal sealed class KernelEmitter
     private void Store(StoreTo store)
     {
         var pointers = values[store.Pointers];
-        var layout = TileLayout.Blocked(pointers.Type.Shape, model.NumThreads);
+        var layout = LayoutPlanner.StoreLayout(pointers.Type, model.NumThreads);
         bool replicated = layout.DistinctThreads < model.NumThreads;
         if (replicated) w.Open($"if (tid < {layout.DistinctThreads})");
         string param = Identifier(pointers.Type.PointerParam!);

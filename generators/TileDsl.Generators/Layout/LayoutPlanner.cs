@@ -45,7 +45,10 @@ internal sealed class LayoutPlanner
 
     public static bool IsView(Value value) => value.Op is OpKind.ExpandDims or OpKind.PointerView;
 
-    public TileLayout Blocked(TileType type) => TileLayout.Blocked(type.Shape, numThreads);
+    /// <summary>A Store reads its pointers, value and mask in the blocked layout of the pointers' shape.</summary>
+    public static TileLayout StoreLayout(TileType pointers, int numThreads) => TileLayout.Blocked(pointers.Shape, numThreads);
+
+    private TileLayout Blocked(TileType type) => TileLayout.Blocked(type.Shape, numThreads);
 
     private void Collect(IReadOnlyList<Statement> body)
     {
@@ -91,7 +94,7 @@ internal sealed class LayoutPlanner
             {
                 case StoreTo store:
                 {
-                    var layout = Blocked(values[store.Pointers].Type);
+                    var layout = StoreLayout(values[store.Pointers].Type, numThreads);
                     Request(store.Pointers, layout);
                     RequestOperand(store.Data, layout);
                     RequestOperand(store.Mask, layout);

@@ -508,7 +508,7 @@ internal sealed class BodyParser
             }
             case "Cast":
             {
-                int source = Expression(((IInvocationOperation)invocation).Instance!);
+                int source = Expression(invocation.Instance!);
                 return Cast(source, KindOf(method.TypeArguments[0], invocation), invocation);
             }
             case "Store":
