@@ -36,9 +36,7 @@ public sealed class ConstexprArgumentAnalyzer : DiagnosticAnalyzer
             if (argument.Parameter is not { } parameter || argument.ArgumentKind == ArgumentKind.DefaultValue) continue;
             var constexpr = parameter.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
             if (constexpr is null || argument.Value.ConstantValue is not { HasValue: true, Value: int value }) continue;
-            var compiled = constexpr.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
-                ? array.Values.Select(v => v.Value).OfType<int>().ToList()
-                : new System.Collections.Generic.List<int>();
+            var compiled = Parsing.KernelParser.ConstexprValues(constexpr);
             if (compiled.Contains(value)) continue;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ConstexprNotCompiled, argument.Value.Syntax.GetLocation(),
                 parameter.Name, value, string.Join(", ", compiled)));

@@ -97,9 +97,7 @@ internal static class KernelParser
         var constexpr = p.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "TileDsl.ConstexprAttribute");
         if (constexpr is not null)
         {
-            var values = constexpr.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
-                ? array.Values.Select(v => v.Value).OfType<int>().ToList()
-                : new List<int>();
+            var values = ConstexprValues(constexpr);
             string? problem = p.Type.SpecialType != SpecialType.System_Int32 ? $"has type '{p.Type.ToDisplayString()}'; constexpr parameters are int"
                 : values.Count == 0 ? "lists no values; write [Constexpr(64, 128)] with the values to compile"
                 : values.Distinct().Count() != values.Count ? "lists a value twice"
@@ -122,6 +120,12 @@ internal static class KernelParser
             report(DiagnosticDescriptors.ParameterType, location, new object[] { p.Name, p.Type.ToDisplayString() });
         return null;
     }
+
+    /// <summary>The values listed in a [Constexpr(...)] attribute.</summary>
+    public static List<int> ConstexprValues(AttributeData constexpr)
+        => constexpr.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
+            ? array.Values.Select(v => v.Value).OfType<int>().ToList()
+            : new List<int>();
 
     private static ScalarKind? ScalarKindOf(ITypeSymbol type) => type.SpecialType switch
     {
