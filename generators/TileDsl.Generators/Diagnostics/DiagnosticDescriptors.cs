@@ -65,6 +65,10 @@ internal static class DiagnosticDescriptors
         "Tile shapes cannot be broadcast together",
         "Cannot broadcast shapes {0} and {1} in '{2}': each dimension must be equal or 1 (use x[.., None] or x[None, ..] to add an axis)");
 
+    public static readonly DiagnosticDescriptor DotShape = Error("TD0032",
+        "Dot operand shapes do not match",
+        "Dot multiplies a [M, K] tile by a [K, N] tile into [M, N]; got {0} and {1}{2}: transpose an operand with Trans(x) or change the block sizes");
+
     public static readonly DiagnosticDescriptor RankTooHigh = Error("TD0017",
         "Tile rank above 2",
         "{0} would make a tile of rank {1}: tiles have at most 2 dimensions");

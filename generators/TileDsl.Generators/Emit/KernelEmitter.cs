@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis.CSharp;
+using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
 using TileDsl.Generators.Parsing;
@@ -25,6 +26,7 @@ internal sealed class KernelEmitter
     private readonly Dictionary<int, string> scalars = new();
     private readonly HashSet<string> names = new();
     private int loopDepth;
+    private bool sharedUsed;
 
     private KernelEmitter(CodeWriter w, KernelModel model, LayoutPlan plan)
     {
@@ -43,6 +45,11 @@ internal sealed class KernelEmitter
         w.Open($"private static void {methodName}({string.Join(", ", parameters.Select(p => LauncherEmitter.KernelParameterType(p) + " " + Identifier(p.Name)))})");
         w.Line("int tid = Group.IdxX;");
         emitter.ThreadCoordinates();
+        foreach (var arena in plan.Arenas.OrderBy(a => a.Key))
+        {
+            emitter.names.Add(ArenaName(arena.Key));
+            w.Line($"var {ArenaName(arena.Key)} = SharedMemory.Allocate<{TileType.CsName(arena.Key)}>({arena.Value});");
+        }
         emitter.Statements(specialization.Body);
         w.Close();
     }
@@ -64,7 +71,7 @@ internal sealed class KernelEmitter
 
     private void ThreadCoordinates()
     {
-        var dims = plan.AllLayouts.SelectMany(l => l.Dims).Where(d => d.Threads > 1).Distinct()
+        var dims = plan.AllLayouts.SelectMany(l => l.Dims).Where(d => d.Threads > 1).Select(d => d with { Registers = 1 }).Distinct()
             .OrderBy(d => d.Stride).ThenBy(d => d.Threads);
         foreach (var d in dims)
         {
@@ -139,6 +146,11 @@ internal sealed class KernelEmitter
                 return;
             }
         }
+        if (v.Op == OpKind.Reduce)
+        {
+            scalars[v.Id] = Reduce(v, new TileLayout(EquatableArray<DimLayout>.Empty))[0];
+            return;
+        }
         string expr = v.Op == OpKind.Cast
             ? CastText(values[v.Args[0]].Type.Kind, v.Type.Kind, Scalar(v.Args[0]))
             : Apply(v.Text, v.Args.Select(Scalar).ToArray());
@@ -157,7 +169,18 @@ internal sealed class KernelEmitter
         if (v.Op == OpKind.Arange) return; // its elements are thread coordinates, written where they are read
         if (plan.Materialized.Contains(v.Id))
         {
-            Compute(v, layouts[0]);
+            switch (v.Op)
+            {
+                case OpKind.Reduce:
+                    Reduce(v, layouts[0]);
+                    break;
+                case OpKind.Dot:
+                    Dot(v, layouts[0]);
+                    break;
+                default:
+                    Compute(v, layouts[0]);
+                    break;
+            }
             foreach (var layout in layouts.Skip(1)) Convert(v, layouts[0], layout);
         }
         else
@@ -198,16 +221,19 @@ internal sealed class KernelEmitter
     private void Store(StoreTo store)
     {
         var pointers = values[store.Pointers];
-        var layout = LayoutPlanner.StoreLayout(pointers.Type, model.NumThreads);
-        bool replicated = layout.DistinctThreads < model.NumThreads;
-        if (replicated) w.Open($"if (tid < {layout.DistinctThreads})");
+        var layout = plan.StoreLayouts[store];
+        int replicas = layout.ReplicaMask(model.NumThreads);
+        bool compact = replicas == ((model.NumThreads - 1) & ~(layout.DistinctThreads - 1));
+        if (replicas != 0) w.Open(compact ? $"if (tid < {layout.DistinctThreads})" : $"if ((tid & {replicas}) == 0)");
         string param = Identifier(pointers.Type.PointerParam!);
         foreach (var key in layout.Keys())
         {
-            string assignment = $"{param}[{Operand(store.Pointers, layout, key)}] = {Operand(store.Data, layout, key)};";
+            string target = $"{param}[{Operand(store.Pointers, layout, key)}]";
+            string data = Operand(store.Data, layout, key);
+            string assignment = store.Atomic ? $"Atomic.Add(ref {target}, {data});" : $"{target} = {data};";
             w.Line(store.Mask < 0 ? assignment : $"if ({Operand(store.Mask, layout, key)}) {assignment}");
         }
-        if (replicated) w.Close();
+        if (replicas != 0) w.Close();
     }
 
     private void RuntimeLoop(Loop loop)
@@ -282,27 +308,186 @@ internal sealed class KernelEmitter
     private void Convert(Value v, TileLayout from, TileLayout to)
     {
         var shape = v.Type.Shape;
-        int count = shape.Aggregate(1, (a, b) => a * b);
         bool boolean = v.Type.Kind == ScalarKind.Bool;
-        string element = boolean ? "int" : v.Type.CsType;
-        string buffer = Unique((v.Name.Length > 0 ? v.Name : "t" + v.Id) + "Shared");
+        string arena = ArenaName(LayoutPlan.ArenaKind(v.Type.Kind));
         w.Line($"// {Label(v)}: layout {from} -> {to} through shared memory");
-        w.Line($"var {buffer} = SharedMemory.Allocate<{element}>({count});");
+        BeginShared();
         var source = registers[(v.Id, from)];
         foreach (var key in from.Keys())
         {
             string reg = source[from.Flat(key)];
-            w.Line($"{buffer}[{LinearIndex(shape, from, key)}] = {(boolean ? reg + " ? 1 : 0" : reg)};");
+            w.Line($"{arena}[{LinearIndex(shape, from, key)}] = {(boolean ? reg + " ? 1 : 0" : reg)};");
         }
         w.Line("Group.Barrier();");
         var target = Registers(v, to);
         foreach (var key in to.Keys())
         {
-            string read = $"{buffer}[{LinearIndex(shape, to, key)}]";
+            string read = $"{arena}[{LinearIndex(shape, to, key)}]";
             w.Line($"{v.Type.CsType} {target[to.Flat(key)]} = {(boolean ? read + " != 0" : read)};");
         }
-        if (loopDepth > 0) w.Line("Group.Barrier();");
     }
+
+    /// <summary>
+    /// Shared memory is one arena per element kind, reused by each staging in turn: before writing, wait until every
+    /// thread has read what the previous staging left (not needed for the first one outside loops).
+    /// </summary>
+    private void BeginShared()
+    {
+        if (sharedUsed || loopDepth > 0) w.Line("Group.Barrier();");
+        sharedUsed = true;
+    }
+
+    private static string ArenaName(ScalarKind kind) => "shared" + char.ToUpperInvariant(TileType.CsName(kind)[0]) + TileType.CsName(kind).Substring(1);
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Reductions and Dot
+
+    /// <summary>
+    /// A reduction along an axis: each thread combines its registers along the axis, then the threads along it
+    /// combine by butterfly shuffles within a warp and, when they span warps, through shared memory (one partial per
+    /// warp, read back by every thread). Returns the result's registers in <paramref name="home"/>.
+    /// </summary>
+    private string[] Reduce(Value v, TileLayout home)
+    {
+        var x = values[v.Args[0]];
+        var lx = plan.OperandLayouts[v.Id][0];
+        int axis = v.Int;
+        var d = lx.Dims[axis];
+        bool argmax = v.Text == "Argmax";
+        string valueType = x.Type.CsType;
+        string combine = v.Text switch { "Sum" => "{0} + {1}", "Max" => "XMath.Max({0}, {1})", _ => "XMath.Min({0}, {1})" };
+        string label = v.Name.Length > 0 ? v.Name : Label(x) + v.Text;
+        var result = home.Rank == 0 ? new[] { Unique(label) } : Registers(v.Name.Length > 0 ? v : v with { Name = label }, home);
+        var keys = home.Keys().ToList();
+        var vals = argmax ? keys.Select(_ => Unique(label + "Value")).ToArray() : result;
+        w.Line($"// {label} = {v.Text} along axis {axis} of {Label(x)} {x.Type.ShapeText}");
+
+        int[] OperandKey(int[] outKey, int r)
+        {
+            var key = outKey.ToList();
+            if (v.Type.Rank == x.Type.Rank) key[axis] = r;
+            else key.Insert(axis, r);
+            return key.ToArray();
+        }
+
+        for (int o = 0; o < keys.Count; o++)
+        {
+            string first = Operand(v.Args[0], lx, OperandKey(keys[o], 0));
+            w.Line($"{valueType} {vals[o]} = {first};");
+            if (argmax) w.Line($"int {result[o]} = {Coordinate(lx, axis, 0)};");
+            for (int r = 1; r < d.Registers; r++)
+            {
+                string next = Operand(v.Args[0], lx, OperandKey(keys[o], r));
+                if (argmax) ArgmaxStep(vals[o], result[o], next, Coordinate(lx, axis, r), strict: true);
+                else w.Line($"{vals[o]} = {Apply(combine, new[] { vals[o], next })};");
+            }
+        }
+
+        for (int offset = d.Stride; d.Threads > 1 && offset < System.Math.Min(d.Stride * d.Threads, 32); offset *= 2)
+        {
+            for (int o = 0; o < keys.Count; o++)
+            {
+                if (argmax) ArgmaxStep(vals[o], result[o], $"Warp.ShuffleXor({vals[o]}, {offset})", $"Warp.ShuffleXor({result[o]}, {offset})", strict: false);
+                else w.Line($"{vals[o]} = {Apply(combine, new[] { vals[o], $"Warp.ShuffleXor({vals[o]}, {offset})" })};");
+            }
+        }
+
+        int warps = LayoutPlan.ReductionWarps(d);
+        if (warps > 1)
+        {
+            string arena = ArenaName(LayoutPlan.ArenaKind(x.Type.Kind));
+            string indexArena = ArenaName(ScalarKind.Int);
+            int outputs = keys.Count == 0 ? 1 : System.Math.Max(1, v.Type.Shape.Aggregate(1, (a, b) => a * b));
+            string position = d.Stride >= 32 ? CoordinateName(d) : d.Stride * d.Threads == model.NumThreads ? "tid / 32" : $"(tid / 32) % {warps}";
+            BeginShared();
+            for (int o = 0; o < keys.Count; o++)
+            {
+                string index = LinearIndex(v.Type.Shape, home, keys[o]);
+                string slot = (outputs == 1 ? position : $"({position}) * {outputs}") + (index == "0" ? "" : " + " + index);
+                w.Line($"{arena}[{slot}] = {vals[o]};");
+                if (argmax) w.Line($"{indexArena}[{slot}] = {result[o]};");
+            }
+            w.Line("Group.Barrier();");
+            for (int o = 0; o < keys.Count; o++)
+            {
+                string index = LinearIndex(v.Type.Shape, home, keys[o]);
+                string Slot(int warp) => warp == 0 ? index : index == "0" ? $"{warp * outputs}" : $"{warp * outputs} + {index}";
+                w.Line($"{vals[o]} = {arena}[{Slot(0)}];");
+                if (argmax) w.Line($"{result[o]} = {indexArena}[{Slot(0)}];");
+                for (int warp = 1; warp < warps; warp++)
+                {
+                    if (argmax) ArgmaxStep(vals[o], result[o], $"{arena}[{Slot(warp)}]", $"{indexArena}[{Slot(warp)}]", strict: false);
+                    else w.Line($"{vals[o]} = {Apply(combine, new[] { vals[o], $"{arena}[{Slot(warp)}]" })};");
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Argmax's combine: take the other (value, index) if its value is larger, or equal at a smaller index.</summary>
+    private void ArgmaxStep(string value, string index, string otherValue, string otherIndex, bool strict)
+    {
+        string v2 = Unique(value + "Other");
+        string i2 = Unique(index + "Other");
+        w.Line($"var {v2} = {otherValue};");
+        w.Line($"int {i2} = {otherIndex};");
+        string take = strict ? $"{v2} > {value}" : $"{v2} > {value} || ({v2} == {value} && {i2} < {index})";
+        w.Line($"if ({take}) {{ {value} = {v2}; {index} = {i2}; }}");
+    }
+
+    /// <summary>
+    /// Dot: both operands are written to shared memory (a as [M][K], b as [K][N], rows padded to an odd length so
+    /// that column walks hit distinct banks); then each thread runs over k, reading the a values of its rows and the
+    /// b values of its columns, and multiply-adds them into its block of the result.
+    /// </summary>
+    private void Dot(Value v, TileLayout home)
+    {
+        var operands = plan.OperandLayouts[v.Id];
+        var a = values[v.Args[0]];
+        int m = v.Type.Shape[0], n = v.Type.Shape[1], k = a.Type.Shape[1];
+        int lda = LayoutPlan.DotPadded(k), ldb = LayoutPlan.DotPadded(n), bBase = m * lda;
+        string arena = ArenaName(LayoutPlan.ArenaKind(v.Type.Kind));
+        string type = v.Type.CsType;
+        w.Line($"// {Label(v)} = Dot({Label(a)} [{m}, {k}], {Label(values[v.Args[1]])} [{k}, {n}]) through shared memory");
+        BeginShared();
+        for (int operand = 0; operand < 2; operand++)
+        {
+            var layout = operands[operand];
+            int ld = operand == 0 ? lda : ldb;
+            string offset = operand == 0 ? "" : bBase + " + ";
+            foreach (var key in layout.Keys())
+            {
+                string row = Coordinate(layout, 0, key[0]), column = Coordinate(layout, 1, key[1]);
+                w.Line($"{arena}[{offset}{Scaled(row, ld)}{(column == "0" ? "" : " + " + column)}] = {Operand(v.Args[operand], layout, key)};");
+            }
+        }
+        w.Line("Group.Barrier();");
+
+        var regs = Registers(v, home);
+        foreach (var key in home.Keys())
+            w.Line($"{type} {regs[home.Flat(key)]} = {(v.Args[2] < 0 ? "0" : Operand(v.Args[2], home, key))};");
+        string kk = Unique("k");
+        w.Open($"for (int {kk} = 0; {kk} < {k}; {kk}++)");
+        var rows = Enumerable.Range(0, home.Dims[0].Registers).Select(r =>
+        {
+            string name = Unique("a" + r);
+            w.Line($"{type} {name} = {arena}[{Scaled(Coordinate(home, 0, r), lda)} + {kk}];");
+            return name;
+        }).ToArray();
+        var columns = Enumerable.Range(0, home.Dims[1].Registers).Select(c =>
+        {
+            string name = Unique("b" + c);
+            string column = Coordinate(home, 1, c);
+            w.Line($"{type} {name} = {arena}[{bBase} + {kk} * {ldb}{(column == "0" ? "" : " + " + column)}];");
+            return name;
+        }).ToArray();
+        foreach (var key in home.Keys())
+            w.Line($"{regs[home.Flat(key)]} += {rows[key[0]]} * {columns[key[1]]};");
+        w.Close();
+    }
+
+    private static string Scaled(string coordinate, int factor)
+        => coordinate == "0" ? "0" : Simple.IsMatch(coordinate) ? $"{coordinate} * {factor}" : $"({coordinate}) * {factor}";
 
     private string LinearIndex(IReadOnlyList<int> shape, TileLayout layout, int[] key)
     {
@@ -351,6 +536,7 @@ internal sealed class KernelEmitter
         {
             OpKind.ExpandDims => Operand(v.Args[0], own.DropAxis(v.Int), key.Where((_, j) => j != v.Int).ToArray()),
             OpKind.PointerView => Operand(v.Args[0], own, key),
+            OpKind.Trans => Operand(v.Args[0], own.Swap(), new[] { key[1], key[0] }),
             OpKind.Arange => v.Int == 0 ? Coordinate(own, 0, key[0]) : $"{v.Int} + {Coordinate(own, 0, key[0])}",
             _ => registers.TryGetValue((id, own), out var regs)
                 ? regs[own.Flat(key)]

@@ -63,6 +63,13 @@ internal enum OpKind
     PointerView,
     /// <summary>Args: pointers, mask (or -1), other (or -1).</summary>
     Load,
+    /// <summary>Combines Args[0] along axis <see cref="Value.Int"/>; <see cref="Value.Text"/> is Sum, Max, Min or
+    /// Argmax. The result keeps the axis with size 1 when its rank equals the operand's; a rank-0 result is a scalar.</summary>
+    Reduce,
+    /// <summary>Matrix product of Args[0] [M, K] and Args[1] [K, N], plus Args[2] (or -1 for none).</summary>
+    Dot,
+    /// <summary>View of the 2-D Args[0] with its axes swapped.</summary>
+    Trans,
     /// <summary>The loop index of the enclosing runtime loop.</summary>
     LoopIndex,
     /// <summary>A loop-carried variable inside the body (the value of the previous iteration).</summary>
@@ -78,8 +85,8 @@ internal abstract record Statement;
 
 internal sealed record Define(Value Value) : Statement;
 
-/// <summary>Store Args to pointers (Mask is -1 when there is none).</summary>
-internal sealed record StoreTo(int Pointers, int Data, int Mask) : Statement;
+/// <summary>Store Data to pointers, or add it atomically when <see cref="Atomic"/> (Mask is -1 when there is none).</summary>
+internal sealed record StoreTo(int Pointers, int Data, int Mask, bool Atomic = false) : Statement;
 
 /// <summary>
 /// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (values are ids of scalars) carrying the

@@ -46,6 +46,41 @@ internal sealed record TileLayout(EquatableArray<DimLayout> Dims)
         return new TileLayout(dims.ToEquatableArray());
     }
 
+    /// <summary>
+    /// The layout of a <c>Dot</c> result [M, N]: threads form a near-square Tm × Tn grid (Tn along N, stride 1), and
+    /// each thread holds an (M/Tm) × (N/Tn) block of registers, rows <c>ty + r·Tm</c> and columns <c>tx + c·Tn</c>.
+    /// Per step of k a thread reads M/Tm values of a and N/Tn of b for (M/Tm)·(N/Tn) multiply-adds.
+    /// </summary>
+    public static TileLayout Dot(int m, int n, int numThreads)
+    {
+        int tn = 1;
+        while (tn * tn < numThreads) tn *= 2;
+        tn = System.Math.Min(tn, n);
+        int tm = System.Math.Min(numThreads / tn, m);
+        if (tm * tn < numThreads) tn = System.Math.Min(n, numThreads / tm);
+        return new TileLayout(EquatableArray.Of(Spread(m, tm, tn), Spread(n, tn, 1)));
+    }
+
+    private static DimLayout Spread(int size, int threads, int stride)
+        => threads <= 1 ? new DimLayout(1, 0, size) : new DimLayout(threads, stride, size / threads);
+
+    /// <summary>The layout of the transposed tile (rank 2).</summary>
+    public TileLayout Swap() => new(Dims.Reverse().ToEquatableArray());
+
+    /// <summary>This layout with <paramref name="axis"/> reduced to size 1 (a keepDims reduction's result).</summary>
+    public TileLayout Collapse(int axis) => new(Dims.Select((d, j) => j == axis ? DimLayout.Broadcast : d).ToEquatableArray());
+
+    /// <summary>
+    /// The tid bits that no dimension reads: threads differing only in them hold copies of the same elements. A
+    /// store by the threads whose such bits are zero writes each element exactly once.
+    /// </summary>
+    public int ReplicaMask(int numThreads)
+    {
+        int used = 0;
+        foreach (var d in Dims.Where(d => d.Threads > 1)) used |= (d.Threads - 1) * d.Stride;
+        return (numThreads - 1) & ~used;
+    }
+
     /// <summary>The layout in which an operand of <paramref name="operandShape"/> is read when broadcast to this layout.</summary>
     public TileLayout Project(EquatableArray<int> operandShape)
         => new(Dims.Select((d, j) => operandShape[j] == 1 ? DimLayout.Broadcast : d).ToEquatableArray());

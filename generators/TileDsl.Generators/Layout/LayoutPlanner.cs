@@ -6,8 +6,9 @@ namespace TileDsl.Generators.Layout;
 
 /// <summary>
 /// The layout stage's result: for every tile value, the layouts it must be available in. The first is where it is
-/// computed (its home); each further one is a conversion through shared memory (for values read from memory or
-/// loop-carried) or a recomputation (for values that are pure functions of indices and scalars).
+/// computed (its home); each further one is a conversion through shared memory (for values read from memory,
+/// computed by Dot or a reduction, or loop-carried) or a recomputation (for values that are pure functions of
+/// indices and scalars).
 /// </summary>
 internal sealed class LayoutPlan
 {
@@ -15,21 +16,53 @@ internal sealed class LayoutPlan
 
     public HashSet<int> Materialized { get; } = new();
 
-    /// <summary>Shared memory the layout conversions take, in bytes.</summary>
-    public int SharedMemoryBytes { get; set; }
+    /// <summary>The layouts a Dot or a reduction reads its operands in, by the value's id.</summary>
+    public Dictionary<int, TileLayout[]> OperandLayouts { get; } = new();
 
-    public IEnumerable<TileLayout> AllLayouts => Layouts.Values.SelectMany(l => l);
+    /// <summary>The layout each Store or AtomicAdd writes from.</summary>
+    public Dictionary<StoreTo, TileLayout> StoreLayouts { get; } = new();
+
+    /// <summary>
+    /// Shared memory, in elements per element kind: one arena per kind, reused by every conversion, reduction and
+    /// Dot in turn (they are separated by barriers), so its size is the largest single use, not the sum.
+    /// </summary>
+    public Dictionary<ScalarKind, int> Arenas { get; } = new();
+
+    public int SharedMemoryBytes => Arenas.Sum(a => a.Value * ElementBytes(a.Key));
+
+    public IEnumerable<TileLayout> AllLayouts
+        => Layouts.Values.SelectMany(l => l).Concat(OperandLayouts.Values.SelectMany(l => l)).Concat(StoreLayouts.Values);
+
+    /// <summary>The arena an element kind is staged in (bools travel as ints).</summary>
+    public static ScalarKind ArenaKind(ScalarKind kind) => kind == ScalarKind.Bool ? ScalarKind.Int : kind;
+
+    public static int ElementBytes(ScalarKind kind) => kind == ScalarKind.Double ? 8 : 4;
+
+    public void UseShared(ScalarKind kind, int elements)
+    {
+        kind = ArenaKind(kind);
+        Arenas[kind] = System.Math.Max(Arenas.TryGetValue(kind, out int n) ? n : 0, elements);
+    }
+
+    /// <summary>Padding of a Dot operand's rows in shared memory: an odd row length keeps column walks conflict-free.</summary>
+    public static int DotPadded(int rowLength) => rowLength % 2 == 0 ? rowLength + 1 : rowLength;
+
+    /// <summary>Warps a reduction along <paramref name="d"/> spans (1: shuffles suffice).</summary>
+    public static int ReductionWarps(DimLayout d) => d.Threads <= 1 || d.Stride * d.Threads <= 32 ? 1 : d.Stride * d.Threads / System.Math.Max(d.Stride, 32);
 }
 
 /// <summary>
-/// Assigns layouts backwards from the anchors (Store, loop-carried values): a value takes the one layout all its
-/// users want, or the blocked layout of its shape when they disagree; index arithmetic is recomputed wherever it is
-/// needed; views (x[.., None], pointer tiles) pass requests through to what they view.
+/// Assigns layouts. A forward pass finds each value's preferred layout: a Dot result lives in the Dot layout, a
+/// reduction in its operand's layout without the reduced axis, elementwise results inherit from their operands and
+/// loop-carried values from what the body yields. Then layouts are assigned backwards from the anchors (Store,
+/// loop-carried values, Dot and reduction operands): a value takes the one layout all its users want, index
+/// arithmetic is recomputed wherever it is needed, views (x[.., None], Trans, pointer tiles) pass requests through.
 /// </summary>
 internal sealed class LayoutPlanner
 {
     private readonly int numThreads;
     private readonly Dictionary<int, Value> values = new();
+    private readonly Dictionary<int, TileLayout> preferred = new();
     private readonly Dictionary<int, List<TileLayout>> requests = new();
     private readonly LayoutPlan plan = new();
 
@@ -39,14 +72,12 @@ internal sealed class LayoutPlanner
     {
         var planner = new LayoutPlanner(numThreads);
         planner.Collect(body);
+        planner.Forward(body);
         planner.Backward(body);
         return planner.plan;
     }
 
-    public static bool IsView(Value value) => value.Op is OpKind.ExpandDims or OpKind.PointerView;
-
-    /// <summary>A Store reads its pointers, value and mask in the blocked layout of the pointers' shape.</summary>
-    public static TileLayout StoreLayout(TileType pointers, int numThreads) => TileLayout.Blocked(pointers.Shape, numThreads);
+    public static bool IsView(Value value) => value.Op is OpKind.ExpandDims or OpKind.PointerView or OpKind.Trans;
 
     private TileLayout Blocked(TileType type) => TileLayout.Blocked(type.Shape, numThreads);
 
@@ -58,7 +89,7 @@ internal sealed class LayoutPlanner
             {
                 case Define { Value: var v }:
                     values[v.Id] = v;
-                    if (!v.Type.IsScalar && Computes(v) && (v.Op is OpKind.Load || v.Args.Any(IsMaterialized)))
+                    if (!v.Type.IsScalar && Computes(v) && (v.Op is OpKind.Load or OpKind.Dot or OpKind.Reduce || v.Args.Any(IsMaterialized)))
                         plan.Materialized.Add(v.Id);
                     break;
                 case Loop loop:
@@ -86,6 +117,78 @@ internal sealed class LayoutPlanner
         return IsView(v) ? IsMaterialized(v.Args[0]) : plan.Materialized.Contains(id);
     }
 
+    // ---------------------------------------------------------------------------------------------------------------
+    // Forward: preferred layouts
+
+    private void Forward(IReadOnlyList<Statement> body)
+    {
+        foreach (var statement in body)
+        {
+            switch (statement)
+            {
+                case Define { Value: var v } when !v.Type.IsScalar:
+                    if (Prefer(v) is { } layout) preferred[v.Id] = layout;
+                    break;
+                case Loop loop:
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Args[k].Id, loop.Inits[k]);
+                    Forward(loop.Body);
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Args[k].Id, loop.Yields[k]);
+                    Forward(loop.Body); // once more with what the carried values settled on
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Results[k].Id, loop.Args[k].Id);
+                    break;
+            }
+        }
+
+        void Inherit(int target, int source)
+        {
+            if (preferred.TryGetValue(source, out var layout)) preferred[target] = layout;
+        }
+    }
+
+    private TileLayout? Prefer(Value v)
+    {
+        switch (v.Op)
+        {
+            case OpKind.Dot:
+                return TileLayout.Dot(v.Type.Shape[0], v.Type.Shape[1], numThreads);
+            case OpKind.Reduce:
+                return ReduceHome(v);
+            case OpKind.Trans:
+                return preferred.TryGetValue(v.Args[0], out var source) ? source.Swap() : null;
+            case OpKind.PointerView:
+                return preferred.TryGetValue(v.Args[0], out var offsets) ? offsets : null;
+            case OpKind.Elementwise or OpKind.Cast or OpKind.Load:
+                foreach (int a in v.Args)
+                    if (a >= 0 && values[a].Type.Shape.Equals(v.Type.Shape) && preferred.TryGetValue(a, out var layout)) return layout;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Where a value is best read by an op that can take any layout (Dot and reduction operands).</summary>
+    private TileLayout Natural(int id)
+    {
+        var v = values[id];
+        return v.Op switch
+        {
+            OpKind.Trans => Natural(v.Args[0]).Swap(),
+            OpKind.PointerView => Natural(v.Args[0]),
+            _ => preferred.TryGetValue(id, out var layout) ? layout : Blocked(v.Type),
+        };
+    }
+
+    private TileLayout ReduceHome(Value v)
+    {
+        var operand = Natural(v.Args[0]);
+        return v.Type.Rank == operand.Rank ? operand.Collapse(v.Int) : operand.DropAxis(v.Int);
+    }
+
+    private TileLayout Home(Value v) => preferred.TryGetValue(v.Id, out var layout) ? layout : Blocked(v.Type);
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Backward: requests from users, settled into layouts
+
     private void Backward(IReadOnlyList<Statement> body)
     {
         for (int i = body.Count - 1; i >= 0; i--)
@@ -94,21 +197,29 @@ internal sealed class LayoutPlanner
             {
                 case StoreTo store:
                 {
-                    var layout = StoreLayout(values[store.Pointers].Type, numThreads);
+                    var data = values[store.Data];
+                    var pointers = values[store.Pointers].Type;
+                    var layout = data.Type.Shape.Equals(pointers.Shape) && preferred.TryGetValue(store.Data, out var p)
+                        ? p
+                        : TileLayout.Blocked(pointers.Shape, numThreads);
+                    plan.StoreLayouts[store] = layout;
                     Request(store.Pointers, layout);
                     RequestOperand(store.Data, layout);
                     RequestOperand(store.Mask, layout);
                     break;
                 }
+                case Define { Value: var v } when v.Type.IsScalar && v.Op == OpKind.Reduce:
+                    ReadOperands(v);
+                    break;
                 case Define { Value: var v } when !v.Type.IsScalar && Computes(v):
                     Settle(v);
                     break;
                 case Loop loop:
                     foreach (var result in loop.Results) Settle(result);
-                    for (int k = 0; k < loop.Yields.Count; k++) Request(loop.Yields[k], Blocked(loop.Args[k].Type));
+                    for (int k = 0; k < loop.Yields.Count; k++) Request(loop.Yields[k], Home(loop.Args[k]));
                     Backward(loop.Body);
                     foreach (var arg in loop.Args) Settle(arg);
-                    for (int k = 0; k < loop.Inits.Count; k++) Request(loop.Inits[k], Blocked(loop.Args[k].Type));
+                    for (int k = 0; k < loop.Inits.Count; k++) Request(loop.Inits[k], Home(loop.Args[k]));
                     break;
             }
         }
@@ -117,25 +228,60 @@ internal sealed class LayoutPlanner
     /// <summary>Fixes the layouts of a value once all its users have asked, and asks its operands in turn.</summary>
     private void Settle(Value v)
     {
-        if (v.Type.IsScalar) return;
         var wanted = requests.TryGetValue(v.Id, out var r) ? r : new List<TileLayout>();
-        if (wanted.Count == 0 && v.Op is not (OpKind.LoopArg or OpKind.LoopResult)) return; // nobody reads it: dropped
+        bool carried = v.Op is OpKind.LoopArg or OpKind.LoopResult;
+        if (wanted.Count == 0 && !carried) return; // nobody reads it: dropped
         List<TileLayout> layouts;
         if (plan.Materialized.Contains(v.Id))
         {
-            var home = v.Op is not (OpKind.LoopArg or OpKind.LoopResult) && wanted.Count == 1 ? wanted[0] : Blocked(v.Type);
+            var home = carried || v.Op is OpKind.Dot or OpKind.Reduce ? Home(v)
+                : wanted.Count == 1 ? wanted[0]
+                : preferred.TryGetValue(v.Id, out var p) && wanted.Contains(p) ? p
+                : wanted[0];
             layouts = new List<TileLayout> { home };
             layouts.AddRange(wanted.Where(l => !l.Equals(home)));
-            plan.SharedMemoryBytes += ElementCount(v.Type) * 4 * (layouts.Count - 1) * (v.Type.Kind == ScalarKind.Double ? 2 : 1);
+            if (layouts.Count > 1) plan.UseShared(v.Type.Kind, ElementCount(v.Type));
         }
         else
         {
             layouts = wanted;
         }
         plan.Layouts[v.Id] = layouts;
-        if (v.Op is OpKind.LoopArg or OpKind.LoopResult) return;
+        if (carried) return;
+        if (v.Op is OpKind.Dot or OpKind.Reduce)
+        {
+            ReadOperands(v);
+            return;
+        }
         foreach (var layout in plan.Materialized.Contains(v.Id) ? layouts.Take(1) : layouts)
             foreach (int operand in v.Args) RequestOperand(operand, layout);
+    }
+
+    /// <summary>Dot and reductions read their operands in their natural layouts and stage them as they need.</summary>
+    private void ReadOperands(Value v)
+    {
+        if (v.Op == OpKind.Reduce)
+        {
+            var layout = Natural(v.Args[0]);
+            plan.OperandLayouts[v.Id] = new[] { layout };
+            Request(v.Args[0], layout);
+            int warps = LayoutPlan.ReductionWarps(layout.Dims[v.Int]);
+            if (warps > 1)
+            {
+                int outputs = System.Math.Max(1, ElementCount(v.Type));
+                plan.UseShared(values[v.Args[0]].Type.Kind, warps * outputs);
+                if (v.Text == "Argmax") plan.UseShared(ScalarKind.Int, warps * outputs);
+            }
+            return;
+        }
+        var a = Natural(v.Args[0]);
+        var b = Natural(v.Args[1]);
+        plan.OperandLayouts[v.Id] = new[] { a, b };
+        Request(v.Args[0], a);
+        Request(v.Args[1], b);
+        if (v.Args[2] >= 0) Request(v.Args[2], Home(v));
+        int m = v.Type.Shape[0], n = v.Type.Shape[1], k = values[v.Args[0]].Type.Shape[1];
+        plan.UseShared(v.Type.Kind, m * LayoutPlan.DotPadded(k) + k * LayoutPlan.DotPadded(n));
     }
 
     private void RequestOperand(int id, TileLayout consumer)
@@ -148,15 +294,17 @@ internal sealed class LayoutPlanner
     {
         var v = values[id];
         if (v.Type.IsScalar) return;
-        if (v.Op == OpKind.ExpandDims)
+        switch (v.Op)
         {
-            Request(v.Args[0], layout.DropAxis(v.Int));
-            return;
-        }
-        if (v.Op == OpKind.PointerView)
-        {
-            Request(v.Args[0], layout);
-            return;
+            case OpKind.ExpandDims:
+                Request(v.Args[0], layout.DropAxis(v.Int));
+                return;
+            case OpKind.Trans:
+                Request(v.Args[0], layout.Swap());
+                return;
+            case OpKind.PointerView:
+                Request(v.Args[0], layout);
+                return;
         }
         if (!requests.TryGetValue(id, out var list)) requests[id] = list = new List<TileLayout>();
         if (!list.Contains(layout)) list.Add(layout);

@@ -167,8 +167,8 @@ internal sealed class BodyParser
                 Assign(local, () => Elementwise(template, new[] { Expression(increment.Target) }, ScalarKind.Int, increment, BinaryOperatorKind.None));
                 break;
             }
-            case IInvocationOperation invocation when OpKindOf(invocation.TargetMethod) == "Store":
-                Store(invocation);
+            case IInvocationOperation invocation when OpKindOf(invocation.TargetMethod) is "Store" or "AtomicAdd":
+                Store(invocation, atomic: OpKindOf(invocation.TargetMethod) == "AtomicAdd");
                 break;
             case IInvocationOperation invocation:
                 Expression(invocation);
@@ -190,7 +190,7 @@ internal sealed class BodyParser
             "assign to local variables; write memory with Store(pointers, value, mask)"),
     };
 
-    private void Store(IInvocationOperation invocation)
+    private void Store(IInvocationOperation invocation, bool atomic)
     {
         var args = ArgumentsInOrder(invocation);
         int pointers = Expression(args[0].Value);
@@ -199,7 +199,9 @@ internal sealed class BodyParser
         var shape = Type(pointers).Shape;
         RequireBroadcastsTo(shape, Type(data).Shape, invocation, "Store value");
         if (mask >= 0) RequireBroadcastsTo(shape, Type(mask).Shape, invocation, "Store mask");
-        current.Add(new StoreTo(pointers, Align(data, shape.Count), mask < 0 ? -1 : Align(mask, shape.Count)));
+        if (atomic && Type(data).Kind == ScalarKind.Bool)
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "AtomicAdd of bool tiles", "add int, float or double tiles");
+        current.Add(new StoreTo(pointers, Align(data, shape.Count), mask < 0 ? -1 : Align(mask, shape.Count), atomic));
     }
 
     private void RuntimeLoop(IForLoopOperation loop)
@@ -362,6 +364,8 @@ internal sealed class BodyParser
             case IConditionalOperation { WhenFalse: not null } ternary:
             {
                 int condition = Expression(ternary.Condition);
+                if (constants.TryGetValue(condition, out var known) && known is bool taken)
+                    return Expression(taken ? ternary.WhenTrue : ternary.WhenFalse);
                 int a = Expression(ternary.WhenTrue), b = Expression(ternary.WhenFalse);
                 if (!Type(a).IsScalar || !Type(b).IsScalar)
                     throw Report(DiagnosticDescriptors.UnsupportedExpression, ternary, "The conditional operator on tiles", "write Where(condition, a, b)");
@@ -511,12 +515,88 @@ internal sealed class BodyParser
                 int source = Expression(invocation.Instance!);
                 return Cast(source, KindOf(method.TypeArguments[0], invocation), invocation);
             }
+            case "Reduce":
+                return Reduce(invocation, method, args);
+            case "Dot":
+                return Dot(invocation, args);
+            case "Trans":
+            {
+                int source = Expression(args[0].Value);
+                var type = Type(source);
+                if (type.Rank != 2)
+                    throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "Trans of a tile of shape " + type.ShapeText, "Trans takes a 2-D tile");
+                return Define(type.WithShape(EquatableArray.Of(type.Shape[1], type.Shape[0])), OpKind.Trans, new[] { source });
+            }
             case "Store":
-                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "Store inside an expression", "call Store as a statement of its own");
+            case "AtomicAdd":
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
             case "StaticRange":
                 throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");
         }
         throw Report(DiagnosticDescriptors.NotDslMethod, invocation, method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+    }
+
+    /// <summary>Sum, Max, Min, Argmax: along a constant axis, or over all elements (rank 2 reduces axis 1, then 0).</summary>
+    private int Reduce(IInvocationOperation invocation, IMethodSymbol method, List<IArgumentOperation> args)
+    {
+        int source = Expression(args[0].Value);
+        var type = Type(source);
+        if (type.IsScalar)
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, $"{method.Name} of a scalar", $"{method.Name} takes a tile");
+        var resultKind = KindOf(method.ReturnType, invocation);
+        if (type.Kind == ScalarKind.Bool)
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, $"{method.Name} of a bool tile", "convert it first: x.To<int>()");
+        if (args.Count == 1)
+        {
+            if (method.Name == "Argmax" && type.Rank != 1)
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "Argmax over all elements of a 2-D tile",
+                    "reduce one axis at a time: Argmax(x, axis)");
+            int value = source;
+            for (int axis = type.Rank - 1; axis >= 0; axis--)
+                value = ReduceAxis(value, axis, false, method.Name, resultKind, invocation);
+            return value;
+        }
+        int along = ConstantInt(args[1].Value, $"The axis of {method.Name}");
+        if (along < 0 || along >= type.Rank)
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, args[1].Value, $"Axis {along} of a tile of shape {type.ShapeText}",
+                $"use an axis from 0 to {type.Rank - 1}");
+        bool keepDims = false;
+        if (args.Count > 2 && args[2].ArgumentKind != ArgumentKind.DefaultValue)
+        {
+            int keep = Expression(args[2].Value);
+            if (!constants.TryGetValue(keep, out var k) || k is not bool b)
+                throw Report(DiagnosticDescriptors.NotConstant, args[2].Value, $"The keepDims argument of {method.Name}");
+            keepDims = b;
+        }
+        return ReduceAxis(source, along, keepDims, method.Name, resultKind, invocation);
+    }
+
+    private int ReduceAxis(int source, int axis, bool keepDims, string combine, ScalarKind resultKind, IOperation site)
+    {
+        var shape = Type(source).Shape;
+        var result = keepDims
+            ? shape.Select((d, j) => j == axis ? 1 : d).ToEquatableArray()
+            : shape.Where((_, j) => j != axis).ToEquatableArray();
+        var type = new TileType(resultKind, result);
+        return type.IsScalar
+            ? Define(type, OpKind.Reduce, new[] { source }, combine, axis)
+            : Tile(type, OpKind.Reduce, new[] { source }, site, combine, axis);
+    }
+
+    private int Dot(IInvocationOperation invocation, List<IArgumentOperation> args)
+    {
+        int a = Expression(args[0].Value), b = Expression(args[1].Value);
+        int acc = args.Count > 2 ? Expression(args[2].Value) : -1;
+        var ta = Type(a);
+        var tb = Type(b);
+        if (ta.Kind is not (ScalarKind.Float or ScalarKind.Double))
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, $"Dot of {ta.CsType} tiles", "convert the operands to float: x.To<float>()");
+        if (ta.Rank != 2 || tb.Rank != 2 || ta.Shape[1] != tb.Shape[0])
+            throw Report(DiagnosticDescriptors.DotShape, invocation, ta.ShapeText, tb.ShapeText, "");
+        var shape = EquatableArray.Of(ta.Shape[0], tb.Shape[1]);
+        if (acc >= 0 && !Type(acc).Shape.Equals(shape))
+            throw Report(DiagnosticDescriptors.DotShape, args[2].Value, ta.ShapeText, tb.ShapeText, " with an accumulator of shape " + Type(acc).ShapeText);
+        return Tile(new TileType(ta.Kind, shape), OpKind.Dot, new[] { a, b, acc }, invocation);
     }
 
     private int ExpandDims(IPropertyReferenceOperation indexer)
@@ -564,6 +644,9 @@ internal sealed class BodyParser
     {
         // The C# surface only has Ptr<T> + int and PtrTile<T> + Tile<int>: the pointer is the first operand.
         var pointer = values[operands[0]];
+        if (pointer.Op != OpKind.PointerView)
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, op, "Advancing a pointer tile carried by a loop",
+                "compute the pointers from the loop index inside the loop, e.g. 'a + (offsets + k * stride)'");
         int baseOffsets = pointer.Args[0];
         int offsets = constants.TryGetValue(baseOffsets, out var zero) && (int)zero == 0
             ? operands[1]

@@ -39,6 +39,11 @@ public enum TileOpKind
     Cast,
     ExpandDims,
     StaticRange,
+    /// <summary>A reduction along an axis (the method's name says which: Sum, Max, Min, Argmax).</summary>
+    Reduce,
+    Dot,
+    Trans,
+    AtomicAdd,
 }
 
 /// <summary>Names the lowering rule of a structural DSL op; its host meaning is the method body.</summary>

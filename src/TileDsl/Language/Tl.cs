@@ -78,6 +78,10 @@ public static class Tl
         }
     }
 
+    /// <summary>Stores the scalar <paramref name="value"/> at <paramref name="ptr"/> (written once per program).</summary>
+    [TileOp(TileOpKind.Store)]
+    public static void Store<T>(Ptr<T> ptr, T value) where T : unmanaged => Store(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+
     /// <summary>Elementwise choice: <paramref name="a"/> where <paramref name="condition"/> is true, else <paramref name="b"/>.</summary>
     [Elementwise("{0} ? {1} : {2}")]
     public static Tile<T> Where<T>(Tile<bool> condition, Tile<T> a, Tile<T> b) => Select(condition, a, b);
@@ -116,9 +120,88 @@ public static class Tl
     [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
     [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
 
+    [Elementwise("XMath.Max({0}, {1})")] public static int Maximum(int a, int b) => Math.Max(a, b);
+    [Elementwise("XMath.Max({0}, {1})")] public static float Maximum(float a, float b) => MathF.Max(a, b);
+    [Elementwise("XMath.Max({0}, {1})")] public static double Maximum(double a, double b) => Math.Max(a, b);
+
     /// <summary>Elementwise minimum.</summary>
     [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Min, "Minimum");
     [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Min, "Minimum");
+    [Elementwise("XMath.Min({0}, {1})")] public static int Minimum(int a, int b) => Math.Min(a, b);
+    [Elementwise("XMath.Min({0}, {1})")] public static float Minimum(float a, float b) => MathF.Min(a, b);
+    [Elementwise("XMath.Min({0}, {1})")] public static double Minimum(double a, double b) => Math.Min(a, b);
+
+    /// <summary>The sum of all elements of <paramref name="x"/>, a scalar.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static T Sum<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Add);
+
+    /// <summary>The sums along <paramref name="axis"/>: the axis is removed, or kept with size 1 when <paramref name="keepDims"/>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<T> Sum<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Add);
+
+    /// <summary>The largest element of <paramref name="x"/>, a scalar.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static T Max<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Max);
+
+    /// <summary>The maxima along <paramref name="axis"/> (see <see cref="Sum{T}(Tile{T}, int, bool)"/> for the shape).</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<T> Max<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Max);
+
+    /// <summary>The smallest element of <paramref name="x"/>, a scalar.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static T Min<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Min);
+
+    /// <summary>The minima along <paramref name="axis"/>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<T> Min<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Min);
+
+    /// <summary>The index of the largest element of the 1-D tile <paramref name="x"/> (the first one on ties).</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static int Argmax<T>(Tile<T> x) => Reductions.Argmax(x, 0, false).Data[0];
+
+    /// <summary>The index along <paramref name="axis"/> of each largest element (the first one on ties).</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmax(x, axis, keepDims);
+
+    /// <summary>
+    /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
+    /// a [M, N] tile of the same element type (f32 for float tiles).
+    /// </summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<T> Dot<T>(Tile<T> a, Tile<T> b) where T : unmanaged => Reductions.Dot(a, b, null);
+
+    /// <summary><c>acc + Dot(a, b)</c>, accumulated into <paramref name="acc"/>'s values.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<T> Dot<T>(Tile<T> a, Tile<T> b, Tile<T> acc) where T : unmanaged => Reductions.Dot(a, b, acc);
+
+    /// <summary>The transpose of a 2-D tile: [M, N] → [N, M].</summary>
+    [TileOp(TileOpKind.Trans)]
+    public static Tile<T> Trans<T>(Tile<T> x)
+    {
+        if (x.Shape.Length != 2) throw new InvalidOperationException($"Trans needs a 2-D tile; this tile has shape {Shapes.Format(x.Shape)}.");
+        int m = x.Shape[0], n = x.Shape[1];
+        var data = new T[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) data[j * m + i] = x.Data[i * n + j];
+        return new Tile<T>(new[] { n, m }, data);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
+    /// <paramref name="mask"/> holds, atomically with respect to other programs; a statement.
+    /// </summary>
+    [TileOp(TileOpKind.AtomicAdd)]
+    public static void AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    {
+        var shape = ptrs.Offsets.Shape;
+        Shapes.Broadcast(shape, value.Shape, "AtomicAdd");
+        if (mask is not null) Shapes.Broadcast(shape, mask.Shape, "AtomicAdd");
+        for (int i = 0; i < Shapes.Count(shape); i++)
+        {
+            if (mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)])
+                ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), value.Data[Shapes.SourceIndex(shape, value.Shape, i)]));
+        }
+    }
 
     /// <summary>Ceiling division of non-negative integers: <c>(a + b - 1) / b</c>. Usable on the host to size grids.</summary>
     [Elementwise("({0} + {1} - 1) / {1}")]

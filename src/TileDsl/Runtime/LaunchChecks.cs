@@ -45,4 +45,17 @@ public static class LaunchChecks
     {
         if (!compiled.Contains(value)) throw NotCompiled(name, value, compiled);
     }
+
+    /// <summary>A size argument must be at least <paramref name="minimum"/>.</summary>
+    public static void AtLeast(int value, int minimum, string name)
+    {
+        if (value < minimum) throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");
+    }
+
+    /// <summary>A buffer must hold the <paramref name="needed"/> elements that <paramref name="what"/> spans.</summary>
+    public static void Holds(long length, long needed, string name, string what)
+    {
+        if (length < needed)
+            throw new ArgumentException($"{name} has {length} elements; {what} needs {needed}.", name);
+    }
 }

@@ -64,3 +64,41 @@ public static partial class TestKernels
         Store(ints + offs, iv / 3 + iv % 3 + NumPrograms(0), inside & !(offs == 5));
     }
 }
+
+/// <summary>Kernels that exercise the reductions, Trans and AtomicAdd in the layouts the planner picks for them.</summary>
+public static partial class ReductionKernels
+{
+    /// <summary>
+    /// For a rows × cols matrix x (rows ≤ 16, cols ≤ 64, one program): sum over axis 0, max over axis 1, min over axis
+    /// 0 with keepDims, argmax over axis 1, the sum of all elements, and the argmax of the column sums.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Axes(Ptr<float> x, Ptr<float> colSums, Ptr<float> rowMax, Ptr<float> colMin, Ptr<int> rowArgmax,
+        Ptr<float> total, Ptr<int> bestColumn, int rows, int cols)
+    {
+        var r = Arange(0, 16);
+        var c = Arange(0, 64);
+        var inside = (r[.., None] < rows) & (c[None, ..] < cols);
+        var tile = Load(x + (r[.., None] * cols + c[None, ..]), inside);
+        var sums = Sum(tile, 0);
+        Store(colSums + c, sums, c < cols);
+        Store(rowMax + r, Max(Where(inside, tile, float.NegativeInfinity), 1), r < rows);
+        var mins = Min(Where(inside, tile, float.PositiveInfinity), 0, true);
+        Store(colMin + c[None, ..], mins, c[None, ..] < cols);
+        Store(rowArgmax + r, Argmax(Where(inside, tile, float.NegativeInfinity), 1), r < rows);
+        Store(total, Sum(tile));
+        Store(bestColumn, Argmax(Where(c < cols, sums, float.NegativeInfinity)));
+    }
+
+    /// <summary>y = xᵀ for a 32 × 16 block per program, and column sums of x accumulated across programs with AtomicAdd.</summary>
+    [TileKernel(NumWarps = 2)]
+    public static void TransposeAndColumnSums(Ptr<float> x, Ptr<float> y, Ptr<float> colSums, int rows, int cols)
+    {
+        var r = ProgramId(0) * 32 + Arange(0, 32);
+        var c = ProgramId(1) * 16 + Arange(0, 16);
+        var inside = (r[.., None] < rows) & (c[None, ..] < cols);
+        var tile = Load(x + (r[.., None] * cols + c[None, ..]), inside);
+        Store(y + (c[.., None] * rows + r[None, ..]), Trans(tile), Trans(inside));
+        AtomicAdd(colSums + c, Sum(tile, 0), c < cols);
+    }
+}

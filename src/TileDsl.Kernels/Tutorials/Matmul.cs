@@ -1,0 +1,74 @@
+using ILGPU;
+using ILGPU.Runtime;
+using static TileDsl.Tl;
+
+namespace TileDsl.Kernels.Tutorials;
+
+/// <summary>Tiled fp32 matrix multiplication (Triton's tutorial 03) with grouped program ordering for L2 reuse.</summary>
+public static partial class Matmul
+{
+    /// <summary>
+    /// C = A · B for A [M, K] and B [K, N] with any strides; one BM × BN block of C per program. Programs run through
+    /// C in groups of GROUP_M block rows, so that programs running together share A and B tiles in the L2 cache.
+    /// </summary>
+    [TileKernel(NumWarps = 8)]
+    public static void Kernel(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K,
+        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 32)] int BK, [Constexpr(8)] int GROUP_M)
+    {
+        int pid = ProgramId(0);
+        int programsM = Cdiv(M, BM);
+        int programsN = Cdiv(N, BN);
+        int programsInGroup = GROUP_M * programsN;
+        int group = pid / programsInGroup;
+        int firstM = group * GROUP_M;
+        int groupRows = Minimum(programsM - firstM, GROUP_M);
+        int pidM = firstM + (pid % programsInGroup) % groupRows;
+        int pidN = (pid % programsInGroup) / groupRows;
+
+        var rm = pidM * BM + Arange(0, BM);
+        var rn = pidN * BN + Arange(0, BN);
+        var rk = Arange(0, BK);
+        var acc = Zeros<float>(BM, BN);
+        for (int k = 0; k < K; k += BK)
+        {
+            var kk = k + rk;
+            var aTile = Load(a + (rm[.., None] * strideAm + kk[None, ..] * strideAk), (rm[.., None] < M) & (kk[None, ..] < K));
+            var bTile = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
+            acc = Dot(aTile, bTile, acc);
+        }
+        Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
+
+    /// <summary>The block sizes of a launch: 128 × 128 × 8 blocks for large products, 32 × 32 × 32 for small ones.</summary>
+    public readonly record struct Blocks(int BM, int BN, int BK)
+    {
+        public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 8) : new(32, 32, 32);
+    }
+
+    /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>
+    public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null)
+    {
+        var (grid, bs) = Check(a.Length, b.Length, c.Length, m, n, k, blocks);
+        KernelKernel.Launch(stream, grid, a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8);
+    }
+
+    /// <summary>The same on the host interpreter.</summary>
+    public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null)
+    {
+        var (grid, bs) = Check(a.Length, b.Length, c.Length, m, n, k, blocks);
+        KernelKernel.Interpret(grid, a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8);
+    }
+
+    private static (TileGrid, Blocks) Check(long a, long b, long c, int m, int n, int k, Blocks? blocks)
+    {
+        LaunchChecks.AtLeast(m, 1, nameof(m));
+        LaunchChecks.AtLeast(n, 1, nameof(n));
+        LaunchChecks.AtLeast(k, 1, nameof(k));
+        LaunchChecks.Holds(a, (long)m * k, nameof(a), $"A [{m}, {k}]");
+        LaunchChecks.Holds(b, (long)k * n, nameof(b), $"B [{k}, {n}]");
+        LaunchChecks.Holds(c, (long)m * n, nameof(c), $"C [{m}, {n}]");
+        var bs = blocks ?? Blocks.For(m, n);
+        return (Cdiv(m, bs.BM) * Cdiv(n, bs.BN), bs);
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using ILGPU;
+using ILGPU.Runtime;
+using static TileDsl.Tl;
+
+namespace TileDsl.Kernels.Tutorials;
+
+/// <summary>Row-wise softmax, fused (Triton's tutorial 02): one program per row, the whole row in registers.</summary>
+public static partial class Softmax
+{
+    /// <summary>The widest row a launch handles (the largest compiled BLOCK).</summary>
+    public const int MaxColumns = 8192;
+
+    /// <summary>y[r, :] = softmax(x[r, :]) for each of the rows; columns beyond <paramref name="cols"/> are masked.</summary>
+    [TileKernel(NumWarps = 8)]
+    public static void Rows(Ptr<float> x, Ptr<float> y, int cols, int xStride, int yStride,
+        [Constexpr(256, 512, 1024, 2048, 4096, 8192)] int BLOCK)
+    {
+        int row = ProgramId(0);
+        var c = Arange(0, BLOCK);
+        var inside = c < cols;
+        var values = Load(x + row * xStride + c, inside, float.NegativeInfinity);
+        var shifted = values - Max(values);
+        var numerator = Exp(shifted);
+        Store(y + row * yStride + c, numerator / Sum(numerator), inside);
+    }
+
+    /// <summary>Softmax of each row of the row-major <paramref name="rows"/> × <paramref name="cols"/> matrix.</summary>
+    public static void Run(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> y, int rows, int cols)
+        => RowsKernel.Launch(stream, Check(x.Length, y.Length, rows, cols), x, y, cols, cols, cols, RowBlock.For(cols));
+
+    /// <summary>The same on the host interpreter.</summary>
+    public static void Run(float[] x, float[] y, int rows, int cols)
+        => RowsKernel.Interpret(Check(x.Length, y.Length, rows, cols), x, y, cols, cols, cols, RowBlock.For(cols));
+
+    private static TileGrid Check(long xLength, long yLength, int rows, int cols)
+    {
+        LaunchChecks.AtLeast(rows, 1, nameof(rows));
+        LaunchChecks.AtLeast(cols, 1, nameof(cols));
+        if (cols > MaxColumns) throw new ArgumentOutOfRangeException(nameof(cols), cols, $"Rows of at most {MaxColumns} columns are supported.");
+        LaunchChecks.Holds(xLength, (long)rows * cols, "x", $"a {rows} × {cols} matrix");
+        LaunchChecks.Holds(yLength, (long)rows * cols, "y", $"a {rows} × {cols} matrix");
+        return rows;
+    }
+}

@@ -1,0 +1,88 @@
+using System;
+using System.Linq;
+using TileDsl.Tests.Support;
+using Xunit;
+
+namespace TileDsl.Tests.Execution;
+
+/// <summary>Reductions, Trans and AtomicAdd in the interpreter and on the CPU accelerator against float64 references.</summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class TileOpsTests(CpuAccelerator cpu)
+{
+    public enum Runner { Interpreter, CpuAccelerator }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Reductions_along_each_axis_match_reference(Runner runner)
+    {
+        const int rows = 13, cols = 50;
+        var x = Reference.RandomFloats(new Random(11), rows * cols);
+        x[3 * cols + 7] = x[3 * cols + 9] = 5f; // a tie in row 3: Argmax takes the first
+        var colSums = Reference.Poisoned(64, float.NaN);
+        var rowMax = Reference.Poisoned(16, float.NaN);
+        var colMin = Reference.Poisoned(64, float.NaN);
+        var rowArgmax = Reference.Poisoned(16, -1);
+        var total = Reference.Poisoned(1, float.NaN);
+        var best = Reference.Poisoned(1, -1);
+
+        if (runner == Runner.Interpreter)
+        {
+            ReductionKernels.AxesKernel.Interpret(1, x, colSums, rowMax, colMin, rowArgmax, total, best, rows, cols);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            ReductionKernels.AxesKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(colSums), d.View(rowMax), d.View(colMin), d.View(rowArgmax),
+                d.View(total), d.View(best), rows, cols);
+            d.CopyBack();
+        }
+
+        double At(int i, int j) => x[i * cols + j];
+        var sums = Enumerable.Range(0, 64).Select(j => j < cols ? Enumerable.Range(0, rows).Sum(i => At(i, j)) : 0).ToArray();
+        // Sums of 13 (or 650) values of magnitude ≤ 2 in float: rounding error ≤ n·2^-24·Σ|x|, far below 1e-4.
+        Reference.AssertClose(sums, j => colSums[j], 64, rtol: 0, atol: 1e-4, written: j => j < cols, what: "colSums");
+        Reference.AssertClose(Enumerable.Range(0, 16).Select(i => i < rows ? Enumerable.Range(0, cols).Max(j => At(i, j)) : 0).ToArray(),
+            i => rowMax[i], 16, rtol: 0, atol: 0, written: i => i < rows, what: "rowMax");
+        Reference.AssertClose(Enumerable.Range(0, 64).Select(j => j < cols ? Enumerable.Range(0, rows).Min(i => At(i, j)) : 0).ToArray(),
+            j => colMin[j], 64, rtol: 0, atol: 0, written: j => j < cols, what: "colMin");
+        for (int i = 0; i < 16; i++)
+        {
+            int expected = i < rows ? Enumerable.Range(0, cols).First(j => At(i, j) == Enumerable.Range(0, cols).Max(k => At(i, k))) : -1;
+            Assert.Equal(expected, rowArgmax[i]);
+        }
+        Assert.Equal(7, rowArgmax[3]);
+        Assert.Equal(sums.Sum(), total[0], 3e-4);
+        Assert.Equal(Array.IndexOf(sums, sums.Take(cols).Max()), best[0]);
+    }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Trans_and_AtomicAdd_match_reference(Runner runner)
+    {
+        const int rows = 70, cols = 21; // 3 × 2 programs, ragged in both directions
+        var x = Reference.RandomFloats(new Random(12), rows * cols);
+        var y = Reference.Poisoned(rows * cols, float.NaN);
+        var colSums = new float[cols];
+        var grid = (Tl.Cdiv(rows, 32), Tl.Cdiv(cols, 16));
+        if (runner == Runner.Interpreter)
+        {
+            ReductionKernels.TransposeAndColumnSumsKernel.Interpret(grid, x, y, colSums, rows, cols);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            ReductionKernels.TransposeAndColumnSumsKernel.Launch(cpu.Accelerator, grid, d.View(x), d.View(y), d.View(colSums), rows, cols);
+            d.CopyBack();
+        }
+
+        var transposed = new double[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) transposed[j * rows + i] = x[i * cols + j];
+        Reference.AssertClose(transposed, i => y[i], rows * cols, rtol: 0, atol: 0, what: "y");
+        // Three programs add their partial column sums atomically (in any order): float rounding of ≤ 70 terms ≤ 2.
+        var sums = Enumerable.Range(0, cols).Select(j => Enumerable.Range(0, rows).Sum(i => (double)x[i * cols + j])).ToArray();
+        Reference.AssertClose(sums, j => colSums[j], cols, rtol: 0, atol: 1e-4, what: "colSums");
+    }
+}
