@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using ILGPU;
+using ILGPU.Runtime;
+using TileDsl;
+using TileDsl.Kernels.Tutorials;
+
+// Benchmarks the tutorial kernels on an accelerator at realistic sizes. For each kernel it writes the inputs and
+// outputs as raw float32 files and its timing as a line of results.tsv into the output folder;
+// scripts/bench_compare.py then checks the outputs against PyTorch and times PyTorch's ops side by side.
+// Usage: TileDsl.Bench --out DIR [--device cuda|cpu] [--small]
+string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+string outDir = Option("--out", "bench-out");
+string device = Option("--device", "cuda");
+bool small = args.Contains("--small");
+Directory.CreateDirectory(outDir);
+
+using var context = TileAccelerators.CreateContext();
+using var accelerator = TileAccelerators.Create(context, device == "cuda" ? TileDevice.Cuda : TileDevice.Cpu);
+var stream = accelerator.DefaultStream;
+var random = new Random(7);
+var results = new List<string> { "kernel\tshape\tms\tunit\tvalue" };
+Console.WriteLine($"TileDsl benchmarks on {accelerator.Name}");
+
+float[] Random(long count)
+{
+    var data = new float[count];
+    for (long i = 0; i < count; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+    return data;
+}
+
+MemoryBuffer1D<float, Stride1D.Dense> Upload(string name, float[] data)
+{
+    Save(name, data);
+    return accelerator.Allocate1D(data);
+}
+
+void Save(string name, float[] data)
+{
+    using var file = File.Create(Path.Combine(outDir, name + ".f32"));
+    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+}
+
+void Download(string name, MemoryBuffer1D<float, Stride1D.Dense> buffer) => Save(name, buffer.GetAsArray1D());
+
+// Milliseconds per launch: a warm-up (which also compiles), then enough launches to fill about a second.
+double Time(Action launch)
+{
+    launch();
+    accelerator.Synchronize();
+    var watch = Stopwatch.StartNew();
+    launch();
+    accelerator.Synchronize();
+    int iterations = Math.Clamp((int)(1000 / Math.Max(watch.Elapsed.TotalMilliseconds, 1e-3)), 3, 200);
+    watch.Restart();
+    for (int i = 0; i < iterations; i++) launch();
+    accelerator.Synchronize();
+    return watch.Elapsed.TotalMilliseconds / iterations;
+}
+
+void Record(string kernel, string shape, double ms, string unit, double perMs)
+{
+    string line = string.Create(CultureInfo.InvariantCulture, $"{kernel}\t{shape}\t{ms:F4}\t{unit}\t{perMs / ms:F2}");
+    results.Add(line);
+    Console.WriteLine(line);
+}
+
+// Matmul: C = A·B, fp32 accumulation.
+{
+    int size = small ? 512 : 4096;
+    using var a = Upload("matmul_a", Random((long)size * size));
+    using var b = Upload("matmul_b", Random((long)size * size));
+    using var c = accelerator.Allocate1D<float>((long)size * size);
+    double ms = Time(() => Matmul.Run(stream, a.View, b.View, c.View, size, size, size));
+    Download("matmul_c", c);
+    Record("matmul", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+}
+
+// Softmax and layer norm over rows: bytes moved = read x + write y.
+{
+    int rows = small ? 512 : 4096, cols = small ? 512 : 4096;
+    long count = (long)rows * cols;
+    using var x = Upload("rows_x", Random(count));
+    using var y = accelerator.Allocate1D<float>(count);
+    double ms = Time(() => Softmax.Run(stream, x.View, y.View, rows, cols));
+    Download("softmax_y", y);
+    Record("softmax", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
+
+    using var w = Upload("layernorm_w", Random(cols));
+    using var bias = Upload("layernorm_b", Random(cols));
+    using var mean = accelerator.Allocate1D<float>(rows);
+    using var rstd = accelerator.Allocate1D<float>(rows);
+    ms = Time(() => LayerNorm.Run(stream, x.View, y.View, w.View, bias.View, mean.View, rstd.View, rows, cols));
+    Download("layernorm_y", y);
+    Record("layernorm", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
+}
+
+// Causal flash attention, [B, N, H, D]: forward FLOPs 4·B·H·N²·D/2 (two matmuls over the causal half), backward 2.5× that.
+{
+    var shape = small ? new FlashAttention.Shape(1, 512, 2, 64) : new FlashAttention.Shape(4, 4096, 16, 64);
+    long count = (long)shape.Batch * shape.N * shape.Heads * shape.D, rows = (long)shape.Batch * shape.Heads * shape.N;
+    using var q = Upload("attn_q", Random(count));
+    using var k = Upload("attn_k", Random(count));
+    using var v = Upload("attn_v", Random(count));
+    using var dO = Upload("attn_do", Random(count));
+    using var o = accelerator.Allocate1D<float>(count);
+    using var lse = accelerator.Allocate1D<float>(rows);
+    using var delta = accelerator.Allocate1D<float>(rows);
+    using var dq = accelerator.Allocate1D<float>(count);
+    using var dk = accelerator.Allocate1D<float>(count);
+    using var dv = accelerator.Allocate1D<float>(count);
+    double forwardFlops = 4.0 * shape.Batch * shape.Heads * shape.N * (double)shape.N * shape.D / 2;
+    string text = $"B{shape.Batch} N{shape.N} H{shape.Heads} D{shape.D} causal";
+    double ms = Time(() => FlashAttention.Forward(stream, shape, q.View, k.View, v.View, o.View, lse.View));
+    Download("attn_o", o);
+    Download("attn_lse", lse);
+    Record("attention_fwd", text, ms, "TFLOP/s", forwardFlops / 1e9);
+    ms = Time(() => FlashAttention.Backward(stream, shape, q.View, k.View, v.View, o.View, dO.View, lse.View, delta.View, dq.View, dk.View, dv.View));
+    Download("attn_dq", dq);
+    Download("attn_dk", dk);
+    Download("attn_dv", dv);
+    Record("attention_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
+}
+
+File.WriteAllLines(Path.Combine(outDir, "results.tsv"), results);
+return 0;

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Checks the outputs of TileDsl.Bench against PyTorch and times PyTorch's ops on the same shapes, in the same run.
+
+Usage: bench_compare.py DIR  (DIR holds results.tsv and the raw float32 files written by TileDsl.Bench)
+Prints a markdown table (TileDsl vs PyTorch) and the maximum errors against float64 references.
+"""
+import sys, math, os
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+d = sys.argv[1]
+dev = "cuda"
+
+
+def load(name, shape):
+    return torch.from_numpy(np.fromfile(os.path.join(d, name + ".f32"), dtype=np.float32).reshape(shape)).to(dev)
+
+
+def bench(fn):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    torch.cuda.synchronize()
+    n = max(3, min(200, int(1000 / max(start.elapsed_time(end), 1e-3))))
+    start.record()
+    for _ in range(n):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / n
+
+
+def err(actual, expected):
+    """max |actual - expected| / max |expected|"""
+    return ((actual.double() - expected).abs().max() / expected.abs().max()).item()
+
+
+rows = {}
+for line in open(os.path.join(d, "results.tsv")).read().splitlines()[1:]:
+    kernel, shape, ms, unit, value = line.split("\t")
+    rows[kernel] = (shape, float(ms), unit, float(value))
+
+out = []
+checks = []
+
+shape, ms, unit, value = rows["matmul"]
+n = int(shape.split("x")[0])
+a, b, c = load("matmul_a", (n, n)), load("matmul_b", (n, n)), load("matmul_c", (n, n))
+checks.append(("matmul C", err(c, a.double() @ b.double())))
+t = bench(lambda: torch.matmul(a, b))
+out.append(("matmul fp32 (TF32 off)", shape, ms, value, t, 2 * n ** 3 / t / 1e9, "TFLOP/s", "torch.matmul"))
+
+shape, ms, unit, value = rows["softmax"]
+r, cols = map(int, shape.split("x"))
+x = load("rows_x", (r, cols))
+checks.append(("softmax y", err(load("softmax_y", (r, cols)), torch.softmax(x.double(), -1))))
+t = bench(lambda: torch.softmax(x, -1))
+out.append(("softmax", shape, ms, value, t, 2 * r * cols * 4 / t / 1e6, "GB/s", "torch.softmax"))
+
+shape, ms, unit, value = rows["layernorm"]
+w, bias = load("layernorm_w", (cols,)), load("layernorm_b", (cols,))
+checks.append(("layernorm y", err(load("layernorm_y", (r, cols)), F.layer_norm(x.double(), (cols,), w.double(), bias.double(), 1e-5))))
+t = bench(lambda: F.layer_norm(x, (cols,), w, bias, 1e-5))
+out.append(("layer norm", shape, ms, value, t, 2 * r * cols * 4 / t / 1e6, "GB/s", "F.layer_norm"))
+
+shape, ms, unit, value = rows["attention_fwd"]
+B, N, H, D = (int(p[1:]) for p in shape.split()[:4])
+q, k, v, do = (load("attn_" + s, (B, N, H, D)) for s in ("q", "k", "v", "do"))
+# float64 reference on batch 0 (the [H, N, N] matrices of all batches would not fit in float64).
+qd, kd, vd, dod = (t_[:1].double().transpose(1, 2).requires_grad_() for t_ in (q, k, v, do))
+od = F.scaled_dot_product_attention(qd, kd, vd, is_causal=True)
+dq_ref, dk_ref, dv_ref = torch.autograd.grad(od, (qd, kd, vd), dod)
+o = load("attn_o", (B, N, H, D))[:1].transpose(1, 2)
+checks.append(("attention O (batch 0)", err(o, od.detach())))
+for name, ref in (("dq", dq_ref), ("dk", dk_ref), ("dv", dv_ref)):
+    checks.append((f"attention {name} (batch 0)", err(load("attn_" + name, (B, N, H, D))[:1].transpose(1, 2), ref)))
+flops = 4 * B * H * N * N * D / 2
+qt, kt, vt = (t_.transpose(1, 2).requires_grad_() for t_ in (q, k, v))
+dot = do.transpose(1, 2)
+t = bench(lambda: F.scaled_dot_product_attention(qt, kt, vt, is_causal=True))
+out.append(("attention forward fp32", shape, ms, value, t, flops / t / 1e9, "TFLOP/s", "F.scaled_dot_product_attention"))
+shape, ms, unit, value = rows["attention_bwd"]
+ot = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
+t = bench(lambda: torch.autograd.grad(ot, (qt, kt, vt), dot, retain_graph=True))
+out.append(("attention backward fp32", shape, ms, value, t, 2.5 * flops / t / 1e9, "TFLOP/s", "SDPA backward (autograd)"))
+
+print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+print()
+print("| kernel | shape | TileDsl ms | TileDsl | reference | ref ms | ref | TileDsl / ref |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for name, shape, ms, value, t, ref, unit, what in out:
+    print(f"| {name} | {shape} | {ms:.3f} | {value:.2f} {unit} | {what} | {t:.3f} | {ref:.2f} {unit} | {value / ref:.2f}× |")
+print()
+print("| check against float64 | max abs error / max abs reference |")
+print("| --- | --- |")
+for name, e in checks:
+    print(f"| {name} | {e:.2e} |")
+bad = [name for name, e in checks if not (e < 1e-4)]
+if bad:
+    print("FAILED:", ", ".join(bad))
+    sys.exit(1)
