@@ -466,25 +466,38 @@ internal sealed class KernelEmitter
         var regs = Registers(v, home);
         foreach (var key in home.Keys())
             w.Line($"{type} {regs[home.Flat(key)]} = {(v.Args[2] < 0 ? "0" : Operand(v.Args[2], home, key))};");
+        // Row r of a thread sits at aAt + r·Tm·lda, column c of b at bAt + c·Tn: constant offsets from two bases.
+        string aAt = Unique("aAt"), bAt = Unique("bAt");
+        w.Line($"int {aAt} = {Scaled(Coordinate(home, 0, 0), lda)};");
+        string column0 = Coordinate(home, 1, 0);
+        w.Line($"int {bAt} = {bBase}{(column0 == "0" ? "" : " + " + column0)};");
+        int unroll = System.Math.Min(k, DotUnroll);
         string kk = Unique("k");
-        w.Open($"for (int {kk} = 0; {kk} < {k}; {kk}++)");
-        var rows = Enumerable.Range(0, home.Dims[0].Registers).Select(r =>
+        w.Open($"for (int {kk} = 0; {kk} < {k}; {kk} += {unroll})");
+        for (int u = 0; u < unroll; u++)
         {
-            string name = Unique("a" + r);
-            w.Line($"{type} {name} = {arena}[{Scaled(Coordinate(home, 0, r), lda)} + {kk}];");
-            return name;
-        }).ToArray();
-        var columns = Enumerable.Range(0, home.Dims[1].Registers).Select(c =>
-        {
-            string name = Unique("b" + c);
-            string column = Coordinate(home, 1, c);
-            w.Line($"{type} {name} = {arena}[{bBase} + {kk} * {ldb}{(column == "0" ? "" : " + " + column)}];");
-            return name;
-        }).ToArray();
-        foreach (var key in home.Keys())
-            w.Line($"{regs[home.Flat(key)]} += {rows[key[0]]} * {columns[key[1]]};");
+            var rows = Enumerable.Range(0, home.Dims[0].Registers).Select(r =>
+            {
+                string name = Unique("a" + r);
+                w.Line($"{type} {name} = {arena}[{aAt} + {kk}{Plus(r * home.Dims[0].Threads * lda + u)}];");
+                return name;
+            }).ToArray();
+            var columns = Enumerable.Range(0, home.Dims[1].Registers).Select(c =>
+            {
+                string name = Unique("b" + c);
+                w.Line($"{type} {name} = {arena}[{bAt} + {kk} * {ldb}{Plus(c * home.Dims[1].Threads + u * ldb)}];");
+                return name;
+            }).ToArray();
+            foreach (var key in home.Keys())
+                w.Line($"{regs[home.Flat(key)]} += {rows[key[0]]} * {columns[key[1]]};");
+        }
         w.Close();
     }
+
+    /// <summary>Steps of k per iteration of a Dot's loop: constant offsets from the loop index for the loads.</summary>
+    private const int DotUnroll = 8;
+
+    private static string Plus(int offset) => offset == 0 ? "" : " + " + offset;
 
     private static string Scaled(string coordinate, int factor)
         => coordinate == "0" ? "0" : Simple.IsMatch(coordinate) ? $"{coordinate} * {factor}" : $"({coordinate}) * {factor}";

@@ -11,10 +11,10 @@ public static partial class Matmul
     /// C = A · B for A [M, K] and B [K, N] with any strides; one BM × BN block of C per program. Programs run through
     /// C in groups of GROUP_M block rows, so that programs running together share A and B tiles in the L2 cache.
     /// </summary>
-    [TileKernel(NumWarps = 8)]
+    [TileKernel(NumWarps = 4)]
     public static void Kernel(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K,
         int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
-        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 32)] int BK, [Constexpr(8)] int GROUP_M)
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 16, 32)] int BK, [Constexpr(8)] int GROUP_M)
     {
         int pid = ProgramId(0);
         int programsM = Cdiv(M, BM);
@@ -30,11 +30,17 @@ public static partial class Matmul
         var rn = pidN * BN + Arange(0, BN);
         var rk = Arange(0, BK);
         var acc = Zeros<float>(BM, BN);
+        // Software pipelining: the tiles of step k + BK are loaded before the Dot of step k, so that their global
+        // loads are in flight while the Dot computes.
+        var aNext = Load(a + (rm[.., None] * strideAm + rk[None, ..] * strideAk), (rm[.., None] < M) & (rk[None, ..] < K));
+        var bNext = Load(b + (rk[.., None] * strideBk + rn[None, ..] * strideBn), (rk[.., None] < K) & (rn[None, ..] < N));
         for (int k = 0; k < K; k += BK)
         {
-            var kk = k + rk;
-            var aTile = Load(a + (rm[.., None] * strideAm + kk[None, ..] * strideAk), (rm[.., None] < M) & (kk[None, ..] < K));
-            var bTile = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
+            var aTile = aNext;
+            var bTile = bNext;
+            var kk = k + BK + rk;
+            aNext = Load(a + (rm[.., None] * strideAm + kk[None, ..] * strideAk), (rm[.., None] < M) & (kk[None, ..] < K));
+            bNext = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
             acc = Dot(aTile, bTile, acc);
         }
         Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));

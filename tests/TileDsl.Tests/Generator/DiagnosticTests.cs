@@ -54,22 +54,19 @@ public sealed class DiagnosticTests
     [Fact]
     public async Task Reports_shared_memory_budget()
     {
-        // Four double vectors of 2048 elements, each read both as a vector and as a column of a [2048, 8] tile:
-        // four conversions of 16 KiB through shared memory exceed the 48 KiB budget.
+        // A Dot of [128, 64] × [64, 128] floats stages both operands in shared memory, rows padded to odd lengths:
+        // (128·65 + 64·129)·4 bytes = 66 KiB, over the 48 KiB budget. (Stagings reuse one arena: the largest counts.)
         string source = Usings + """
             public static partial class K
             {
-                [TileKernel(NumWarps = 32)]
-                public static void {|TD0021:A|}(Ptr<double> x, Ptr<double> y)
+                [TileKernel(NumWarps = 8)]
+                public static void {|TD0021:A|}(Ptr<float> x, Ptr<float> y)
                 {
-                    var r = Arange(0, 2048);
-                    var c = Arange(0, 8);
-                    var a = Load(x + r);
-                    var b = Load(x + 2048 + r);
-                    var d = Load(x + 4096 + r);
-                    var e = Load(x + 6144 + r);
-                    Store(y + r, a + b + d + e);
-                    Store(y + r[.., None] * 8 + c[None, ..], a[.., None] + b[.., None] + d[.., None] + e[.., None] + Zeros<double>(2048, 8));
+                    var r = Arange(0, 128);
+                    var c = Arange(0, 64);
+                    var a = Load(x + r[.., None] * 64 + c[None, ..]);
+                    var b = Load(x + c[.., None] * 128 + r[None, ..]);
+                    Store(y + r[.., None] * 128 + r[None, ..], Dot(a, b));
                 }
             }
             """;
