@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using TileDsl.Tests.Support;
 using Xunit;
 
@@ -20,6 +21,29 @@ public sealed class SnapshotTests
         Assert.Equal(3, result.GeneratedSources.Length);
         foreach (var source in result.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
             Snapshot.Verify(source.SourceText.ToString(), source.HintName.Replace(".g.cs", ""));
+    }
+
+    /// <summary>
+    /// The tutorial softmax and matmul kernels, each cut down to one specialization (its [Constexpr] lists replaced by
+    /// the values below) so that the committed snapshot stays reviewable: softmax BLOCK = 1024, matmul 32 × 32 × 8.
+    /// </summary>
+    [Theory]
+    [InlineData("Softmax", "BLOCK=1024")]
+    [InlineData("Matmul", "BM=32,BN=32,BK=8")]
+    public void Tutorial_kernels(string kernel, string specialization)
+    {
+        string source = File.ReadAllText(RepositoryFile($"src/TileDsl.Kernels/Tutorials/{kernel}.cs"));
+        foreach (var pair in specialization.Split(','))
+        {
+            var parts = pair.Split('=');
+            source = Regex.Replace(source, @"\[Constexpr\([0-9, ]+\)\] int " + parts[0] + @"\b", $"[Constexpr({parts[1]})] int {parts[0]}");
+        }
+        var (result, output) = TestCompilation.Run(source, File.ReadAllText(RepositoryFile("src/TileDsl.Kernels/Tutorials/RowBlock.cs")));
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(TestCompilation.Errors(output));
+        var generated = Assert.Single(result.GeneratedSources);
+        Snapshot.Verify(generated.SourceText.ToString(), generated.HintName.Replace(".g.cs", ""));
     }
 
     [Fact]
