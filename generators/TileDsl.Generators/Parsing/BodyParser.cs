@@ -199,8 +199,6 @@ internal sealed class BodyParser
         var shape = Type(pointers).Shape;
         RequireBroadcastsTo(shape, Type(data).Shape, invocation, "Store value");
         if (mask >= 0) RequireBroadcastsTo(shape, Type(mask).Shape, invocation, "Store mask");
-        if (atomic && Type(data).Kind == ScalarKind.Bool)
-            throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "AtomicAdd of bool tiles", "add int, float or double tiles");
         current.Add(new StoreTo(pointers, Align(data, shape.Count), mask < 0 ? -1 : Align(mask, shape.Count), atomic));
     }
 

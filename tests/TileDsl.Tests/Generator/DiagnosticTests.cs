@@ -45,6 +45,14 @@ public sealed class DiagnosticTests
     [InlineData("TD0029", "public static partial class K { [TileKernel] public static void {|TD0029:A|}([Constexpr(1, 2, 3, 4, 5, 6, 7, 8, 9)] int a, [Constexpr(1, 2, 3, 4, 5, 6, 7, 8)] int b) { } }")]
     [InlineData("TD0030", "public static partial class K { [TileKernel] public static void A(int n) { var z = {|TD0030:Zeros<float>(1024, 1024)|}; } }")]
     [InlineData("TD0031", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0031:StaticRange(0, 1000)|}) { } } }")]
+    [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = {|TD0032:Dot(a, a)|}; } }")]
+    [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = Dot(a, Trans(a), {|TD0032:Zeros<float>(32, 32)|}); } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<int>(16, 16); var c = {|TD0011:Dot(a, a)|}; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var s = Sum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool keep) { var s = Sum(Zeros<float>(16, 16), 0, {|TD0014:keep|}); } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var i = {|TD0011:Argmax(Zeros<float>(16, 16))|}; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0011:Trans(Arange(0, 16))|}; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(Ptr<float> p, int n) { var q = p + Arange(0, 16); for (int i = 0; i < n; i++) { q = {|TD0011:q + 16|}; } } }")]
     public async Task Reports_diagnostic(string id, string source)
     {
         Assert.StartsWith("TD", id);
