@@ -44,6 +44,13 @@ public sealed class FuzzTests
         ("Store(x + c, z, c < n);", "", new[] { "c", "z" }),
         ("var neg = -v + (-1f);", "neg", new[] { "v" }),
         ("Store(x + o, q + mx + v2 + lt + neg + sc, m);", "", new[] { "o", "q", "mx", "v2", "lt", "neg", "sc", "m" }),
+        ("float total = Sum(v) + Max(w);", "total", new[] { "v", "w" }),
+        ("var rs = Sum(t, 1) + Max(t, 0) * Min(t, 1, true);", "rs", new[] { "t" }),
+        ("var dz = Dot(z, Trans(z), Zeros<float>(B, B));", "dz", new[] { "z" }),
+        ("Store(x + c, Trans(dz) * 2f, c < n);", "", new[] { "c", "dz" }),
+        ("var am = Argmax(t, 1);", "am", new[] { "t" }),
+        ("AtomicAdd(x + o, v, m);", "", new[] { "o", "v", "m" }),
+        ("for (int k2 = 0; k2 < n; k2++) { z = Dot(Load(x + c, c < n), z, z) + Max(z, 1, true); }", "", new[] { "c", "z" }),
     };
 
     /// <summary>Statements the generator must reject with a diagnostic.</summary>
