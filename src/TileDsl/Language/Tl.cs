@@ -67,16 +67,7 @@ public static class Tl
     /// <summary>Stores <paramref name="value"/> (broadcast to the pointers' shape) where <paramref name="mask"/> is true.</summary>
     [TileOp(TileOpKind.Store)]
     public static void Store<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-    {
-        var shape = ptrs.Offsets.Shape;
-        Shapes.Broadcast(shape, value.Shape, "Store");
-        if (mask is not null) Shapes.Broadcast(shape, mask.Shape, "Store");
-        for (int i = 0; i < Shapes.Count(shape); i++)
-        {
-            if (mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)])
-                ptrs.Write(i, value.Data[Shapes.SourceIndex(shape, value.Shape, i)]);
-        }
-    }
+        => Scatter(ptrs, value, mask, "Store", ptrs.Write);
 
     /// <summary>Stores the scalar <paramref name="value"/> at <paramref name="ptr"/> (written once per program).</summary>
     [TileOp(TileOpKind.Store)]
@@ -192,16 +183,7 @@ public static class Tl
     /// </summary>
     [TileOp(TileOpKind.AtomicAdd)]
     public static void AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-    {
-        var shape = ptrs.Offsets.Shape;
-        Shapes.Broadcast(shape, value.Shape, "AtomicAdd");
-        if (mask is not null) Shapes.Broadcast(shape, mask.Shape, "AtomicAdd");
-        for (int i = 0; i < Shapes.Count(shape); i++)
-        {
-            if (mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)])
-                ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), value.Data[Shapes.SourceIndex(shape, value.Shape, i)]));
-        }
-    }
+        => Scatter(ptrs, value, mask, "AtomicAdd", (i, v) => ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), v)));
 
     /// <summary>Ceiling division of non-negative integers: <c>(a + b - 1) / b</c>. Usable on the host to size grids.</summary>
     [Elementwise("({0} + {1} - 1) / {1}")]
@@ -213,6 +195,19 @@ public static class Tl
     /// </summary>
     [TileOp(TileOpKind.StaticRange)]
     public static IEnumerable<int> StaticRange(int start, int end) => Enumerable.Range(start, Math.Max(0, end - start));
+
+    /// <summary>Writes each element of <paramref name="value"/> (broadcast to the pointers' shape) where the mask holds.</summary>
+    private static void Scatter<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask, string op, Action<int, T> write) where T : unmanaged
+    {
+        var shape = ptrs.Offsets.Shape;
+        Shapes.Broadcast(shape, value.Shape, op);
+        if (mask is not null) Shapes.Broadcast(shape, mask.Shape, op);
+        for (int i = 0; i < Shapes.Count(shape); i++)
+        {
+            if (mask is null || mask.Data[Shapes.SourceIndex(shape, mask.Shape, i)])
+                write(i, value.Data[Shapes.SourceIndex(shape, value.Shape, i)]);
+        }
+    }
 
     private static Tile<T> Filled<T>(int[] shape, T value)
     {

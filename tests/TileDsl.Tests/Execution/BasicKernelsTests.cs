@@ -14,8 +14,6 @@ namespace TileDsl.Tests.Execution;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class BasicKernelsTests(CpuAccelerator cpu)
 {
-    public enum Runner { Interpreter, CpuAccelerator }
-
     [Theory]
     [InlineData(Runner.Interpreter, 256)]
     [InlineData(Runner.Interpreter, 1024)]

@@ -30,3 +30,10 @@ public sealed class CpuAcceleratorCollection : ICollectionFixture<CpuAccelerator
 {
     public const string Name = "CPU accelerator";
 }
+
+/// <summary>Where an execution test runs a kernel: the host interpreter or ILGPU's CPU accelerator.</summary>
+public enum Runner
+{
+    Interpreter,
+    CpuAccelerator,
+}

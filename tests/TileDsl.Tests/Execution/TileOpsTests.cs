@@ -9,8 +9,6 @@ namespace TileDsl.Tests.Execution;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class TileOpsTests(CpuAccelerator cpu)
 {
-    public enum Runner { Interpreter, CpuAccelerator }
-
     [Theory]
     [InlineData(Runner.Interpreter)]
     [InlineData(Runner.CpuAccelerator)]

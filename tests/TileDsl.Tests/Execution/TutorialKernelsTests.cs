@@ -13,8 +13,6 @@ namespace TileDsl.Tests.Execution;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class TutorialKernelsTests(CpuAccelerator cpu)
 {
-    public enum Runner { Interpreter, CpuAccelerator }
-
     [Theory]
     [InlineData(Runner.Interpreter, 300)]
     [InlineData(Runner.CpuAccelerator, 300)]
