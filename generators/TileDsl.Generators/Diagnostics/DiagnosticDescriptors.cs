@@ -69,6 +69,10 @@ internal static class DiagnosticDescriptors
         "Dot operand shapes do not match",
         "Dot multiplies a [M, K] tile by a [K, N] tile into [M, N]; got {0} and {1}{2}: transpose an operand with Trans(x) or change the block sizes");
 
+    public static readonly DiagnosticDescriptor TooManyPointers = Error("TD0033",
+        "Too many pointer parameters",
+        "Tile kernel '{0}' has {1} Ptr<T> parameters; an ILGPU kernel takes at most {2} views (scalars are packed into one struct): pass fewer buffers, e.g. one buffer with offsets into it");
+
     public static readonly DiagnosticDescriptor RankTooHigh = Error("TD0017",
         "Tile rank above 2",
         "{0} would make a tile of rank {1}: tiles have at most 2 dimensions");

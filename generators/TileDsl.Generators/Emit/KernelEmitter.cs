@@ -39,10 +39,13 @@ internal sealed class KernelEmitter
     {
         var emitter = new KernelEmitter(w, model, plan);
         emitter.Collect(specialization.Body);
-        var parameters = model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr).ToList();
-        foreach (var p in parameters) emitter.names.Add(p.Name);
+        foreach (var p in model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr)) emitter.names.Add(p.Name);
         emitter.names.Add("tid");
-        w.Open($"private static void {methodName}({string.Join(", ", parameters.Select(p => LauncherEmitter.KernelParameterType(p) + " " + Identifier(p.Name)))})");
+        emitter.names.Add("scalars");
+        w.Open($"private static void {methodName}({string.Join(", ", model.KernelParameters().Select(p => p.Type + " " + Identifier(p.Name)))})");
+        if (model.PacksScalars)
+            foreach (var p in model.Parameters.Where(p => p.Kind == ParameterKind.Scalar))
+                w.Line($"{TileType.CsName(p.Element)} {Identifier(p.Name)} = scalars.{Identifier(p.Name)};");
         w.Line("int tid = Group.IdxX;");
         emitter.ThreadCoordinates();
         foreach (var arena in plan.Arenas.OrderBy(a => a.Key))

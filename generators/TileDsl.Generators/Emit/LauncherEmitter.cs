@@ -29,9 +29,10 @@ internal static class LauncherEmitter
 
         var pointers = model.Parameters.Where(p => p.Kind == ParameterKind.Pointer).ToList();
         var constexprs = model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr).ToList();
-        var runtime = model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr).ToList();
-        string kernelTypes = string.Join(", ", runtime.Select(KernelParameterType));
-        string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(runtime.Count > 0 ? ", " + kernelTypes : "")}>";
+        var scalars = model.Parameters.Where(p => p.Kind == ParameterKind.Scalar).ToList();
+        var kernelParameters = model.KernelParameters();
+        string kernelTypes = string.Join(", ", kernelParameters.Select(p => p.Type));
+        string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
         string Id(KernelParameter p) => KernelEmitter.Identifier(p.Name);
 
         w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> ({model.NumWarps} warps per program).</summary>");
@@ -39,11 +40,19 @@ internal static class LauncherEmitter
         w.Line("/// <summary>Threads per program instance: NumWarps × 32.</summary>");
         w.Line($"public const int NumThreads = {model.NumThreads};");
         w.Line();
+        if (model.PacksScalars)
+        {
+            w.Line($"/// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most {KernelModel.MaxKernelParameters}).</summary>");
+            w.Open($"public struct {KernelModel.ScalarsStruct}");
+            foreach (var p in scalars) w.Line($"public {TileType.CsName(p.Element)} {Id(p)};");
+            w.Close();
+            w.Line();
+        }
         foreach (var (spec, _) in specializations)
         {
             string name = model.MethodName + spec.Suffix(model.Parameters);
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
-            w.Line($"    new(accelerator => accelerator.LoadKernel{(runtime.Count > 0 ? "<" + kernelTypes + ">" : "")}({name}));");
+            w.Line($"    new(accelerator => accelerator.LoadKernel{(kernelParameters.Length > 0 ? "<" + kernelTypes + ">" : "")}({name}));");
             w.Line();
         }
 
@@ -60,7 +69,9 @@ internal static class LauncherEmitter
         foreach (var p in pointers) w.Line($"LaunchChecks.View(accelerator, {Id(p)}, nameof({Id(p)}));");
         ConstexprChecks(w, constexprs);
         w.Line("var config = grid.ToKernelConfig(NumThreads);");
-        string call(Specialization spec) => $"{model.MethodName}{spec.Suffix(model.Parameters)}Cache.Get(accelerator)(stream, config{string.Concat(runtime.Select(p => ", " + Id(p)))});";
+        if (model.PacksScalars)
+            w.Line($"var scalars = new {KernelModel.ScalarsStruct} {{ {string.Join(", ", scalars.Select(p => $"{Id(p)} = {Id(p)}"))} }};");
+        string call(Specialization spec) => $"{model.MethodName}{spec.Suffix(model.Parameters)}Cache.Get(accelerator)(stream, config{string.Concat(kernelParameters.Select(p => ", " + KernelEmitter.Identifier(p.Name)))});";
         Dispatch(w, constexprs, specializations.Select(s => s.Specialization).ToList(), call);
         w.Close();
         w.Line();
@@ -88,9 +99,6 @@ internal static class LauncherEmitter
         if (model.Namespace.Length > 0) w.Close();
         return w.ToString();
     }
-
-    public static string KernelParameterType(KernelParameter p)
-        => p.Kind == ParameterKind.Pointer ? $"ArrayView<{TileType.CsName(p.Element)}>" : TileType.CsName(p.Element);
 
     private static string LaunchParameter(KernelParameter p, string pointerForm)
     {

@@ -21,7 +21,31 @@ internal sealed record KernelModel(
     EquatableArray<DiagnosticInfo> Diagnostics,
     SourceSite KernelSite)
 {
+    /// <summary>ILGPU's LoadKernel takes at most 14 kernel parameters (Action's 16 type arguments, less stream and config).</summary>
+    public const int MaxKernelParameters = 14;
+
+    /// <summary>The name of the struct that carries the scalar parameters when there are too many parameters.</summary>
+    public const string ScalarsStruct = "Scalars";
+
     public int NumThreads => NumWarps * 32;
+
+    /// <summary>
+    /// Kernels with more runtime parameters than ILGPU takes pass their scalars in one struct (<see cref="ScalarsStruct"/>),
+    /// the views one by one.
+    /// </summary>
+    public bool PacksScalars => Parameters.Count(p => p.Kind != ParameterKind.Constexpr) > MaxKernelParameters;
+
+    /// <summary>The ILGPU kernel's parameters: type and name, in order.</summary>
+    public (string Type, string Name)[] KernelParameters()
+    {
+        var runtime = Parameters.Where(p => p.Kind != ParameterKind.Constexpr).ToList();
+        if (!PacksScalars) return runtime.Select(p => (KernelType(p), p.Name)).ToArray();
+        return runtime.Where(p => p.Kind == ParameterKind.Pointer).Select(p => (KernelType(p), p.Name))
+            .Concat(new[] { (ScalarsStruct, "scalars") }).ToArray();
+    }
+
+    public static string KernelType(KernelParameter p)
+        => p.Kind == ParameterKind.Pointer ? $"ArrayView<{TileType.CsName(p.Element)}>" : TileType.CsName(p.Element);
 
     /// <summary>The kernel's name in messages: <c>Type.Method</c>.</summary>
     public string DisplayName => ContainingTypes[ContainingTypes.Count - 1].Split(' ').Last() + "." + MethodName;

@@ -55,6 +55,9 @@ internal static class KernelParser
         var models = parameters.Select(p => p.Item2).ToEquatableArray();
         var specializations = new List<Specialization>();
         var combinations = Combinations(models.Where(p => p.Kind == ParameterKind.Constexpr).Select(p => p.ConstexprValues).ToList());
+        int pointerCount = models.Count(p => p.Kind == ParameterKind.Pointer);
+        if (pointerCount > KernelModel.MaxKernelParameters - 1)
+            Report(DiagnosticDescriptors.TooManyPointers, syntax.Identifier.GetLocation(), method.Name, pointerCount, KernelModel.MaxKernelParameters - 1);
         if (combinations.Count > MaxSpecializations)
             Report(DiagnosticDescriptors.TooManySpecializations, syntax.Identifier.GetLocation(), method.Name, combinations.Count, MaxSpecializations);
         else if (diagnostics.Count == 0 && parameters.Count == method.Parameters.Length
