@@ -67,6 +67,160 @@ public static partial class TwoSimplicialAttention
         Store(lse + bh * n + i, m * Ln2 + Log(l));
     }
 
+    /// <summary>
+    /// dQ of one query per program (the forward's loops): with P recomputed from LSE, dP_jk = Σ_d dO_d·V1_jd·V2_kd,
+    /// dA = P ⊙ (dP − Δ) where Δ = dO·O, and dQ = s·Σ_j K1_j ⊙ (dA·K2)_j.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void BackwardQuery(Ptr<float> q, Ptr<float> k1, Ptr<float> v1, Ptr<float> k2, Ptr<float> v2, Ptr<float> o, Ptr<float> dO,
+        Ptr<float> lse, Ptr<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
+        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2,
+        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK)
+    {
+        int i = ProgramId(0);
+        int bh = ProgramId(1);
+        int batch = bh / heads;
+        int head = bh % heads;
+        int qOffset = batch * qStrideB + i * qStrideN + head * qStrideH;
+        int kvOffset = batch * kvStrideB + head / groupSize * kvStrideH;
+        var rd = Arange(0, D);
+        var qScaled = Load(q + qOffset + rd) * (scale * Log2E);
+        var doRow = Load(dO + qOffset + rd);
+        float delta = Sum(doRow * Load(o + qOffset + rd));
+        float rowLse = Load(lse + bh * n + i) * Log2E;
+        var dq = Zeros<float>(D);
+        int firstJ = Maximum(0, i - w1 + 1);
+        for (int ks = Maximum(0, i - w2 + 1); ks <= i; ks += BK)
+        {
+            var rk = ks + Arange(0, BK);
+            var kInside = rk <= i;
+            var kAt = kvOffset + (rk[.., None] * kvStrideN + rd[None, ..]);
+            var k2Tile = Load(k2 + kAt, kInside[.., None]);
+            var v2Tile = Load(v2 + kAt, kInside[.., None]);
+            for (int js = firstJ; js <= i; js += BJ)
+            {
+                var rj = js + Arange(0, BJ);
+                var jInside = rj <= i;
+                var jAt = kvOffset + (rj[.., None] * kvStrideN + rd[None, ..]);
+                var k1Tile = Load(k1 + jAt, jInside[.., None]);
+                var v1Tile = Load(v1 + jAt, jInside[.., None]);
+                var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(k1Tile * qScaled[None, ..], Trans(k2Tile)) - rowLse), 0f);
+                var dA = p * (Dot(v1Tile * doRow[None, ..], Trans(v2Tile)) - delta);
+                dq += Sum(k1Tile * Dot(dA, k2Tile), 0);
+            }
+        }
+        Store(dQ + qOffset + rd, dq * scale);
+    }
+
+    /// <summary>
+    /// dK1 and dV1 of one block of BJ key rows (one kv head) per program: every query head of the group and every query
+    /// whose K1 window reaches the block, over that query's K2 window: dV1_j += dO ⊙ (P·V2)_j, dK1_j += s·Q ⊙ (dA·K2)_j.
+    /// Each program owns its rows: no atomics, the same result every run.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void BackwardKey1(Ptr<float> q, Ptr<float> k1, Ptr<float> v1, Ptr<float> k2, Ptr<float> v2, Ptr<float> o, Ptr<float> dO,
+        Ptr<float> lse, Ptr<float> dK1, Ptr<float> dV1, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
+        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2,
+        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK)
+    {
+        int block = ProgramId(0);
+        int kvHeads = heads / groupSize;
+        int batch = ProgramId(1) / kvHeads;
+        int group = ProgramId(1) % kvHeads;
+        int kvOffset = batch * kvStrideB + group * kvStrideH;
+        var rd = Arange(0, D);
+        var rj = block * BJ + Arange(0, BJ);
+        var jValid = rj < n;
+        var jAt = kvOffset + (rj[.., None] * kvStrideN + rd[None, ..]);
+        var k1Tile = Load(k1 + jAt, jValid[.., None]);
+        var v1Tile = Load(v1 + jAt, jValid[.., None]);
+        var dk1 = Zeros<float>(BJ, D);
+        var dv1 = Zeros<float>(BJ, D);
+        int lastQuery = Minimum(block * BJ + BJ + w1 - 2, n - 1);
+        for (int member = 0; member < groupSize; member++)
+        {
+            int head = group * groupSize + member;
+            for (int i = block * BJ; i <= lastQuery; i++)
+            {
+                int qOffset = batch * qStrideB + i * qStrideN + head * qStrideH;
+                var qRow = Load(q + qOffset + rd);
+                var qScaled = qRow * (scale * Log2E);
+                var doRow = Load(dO + qOffset + rd);
+                float delta = Sum(doRow * Load(o + qOffset + rd));
+                float rowLse = Load(lse + (batch * heads + head) * n + i) * Log2E;
+                var jInside = jValid & (rj <= i) & (rj > i - w1);
+                for (int ks = Maximum(0, i - w2 + 1); ks <= i; ks += BK)
+                {
+                    var rk = ks + Arange(0, BK);
+                    var kInside = rk <= i;
+                    var kAt = kvOffset + (rk[.., None] * kvStrideN + rd[None, ..]);
+                    var k2Tile = Load(k2 + kAt, kInside[.., None]);
+                    var v2Tile = Load(v2 + kAt, kInside[.., None]);
+                    var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(k1Tile * qScaled[None, ..], Trans(k2Tile)) - rowLse), 0f);
+                    var dA = p * (Dot(v1Tile * doRow[None, ..], Trans(v2Tile)) - delta);
+                    dv1 += doRow[None, ..] * Dot(p, v2Tile);
+                    dk1 += qRow[None, ..] * Dot(dA, k2Tile);
+                }
+            }
+        }
+        Store(dK1 + jAt, dk1 * scale, jValid[.., None]);
+        Store(dV1 + jAt, dv1, jValid[.., None]);
+    }
+
+    /// <summary>
+    /// dK2 and dV2 of one block of BK key rows (one kv head) per program, the mirror of <see cref="BackwardKey1"/>:
+    /// dV2_k += dO ⊙ (Pᵀ·V1)_k, dK2_k += s·Q ⊙ (dAᵀ·K1)_k.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void BackwardKey2(Ptr<float> q, Ptr<float> k1, Ptr<float> v1, Ptr<float> k2, Ptr<float> v2, Ptr<float> o, Ptr<float> dO,
+        Ptr<float> lse, Ptr<float> dK2, Ptr<float> dV2, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
+        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2,
+        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK)
+    {
+        int block = ProgramId(0);
+        int kvHeads = heads / groupSize;
+        int batch = ProgramId(1) / kvHeads;
+        int group = ProgramId(1) % kvHeads;
+        int kvOffset = batch * kvStrideB + group * kvStrideH;
+        var rd = Arange(0, D);
+        var rk = block * BK + Arange(0, BK);
+        var kValid = rk < n;
+        var kAt = kvOffset + (rk[.., None] * kvStrideN + rd[None, ..]);
+        var k2Tile = Load(k2 + kAt, kValid[.., None]);
+        var v2Tile = Load(v2 + kAt, kValid[.., None]);
+        var dk2 = Zeros<float>(BK, D);
+        var dv2 = Zeros<float>(BK, D);
+        int lastQuery = Minimum(block * BK + BK + w2 - 2, n - 1);
+        for (int member = 0; member < groupSize; member++)
+        {
+            int head = group * groupSize + member;
+            for (int i = block * BK; i <= lastQuery; i++)
+            {
+                int qOffset = batch * qStrideB + i * qStrideN + head * qStrideH;
+                var qRow = Load(q + qOffset + rd);
+                var qScaled = qRow * (scale * Log2E);
+                var doRow = Load(dO + qOffset + rd);
+                float delta = Sum(doRow * Load(o + qOffset + rd));
+                float rowLse = Load(lse + (batch * heads + head) * n + i) * Log2E;
+                var kInside = kValid & (rk <= i) & (rk > i - w2);
+                for (int js = Maximum(0, i - w1 + 1); js <= i; js += BJ)
+                {
+                    var rj = js + Arange(0, BJ);
+                    var jInside = rj <= i;
+                    var jAt = kvOffset + (rj[.., None] * kvStrideN + rd[None, ..]);
+                    var k1Tile = Load(k1 + jAt, jInside[.., None]);
+                    var v1Tile = Load(v1 + jAt, jInside[.., None]);
+                    var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(k1Tile * qScaled[None, ..], Trans(k2Tile)) - rowLse), 0f);
+                    var dA = p * (Dot(v1Tile * doRow[None, ..], Trans(v2Tile)) - delta);
+                    dv2 += doRow[None, ..] * Dot(Trans(p), v1Tile);
+                    dk2 += qRow[None, ..] * Dot(Trans(dA), k1Tile);
+                }
+            }
+        }
+        Store(dK2 + kAt, dk2 * scale, kValid[.., None]);
+        Store(dV2 + kAt, dv2, kValid[.., None]);
+    }
+
     /// <summary>The sizes of a launch.</summary>
     public readonly record struct Shape(int Batch, int N, int Heads, int KvHeads, int D)
     {
@@ -75,29 +229,86 @@ public static partial class TwoSimplicialAttention
         internal long KvElements => (long)Batch * N * KvHeads * D;
     }
 
+    /// <summary>Key rows per block of the K1 (BJ) and K2 (BK) loops.</summary>
+    private const int Block = 16;
+
+    /// <summary>What every launch derives from the shape: strides of the contiguous layouts and the GQA group size.</summary>
+    private readonly record struct Layout(Shape Shape, float Scale)
+    {
+        public int GroupSize => Shape.Heads / Shape.KvHeads;
+
+        public (int B, int N, int H) Q => (Shape.N * Shape.Heads * Shape.D, Shape.Heads * Shape.D, Shape.D);
+
+        public (int B, int N, int H) Kv => (Shape.N * Shape.KvHeads * Shape.D, Shape.KvHeads * Shape.D, Shape.D);
+
+        public TileGrid Queries => new(Shape.N, Shape.Batch * Shape.Heads);
+
+        public TileGrid KeyBlocks => new(Cdiv(Shape.N, Block), Shape.Batch * Shape.KvHeads);
+    }
+
     /// <summary>O and LSE on the accelerator of <paramref name="stream"/>; <paramref name="scale"/> defaults to 1/√D.</summary>
     public static void Forward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1,
         ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int w1, int w2, float? scale = null)
     {
-        var grid = Check(shape, w1, w2, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        var (b, n, h) = (shape.N * shape.Heads * shape.D, shape.Heads * shape.D, shape.D);
-        var (kb, kn, kh) = (shape.N * shape.KvHeads * shape.D, shape.KvHeads * shape.D, shape.D);
-        ForwardKernel.Launch(stream, grid, q, k1, v1, k2, v2, o, lse, shape.N, shape.Heads, shape.Heads / shape.KvHeads,
-            b, n, h, kb, kn, kh, scale ?? 1f / MathF.Sqrt(shape.D), w1, w2, shape.D, 16, 16);
+        var l = Check(shape, w1, w2, scale, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        ForwardKernel.Launch(stream, l.Queries, q, k1, v1, k2, v2, o, lse, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
     }
 
     /// <summary>The same in the host interpreter, on arrays.</summary>
     public static void Forward(Shape shape, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse,
         int w1, int w2, float? scale = null)
     {
-        var grid = Check(shape, w1, w2, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        var (b, n, h) = (shape.N * shape.Heads * shape.D, shape.Heads * shape.D, shape.D);
-        var (kb, kn, kh) = (shape.N * shape.KvHeads * shape.D, shape.KvHeads * shape.D, shape.D);
-        ForwardKernel.Interpret(grid, q, k1, v1, k2, v2, o, lse, shape.N, shape.Heads, shape.Heads / shape.KvHeads,
-            b, n, h, kb, kn, kh, scale ?? 1f / MathF.Sqrt(shape.D), w1, w2, shape.D, 16, 16);
+        var l = Check(shape, w1, w2, scale, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        ForwardKernel.Interpret(l.Queries, q, k1, v1, k2, v2, o, lse, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
     }
 
-    private static TileGrid Check(Shape shape, int w1, int w2, long q, long k1, long v1, long k2, long v2, long o, long lse)
+    /// <summary>
+    /// dQ, dK1, dV1, dK2, dV2 from dO and the forward's O and LSE, by three kernels that each own what they write (no
+    /// atomics: two runs give identical bits): <see cref="BackwardQuery"/>, <see cref="BackwardKey1"/>, <see cref="BackwardKey2"/>.
+    /// </summary>
+    public static void Backward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1,
+        ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse,
+        ArrayView<float> dQ, ArrayView<float> dK1, ArrayView<float> dV1, ArrayView<float> dK2, ArrayView<float> dV2,
+        int w1, int w2, float? scale = null)
+    {
+        var l = Check(shape, w1, w2, scale, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
+        BackwardQueryKernel.Launch(stream, l.Queries, q, k1, v1, k2, v2, o, dO, lse, dQ, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+        BackwardKey1Kernel.Launch(stream, l.KeyBlocks, q, k1, v1, k2, v2, o, dO, lse, dK1, dV1, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+        BackwardKey2Kernel.Launch(stream, l.KeyBlocks, q, k1, v1, k2, v2, o, dO, lse, dK2, dV2, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+    }
+
+    /// <summary>The same in the host interpreter, on arrays.</summary>
+    public static void Backward(Shape shape, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] dO, float[] lse,
+        float[] dQ, float[] dK1, float[] dV1, float[] dK2, float[] dV2, int w1, int w2, float? scale = null)
+    {
+        var l = Check(shape, w1, w2, scale, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
+        BackwardQueryKernel.Interpret(l.Queries, q, k1, v1, k2, v2, o, dO, lse, dQ, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+        BackwardKey1Kernel.Interpret(l.KeyBlocks, q, k1, v1, k2, v2, o, dO, lse, dK1, dV1, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+        BackwardKey2Kernel.Interpret(l.KeyBlocks, q, k1, v1, k2, v2, o, dO, lse, dK2, dV2, shape.N, shape.Heads, l.GroupSize,
+            l.Q.B, l.Q.N, l.Q.H, l.Kv.B, l.Kv.N, l.Kv.H, l.Scale, w1, w2, shape.D, Block, Block);
+    }
+
+    private static void CheckGradients(Shape shape, long dO, long dQ, long dK1, long dV1, long dK2, long dV2)
+    {
+        string qShape = $"[{shape.Batch}, {shape.N}, {shape.Heads}, {shape.D}]", kvShape = $"[{shape.Batch}, {shape.N}, {shape.KvHeads}, {shape.D}]";
+        LaunchChecks.Holds(dO, shape.QElements, nameof(dO), qShape);
+        LaunchChecks.Holds(dQ, shape.QElements, nameof(dQ), qShape);
+        LaunchChecks.Holds(dK1, shape.KvElements, nameof(dK1), kvShape);
+        LaunchChecks.Holds(dV1, shape.KvElements, nameof(dV1), kvShape);
+        LaunchChecks.Holds(dK2, shape.KvElements, nameof(dK2), kvShape);
+        LaunchChecks.Holds(dV2, shape.KvElements, nameof(dV2), kvShape);
+    }
+
+    private static Layout Check(Shape shape, int w1, int w2, float? scale, long q, long k1, long v1, long k2, long v2, long o, long lse)
     {
         LaunchChecks.AtLeast(shape.Batch, 1, "shape.Batch");
         LaunchChecks.AtLeast(shape.N, 1, "shape.N");
@@ -116,6 +327,6 @@ public static partial class TwoSimplicialAttention
         LaunchChecks.Holds(k2, shape.KvElements, nameof(k2), kvShape);
         LaunchChecks.Holds(v2, shape.KvElements, nameof(v2), kvShape);
         LaunchChecks.Holds(lse, (long)shape.Batch * shape.Heads * shape.N, nameof(lse), $"[{shape.Batch}, {shape.Heads}, {shape.N}]");
-        return new TileGrid(shape.N, shape.Batch * shape.Heads);
+        return new Layout(shape, scale ?? 1f / MathF.Sqrt(shape.D));
     }
 }

@@ -154,15 +154,18 @@ internal sealed class KernelEmitter
             scalars[v.Id] = Reduce(v, new TileLayout(EquatableArray<DimLayout>.Empty))[0];
             return;
         }
-        string expr = v.Op == OpKind.Cast
-            ? CastText(values[v.Args[0]].Type.Kind, v.Type.Kind, Scalar(v.Args[0]))
-            : Apply(v.Text, v.Args.Select(Scalar).ToArray());
-        if (v.Name.Length == 0)
+        string expr = v.Op switch
+        {
+            OpKind.Cast => CastText(values[v.Args[0]].Type.Kind, v.Type.Kind, Scalar(v.Args[0])),
+            OpKind.Load => $"{Identifier(values[v.Args[0]].Type.PointerParam!)}[{Scalar(v.Args[0])}]",
+            _ => Apply(v.Text, v.Args.Select(Scalar).ToArray()),
+        };
+        if (v.Name.Length == 0 && v.Op != OpKind.Load) // a load is read once, where it stands
         {
             scalars[v.Id] = expr;
             return;
         }
-        string local = Unique(v.Name);
+        string local = Unique(v.Name.Length > 0 ? v.Name : values[v.Args[0]].Type.PointerParam + "Value");
         w.Line($"{v.Type.CsType} {local} = {expr};");
         scalars[v.Id] = local;
     }

@@ -506,7 +506,8 @@ internal sealed class BodyParser
                     ? Expression(args[2].Value)
                     : Constant(pointerType.Kind == ScalarKind.Bool ? false : 0, pointerType.Kind);
                 var operands = new[] { Align(pointers, shape.Count), mask < 0 ? -1 : Align(mask, shape.Count), other };
-                return Tile(new TileType(pointerType.Kind, shape), OpKind.Load, operands, invocation);
+                var loaded = new TileType(pointerType.Kind, shape);
+                return loaded.IsScalar ? Define(loaded, OpKind.Load, operands) : Tile(loaded, OpKind.Load, operands, invocation);
             }
             case "Cast":
             {

@@ -64,6 +64,10 @@ public static class Tl
         return new Tile<T>(shape, data);
     }
 
+    /// <summary>Loads one scalar (every thread reads the same element).</summary>
+    [TileOp(TileOpKind.Load)]
+    public static T Load<T>(Ptr<T> ptr) where T : unmanaged => (ptr + Tile<int>.Scalar(0)).Read(0);
+
     /// <summary>Stores <paramref name="value"/> (broadcast to the pointers' shape) where <paramref name="mask"/> is true.</summary>
     [TileOp(TileOpKind.Store)]
     public static void Store<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged

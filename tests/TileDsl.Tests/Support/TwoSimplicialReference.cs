@@ -14,34 +14,78 @@ internal sealed class TwoSimplicialReference(int batch, int n, int heads, int kv
     {
         var o = new double[batch * n * heads * d];
         var lse = new double[batch * heads * n];
+        ForEachQuery(q, k1, k2, (b, h, i, qi, KV, j0, k0, p, logSum) =>
+        {
+            lse[(b * heads + h) * n + i] = logSum;
+            for (int j = j0; j <= i; j++)
+                for (int k = k0; k <= i; k++)
+                    for (int t = 0; t < d; t++) o[qi + t] += p[j - j0, k - k0] * v1[KV(j) + t] * v2[KV(k) + t];
+        });
+        return (o, lse);
+    }
+
+    /// <summary>The analytic gradients of L = Σ o·dO: with dP_jk = Σ_t dO_t·v1_jt·v2_kt and dA = P ⊙ (dP − Σ P ⊙ dP),
+    /// dq = s·Σ_jk dA_jk·k1_j ⊙ k2_k, dk1_j = s·Σ_k dA_jk·q ⊙ k2_k, dk2_k = s·Σ_j dA_jk·q ⊙ k1_j,
+    /// dv1_j = Σ_k P_jk·dO ⊙ v2_k, dv2_k = Σ_j P_jk·dO ⊙ v1_j.</summary>
+    public (double[] DQ, double[] DK1, double[] DV1, double[] DK2, double[] DV2) Backward(float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] dO)
+    {
+        var dq = new double[batch * n * heads * d];
+        var (dk1, dv1, dk2, dv2) = (new double[batch * n * kvHeads * d], new double[batch * n * kvHeads * d], new double[batch * n * kvHeads * d], new double[batch * n * kvHeads * d]);
+        ForEachQuery(q, k1, k2, (b, h, i, qi, KV, j0, k0, p, _) =>
+        {
+            var dp = new double[i - j0 + 1, i - k0 + 1];
+            double delta = 0;
+            for (int j = j0; j <= i; j++)
+                for (int k = k0; k <= i; k++)
+                {
+                    for (int t = 0; t < d; t++) dp[j - j0, k - k0] += (double)dO[qi + t] * v1[KV(j) + t] * v2[KV(k) + t];
+                    delta += p[j - j0, k - k0] * dp[j - j0, k - k0];
+                }
+            for (int j = j0; j <= i; j++)
+                for (int k = k0; k <= i; k++)
+                {
+                    double pjk = p[j - j0, k - k0], da = pjk * (dp[j - j0, k - k0] - delta);
+                    for (int t = 0; t < d; t++)
+                    {
+                        dq[qi + t] += scale * da * k1[KV(j) + t] * k2[KV(k) + t];
+                        dk1[KV(j) + t] += scale * da * q[qi + t] * k2[KV(k) + t];
+                        dk2[KV(k) + t] += scale * da * q[qi + t] * k1[KV(j) + t];
+                        dv1[KV(j) + t] += pjk * dO[qi + t] * v2[KV(k) + t];
+                        dv2[KV(k) + t] += pjk * dO[qi + t] * v1[KV(j) + t];
+                    }
+                }
+        });
+        return (dq, dk1, dv1, dk2, dv2);
+    }
+
+    private delegate void QueryBody(int b, int h, int i, int qi, Func<int, int> kv, int j0, int k0, double[,] p, double logSum);
+
+    /// <summary>For each (b, h, i): the softmax weights P over its window (rows j0..i, columns k0..i) and log Σ exp.</summary>
+    private void ForEachQuery(float[] q, float[] k1, float[] k2, QueryBody body)
+    {
         for (int b = 0; b < batch; b++)
             for (int h = 0; h < heads; h++)
                 for (int i = 0; i < n; i++)
                 {
-                    int g = h / (heads / kvHeads);
+                    int g = h / (heads / kvHeads), bb = b;
                     int qi = ((b * n + i) * heads + h) * d;
-                    int KV(int row) => ((b * n + row) * kvHeads + g) * d;
+                    int KV(int row) => ((bb * n + row) * kvHeads + g) * d;
                     int j0 = Math.Max(0, i - w1 + 1), k0 = Math.Max(0, i - w2 + 1);
-                    var logits = new double[i - j0 + 1, i - k0 + 1];
+                    var p = new double[i - j0 + 1, i - k0 + 1];
                     double max = double.NegativeInfinity;
                     for (int j = j0; j <= i; j++)
                         for (int k = k0; k <= i; k++)
                         {
                             double sum = 0;
                             for (int t = 0; t < d; t++) sum += (double)q[qi + t] * k1[KV(j) + t] * k2[KV(k) + t];
-                            logits[j - j0, k - k0] = scale * sum;
+                            p[j - j0, k - k0] = scale * sum;
                             max = Math.Max(max, scale * sum);
                         }
                     double total = 0;
-                    foreach (double a in logits) total += Math.Exp(a - max);
-                    lse[(b * heads + h) * n + i] = max + Math.Log(total);
-                    for (int j = j0; j <= i; j++)
-                        for (int k = k0; k <= i; k++)
-                        {
-                            double p = Math.Exp(logits[j - j0, k - k0] - max) / total;
-                            for (int t = 0; t < d; t++) o[qi + t] += p * v1[KV(j) + t] * v2[KV(k) + t];
-                        }
+                    foreach (double a in p) total += Math.Exp(a - max);
+                    for (int j = 0; j < p.GetLength(0); j++)
+                        for (int k = 0; k < p.GetLength(1); k++) p[j, k] = Math.Exp(p[j, k] - max) / total;
+                    body(b, h, i, qi, KV, j0, k0, p, max + Math.Log(total));
                 }
-        return (o, lse);
     }
 }
