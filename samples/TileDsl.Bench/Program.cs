@@ -6,6 +6,8 @@ using System.IO;
 using ILGPU;
 using ILGPU.Runtime;
 using TileDsl;
+using TileDsl.Attention;
+using TileDsl.Bench;
 using TileDsl.Kernels.Tutorials;
 
 // Benchmarks the tutorial kernels on an accelerator at realistic sizes. For each kernel it writes the inputs and
@@ -66,6 +68,20 @@ void Record(string kernel, string shape, double ms, string unit, double perMs)
     string line = string.Create(CultureInfo.InvariantCulture, $"{kernel}\t{shape}\t{ms:F4}\t{unit}\t{perMs / ms:F2}");
     results.Add(line);
     Console.WriteLine(line);
+}
+
+if (args.Contains("--simplicial"))
+{
+    int n = int.Parse(Option("--n", small ? "256" : "16384"), CultureInfo.InvariantCulture);
+    int batch = small ? 1 : 4;
+    SimplicialBench.Run(accelerator, outDir, results, new[]
+    {
+        ("gqa64_w32x512", new TwoSimplicialAttention.Shape(batch, n, small ? 8 : 64, 1, 128), 32, 512),
+        ("gqa16_w32x512", new TwoSimplicialAttention.Shape(batch, n, 16, 1, 128), 32, 512),
+        ("mha16_w512x32", new TwoSimplicialAttention.Shape(batch, n, small ? 2 : 16, small ? 2 : 16, 128), 512, 32),
+    });
+    File.WriteAllLines(Path.Combine(outDir, "results.tsv"), results);
+    return 0;
 }
 
 // Matmul: C = A·B, fp32 accumulation.

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using TileDsl.Attention;
+
+namespace TileDsl.Bench;
+
+/// <summary>
+/// 2-simplicial attention forward and backward at the benchmark shapes. Inputs are a hash of the element index
+/// (<see cref="Input"/>), so that scripts/simplicial_compare.py rebuilds the same tensors without files; the outputs
+/// of batch 0 for the first <see cref="CheckedRows"/> positions are written for its float64 check.
+/// </summary>
+internal static class SimplicialBench
+{
+    public const int CheckedRows = 1024;
+
+    /// <summary>Element <paramref name="index"/> of input tensor <paramref name="tensor"/>: a value in [-1, 1), exactly reproducible in NumPy.</summary>
+    public static float Input(int tensor, long index)
+    {
+        ulong h = ((ulong)index * 2654435761UL + (ulong)tensor * 40503UL) & 0xFFFFFFFFUL;
+        h ^= h >> 15;
+        h = (h * 2246822519UL) & 0xFFFFFFFFUL;
+        h ^= h >> 13;
+        return (float)(h / 4294967296.0 * 2 - 1);
+    }
+
+    public static void Run(Accelerator accelerator, string outDir, List<string> results,
+        (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases)
+    {
+        var stream = accelerator.DefaultStream;
+        foreach (var (name, shape, w1, w2) in cases)
+        {
+            long qCount = (long)shape.Batch * shape.N * shape.Heads * shape.D, kvCount = (long)shape.Batch * shape.N * shape.KvHeads * shape.D;
+            long rows = (long)shape.Batch * shape.Heads * shape.N;
+            using var q = Upload(accelerator, 0, qCount);
+            using var k1 = Upload(accelerator, 1, kvCount);
+            using var v1 = Upload(accelerator, 2, kvCount);
+            using var k2 = Upload(accelerator, 3, kvCount);
+            using var v2 = Upload(accelerator, 4, kvCount);
+            using var dO = Upload(accelerator, 5, qCount);
+            using var o = accelerator.Allocate1D<float>(qCount);
+            using var lse = accelerator.Allocate1D<float>(rows);
+            using var dQ = accelerator.Allocate1D<float>(qCount);
+            using var dK1 = accelerator.Allocate1D<float>(kvCount);
+            using var dV1 = accelerator.Allocate1D<float>(kvCount);
+            using var dK2 = accelerator.Allocate1D<float>(kvCount);
+            using var dV2 = accelerator.Allocate1D<float>(kvCount);
+
+            // Useful FLOPs: 4·D per (j, k) pair inside the windows, per (batch, head, query). Backward: the same count
+            // times 2.5, as for attention (its dots: logits, dP, dQ, dK1, dK2, dV1, dV2 over the pairs, against the forward's two).
+            double pairs = 0;
+            for (int i = 0; i < shape.N; i++) pairs += (double)Math.Min(i + 1, w1) * Math.Min(i + 1, w2);
+            double flops = 4.0 * shape.D * pairs * shape.Batch * shape.Heads;
+            string text = $"B{shape.Batch} N{shape.N} Hq{shape.Heads} Hkv{shape.KvHeads} D{shape.D} w1={w1} w2={w2}";
+
+            void Forward() => TwoSimplicialAttention.Forward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, lse.View, w1, w2);
+            void Backward() => TwoSimplicialAttention.Backward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, dO.View, lse.View,
+                dQ.View, dK1.View, dV1.View, dK2.View, dV2.View, w1, w2);
+            double fwd = Once(accelerator, Forward);
+            Record(results, $"simplicial_fwd_{name}", text, fwd, flops);
+            double bwd = Once(accelerator, Backward);
+            Record(results, $"simplicial_bwd_{name}", text, bwd, 2.5 * flops);
+
+            int checkedRows = Math.Min(CheckedRows, shape.N);
+            Save(outDir, $"{name}_o", o, (long)checkedRows * shape.Heads * shape.D);
+            Save(outDir, $"{name}_dq", dQ, (long)checkedRows * shape.Heads * shape.D);
+            foreach (var (g, label) in new[] { (dK1, "dk1"), (dV1, "dv1"), (dK2, "dk2"), (dV2, "dv2") })
+                Save(outDir, $"{name}_{label}", g, (long)checkedRows * shape.KvHeads * shape.D);
+            var lseAll = lse.GetAsArray1D();
+            var lseRows = new float[shape.Heads * checkedRows];
+            for (int h = 0; h < shape.Heads; h++) Array.Copy(lseAll, (long)h * shape.N, lseRows, (long)h * checkedRows, checkedRows);
+            File.WriteAllBytes(Path.Combine(outDir, $"{name}_lse.f32"), MemoryMarshal.AsBytes(lseRows.AsSpan()).ToArray());
+        }
+    }
+
+    private static MemoryBuffer1D<float, Stride1D.Dense> Upload(Accelerator accelerator, int tensor, long count)
+    {
+        var data = new float[count];
+        Parallel.For(0L, count, i => data[i] = Input(tensor, i));
+        return accelerator.Allocate1D(data);
+    }
+
+    /// <summary>Milliseconds of one launch sequence after a warm-up one (which also compiles the kernels).</summary>
+    private static double Once(Accelerator accelerator, Action launch)
+    {
+        launch();
+        accelerator.Synchronize();
+        var watch = Stopwatch.StartNew();
+        launch();
+        accelerator.Synchronize();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static void Record(List<string> results, string kernel, string shape, double ms, double flops)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture, $"{kernel}\t{shape}\t{ms:F3}\tTFLOP/s\t{flops / ms / 1e9:F2}");
+        results.Add(line);
+        Console.WriteLine(line);
+    }
+
+    private static void Save(string outDir, string name, MemoryBuffer1D<float, Stride1D.Dense> buffer, long count)
+    {
+        var data = new float[count];
+        buffer.View.SubView(0, count).CopyToCPU(data);
+        File.WriteAllBytes(Path.Combine(outDir, name + ".f32"), MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+    }
+}
