@@ -24,9 +24,11 @@ def inputs(tensor, count):
     return (h.astype(np.float64) / 4294967296.0 * 2 - 1).astype(np.float32)
 
 
-def windows(x, w):
-    """[B, N, H, D] -> [B, N, w, H, D]: rows i-w+1 .. i of each position (zeros before 0), a view."""
-    return F.pad(x, (0, 0, 0, 0, w - 1, 0)).unfold(1, w, 1).permute(0, 1, 4, 2, 3)
+def windows(x, w, start, end):
+    """[B, N, H, D] -> [B, end-start, w, H, D]: for each position i in start..end-1 the rows i-w+1 .. i (zeros
+    before 0), built from the rows that chunk needs only (so that autograd keeps chunk-sized tensors)."""
+    lo = max(0, start - w + 1)
+    return F.pad(x[:, lo:end], (0, 0, 0, 0, w - 1 - (start - lo), 0)).unfold(1, w, 1).permute(0, 1, 4, 2, 3)
 
 
 def simplicial(q, k1, v1, k2, v2, w1, w2, scale, start=0, end=None):
@@ -35,8 +37,8 @@ def simplicial(q, k1, v1, k2, v2, w1, w2, scale, start=0, end=None):
     Hkv = k1.shape[2]
     end = N if end is None else end
     G = Hq // Hkv
-    K1w, V1w = windows(k1, w1)[:, start:end], windows(v1, w1)[:, start:end]
-    K2w, V2w = windows(k2, w2)[:, start:end], windows(v2, w2)[:, start:end]
+    K1w, V1w = windows(k1, w1, start, end), windows(v1, w1, start, end)
+    K2w, V2w = windows(k2, w2, start, end), windows(v2, w2, start, end)
     qg = q[:, start:end].reshape(B, end - start, Hkv, G, D)
     a = torch.einsum('bnhgjd,bnkhd->bnhgjk', torch.einsum('bnhgd,bnjhd->bnhgjd', qg, K1w), K2w) * scale
     pos = torch.arange(start, end, device=q.device)
