@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using TileDsl.Attention;
+using TileDsl.Attention.Reference;
 using TileDsl.Tests.Support;
 using Xunit;
 

@@ -46,6 +46,21 @@ public sealed class SnapshotTests
         Snapshot.Verify(generated.SourceText.ToString(), generated.HintName.Replace(".g.cs", ""));
     }
 
+    /// <summary>The 2-simplicial attention forward kernel, one specialization (D = 32, BJ = BK = 16).</summary>
+    [Fact]
+    public void Two_simplicial_forward()
+    {
+        string source = File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.cs"));
+        source = Regex.Replace(source, @"\[Constexpr\(16, 32, 64, 128\)\] int D\b", "[Constexpr(32)] int D");
+        source = Regex.Replace(source, @"\[Constexpr\(16, 32\)\] int (BJ|BK)\b", "[Constexpr(16)] int $1");
+        var (result, output) = TestCompilation.Run(source);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(TestCompilation.Errors(output));
+        var forward = Assert.Single(result.GeneratedSources, s => s.HintName.EndsWith(".Forward.g.cs", StringComparison.Ordinal));
+        Snapshot.Verify(forward.SourceText.ToString(), forward.HintName.Replace(".g.cs", ""));
+    }
+
     [Fact]
     public void Generation_is_deterministic()
     {

@@ -1,14 +1,15 @@
 using System;
 
-namespace TileDsl.Tests.Support;
+namespace TileDsl.Attention.Reference;
 
 /// <summary>
 /// 2-simplicial attention in float64 with plain loops, from the definition: for each (b, h, i), logits
 /// A_jk = scale·Σ_d q_d·k1_jd·k2_kd over j ∈ (i−w1, i], k ∈ (i−w2, i] (clipped at 0), a softmax over all (j, k)
 /// together, o_i = Σ_jk S_jk·(v1_j ⊙ v2_k), lse_i = log Σ_jk exp(A_jk). Q, O [B, N, Hq, D]; K1, V1, K2, V2
-/// [B, N, Hkv, D]; query head h reads kv head h / (Hq / Hkv).
+/// [B, N, Hkv, D]; query head h reads kv head h / (Hq / Hkv). Written from the definition, independently of the
+/// kernels, for the tests and for the command-line tool's error report (small sizes: it is O(N·w1·w2·D) plain loops).
 /// </summary>
-internal sealed class TwoSimplicialReference(int batch, int n, int heads, int kvHeads, int d, int w1, int w2, double scale)
+public sealed class TwoSimplicialReference(int batch, int n, int heads, int kvHeads, int d, int w1, int w2, double scale)
 {
     public (double[] O, double[] Lse) Forward(float[] q, float[] k1, float[] v1, float[] k2, float[] v2)
     {
