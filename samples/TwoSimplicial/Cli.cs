@@ -23,11 +23,8 @@ internal static class Cli
         }
     }
 
-    public static void RequireTrilinear(string variant)
-    {
-        if (variant != "trilinear")
-            throw new NotSupportedException($"--variant {variant}: only the trilinear form is implemented so far.");
-    }
+    public static TwoSimplicialAttention.Variant VariantOf(string name)
+        => name == "determinant" ? TwoSimplicialAttention.Variant.Determinant : TwoSimplicialAttention.Variant.Trilinear;
 
     /// <summary>The launch shape from Q [B, N, Hq, D], K1, V1, K2, V2 [B, N, Hkv, D] and dO [B, N, Hq, D].</summary>
     public static TwoSimplicialAttention.Shape ShapeOf((float[] Data, int[] Shape)[] inputs, (float[] Data, int[] Shape)? dO)
@@ -78,7 +75,8 @@ internal static class Cli
 
         public string Name => accelerator.Name;
 
-        public (float[] O, float[][]? Gradients) Attention(TwoSimplicialAttention.Shape shape, float[][] inputs, float[]? dO, int w1, int w2, float? scale)
+        public (float[] O, float[][]? Gradients) Attention(TwoSimplicialAttention.Shape shape, float[][] inputs, float[]? dO, int w1, int w2, float? scale,
+            TwoSimplicialAttention.Variant variant)
         {
             var stream = accelerator.DefaultStream;
             var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
@@ -88,13 +86,13 @@ internal static class Cli
                 var v = inputs.Select(x => Keep(accelerator.Allocate1D(x)).View).ToArray();
                 var o = Keep(accelerator.Allocate1D<float>(inputs[0].Length));
                 var lse = Keep(accelerator.Allocate1D<float>((long)shape.Batch * shape.Heads * shape.N));
-                TwoSimplicialAttention.Forward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, lse.View, w1, w2, scale);
+                TwoSimplicialAttention.Forward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, lse.View, w1, w2, scale, variant);
                 float[][]? gradients = null;
                 if (dO is not null)
                 {
                     var g = inputs.Select(x => Keep(accelerator.Allocate1D<float>(x.Length))).ToArray();
                     TwoSimplicialAttention.Backward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, Keep(accelerator.Allocate1D(dO)).View, lse.View,
-                        g[0].View, g[1].View, g[2].View, g[3].View, g[4].View, w1, w2, scale);
+                        g[0].View, g[1].View, g[2].View, g[3].View, g[4].View, w1, w2, scale, variant);
                     accelerator.Synchronize();
                     gradients = g.Select(x => x.GetAsArray1D()).ToArray();
                 }

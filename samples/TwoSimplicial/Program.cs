@@ -31,12 +31,12 @@ var forward = new Command("forward", "Run the forward (and the backward with --d
 };
 forward.SetAction(parse => Cli.Guard(() =>
 {
-    Cli.RequireTrilinear(parse.GetValue(variant)!);
     var inputs = new[] { q, k1, v1, k2, v2 }.Select(o => Npy.Read(parse.GetValue(o)!.FullName)).ToArray();
     var gradIn = parse.GetValue(dO) is { } doFile ? Npy.Read(doFile.FullName) : default((float[], int[])?);
     var shape = Cli.ShapeOf(inputs, gradIn);
     using var run = new Cli.Device(parse.GetValue(device)!);
-    var result = run.Attention(shape, inputs.Select(x => x.Data).ToArray(), gradIn?.Item1, parse.GetValue(w1), parse.GetValue(w2), parse.GetValue(scale));
+    var result = run.Attention(shape, inputs.Select(x => x.Data).ToArray(), gradIn?.Item1, parse.GetValue(w1), parse.GetValue(w2), parse.GetValue(scale),
+        Cli.VariantOf(parse.GetValue(variant)!));
     var dir = parse.GetValue(output)!;
     int[] qShape = inputs[0].Shape, kvShape = inputs[1].Shape;
     var files = new List<(string, float[], int[])> { ("o.npy", result.O, qShape) };
@@ -60,7 +60,6 @@ var random = new Command("random", "Run forward and backward on random inputs: e
 };
 random.SetAction(parse => Cli.Guard(() =>
 {
-    Cli.RequireTrilinear(parse.GetValue(variant)!);
     var shape = new TwoSimplicialAttention.Shape(parse.GetValue(b), parse.GetValue(n), parse.GetValue(hq), parse.GetValue(hkv), parse.GetValue(d));
     int a = parse.GetValue(rw1), c = parse.GetValue(rw2);
     var rng = new Random(parse.GetValue(seed));
@@ -70,14 +69,16 @@ random.SetAction(parse => Cli.Guard(() =>
     var grad = Uniform(qCount);
     using var run = new Cli.Device(parse.GetValue(device)!);
     var watch = Stopwatch.StartNew();
-    var result = run.Attention(shape, inputs, grad, a, c, parse.GetValue(scale));
+    var kind = Cli.VariantOf(parse.GetValue(variant)!);
+    var result = run.Attention(shape, inputs, grad, a, c, parse.GetValue(scale), kind);
     double seconds = watch.Elapsed.TotalSeconds;
     double pairs = Enumerable.Range(0, shape.N).Sum(i => (double)Math.Min(i + 1, a) * Math.Min(i + 1, c));
     double flops = 4.0 * shape.D * pairs * shape.Batch * shape.Heads;
-    Console.WriteLine($"{run.Name}: B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c}");
+    Console.WriteLine($"{run.Name}: {parse.GetValue(variant)} B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c}");
     if (flops * shape.D <= 2e9)
     {
-        var reference = new TwoSimplicialReference(shape.Batch, shape.N, shape.Heads, shape.KvHeads, shape.D, a, c, parse.GetValue(scale) ?? 1 / Math.Sqrt(shape.D));
+        var reference = new TwoSimplicialReference(shape.Batch, shape.N, shape.Heads, shape.KvHeads, shape.D, a, c, parse.GetValue(scale) ?? 1 / Math.Sqrt(shape.D),
+            kind == TwoSimplicialAttention.Variant.Determinant);
         var (o, _) = reference.Forward(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
         var g = reference.Backward(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], grad);
         var expected = new[] { o, g.DQ, g.DK1, g.DV1, g.DK2, g.DV2 };

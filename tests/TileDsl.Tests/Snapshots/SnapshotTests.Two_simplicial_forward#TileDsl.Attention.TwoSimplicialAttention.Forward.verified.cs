@@ -34,15 +34,15 @@ namespace TileDsl.Attention
                 public int w2;
             }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> Forward_D32_BJ16_BK16Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>(Forward_D32_BJ16_BK16));
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> Forward_D32_BJ16_BK16_DET0Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>(Forward_D32_BJ16_BK16_DET0));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
-            public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK)
-                => Launch(accelerator.DefaultStream, grid, q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK);
+            public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
+                => Launch(accelerator.DefaultStream, grid, q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET);
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
-            public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK)
+            public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
             {
                 var accelerator = stream.Accelerator;
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
@@ -56,12 +56,13 @@ namespace TileDsl.Attention
                 LaunchChecks.Constexpr(nameof(D), D, 32);
                 LaunchChecks.Constexpr(nameof(BJ), BJ, 16);
                 LaunchChecks.Constexpr(nameof(BK), BK, 16);
+                LaunchChecks.Constexpr(nameof(DET), DET, 0);
                 var config = grid.ToKernelConfig(NumThreads);
                 var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, w1 = w1, w2 = w2 };
-                switch ((D, BJ, BK))
+                switch ((D, BJ, BK, DET))
                 {
-                    case (32, 16, 16):
-                        Forward_D32_BJ16_BK16Cache.Get(accelerator)(stream, config, q, k1, v1, k2, v2, o, lse, scalars);
+                    case (32, 16, 16, 0):
+                        Forward_D32_BJ16_BK16_DET0Cache.Get(accelerator)(stream, config, q, k1, v1, k2, v2, o, lse, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -69,7 +70,7 @@ namespace TileDsl.Attention
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK)
+            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
             {
                 LaunchChecks.Array(q, nameof(q));
                 LaunchChecks.Array(k1, nameof(k1));
@@ -81,11 +82,12 @@ namespace TileDsl.Attention
                 LaunchChecks.Constexpr(nameof(D), D, 32);
                 LaunchChecks.Constexpr(nameof(BJ), BJ, 16);
                 LaunchChecks.Constexpr(nameof(BK), BK, 16);
-                Interpreter.Run("TwoSimplicialAttention.Forward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.Forward(new Ptr<float>(q, nameof(q)), new Ptr<float>(k1, nameof(k1)), new Ptr<float>(v1, nameof(v1)), new Ptr<float>(k2, nameof(k2)), new Ptr<float>(v2, nameof(v2)), new Ptr<float>(o, nameof(o)), new Ptr<float>(lse, nameof(lse)), n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK));
+                LaunchChecks.Constexpr(nameof(DET), DET, 0);
+                Interpreter.Run("TwoSimplicialAttention.Forward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.Forward(new Ptr<float>(q, nameof(q)), new Ptr<float>(k1, nameof(k1)), new Ptr<float>(v1, nameof(v1)), new Ptr<float>(k2, nameof(k2)), new Ptr<float>(v2, nameof(v2)), new Ptr<float>(o, nameof(o)), new Ptr<float>(lse, nameof(lse)), n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
             }
 
-            // D = 32, BJ = 16, BK = 16, 128 threads, 4288 bytes of shared memory
-            private static void Forward_D32_BJ16_BK16(ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, Scalars scalars)
+            // D = 32, BJ = 16, BK = 16, DET = 0, 128 threads, 4288 bytes of shared memory
+            private static void Forward_D32_BJ16_BK16_DET0(ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, Scalars scalars)
             {
                 int n = scalars.n;
                 int heads = scalars.heads;
@@ -111,9 +113,9 @@ namespace TileDsl.Attention
                 int head = bh % heads;
                 int qOffset = ((batch * qStrideB) + (i * qStrideN)) + (head * qStrideH);
                 int kvOffset = (batch * kvStrideB) + ((head / groupSize) * kvStrideH);
-                int t47_0 = qOffset + tidMod32;
-                float qTile_0 = q[t47_0];
-                float qRow_0 = qTile_0 * (scale * 1.442695f);
+                int t77_0 = qOffset + tidMod32;
+                float qRow_0 = q[t77_0];
+                float qkScale = scale * 1.442695f;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 int firstJ = XMath.Max(0, (i - w1) + 1);
@@ -133,18 +135,18 @@ namespace TileDsl.Attention
                     bool kInside2_1 = rk_1 <= i;
                     bool kInside2_2 = rk_2 <= i;
                     bool kInside2_3 = rk_3 <= i;
-                    int t77_0 = rk_0 * kvStrideN;
-                    int t77_1 = rk_1 * kvStrideN;
-                    int t77_2 = rk_2 * kvStrideN;
-                    int t77_3 = rk_3 * kvStrideN;
-                    int t79_0 = t77_0 + tidMod32;
-                    int t79_1 = t77_1 + tidMod32;
-                    int t79_2 = t77_2 + tidMod32;
-                    int t79_3 = t77_3 + tidMod32;
-                    int kAt_0 = kvOffset + t79_0;
-                    int kAt_1 = kvOffset + t79_1;
-                    int kAt_2 = kvOffset + t79_2;
-                    int kAt_3 = kvOffset + t79_3;
+                    int t116_0 = rk_0 * kvStrideN;
+                    int t116_1 = rk_1 * kvStrideN;
+                    int t116_2 = rk_2 * kvStrideN;
+                    int t116_3 = rk_3 * kvStrideN;
+                    int t118_0 = t116_0 + tidMod32;
+                    int t118_1 = t116_1 + tidMod32;
+                    int t118_2 = t116_2 + tidMod32;
+                    int t118_3 = t116_3 + tidMod32;
+                    int kAt_0 = kvOffset + t118_0;
+                    int kAt_1 = kvOffset + t118_1;
+                    int kAt_2 = kvOffset + t118_2;
+                    int kAt_3 = kvOffset + t118_3;
                     float k2Tile_0 = kInside2_0 ? k2[kAt_0] : 0f;
                     float k2Tile_1 = kInside2_1 ? k2[kAt_1] : 0f;
                     float k2Tile_2 = kInside2_2 ? k2[kAt_2] : 0f;
@@ -171,49 +173,43 @@ namespace TileDsl.Attention
                         bool jInside2_1 = rj2_1 <= i;
                         bool jInside2_2 = rj2_2 <= i;
                         bool jInside2_3 = rj2_3 <= i;
-                        int t98_0 = rj_0 * kvStrideN;
-                        int t98_1 = rj_1 * kvStrideN;
-                        int t982_0 = rj2_0 * kvStrideN;
-                        int t982_1 = rj2_1 * kvStrideN;
-                        int t982_2 = rj2_2 * kvStrideN;
-                        int t982_3 = rj2_3 * kvStrideN;
-                        int t100_0 = t98_0 + tidMod16;
-                        int t100_1 = t98_0 + (tidMod16 + 16);
-                        int t100_2 = t98_1 + tidMod16;
-                        int t100_3 = t98_1 + (tidMod16 + 16);
-                        int t1002_0 = t982_0 + tidMod32;
-                        int t1002_1 = t982_1 + tidMod32;
-                        int t1002_2 = t982_2 + tidMod32;
-                        int t1002_3 = t982_3 + tidMod32;
-                        int jAt_0 = kvOffset + t100_0;
-                        int jAt_1 = kvOffset + t100_1;
-                        int jAt_2 = kvOffset + t100_2;
-                        int jAt_3 = kvOffset + t100_3;
-                        int jAt2_0 = kvOffset + t1002_0;
-                        int jAt2_1 = kvOffset + t1002_1;
-                        int jAt2_2 = kvOffset + t1002_2;
-                        int jAt2_3 = kvOffset + t1002_3;
-                        float k1Tile_0 = jInside2_0 ? k1[jAt2_0] : 0f;
-                        float k1Tile_1 = jInside2_1 ? k1[jAt2_1] : 0f;
-                        float k1Tile_2 = jInside2_2 ? k1[jAt2_2] : 0f;
-                        float k1Tile_3 = jInside2_3 ? k1[jAt2_3] : 0f;
-                        float t107_0 = k1Tile_0 * qRow_0;
-                        float t107_1 = k1Tile_1 * qRow_0;
-                        float t107_2 = k1Tile_2 * qRow_0;
-                        float t107_3 = k1Tile_3 * qRow_0;
-                        // logits = Dot(t107 [16, 32], t108 [32, 16]) through shared memory
+                        int t137_0 = rj_0 * kvStrideN;
+                        int t137_1 = rj_1 * kvStrideN;
+                        int t1372_0 = rj2_0 * kvStrideN;
+                        int t1372_1 = rj2_1 * kvStrideN;
+                        int t1372_2 = rj2_2 * kvStrideN;
+                        int t1372_3 = rj2_3 * kvStrideN;
+                        int jRows_0 = kvOffset + t137_0;
+                        int jRows_1 = kvOffset + t137_1;
+                        int jRows2_0 = kvOffset + t1372_0;
+                        int jRows2_1 = kvOffset + t1372_1;
+                        int jRows2_2 = kvOffset + t1372_2;
+                        int jRows2_3 = kvOffset + t1372_3;
+                        int t140_0 = jRows2_0 + tidMod32;
+                        int t140_1 = jRows2_1 + tidMod32;
+                        int t140_2 = jRows2_2 + tidMod32;
+                        int t140_3 = jRows2_3 + tidMod32;
+                        float k1Tile_0 = jInside2_0 ? k1[t140_0] : 0f;
+                        float k1Tile_1 = jInside2_1 ? k1[t140_1] : 0f;
+                        float k1Tile_2 = jInside2_2 ? k1[t140_2] : 0f;
+                        float k1Tile_3 = jInside2_3 ? k1[t140_3] : 0f;
+                        float left_0 = k1Tile_0 * qRow_0;
+                        float left_1 = k1Tile_1 * qRow_0;
+                        float left_2 = k1Tile_2 * qRow_0;
+                        float left_3 = k1Tile_3 * qRow_0;
+                        // t150 = Dot(left [16, 32], t149 [32, 16]) through shared memory
                         Group.Barrier();
-                        sharedFloat[tidDiv32 * 33 + tidMod32] = t107_0;
-                        sharedFloat[(tidDiv32 + 4) * 33 + tidMod32] = t107_1;
-                        sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = t107_2;
-                        sharedFloat[(tidDiv32 + 12) * 33 + tidMod32] = t107_3;
+                        sharedFloat[tidDiv32 * 33 + tidMod32] = left_0;
+                        sharedFloat[(tidDiv32 + 4) * 33 + tidMod32] = left_1;
+                        sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = left_2;
+                        sharedFloat[(tidDiv32 + 12) * 33 + tidMod32] = left_3;
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32] = k2Tile_0;
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 4] = k2Tile_1;
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 8] = k2Tile_2;
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 12] = k2Tile_3;
                         Group.Barrier();
-                        float logits_0 = 0;
-                        float logits_1 = 0;
+                        float t150_0 = 0;
+                        float t150_1 = 0;
                         int aAt = tidDiv16 * 33;
                         int bAt = 528 + tidMod16;
                         for (int k = 0; k < 32; k += 8)
@@ -221,48 +217,50 @@ namespace TileDsl.Attention
                             float a0 = sharedFloat[aAt + k];
                             float a1 = sharedFloat[aAt + k + 264];
                             float b0 = sharedFloat[bAt + k * 17];
-                            logits_0 += a0 * b0;
-                            logits_1 += a1 * b0;
+                            t150_0 += a0 * b0;
+                            t150_1 += a1 * b0;
                             float a02 = sharedFloat[aAt + k + 1];
                             float a12 = sharedFloat[aAt + k + 265];
                             float b02 = sharedFloat[bAt + k * 17 + 17];
-                            logits_0 += a02 * b02;
-                            logits_1 += a12 * b02;
+                            t150_0 += a02 * b02;
+                            t150_1 += a12 * b02;
                             float a03 = sharedFloat[aAt + k + 2];
                             float a13 = sharedFloat[aAt + k + 266];
                             float b03 = sharedFloat[bAt + k * 17 + 34];
-                            logits_0 += a03 * b03;
-                            logits_1 += a13 * b03;
+                            t150_0 += a03 * b03;
+                            t150_1 += a13 * b03;
                             float a04 = sharedFloat[aAt + k + 3];
                             float a14 = sharedFloat[aAt + k + 267];
                             float b04 = sharedFloat[bAt + k * 17 + 51];
-                            logits_0 += a04 * b04;
-                            logits_1 += a14 * b04;
+                            t150_0 += a04 * b04;
+                            t150_1 += a14 * b04;
                             float a05 = sharedFloat[aAt + k + 4];
                             float a15 = sharedFloat[aAt + k + 268];
                             float b05 = sharedFloat[bAt + k * 17 + 68];
-                            logits_0 += a05 * b05;
-                            logits_1 += a15 * b05;
+                            t150_0 += a05 * b05;
+                            t150_1 += a15 * b05;
                             float a06 = sharedFloat[aAt + k + 5];
                             float a16 = sharedFloat[aAt + k + 269];
                             float b06 = sharedFloat[bAt + k * 17 + 85];
-                            logits_0 += a06 * b06;
-                            logits_1 += a16 * b06;
+                            t150_0 += a06 * b06;
+                            t150_1 += a16 * b06;
                             float a07 = sharedFloat[aAt + k + 6];
                             float a17 = sharedFloat[aAt + k + 270];
                             float b07 = sharedFloat[bAt + k * 17 + 102];
-                            logits_0 += a07 * b07;
-                            logits_1 += a17 * b07;
+                            t150_0 += a07 * b07;
+                            t150_1 += a17 * b07;
                             float a08 = sharedFloat[aAt + k + 7];
                             float a18 = sharedFloat[aAt + k + 271];
                             float b08 = sharedFloat[bAt + k * 17 + 119];
-                            logits_0 += a08 * b08;
-                            logits_1 += a18 * b08;
+                            t150_0 += a08 * b08;
+                            t150_1 += a18 * b08;
                         }
-                        bool t112_0 = jInside_0 & kInside_0;
-                        bool t112_1 = jInside_1 & kInside_0;
-                        float logits2_0 = t112_0 ? logits_0 : float.NegativeInfinity;
-                        float logits2_1 = t112_1 ? logits_1 : float.NegativeInfinity;
+                        float logits_0 = t150_0 * qkScale;
+                        float logits_1 = t150_1 * qkScale;
+                        bool t154_0 = jInside_0 & kInside_0;
+                        bool t154_1 = jInside_1 & kInside_0;
+                        float logits2_0 = t154_0 ? logits_0 : float.NegativeInfinity;
+                        float logits2_1 = t154_1 ? logits_1 : float.NegativeInfinity;
                         // logitsMax = Max along axis 1 of logits [16, 16]
                         float logitsMax_0 = logits2_0;
                         float logitsMax_1 = logits2_1;
@@ -274,22 +272,22 @@ namespace TileDsl.Attention
                         logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 4));
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 8));
                         logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 8));
-                        // t115Max = Max along axis 0 of t115 [16]
-                        float t115Max = logitsMax_0;
-                        t115Max = XMath.Max(t115Max, logitsMax_1);
-                        t115Max = XMath.Max(t115Max, Warp.ShuffleXor(t115Max, 16));
+                        // t157Max = Max along axis 0 of t157 [16]
+                        float t157Max = logitsMax_0;
+                        t157Max = XMath.Max(t157Max, logitsMax_1);
+                        t157Max = XMath.Max(t157Max, Warp.ShuffleXor(t157Max, 16));
                         Group.Barrier();
-                        sharedFloat[tid / 32] = t115Max;
+                        sharedFloat[tid / 32] = t157Max;
                         Group.Barrier();
-                        t115Max = sharedFloat[0];
-                        t115Max = XMath.Max(t115Max, sharedFloat[1]);
-                        t115Max = XMath.Max(t115Max, sharedFloat[2]);
-                        t115Max = XMath.Max(t115Max, sharedFloat[3]);
-                        float mNew = XMath.Max(m2, t115Max);
-                        float t118_0 = logits2_0 - mNew;
-                        float t118_1 = logits2_1 - mNew;
-                        float p_0 = XMath.Exp2(t118_0);
-                        float p_1 = XMath.Exp2(t118_1);
+                        t157Max = sharedFloat[0];
+                        t157Max = XMath.Max(t157Max, sharedFloat[1]);
+                        t157Max = XMath.Max(t157Max, sharedFloat[2]);
+                        t157Max = XMath.Max(t157Max, sharedFloat[3]);
+                        float mNew = XMath.Max(m2, t157Max);
+                        float t160_0 = logits2_0 - mNew;
+                        float t160_1 = logits2_1 - mNew;
+                        float p_0 = XMath.Exp2(t160_0);
+                        float p_1 = XMath.Exp2(t160_1);
                         float alpha = XMath.Exp2(m2 - mNew);
                         // pSum = Sum along axis 1 of p [16, 16]
                         float pSum_0 = p_0;
@@ -302,25 +300,29 @@ namespace TileDsl.Attention
                         pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 4));
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 8));
                         pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 8));
-                        // t123Sum = Sum along axis 0 of t123 [16]
-                        float t123Sum = pSum_0;
-                        t123Sum = t123Sum + pSum_1;
-                        t123Sum = t123Sum + (Warp.ShuffleXor(t123Sum, 16));
+                        // t165Sum = Sum along axis 0 of t165 [16]
+                        float t165Sum = pSum_0;
+                        t165Sum = t165Sum + pSum_1;
+                        t165Sum = t165Sum + (Warp.ShuffleXor(t165Sum, 16));
                         Group.Barrier();
-                        sharedFloat[tid / 32] = t123Sum;
+                        sharedFloat[tid / 32] = t165Sum;
                         Group.Barrier();
-                        t123Sum = sharedFloat[0];
-                        t123Sum = t123Sum + (sharedFloat[1]);
-                        t123Sum = t123Sum + (sharedFloat[2]);
-                        t123Sum = t123Sum + (sharedFloat[3]);
-                        float l3 = (l2 * alpha) + t123Sum;
-                        float v1Tile_0 = jInside_0 ? v1[jAt_0] : 0f;
-                        float v1Tile_1 = jInside_0 ? v1[jAt_1] : 0f;
-                        float v1Tile_2 = jInside_1 ? v1[jAt_2] : 0f;
-                        float v1Tile_3 = jInside_1 ? v1[jAt_3] : 0f;
-                        float t130_0 = acc3_0 * alpha;
-                        float t130_1 = acc3_1 * alpha;
-                        // t131 = Dot(p [16, 16], v2Tile [16, 32]) through shared memory
+                        t165Sum = sharedFloat[0];
+                        t165Sum = t165Sum + (sharedFloat[1]);
+                        t165Sum = t165Sum + (sharedFloat[2]);
+                        t165Sum = t165Sum + (sharedFloat[3]);
+                        float l3 = (l2 * alpha) + t165Sum;
+                        int t169_0 = jRows_0 + tidMod16;
+                        int t169_1 = jRows_0 + (tidMod16 + 16);
+                        int t169_2 = jRows_1 + tidMod16;
+                        int t169_3 = jRows_1 + (tidMod16 + 16);
+                        float v1Tile_0 = jInside_0 ? v1[t169_0] : 0f;
+                        float v1Tile_1 = jInside_0 ? v1[t169_1] : 0f;
+                        float v1Tile_2 = jInside_1 ? v1[t169_2] : 0f;
+                        float v1Tile_3 = jInside_1 ? v1[t169_3] : 0f;
+                        float t174_0 = acc3_0 * alpha;
+                        float t174_1 = acc3_1 * alpha;
+                        // t175 = Dot(p [16, 16], v2Tile [16, 32]) through shared memory
                         Group.Barrier();
                         sharedFloat[tidDiv16 * 17 + tidMod16] = p_0;
                         sharedFloat[(tidDiv16 + 8) * 17 + tidMod16] = p_1;
@@ -329,10 +331,10 @@ namespace TileDsl.Attention
                         sharedFloat[272 + (tidDiv32 + 8) * 33 + tidMod32] = v2Tile_2;
                         sharedFloat[272 + (tidDiv32 + 12) * 33 + tidMod32] = v2Tile_3;
                         Group.Barrier();
-                        float t131_0 = 0;
-                        float t131_1 = 0;
-                        float t131_2 = 0;
-                        float t131_3 = 0;
+                        float t175_0 = 0;
+                        float t175_1 = 0;
+                        float t175_2 = 0;
+                        float t175_3 = 0;
                         int aAt2 = tidDiv16 * 17;
                         int bAt2 = 272 + tidMod16;
                         for (int k3 = 0; k3 < 16; k3 += 8)
@@ -341,92 +343,92 @@ namespace TileDsl.Attention
                             float a19 = sharedFloat[aAt2 + k3 + 136];
                             float b09 = sharedFloat[bAt2 + k3 * 33];
                             float b1 = sharedFloat[bAt2 + k3 * 33 + 16];
-                            t131_0 += a09 * b09;
-                            t131_1 += a09 * b1;
-                            t131_2 += a19 * b09;
-                            t131_3 += a19 * b1;
+                            t175_0 += a09 * b09;
+                            t175_1 += a09 * b1;
+                            t175_2 += a19 * b09;
+                            t175_3 += a19 * b1;
                             float a010 = sharedFloat[aAt2 + k3 + 1];
                             float a110 = sharedFloat[aAt2 + k3 + 137];
                             float b010 = sharedFloat[bAt2 + k3 * 33 + 33];
                             float b12 = sharedFloat[bAt2 + k3 * 33 + 49];
-                            t131_0 += a010 * b010;
-                            t131_1 += a010 * b12;
-                            t131_2 += a110 * b010;
-                            t131_3 += a110 * b12;
+                            t175_0 += a010 * b010;
+                            t175_1 += a010 * b12;
+                            t175_2 += a110 * b010;
+                            t175_3 += a110 * b12;
                             float a011 = sharedFloat[aAt2 + k3 + 2];
                             float a111 = sharedFloat[aAt2 + k3 + 138];
                             float b011 = sharedFloat[bAt2 + k3 * 33 + 66];
                             float b13 = sharedFloat[bAt2 + k3 * 33 + 82];
-                            t131_0 += a011 * b011;
-                            t131_1 += a011 * b13;
-                            t131_2 += a111 * b011;
-                            t131_3 += a111 * b13;
+                            t175_0 += a011 * b011;
+                            t175_1 += a011 * b13;
+                            t175_2 += a111 * b011;
+                            t175_3 += a111 * b13;
                             float a012 = sharedFloat[aAt2 + k3 + 3];
                             float a112 = sharedFloat[aAt2 + k3 + 139];
                             float b012 = sharedFloat[bAt2 + k3 * 33 + 99];
                             float b14 = sharedFloat[bAt2 + k3 * 33 + 115];
-                            t131_0 += a012 * b012;
-                            t131_1 += a012 * b14;
-                            t131_2 += a112 * b012;
-                            t131_3 += a112 * b14;
+                            t175_0 += a012 * b012;
+                            t175_1 += a012 * b14;
+                            t175_2 += a112 * b012;
+                            t175_3 += a112 * b14;
                             float a013 = sharedFloat[aAt2 + k3 + 4];
                             float a113 = sharedFloat[aAt2 + k3 + 140];
                             float b013 = sharedFloat[bAt2 + k3 * 33 + 132];
                             float b15 = sharedFloat[bAt2 + k3 * 33 + 148];
-                            t131_0 += a013 * b013;
-                            t131_1 += a013 * b15;
-                            t131_2 += a113 * b013;
-                            t131_3 += a113 * b15;
+                            t175_0 += a013 * b013;
+                            t175_1 += a013 * b15;
+                            t175_2 += a113 * b013;
+                            t175_3 += a113 * b15;
                             float a014 = sharedFloat[aAt2 + k3 + 5];
                             float a114 = sharedFloat[aAt2 + k3 + 141];
                             float b014 = sharedFloat[bAt2 + k3 * 33 + 165];
                             float b16 = sharedFloat[bAt2 + k3 * 33 + 181];
-                            t131_0 += a014 * b014;
-                            t131_1 += a014 * b16;
-                            t131_2 += a114 * b014;
-                            t131_3 += a114 * b16;
+                            t175_0 += a014 * b014;
+                            t175_1 += a014 * b16;
+                            t175_2 += a114 * b014;
+                            t175_3 += a114 * b16;
                             float a015 = sharedFloat[aAt2 + k3 + 6];
                             float a115 = sharedFloat[aAt2 + k3 + 142];
                             float b015 = sharedFloat[bAt2 + k3 * 33 + 198];
                             float b17 = sharedFloat[bAt2 + k3 * 33 + 214];
-                            t131_0 += a015 * b015;
-                            t131_1 += a015 * b17;
-                            t131_2 += a115 * b015;
-                            t131_3 += a115 * b17;
+                            t175_0 += a015 * b015;
+                            t175_1 += a015 * b17;
+                            t175_2 += a115 * b015;
+                            t175_3 += a115 * b17;
                             float a016 = sharedFloat[aAt2 + k3 + 7];
                             float a116 = sharedFloat[aAt2 + k3 + 143];
                             float b016 = sharedFloat[bAt2 + k3 * 33 + 231];
                             float b18 = sharedFloat[bAt2 + k3 * 33 + 247];
-                            t131_0 += a016 * b016;
-                            t131_1 += a016 * b18;
-                            t131_2 += a116 * b016;
-                            t131_3 += a116 * b18;
+                            t175_0 += a016 * b016;
+                            t175_1 += a016 * b18;
+                            t175_2 += a116 * b016;
+                            t175_3 += a116 * b18;
                         }
-                        float t132_0 = v1Tile_0 * t131_0;
-                        float t132_1 = v1Tile_1 * t131_1;
-                        float t132_2 = v1Tile_2 * t131_2;
-                        float t132_3 = v1Tile_3 * t131_3;
-                        // t132Sum = Sum along axis 0 of t132 [16, 32]
-                        float t132Sum_0 = t132_0;
-                        t132Sum_0 = t132Sum_0 + t132_2;
-                        float t132Sum_1 = t132_1;
-                        t132Sum_1 = t132Sum_1 + t132_3;
-                        t132Sum_0 = t132Sum_0 + (Warp.ShuffleXor(t132Sum_0, 16));
-                        t132Sum_1 = t132Sum_1 + (Warp.ShuffleXor(t132Sum_1, 16));
+                        float t176_0 = v1Tile_0 * t175_0;
+                        float t176_1 = v1Tile_1 * t175_1;
+                        float t176_2 = v1Tile_2 * t175_2;
+                        float t176_3 = v1Tile_3 * t175_3;
+                        // t176Sum = Sum along axis 0 of t176 [16, 32]
+                        float t176Sum_0 = t176_0;
+                        t176Sum_0 = t176Sum_0 + t176_2;
+                        float t176Sum_1 = t176_1;
+                        t176Sum_1 = t176Sum_1 + t176_3;
+                        t176Sum_0 = t176Sum_0 + (Warp.ShuffleXor(t176Sum_0, 16));
+                        t176Sum_1 = t176Sum_1 + (Warp.ShuffleXor(t176Sum_1, 16));
                         Group.Barrier();
-                        sharedFloat[(tid / 32) * 32 + tidMod16] = t132Sum_0;
-                        sharedFloat[(tid / 32) * 32 + tidMod16 + 16] = t132Sum_1;
+                        sharedFloat[(tid / 32) * 32 + tidMod16] = t176Sum_0;
+                        sharedFloat[(tid / 32) * 32 + tidMod16 + 16] = t176Sum_1;
                         Group.Barrier();
-                        t132Sum_0 = sharedFloat[tidMod16];
-                        t132Sum_0 = t132Sum_0 + (sharedFloat[32 + tidMod16]);
-                        t132Sum_0 = t132Sum_0 + (sharedFloat[64 + tidMod16]);
-                        t132Sum_0 = t132Sum_0 + (sharedFloat[96 + tidMod16]);
-                        t132Sum_1 = sharedFloat[tidMod16 + 16];
-                        t132Sum_1 = t132Sum_1 + (sharedFloat[32 + tidMod16 + 16]);
-                        t132Sum_1 = t132Sum_1 + (sharedFloat[64 + tidMod16 + 16]);
-                        t132Sum_1 = t132Sum_1 + (sharedFloat[96 + tidMod16 + 16]);
-                        float acc4_0 = t130_0 + t132Sum_0;
-                        float acc4_1 = t130_1 + t132Sum_1;
+                        t176Sum_0 = sharedFloat[tidMod16];
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[32 + tidMod16]);
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[64 + tidMod16]);
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[96 + tidMod16]);
+                        t176Sum_1 = sharedFloat[tidMod16 + 16];
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[32 + tidMod16 + 16]);
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[64 + tidMod16 + 16]);
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[96 + tidMod16 + 16]);
+                        float acc4_0 = t174_0 + t176Sum_0;
+                        float acc4_1 = t174_1 + t176Sum_1;
                         l2 = l3;
                         acc3_0 = acc4_0;
                         acc3_1 = acc4_1;
@@ -437,14 +439,14 @@ namespace TileDsl.Attention
                     acc2_1 = acc3_1;
                     m = m2;
                 }
-                int t143_0 = qOffset + tidMod16;
-                int t143_1 = qOffset + (tidMod16 + 16);
-                float t145_0 = acc2_0 / l;
-                float t145_1 = acc2_1 / l;
+                int t187_0 = qOffset + tidMod16;
+                int t187_1 = qOffset + (tidMod16 + 16);
+                float t189_0 = acc2_0 / l;
+                float t189_1 = acc2_1 / l;
                 if (tid < 16)
                 {
-                    o[t143_0] = t145_0;
-                    o[t143_1] = t145_1;
+                    o[t187_0] = t189_0;
+                    o[t187_1] = t189_1;
                 }
                 if (tid < 1)
                 {
