@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .bundle && mkdir -p .bundle
-for project in samples/TileDsl.Samples samples/TileDsl.Bench; do
+for project in samples/TileDsl.Samples samples/TileDsl.Bench samples/TwoSimplicial; do
   dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true -o .bundle/publish >/dev/null
 done
 tar -C .bundle -cJf .bundle/tiledsl.tar.xz publish

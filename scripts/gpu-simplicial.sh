@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/tiledsl-out}
 mkdir -p /tmp/tiledsl "$out"
 [ -x /tmp/tiledsl/publish/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/tiledsl.tar.xz
+# both variants, forward and backward, on CUDA against the float64 reference at a small size
+for variant in trilinear determinant; do
+  /tmp/tiledsl/publish/TwoSimplicial random --device cuda --variant "$variant" --b 2 --n 100 --hq 4 --hkv 2 --d 64 --w1 40 --w2 24 2>&1 | tee -a "$out/simplicial-cli.txt"
+done
 rm -rf /tmp/tiledsl/simplicial
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial "$@" 2>&1 | tee "$out/simplicial-tiledsl.txt"
 python3 scripts/simplicial_compare.py /tmp/tiledsl/simplicial 2>&1 | tee "$out/simplicial.md"
