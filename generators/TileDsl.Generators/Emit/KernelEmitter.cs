@@ -403,7 +403,7 @@ internal sealed class KernelEmitter
         {
             string arena = ArenaName(LayoutPlan.ArenaKind(x.Type.Kind));
             string indexArena = ArenaName(ScalarKind.Int);
-            int outputs = keys.Count == 0 ? 1 : System.Math.Max(1, v.Type.Shape.Aggregate(1, (a, b) => a * b));
+            int outputs = v.Type.Shape.Aggregate(1, (a, b) => a * b); // 1 for a scalar result
             string position = d.Stride >= 32 ? CoordinateName(d) : d.Stride * d.Threads == model.NumThreads ? "tid / 32" : $"(tid / 32) % {warps}";
             BeginShared();
             for (int o = 0; o < keys.Count; o++)
