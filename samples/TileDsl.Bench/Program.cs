@@ -24,7 +24,7 @@ using var context = TileAccelerators.CreateContext();
 using var accelerator = TileAccelerators.Create(context, device == "cuda" ? TileDevice.Cuda : TileDevice.Cpu);
 var stream = accelerator.DefaultStream;
 var random = new Random(7);
-var results = new List<string> { "kernel\tshape\tms\tunit\tvalue" };
+var results = new Results();
 Console.WriteLine($"TileDsl benchmarks on {accelerator.Name}");
 
 float[] Random(long count)
@@ -63,13 +63,6 @@ double Time(Action launch)
     return watch.Elapsed.TotalMilliseconds / iterations;
 }
 
-void Record(string kernel, string shape, double ms, string unit, double perMs)
-{
-    string line = string.Create(CultureInfo.InvariantCulture, $"{kernel}\t{shape}\t{ms:F4}\t{unit}\t{perMs / ms:F2}");
-    results.Add(line);
-    Console.WriteLine(line);
-}
-
 if (args.Contains("--simplicial"))
 {
     int n = int.Parse(Option("--n", small ? "256" : "16384"), CultureInfo.InvariantCulture);
@@ -80,7 +73,7 @@ if (args.Contains("--simplicial"))
         ("gqa16_w32x512", new TwoSimplicialAttention.Shape(batch, n, 16, 1, 128), 32, 512),
         ("mha16_w512x32", new TwoSimplicialAttention.Shape(batch, n, small ? 2 : 16, small ? 2 : 16, 128), 512, 32),
     });
-    File.WriteAllLines(Path.Combine(outDir, "results.tsv"), results);
+    results.Write(outDir);
     return 0;
 }
 
@@ -94,7 +87,7 @@ if (args.Contains("--simplicial"))
     {
         var blocks = new Matmul.Blocks(128, 128, bk);
         double ms = Time(() => Matmul.Run(stream, a.View, b.View, c.View, size, size, size, blocks));
-        Record($"matmul_bk{bk}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+        results.Add($"matmul_bk{bk}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
     }
     Matmul.Run(stream, a.View, b.View, c.View, size, size, size); // the host API's default blocks produce the checked output
     Download("matmul_c", c);
@@ -108,7 +101,7 @@ if (args.Contains("--simplicial"))
     using var y = accelerator.Allocate1D<float>(count);
     double ms = Time(() => Softmax.Run(stream, x.View, y.View, rows, cols));
     Download("softmax_y", y);
-    Record("softmax", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
+    results.Add("softmax", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
 
     using var w = Upload("layernorm_w", Random(cols));
     using var bias = Upload("layernorm_b", Random(cols));
@@ -116,7 +109,7 @@ if (args.Contains("--simplicial"))
     using var rstd = accelerator.Allocate1D<float>(rows);
     ms = Time(() => LayerNorm.Run(stream, x.View, y.View, w.View, bias.View, mean.View, rstd.View, rows, cols));
     Download("layernorm_y", y);
-    Record("layernorm", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
+    results.Add("layernorm", $"{rows}x{cols}", ms, "GB/s", 2.0 * count * 4 / 1e6);
 }
 
 // Causal flash attention, [B, N, H, D]: forward FLOPs 4·B·H·N²·D/2 (two matmuls over the causal half), backward 2.5× that.
@@ -138,13 +131,13 @@ if (args.Contains("--simplicial"))
     double ms = Time(() => FlashAttention.Forward(stream, shape, q.View, k.View, v.View, o.View, lse.View));
     Download("attn_o", o);
     Download("attn_lse", lse);
-    Record("attention_fwd", text, ms, "TFLOP/s", forwardFlops / 1e9);
+    results.Add("attention_fwd", text, ms, "TFLOP/s", forwardFlops / 1e9);
     ms = Time(() => FlashAttention.Backward(stream, shape, q.View, k.View, v.View, o.View, dO.View, lse.View, delta.View, dq.View, dk.View, dv.View));
     Download("attn_dq", dq);
     Download("attn_dk", dk);
     Download("attn_dv", dv);
-    Record("attention_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
+    results.Add("attention_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
 }
 
-File.WriteAllLines(Path.Combine(outDir, "results.tsv"), results);
+results.Write(outDir);
 return 0;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
@@ -26,7 +25,7 @@ internal static class SimplicialBench
         return (float)(h / 4294967296.0 * 2 - 1);
     }
 
-    public static void Run(Accelerator accelerator, string outDir, List<string> results,
+    public static void Run(Accelerator accelerator, string outDir, Results results,
         (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases)
     {
         var stream = accelerator.DefaultStream;
@@ -59,9 +58,9 @@ internal static class SimplicialBench
             void Backward() => TwoSimplicialAttention.Backward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, dO.View, lse.View,
                 dQ.View, dK1.View, dV1.View, dK2.View, dV2.View, w1, w2);
             double fwd = Once(accelerator, Forward);
-            Record(results, $"simplicial_fwd_{name}", text, fwd, flops);
+            results.Add($"simplicial_fwd_{name}", text, fwd, "TFLOP/s", flops / 1e9);
             double bwd = Once(accelerator, Backward);
-            Record(results, $"simplicial_bwd_{name}", text, bwd, 2.5 * flops);
+            results.Add($"simplicial_bwd_{name}", text, bwd, "TFLOP/s", 2.5 * flops / 1e9);
 
             int checkedRows = Math.Min(CheckedRows, shape.N);
             Save(outDir, $"{name}_o", o, (long)checkedRows * shape.Heads * shape.D);
@@ -91,13 +90,6 @@ internal static class SimplicialBench
         launch();
         accelerator.Synchronize();
         return watch.Elapsed.TotalMilliseconds;
-    }
-
-    private static void Record(List<string> results, string kernel, string shape, double ms, double flops)
-    {
-        string line = string.Create(CultureInfo.InvariantCulture, $"{kernel}\t{shape}\t{ms:F3}\tTFLOP/s\t{flops / ms / 1e9:F2}");
-        results.Add(line);
-        Console.WriteLine(line);
     }
 
     private static void Save(string outDir, string name, MemoryBuffer1D<float, Stride1D.Dense> buffer, long count)

@@ -41,11 +41,11 @@ internal sealed class KernelEmitter
         emitter.Collect(specialization.Body);
         foreach (var p in model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr)) emitter.names.Add(p.Name);
         emitter.names.Add("tid");
-        emitter.names.Add("scalars");
+        emitter.names.Add(KernelModel.ScalarsArgument);
         w.Open($"private static void {methodName}({string.Join(", ", model.KernelParameters().Select(p => p.Type + " " + Identifier(p.Name)))})");
         if (model.PacksScalars)
             foreach (var p in model.Parameters.Where(p => p.Kind == ParameterKind.Scalar))
-                w.Line($"{TileType.CsName(p.Element)} {Identifier(p.Name)} = scalars.{Identifier(p.Name)};");
+                w.Line($"{TileType.CsName(p.Element)} {Identifier(p.Name)} = {KernelModel.ScalarsArgument}.{Identifier(p.Name)};");
         w.Line("int tid = Group.IdxX;");
         emitter.ThreadCoordinates();
         foreach (var arena in plan.Arenas.OrderBy(a => a.Key))

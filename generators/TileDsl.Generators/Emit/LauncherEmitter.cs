@@ -70,7 +70,7 @@ internal static class LauncherEmitter
         ConstexprChecks(w, constexprs);
         w.Line("var config = grid.ToKernelConfig(NumThreads);");
         if (model.PacksScalars)
-            w.Line($"var scalars = new {KernelModel.ScalarsStruct} {{ {string.Join(", ", scalars.Select(p => $"{Id(p)} = {Id(p)}"))} }};");
+            w.Line($"var {KernelModel.ScalarsArgument} = new {KernelModel.ScalarsStruct} {{ {string.Join(", ", scalars.Select(p => $"{Id(p)} = {Id(p)}"))} }};");
         string call(Specialization spec) => $"{model.MethodName}{spec.Suffix(model.Parameters)}Cache.Get(accelerator)(stream, config{string.Concat(kernelParameters.Select(p => ", " + KernelEmitter.Identifier(p.Name)))});";
         Dispatch(w, constexprs, specializations.Select(s => s.Specialization).ToList(), call);
         w.Close();

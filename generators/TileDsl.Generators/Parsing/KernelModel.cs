@@ -27,6 +27,9 @@ internal sealed record KernelModel(
     /// <summary>The name of the struct that carries the scalar parameters when there are too many parameters.</summary>
     public const string ScalarsStruct = "Scalars";
 
+    /// <summary>The name of that struct's argument in the launcher and the kernel.</summary>
+    public const string ScalarsArgument = "scalars";
+
     public int NumThreads => NumWarps * 32;
 
     /// <summary>
@@ -41,7 +44,7 @@ internal sealed record KernelModel(
         var runtime = Parameters.Where(p => p.Kind != ParameterKind.Constexpr).ToList();
         if (!PacksScalars) return runtime.Select(p => (KernelType(p), p.Name)).ToArray();
         return runtime.Where(p => p.Kind == ParameterKind.Pointer).Select(p => (KernelType(p), p.Name))
-            .Concat(new[] { (ScalarsStruct, "scalars") }).ToArray();
+            .Concat(new[] { (ScalarsStruct, ScalarsArgument) }).ToArray();
     }
 
     public static string KernelType(KernelParameter p)
