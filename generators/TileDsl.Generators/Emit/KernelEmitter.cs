@@ -444,31 +444,20 @@ internal sealed class KernelEmitter
     /// <summary>
     /// Dot: both operands are written to shared memory (a as [M][K], b as [K][N], rows padded to an odd length so
     /// that column walks hit distinct banks); then each thread runs over k, reading the a values of its rows and the
-    /// b values of its columns, and multiply-adds them into its block of the result.
+    /// b values of its columns, and multiply-adds them into its block of the result. When both operands together
+    /// exceed <see cref="LayoutPlan.DotStagingBytes"/>, k is staged in chunks, one after the other.
     /// </summary>
     private void Dot(Value v, TileLayout home)
     {
         var operands = plan.OperandLayouts[v.Id];
         var a = values[v.Args[0]];
         int m = v.Type.Shape[0], n = v.Type.Shape[1], k = a.Type.Shape[1];
-        int lda = LayoutPlan.DotPadded(k), ldb = LayoutPlan.DotPadded(n), bBase = m * lda;
+        int chunk = LayoutPlan.DotChunk(m, k, n, v.Type.Kind);
+        int lda = LayoutPlan.DotPadded(chunk), ldb = LayoutPlan.DotPadded(n), bBase = m * lda;
         string arena = ArenaName(LayoutPlan.ArenaKind(v.Type.Kind));
         string type = v.Type.CsType;
-        w.Line($"// {Label(v)} = Dot({Label(a)} [{m}, {k}], {Label(values[v.Args[1]])} [{k}, {n}]) through shared memory");
-        BeginShared();
-        for (int operand = 0; operand < 2; operand++)
-        {
-            var layout = operands[operand];
-            int ld = operand == 0 ? lda : ldb;
-            string offset = operand == 0 ? "" : bBase + " + ";
-            foreach (var key in layout.Keys())
-            {
-                string row = Coordinate(layout, 0, key[0]), column = Coordinate(layout, 1, key[1]);
-                w.Line($"{arena}[{offset}{Scaled(row, ld)}{(column == "0" ? "" : " + " + column)}] = {Operand(v.Args[operand], layout, key)};");
-            }
-        }
-        w.Line("Group.Barrier();");
-
+        w.Line($"// {Label(v)} = Dot({Label(a)} [{m}, {k}], {Label(values[v.Args[1]])} [{k}, {n}]) through shared memory"
+            + (chunk < k ? $", {chunk} of k at a time" : ""));
         var regs = Registers(v, home);
         foreach (var key in home.Keys())
             w.Line($"{type} {regs[home.Flat(key)]} = {(v.Args[2] < 0 ? "0" : Operand(v.Args[2], home, key))};");
@@ -477,9 +466,50 @@ internal sealed class KernelEmitter
         w.Line($"int {aAt} = {Scaled(Coordinate(home, 0, 0), lda)};");
         string column0 = Coordinate(home, 1, 0);
         w.Line($"int {bAt} = {bBase}{(column0 == "0" ? "" : " + " + column0)};");
-        int unroll = System.Math.Min(k, DotUnroll);
+        for (int start = 0; start < k; start += chunk)
+        {
+            BeginShared();
+            StageDotOperand(v.Args[0], operands[0], kDim: 1, start, chunk, arena, 0, lda);
+            StageDotOperand(v.Args[1], operands[1], kDim: 0, start, chunk, arena, bBase, ldb);
+            w.Line("Group.Barrier();");
+            DotSteps(home, regs, chunk, arena, type, aAt, bAt, lda, ldb);
+        }
+    }
+
+    /// <summary>
+    /// Writes the elements of a Dot operand whose k coordinate lies in [start, start + chunk) to shared memory, row
+    /// by row (k is dimension <paramref name="kDim"/>: 1 for a, 0 for b). A register whose k coordinates span
+    /// several chunks (more threads along k than the chunk is long) is written under a test of its coordinate.
+    /// </summary>
+    private void StageDotOperand(int operand, TileLayout layout, int kDim, int start, int chunk, string arena, int offset, int ld)
+    {
+        var kLayout = layout.Dims[kDim];
+        foreach (var key in layout.Keys())
+        {
+            int first = kLayout.Threads == 1 ? key[kDim] : key[kDim] * kLayout.Threads;
+            int last = first + kLayout.Threads - 1;
+            if (last < start || first >= start + chunk) continue;
+            string kCoordinate = Coordinate(layout, kDim, key[kDim]);
+            int shift = first - start; // the coordinate within the chunk: thread part + shift
+            string local = kLayout.Threads == 1 ? shift.ToString()
+                : CoordinateName(kLayout) + (shift > 0 ? $" + {shift}" : shift < 0 ? $" - {-shift}" : "");
+            string row = kDim == 0 ? local : Coordinate(layout, 0, key[0]);
+            string column = kDim == 1 ? local : Coordinate(layout, 1, key[1]);
+            var terms = new[] { offset.ToString(), Scaled(row, ld), column }.Where(t => t != "0").DefaultIfEmpty("0");
+            string store = $"{arena}[{string.Join(" + ", terms)}] = {Operand(operand, layout, key)};";
+            var tests = new List<string>();
+            if (first < start) tests.Add($"{kCoordinate} >= {start}");
+            if (last >= start + chunk) tests.Add($"{kCoordinate} < {start + chunk}");
+            w.Line(tests.Count == 0 ? store : $"if ({string.Join(" && ", tests)}) {store}");
+        }
+    }
+
+    /// <summary>The multiply-adds of a Dot over one staged chunk of k, unrolled by <see cref="DotUnroll"/>.</summary>
+    private void DotSteps(TileLayout home, string[] regs, int chunk, string arena, string type, string aAt, string bAt, int lda, int ldb)
+    {
+        int unroll = System.Math.Min(chunk, DotUnroll);
         string kk = Unique("k");
-        w.Open($"for (int {kk} = 0; {kk} < {k}; {kk} += {unroll})");
+        w.Open($"for (int {kk} = 0; {kk} < {chunk}; {kk} += {unroll})");
         for (int u = 0; u < unroll; u++)
         {
             var rows = Enumerable.Range(0, home.Dims[0].Registers).Select(r =>
@@ -506,7 +536,7 @@ internal sealed class KernelEmitter
     private static string Plus(int offset) => offset == 0 ? "" : " + " + offset;
 
     private static string Scaled(string coordinate, int factor)
-        => coordinate == "0" ? "0" : Simple.IsMatch(coordinate) ? $"{coordinate} * {factor}" : $"({coordinate}) * {factor}";
+        => int.TryParse(coordinate, out int constant) ? (constant * factor).ToString() : Simple.IsMatch(coordinate) ? $"{coordinate} * {factor}" : $"({coordinate}) * {factor}";
 
     private string LinearIndex(IReadOnlyList<int> shape, TileLayout layout, int[] key)
     {

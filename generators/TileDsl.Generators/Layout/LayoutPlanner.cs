@@ -47,6 +47,23 @@ internal sealed class LayoutPlan
     /// <summary>Padding of a Dot operand's rows in shared memory: an odd row length keeps column walks conflict-free.</summary>
     public static int DotPadded(int rowLength) => rowLength % 2 == 0 ? rowLength + 1 : rowLength;
 
+    /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
+    public const int DotStagingBytes = 40 * 1024;
+
+    /// <summary>
+    /// The chunk of k a Dot [m, k] × [k, n] stages at once: all of k when both operands fit in
+    /// <see cref="DotStagingBytes"/>, else the largest power-of-two part of k that fits (at least 8).
+    /// </summary>
+    public static int DotChunk(int m, int k, int n, ScalarKind kind)
+    {
+        int chunk = k;
+        while (chunk > 8 && chunk % 2 == 0 && DotStaging(m, chunk, n) * ElementBytes(kind) > DotStagingBytes) chunk /= 2;
+        return chunk;
+    }
+
+    /// <summary>Elements a Dot stages for a chunk of k: a as [m][k], b as [k][n], rows padded.</summary>
+    public static int DotStaging(int m, int k, int n) => m * DotPadded(k) + k * DotPadded(n);
+
     /// <summary>Warps a reduction along <paramref name="d"/> spans (1: shuffles suffice).</summary>
     public static int ReductionWarps(DimLayout d) => d.Threads <= 1 || d.Stride * d.Threads <= 32 ? 1 : d.Stride * d.Threads / System.Math.Max(d.Stride, 32);
 }
@@ -281,7 +298,7 @@ internal sealed class LayoutPlanner
         Request(v.Args[1], b);
         if (v.Args[2] >= 0) Request(v.Args[2], Home(v));
         int m = v.Type.Shape[0], n = v.Type.Shape[1], k = values[v.Args[0]].Type.Shape[1];
-        plan.UseShared(v.Type.Kind, m * LayoutPlan.DotPadded(k) + k * LayoutPlan.DotPadded(n));
+        plan.UseShared(v.Type.Kind, LayoutPlan.DotStaging(m, LayoutPlan.DotChunk(m, k, n, v.Type.Kind), n));
     }
 
     private void RequestOperand(int id, TileLayout consumer)

@@ -65,7 +65,7 @@ public static partial class TestKernels
     }
 }
 
-/// <summary>Kernels that exercise the reductions, Trans and AtomicAdd in the layouts the planner picks for them.</summary>
+/// <summary>Kernels that exercise the reductions, Trans, AtomicAdd and Dot in the layouts the planner picks for them.</summary>
 public static partial class ReductionKernels
 {
     /// <summary>
@@ -100,5 +100,22 @@ public static partial class ReductionKernels
         var tile = Load(x + (r[.., None] * cols + c[None, ..]), inside);
         Store(y + (c[.., None] * rows + r[None, ..]), Trans(tile), Trans(inside));
         AtomicAdd(colSums + c, Sum(tile, 0), c < cols);
+    }
+
+    /// <summary>
+    /// c = a · b + c for one 32 × 32 block of c with k ≤ 256 (masked), in double: both operands together (133 KB)
+    /// exceed the Dot staging budget, so k is staged in chunks of 64; a's 128 threads along k span two chunks.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void ChunkedDot(Ptr<double> a, Ptr<double> b, Ptr<double> c, int m, int n, int k)
+    {
+        var rm = Arange(0, 32);
+        var rn = Arange(0, 32);
+        var rk = Arange(0, 256);
+        var aTile = Load(a + (rm[.., None] * k + rk[None, ..]), (rm[.., None] < m) & (rk[None, ..] < k));
+        var bTile = Load(b + (rk[.., None] * n + rn[None, ..]), (rk[.., None] < k) & (rn[None, ..] < n));
+        var cAt = c + (rm[.., None] * n + rn[None, ..]);
+        var cInside = (rm[.., None] < m) & (rn[None, ..] < n);
+        Store(cAt, Dot(aTile, bTile, Load(cAt, cInside)), cInside);
     }
 }

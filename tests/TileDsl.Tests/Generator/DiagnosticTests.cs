@@ -63,8 +63,8 @@ public sealed class DiagnosticTests
     [Fact]
     public async Task Reports_shared_memory_budget()
     {
-        // A Dot of [128, 64] × [64, 128] floats stages both operands in shared memory, rows padded to odd lengths:
-        // (128·65 + 64·129)·4 bytes = 66 KiB, over the 48 KiB budget. (Stagings reuse one arena: the largest counts.)
+        // t is read in two layouts (as itself and transposed), so it is converted through shared memory: a [128, 128]
+        // float tile is 64 KiB, over the 48 KiB budget. (A Dot stages k in chunks to stay under it; conversions cannot.)
         string source = Usings + """
             public static partial class K
             {
@@ -72,10 +72,9 @@ public sealed class DiagnosticTests
                 public static void {|TD0021:A|}(Ptr<float> x, Ptr<float> y)
                 {
                     var r = Arange(0, 128);
-                    var c = Arange(0, 64);
-                    var a = Load(x + r[.., None] * 64 + c[None, ..]);
-                    var b = Load(x + c[.., None] * 128 + r[None, ..]);
-                    Store(y + r[.., None] * 128 + r[None, ..], Dot(a, b));
+                    var at = r[.., None] * 128 + r[None, ..];
+                    var t = Load(x + at) * 2f;
+                    Store(y + at, t + Trans(t));
                 }
             }
             """;

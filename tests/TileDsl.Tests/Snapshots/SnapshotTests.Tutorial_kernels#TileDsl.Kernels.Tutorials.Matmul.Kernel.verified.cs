@@ -163,12 +163,6 @@ namespace TileDsl.Kernels.Tutorials
                     float bNext3_0 = t101_0 ? b[t95_0] : 0f;
                     float bNext3_1 = t101_1 ? b[t95_1] : 0f;
                     // acc = Dot(aNext [32, 8], bNext [8, 32]) through shared memory
-                    Group.Barrier();
-                    sharedFloat[tidDiv8 * 9 + tidMod8] = aNext2_0;
-                    sharedFloat[(tidDiv8 + 16) * 9 + tidMod8] = aNext2_1;
-                    sharedFloat[288 + tidDiv32 * 33 + tidMod32] = bNext2_0;
-                    sharedFloat[288 + (tidDiv32 + 4) * 33 + tidMod32] = bNext2_1;
-                    Group.Barrier();
                     float acc3_0 = acc2_0;
                     float acc3_1 = acc2_1;
                     float acc3_2 = acc2_2;
@@ -179,6 +173,12 @@ namespace TileDsl.Kernels.Tutorials
                     float acc3_7 = acc2_7;
                     int aAt = tidDiv16 * 9;
                     int bAt = 288 + tidMod16;
+                    Group.Barrier();
+                    sharedFloat[tidDiv8 * 9 + tidMod8] = aNext2_0;
+                    sharedFloat[(tidDiv8 + 16) * 9 + tidMod8] = aNext2_1;
+                    sharedFloat[288 + tidDiv32 * 33 + tidMod32] = bNext2_0;
+                    sharedFloat[288 + (tidDiv32 + 4) * 33 + tidMod32] = bNext2_1;
+                    Group.Barrier();
                     for (int k2 = 0; k2 < 8; k2 += 8)
                     {
                         float a0 = sharedFloat[aAt + k2];

@@ -198,6 +198,10 @@ namespace TileDsl.Attention
                         float left_2 = k1Tile_2 * qRow_0;
                         float left_3 = k1Tile_3 * qRow_0;
                         // t150 = Dot(left [16, 32], t149 [32, 16]) through shared memory
+                        float t150_0 = 0;
+                        float t150_1 = 0;
+                        int aAt = tidDiv16 * 33;
+                        int bAt = 528 + tidMod16;
                         Group.Barrier();
                         sharedFloat[tidDiv32 * 33 + tidMod32] = left_0;
                         sharedFloat[(tidDiv32 + 4) * 33 + tidMod32] = left_1;
@@ -208,10 +212,6 @@ namespace TileDsl.Attention
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 8] = k2Tile_2;
                         sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 12] = k2Tile_3;
                         Group.Barrier();
-                        float t150_0 = 0;
-                        float t150_1 = 0;
-                        int aAt = tidDiv16 * 33;
-                        int bAt = 528 + tidMod16;
                         for (int k = 0; k < 32; k += 8)
                         {
                             float a0 = sharedFloat[aAt + k];
@@ -323,6 +323,12 @@ namespace TileDsl.Attention
                         float t174_0 = acc3_0 * alpha;
                         float t174_1 = acc3_1 * alpha;
                         // t175 = Dot(p [16, 16], v2Tile [16, 32]) through shared memory
+                        float t175_0 = 0;
+                        float t175_1 = 0;
+                        float t175_2 = 0;
+                        float t175_3 = 0;
+                        int aAt2 = tidDiv16 * 17;
+                        int bAt2 = 272 + tidMod16;
                         Group.Barrier();
                         sharedFloat[tidDiv16 * 17 + tidMod16] = p_0;
                         sharedFloat[(tidDiv16 + 8) * 17 + tidMod16] = p_1;
@@ -331,12 +337,6 @@ namespace TileDsl.Attention
                         sharedFloat[272 + (tidDiv32 + 8) * 33 + tidMod32] = v2Tile_2;
                         sharedFloat[272 + (tidDiv32 + 12) * 33 + tidMod32] = v2Tile_3;
                         Group.Barrier();
-                        float t175_0 = 0;
-                        float t175_1 = 0;
-                        float t175_2 = 0;
-                        float t175_3 = 0;
-                        int aAt2 = tidDiv16 * 17;
-                        int bAt2 = 272 + tidMod16;
                         for (int k3 = 0; k3 < 16; k3 += 8)
                         {
                             float a09 = sharedFloat[aAt2 + k3];

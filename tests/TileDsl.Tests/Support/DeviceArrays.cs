@@ -5,36 +5,28 @@ using ILGPU.Runtime;
 
 namespace TileDsl.Tests.Support;
 
-/// <summary>Host arrays mirrored on an accelerator: <see cref="View"/> uploads, <see cref="CopyBack"/> downloads them all.</summary>
+/// <summary>Host arrays mirrored on an accelerator: <see cref="View{T}"/> uploads, <see cref="CopyBack"/> downloads them all.</summary>
 internal sealed class DeviceArrays(Accelerator accelerator) : IDisposable
 {
-    private readonly List<(MemoryBuffer1D<float, Stride1D.Dense> Buffer, float[] Host)> floats = new();
-    private readonly List<(MemoryBuffer1D<int, Stride1D.Dense> Buffer, int[] Host)> ints = new();
+    private readonly List<MemoryBuffer> buffers = new();
+    private readonly List<Action> copies = new();
 
-    public ArrayView<float> View(float[] host)
+    public ArrayView<T> View<T>(T[] host) where T : unmanaged
     {
         var buffer = accelerator.Allocate1D(host);
-        floats.Add((buffer, host));
-        return buffer.View;
-    }
-
-    public ArrayView<int> View(int[] host)
-    {
-        var buffer = accelerator.Allocate1D(host);
-        ints.Add((buffer, host));
+        buffers.Add(buffer);
+        copies.Add(() => buffer.CopyToCPU(host));
         return buffer.View;
     }
 
     public void CopyBack()
     {
         accelerator.Synchronize();
-        foreach (var (buffer, host) in floats) buffer.CopyToCPU(host);
-        foreach (var (buffer, host) in ints) buffer.CopyToCPU(host);
+        foreach (var copy in copies) copy();
     }
 
     public void Dispose()
     {
-        foreach (var (buffer, _) in floats) buffer.Dispose();
-        foreach (var (buffer, _) in ints) buffer.Dispose();
+        foreach (var buffer in buffers) buffer.Dispose();
     }
 }
