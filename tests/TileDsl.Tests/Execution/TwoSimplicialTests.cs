@@ -12,22 +12,40 @@ namespace TileDsl.Tests.Execution;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class TwoSimplicialTests(CpuAccelerator cpu)
 {
-    [Theory]
-    // windows smaller than N and than the blocks, GQA 2, head dim 16
-    [InlineData(Runner.Interpreter, 2, 37, 2, 1, 16, 5, 3, 0.3f)]
-    [InlineData(Runner.CpuAccelerator, 2, 37, 2, 1, 16, 5, 3, 0.3f)]
-    // windows larger than the blocks (several K1 and K2 blocks per query), GQA 1, head dim 32, default scale
-    [InlineData(Runner.CpuAccelerator, 1, 45, 1, 1, 32, 40, 19, null)]
-    // windows larger than N, GQA 2 with 2 kv heads
-    [InlineData(Runner.CpuAccelerator, 1, 21, 4, 2, 16, 64, 50, 0.25f)]
-    // the determinant variant: D = 16 (5 triples and one unused feature) and D = 32 with several blocks
-    [InlineData(Runner.Interpreter, 1, 19, 2, 1, 16, 5, 3, 0.3f, Variant.Determinant)]
-    [InlineData(Runner.CpuAccelerator, 1, 19, 2, 1, 16, 5, 3, 0.3f, Variant.Determinant)]
-    [InlineData(Runner.CpuAccelerator, 1, 40, 2, 2, 32, 37, 20, null, Variant.Determinant)]
-    public void Forward_matches_reference(Runner runner, int batch, int n, int heads, int kvHeads, int d, int w1, int w2, float? scale,
-        Variant variant = Variant.Trilinear)
+    private static Tiling RowWise16 => Tiling.RowWise(16, 16);
+
+    public static TheoryData<Runner, Tiling, TwoSimplicialAttention.Shape, int, int, float?, Variant> ForwardCases => new()
     {
-        var shape = new TwoSimplicialAttention.Shape(batch, n, heads, kvHeads, d);
+        // row-wise: windows smaller than N and than the blocks, GQA 2, head dim 16
+        { Runner.Interpreter, RowWise16, new(2, 37, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, RowWise16, new(2, 37, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        // several blocks of both windows per query, GQA 1, head dim 32, default scale, 32-row blocks
+        { Runner.CpuAccelerator, Tiling.RowWise(32, 32), new(1, 45, 1, 1, 32), 40, 19, null, Variant.Trilinear },
+        // windows larger than N, GQA 2 with 2 kv heads; w2 > w1 (the host swaps the key roles)
+        { Runner.CpuAccelerator, RowWise16, new(1, 21, 4, 2, 16), 50, 64, 0.25f, Variant.Trilinear },
+        { Runner.CpuAccelerator, Tiling.RowWise(16, 32), new(1, 43, 2, 1, 16), 19, 40, 0.25f, Variant.Trilinear },
+        // head-packed: group of 2 in 4 packed heads (2 masked); w1 > w2 (swapped)
+        { Runner.Interpreter, Tiling.HeadPacked(4, 32), new(2, 37, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(2, 37, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        // group of 8 in two programs of 4 heads; the larger window in two blocks of 32
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(1, 40, 8, 1, 32), 37, 20, null, Variant.Trilinear },
+        // 2 kv heads, groups of 2 in 16 packed heads, w2 > N in blocks of 64
+        { Runner.CpuAccelerator, Tiling.HeadPacked(16, 64), new(1, 30, 4, 2, 16), 5, 70, 0.25f, Variant.Trilinear },
+        // the determinant variant: D = 16 (5 triples and one unused feature) and D = 32 with several blocks, both
+        // schemes, key roles swapped (the host negates the scale) and not
+        { Runner.Interpreter, RowWise16, new(1, 19, 2, 1, 16), 5, 3, 0.3f, Variant.Determinant },
+        { Runner.CpuAccelerator, RowWise16, new(1, 19, 2, 1, 16), 5, 3, 0.3f, Variant.Determinant },
+        { Runner.CpuAccelerator, RowWise16, new(1, 40, 2, 2, 32), 20, 37, null, Variant.Determinant },
+        { Runner.Interpreter, Tiling.HeadPacked(4, 32), new(1, 19, 4, 1, 16), 5, 3, 0.3f, Variant.Determinant },
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(1, 40, 4, 1, 32), 37, 20, null, Variant.Determinant },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForwardCases))]
+    public void Forward_matches_reference(Runner runner, Tiling tiling, TwoSimplicialAttention.Shape shape, int w1, int w2, float? scale,
+        Variant variant)
+    {
+        var (batch, n, heads, kvHeads, d) = shape;
         int qSize = batch * n * heads * d, kvSize = batch * n * kvHeads * d, rows = batch * heads * n;
         var random = new Random(31);
         var q = Reference.RandomFloats(random, qSize);
@@ -39,13 +57,13 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         var lse = Reference.Poisoned(rows, float.NaN);
         if (runner == Runner.Interpreter)
         {
-            TwoSimplicialAttention.Forward(shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant);
+            TwoSimplicialAttention.Forward(shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant, tiling);
         }
         else
         {
             using var arrays = new DeviceArrays(cpu.Accelerator);
             TwoSimplicialAttention.Forward(cpu.Accelerator.DefaultStream, shape, arrays.View(q), arrays.View(k1), arrays.View(v1),
-                arrays.View(k2), arrays.View(v2), arrays.View(o), arrays.View(lse), w1, w2, scale, variant);
+                arrays.View(k2), arrays.View(v2), arrays.View(o), arrays.View(lse), w1, w2, scale, variant, tiling);
             arrays.CopyBack();
         }
         var reference = new TwoSimplicialReference(batch, n, heads, kvHeads, d, w1, w2, scale ?? 1 / Math.Sqrt(d), variant == Variant.Determinant);
@@ -56,18 +74,27 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         Reference.AssertClose(expectedO, i => o[i], qSize, rtol: 1e-4, atol: 1e-4, what: "o");
     }
 
-    [Theory]
-    [InlineData(Runner.Interpreter, 1, 23, 2, 1, 16, 5, 3, 0.3f)]
-    [InlineData(Runner.CpuAccelerator, 1, 23, 2, 1, 16, 5, 3, 0.3f)]
-    [InlineData(Runner.CpuAccelerator, 1, 37, 1, 1, 32, 20, 18, null)]
-    [InlineData(Runner.CpuAccelerator, 1, 19, 4, 2, 16, 40, 24, 0.25f)]
-    [InlineData(Runner.Interpreter, 1, 17, 2, 1, 16, 5, 3, 0.3f, Variant.Determinant)]
-    [InlineData(Runner.CpuAccelerator, 1, 17, 2, 1, 16, 5, 3, 0.3f, Variant.Determinant)]
-    [InlineData(Runner.CpuAccelerator, 1, 35, 2, 2, 32, 20, 18, null, Variant.Determinant)]
-    public void Backward_matches_reference_and_is_deterministic(Runner runner, int batch, int n, int heads, int kvHeads, int d, int w1, int w2, float? scale,
-        Variant variant = Variant.Trilinear)
+    public static TheoryData<Runner, Tiling, TwoSimplicialAttention.Shape, int, int, float?, Variant> BackwardCases => new()
     {
-        var shape = new TwoSimplicialAttention.Shape(batch, n, heads, kvHeads, d);
+        { Runner.Interpreter, RowWise16, new(1, 23, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, RowWise16, new(1, 23, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, Tiling.RowWise(32, 16), new(1, 37, 1, 1, 32), 20, 40, null, Variant.Trilinear },
+        { Runner.CpuAccelerator, RowWise16, new(1, 19, 4, 2, 16), 40, 24, 0.25f, Variant.Trilinear },
+        { Runner.Interpreter, Tiling.HeadPacked(4, 32), new(1, 23, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(1, 23, 2, 1, 16), 5, 3, 0.3f, Variant.Trilinear },
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(1, 37, 8, 2, 32), 20, 40, null, Variant.Trilinear },
+        { Runner.Interpreter, RowWise16, new(1, 17, 2, 1, 16), 5, 3, 0.3f, Variant.Determinant },
+        { Runner.CpuAccelerator, RowWise16, new(1, 17, 2, 1, 16), 5, 3, 0.3f, Variant.Determinant },
+        { Runner.CpuAccelerator, RowWise16, new(1, 35, 2, 2, 32), 20, 18, null, Variant.Determinant },
+        { Runner.CpuAccelerator, Tiling.HeadPacked(4, 32), new(1, 35, 4, 1, 32), 37, 18, null, Variant.Determinant },
+    };
+
+    [Theory]
+    [MemberData(nameof(BackwardCases))]
+    public void Backward_matches_reference_and_is_deterministic(Runner runner, Tiling tiling, TwoSimplicialAttention.Shape shape, int w1, int w2, float? scale,
+        Variant variant)
+    {
+        var (batch, n, heads, kvHeads, d) = shape;
         int qSize = batch * n * heads * d, kvSize = batch * n * kvHeads * d, rows = batch * heads * n;
         var random = new Random(32);
         var (q, k1, v1, k2, v2, dO) = (Reference.RandomFloats(random, qSize), Reference.RandomFloats(random, kvSize), Reference.RandomFloats(random, kvSize),
@@ -80,33 +107,97 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         var second = Gradients();
         if (runner == Runner.Interpreter)
         {
-            TwoSimplicialAttention.Forward(shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant);
+            TwoSimplicialAttention.Forward(shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant, tiling);
             foreach (var g in new[] { first, second })
-                TwoSimplicialAttention.Backward(shape, q, k1, v1, k2, v2, o, dO, lse, g[0], g[1], g[2], g[3], g[4], w1, w2, scale, variant);
+                TwoSimplicialAttention.Backward(shape, q, k1, v1, k2, v2, o, dO, lse, g[0], g[1], g[2], g[3], g[4], w1, w2, scale, variant, tiling);
         }
         else
         {
             using var arrays = new DeviceArrays(cpu.Accelerator);
             var stream = cpu.Accelerator.DefaultStream;
             var (qv, k1v, v1v, k2v, v2v, ov, lv) = (arrays.View(q), arrays.View(k1), arrays.View(v1), arrays.View(k2), arrays.View(v2), arrays.View(o), arrays.View(lse));
-            TwoSimplicialAttention.Forward(stream, shape, qv, k1v, v1v, k2v, v2v, ov, lv, w1, w2, scale, variant);
+            TwoSimplicialAttention.Forward(stream, shape, qv, k1v, v1v, k2v, v2v, ov, lv, w1, w2, scale, variant, tiling);
             var dOv = arrays.View(dO);
             foreach (var g in new[] { first, second })
                 TwoSimplicialAttention.Backward(stream, shape, qv, k1v, v1v, k2v, v2v, ov, dOv, lv,
-                    arrays.View(g[0]), arrays.View(g[1]), arrays.View(g[2]), arrays.View(g[3]), arrays.View(g[4]), w1, w2, scale, variant);
+                    arrays.View(g[0]), arrays.View(g[1]), arrays.View(g[2]), arrays.View(g[3]), arrays.View(g[4]), w1, w2, scale, variant, tiling);
             arrays.CopyBack();
         }
         var expected = new TwoSimplicialReference(batch, n, heads, kvHeads, d, w1, w2, scale ?? 1 / Math.Sqrt(d), variant == Variant.Determinant)
             .Backward(q, k1, v1, k2, v2, dO);
+        AssertGradients(expected, first, i => i);
+        for (int t = 0; t < 5; t++) Assert.Equal(first[t], second[t]); // no atomics: two runs give identical bits
+    }
+
+    /// <summary>Each gradient (at <paramref name="at"/>(contiguous index) in its buffer) against the float64 reference.</summary>
+    private static void AssertGradients((double[] DQ, double[] DK1, double[] DV1, double[] DK2, double[] DV2) expected, float[][] actual, Func<int, int> at, Func<int, int>? kvAt = null)
+    {
         var names = new[] { "dq", "dk1", "dv1", "dk2", "dv2" };
         var references = new[] { expected.DQ, expected.DK1, expected.DV1, expected.DK2, expected.DV2 };
         for (int t = 0; t < 5; t++)
         {
+            var index = t == 0 ? at : kvAt ?? at;
             // Each gradient sums up to w1·w2·(group size) float terms of size ≲ 8·scale·|P|: within 1e-3 absolute
             // and relative of the float64 analytic gradient.
-            Reference.AssertClose(references[t], i => first[t][i], references[t].Length, rtol: 1e-3, atol: 1e-3, what: names[t]);
-            Assert.Equal(first[t], second[t]); // no atomics: two runs give identical bits
+            Reference.AssertClose(references[t], i => actual[t][index(i)], references[t].Length, rtol: 1e-3, atol: 1e-3, what: names[t]);
         }
+    }
+
+    [Theory]
+    [InlineData(Scheme.RowWise)]
+    [InlineData(Scheme.HeadPacked)]
+    public void Strided_views_match_reference_and_leave_the_gaps_alone(Scheme scheme)
+    {
+        // Q, O, dO, dQ head-major ([B, H, N, D] in memory); K1, V1, K2, V2 and their gradients [B, N, Hkv, D] with 5
+        // unused elements after each position. Input gaps hold NaN (reading one would poison the outputs); output
+        // gaps hold a sentinel that must survive.
+        const int batch = 2, n = 21, heads = 4, kvHeads = 2, d = 16, w1 = 7, w2 = 5;
+        const float gap = 12345f;
+        var qStrides = new Strides(heads * n * d, d, n * d);
+        var kvStrides = new Strides(n * (kvHeads * d + 5), kvHeads * d + 5, d);
+        var shape = new TwoSimplicialAttention.Shape(batch, n, heads, kvHeads, d) { QStrides = qStrides, KvStrides = kvStrides };
+        var tiling = scheme == Scheme.RowWise ? RowWise16 : Tiling.HeadPacked(4, 32);
+        int qSize = batch * n * heads * d, kvSize = batch * n * kvHeads * d, kvLength = batch * kvStrides.Batch;
+        int QAt(int i) => Strided(i, qStrides, n, heads, d);
+        int KvAt(int i) => Strided(i, kvStrides, n, kvHeads, d);
+        float[] Spread(float[] contiguous, int length, Func<int, int> at, float fill)
+        {
+            var spread = Reference.Poisoned(length, fill);
+            for (int i = 0; i < contiguous.Length; i++) spread[at(i)] = contiguous[i];
+            return spread;
+        }
+        var random = new Random(34);
+        var inputs = new[] { qSize, kvSize, kvSize, kvSize, kvSize, qSize }.Select(size => Reference.RandomFloats(random, size)).ToArray();
+        var (q, k1, v1, k2, v2, dO) = (Spread(inputs[0], qSize, QAt, float.NaN), Spread(inputs[1], kvLength, KvAt, float.NaN),
+            Spread(inputs[2], kvLength, KvAt, float.NaN), Spread(inputs[3], kvLength, KvAt, float.NaN), Spread(inputs[4], kvLength, KvAt, float.NaN),
+            Spread(inputs[5], qSize, QAt, float.NaN));
+        var o = Reference.Poisoned(qSize, float.NaN);
+        var lse = Reference.Poisoned(batch * heads * n, float.NaN);
+        var g = new[] { Reference.Poisoned(qSize, float.NaN) }.Concat(Enumerable.Range(0, 4).Select(_ => Reference.Poisoned(kvLength, gap))).ToArray();
+        using (var arrays = new DeviceArrays(cpu.Accelerator))
+        {
+            var stream = cpu.Accelerator.DefaultStream;
+            var (qv, k1v, v1v, k2v, v2v, ov, lv) = (arrays.View(q), arrays.View(k1), arrays.View(v1), arrays.View(k2), arrays.View(v2), arrays.View(o), arrays.View(lse));
+            TwoSimplicialAttention.Forward(stream, shape, qv, k1v, v1v, k2v, v2v, ov, lv, w1, w2, tiling: tiling);
+            TwoSimplicialAttention.Backward(stream, shape, qv, k1v, v1v, k2v, v2v, ov, arrays.View(dO), lv,
+                arrays.View(g[0]), arrays.View(g[1]), arrays.View(g[2]), arrays.View(g[3]), arrays.View(g[4]), w1, w2, tiling: tiling);
+            arrays.CopyBack();
+        }
+        var reference = new TwoSimplicialReference(batch, n, heads, kvHeads, d, w1, w2, 1 / Math.Sqrt(d), determinant: false);
+        var (expectedO, _) = reference.Forward(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
+        Reference.AssertClose(expectedO, i => o[QAt(i)], qSize, rtol: 1e-4, atol: 1e-4, what: "o"); // tolerances as above
+        AssertGradients(reference.Backward(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5]), g, QAt, KvAt);
+        var written = Enumerable.Range(0, kvSize).Select(KvAt).ToHashSet();
+        for (int t = 1; t < 5; t++)
+            for (int i = 0; i < kvLength; i++)
+                if (!written.Contains(i)) Assert.Equal(gap, g[t][i]);
+    }
+
+    /// <summary>Where element <paramref name="i"/> of a contiguous [B, N, H, D] tensor sits under <paramref name="s"/>.</summary>
+    private static int Strided(int i, Strides s, int n, int heads, int d)
+    {
+        int feature = i % d, head = i / d % heads, position = i / (d * heads) % n, batch = i / (d * heads * n);
+        return batch * s.Batch + position * s.Position + head * s.Head + feature;
     }
 
     [Theory]
@@ -155,5 +246,11 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         Assert.Equal("k1", ex.ParamName);
         var range = Assert.Throws<ArgumentOutOfRangeException>(() => TwoSimplicialAttention.Forward(shape, new float[8 * 4 * 16], kv, kv, kv, kv, new float[8 * 4 * 16], new float[32], 0, 4));
         Assert.Equal("w1", range.ParamName);
+        var overlapping = shape with { QStrides = new Strides(8 * 4 * 16, 4 * 16, 8) }; // heads 8 apart, D = 16
+        ex = Assert.Throws<ArgumentException>(() => TwoSimplicialAttention.Forward(overlapping, new float[8 * 4 * 16], kv, kv, kv, kv, new float[8 * 4 * 16], new float[32], 4, 4));
+        Assert.Equal("shape.QStrides", ex.ParamName);
+        range = Assert.Throws<ArgumentOutOfRangeException>(() => TwoSimplicialAttention.Forward(shape, new float[8 * 4 * 16], kv, kv, kv, kv, new float[8 * 4 * 16],
+            new float[32], 4, 4, tiling: Tiling.HeadPacked(8, 32)));
+        Assert.Equal("tiling.Rows", range.ParamName);
     }
 }

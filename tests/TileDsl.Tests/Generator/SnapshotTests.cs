@@ -46,19 +46,26 @@ public sealed class SnapshotTests
         Snapshot.Verify(generated.SourceText.ToString(), generated.HintName.Replace(".g.cs", ""));
     }
 
-    /// <summary>The 2-simplicial attention forward kernel, one specialization (trilinear, D = 32, BJ = BK = 16).</summary>
-    [Fact]
-    public void Two_simplicial_forward()
+    /// <summary>
+    /// The 2-simplicial attention forward kernels of both schemes, one specialization each (trilinear, D = 32;
+    /// row-wise BJ = BK = 16; head-packed GH = 16, BK = 32).
+    /// </summary>
+    [Theory]
+    [InlineData("RowWise", "RowForward")]
+    [InlineData("HeadPacked", "PackedForward")]
+    public void Two_simplicial_forward(string scheme, string kernel)
     {
-        string source = File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.cs"));
+        string source = File.ReadAllText(RepositoryFile($"src/TileDsl.Attention/TwoSimplicialAttention.{scheme}.cs"));
         source = Regex.Replace(source, @"\[Constexpr\(16, 32, 64, 128\)\] int D\b", "[Constexpr(32)] int D");
         source = Regex.Replace(source, @"\[Constexpr\(16, 32\)\] int (BJ|BK)\b", "[Constexpr(16)] int $1");
+        source = Regex.Replace(source, @"\[Constexpr\(4, 16, 64\)\] int GH\b", "[Constexpr(16)] int GH");
+        source = Regex.Replace(source, @"\[Constexpr\(32, 64\)\] int BK\b", "[Constexpr(32)] int BK");
         source = Regex.Replace(source, @"\[Constexpr\(0, 1\)\] int DET\b", "[Constexpr(0)] int DET");
-        var (result, output) = TestCompilation.Run(source);
+        var (result, output) = TestCompilation.Run(source, File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.Constants.cs")));
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(TestCompilation.Errors(output));
-        var forward = Assert.Single(result.GeneratedSources, s => s.HintName.EndsWith(".Forward.g.cs", StringComparison.Ordinal));
+        var forward = Assert.Single(result.GeneratedSources, s => s.HintName.EndsWith($".{kernel}.g.cs", StringComparison.Ordinal));
         Snapshot.Verify(forward.SourceText.ToString(), forward.HintName.Replace(".g.cs", ""));
     }
 
