@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine: the 2-simplicial attention benchmark (forward and backward at the issue's three shapes)
 # and its check and comparison with PyTorch (scripts/simplicial_compare.py). Results go to $OUT.
-# Usage: scripts/gpu-simplicial.sh [--n N] [--small]
+# With --sweep, instead: every candidate tiling of both schemes at B=1, N=4096 (timings only, results.tsv to $OUT).
+# Usage: scripts/gpu-simplicial.sh [--sweep] [--n N] [--small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/tiledsl-out}
 mkdir -p /tmp/tiledsl "$out"
 [ -x /tmp/tiledsl/publish/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/tiledsl.tar.xz
-# both variants, forward and backward, on CUDA against the float64 reference at a small size
+if [ "${1:-}" = "--sweep" ]; then
+  shift
+  rm -rf /tmp/tiledsl/sweep
+  /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial-sweep --out /tmp/tiledsl/sweep "$@" 2>&1 | tee "$out/simplicial-sweep.txt"
+  cp /tmp/tiledsl/sweep/results.tsv "$out/simplicial-sweep.tsv"
+  exit 0
+fi
+# both variants and both schemes, forward and backward, on CUDA against the float64 reference at a small size
 for variant in trilinear determinant; do
-  /tmp/tiledsl/publish/TwoSimplicial random --device cuda --variant "$variant" --b 2 --n 100 --hq 4 --hkv 2 --d 64 --w1 40 --w2 24 2>&1 | tee -a "$out/simplicial-cli.txt"
+  for scheme in rowwise headpacked; do
+    /tmp/tiledsl/publish/TwoSimplicial random --device cuda --variant "$variant" --scheme "$scheme" --b 2 --n 100 --hq 8 --hkv 2 --d 64 --w1 40 --w2 24 2>&1 | tee -a "$out/simplicial-cli.txt"
+  done
 done
 rm -rf /tmp/tiledsl/simplicial
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial "$@" 2>&1 | tee "$out/simplicial-tiledsl.txt"

@@ -62,15 +62,18 @@ for line in open(os.path.join(d, "results.tsv")).read().splitlines()[1:]:
     kernel, shape, ms, unit, value = line.split("\t")
     rows.append((kernel, shape, float(ms), float(value)))
 
-table, checks = [], []
+table, checks, determinant = [], [], []
 for kernel, shape, ms, value in rows:
     if not kernel.startswith("simplicial_fwd_"):
         continue
     name = kernel[len("simplicial_fwd_"):]
+    bwd_ms, bwd_value = next((m, v) for k, s, m, v in rows if k == "simplicial_bwd_" + name)
+    if name.startswith("det_"):  # the determinant variant: timed only (checked on CUDA by TwoSimplicial random)
+        determinant.append((name[len("det_"):], shape, ms, value, bwd_ms, bwd_value))
+        continue
     B, N, Hq, Hkv, D = (int(x) for x in re.match(r"B(\d+) N(\d+) Hq(\d+) Hkv(\d+) D(\d+)", shape).groups())
     w1, w2 = (int(x) for x in re.search(r"w1=(\d+) w2=(\d+)", shape).groups())
     scale = 1 / D ** 0.5
-    bwd_ms, bwd_value = next((m, v) for k, s, m, v in rows if k == "simplicial_bwd_" + name)
 
     # float64 check on batch 0, positions 0..R-1 (causal: those outputs depend on these positions only).
     R = min(CHECKED, N)
@@ -144,3 +147,10 @@ bad = [f"{n} {w}" for n, w, e in checks if not e < 1e-4]
 if bad:
     print("FAILED:", ", ".join(bad))
     sys.exit(1)
+print()
+print("Determinant variant (same tiling as the trilinear row; TFLOP/s with the trilinear FLOP count):")
+print()
+print("| case | shape | forward ms | forward TFLOP/s | backward ms | backward TFLOP/s |")
+print("| --- | --- | --- | --- | --- | --- |")
+for name, shape, ms, value, bwd_ms, bwd_value in determinant:
+    print(f"| {name} | {shape} | {ms:.1f} | {value:.2f} | {bwd_ms:.1f} | {bwd_value:.2f} |")

@@ -63,16 +63,17 @@ double Time(Action launch)
     return watch.Elapsed.TotalMilliseconds / iterations;
 }
 
-if (args.Contains("--simplicial"))
+if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 {
-    int n = int.Parse(Option("--n", small ? "256" : "16384"), CultureInfo.InvariantCulture);
-    int batch = small ? 1 : 4;
+    bool sweep = args.Contains("--simplicial-sweep");
+    int n = int.Parse(Option("--n", small ? "256" : sweep ? "4096" : "16384"), CultureInfo.InvariantCulture);
+    int batch = small || sweep ? 1 : 4;
     SimplicialBench.Run(accelerator, outDir, results, new[]
     {
         ("gqa64_w32x512", new TwoSimplicialAttention.Shape(batch, n, small ? 8 : 64, 1, 128), 32, 512),
         ("gqa16_w32x512", new TwoSimplicialAttention.Shape(batch, n, 16, 1, 128), 32, 512),
         ("mha16_w512x32", new TwoSimplicialAttention.Shape(batch, n, small ? 2 : 16, small ? 2 : 16, 128), 512, 32),
-    });
+    }, sweep);
     results.Write(outDir);
     return 0;
 }

@@ -25,8 +25,13 @@ internal static class SimplicialBench
         return (float)(h / 4294967296.0 * 2 - 1);
     }
 
+    /// <summary>
+    /// Each case with the tiling chosen by shape: trilinear forward and backward (outputs saved for the check), then
+    /// the determinant variant (timed only). With <paramref name="sweep"/>, instead, trilinear with every candidate
+    /// tiling of both schemes (timed only), to see which one the shape should get.
+    /// </summary>
     public static void Run(Accelerator accelerator, string outDir, Results results,
-        (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases)
+        (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases, bool sweep)
     {
         var stream = accelerator.DefaultStream;
         foreach (var (name, shape, w1, w2) in cases)
@@ -54,13 +59,27 @@ internal static class SimplicialBench
             double flops = 4.0 * shape.D * pairs * shape.Batch * shape.Heads;
             string text = $"B{shape.Batch} N{shape.N} Hq{shape.Heads} Hkv{shape.KvHeads} D{shape.D} w1={w1} w2={w2}";
 
-            void Forward() => TwoSimplicialAttention.Forward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, lse.View, w1, w2);
-            void Backward() => TwoSimplicialAttention.Backward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, dO.View, lse.View,
-                dQ.View, dK1.View, dV1.View, dK2.View, dV2.View, w1, w2);
-            double fwd = Once(accelerator, Forward);
-            results.Add($"simplicial_fwd_{name}", text, fwd, "TFLOP/s", flops / 1e9);
-            double bwd = Once(accelerator, Backward);
-            results.Add($"simplicial_bwd_{name}", text, bwd, "TFLOP/s", 2.5 * flops / 1e9);
+            void Forward(TwoSimplicialAttention.Tiling? tiling, TwoSimplicialAttention.Variant variant)
+                => TwoSimplicialAttention.Forward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, lse.View, w1, w2,
+                    variant: variant, tiling: tiling);
+            void Backward(TwoSimplicialAttention.Tiling? tiling, TwoSimplicialAttention.Variant variant)
+                => TwoSimplicialAttention.Backward(stream, shape, q.View, k1.View, v1.View, k2.View, v2.View, o.View, dO.View, lse.View,
+                    dQ.View, dK1.View, dV1.View, dK2.View, dV2.View, w1, w2, variant: variant, tiling: tiling);
+            void Measure(string label, string what, TwoSimplicialAttention.Tiling? tiling, TwoSimplicialAttention.Variant variant)
+            {
+                results.Add($"simplicial_fwd_{label}", what, Once(accelerator, () => Forward(tiling, variant)), "TFLOP/s", flops / 1e9);
+                results.Add($"simplicial_bwd_{label}", what, Once(accelerator, () => Backward(tiling, variant)), "TFLOP/s", 2.5 * flops / 1e9);
+            }
+
+            if (sweep)
+            {
+                foreach (var tiling in Candidates(shape))
+                    Measure($"{name}_{Label(tiling)}", text, tiling, TwoSimplicialAttention.Variant.Trilinear);
+                continue;
+            }
+            var chosen = TwoSimplicialAttention.Choose(shape, w1, w2);
+            Measure($"det_{name}", $"{text} determinant {Label(chosen)}", chosen, TwoSimplicialAttention.Variant.Determinant);
+            Measure(name, $"{text} {Label(chosen)}", chosen, TwoSimplicialAttention.Variant.Trilinear);
 
             int checkedRows = Math.Min(CheckedRows, shape.N);
             Save(outDir, $"{name}_o", o, (long)checkedRows * shape.Heads * shape.D);
@@ -73,6 +92,21 @@ internal static class SimplicialBench
             File.WriteAllBytes(Path.Combine(outDir, $"{name}_lse.f32"), MemoryMarshal.AsBytes(lseRows.AsSpan()).ToArray());
         }
     }
+
+    /// <summary>Every row-wise tiling, and the head-packed ones whose head block the group fills at least half of.</summary>
+    private static IEnumerable<TwoSimplicialAttention.Tiling> Candidates(TwoSimplicialAttention.Shape shape)
+    {
+        foreach (int rows in new[] { 16, 32 })
+            foreach (int keys in new[] { 16, 32 })
+                yield return TwoSimplicialAttention.Tiling.RowWise(rows, keys);
+        int group = shape.Heads / shape.KvHeads;
+        foreach (int heads in new[] { 4, 16, 64 }.Where(h => 2 * group >= h && (h == 4 || group >= h)))
+            foreach (int keys in new[] { 32, 64 })
+                yield return TwoSimplicialAttention.Tiling.HeadPacked(heads, keys);
+    }
+
+    private static string Label(TwoSimplicialAttention.Tiling t)
+        => t.Scheme == TwoSimplicialAttention.Scheme.RowWise ? $"row{t.Rows}x{t.Keys}" : $"packed{t.Rows}x{t.Keys}";
 
     private static MemoryBuffer1D<float, Stride1D.Dense> Upload(Accelerator accelerator, int tensor, long count)
     {

@@ -13,6 +13,8 @@ var device = new Option<string>("--device") { Description = "cpu (ILGPU's CPU ac
 device.AcceptOnlyFromAmong("cpu", "cuda");
 var variant = new Option<string>("--variant") { Description = "the logits: trilinear (Σ q·k1·k2) or determinant", DefaultValueFactory = _ => "trilinear" };
 variant.AcceptOnlyFromAmong("trilinear", "determinant");
+var scheme = new Option<string>("--scheme") { Description = "tiling: auto (by shape), rowwise or headpacked", DefaultValueFactory = _ => "auto" };
+scheme.AcceptOnlyFromAmong("auto", "rowwise", "headpacked");
 var w1 = new Option<int>("--w1") { Description = "K1/V1 window: keys j in (i - w1, i]", Required = true };
 var w2 = new Option<int>("--w2") { Description = "K2/V2 window: keys k in (i - w2, i]", Required = true };
 var scale = new Option<float?>("--scale") { Description = "logit scale (default 1/sqrt(D))" };
@@ -27,7 +29,7 @@ var output = new Option<DirectoryInfo>("--out") { Description = "folder for o.np
 
 var forward = new Command("forward", "Run the forward (and the backward with --do) on .npy inputs; write float32 .npy outputs.")
 {
-    q, k1, v1, k2, v2, w1, w2, scale, dO, variant, device, output,
+    q, k1, v1, k2, v2, w1, w2, scale, dO, variant, scheme, device, output,
 };
 forward.SetAction(parse => Cli.Guard(() =>
 {
@@ -36,7 +38,7 @@ forward.SetAction(parse => Cli.Guard(() =>
     var shape = Cli.ShapeOf(inputs, gradIn);
     using var run = new Cli.Device(parse.GetValue(device)!);
     var result = run.Attention(shape, inputs.Select(x => x.Data).ToArray(), gradIn?.Item1, parse.GetValue(w1), parse.GetValue(w2), parse.GetValue(scale),
-        Cli.VariantOf(parse.GetValue(variant)!));
+        Cli.VariantOf(parse.GetValue(variant)!), Cli.SchemeOf(parse.GetValue(scheme)!));
     var dir = parse.GetValue(output)!;
     int[] qShape = inputs[0].Shape, kvShape = inputs[1].Shape;
     var files = new List<(string, float[], int[])> { ("o.npy", result.O, qShape) };
@@ -56,7 +58,7 @@ var rw2 = new Option<int>("--w2") { Description = "K2/V2 window", DefaultValueFa
 var seed = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 1 };
 var random = new Command("random", "Run forward and backward on random inputs: errors against a float64 reference for small sizes, throughput for large ones.")
 {
-    b, n, hq, hkv, d, rw1, rw2, scale, variant, device, seed,
+    b, n, hq, hkv, d, rw1, rw2, scale, variant, scheme, device, seed,
 };
 random.SetAction(parse => Cli.Guard(() =>
 {
@@ -70,11 +72,12 @@ random.SetAction(parse => Cli.Guard(() =>
     using var run = new Cli.Device(parse.GetValue(device)!);
     var watch = Stopwatch.StartNew();
     var kind = Cli.VariantOf(parse.GetValue(variant)!);
-    var result = run.Attention(shape, inputs, grad, a, c, parse.GetValue(scale), kind);
+    var tiling = TwoSimplicialAttention.Choose(shape, a, c, Cli.SchemeOf(parse.GetValue(scheme)!));
+    var result = run.Attention(shape, inputs, grad, a, c, parse.GetValue(scale), kind, tiling.Scheme);
     double seconds = watch.Elapsed.TotalSeconds;
     double pairs = Enumerable.Range(0, shape.N).Sum(i => (double)Math.Min(i + 1, a) * Math.Min(i + 1, c));
     double flops = 4.0 * shape.D * pairs * shape.Batch * shape.Heads;
-    Console.WriteLine($"{run.Name}: {parse.GetValue(variant)} B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c}");
+    Console.WriteLine($"{run.Name}: {parse.GetValue(variant)} B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c} {tiling}");
     if (flops <= 1e9) // the float64 reference takes a few seconds on the CPU at this size
     {
         var reference = new TwoSimplicialReference(shape.Batch, shape.N, shape.Heads, shape.KvHeads, shape.D, a, c, parse.GetValue(scale) ?? 1 / Math.Sqrt(shape.D),

@@ -76,13 +76,15 @@ public static partial class TwoSimplicialAttention
 
     /// <summary>
     /// The tiling used when none is given: HeadPacked when a GQA group has at least 16 query heads, else RowWise
-    /// (measured on an H100: docs/performance.md), with blocks that fit the windows.
+    /// (measured on an H100: docs/performance.md), with blocks that fit the group and the windows. Pass
+    /// <paramref name="scheme"/> to get that scheme's blocks instead.
     /// </summary>
-    public static Tiling Choose(Shape shape, int w1, int w2)
+    public static Tiling Choose(Shape shape, int w1, int w2, Scheme? scheme = null)
     {
         int group = shape.Heads / Math.Max(shape.KvHeads, 1);
         int smaller = Math.Min(w1, w2), larger = Math.Max(w1, w2);
-        if (group >= 16) return Tiling.HeadPacked(group >= 64 ? 64 : 16, larger <= 32 ? 32 : 64);
+        if ((scheme ?? (group >= 16 ? Scheme.HeadPacked : Scheme.RowWise)) == Scheme.HeadPacked)
+            return Tiling.HeadPacked(group >= 64 ? 64 : group >= 16 ? 16 : 4, larger <= 32 ? 32 : 64);
         return Tiling.RowWise(larger <= 16 ? 16 : 32, smaller <= 16 ? 16 : 32);
     }
 
