@@ -77,9 +77,9 @@ internal static class SimplicialBench
                     Measure($"{name}_{Label(tiling)}", text, tiling, TwoSimplicialAttention.Variant.Trilinear);
                 continue;
             }
-            var chosen = TwoSimplicialAttention.Choose(shape, w1, w2);
-            Measure($"det_{name}", $"{text} determinant {Label(chosen)}", chosen, TwoSimplicialAttention.Variant.Determinant);
-            Measure(name, $"{text} {Label(chosen)}", chosen, TwoSimplicialAttention.Variant.Trilinear);
+            string chosen = $"forward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: false))}, backward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: true))}";
+            Measure($"det_{name}", $"{text} {chosen}", null, TwoSimplicialAttention.Variant.Determinant);
+            Measure(name, $"{text} {chosen}", null, TwoSimplicialAttention.Variant.Trilinear);
 
             int checkedRows = Math.Min(CheckedRows, shape.N);
             Save(outDir, $"{name}_o", o, (long)checkedRows * shape.Heads * shape.D);

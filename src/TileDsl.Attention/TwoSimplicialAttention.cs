@@ -75,17 +75,18 @@ public static partial class TwoSimplicialAttention
     }
 
     /// <summary>
-    /// The tiling used when none is given: HeadPacked when a GQA group has at least 16 query heads, else RowWise
-    /// (measured on an H100: docs/performance.md), with blocks that fit the group and the windows. Pass
-    /// <paramref name="scheme"/> to get that scheme's blocks instead.
+    /// The tiling used when none is given, from a sweep of every candidate on an H100 (docs/performance.md): the
+    /// forward runs row-wise with blocks of 32 rows of both windows (16 where a window is shorter); the backward runs
+    /// row-wise with 16-row blocks, or head-packed 64 heads at a time when a GQA group has at least 64 query heads.
+    /// Pass <paramref name="scheme"/> to get that scheme's blocks instead.
     /// </summary>
-    public static Tiling Choose(Shape shape, int w1, int w2, Scheme? scheme = null)
+    public static Tiling Choose(Shape shape, int w1, int w2, bool backward, Scheme? scheme = null)
     {
         int group = shape.Heads / Math.Max(shape.KvHeads, 1);
         int smaller = Math.Min(w1, w2), larger = Math.Max(w1, w2);
-        if ((scheme ?? (group >= 16 ? Scheme.HeadPacked : Scheme.RowWise)) == Scheme.HeadPacked)
+        if ((scheme ?? (backward && group >= 64 ? Scheme.HeadPacked : Scheme.RowWise)) == Scheme.HeadPacked)
             return Tiling.HeadPacked(group >= 64 ? 64 : group >= 16 ? 16 : 4, larger <= 32 ? 32 : 64);
-        return Tiling.RowWise(larger <= 16 ? 16 : 32, smaller <= 16 ? 16 : 32);
+        return backward ? Tiling.RowWise(16, 16) : Tiling.RowWise(larger <= 16 ? 16 : 32, smaller <= 16 ? 16 : 32);
     }
 
     /// <summary>O and LSE on the accelerator of <paramref name="stream"/>; <paramref name="scale"/> defaults to 1/√D.</summary>
@@ -93,7 +94,7 @@ public static partial class TwoSimplicialAttention
         ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int w1, int w2, float? scale = null,
         Variant variant = Variant.Trilinear, Tiling? tiling = null)
     {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        var plan = Check(shape, w1, w2, scale, variant, tiling, false, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
         RunForward(new DeviceKernels(stream), plan, q, k1, v1, k2, v2, o, lse);
     }
 
@@ -101,7 +102,7 @@ public static partial class TwoSimplicialAttention
     public static void Forward(Shape shape, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse,
         int w1, int w2, float? scale = null, Variant variant = Variant.Trilinear, Tiling? tiling = null)
     {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        var plan = Check(shape, w1, w2, scale, variant, tiling, false, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
         RunForward(HostKernels.Instance, plan, q, k1, v1, k2, v2, o, lse);
     }
 
@@ -115,7 +116,7 @@ public static partial class TwoSimplicialAttention
         ArrayView<float> dQ, ArrayView<float> dK1, ArrayView<float> dV1, ArrayView<float> dK2, ArrayView<float> dV2,
         int w1, int w2, float? scale = null, Variant variant = Variant.Trilinear, Tiling? tiling = null)
     {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        var plan = Check(shape, w1, w2, scale, variant, tiling, true, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
         CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
         RunBackward(new DeviceKernels(stream), plan, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2);
     }
@@ -125,7 +126,7 @@ public static partial class TwoSimplicialAttention
         float[] dQ, float[] dK1, float[] dV1, float[] dK2, float[] dV2, int w1, int w2, float? scale = null,
         Variant variant = Variant.Trilinear, Tiling? tiling = null)
     {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
+        var plan = Check(shape, w1, w2, scale, variant, tiling, true, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
         CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
         RunBackward(HostKernels.Instance, plan, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2);
     }
@@ -261,7 +262,7 @@ public static partial class TwoSimplicialAttention
 
     private static string KvText(Shape s) => $"[{s.Batch}, {s.N}, {s.KvHeads}, {s.D}] with strides {s.Kv}";
 
-    private static Plan Check(Shape shape, int w1, int w2, float? scale, Variant variant, Tiling? tiling, long q, long k1, long v1, long k2, long v2, long o, long lse)
+    private static Plan Check(Shape shape, int w1, int w2, float? scale, Variant variant, Tiling? tiling, bool backward, long q, long k1, long v1, long k2, long v2, long o, long lse)
     {
         LaunchChecks.AtLeast(shape.Batch, 1, "shape.Batch");
         LaunchChecks.AtLeast(shape.N, 1, "shape.N");
@@ -275,7 +276,7 @@ public static partial class TwoSimplicialAttention
         LaunchChecks.AtLeast(w1, 1, nameof(w1));
         LaunchChecks.AtLeast(w2, 1, nameof(w2));
         if (!Enum.IsDefined(variant)) throw new ArgumentOutOfRangeException(nameof(variant), variant, "Trilinear or Determinant.");
-        var t = tiling ?? Choose(shape, w1, w2);
+        var t = tiling ?? Choose(shape, w1, w2, backward);
         if (t.Scheme == Scheme.RowWise)
         {
             LaunchChecks.Constexpr("tiling.Rows", t.Rows, 16, 32);
