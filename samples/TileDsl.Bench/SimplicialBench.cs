@@ -26,8 +26,8 @@ internal static class SimplicialBench
     }
 
     /// <summary>
-    /// Each case with the tiling chosen by shape: trilinear forward and backward (outputs saved for the check), then
-    /// the determinant variant (timed only). With <paramref name="sweep"/>, instead, trilinear with every candidate
+    /// Each case with the tilings chosen by shape: the determinant variant (timed only), then the trilinear forward
+    /// and backward (timed, and their outputs saved for the check). With <paramref name="sweep"/>, instead, trilinear with every candidate
     /// tiling of both schemes (timed only), to see which one the shape should get.
     /// </summary>
     public static void Run(Accelerator accelerator, string outDir, Results results,

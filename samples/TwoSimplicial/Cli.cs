@@ -26,7 +26,6 @@ internal static class Cli
     public static TwoSimplicialAttention.Variant VariantOf(string name)
         => name == "determinant" ? TwoSimplicialAttention.Variant.Determinant : TwoSimplicialAttention.Variant.Trilinear;
 
-    /// <summary>The launch shape from Q [B, N, Hq, D], K1, V1, K2, V2 [B, N, Hkv, D] and dO [B, N, Hq, D].</summary>
     /// <summary>--scheme: null for auto (the library chooses by shape).</summary>
     public static TwoSimplicialAttention.Scheme? SchemeOf(string name) => name switch
     {
@@ -35,6 +34,7 @@ internal static class Cli
         _ => null,
     };
 
+    /// <summary>The launch shape from Q [B, N, Hq, D], K1, V1, K2, V2 [B, N, Hkv, D] and dO [B, N, Hq, D].</summary>
     public static TwoSimplicialAttention.Shape ShapeOf((float[] Data, int[] Shape)[] inputs, (float[] Data, int[] Shape)? dO)
     {
         string[] names = { "--q", "--k1", "--v1", "--k2", "--v2" };

@@ -176,15 +176,17 @@ public static partial class TwoSimplicialAttention
         if (plan.Packed)
         {
             int heads = plan.Tiling.Rows;
-            kernels.PackedBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, plan.Arguments(plan.Swap, wa, wb, heads, plan.PackedBlock(wb)));
-            kernels.PackedBackwardKey(plan.KeyRows(1), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, plan.Arguments(plan.Swap, wa, wb, heads, plan.PackedBlock(wb)));
+            var args = plan.Arguments(plan.Swap, wa, wb, heads, plan.PackedBlock(wb));
+            kernels.PackedBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, args);
+            kernels.PackedBackwardKey(plan.KeyRows(1), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, args);
             kernels.PackedBackwardKey(plan.KeyRows(1), q, kb, vb, ka, va, o, dO, lse, dKb, dVb, plan.Arguments(!plan.Swap, wb, wa, heads, plan.PackedBlock(wa)));
         }
         else
         {
             var (rows, keys) = (plan.Tiling.Rows, plan.Tiling.Keys);
-            kernels.RowBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, plan.Arguments(plan.Swap, wa, wb, rows, keys));
-            kernels.RowBackwardKey(plan.KeyRows(rows), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, plan.Arguments(plan.Swap, wa, wb, rows, keys));
+            var args = plan.Arguments(plan.Swap, wa, wb, rows, keys);
+            kernels.RowBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, args);
+            kernels.RowBackwardKey(plan.KeyRows(rows), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, args);
             kernels.RowBackwardKey(plan.KeyRows(keys), q, kb, vb, ka, va, o, dO, lse, dKb, dVb, plan.Arguments(!plan.Swap, wb, wa, keys, rows));
         }
     }

@@ -486,7 +486,7 @@ internal sealed class KernelEmitter
         var kLayout = layout.Dims[kDim];
         foreach (var key in layout.Keys())
         {
-            int first = kLayout.Threads == 1 ? key[kDim] : key[kDim] * kLayout.Threads;
+            int first = key[kDim] * kLayout.Threads; // the register's k coordinates: first .. first + Threads - 1
             int last = first + kLayout.Threads - 1;
             if (last < start || first >= start + chunk) continue;
             string kCoordinate = Coordinate(layout, kDim, key[kDim]);
