@@ -3,8 +3,8 @@ using static TileDsl.Tl;
 namespace TileDsl.Attention;
 
 /// <summary>
-/// The row-wise scheme: one program per (query, batch·head) for the forward and dQ, one per block of key rows for the
-/// key gradients; the Dots are [BJ, D] × [D, BK] between blocks of the two key windows. The host passes the smaller
+/// The row-wise scheme: one program per (query, batch·head) for the forward, one per block of key rows for the
+/// gradients (dQ comes with those of the smaller window's role); the Dots are [BJ, D] × [D, BK] between blocks of the two key windows. The host passes the smaller
 /// window as the K2 side (it fits one BK block), so the loop over blocks of the larger one carries the work.
 /// </summary>
 public static partial class TwoSimplicialAttention
@@ -79,78 +79,26 @@ public static partial class TwoSimplicialAttention
     }
 
     /// <summary>
-    /// dQ of one query per program (the forward's loops): with P recomputed from LSE, dP_jk = Σ_d dO_d·V1_jd·V2_kd,
-    /// dA = P ⊙ (dP − Δ) where Δ = dO·O, and dQ = s·Σ_j K1_j ⊙ (dA·K2)_j; for DET = 1,
-    /// dQ = s·Σ_j K1_j × (dA·K2)_j per triple.
-    /// </summary>
-    [TileKernel(NumWarps = 4)]
-    public static void RowBackwardQuery(Ptr<float> q, Ptr<float> k1, Ptr<float> v1, Ptr<float> k2, Ptr<float> v2, Ptr<float> o, Ptr<float> dO,
-        Ptr<float> lse, Ptr<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
-        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK, [Constexpr(0, 1)] int DET)
-    {
-        int i = ProgramId(0);
-        int bh = ProgramId(1);
-        int batch = bh / heads;
-        int head = bh % heads;
-        int qOffset = batch * qStrideB + i * qStrideN + head * qStrideH;
-        int kvOffset = batch * kvStrideB + head / groupSize * kvStrideH;
-        var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
-        var qRow = Load(q + qOffset + rd);
-        var qNext1 = Load(q + qOffset + next1);
-        var qNext2 = Load(q + qOffset + next2);
-        var doRow = Load(dO + qOffset + rd);
-        float delta = Sum(doRow * Load(o + qOffset + rd));
-        float rowLse = Load(lse + bh * n + i) * Log2E;
-        float qkScale = scale * Log2E;
-        var dq = Zeros<float>(D);
-        int firstJ = Maximum(0, i - w1 + 1);
-        for (int ks = Maximum(0, i - w2 + 1); ks <= i; ks += BK)
-        {
-            var rk = ks + Arange(0, BK);
-            var kInside = rk <= i;
-            var kRows = kvOffset + rk[.., None] * kvStrideN;
-            var k2Tile = Load(k2 + (kRows + rd[None, ..]), kInside[.., None]);
-            var k2Next1 = Load(k2 + (kRows + next1[None, ..]), kInside[.., None]);
-            var k2Next2 = Load(k2 + (kRows + next2[None, ..]), kInside[.., None]);
-            var v2Tile = Load(v2 + (kRows + rd[None, ..]), kInside[.., None]);
-            for (int js = firstJ; js <= i; js += BJ)
-            {
-                var rj = js + Arange(0, BJ);
-                var jInside = rj <= i;
-                var jRows = kvOffset + rj[.., None] * kvStrideN;
-                var k1Tile = Load(k1 + (jRows + rd[None, ..]), jInside[.., None]);
-                var k1Next1 = Load(k1 + (jRows + next1[None, ..]), jInside[.., None]);
-                var k1Next2 = Load(k1 + (jRows + next2[None, ..]), jInside[.., None]);
-                var v1Tile = Load(v1 + (jRows + rd[None, ..]), jInside[.., None]);
-                var left = k1Tile * qRow[None, ..];
-                if (DET == 1) { left = Where(triple[None, ..], qNext1[None, ..] * k1Next2 - qNext2[None, ..] * k1Next1, 0f); }
-                var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(left, Trans(k2Tile)) * qkScale - rowLse), 0f);
-                var dA = p * (Dot(v1Tile * doRow[None, ..], Trans(v2Tile)) - delta);
-                var step = k1Tile * Dot(dA, k2Tile);
-                if (DET == 1) { step = Where(triple[None, ..], k1Next1 * Dot(dA, k2Next2) - k1Next2 * Dot(dA, k2Next1), 0f); }
-                dq += Sum(step, 0);
-            }
-        }
-        Store(dQ + qOffset + rd, dq * scale);
-    }
-
-    /// <summary>
     /// The gradients of one key role, a (K1/V1 with b = K2/V2, or the other way round: the form is symmetric under swapping
-    /// the roles, with s negated for DET = 1),
-    /// for one block of BJ rows of a (one kv head) per program: every query head of the group and every query whose
-    /// a-window reaches the block, over that query's b-window: dVa_j += dO ⊙ (P·Vb)_j, dKa_j += s·Q ⊙ (dA·Kb)_j (for
-    /// DET = 1, with logits s·det[q; ka; kb]: s·(dA·Kb)_j × Q per triple). Each program owns its rows: no atomics, the
-    /// same result every run.
+    /// the roles, with s negated for DET = 1), for one block of BJ rows of a (one kv head) per program: every query head
+    /// of the group and every query whose a-window reaches the block, over that query's b-window. With P recomputed
+    /// from LSE, dP_jk = Σ_d dO_d·Va_jd·Vb_kd and dA = P ⊙ (dP − Δ) where Δ = dO·O: dVa_j += dO ⊙ (P·Vb)_j and
+    /// dKa_j += s·Q ⊙ (dA·Kb)_j (for DET = 1, with logits s·det[q; ka; kb]: s·(dA·Kb)_j × Q per triple). Each program
+    /// owns its rows: no atomics, the same result every run.
     /// </summary>
+    /// <remarks>
+    /// With DQ = 1 the program also adds its share of dQ, s·Σ_j Ka_j ⊙ (dA·Kb)_j (Ka_j × (dA·Kb)_j per triple), to the
+    /// dQ row of every query it visits. The host launches the blocks in <c>phases</c> launches, block = program ×
+    /// phases + phase, with phases large enough that two blocks of one launch never visit the same query; the launch
+    /// that comes first for a query writes its share, the later ones add theirs: no atomics, and a fixed order of sums.
+    /// </remarks>
     [TileKernel(NumWarps = 4)]
     public static void RowBackwardKey(Ptr<float> q, Ptr<float> ka, Ptr<float> va, Ptr<float> kb, Ptr<float> vb, Ptr<float> o, Ptr<float> dO,
-        Ptr<float> lse, Ptr<float> dKa, Ptr<float> dVa, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
-        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK, [Constexpr(0, 1)] int DET)
+        Ptr<float> lse, Ptr<float> dKa, Ptr<float> dVa, Ptr<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
+        int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases,
+        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32)] int BJ, [Constexpr(16, 32)] int BK, [Constexpr(0, 1)] int DET, [Constexpr(0, 1)] int DQ)
     {
-        int block = ProgramId(0);
+        int block = ProgramId(0) * phases + phase;
         int kvHeads = heads / groupSize;
         int batch = ProgramId(1) / kvHeads;
         int group = ProgramId(1) % kvHeads;
@@ -185,21 +133,46 @@ public static partial class TwoSimplicialAttention
                 var jInside = jValid & (rj <= i) & (rj > i - wa);
                 var left = kaTile * qRow[None, ..];
                 if (DET == 1) { left = Where(triple[None, ..], qNext1[None, ..] * kaNext2 - qNext2[None, ..] * kaNext1, 0f); }
+                var pv = Zeros<float>(BJ, D);
+                var dak1 = Zeros<float>(BJ, D);
+                var dak2 = Zeros<float>(BJ, D);
                 for (int ks = Maximum(0, i - wb + 1); ks <= i; ks += BK)
                 {
                     var rk = ks + Arange(0, BK);
                     var kInside = rk <= i;
                     var kRows = kvOffset + rk[.., None] * kvStrideN;
                     var kbTile = Load(kb + (kRows + rd[None, ..]), kInside[.., None]);
-                    var kbNext1 = Load(kb + (kRows + next1[None, ..]), kInside[.., None]);
-                    var kbNext2 = Load(kb + (kRows + next2[None, ..]), kInside[.., None]);
                     var vbTile = Load(vb + (kRows + rd[None, ..]), kInside[.., None]);
                     var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(left, Trans(kbTile)) * qkScale - rowLse), 0f);
                     var dA = p * (Dot(vaTile * doRow[None, ..], Trans(vbTile)) - delta);
-                    dva += doRow[None, ..] * Dot(p, vbTile);
-                    var step = qRow[None, ..] * Dot(dA, kbTile);
-                    if (DET == 1) { step = Where(triple[None, ..], Dot(dA, kbNext1) * qNext2[None, ..] - Dot(dA, kbNext2) * qNext1[None, ..], 0f); }
-                    dka += step;
+                    pv += Dot(p, vbTile);
+                    if (DET == 1)
+                    {
+                        dak1 += Dot(dA, Load(kb + (kRows + next1[None, ..]), kInside[.., None]));
+                        dak2 += Dot(dA, Load(kb + (kRows + next2[None, ..]), kInside[.., None]));
+                    }
+                    else
+                    {
+                        dak1 += Dot(dA, kbTile);
+                    }
+                }
+                dva += doRow[None, ..] * pv;
+                var dqShare = Sum(kaTile * dak1, 0);
+                if (DET == 1)
+                {
+                    dka += Where(triple[None, ..], dak1 * qNext2[None, ..] - dak2 * qNext1[None, ..], 0f);
+                    dqShare = Sum(Where(triple[None, ..], kaNext1 * dak2 - kaNext2 * dak1, 0f), 0);
+                }
+                else
+                {
+                    dka += qRow[None, ..] * dak1;
+                }
+                if (DQ == 1)
+                {
+                    int lo = Maximum(0, i - wa + 1) / BJ;
+                    int firstPhase = lo % phases + (i / BJ - lo) >= phases ? 0 : lo % phases;
+                    var earlier = Load(dQ + qOffset + rd, rd < (phase == firstPhase ? 0 : D));
+                    Store(dQ + qOffset + rd, earlier + dqShare * scale);
                 }
             }
         }

@@ -107,9 +107,10 @@ public static partial class TwoSimplicialAttention
     }
 
     /// <summary>
-    /// dQ, dK1, dV1, dK2, dV2 from dO and the forward's O and LSE, by three launches that each own what they write
-    /// (no atomics: two runs give identical bits): dQ per query, then the key kernel for K1/V1 and again, with the roles
-    /// swapped, for K2/V2.
+    /// dQ, dK1, dV1, dK2, dV2 from dO and the forward's O and LSE, by launches that each own what they write (no
+    /// atomics: two runs give identical bits). Row-wise: the key kernel for the larger window's role, then for the
+    /// smaller one's, which also sums dQ (in a few launches, so that no two programs of one launch write one dQ row).
+    /// Head-packed: dQ per query, then the key kernel for each role.
     /// </summary>
     public static void Backward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1,
         ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse,
@@ -184,24 +185,36 @@ public static partial class TwoSimplicialAttention
         else
         {
             var (rows, keys) = (plan.Tiling.Rows, plan.Tiling.Keys);
-            var args = plan.Arguments(plan.Swap, wa, wb, rows, keys);
-            kernels.RowBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, args);
-            kernels.RowBackwardKey(plan.KeyRows(rows), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, args);
-            kernels.RowBackwardKey(plan.KeyRows(keys), q, kb, vb, ka, va, o, dO, lse, dKb, dVb, plan.Arguments(!plan.Swap, wb, wa, keys, rows));
+            kernels.RowBackwardKey(plan.KeyRows(rows), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, plan.Arguments(plan.Swap, wa, wb, rows, keys));
+            // The smaller window's role also sums dQ. Block b visits queries [b·keys, b·keys + keys + wb − 2], so blocks
+            // `phases` apart never share one: each launch takes every phases-th block.
+            int blocks = Cdiv(plan.Shape.N, keys), phases = Math.Min(blocks, 1 + Cdiv(wb - 1, keys));
+            var args = plan.Arguments(!plan.Swap, wb, wa, keys, rows) with { Phases = phases, Dq = 1 };
+            for (int phase = 0; phase < phases; phase++)
+                kernels.RowBackwardKey(plan.KeyRows(keys) with { X = Cdiv(blocks - phase, phases) }, q, kb, vb, ka, va, o, dO, lse, dKb, dVb, dQ, args with { Phase = phase });
         }
     }
 
-    /// <summary>The scalar arguments every kernel takes, in its parameter order (Block1/Block2: its two block constexprs).</summary>
-    private readonly record struct Args(int N, int Heads, int Group, Strides Q, Strides Kv, float Scale, int Wa, int Wb, int D, int Block1, int Block2, int Det);
+    /// <summary>
+    /// The scalar arguments every kernel takes, in its parameter order (Block1/Block2: its two block constexprs);
+    /// Phase, Phases and Dq only for <see cref="RowBackwardKey"/>.
+    /// </summary>
+    private readonly record struct Args(int N, int Heads, int Group, Strides Q, Strides Kv, float Scale, int Wa, int Wb, int D, int Block1, int Block2, int Det)
+    {
+        public int Phase { get; init; }
 
-    /// <summary>The six kernels, launched on an accelerator or run by the interpreter: one argument list for both.</summary>
+        public int Phases { get; init; } = 1;
+
+        public int Dq { get; init; }
+    }
+
+    /// <summary>The five kernels, launched on an accelerator or run by the interpreter: one argument list for both.</summary>
     private interface IKernels<T>
     {
         void RowForward(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T lse, Args a);
         void PackedForward(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T lse, Args a);
-        void RowBackwardQuery(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dQ, Args a);
         void PackedBackwardQuery(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dQ, Args a);
-        void RowBackwardKey(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dKa, T dVa, Args a);
+        void RowBackwardKey(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dKa, T dVa, T dQ, Args a);
         void PackedBackwardKey(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dKa, T dVa, Args a);
     }
 
@@ -213,14 +226,11 @@ public static partial class TwoSimplicialAttention
         public void PackedForward(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> lse, Args a)
             => PackedForwardKernel.Launch(stream, g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
 
-        public void RowBackwardQuery(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dQ, Args a)
-            => RowBackwardQueryKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
         public void PackedBackwardQuery(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dQ, Args a)
             => PackedBackwardQueryKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
 
-        public void RowBackwardKey(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, Args a)
-            => RowBackwardKeyKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
+        public void RowBackwardKey(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, Args a)
+            => RowBackwardKeyKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.Phase, a.Phases, a.D, a.Block1, a.Block2, a.Det, a.Dq);
 
         public void PackedBackwardKey(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, Args a)
             => PackedBackwardKeyKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
@@ -236,14 +246,11 @@ public static partial class TwoSimplicialAttention
         public void PackedForward(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] lse, Args a)
             => PackedForwardKernel.Interpret(g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
 
-        public void RowBackwardQuery(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dQ, Args a)
-            => RowBackwardQueryKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
         public void PackedBackwardQuery(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dQ, Args a)
             => PackedBackwardQueryKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
 
-        public void RowBackwardKey(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, Args a)
-            => RowBackwardKeyKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
+        public void RowBackwardKey(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, float[] dQ, Args a)
+            => RowBackwardKeyKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.Phase, a.Phases, a.D, a.Block1, a.Block2, a.Det, a.Dq);
 
         public void PackedBackwardKey(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, Args a)
             => PackedBackwardKeyKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
