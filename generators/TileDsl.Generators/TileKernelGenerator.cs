@@ -58,7 +58,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
         var diagnostics = new List<DiagnosticInfo>();
         foreach (var spec in model.Specializations)
         {
-            var plan = LayoutPlanner.Plan(spec.Body, model.NumThreads);
+            var plan = LayoutPlanner.Plan(spec.Body, spec.NumThreads);
             if (plan.SharedMemoryBytes > SharedMemoryBudget)
             {
                 string values = string.Join(", ", model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr)

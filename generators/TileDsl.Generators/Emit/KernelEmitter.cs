@@ -21,6 +21,7 @@ internal sealed class KernelEmitter
     private readonly CodeWriter w;
     private readonly KernelModel model;
     private readonly LayoutPlan plan;
+    private readonly int numThreads;
     private readonly Dictionary<int, Value> values = new();
     private readonly Dictionary<(int Id, TileLayout Layout), string[]> registers = new();
     private readonly Dictionary<int, string> scalars = new();
@@ -28,16 +29,17 @@ internal sealed class KernelEmitter
     private int loopDepth;
     private bool sharedUsed;
 
-    private KernelEmitter(CodeWriter w, KernelModel model, LayoutPlan plan)
+    private KernelEmitter(CodeWriter w, KernelModel model, LayoutPlan plan, int numThreads)
     {
         this.w = w;
         this.model = model;
         this.plan = plan;
+        this.numThreads = numThreads;
     }
 
     public static void Emit(CodeWriter w, KernelModel model, Specialization specialization, LayoutPlan plan, string methodName)
     {
-        var emitter = new KernelEmitter(w, model, plan);
+        var emitter = new KernelEmitter(w, model, plan, specialization.NumThreads);
         emitter.Collect(specialization.Body);
         foreach (var p in model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr)) emitter.names.Add(p.Name);
         emitter.names.Add("tid");
@@ -81,7 +83,7 @@ internal sealed class KernelEmitter
             string name = CoordinateName(d);
             if (name == "tid") continue;
             string div = d.Stride == 1 ? "tid" : $"tid / {d.Stride}";
-            string expr = d.Stride * d.Threads == model.NumThreads ? div : d.Stride == 1 ? $"tid % {d.Threads}" : $"({div}) % {d.Threads}";
+            string expr = d.Stride * d.Threads == numThreads ? div : d.Stride == 1 ? $"tid % {d.Threads}" : $"({div}) % {d.Threads}";
             names.Add(name);
             w.Line($"int {name} = {expr};");
         }
@@ -89,9 +91,9 @@ internal sealed class KernelEmitter
 
     private string CoordinateName(DimLayout d)
     {
-        if (d.Stride == 1 && d.Threads == model.NumThreads) return "tid";
+        if (d.Stride == 1 && d.Threads == numThreads) return "tid";
         if (d.Stride == 1) return $"tidMod{d.Threads}";
-        return d.Stride * d.Threads == model.NumThreads ? $"tidDiv{d.Stride}" : $"tidDiv{d.Stride}Mod{d.Threads}";
+        return d.Stride * d.Threads == numThreads ? $"tidDiv{d.Stride}" : $"tidDiv{d.Stride}Mod{d.Threads}";
     }
 
     private string Coordinate(TileLayout layout, int dim, int register)
@@ -228,8 +230,8 @@ internal sealed class KernelEmitter
     {
         var pointers = values[store.Pointers];
         var layout = plan.StoreLayouts[store];
-        int replicas = layout.ReplicaMask(model.NumThreads);
-        bool compact = replicas == ((model.NumThreads - 1) & ~(layout.DistinctThreads - 1));
+        int replicas = layout.ReplicaMask(numThreads);
+        bool compact = replicas == ((numThreads - 1) & ~(layout.DistinctThreads - 1));
         if (replicas != 0) w.Open(compact ? $"if (tid < {layout.DistinctThreads})" : $"if ((tid & {replicas}) == 0)");
         string param = Identifier(pointers.Type.PointerParam!);
         foreach (var key in layout.Keys())
@@ -404,7 +406,7 @@ internal sealed class KernelEmitter
             string arena = ArenaName(LayoutPlan.ArenaKind(x.Type.Kind));
             string indexArena = ArenaName(ScalarKind.Int);
             int outputs = v.Type.Shape.Aggregate(1, (a, b) => a * b); // 1 for a scalar result
-            string position = d.Stride >= 32 ? CoordinateName(d) : d.Stride * d.Threads == model.NumThreads ? "tid / 32" : $"(tid / 32) % {warps}";
+            string position = d.Stride >= 32 ? CoordinateName(d) : d.Stride * d.Threads == numThreads ? "tid / 32" : $"(tid / 32) % {warps}";
             BeginShared();
             for (int o = 0; o < keys.Count; o++)
             {

@@ -35,10 +35,24 @@ internal static class LauncherEmitter
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
         string Id(KernelParameter p) => KernelEmitter.Identifier(p.Name);
 
-        w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> ({model.NumWarps} warps per program).</summary>");
-        w.Open($"public static class {model.MethodName}Kernel");
-        w.Line("/// <summary>Threads per program instance: NumWarps × 32.</summary>");
-        w.Line($"public const int NumThreads = {model.NumThreads};");
+        // Warps per program come from the kernel, or from the one constexpr parameter that lists Warps per value.
+        var warpsBy = constexprs.FirstOrDefault(p => p.Warps.Count > 0);
+        string threads = warpsBy is null ? "NumThreads" : $"NumThreads({Id(warpsBy)})";
+        if (warpsBy is null)
+        {
+            w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> ({model.NumWarps} warps per program).</summary>");
+            w.Open($"public static class {model.MethodName}Kernel");
+            w.Line("/// <summary>Threads per program instance: NumWarps × 32.</summary>");
+            w.Line($"public const int NumThreads = {model.NumWarps * 32};");
+        }
+        else
+        {
+            w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> (warps per program by {warpsBy.Name}).</summary>");
+            w.Open($"public static class {model.MethodName}Kernel");
+            w.Line($"/// <summary>Threads per program instance for a value of {warpsBy.Name}: its Warps × 32.</summary>");
+            string arms = string.Concat(warpsBy.ConstexprValues.Select((v, i) => $"{v} => {warpsBy.Warps[i] * 32}, "));
+            w.Line($"public static int NumThreads(int {Id(warpsBy)}) => {Id(warpsBy)} switch {{ {arms}_ => throw new System.ArgumentOutOfRangeException(nameof({Id(warpsBy)})) }};");
+        }
         w.Line();
         if (model.PacksScalars)
         {
@@ -65,10 +79,10 @@ internal static class LauncherEmitter
         w.Line("/// <summary>Launches one program instance per grid point on <paramref name=\"stream\"/>; checks every argument first.</summary>");
         w.Open($"public static void Launch(AcceleratorStream stream, TileGrid grid, {launchParameters})");
         w.Line("var accelerator = stream.Accelerator;");
-        w.Line("LaunchChecks.Grid(accelerator, grid, NumThreads);");
         foreach (var p in pointers) w.Line($"LaunchChecks.View(accelerator, {Id(p)}, nameof({Id(p)}));");
         ConstexprChecks(w, constexprs);
-        w.Line("var config = grid.ToKernelConfig(NumThreads);");
+        w.Line($"LaunchChecks.Grid(accelerator, grid, {threads});");
+        w.Line($"var config = grid.ToKernelConfig({threads});");
         if (model.PacksScalars)
             w.Line($"var {KernelModel.ScalarsArgument} = new {KernelModel.ScalarsStruct} {{ {string.Join(", ", scalars.Select(p => $"{Id(p)} = {Id(p)}"))} }};");
         string call(Specialization spec) => $"{model.MethodName}{spec.Suffix(model.Parameters)}Cache.Get(accelerator)(stream, config{string.Concat(kernelParameters.Select(p => ", " + KernelEmitter.Identifier(p.Name)))});";
@@ -90,7 +104,7 @@ internal static class LauncherEmitter
         {
             w.Line();
             string values = string.Join(", ", constexprs.Select((p, i) => $"{p.Name} = {spec.ConstexprValues[i]}"));
-            w.Line($"// {(values.Length > 0 ? values + ", " : "")}{model.NumThreads} threads{(plan.SharedMemoryBytes > 0 ? $", {plan.SharedMemoryBytes} bytes of shared memory" : "")}");
+            w.Line($"// {(values.Length > 0 ? values + ", " : "")}{spec.NumThreads} threads{(plan.SharedMemoryBytes > 0 ? $", {plan.SharedMemoryBytes} bytes of shared memory" : "")}");
             KernelEmitter.Emit(w, model, spec, plan, model.MethodName + spec.Suffix(model.Parameters));
         }
 

@@ -105,9 +105,11 @@ internal sealed record Loop(
     EquatableArray<int> Yields,
     EquatableArray<Value> Results) : Statement;
 
-/// <summary>One constexpr specialization of a kernel: its constexpr values and its body in tile IR.</summary>
-internal sealed record Specialization(EquatableArray<int> ConstexprValues, EquatableArray<Statement> Body)
+/// <summary>One constexpr specialization of a kernel: its constexpr values, its warps per program and its body in tile IR.</summary>
+internal sealed record Specialization(EquatableArray<int> ConstexprValues, int NumWarps, EquatableArray<Statement> Body)
 {
+    public int NumThreads => NumWarps * 32;
+
     public string Suffix(EquatableArray<KernelParameter> parameters)
         => string.Concat(parameters.Where(p => p.Kind == ParameterKind.Constexpr).Select((p, i) => "_" + p.Name + ConstexprValues[i]));
 }
@@ -119,4 +121,5 @@ internal enum ParameterKind
     Constexpr,
 }
 
-internal sealed record KernelParameter(string Name, ParameterKind Kind, ScalarKind Element, EquatableArray<int> ConstexprValues);
+/// <param name="Warps">Constexpr parameters only: warps per program for each of <paramref name="ConstexprValues"/>, or empty.</param>
+internal sealed record KernelParameter(string Name, ParameterKind Kind, ScalarKind Element, EquatableArray<int> ConstexprValues, EquatableArray<int> Warps);

@@ -46,10 +46,10 @@ internal sealed class BodyParser
         IMethodBodyOperation body,
         IReadOnlyList<(IParameterSymbol Parameter, KernelParameter Model)> parameters,
         EquatableArray<int> constexprValues,
-        int numThreads,
+        int numWarps,
         List<DiagnosticInfo> diagnostics)
     {
-        var parser = new BodyParser(kernel, numThreads, diagnostics);
+        var parser = new BodyParser(kernel, numWarps * 32, diagnostics);
         int constexprIndex = 0;
         foreach (var (symbol, model) in parameters)
         {
@@ -65,7 +65,7 @@ internal sealed class BodyParser
         var block = body.BlockBody ?? body.ExpressionBody;
         if (block is null) return null;
         parser.Statements(block.Operations, topLevel: true);
-        return parser.failed ? null : new Specialization(constexprValues, parser.current.ToEquatableArray());
+        return parser.failed ? null : new Specialization(constexprValues, numWarps, parser.current.ToEquatableArray());
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -30,8 +30,6 @@ internal sealed record KernelModel(
     /// <summary>The name of that struct's argument in the launcher and the kernel.</summary>
     public const string ScalarsArgument = "scalars";
 
-    public int NumThreads => NumWarps * 32;
-
     /// <summary>
     /// Kernels with more runtime parameters than ILGPU takes pass their scalars in one struct (<see cref="ScalarsStruct"/>),
     /// the views one by one.

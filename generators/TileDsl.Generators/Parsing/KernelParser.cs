@@ -53,8 +53,12 @@ internal static class KernelParser
         }
 
         var models = parameters.Select(p => p.Item2).ToEquatableArray();
+        foreach (var (symbol, _) in parameters.Where(p => p.Item2.Warps.Count > 0).Skip(1))
+            Report(DiagnosticDescriptors.ConstexprParameter, symbol.Locations.FirstOrDefault() ?? Location.None, symbol.Name,
+                "sets Warps, as an earlier parameter does; at most one parameter of a kernel sets the warps");
         var specializations = new List<Specialization>();
-        var combinations = Combinations(models.Where(p => p.Kind == ParameterKind.Constexpr).Select(p => p.ConstexprValues).ToList());
+        var constexprModels = models.Where(p => p.Kind == ParameterKind.Constexpr).ToList();
+        var combinations = Combinations(constexprModels.Select(p => p.ConstexprValues).ToList());
         int pointerCount = models.Count(p => p.Kind == ParameterKind.Pointer);
         if (pointerCount > KernelModel.MaxKernelParameters - 1)
             Report(DiagnosticDescriptors.TooManyPointers, syntax.Identifier.GetLocation(), method.Name, pointerCount, KernelModel.MaxKernelParameters - 1);
@@ -66,7 +70,7 @@ internal static class KernelParser
             foreach (var values in combinations)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var spec = BodyParser.Parse(method, body, parameters, values, numWarps * 32, diagnostics);
+                var spec = BodyParser.Parse(method, body, parameters, values, WarpsOf(constexprModels, values, numWarps), diagnostics);
                 if (spec is null) break;
                 specializations.Add(spec);
             }
@@ -101,32 +105,51 @@ internal static class KernelParser
         if (constexpr is not null)
         {
             var values = ConstexprValues(constexpr);
+            var warps = ConstexprWarps(constexpr);
             string? problem = p.Type.SpecialType != SpecialType.System_Int32 ? $"has type '{p.Type.ToDisplayString()}'; constexpr parameters are int"
                 : values.Count == 0 ? "lists no values; write [Constexpr(64, 128)] with the values to compile"
                 : values.Distinct().Count() != values.Count ? "lists a value twice"
+                : warps.Count > 0 && warps.Count != values.Count ? $"lists {warps.Count} Warps for {values.Count} values; give one per value, in the same order"
+                : warps.Where(w => w is < 1 or > 32 || (w & (w - 1)) != 0).Select(w => (int?)w).FirstOrDefault() is int bad
+                    ? $"lists {bad} in Warps; use powers of two from 1 to 32"
                 : null;
             if (problem is not null)
             {
                 report(DiagnosticDescriptors.ConstexprParameter, location, new object[] { p.Name, problem });
                 return null;
             }
-            return new KernelParameter(p.Name, ParameterKind.Constexpr, ScalarKind.Int, values.ToEquatableArray());
+            return new KernelParameter(p.Name, ParameterKind.Constexpr, ScalarKind.Int, values.ToEquatableArray(), warps.ToEquatableArray());
         }
 
         var scalar = ScalarKindOf(p.Type);
-        if (scalar is not null) return new KernelParameter(p.Name, ParameterKind.Scalar, scalar.Value, EquatableArray<int>.Empty);
+        if (scalar is not null) return new KernelParameter(p.Name, ParameterKind.Scalar, scalar.Value, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type is INamedTypeSymbol { Name: "Ptr", TypeArguments.Length: 1 } ptr
             && ptr.ContainingNamespace?.ToDisplayString() == "TileDsl"
             && ScalarKindOf(ptr.TypeArguments[0]) is { } element and not ScalarKind.Bool)
-            return new KernelParameter(p.Name, ParameterKind.Pointer, element, EquatableArray<int>.Empty);
+            return new KernelParameter(p.Name, ParameterKind.Pointer, element, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type.TypeKind != TypeKind.Error)
             report(DiagnosticDescriptors.ParameterType, location, new object[] { p.Name, p.Type.ToDisplayString() });
         return null;
     }
 
+    /// <summary>Warps per program of one specialization: from the constexpr parameter that lists Warps, else the kernel's.</summary>
+    private static int WarpsOf(List<KernelParameter> constexprs, EquatableArray<int> values, int kernelWarps)
+    {
+        for (int i = 0; i < constexprs.Count; i++)
+            if (constexprs[i].Warps.Count > 0)
+                return constexprs[i].Warps[System.Array.IndexOf(constexprs[i].ConstexprValues.ToArray(), values[i])];
+        return kernelWarps;
+    }
+
     /// <summary>The values listed in a [Constexpr(...)] attribute.</summary>
     public static List<int> ConstexprValues(AttributeData constexpr)
         => constexpr.ConstructorArguments.FirstOrDefault() is { Kind: TypedConstantKind.Array } array
+            ? array.Values.Select(v => v.Value).OfType<int>().ToList()
+            : new List<int>();
+
+    /// <summary>The Warps listed in a [Constexpr(...)] attribute, or none.</summary>
+    private static List<int> ConstexprWarps(AttributeData constexpr)
+        => constexpr.NamedArguments.FirstOrDefault(a => a.Key == "Warps").Value is { Kind: TypedConstantKind.Array, IsNull: false } array
             ? array.Values.Select(v => v.Value).OfType<int>().ToList()
             : new List<int>();
 

@@ -24,6 +24,12 @@ public sealed class ConstexprAttribute : Attribute
 
     /// <summary>The values compiled for this parameter.</summary>
     public int[] Values { get; }
+
+    /// <summary>
+    /// Warps per program instance for each of <see cref="Values"/>, in the same order (e.g. larger blocks with more
+    /// warps); overrides <see cref="TileKernelAttribute.NumWarps"/>. At most one parameter of a kernel sets it.
+    /// </summary>
+    public int[]? Warps { get; set; }
 }
 
 /// <summary>How the generator lowers a DSL op that is not a plain elementwise expression.</summary>

@@ -28,10 +28,10 @@ namespace TileDsl.Kernels
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<double> x, ArrayView<double> output, int rows, int cols, [Constexpr(64)] int BLOCK)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, x, nameof(x));
                 LaunchChecks.View(accelerator, output, nameof(output));
                 LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 64);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 switch (BLOCK)
                 {

@@ -37,12 +37,12 @@ namespace TileDsl.Kernels
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, x, nameof(x));
                 LaunchChecks.View(accelerator, bias, nameof(bias));
                 LaunchChecks.View(accelerator, output, nameof(output));
                 LaunchChecks.Constexpr(nameof(BM), BM, 16, 32);
                 LaunchChecks.Constexpr(nameof(BN), BN, 32, 64);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 switch ((BM, BN))
                 {

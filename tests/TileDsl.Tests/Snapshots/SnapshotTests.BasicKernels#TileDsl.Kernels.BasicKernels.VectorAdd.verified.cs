@@ -31,11 +31,11 @@ namespace TileDsl.Kernels
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, [Constexpr(256, 1024)] int BLOCK)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, x, nameof(x));
                 LaunchChecks.View(accelerator, y, nameof(y));
                 LaunchChecks.View(accelerator, z, nameof(z));
                 LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 256, 1024);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 switch (BLOCK)
                 {

@@ -28,7 +28,6 @@ namespace TileDsl.Kernels.Tutorials
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, a, nameof(a));
                 LaunchChecks.View(accelerator, b, nameof(b));
                 LaunchChecks.View(accelerator, c, nameof(c));
@@ -36,6 +35,7 @@ namespace TileDsl.Kernels.Tutorials
                 LaunchChecks.Constexpr(nameof(BN), BN, 32);
                 LaunchChecks.Constexpr(nameof(BK), BK, 8);
                 LaunchChecks.Constexpr(nameof(GROUP_M), GROUP_M, 8);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 switch ((BM, BN, BK, GROUP_M))
                 {

@@ -28,10 +28,10 @@ namespace TileDsl.Kernels.Tutorials
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, x, nameof(x));
                 LaunchChecks.View(accelerator, y, nameof(y));
                 LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 1024);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 switch (BLOCK)
                 {

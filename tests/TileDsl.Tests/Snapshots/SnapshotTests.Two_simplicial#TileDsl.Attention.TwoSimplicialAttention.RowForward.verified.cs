@@ -45,7 +45,6 @@ namespace TileDsl.Attention
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 LaunchChecks.View(accelerator, q, nameof(q));
                 LaunchChecks.View(accelerator, k1, nameof(k1));
                 LaunchChecks.View(accelerator, v1, nameof(v1));
@@ -57,6 +56,7 @@ namespace TileDsl.Attention
                 LaunchChecks.Constexpr(nameof(BJ), BJ, 16);
                 LaunchChecks.Constexpr(nameof(BK), BK, 16);
                 LaunchChecks.Constexpr(nameof(DET), DET, 0);
+                LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, w1 = w1, w2 = w2 };
                 switch ((D, BJ, BK, DET))
