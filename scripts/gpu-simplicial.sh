@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine: the 2-simplicial attention benchmark (forward and backward at the issue's three shapes)
 # and its check and comparison with PyTorch (scripts/simplicial_compare.py). Results go to $OUT.
-# With --sweep, instead: every candidate tiling of both schemes at B=1, N=4096 (timings only, results.tsv to $OUT).
+# With --sweep, instead: every candidate tiling of both schemes at B=1, N=4096 (timings only, results.tsv to $OUT);
+# where scripts/gpu-bundle.sh --baseline REV packed an earlier benchmark, it sweeps that one too, in the same call.
 # Usage: scripts/gpu-simplicial.sh [--sweep] [--n N] [--small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,13 @@ if [ "${1:-}" = "--sweep" ]; then
   rm -rf /tmp/tiledsl/sweep
   /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial-sweep --out /tmp/tiledsl/sweep "$@" 2>&1 | tee "$out/simplicial-sweep.txt"
   cp /tmp/tiledsl/sweep/results.tsv "$out/simplicial-sweep.tsv"
+  if [ -f .bundle/baseline.tar.xz ]; then
+    [ -x /tmp/tiledsl/baseline/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/baseline.tar.xz
+    echo "baseline: revision $(cat /tmp/tiledsl/baseline/REVISION)" | tee "$out/simplicial-sweep-baseline.txt"
+    rm -rf /tmp/tiledsl/sweep-baseline
+    /tmp/tiledsl/baseline/TileDsl.Bench --device cuda --simplicial-sweep --out /tmp/tiledsl/sweep-baseline "$@" 2>&1 | tee -a "$out/simplicial-sweep-baseline.txt"
+    cp /tmp/tiledsl/sweep-baseline/results.tsv "$out/simplicial-sweep-baseline.tsv"
+  fi
   exit 0
 fi
 # both variants and both schemes, forward and backward, on CUDA against the float64 reference at a small size
