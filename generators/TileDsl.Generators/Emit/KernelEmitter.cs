@@ -447,7 +447,9 @@ internal sealed class KernelEmitter
     /// Dot: both operands are written to shared memory (a as [M][K], b as [K][N], rows padded to an odd length so
     /// that column walks hit distinct banks); then each thread runs over k, reading the a values of its rows and the
     /// b values of its columns, and multiply-adds them into its block of the result. When both operands together
-    /// exceed <see cref="LayoutPlan.DotStagingBytes"/>, k is staged in chunks, one after the other.
+    /// exceed <see cref="LayoutPlan.DotStagingBytes"/>, k is staged in chunks, one after the other. A split Dot
+    /// (<see cref="LayoutPlan.DotSlices"/>) runs each slice of threads over its share of every chunk into partial
+    /// registers, then sums the slices' partials through shared memory in slice order (the same bits every run).
     /// </summary>
     private void Dot(Value v, TileLayout home)
     {
@@ -458,23 +460,41 @@ internal sealed class KernelEmitter
         int lda = LayoutPlan.DotPadded(chunk), ldb = LayoutPlan.DotPadded(n), bBase = m * lda;
         string arena = ArenaName(LayoutPlan.ArenaKind(v.Type.Kind));
         string type = v.Type.CsType;
+        var split = plan.DotSplits.TryGetValue(v.Id, out var s) ? s : null;
+        int slices = split?.Slice.Threads ?? 1, share = chunk / slices;
         w.Line($"// {Label(v)} = Dot({Label(a)} [{m}, {k}], {Label(values[v.Args[1]])} [{k}, {n}]) through shared memory"
-            + (chunk < k ? $", {chunk} of k at a time" : ""));
+            + (chunk < k ? $", {chunk} of k at a time" : "") + (split == null ? "" : $", k split over {slices} slices of {numThreads / slices} threads"));
         var regs = Registers(v, home);
         foreach (var key in home.Keys())
             w.Line($"{type} {regs[home.Flat(key)]} = {(v.Args[2] < 0 ? "0" : Operand(v.Args[2], home, key))};");
-        // Row r of a thread sits at aAt + r·Tm·lda, column c of b at bAt + c·Tn: constant offsets from two bases.
+        var part = split?.Part ?? home;
+        var partRegs = split == null ? regs : Fresh(Label(v) + "Part", part.RegisterCount);
+        if (split != null)
+            foreach (var r in partRegs) w.Line($"{type} {r} = 0;");
+        // Row r of a thread sits at aAt + r·Tm·lda, column c of b at bAt + c·Tn: constant offsets from two bases; a
+        // slice starts its share of k that many columns of a and rows of b further on.
+        string slice = split == null ? "" : CoordinateName(split.Slice);
         string aAt = Unique("aAt"), bAt = Unique("bAt");
-        w.Line($"int {aAt} = {Scaled(Coordinate(home, 0, 0), lda)};");
-        string column0 = Coordinate(home, 1, 0);
-        w.Line($"int {bAt} = {bBase}{(column0 == "0" ? "" : " + " + column0)};");
+        w.Line($"int {aAt} = {Scaled(Coordinate(part, 0, 0), lda)}{(split == null ? "" : $" + {Scaled(slice, share)}")};");
+        string column0 = Coordinate(part, 1, 0);
+        w.Line($"int {bAt} = {bBase}{(column0 == "0" ? "" : " + " + column0)}{(split == null ? "" : $" + {Scaled(slice, share * ldb)}")};");
         for (int start = 0; start < k; start += chunk)
         {
             BeginShared();
             StageDotOperand(v.Args[0], operands[0], kDim: 1, start, chunk, arena, 0, lda);
             StageDotOperand(v.Args[1], operands[1], kDim: 0, start, chunk, arena, bBase, ldb);
             w.Line("Group.Barrier();");
-            DotSteps(home, regs, chunk, arena, type, aAt, bAt, lda, ldb);
+            DotSteps(part, partRegs, share, arena, type, aAt, bAt, lda, ldb);
+        }
+        if (split == null) return;
+        w.Line("Group.Barrier();");
+        foreach (var key in part.Keys())
+            w.Line($"{arena}[{Scaled(slice, m * n)} + {LinearIndex(v.Type.Shape, part, key)}] = {partRegs[part.Flat(key)]};");
+        w.Line("Group.Barrier();");
+        foreach (var key in home.Keys())
+        {
+            string at = LinearIndex(v.Type.Shape, home, key);
+            w.Line($"{regs[home.Flat(key)]} += {string.Join(" + ", Enumerable.Range(0, slices).Select(g => $"{arena}[{at}{Plus(g * m * n)}]"))};");
         }
     }
 
@@ -565,14 +585,20 @@ internal sealed class KernelEmitter
         string stem = v.Name.Length > 0 ? v.Name
             : v.Op == OpKind.Load ? values[v.Args[0]].Type.PointerParam + "Tile"
             : "t" + v.Id;
-        int count = layout.RegisterCount;
+        var regs = Fresh(stem, layout.RegisterCount);
+        registers[(v.Id, layout)] = regs;
+        return regs;
+    }
+
+    /// <summary><paramref name="count"/> register names <c>stem_0</c> … that nothing else uses (a number after the stem where needed).</summary>
+    private string[] Fresh(string stem, int count)
+    {
         string baseName = stem;
         for (int n = 2; names.Contains(baseName) || Enumerable.Range(0, count).Any(i => names.Contains($"{baseName}_{i}")) || IsKeyword(baseName); n++)
             baseName = stem + n;
         names.Add(baseName);
         var regs = Enumerable.Range(0, count).Select(i => $"{baseName}_{i}").ToArray();
         foreach (var r in regs) names.Add(r);
-        registers[(v.Id, layout)] = regs;
         return regs;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Layout;
@@ -19,6 +20,9 @@ internal sealed class LayoutPlan
     /// <summary>The layouts a Dot or a reduction reads its operands in, by the value's id.</summary>
     public Dictionary<int, TileLayout[]> OperandLayouts { get; } = new();
 
+    /// <summary>The Dots whose k is split over slices of the program's threads (<see cref="DotSlices"/>), by the value's id.</summary>
+    public Dictionary<int, DotSplit> DotSplits { get; } = new();
+
     /// <summary>The layout each Store or AtomicAdd writes from.</summary>
     public Dictionary<StoreTo, TileLayout> StoreLayouts { get; } = new();
 
@@ -31,7 +35,8 @@ internal sealed class LayoutPlan
     public int SharedMemoryBytes => Arenas.Sum(a => a.Value * ElementBytes(a.Key));
 
     public IEnumerable<TileLayout> AllLayouts
-        => Layouts.Values.SelectMany(l => l).Concat(OperandLayouts.Values.SelectMany(l => l)).Concat(StoreLayouts.Values);
+        => Layouts.Values.SelectMany(l => l).Concat(OperandLayouts.Values.SelectMany(l => l)).Concat(StoreLayouts.Values)
+            .Concat(DotSplits.Values.SelectMany(s => new[] { s.Part, new TileLayout(EquatableArray.Of(s.Slice)) }));
 
     /// <summary>The arena an element kind is staged in (bools travel as ints).</summary>
     public static ScalarKind ArenaKind(ScalarKind kind) => kind == ScalarKind.Bool ? ScalarKind.Int : kind;
@@ -61,12 +66,46 @@ internal sealed class LayoutPlan
         return chunk;
     }
 
+    /// <summary>Registers per thread above which a Dot's k is not split further (<see cref="DotSlices"/>).</summary>
+    public const int DotSplitRegisters = 8;
+
+    /// <summary>
+    /// Into how many slices of the program's threads a Dot [m, chunk] × [chunk, n] splits k. In the Dot layout a
+    /// thread holding an R × C block of the result reads R + C staged values per R·C multiply-adds, so a small result
+    /// spread over many threads (2 registers each for 16 × 16 on 128 threads) is bound by shared-memory reads. Split
+    /// into s slices, each slice computes the whole result over its k / s in the Dot layout of numThreads / s threads
+    /// (s times the registers each), and the partial results are summed through shared memory. The largest s (2, 4
+    /// or 8) is taken whose slices are at least a warp, cover at least 8 steps of k each, keep at most
+    /// <see cref="DotSplitRegisters"/> registers per thread without replicating the result, and whose partials fit in
+    /// <see cref="DotStagingBytes"/>; 1 where none gains.
+    /// </summary>
+    public static int DotSlices(int m, int n, int chunk, int numThreads, ScalarKind kind)
+    {
+        int slices = 1, registers = TileLayout.Dot(m, n, numThreads).RegisterCount;
+        for (int s = 2; s <= 8; s *= 2)
+        {
+            int threads = numThreads / s;
+            var part = TileLayout.Dot(m, n, threads);
+            if (threads < 32 || chunk % s != 0 || chunk / s < 8 || part.RegisterCount > DotSplitRegisters
+                || s * m * n * ElementBytes(kind) > DotStagingBytes) break;
+            if (part.DistinctThreads == threads && part.RegisterCount > registers) slices = s;
+        }
+        return slices;
+    }
+
     /// <summary>Elements a Dot stages for a chunk of k: a as [m][k], b as [k][n], rows padded.</summary>
     public static int DotStaging(int m, int k, int n) => m * DotPadded(k) + k * DotPadded(n);
 
     /// <summary>Warps a reduction along <paramref name="d"/> spans (1: shuffles suffice).</summary>
     public static int ReductionWarps(DimLayout d) => d.Threads <= 1 || d.Stride * d.Threads <= 32 ? 1 : d.Stride * d.Threads / System.Math.Max(d.Stride, 32);
 }
+
+/// <summary>
+/// A Dot whose k is split over <see cref="Slice"/>.Threads slices of the program's threads: slice
+/// <c>tid / Slice.Stride</c> computes the whole result over its share of k in <see cref="Part"/>, the Dot layout of
+/// one slice's threads.
+/// </summary>
+internal sealed record DotSplit(TileLayout Part, DimLayout Slice);
 
 /// <summary>
 /// Assigns layouts. A forward pass finds each value's preferred layout: a Dot result lives in the Dot layout, a
@@ -298,7 +337,12 @@ internal sealed class LayoutPlanner
         Request(v.Args[1], b);
         if (v.Args[2] >= 0) Request(v.Args[2], Home(v));
         int m = v.Type.Shape[0], n = v.Type.Shape[1], k = values[v.Args[0]].Type.Shape[1];
-        plan.UseShared(v.Type.Kind, LayoutPlan.DotStaging(m, LayoutPlan.DotChunk(m, k, n, v.Type.Kind), n));
+        int chunk = LayoutPlan.DotChunk(m, k, n, v.Type.Kind);
+        plan.UseShared(v.Type.Kind, LayoutPlan.DotStaging(m, chunk, n));
+        int slices = LayoutPlan.DotSlices(m, n, chunk, numThreads, v.Type.Kind);
+        if (slices == 1) return;
+        plan.DotSplits[v.Id] = new DotSplit(TileLayout.Dot(m, n, numThreads / slices), new DimLayout(slices, numThreads / slices, 1));
+        plan.UseShared(v.Type.Kind, slices * m * n);
     }
 
     private void RequestOperand(int id, TileLayout consumer)

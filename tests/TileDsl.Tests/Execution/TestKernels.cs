@@ -103,14 +103,16 @@ public static partial class ReductionKernels
     }
 
     /// <summary>
-    /// c = a · b + c for one 32 × 32 block of c with k ≤ 256 (masked), in double: both operands together (133 KB)
-    /// exceed the Dot staging budget, so k is staged in chunks of 64; a's 128 threads along k span two chunks.
+    /// c = a · b + c for one BM × BM block of c with k ≤ 256 (masked), in double: both operands together (133 KB at
+    /// BM = 32, 68 KB at 16) exceed the Dot staging budget, so k is staged in chunks (of 64 at BM = 32, 128 at 16); a's
+    /// 128 threads along k span two chunks. At BM = 16 the result gives each of the 128 threads 2 registers, so k is
+    /// also split over 4 slices of 32 threads (8 registers each) whose partials are summed at the end.
     /// </summary>
     [TileKernel(NumWarps = 4)]
-    public static void ChunkedDot(Ptr<double> a, Ptr<double> b, Ptr<double> c, int m, int n, int k)
+    public static void ChunkedDot(Ptr<double> a, Ptr<double> b, Ptr<double> c, int m, int n, int k, [Constexpr(16, 32)] int BM)
     {
-        var rm = Arange(0, 32);
-        var rn = Arange(0, 32);
+        var rm = Arange(0, BM);
+        var rn = Arange(0, BM);
         var rk = Arange(0, 256);
         var aTile = Load(a + (rm[.., None] * k + rk[None, ..]), (rm[.., None] < m) & (rk[None, ..] < k));
         var bTile = Load(b + (rk[.., None] * n + rn[None, ..]), (rk[.., None] < k) & (rn[None, ..] < n));

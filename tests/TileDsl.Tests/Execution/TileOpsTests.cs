@@ -85,11 +85,15 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
     }
 
     [Theory]
-    [InlineData(Runner.Interpreter)]
-    [InlineData(Runner.CpuAccelerator)]
-    public void Dot_staged_in_chunks_of_k_matches_reference(Runner runner)
+    [InlineData(Runner.Interpreter, 32, 29, 30)]
+    [InlineData(Runner.CpuAccelerator, 32, 29, 30)]
+    [InlineData(Runner.Interpreter, 16, 13, 15)]
+    [InlineData(Runner.CpuAccelerator, 16, 13, 15)]
+    public void Dot_staged_in_chunks_of_k_matches_reference(Runner runner, int block, int m, int n)
     {
-        const int m = 29, n = 30, k = 201; // ragged in every dimension; k spans four chunks of 64, the last partly masked
+        // Ragged in every dimension; k spans four chunks of 64 (two of 128 at block 16, split over four slices of
+        // threads), the last partly masked.
+        const int k = 201;
         var random = new Random(13);
         var a = Enumerable.Range(0, m * k).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         var b = Enumerable.Range(0, k * n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
@@ -105,12 +109,12 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
         var result = (double[])c.Clone();
         if (runner == Runner.Interpreter)
         {
-            ReductionKernels.ChunkedDotKernel.Interpret(1, a, b, result, m, n, k);
+            ReductionKernels.ChunkedDotKernel.Interpret(1, a, b, result, m, n, k, block);
         }
         else
         {
             using var d = new DeviceArrays(cpu.Accelerator);
-            ReductionKernels.ChunkedDotKernel.Launch(cpu.Accelerator, 1, d.View(a), d.View(b), d.View(result), m, n, k);
+            ReductionKernels.ChunkedDotKernel.Launch(cpu.Accelerator, 1, d.View(a), d.View(b), d.View(result), m, n, k, block);
             d.CopyBack();
         }
         // 201 products of magnitude ≤ 1 summed in double, in a different order than here: error ≤ 201·2^-53·201 ≈ 5e-12.
