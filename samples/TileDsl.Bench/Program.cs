@@ -14,6 +14,8 @@ using TileDsl.Kernels.Tutorials;
 // outputs as raw float32 files and its timing as a line of results.tsv into the output folder;
 // scripts/bench_compare.py then checks the outputs against PyTorch and times PyTorch's ops side by side.
 // Usage: TileDsl.Bench --out DIR [--device cuda|cpu] [--small]
+//        TileDsl.Bench --out DIR --simplicial [--n N]        2-simplicial attention at B=4, N=16384 (SimplicialBench)
+//        TileDsl.Bench --out DIR --simplicial-sweep [--n N]  every tiling at B=4, N=4096
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
 string device = Option("--device", "cuda");
@@ -67,7 +69,7 @@ if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 {
     bool sweep = args.Contains("--simplicial-sweep");
     int n = int.Parse(Option("--n", small ? "256" : sweep ? "4096" : "16384"), CultureInfo.InvariantCulture);
-    int batch = small || sweep ? 1 : 4;
+    int batch = small ? 1 : 4;
     SimplicialBench.Run(accelerator, outDir, results, new[]
     {
         ("gqa64_w32x512", new TwoSimplicialAttention.Shape(batch, n, small ? 8 : 64, 1, 128), 32, 512),
