@@ -2,7 +2,8 @@
 # Runs on the GPU machine: the 2-simplicial attention benchmark (forward and backward at the issue's three shapes)
 # and its check and comparison with PyTorch (scripts/simplicial_compare.py). Results go to $OUT.
 # With --sweep, instead: every candidate tiling of both schemes at B=1, N=4096 (timings only, results.tsv to $OUT);
-# where scripts/gpu-bundle.sh --baseline REV packed an earlier benchmark, it sweeps that one too, in the same call.
+# where scripts/gpu-bundle.sh --baseline REV packed an earlier benchmark, it runs that one too (timings only), in the
+# same call.
 # Usage: scripts/gpu-simplicial.sh [--sweep] [--n N] [--small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +33,9 @@ done
 rm -rf /tmp/tiledsl/simplicial
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial "$@" 2>&1 | tee "$out/simplicial-tiledsl.txt"
 python3 scripts/simplicial_compare.py /tmp/tiledsl/simplicial 2>&1 | tee "$out/simplicial.md"
+if [ -f .bundle/baseline.tar.xz ]; then
+  [ -x /tmp/tiledsl/baseline/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/baseline.tar.xz
+  echo "baseline: revision $(cat /tmp/tiledsl/baseline/REVISION)" | tee "$out/simplicial-baseline.txt"
+  rm -rf /tmp/tiledsl/simplicial-baseline
+  /tmp/tiledsl/baseline/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial-baseline "$@" 2>&1 | tee -a "$out/simplicial-baseline.txt"
+fi

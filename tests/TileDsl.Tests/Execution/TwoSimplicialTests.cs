@@ -232,6 +232,22 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         }
     }
 
+    [Theory]
+    [InlineData(4, 16384, 64, 1, false)] // 4096 key programs: row-wise
+    [InlineData(4, 4096, 16, 1, false)]  // 1024
+    [InlineData(4, 1024, 64, 1, true)]   // 256: head-packed, 64 heads by 64 keys
+    [InlineData(1, 4096, 16, 1, true)]   // 256: head-packed, 16 heads by 32 keys
+    [InlineData(1, 1024, 8, 1, false)]   // a group of 8: row-wise whatever the size
+    [InlineData(1, 1024, 16, 16, false)] // no GQA
+    public void Backward_goes_head_packed_only_for_large_groups_with_few_key_programs(int batch, int n, int heads, int kvHeads, bool packed)
+    {
+        var shape = new TwoSimplicialAttention.Shape(batch, n, heads, kvHeads, 128);
+        var backward = TwoSimplicialAttention.Choose(shape, 32, 512, backward: true);
+        var expected = !packed ? Tiling.RowWise(16, 16) : heads / kvHeads >= 64 ? Tiling.HeadPacked(64, 64) : Tiling.HeadPacked(16, 32);
+        Assert.Equal(expected, backward);
+        Assert.Equal(Tiling.RowWise(32, 32), TwoSimplicialAttention.Choose(shape, 32, 512, backward: false));
+    }
+
     [Fact]
     public void Forward_rejects_mismatched_arguments_before_any_work()
     {
