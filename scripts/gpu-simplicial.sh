@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine: the 2-simplicial attention benchmark (forward and backward at the three shapes)
 # and its check and comparison with PyTorch (scripts/simplicial_compare.py). Results go to $OUT.
-# With --sweep, instead: every candidate tiling of both schemes at B=1, N=4096 (timings only, results.tsv to $OUT);
+# With --sweep, instead: every candidate tiling of both schemes at B=4, N=4096 (timings only, results.tsv to $OUT);
 # where scripts/gpu-bundle.sh --baseline REV packed an earlier benchmark, it runs that one too (timings only), in the
 # same call.
 # Usage: scripts/gpu-simplicial.sh [--sweep] [--n N] [--small]
