@@ -15,7 +15,7 @@ using TileDsl.Kernels.Tutorials;
 // scripts/bench_compare.py then checks the outputs against PyTorch and times PyTorch's ops side by side.
 // Usage: TileDsl.Bench --out DIR [--device cuda|cpu] [--small]
 //        TileDsl.Bench --out DIR --simplicial [--n N]        2-simplicial attention at B=4, N=16384 (SimplicialBench)
-//        TileDsl.Bench --out DIR --simplicial-sweep [--n N]  every tiling at B=4, N=4096
+//        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
 string device = Option("--device", "cuda");
@@ -68,6 +68,7 @@ double Time(Action launch)
 if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 {
     bool sweep = args.Contains("--simplicial-sweep");
+    var variant = Option("--variant", "trilinear") == "determinant" ? TwoSimplicialAttention.Variant.Determinant : TwoSimplicialAttention.Variant.Trilinear;
     int n = int.Parse(Option("--n", small ? "256" : sweep ? "4096" : "16384"), CultureInfo.InvariantCulture);
     int batch = small ? 1 : 4;
     SimplicialBench.Run(accelerator, outDir, results, new[]
@@ -75,7 +76,7 @@ if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
         ("gqa64_w32x512", new TwoSimplicialAttention.Shape(batch, n, small ? 8 : 64, 1, 128), 32, 512),
         ("gqa16_w32x512", new TwoSimplicialAttention.Shape(batch, n, 16, 1, 128), 32, 512),
         ("mha16_w512x32", new TwoSimplicialAttention.Shape(batch, n, small ? 2 : 16, small ? 2 : 16, 128), 512, 32),
-    }, sweep);
+    }, sweep ? variant : null);
     results.Write(outDir);
     return 0;
 }

@@ -27,11 +27,11 @@ internal static class SimplicialBench
 
     /// <summary>
     /// Each case with the tilings chosen by shape: the determinant variant (timed only), then the trilinear forward
-    /// and backward (timed, and their outputs saved for the check). With <paramref name="sweep"/>, instead, trilinear with every candidate
-    /// tiling of both schemes (timed only), to see which one the shape should get.
+    /// and backward (timed, and their outputs saved for the check). With <paramref name="sweep"/>, instead, every
+    /// candidate tiling of both schemes for that variant (timed only), to see which one the shape should get.
     /// </summary>
     public static void Run(Accelerator accelerator, string outDir, Results results,
-        (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases, bool sweep)
+        (string Name, TwoSimplicialAttention.Shape Shape, int W1, int W2)[] cases, TwoSimplicialAttention.Variant? sweep)
     {
         var stream = accelerator.DefaultStream;
         foreach (var (name, shape, w1, w2) in cases)
@@ -75,10 +75,11 @@ internal static class SimplicialBench
                 results.Add($"simplicial_bwd_{label}", what, backward, "TFLOP/s", 2.5 * flops / 1e9);
             }
 
-            if (sweep)
+            if (sweep is { } variant)
             {
+                string prefix = variant == TwoSimplicialAttention.Variant.Determinant ? "det_" : "";
                 foreach (var tiling in Candidates(shape))
-                    Measure($"{name}_{Label(tiling)}", text, tiling, TwoSimplicialAttention.Variant.Trilinear);
+                    Measure($"{prefix}{name}_{Label(tiling)}", text, tiling, variant);
                 continue;
             }
             string chosen = $"forward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: false))}, backward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: true))}";
