@@ -91,13 +91,14 @@ public static partial class TwoSimplicialAttention
     /// dQ row of every query it visits. The host launches the blocks in <c>phases</c> launches, block = program ×
     /// phases + phase, with phases large enough that two blocks of one launch never visit the same query; the launch
     /// that comes first for a query writes its share, the later ones add theirs: no atomics, and a fixed order of sums.
-    /// Blocks of 32 rows run 8 warps: with 4 the accumulators and key tiles of a block spill.
+    /// Blocks of 32 rows and the determinant variant (three more tiles: the permuted key rows and a second gradient
+    /// accumulator) run 8 warps: with 4 their tiles spill.
     /// </remarks>
     [TileKernel]
     public static void RowBackwardKey(Ptr<float> q, Ptr<float> ka, Ptr<float> va, Ptr<float> kb, Ptr<float> vb, Ptr<float> o, Ptr<float> dO,
         Ptr<float> lse, Ptr<float> dKa, Ptr<float> dVa, Ptr<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH,
         int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases,
-        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32, Warps = new[] { 4, 8 })] int BJ, [Constexpr(16, 32)] int BK, [Constexpr(0, 1)] int DET, [Constexpr(0, 1)] int DQ)
+        [Constexpr(16, 32, 64, 128)] int D, [Constexpr(16, 32, Warps = new[] { 4, 8 })] int BJ, [Constexpr(16, 32)] int BK, [Constexpr(0, 1, Warps = new[] { 4, 8 })] int DET, [Constexpr(0, 1)] int DQ)
     {
         int block = ProgramId(0) * phases + phase;
         int kvHeads = heads / groupSize;

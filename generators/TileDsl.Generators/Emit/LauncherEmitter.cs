@@ -35,10 +35,11 @@ internal static class LauncherEmitter
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
         string Id(KernelParameter p) => KernelEmitter.Identifier(p.Name);
 
-        // Warps per program come from the kernel, or from the one constexpr parameter that lists Warps per value.
-        var warpsBy = constexprs.FirstOrDefault(p => p.Warps.Count > 0);
-        string threads = warpsBy is null ? "NumThreads" : $"NumThreads({Id(warpsBy)})";
-        if (warpsBy is null)
+        // Warps per program come from the kernel, or from the constexpr parameters that list Warps per value (the most
+        // that any of them asks for).
+        var warpsBy = constexprs.Where(p => p.Warps.Count > 0).ToList();
+        string threads = warpsBy.Count == 0 ? "NumThreads" : $"NumThreads({string.Join(", ", warpsBy.Select(Id))})";
+        if (warpsBy.Count == 0)
         {
             w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> ({model.NumWarps} warps per program).</summary>");
             w.Open($"public static class {model.MethodName}Kernel");
@@ -47,11 +48,14 @@ internal static class LauncherEmitter
         }
         else
         {
-            w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> (warps per program by {warpsBy.Name}).</summary>");
+            string names = string.Join(" and ", warpsBy.Select(p => p.Name));
+            w.Line($"/// <summary>Launches the tile kernel <see cref=\"{model.MethodName}\"/> (warps per program by {names}).</summary>");
             w.Open($"public static class {model.MethodName}Kernel");
-            w.Line($"/// <summary>Threads per program instance for a value of {warpsBy.Name}: its Warps × 32.</summary>");
-            string arms = string.Concat(warpsBy.ConstexprValues.Select((v, i) => $"{v} => {warpsBy.Warps[i] * 32}, "));
-            w.Line($"public static int NumThreads(int {Id(warpsBy)}) => {Id(warpsBy)} switch {{ {arms}_ => throw new System.ArgumentOutOfRangeException(nameof({Id(warpsBy)})) }};");
+            w.Line($"/// <summary>Threads per program instance for values of {names}: 32 × the most Warps they list.</summary>");
+            string Warps(KernelParameter p)
+                => $"({Id(p)} switch {{ {string.Concat(p.ConstexprValues.Select((v, i) => $"{v} => {p.Warps[i]}, "))}_ => throw new System.ArgumentOutOfRangeException(nameof({Id(p)})) }})";
+            string most = warpsBy.Skip(1).Aggregate(Warps(warpsBy[0]), (acc, p) => $"System.Math.Max({acc}, {Warps(p)})");
+            w.Line($"public static int NumThreads({string.Join(", ", warpsBy.Select(p => "int " + Id(p)))}) => 32 * {most};");
         }
         w.Line();
         if (model.PacksScalars)

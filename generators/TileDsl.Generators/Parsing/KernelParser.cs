@@ -53,9 +53,6 @@ internal static class KernelParser
         }
 
         var models = parameters.Select(p => p.Item2).ToEquatableArray();
-        foreach (var (symbol, _) in parameters.Where(p => p.Item2.Warps.Count > 0).Skip(1))
-            Report(DiagnosticDescriptors.ConstexprParameter, symbol.Locations.FirstOrDefault() ?? Location.None, symbol.Name,
-                "sets Warps, as an earlier parameter does; at most one parameter of a kernel sets the warps");
         var specializations = new List<Specialization>();
         var constexprModels = models.Where(p => p.Kind == ParameterKind.Constexpr).ToList();
         var combinations = Combinations(constexprModels.Select(p => p.ConstexprValues).ToList());
@@ -132,13 +129,15 @@ internal static class KernelParser
         return null;
     }
 
-    /// <summary>Warps per program of one specialization: from the constexpr parameter that lists Warps, else the kernel's.</summary>
+    /// <summary>
+    /// Warps per program of one specialization: the most that the constexpr parameters listing Warps ask for at its
+    /// values, else the kernel's.
+    /// </summary>
     private static int WarpsOf(List<KernelParameter> constexprs, EquatableArray<int> values, int kernelWarps)
     {
-        for (int i = 0; i < constexprs.Count; i++)
-            if (constexprs[i].Warps.Count > 0)
-                return constexprs[i].Warps[System.Array.IndexOf(constexprs[i].ConstexprValues.ToArray(), values[i])];
-        return kernelWarps;
+        var asked = constexprs.Select((p, i) => p.Warps.Count > 0 ? p.Warps[System.Array.IndexOf(p.ConstexprValues.ToArray(), values[i])] : 0);
+        int most = asked.DefaultIfEmpty(0).Max();
+        return most > 0 ? most : kernelWarps;
     }
 
     /// <summary>The values listed in a [Constexpr(...)] attribute.</summary>

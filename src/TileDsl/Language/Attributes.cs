@@ -27,7 +27,8 @@ public sealed class ConstexprAttribute : Attribute
 
     /// <summary>
     /// Warps per program instance for each of <see cref="Values"/>, in the same order (e.g. larger blocks with more
-    /// warps); overrides <see cref="TileKernelAttribute.NumWarps"/>. At most one parameter of a kernel sets it.
+    /// warps); overrides <see cref="TileKernelAttribute.NumWarps"/>. Where several parameters set it, a program runs
+    /// the most warps that any of its values asks for.
     /// </summary>
     public int[]? Warps { get; set; }
 }

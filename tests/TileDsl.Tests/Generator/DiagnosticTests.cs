@@ -26,7 +26,6 @@ public sealed class DiagnosticTests
     [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr] int {|TD0006:b|}) { } }")]
     [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(16, 32, Warps = new[] { 4 })] int {|TD0006:b|}) { } }")]
     [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(16, 32, Warps = new[] { 4, 6 })] int {|TD0006:b|}) { } }")]
-    [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(16, Warps = new[] { 4 })] int b, [Constexpr(8, Warps = new[] { 2 })] int {|TD0006:c|}) { } }")]
     [InlineData("TD0007", "public static partial class K { [TileKernel] public static {|TD0007:int|} A(Ptr<float> x) => 0; }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:while (n > 0) { }|} } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:try { } catch { }|} } }")]

@@ -11,11 +11,11 @@ namespace TileDsl.Attention
 {
     partial class TwoSimplicialAttention
     {
-        /// <summary>Launches the tile kernel <see cref="RowBackwardKey"/> (warps per program by BJ).</summary>
+        /// <summary>Launches the tile kernel <see cref="RowBackwardKey"/> (warps per program by BJ and DET).</summary>
         public static class RowBackwardKeyKernel
         {
-            /// <summary>Threads per program instance for a value of BJ: its Warps × 32.</summary>
-            public static int NumThreads(int BJ) => BJ switch { 32 => 256, _ => throw new System.ArgumentOutOfRangeException(nameof(BJ)) };
+            /// <summary>Threads per program instance for values of BJ and DET: 32 × the most Warps they list.</summary>
+            public static int NumThreads(int BJ, int DET) => 32 * System.Math.Max((BJ switch { 32 => 8, _ => throw new System.ArgumentOutOfRangeException(nameof(BJ)) }), (DET switch { 0 => 4, _ => throw new System.ArgumentOutOfRangeException(nameof(DET)) }));
 
             /// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most 14).</summary>
             public struct Scalars
@@ -63,8 +63,8 @@ namespace TileDsl.Attention
                 LaunchChecks.Constexpr(nameof(BK), BK, 16);
                 LaunchChecks.Constexpr(nameof(DET), DET, 0);
                 LaunchChecks.Constexpr(nameof(DQ), DQ, 1);
-                LaunchChecks.Grid(accelerator, grid, NumThreads(BJ));
-                var config = grid.ToKernelConfig(NumThreads(BJ));
+                LaunchChecks.Grid(accelerator, grid, NumThreads(BJ, DET));
+                var config = grid.ToKernelConfig(NumThreads(BJ, DET));
                 var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, wa = wa, wb = wb, phase = phase, phases = phases };
                 switch ((D, BJ, BK, DET, DQ))
                 {
