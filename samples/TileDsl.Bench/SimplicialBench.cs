@@ -82,9 +82,11 @@ internal static class SimplicialBench
                     Measure($"{prefix}{name}_{Label(tiling)}", text, tiling, variant);
                 continue;
             }
-            string chosen = $"forward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: false))}, backward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: true))}";
-            Measure($"det_{name}", $"{text} {chosen}", null, TwoSimplicialAttention.Variant.Determinant);
-            Measure(name, $"{text} {chosen}", null, TwoSimplicialAttention.Variant.Trilinear);
+            string Chosen(TwoSimplicialAttention.Variant variant)
+                => $"{text} forward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: false, variant: variant))}, "
+                    + $"backward {Label(TwoSimplicialAttention.Choose(shape, w1, w2, backward: true, variant: variant))}";
+            Measure($"det_{name}", Chosen(TwoSimplicialAttention.Variant.Determinant), null, TwoSimplicialAttention.Variant.Determinant);
+            Measure(name, Chosen(TwoSimplicialAttention.Variant.Trilinear), null, TwoSimplicialAttention.Variant.Trilinear);
 
             int checkedRows = Math.Min(CheckedRows, shape.N);
             Save(outDir, $"{name}_o", o, (long)checkedRows * shape.Heads * shape.D);

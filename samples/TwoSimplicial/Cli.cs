@@ -94,14 +94,14 @@ internal static class Cli
                 var v = inputs.Select(x => Keep(accelerator.Allocate1D(x)).View).ToArray();
                 var o = Keep(accelerator.Allocate1D<float>(inputs[0].Length));
                 var lse = Keep(accelerator.Allocate1D<float>((long)shape.Batch * shape.Heads * shape.N));
-                TwoSimplicialAttention.Forward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, lse.View, w1, w2, scale, variant, TwoSimplicialAttention.Choose(shape, w1, w2, backward: false, scheme));
+                TwoSimplicialAttention.Forward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, lse.View, w1, w2, scale, variant, TwoSimplicialAttention.Choose(shape, w1, w2, backward: false, scheme, variant));
                 float[][]? gradients = null;
                 if (dO is not null)
                 {
                     var g = inputs.Select(x => Keep(accelerator.Allocate1D<float>(x.Length))).ToArray();
                     TwoSimplicialAttention.Backward(stream, shape, v[0], v[1], v[2], v[3], v[4], o.View, Keep(accelerator.Allocate1D(dO)).View, lse.View,
                         g[0].View, g[1].View, g[2].View, g[3].View, g[4].View, w1, w2, scale, variant,
-                        TwoSimplicialAttention.Choose(shape, w1, w2, backward: true, scheme));
+                        TwoSimplicialAttention.Choose(shape, w1, w2, backward: true, scheme, variant));
                     accelerator.Synchronize();
                     gradients = g.Select(x => x.GetAsArray1D()).ToArray();
                 }

@@ -77,7 +77,7 @@ random.SetAction(parse => Cli.Guard(() =>
     double seconds = watch.Elapsed.TotalSeconds;
     double pairs = Enumerable.Range(0, shape.N).Sum(i => (double)Math.Min(i + 1, a) * Math.Min(i + 1, c));
     double flops = 4.0 * shape.D * pairs * shape.Batch * shape.Heads;
-    Console.WriteLine($"{run.Name}: {parse.GetValue(variant)} B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c}, forward {TwoSimplicialAttention.Choose(shape, a, c, false, chosen)}, backward {TwoSimplicialAttention.Choose(shape, a, c, true, chosen)}");
+    Console.WriteLine($"{run.Name}: {parse.GetValue(variant)} B={shape.Batch} N={shape.N} Hq={shape.Heads} Hkv={shape.KvHeads} D={shape.D} w1={a} w2={c}, forward {TwoSimplicialAttention.Choose(shape, a, c, false, chosen, kind)}, backward {TwoSimplicialAttention.Choose(shape, a, c, true, chosen, kind)}");
     if (flops <= 1e9) // the float64 reference takes a few seconds on the CPU at this size
     {
         var reference = new TwoSimplicialReference(shape.Batch, shape.N, shape.Heads, shape.KvHeads, shape.D, a, c, parse.GetValue(scale) ?? 1 / Math.Sqrt(shape.D),

@@ -77,17 +77,18 @@ public static partial class TwoSimplicialAttention
     /// <summary>
     /// The tiling used when none is given, from sweeps of every candidate on an H100 (docs/performance.md). The
     /// forward runs row-wise with blocks of 32 rows of both windows (16 where a window is shorter). The backward runs
-    /// row-wise with 16-row blocks, unless its key kernels would have fewer than <see cref="FewKeyPrograms"/>
-    /// programs (one per 16 rows, batch and kv head) and a GQA group has at least 16 query heads: then head-packed
-    /// (64 heads by 64 keys for groups of 64 or more, else 16 by 32), whose programs cover one row each. Pass
-    /// <paramref name="scheme"/> to get that scheme's blocks instead.
+    /// row-wise with 16-row blocks, except head-packed (64 heads by 64 keys for groups of 64 or more, else 16 by 32),
+    /// whose programs cover one row each, where a GQA group has at least 16 query heads and the row-wise key kernels
+    /// would have fewer than <see cref="FewKeyPrograms"/> programs (one per 16 rows, batch and kv head), and for the
+    /// determinant variant with groups of 64 or more. Pass <paramref name="scheme"/> to get that scheme's blocks instead.
     /// </summary>
-    public static Tiling Choose(Shape shape, int w1, int w2, bool backward, Scheme? scheme = null)
+    public static Tiling Choose(Shape shape, int w1, int w2, bool backward, Scheme? scheme = null, Variant variant = Variant.Trilinear)
     {
         int group = shape.Heads / Math.Max(shape.KvHeads, 1);
         int smaller = Math.Min(w1, w2), larger = Math.Max(w1, w2);
         bool fewKeyPrograms = (long)shape.Batch * shape.KvHeads * Cdiv(shape.N, 16) < FewKeyPrograms;
-        if ((scheme ?? (backward && group >= 16 && fewKeyPrograms ? Scheme.HeadPacked : Scheme.RowWise)) == Scheme.HeadPacked)
+        bool packed = backward && (group >= 16 && fewKeyPrograms || group >= 64 && variant == Variant.Determinant);
+        if ((scheme ?? (packed ? Scheme.HeadPacked : Scheme.RowWise)) == Scheme.HeadPacked)
             return Tiling.HeadPacked(group >= 64 ? 64 : group >= 16 ? 16 : 4, group >= 64 && larger > 32 ? 64 : 32);
         return backward ? Tiling.RowWise(16, 16) : Tiling.RowWise(larger <= 16 ? 16 : 32, smaller <= 16 ? 16 : 32);
     }
@@ -95,7 +96,8 @@ public static partial class TwoSimplicialAttention
     /// <summary>
     /// Row-wise key-kernel programs below which the backward goes head-packed for GQA groups of 16 or more: at 256
     /// (B=4, N=1024, one kv head) head-packed won (4.07 vs 2.85 TFLOP/s with 64 heads a group, 3.01 vs 2.86 with
-    /// 16), at 1024 row-wise won (5.06 vs 4.04); 512 lies between, about four programs per multiprocessor.
+    /// 16), at 1024 row-wise won (5.06 vs 4.04); 512 lies between, about four programs per multiprocessor. The
+    /// determinant variant's head-packed backward won with 64 heads a group at 1024 too (3.56 vs 2.64).
     /// </summary>
     public const int FewKeyPrograms = 512;
 
@@ -295,7 +297,7 @@ public static partial class TwoSimplicialAttention
         LaunchChecks.AtLeast(w1, 1, nameof(w1));
         LaunchChecks.AtLeast(w2, 1, nameof(w2));
         if (!Enum.IsDefined(variant)) throw new ArgumentOutOfRangeException(nameof(variant), variant, "Trilinear or Determinant.");
-        var t = tiling ?? Choose(shape, w1, w2, backward);
+        var t = tiling ?? Choose(shape, w1, w2, backward, variant: variant);
         if (t.Scheme == Scheme.RowWise)
         {
             LaunchChecks.Constexpr("tiling.Rows", t.Rows, 16, 32);

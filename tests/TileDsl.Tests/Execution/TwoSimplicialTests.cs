@@ -246,6 +246,9 @@ public sealed class TwoSimplicialTests(CpuAccelerator cpu)
         var expected = !packed ? Tiling.RowWise(16, 16) : heads / kvHeads >= 64 ? Tiling.HeadPacked(64, 64) : Tiling.HeadPacked(16, 32);
         Assert.Equal(expected, backward);
         Assert.Equal(Tiling.RowWise(32, 32), TwoSimplicialAttention.Choose(shape, 32, 512, backward: false));
+        // The determinant variant's backward is head-packed for groups of 64 at any size.
+        var determinant = TwoSimplicialAttention.Choose(shape, 32, 512, backward: true, variant: Variant.Determinant);
+        Assert.Equal(heads / kvHeads >= 64 ? Tiling.HeadPacked(64, 64) : expected, determinant);
     }
 
     [Fact]
