@@ -4,8 +4,9 @@ namespace TileDsl.Attention;
 
 /// <summary>
 /// The row-wise scheme: one program per (query, batch·head) for the forward, one per block of key rows for the
-/// gradients (dQ comes with those of the smaller window's role); the Dots are [BJ, D] × [D, BK] between blocks of the two key windows. The host passes the smaller
-/// window as the K2 side (it fits one BK block), so the loop over blocks of the larger one carries the work.
+/// gradients (dQ comes with those of the smaller window's role); the Dots are [BJ, D] × [D, BK] between blocks of the
+/// two key windows. The host passes the smaller window as the K2 side (it fits one BK block), so the loop over blocks
+/// of the larger one carries the work.
 /// </summary>
 public static partial class TwoSimplicialAttention
 {
