@@ -4,24 +4,30 @@
 # With --sweep, instead: every candidate tiling of both schemes at B=4, N=4096 (timings only, results.tsv to $OUT);
 # where scripts/gpu-bundle.sh --baseline REV packed an earlier benchmark, it runs that one too (timings only), in the
 # same call.
-# Usage: scripts/gpu-simplicial.sh [--sweep] [--n N] [--small]
+# Usage: scripts/gpu-simplicial.sh [--sweep [--variant trilinear|determinant]] [--n N] [--small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/tiledsl-out}
 mkdir -p /tmp/tiledsl "$out"
 [ -x /tmp/tiledsl/publish/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/tiledsl.tar.xz
+# baseline MODE NAME ARGS...: where gpu-bundle.sh --baseline packed an earlier benchmark, runs it in MODE (timings
+# only) into $out/NAME-baseline.txt and .tsv.
+baseline() {
+  [ -f .bundle/baseline.tar.xz ] || return 0
+  local mode=$1 name=$2
+  shift 2
+  [ -x /tmp/tiledsl/baseline/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/baseline.tar.xz
+  echo "baseline: revision $(cat /tmp/tiledsl/baseline/REVISION)" | tee "$out/$name-baseline.txt"
+  rm -rf "/tmp/tiledsl/$name-baseline"
+  /tmp/tiledsl/baseline/TileDsl.Bench --device cuda "$mode" --out "/tmp/tiledsl/$name-baseline" "$@" 2>&1 | tee -a "$out/$name-baseline.txt"
+  cp "/tmp/tiledsl/$name-baseline/results.tsv" "$out/$name-baseline.tsv"
+}
 if [ "${1:-}" = "--sweep" ]; then
   shift
   rm -rf /tmp/tiledsl/sweep
   /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial-sweep --out /tmp/tiledsl/sweep "$@" 2>&1 | tee "$out/simplicial-sweep.txt"
   cp /tmp/tiledsl/sweep/results.tsv "$out/simplicial-sweep.tsv"
-  if [ -f .bundle/baseline.tar.xz ]; then
-    [ -x /tmp/tiledsl/baseline/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/baseline.tar.xz
-    echo "baseline: revision $(cat /tmp/tiledsl/baseline/REVISION)" | tee "$out/simplicial-sweep-baseline.txt"
-    rm -rf /tmp/tiledsl/sweep-baseline
-    /tmp/tiledsl/baseline/TileDsl.Bench --device cuda --simplicial-sweep --out /tmp/tiledsl/sweep-baseline "$@" 2>&1 | tee -a "$out/simplicial-sweep-baseline.txt"
-    cp /tmp/tiledsl/sweep-baseline/results.tsv "$out/simplicial-sweep-baseline.tsv"
-  fi
+  baseline --simplicial-sweep simplicial-sweep "$@"
   exit 0
 fi
 # both variants and both schemes, forward and backward, on CUDA against the float64 reference at a small size
@@ -33,9 +39,4 @@ done
 rm -rf /tmp/tiledsl/simplicial
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial "$@" 2>&1 | tee "$out/simplicial-tiledsl.txt"
 python3 scripts/simplicial_compare.py /tmp/tiledsl/simplicial 2>&1 | tee "$out/simplicial.md"
-if [ -f .bundle/baseline.tar.xz ]; then
-  [ -x /tmp/tiledsl/baseline/TileDsl.Bench ] || tar -C /tmp/tiledsl -xJf .bundle/baseline.tar.xz
-  echo "baseline: revision $(cat /tmp/tiledsl/baseline/REVISION)" | tee "$out/simplicial-baseline.txt"
-  rm -rf /tmp/tiledsl/simplicial-baseline
-  /tmp/tiledsl/baseline/TileDsl.Bench --device cuda --simplicial --out /tmp/tiledsl/simplicial-baseline "$@" 2>&1 | tee -a "$out/simplicial-baseline.txt"
-fi
+baseline --simplicial simplicial "$@"
