@@ -1,20 +1,23 @@
+using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.Distributed;
 using TileDsl.Generators.Emit;
 using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
 using TileDsl.Generators.Parsing;
+using TileDsl.Generators.Passes;
 
 namespace TileDsl.Generators;
 
 /// <summary>
-/// Lowers every [TileKernel] method to an ILGPU kernel and a typed launcher:
-/// parse (Parsing/) → tile IR (IR/) → layout over threads (Layout/) → emit ILGPU C# (Emit/).
+/// Lowers every [TileKernel] method to ILGPU kernels and a typed launcher, in two IR levels:
+/// parse (Parsing/, typed by Semantics/) → tile IR (IR/) → layouts (Layout/) → distributed IR (Distributed/) →
+/// passes (Passes/) → ILGPU C# (Emit/).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class TileKernelGenerator : IIncrementalGenerator
@@ -49,27 +52,44 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
         });
     }
 
-    /// <summary>Layout and emission of one kernel: its generated file, or the diagnostics that stop it.</summary>
+    /// <summary>Layouts, passes and emission of one kernel: its generated file, or the diagnostics that stop it.
+    /// A failure of the generator itself becomes a diagnostic on this kernel, so that the others still generate.</summary>
     internal static LoweredKernel Lower(KernelModel model)
     {
         if (model.Diagnostics.Count > 0 || model.Specializations.Count == 0)
             return new LoweredKernel(model.HintName, "", model.Diagnostics);
-        var planned = new List<(Specialization, LayoutPlan)>();
-        var diagnostics = new List<DiagnosticInfo>();
-        foreach (var spec in model.Specializations)
+        try
         {
-            var plan = LayoutPlanner.Plan(spec.Body, spec.NumThreads);
-            if (plan.SharedMemoryBytes > SharedMemoryBudget)
+            var lowered = new List<LoweredSpecialization>();
+            var diagnostics = new List<DiagnosticInfo>();
+            foreach (var spec in model.Specializations)
             {
-                string values = string.Join(", ", model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr)
-                    .Select((p, i) => $"{p.Name} = {spec.ConstexprValues[i]}"));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryBudget, model.KernelSite,
-                    model.DisplayName, values.Length > 0 ? values : "its only specialization", plan.SharedMemoryBytes, SharedMemoryBudget));
+                var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads));
+                HoistStaging.Run(program, SharedMemoryBudget);
+                SinkRecomputation.Run(program);
+                InPlaceAccumulation.Run(program);
+                Vectorize.Run(program);
+                var arenas = SharedAllocation.Run(program);
+                Barriers.Run(program);
+                int bytes = SharedAllocation.Bytes(arenas);
+                if (bytes > SharedMemoryBudget)
+                {
+                    string values = string.Join(", ", model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr)
+                        .Select((p, i) => $"{p.Name} = {spec.ConstexprValues[i]}"));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryBudget, model.KernelSite,
+                        model.DisplayName, values.Length > 0 ? values : "its only specialization", bytes, SharedMemoryBudget));
+                }
+                lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes));
             }
-            planned.Add((spec, plan));
+            if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
+            bool vectorized = lowered.Any(s => s.Program.All.Any(d => d is DDefine { Vector: not null } or DStore { Vector: not null }));
+            return new LoweredKernel(model.HintName, LauncherEmitter.Emit(model, new KernelSignature(model, vectorized), lowered), EquatableArray<DiagnosticInfo>.Empty);
         }
-        if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
-        return new LoweredKernel(model.HintName, LauncherEmitter.Emit(model, planned), EquatableArray<DiagnosticInfo>.Empty);
+        catch (Exception e)
+        {
+            var info = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.KernelSite, model.MethodName, "lowering", $"{e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}: {e.Message}");
+            return new LoweredKernel(model.HintName, "", EquatableArray.Of(info));
+        }
     }
 }
 

@@ -91,7 +91,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SharedMemoryBudget = Error("TD0021",
         "Kernel exceeds the shared-memory budget",
-        "Tile kernel '{0}' ({1}) needs {2} bytes of shared memory for layout conversions; a program instance has {3}: use smaller blocks");
+        "Tile kernel '{0}' ({1}) needs {2} bytes of shared memory (layout conversions, Dot operands, reductions); a program instance has {3}: use smaller blocks");
 
     public static readonly DiagnosticDescriptor ConstexprNotCompiled = Error("TD0022",
         "Constexpr argument has no compiled specialization",
@@ -112,6 +112,18 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnrollTooLong = Error("TD0031",
         "StaticRange too long to unroll",
         "StaticRange({0}, {1}) unrolls {2} iterations; at most {3}: use a runtime 'for' loop");
+
+    public static readonly DiagnosticDescriptor ElementTypeNotSupported = Error("TD0034",
+        "Op not defined for the element type",
+        "'{0}' is not defined for {1}: {2}");
+
+    public static readonly DiagnosticDescriptor TileFunction = Error("TD0035",
+        "Unsupported [TileFunction] method",
+        "[TileFunction] '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("TD0036",
+        "The generator failed on this kernel",
+        "The TileDsl generator failed while {1} tile kernel '{0}' ({2}); the other kernels are not affected. Please report this with the kernel's source.");
 
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = typeof(DiagnosticDescriptors)
         .GetFields()

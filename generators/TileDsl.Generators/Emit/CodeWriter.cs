@@ -8,6 +8,10 @@ internal sealed class CodeWriter
     private readonly StringBuilder text = new();
     private int depth;
 
+    public CodeWriter(int depth = 0) => this.depth = depth;
+
+    public int Depth => depth;
+
     public CodeWriter Line(string line = "")
     {
         if (line.Length > 0) text.Append(' ', depth * 4).Append(line);
@@ -27,6 +31,9 @@ internal sealed class CodeWriter
         depth--;
         Line("}" + trailer);
     }
+
+    /// <summary>Appends text written by another writer (already indented).</summary>
+    public void Append(CodeWriter other) => text.Append(other.text);
 
     public override string ToString() => text.ToString();
 }

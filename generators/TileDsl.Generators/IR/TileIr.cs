@@ -1,125 +1,148 @@
+using System.Collections.Generic;
 using System.Linq;
 using TileDsl.Generators.Helpers;
 
 namespace TileDsl.Generators.IR;
 
-/// <summary>The element types of tile values. Pointers are carried as 32-bit element offsets.</summary>
-internal enum ScalarKind
+/// <summary>
+/// An SSA value of the tile IR (the first IR level: target-free, no layouts), typed and checked by Semantics/.
+/// <see cref="Name"/> is the C# local it came from, if any (the generated code reuses it).
+/// </summary>
+internal abstract record Op(int Id, TileType Type)
 {
-    Bool,
-    Int,
-    Float,
-    Double,
+    public string Name { get; init; } = "";
+
+    /// <summary>The values this one reads.</summary>
+    public abstract IEnumerable<int> Operands { get; }
+
+    protected static IEnumerable<int> Of(params int?[] ids) => ids.Where(i => i.HasValue).Select(i => i!.Value);
 }
 
-/// <summary>A value's static type: element kind, shape (rank 0 is a scalar, uniform over the program) and, for a
-/// pointer, the <c>Ptr&lt;T&gt;</c> parameter it points into.</summary>
-internal sealed record TileType(ScalarKind Kind, EquatableArray<int> Shape, string? PointerParam = null)
+/// <summary>A compile-time constant scalar (int, float, double or bool).</summary>
+internal sealed record ConstOp(int Id, TileType Type, object Value) : Op(Id, Type)
 {
-    public int Rank => Shape.Count;
-
-    public bool IsScalar => Shape.Count == 0;
-
-    public bool IsPointer => PointerParam is not null;
-
-    public string CsType => IsPointer ? "int" : CsName(Kind);
-
-    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
-
-    public static string CsName(ScalarKind kind) => kind switch
-    {
-        ScalarKind.Bool => "bool",
-        ScalarKind.Int => "int",
-        ScalarKind.Float => "float",
-        _ => "double",
-    };
-
-    public TileType WithShape(EquatableArray<int> shape) => this with { Shape = shape };
-
-    public static TileType Scalar(ScalarKind kind) => new(kind, EquatableArray<int>.Empty);
+    public override IEnumerable<int> Operands => Of();
 }
 
-/// <summary>What computes a value. Each kind's lowering lives in Emit/KernelEmitter.</summary>
-internal enum OpKind
+/// <summary>A scalar kernel parameter.</summary>
+internal sealed record ParamOp(int Id, TileType Type, string Parameter) : Op(Id, Type)
 {
-    /// <summary>A compile-time constant scalar; <see cref="Value.Text"/> is its C# literal.</summary>
-    Const,
-    /// <summary>A scalar kernel parameter; <see cref="Value.Text"/> is its name.</summary>
-    Param,
-    /// <summary><see cref="Value.Text"/> is "X", "Y" or "Z".</summary>
-    ProgramId,
-    NumPrograms,
-    /// <summary>1-D iota; <see cref="Value.Int"/> is the start.</summary>
-    Arange,
-    /// <summary>A tile filled with the scalar Args[0].</summary>
-    Full,
-    /// <summary>An elementwise op; <see cref="Value.Text"/> is its template over Args.</summary>
-    Elementwise,
-    /// <summary>Elementwise conversion of Args[0] to this value's element kind.</summary>
-    Cast,
-    /// <summary>View of the 1-D Args[0] with a new axis of size 1 at <see cref="Value.Int"/>.</summary>
-    ExpandDims,
-    /// <summary>View of the int offsets Args[0] as pointers into <see cref="TileType.PointerParam"/>.</summary>
-    PointerView,
-    /// <summary>Args: pointers, mask (or -1), other (or -1).</summary>
-    Load,
-    /// <summary>Combines Args[0] along axis <see cref="Value.Int"/>; <see cref="Value.Text"/> is Sum, Max, Min or
-    /// Argmax. The result keeps the axis with size 1 when its rank equals the operand's; a rank-0 result is a scalar.</summary>
-    Reduce,
-    /// <summary>Matrix product of Args[0] [M, K] and Args[1] [K, N], plus Args[2] (or -1 for none).</summary>
-    Dot,
-    /// <summary>View of the 2-D Args[0] with its axes swapped.</summary>
-    Trans,
-    /// <summary>The loop index of the enclosing runtime loop.</summary>
-    LoopIndex,
-    /// <summary>A loop-carried variable inside the body (the value of the previous iteration).</summary>
-    LoopArg,
-    /// <summary>A loop-carried variable after the loop.</summary>
-    LoopResult,
+    public override IEnumerable<int> Operands => Of();
 }
 
-/// <summary>An SSA value of the tile IR. <see cref="Name"/> is the C# local it came from, if any.</summary>
-internal sealed record Value(int Id, TileType Type, OpKind Op, EquatableArray<int> Args, string Text = "", int Int = 0, string Name = "");
+/// <summary><c>ProgramId(axis)</c>, or <c>NumPrograms(axis)</c> when <see cref="Count"/>.</summary>
+internal sealed record ProgramIdOp(int Id, TileType Type, int Axis, bool Count) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
+
+/// <summary><c>Arange(Start, Start + length)</c>: the 1-D iota.</summary>
+internal sealed record ArangeOp(int Id, TileType Type, int Start) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
+
+/// <summary>A tile filled with the scalar <see cref="Fill"/>.</summary>
+internal sealed record FullOp(int Id, TileType Type, int Fill) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Fill);
+}
+
+/// <summary>An elementwise op (arithmetic, comparison, logic, math, Where) of operands broadcast to this shape.</summary>
+internal sealed record ElementwiseOp(int Id, TileType Type, TileOpKind Kind, EquatableArray<int> Args) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Args;
+}
+
+/// <summary>Elementwise conversion of <see cref="Source"/> to this value's element type (C# cast semantics).</summary>
+internal sealed record CastOp(int Id, TileType Type, int Source) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>A view of the 1-D <see cref="Source"/> with a new axis of size 1 at <see cref="Axis"/>.</summary>
+internal sealed record ExpandDimsOp(int Id, TileType Type, int Source, int Axis) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>A view of the 2-D <see cref="Source"/> with its axes swapped.</summary>
+internal sealed record TransOp(int Id, TileType Type, int Source) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>A view of the int <see cref="Offsets"/> as pointers into the parameter <see cref="TileType.PointerParam"/>.</summary>
+internal sealed record PointerOp(int Id, TileType Type, int Offsets) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Offsets);
+}
+
+/// <summary>The elements at <see cref="Pointers"/> where <see cref="Mask"/> holds (all when null), <see cref="Other"/> elsewhere.</summary>
+internal sealed record LoadOp(int Id, TileType Type, int Pointers, int? Mask, int Other) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Pointers, Mask, Other);
+}
+
+/// <summary>
+/// Sum, Max, Min or Argmax of <see cref="Source"/> along <see cref="Axis"/>: the axis removed, or kept with size 1
+/// when <see cref="KeepDims"/>. A rank-0 result is a scalar.
+/// </summary>
+internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis, bool KeepDims) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>The matrix product of <see cref="A"/> [M, K] and <see cref="B"/> [K, N], plus <see cref="Acc"/> when given.</summary>
+internal sealed record DotOp(int Id, TileType Type, int A, int B, int? Acc) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(A, B, Acc);
+}
+
+internal enum LoopValueKind
+{
+    /// <summary>The loop index.</summary>
+    Index,
+
+    /// <summary>A carried variable inside the body: its value from the previous iteration.</summary>
+    Arg,
+
+    /// <summary>A carried variable after the loop.</summary>
+    Result,
+}
+
+/// <summary>A value that a <see cref="Loop"/> defines.</summary>
+internal sealed record LoopValueOp(int Id, TileType Type, LoopValueKind Kind) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
 
 internal abstract record Statement;
 
-internal sealed record Define(Value Value) : Statement;
+internal sealed record Define(Op Op) : Statement;
 
-/// <summary>Store Data to pointers, or add it atomically when <see cref="Atomic"/> (Mask is -1 when there is none).</summary>
-internal sealed record StoreTo(int Pointers, int Data, int Mask, bool Atomic = false) : Statement;
+/// <summary>Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; adds it atomically when <see cref="Atomic"/>.</summary>
+internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement;
 
 /// <summary>
-/// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (values are ids of scalars) carrying the
-/// variables <c>Carried</c>: each enters as <c>Inits[i]</c>, is <c>Args[i]</c> inside the body, leaves an iteration as
-/// <c>Yields[i]</c> and the loop as <c>Results[i]</c> (the scf.for form).
+/// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (ids of int scalars) carrying variables
+/// in the scf.for form: each enters as <c>Inits[i]</c>, is <c>Args[i]</c> inside the body, leaves an iteration as
+/// <c>Yields[i]</c> and the loop as <c>Results[i]</c>.
 /// </summary>
 internal sealed record Loop(
-    Value Index,
+    LoopValueOp Index,
     int Start,
     int End,
     bool Inclusive,
     int Step,
     EquatableArray<int> Inits,
-    EquatableArray<Value> Args,
+    EquatableArray<LoopValueOp> Args,
     EquatableArray<Statement> Body,
     EquatableArray<int> Yields,
-    EquatableArray<Value> Results) : Statement;
+    EquatableArray<LoopValueOp> Results) : Statement;
 
-/// <summary>One constexpr specialization of a kernel: its constexpr values, its warps per program and its body in tile IR.</summary>
+/// <summary>One constexpr specialization of a kernel: its constexpr values, its warps per program and its body.</summary>
 internal sealed record Specialization(EquatableArray<int> ConstexprValues, int NumWarps, EquatableArray<Statement> Body)
 {
     public int NumThreads => NumWarps * 32;
-
-    public string Suffix(EquatableArray<KernelParameter> parameters)
-        => string.Concat(parameters.Where(p => p.Kind == ParameterKind.Constexpr).Select((p, i) => "_" + p.Name + ConstexprValues[i]));
 }
-
-internal enum ParameterKind
-{
-    Pointer,
-    Scalar,
-    Constexpr,
-}
-
-/// <param name="Warps">Constexpr parameters only: warps per program for each of <paramref name="ConstexprValues"/>, or empty.</param>
-internal sealed record KernelParameter(string Name, ParameterKind Kind, ScalarKind Element, EquatableArray<int> ConstexprValues, EquatableArray<int> Warps);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -8,6 +9,7 @@ using Microsoft.CodeAnalysis.Operations;
 using TileDsl.Generators.Diagnostics;
 using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
+using TileDsl.Generators.Semantics;
 
 namespace TileDsl.Generators.Parsing;
 
@@ -64,18 +66,28 @@ internal static class KernelParser
         else if (diagnostics.Count == 0 && parameters.Count == method.Parameters.Length
                  && context.SemanticModel.GetOperation(syntax, cancellationToken) is IMethodBodyOperation body)
         {
-            foreach (var values in combinations)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var spec = BodyParser.Parse(method, body, parameters, values, WarpsOf(constexprModels, values, numWarps), diagnostics);
-                if (spec is null) break;
-                specializations.Add(spec);
+                foreach (var values in combinations)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var spec = BodyWalker.Parse(method, context.SemanticModel.Compilation, body, parameters, values,
+                        WarpsOf(constexprModels, values, numWarps), diagnostics);
+                    if (spec is null) break;
+                    specializations.Add(spec);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Report(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, "parsing", $"{e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}: {e.Message}");
             }
         }
 
         string ns = method.ContainingNamespace.IsGlobalNamespace ? "" : method.ContainingNamespace.ToDisplayString();
         string typeFullName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-        string hint = (ns.Length > 0 ? ns + "." : "") + string.Join(".", containingTypes.Select(t => t.Split(' ').Last())) + "." + method.Name;
+        string overload = Overload(method);
+        string hint = (ns.Length > 0 ? ns + "." : "") + string.Join(".", containingTypes.Select(t => t.Split(' ').Last())) + "." + method.Name
+            + (overload.Length > 0 ? "." + overload : "");
         bool complete = diagnostics.Count == 0 && specializations.Count == combinations.Count;
         return new KernelModel(
             hint + ".g.cs",
@@ -83,6 +95,7 @@ internal static class KernelParser
             containingTypes.ToEquatableArray(),
             typeFullName,
             method.Name,
+            overload,
             numWarps,
             models,
             complete ? specializations.ToEquatableArray() : EquatableArray<Specialization>.Empty,
@@ -90,7 +103,18 @@ internal static class KernelParser
             site);
     }
 
-    private static KernelParameter? Parameter(IParameterSymbol p, System.Action<DiagnosticDescriptor, Location, object[]> report)
+    /// <summary>
+    /// "" when no other [TileKernel] method of the type has this name, else the kernel's number among them (from 1,
+    /// in the order of their signatures): the generated members of overloads carry it, so they stay apart.
+    /// </summary>
+    private static string Overload(IMethodSymbol method)
+    {
+        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Where(OpBinding.IsTileKernel)
+            .Select(m => m.ToDisplayString()).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        return overloads.Count < 2 ? "" : (overloads.IndexOf(method.ToDisplayString()) + 1).ToString();
+    }
+
+    private static KernelParameter? Parameter(IParameterSymbol p, Action<DiagnosticDescriptor, Location, object[]> report)
     {
         var location = p.Locations.FirstOrDefault() ?? Location.None;
         if (p.RefKind != RefKind.None || p.IsParams)
@@ -115,14 +139,15 @@ internal static class KernelParser
                 report(DiagnosticDescriptors.ConstexprParameter, location, new object[] { p.Name, problem });
                 return null;
             }
-            return new KernelParameter(p.Name, ParameterKind.Constexpr, ScalarKind.Int, values.ToEquatableArray(), warps.ToEquatableArray());
+            return new KernelParameter(p.Name, ParameterKind.Constexpr, ElementType.Int, values.ToEquatableArray(), warps.ToEquatableArray());
         }
 
-        var scalar = ScalarKindOf(p.Type);
-        if (scalar is not null) return new KernelParameter(p.Name, ParameterKind.Scalar, scalar.Value, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
+        if (ElementTypes.FromSpecialType(p.Type.SpecialType) is { } scalar)
+            return new KernelParameter(p.Name, ParameterKind.Scalar, scalar, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type is INamedTypeSymbol { Name: "Ptr", TypeArguments.Length: 1 } ptr
             && ptr.ContainingNamespace?.ToDisplayString() == "TileDsl"
-            && ScalarKindOf(ptr.TypeArguments[0]) is { } element and not ScalarKind.Bool)
+            && ElementTypes.FromSpecialType(ptr.TypeArguments[0].SpecialType) is { } element
+            && ElementTypes.Accepts(element, OpClass.Memory))
             return new KernelParameter(p.Name, ParameterKind.Pointer, element, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type.TypeKind != TypeKind.Error)
             report(DiagnosticDescriptors.ParameterType, location, new object[] { p.Name, p.Type.ToDisplayString() });
@@ -135,7 +160,7 @@ internal static class KernelParser
     /// </summary>
     private static int WarpsOf(List<KernelParameter> constexprs, EquatableArray<int> values, int kernelWarps)
     {
-        var asked = constexprs.Select((p, i) => p.Warps.Count > 0 ? p.Warps[System.Array.IndexOf(p.ConstexprValues.ToArray(), values[i])] : 0);
+        var asked = constexprs.Select((p, i) => p.Warps.Count > 0 ? p.Warps[Array.IndexOf(p.ConstexprValues.ToArray(), values[i])] : 0);
         int most = asked.DefaultIfEmpty(0).Max();
         return most > 0 ? most : kernelWarps;
     }
@@ -151,15 +176,6 @@ internal static class KernelParser
         => constexpr.NamedArguments.FirstOrDefault(a => a.Key == "Warps").Value is { Kind: TypedConstantKind.Array, IsNull: false } array
             ? array.Values.Select(v => v.Value).OfType<int>().ToList()
             : new List<int>();
-
-    private static ScalarKind? ScalarKindOf(ITypeSymbol type) => type.SpecialType switch
-    {
-        SpecialType.System_Int32 => ScalarKind.Int,
-        SpecialType.System_Single => ScalarKind.Float,
-        SpecialType.System_Double => ScalarKind.Double,
-        SpecialType.System_Boolean => ScalarKind.Bool,
-        _ => null,
-    };
 
     private static bool IsInGenericType(IMethodSymbol method)
     {

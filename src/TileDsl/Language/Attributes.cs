@@ -33,27 +33,10 @@ public sealed class ConstexprAttribute : Attribute
     public int[]? Warps { get; set; }
 }
 
-/// <summary>How the generator lowers a DSL op that is not a plain elementwise expression.</summary>
-public enum TileOpKind
-{
-    ProgramId,
-    NumPrograms,
-    Arange,
-    Zeros,
-    Full,
-    Load,
-    Store,
-    Cast,
-    ExpandDims,
-    StaticRange,
-    /// <summary>A reduction along an axis (the method's name says which: Sum, Max, Min, Argmax).</summary>
-    Reduce,
-    Dot,
-    Trans,
-    AtomicAdd,
-}
-
-/// <summary>Names the lowering rule of a structural DSL op; its host meaning is the method body.</summary>
+/// <summary>
+/// Names the op of a DSL method or operator (<see cref="TileOpKind"/>): the generator types and lowers the call by it;
+/// the method body is the op's meaning on the host, which the interpreter runs.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, Inherited = false)]
 public sealed class TileOpAttribute : Attribute
 {
@@ -63,13 +46,11 @@ public sealed class TileOpAttribute : Attribute
 }
 
 /// <summary>
-/// The lowering rule of an elementwise DSL op, next to its host meaning (the method body): a C# expression template
-/// over the operands' per-thread scalars, <c>{0}</c>, <c>{1}</c>, ... .
+/// Marks a static method written in the DSL as a helper that kernels and other helpers call: its parameters are
+/// tiles, scalars, pointers or constants, its result a tile, a scalar or nothing. The generator inlines it at each
+/// call (so constant arguments stay constant, e.g. block sizes); on the host it is an ordinary method.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class ElementwiseAttribute : Attribute
+public sealed class TileFunctionAttribute : Attribute
 {
-    public ElementwiseAttribute(string template) => Template = template;
-
-    public string Template { get; }
 }

@@ -22,9 +22,9 @@ public readonly struct Ptr<T>
 
     internal int Offset { get; }
 
-    [Elementwise("{0} + {1}")] public static Ptr<T> operator +(Ptr<T> p, int offset) => new(p.Data, p.Name, p.Offset + offset);
+    [TileOp(TileOpKind.AddPtr)] public static Ptr<T> operator +(Ptr<T> p, int offset) => new(p.Data, p.Name, p.Offset + offset);
 
-    [Elementwise("{0} + {1}")] public static PtrTile<T> operator +(Ptr<T> p, Tile<int> offsets) => new(p, offsets);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(Ptr<T> p, Tile<int> offsets) => new(p, offsets);
 }
 
 /// <summary>A tile of pointers into one <see cref="Ptr{T}"/> parameter: the operand of <c>Load</c> and <c>Store</c>.</summary>
@@ -41,9 +41,9 @@ public sealed class PtrTile<T>
 
     internal Tile<int> Offsets { get; }
 
-    [Elementwise("{0} + {1}")] public static PtrTile<T> operator +(PtrTile<T> p, Tile<int> offsets) => new(p.Origin, p.Offsets + offsets);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, Tile<int> offsets) => new(p.Origin, p.Offsets + offsets);
 
-    [Elementwise("{0} + {1}")] public static PtrTile<T> operator +(PtrTile<T> p, int offset) => new(p.Origin, p.Offsets + offset);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, int offset) => new(p.Origin, p.Offsets + offset);
 
     /// <summary>The element at each pointer; throws naming the kernel, the parameter and the index when one is out of bounds.</summary>
     internal T Read(int i)

@@ -6,9 +6,8 @@ namespace TileDsl;
 
 /// <summary>
 /// The tile language: every op of the DSL, one method each. The body is the op's meaning on the host (what the
-/// interpreter runs); the attribute beside it is its lowering rule: <see cref="ElementwiseAttribute"/> gives the
-/// scalar C# that each thread evaluates per register, <see cref="TileOpAttribute"/> names a structural rule of the
-/// generator. Write <c>using static TileDsl.Tl;</c> in kernel files.
+/// interpreter runs); the attribute beside it, <see cref="TileOpAttribute"/>, names the op (<see cref="TileOpKind"/>)
+/// by which the generator types and lowers the call. Write <c>using static TileDsl.Tl;</c> in kernel files.
 /// </summary>
 public static class Tl
 {
@@ -78,84 +77,84 @@ public static class Tl
     public static void Store<T>(Ptr<T> ptr, T value) where T : unmanaged => Store(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
 
     /// <summary>Elementwise choice: <paramref name="a"/> where <paramref name="condition"/> is true, else <paramref name="b"/>.</summary>
-    [Elementwise("{0} ? {1} : {2}")]
+    [TileOp(TileOpKind.Where)]
     public static Tile<T> Where<T>(Tile<bool> condition, Tile<T> a, Tile<T> b) => Select(condition, a, b);
 
-    [Elementwise("{0} ? {1} : {2}")]
+    [TileOp(TileOpKind.Where)]
     public static Tile<T> Where<T>(Tile<bool> condition, Tile<T> a, T b) => Select(condition, a, Tile<T>.Scalar(b));
 
-    [Elementwise("{0} ? {1} : {2}")]
+    [TileOp(TileOpKind.Where)]
     public static Tile<T> Where<T>(Tile<bool> condition, T a, Tile<T> b) => Select(condition, Tile<T>.Scalar(a), b);
 
-    [Elementwise("XMath.Exp({0})")] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
-    [Elementwise("XMath.Exp({0})")] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
-    [Elementwise("XMath.Exp({0})")] public static float Exp(float x) => MathF.Exp(x);
-    [Elementwise("XMath.Exp({0})")] public static double Exp(double x) => Math.Exp(x);
+    [TileOp(TileOpKind.Exp)] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
+    [TileOp(TileOpKind.Exp)] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
+    [TileOp(TileOpKind.Exp)] public static float Exp(float x) => MathF.Exp(x);
+    [TileOp(TileOpKind.Exp)] public static double Exp(double x) => Math.Exp(x);
 
-    [Elementwise("XMath.Exp2({0})")] public static Tile<float> Exp2(Tile<float> x) => x.Map(v => MathF.Pow(2f, v));
-    [Elementwise("XMath.Exp2({0})")] public static Tile<double> Exp2(Tile<double> x) => x.Map(v => Math.Pow(2.0, v));
-    [Elementwise("XMath.Exp2({0})")] public static float Exp2(float x) => MathF.Pow(2f, x);
-    [Elementwise("XMath.Exp2({0})")] public static double Exp2(double x) => Math.Pow(2.0, x);
+    [TileOp(TileOpKind.Exp2)] public static Tile<float> Exp2(Tile<float> x) => x.Map(v => MathF.Pow(2f, v));
+    [TileOp(TileOpKind.Exp2)] public static Tile<double> Exp2(Tile<double> x) => x.Map(v => Math.Pow(2.0, v));
+    [TileOp(TileOpKind.Exp2)] public static float Exp2(float x) => MathF.Pow(2f, x);
+    [TileOp(TileOpKind.Exp2)] public static double Exp2(double x) => Math.Pow(2.0, x);
 
-    [Elementwise("XMath.Log({0})")] public static Tile<float> Log(Tile<float> x) => x.Map(MathF.Log);
-    [Elementwise("XMath.Log({0})")] public static Tile<double> Log(Tile<double> x) => x.Map(Math.Log);
-    [Elementwise("XMath.Log({0})")] public static float Log(float x) => MathF.Log(x);
-    [Elementwise("XMath.Log({0})")] public static double Log(double x) => Math.Log(x);
+    [TileOp(TileOpKind.Log)] public static Tile<float> Log(Tile<float> x) => x.Map(MathF.Log);
+    [TileOp(TileOpKind.Log)] public static Tile<double> Log(Tile<double> x) => x.Map(Math.Log);
+    [TileOp(TileOpKind.Log)] public static float Log(float x) => MathF.Log(x);
+    [TileOp(TileOpKind.Log)] public static double Log(double x) => Math.Log(x);
 
-    [Elementwise("XMath.Sqrt({0})")] public static Tile<float> Sqrt(Tile<float> x) => x.Map(MathF.Sqrt);
-    [Elementwise("XMath.Sqrt({0})")] public static Tile<double> Sqrt(Tile<double> x) => x.Map(Math.Sqrt);
-    [Elementwise("XMath.Sqrt({0})")] public static float Sqrt(float x) => MathF.Sqrt(x);
-    [Elementwise("XMath.Sqrt({0})")] public static double Sqrt(double x) => Math.Sqrt(x);
+    [TileOp(TileOpKind.Sqrt)] public static Tile<float> Sqrt(Tile<float> x) => x.Map(MathF.Sqrt);
+    [TileOp(TileOpKind.Sqrt)] public static Tile<double> Sqrt(Tile<double> x) => x.Map(Math.Sqrt);
+    [TileOp(TileOpKind.Sqrt)] public static float Sqrt(float x) => MathF.Sqrt(x);
+    [TileOp(TileOpKind.Sqrt)] public static double Sqrt(double x) => Math.Sqrt(x);
 
-    [Elementwise("XMath.Abs({0})")] public static Tile<float> Abs(Tile<float> x) => x.Map(MathF.Abs);
-    [Elementwise("XMath.Abs({0})")] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
-    [Elementwise("XMath.Abs({0})")] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
+    [TileOp(TileOpKind.Abs)] public static Tile<float> Abs(Tile<float> x) => x.Map(MathF.Abs);
+    [TileOp(TileOpKind.Abs)] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
+    [TileOp(TileOpKind.Abs)] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
 
     /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
-    [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
-    [Elementwise("XMath.Max({0}, {1})")] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
+    [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
+    [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
 
-    [Elementwise("XMath.Max({0}, {1})")] public static int Maximum(int a, int b) => Math.Max(a, b);
-    [Elementwise("XMath.Max({0}, {1})")] public static float Maximum(float a, float b) => MathF.Max(a, b);
-    [Elementwise("XMath.Max({0}, {1})")] public static double Maximum(double a, double b) => Math.Max(a, b);
+    [TileOp(TileOpKind.Maximum)] public static int Maximum(int a, int b) => Math.Max(a, b);
+    [TileOp(TileOpKind.Maximum)] public static float Maximum(float a, float b) => MathF.Max(a, b);
+    [TileOp(TileOpKind.Maximum)] public static double Maximum(double a, double b) => Math.Max(a, b);
 
     /// <summary>Elementwise minimum.</summary>
-    [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Min, "Minimum");
-    [Elementwise("XMath.Min({0}, {1})")] public static Tile<T> Minimum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Min, "Minimum");
-    [Elementwise("XMath.Min({0}, {1})")] public static int Minimum(int a, int b) => Math.Min(a, b);
-    [Elementwise("XMath.Min({0}, {1})")] public static float Minimum(float a, float b) => MathF.Min(a, b);
-    [Elementwise("XMath.Min({0}, {1})")] public static double Minimum(double a, double b) => Math.Min(a, b);
+    [TileOp(TileOpKind.Minimum)] public static Tile<T> Minimum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Min, "Minimum");
+    [TileOp(TileOpKind.Minimum)] public static Tile<T> Minimum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Min, "Minimum");
+    [TileOp(TileOpKind.Minimum)] public static int Minimum(int a, int b) => Math.Min(a, b);
+    [TileOp(TileOpKind.Minimum)] public static float Minimum(float a, float b) => MathF.Min(a, b);
+    [TileOp(TileOpKind.Minimum)] public static double Minimum(double a, double b) => Math.Min(a, b);
 
     /// <summary>The sum of all elements of <paramref name="x"/>, a scalar.</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Sum)]
     public static T Sum<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Add);
 
     /// <summary>The sums along <paramref name="axis"/>: the axis is removed, or kept with size 1 when <paramref name="keepDims"/>.</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Sum)]
     public static Tile<T> Sum<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Add);
 
     /// <summary>The largest element of <paramref name="x"/>, a scalar.</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Max)]
     public static T Max<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Max);
 
     /// <summary>The maxima along <paramref name="axis"/> (see <see cref="Sum{T}(Tile{T}, int, bool)"/> for the shape).</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Max)]
     public static Tile<T> Max<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Max);
 
     /// <summary>The smallest element of <paramref name="x"/>, a scalar.</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Min)]
     public static T Min<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Min);
 
     /// <summary>The minima along <paramref name="axis"/>.</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Min)]
     public static Tile<T> Min<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Min);
 
     /// <summary>The index of the largest element of the 1-D tile <paramref name="x"/> (the first one on ties).</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Argmax)]
     public static int Argmax<T>(Tile<T> x) => Reductions.Argmax(x, 0, false).Data[0];
 
     /// <summary>The index along <paramref name="axis"/> of each largest element (the first one on ties).</summary>
-    [TileOp(TileOpKind.Reduce)]
+    [TileOp(TileOpKind.Argmax)]
     public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmax(x, axis, keepDims);
 
     /// <summary>
@@ -190,7 +189,7 @@ public static class Tl
         => Scatter(ptrs, value, mask, "AtomicAdd", (i, v) => ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), v)));
 
     /// <summary>Ceiling division of non-negative integers: <c>(a + b - 1) / b</c>. Usable on the host to size grids.</summary>
-    [Elementwise("({0} + {1} - 1) / {1}")]
+    [TileOp(TileOpKind.Cdiv)]
     public static int Cdiv(int a, int b) => (a + b - 1) / b;
 
     /// <summary>

@@ -21,21 +21,35 @@ public static class LaunchChecks
                 "On the CPU accelerator create the device as CPU(CPUDeviceKind.Nvidia) (see TileAccelerators).");
     }
 
-    /// <summary>A view must be valid, on <paramref name="accelerator"/>, and addressable with 32-bit tile offsets.</summary>
-    public static void View<T>(Accelerator accelerator, ArrayView<T> view, string name)
+    /// <summary>
+    /// A pointer argument must be a valid view, on <paramref name="accelerator"/>, and addressable with 32-bit tile
+    /// offsets; returns it.
+    /// </summary>
+    public static ArrayView<T> View<T>(Accelerator accelerator, TileBuffer<T> buffer, string name)
         where T : unmanaged
     {
-        if (!view.IsValid)
-            throw new ArgumentException("The view is not valid (default or disposed).", name);
+        var view = buffer.View(name);
         if (view.GetAccelerator() != accelerator)
             throw new ArgumentException($"The view lives on {view.GetAccelerator().Name}, not on {accelerator.Name} where the kernel runs.", name);
         if (view.Length > int.MaxValue)
             throw new ArgumentException($"The view has {view.Length} elements; tile offsets are 32-bit, so at most {int.MaxValue}.", name);
+        return view;
     }
 
-    public static void Array<T>(T[] array, string name)
+    /// <summary>
+    /// Bit i set when the i-th view starts at a 16-byte aligned address: the generated kernels move 16 bytes at once
+    /// through those, and one element at a time through the others.
+    /// </summary>
+    public static int AlignedViews(params IArrayView[] views)
     {
-        if (array is null) throw new ArgumentNullException(name);
+        int bits = 0;
+        for (int i = 0; i < views.Length; i++)
+        {
+            var view = (IContiguousArrayView)views[i];
+            long address = view.Buffer.NativePtr.ToInt64() + view.Index * view.ElementSize;
+            if (address % 16 == 0) bits |= 1 << i;
+        }
+        return bits;
     }
 
     public static ArgumentOutOfRangeException NotCompiled(string name, int value, params int[] compiled)

@@ -49,7 +49,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0031", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0031:StaticRange(0, 1000)|}) { } } }")]
     [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = {|TD0032:Dot(a, a)|}; } }")]
     [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = Dot(a, Trans(a), {|TD0032:Zeros<float>(32, 32)|}); } }")]
-    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<int>(16, 16); var c = {|TD0011:Dot(a, a)|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<int>(16, 16); var c = {|TD0034:Dot(a, a)|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var s = Sum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool keep) { var s = Sum(Zeros<float>(16, 16), 0, {|TD0014:keep|}); } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var i = {|TD0011:Argmax(Zeros<float>(16, 16))|}; } }")]

@@ -12,31 +12,60 @@ namespace TileDsl.Kernels
     partial class BasicKernels
     {
         /// <summary>Launches the tile kernel <see cref="ColumnSum"/> (2 warps per program).</summary>
-        public static class ColumnSumKernel
+        public static partial class ColumnSumKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 64;
+
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<double> x, TileBuffer<double> output, int rows, int cols, int BLOCK)
+                {
+                    this.x = x;
+                    this.output = output;
+                    this.rows = rows;
+                    this.cols = cols;
+                    this.BLOCK = BLOCK;
+                }
+                public readonly TileBuffer<double> x;
+                public readonly TileBuffer<double> output;
+                public readonly int rows;
+                public readonly int cols;
+                public readonly int BLOCK;
+            }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<double>, ArrayView<double>, int, int>> ColumnSum_BLOCK64Cache =
                 new(accelerator => accelerator.LoadKernel<ArrayView<double>, ArrayView<double>, int, int>(ColumnSum_BLOCK64));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<double> x, ArrayView<double> output, int rows, int cols, [Constexpr(64)] int BLOCK)
-                => Launch(accelerator.DefaultStream, grid, x, output, rows, cols, BLOCK);
+                => Launch(accelerator.DefaultStream, grid, new Args(x, output, rows, cols, BLOCK));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<double> x, ArrayView<double> output, int rows, int cols, [Constexpr(64)] int BLOCK)
+                => Launch(stream, grid, new Args(x, output, rows, cols, BLOCK));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, double[] x, double[] output, int rows, int cols, [Constexpr(64)] int BLOCK)
+                => Interpret(grid, new Args(x, output, rows, cols, BLOCK));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, x, nameof(x));
-                LaunchChecks.View(accelerator, output, nameof(output));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 64);
+                var xView = LaunchChecks.View(accelerator, args.x, "x");
+                var outputView = LaunchChecks.View(accelerator, args.output, "output");
+                LaunchChecks.Constexpr("BLOCK", args.BLOCK, 64);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                switch (BLOCK)
+                switch (args.BLOCK)
                 {
                     case 64:
-                        ColumnSum_BLOCK64Cache.Get(accelerator)(stream, config, x, output, rows, cols);
+                        ColumnSum_BLOCK64Cache.Get(accelerator)(stream, config, xView, outputView, args.rows, args.cols);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -44,12 +73,20 @@ namespace TileDsl.Kernels
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, double[] x, double[] output, int rows, int cols, [Constexpr(64)] int BLOCK)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(x, nameof(x));
-                LaunchChecks.Array(output, nameof(output));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 64);
-                Interpreter.Run("BasicKernels.ColumnSum", grid, () => global::TileDsl.Kernels.BasicKernels.ColumnSum(new Ptr<double>(x, nameof(x)), new Ptr<double>(output, nameof(output)), rows, cols, BLOCK));
+                var a = args;
+                LaunchChecks.Constexpr("BLOCK", a.BLOCK, 64);
+                var xArray = a.x.Array("x");
+                var outputArray = a.output.Array("output");
+                Interpreter.Run("BasicKernels.ColumnSum", grid, () => global::TileDsl.Kernels.BasicKernels.ColumnSum(new Ptr<double>(xArray, "x"), new Ptr<double>(outputArray, "output"), a.rows, a.cols, a.BLOCK));
+            }
+
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
             }
 
             // BLOCK = 64, 64 threads
@@ -57,9 +94,9 @@ namespace TileDsl.Kernels
             {
                 int tid = Group.IdxX;
                 int programIdX = Grid.IdxX;
+                double acc_0 = 0d;
                 int c_0 = (programIdX * 64) + tid;
                 bool inside_0 = c_0 < cols;
-                double acc_0 = 0d;
                 double acc2_0 = acc_0;
                 for (int i = 0; i < rows; i++)
                 {

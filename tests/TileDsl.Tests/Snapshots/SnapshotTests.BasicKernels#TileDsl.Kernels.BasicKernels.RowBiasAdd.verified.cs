@@ -12,51 +12,89 @@ namespace TileDsl.Kernels
     partial class BasicKernels
     {
         /// <summary>Launches the tile kernel <see cref="RowBiasAdd"/> (4 warps per program).</summary>
-        public static class RowBiasAddKernel
+        public static partial class RowBiasAddKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 128;
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>> RowBiasAdd_BM16_BN32Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(RowBiasAdd_BM16_BN32));
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> x, TileBuffer<float> bias, TileBuffer<float> output, int rows, int cols, int stride, float scale, int BM, int BN)
+                {
+                    this.x = x;
+                    this.bias = bias;
+                    this.output = output;
+                    this.rows = rows;
+                    this.cols = cols;
+                    this.stride = stride;
+                    this.scale = scale;
+                    this.BM = BM;
+                    this.BN = BN;
+                }
+                public readonly TileBuffer<float> x;
+                public readonly TileBuffer<float> bias;
+                public readonly TileBuffer<float> output;
+                public readonly int rows;
+                public readonly int cols;
+                public readonly int stride;
+                public readonly float scale;
+                public readonly int BM;
+                public readonly int BN;
+            }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>> RowBiasAdd_BM16_BN64Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(RowBiasAdd_BM16_BN64));
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN32Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM16_BN32));
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>> RowBiasAdd_BM32_BN32Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(RowBiasAdd_BM32_BN32));
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN64Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM16_BN64));
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>> RowBiasAdd_BM32_BN64Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(RowBiasAdd_BM32_BN64));
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN32Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM32_BN32));
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN64Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM32_BN64));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
-                => Launch(accelerator.DefaultStream, grid, x, bias, output, rows, cols, stride, scale, BM, BN);
+                => Launch(accelerator.DefaultStream, grid, new Args(x, bias, output, rows, cols, stride, scale, BM, BN));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
+                => Launch(stream, grid, new Args(x, bias, output, rows, cols, stride, scale, BM, BN));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] x, float[] bias, float[] output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
+                => Interpret(grid, new Args(x, bias, output, rows, cols, stride, scale, BM, BN));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, x, nameof(x));
-                LaunchChecks.View(accelerator, bias, nameof(bias));
-                LaunchChecks.View(accelerator, output, nameof(output));
-                LaunchChecks.Constexpr(nameof(BM), BM, 16, 32);
-                LaunchChecks.Constexpr(nameof(BN), BN, 32, 64);
+                var xView = LaunchChecks.View(accelerator, args.x, "x");
+                var biasView = LaunchChecks.View(accelerator, args.bias, "bias");
+                var outputView = LaunchChecks.View(accelerator, args.output, "output");
+                LaunchChecks.Constexpr("BM", args.BM, 16, 32);
+                LaunchChecks.Constexpr("BN", args.BN, 32, 64);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                switch ((BM, BN))
+                int alignedViews = LaunchChecks.AlignedViews(xView, biasView, outputView);
+                switch ((args.BM, args.BN))
                 {
                     case (16, 32):
-                        RowBiasAdd_BM16_BN32Cache.Get(accelerator)(stream, config, x, bias, output, rows, cols, stride, scale);
+                        RowBiasAdd_BM16_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (16, 64):
-                        RowBiasAdd_BM16_BN64Cache.Get(accelerator)(stream, config, x, bias, output, rows, cols, stride, scale);
+                        RowBiasAdd_BM16_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (32, 32):
-                        RowBiasAdd_BM32_BN32Cache.Get(accelerator)(stream, config, x, bias, output, rows, cols, stride, scale);
+                        RowBiasAdd_BM32_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (32, 64):
-                        RowBiasAdd_BM32_BN64Cache.Get(accelerator)(stream, config, x, bias, output, rows, cols, stride, scale);
+                        RowBiasAdd_BM32_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -64,126 +102,209 @@ namespace TileDsl.Kernels
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] x, float[] bias, float[] output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(x, nameof(x));
-                LaunchChecks.Array(bias, nameof(bias));
-                LaunchChecks.Array(output, nameof(output));
-                LaunchChecks.Constexpr(nameof(BM), BM, 16, 32);
-                LaunchChecks.Constexpr(nameof(BN), BN, 32, 64);
-                Interpreter.Run("BasicKernels.RowBiasAdd", grid, () => global::TileDsl.Kernels.BasicKernels.RowBiasAdd(new Ptr<float>(x, nameof(x)), new Ptr<float>(bias, nameof(bias)), new Ptr<float>(output, nameof(output)), rows, cols, stride, scale, BM, BN));
+                var a = args;
+                LaunchChecks.Constexpr("BM", a.BM, 16, 32);
+                LaunchChecks.Constexpr("BN", a.BN, 32, 64);
+                var xArray = a.x.Array("x");
+                var biasArray = a.bias.Array("bias");
+                var outputArray = a.output.Array("output");
+                Interpreter.Run("BasicKernels.RowBiasAdd", grid, () => global::TileDsl.Kernels.BasicKernels.RowBiasAdd(new Ptr<float>(xArray, "x"), new Ptr<float>(biasArray, "bias"), new Ptr<float>(outputArray, "output"), a.rows, a.cols, a.stride, a.scale, a.BM, a.BN));
+            }
+
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
             }
 
             // BM = 16, BN = 32, 128 threads
-            private static void RowBiasAdd_BM16_BN32(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale)
+            private static void RowBiasAdd_BM16_BN32(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
             {
                 int tid = Group.IdxX;
-                int tidMod32 = tid % 32;
-                int tidDiv32 = tid / 32;
+                int tidMod8 = tid % 8;
+                int tidDiv8 = tid / 8;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool biasAligned = (alignedViews & 2) != 0;
+                bool outputAligned = (alignedViews & 4) != 0;
                 int programIdX = Grid.IdxX;
-                int r_0 = (programIdX * 16) + tidDiv32;
-                int r_1 = (programIdX * 16) + (tidDiv32 + 4);
-                int r_2 = (programIdX * 16) + (tidDiv32 + 8);
-                int r_3 = (programIdX * 16) + (tidDiv32 + 12);
                 int programIdY = Grid.IdxY;
-                int c_0 = (programIdY * 32) + tidMod32;
-                bool t25_0 = r_0 < rows;
-                bool t25_1 = r_1 < rows;
-                bool t25_2 = r_2 < rows;
-                bool t25_3 = r_3 < rows;
-                bool t27_0 = c_0 < cols;
-                bool mask_0 = t25_0 & t27_0;
-                bool mask_1 = t25_1 & t27_0;
-                bool mask_2 = t25_2 & t27_0;
-                bool mask_3 = t25_3 & t27_0;
-                int t30_0 = r_0 * stride;
-                int t30_1 = r_1 * stride;
-                int t30_2 = r_2 * stride;
-                int t30_3 = r_3 * stride;
-                int offsets_0 = t30_0 + c_0;
-                int offsets_1 = t30_1 + c_0;
-                int offsets_2 = t30_2 + c_0;
-                int offsets_3 = t30_3 + c_0;
+                int c_0 = (programIdY * 32) + (tidMod8 * 4);
+                int c_1 = (programIdY * 32) + (tidMod8 * 4 + 1);
+                int c_2 = (programIdY * 32) + (tidMod8 * 4 + 2);
+                int c_3 = (programIdY * 32) + (tidMod8 * 4 + 3);
                 bool t34_0 = c_0 < cols;
-                float b_0 = t34_0 ? bias[c_0] : 0f;
-                float tile_0 = mask_0 ? x[offsets_0] : 0f;
-                float tile_1 = mask_1 ? x[offsets_1] : 0f;
-                float tile_2 = mask_2 ? x[offsets_2] : 0f;
-                float tile_3 = mask_3 ? x[offsets_3] : 0f;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                float b_0, b_1, b_2, b_3;
+                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
+                {
+                    var b_0Vector = bias4[c_0 / 4];
+                    b_0 = b_0Vector.X;
+                    b_1 = b_0Vector.Y;
+                    b_2 = b_0Vector.Z;
+                    b_3 = b_0Vector.W;
+                }
+                else
+                {
+                    b_0 = t34_0 ? bias[c_0] : 0f;
+                    b_1 = t34_1 ? bias[c_1] : 0f;
+                    b_2 = t34_2 ? bias[c_2] : 0f;
+                    b_3 = t34_3 ? bias[c_3] : 0f;
+                }
+                int r_0 = (programIdX * 16) + tidDiv8;
+                int t30_0 = r_0 * stride;
+                int offsets_0 = t30_0 + c_0;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                float tile_0, tile_1, tile_2, tile_3;
+                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var tile_0Vector = x4[offsets_0 / 4];
+                    tile_0 = tile_0Vector.X;
+                    tile_1 = tile_0Vector.Y;
+                    tile_2 = tile_0Vector.Z;
+                    tile_3 = tile_0Vector.W;
+                }
+                else
+                {
+                    tile_0 = mask_0 ? x[offsets_0] : 0f;
+                    tile_1 = mask_1 ? x[offsets_1] : 0f;
+                    tile_2 = mask_2 ? x[offsets_2] : 0f;
+                    tile_3 = mask_3 ? x[offsets_3] : 0f;
+                }
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
                 float t41_3 = tile_3 * scale;
                 float t43_0 = t41_0 + b_0;
-                float t43_1 = t41_1 + b_0;
-                float t43_2 = t41_2 + b_0;
-                float t43_3 = t41_3 + b_0;
-                if (mask_0) output[offsets_0] = t43_0;
-                if (mask_1) output[offsets_1] = t43_1;
-                if (mask_2) output[offsets_2] = t43_2;
-                if (mask_3) output[offsets_3] = t43_3;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
+                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                }
+                else
+                {
+                    if (mask_0) output[offsets_0] = t43_0;
+                    if (mask_1) output[offsets_1] = t43_1;
+                    if (mask_2) output[offsets_2] = t43_2;
+                    if (mask_3) output[offsets_3] = t43_3;
+                }
             }
 
             // BM = 16, BN = 64, 128 threads
-            private static void RowBiasAdd_BM16_BN64(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale)
+            private static void RowBiasAdd_BM16_BN64(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
             {
                 int tid = Group.IdxX;
-                int tidMod64 = tid % 64;
-                int tidDiv64 = tid / 64;
+                int tidMod16 = tid % 16;
+                int tidDiv16 = tid / 16;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool biasAligned = (alignedViews & 2) != 0;
+                bool outputAligned = (alignedViews & 4) != 0;
                 int programIdX = Grid.IdxX;
-                int r_0 = (programIdX * 16) + tidDiv64;
-                int r_1 = (programIdX * 16) + (tidDiv64 + 2);
-                int r_2 = (programIdX * 16) + (tidDiv64 + 4);
-                int r_3 = (programIdX * 16) + (tidDiv64 + 6);
-                int r_4 = (programIdX * 16) + (tidDiv64 + 8);
-                int r_5 = (programIdX * 16) + (tidDiv64 + 10);
-                int r_6 = (programIdX * 16) + (tidDiv64 + 12);
-                int r_7 = (programIdX * 16) + (tidDiv64 + 14);
                 int programIdY = Grid.IdxY;
-                int c_0 = (programIdY * 64) + tidMod64;
-                bool t25_0 = r_0 < rows;
-                bool t25_1 = r_1 < rows;
-                bool t25_2 = r_2 < rows;
-                bool t25_3 = r_3 < rows;
-                bool t25_4 = r_4 < rows;
-                bool t25_5 = r_5 < rows;
-                bool t25_6 = r_6 < rows;
-                bool t25_7 = r_7 < rows;
-                bool t27_0 = c_0 < cols;
-                bool mask_0 = t25_0 & t27_0;
-                bool mask_1 = t25_1 & t27_0;
-                bool mask_2 = t25_2 & t27_0;
-                bool mask_3 = t25_3 & t27_0;
-                bool mask_4 = t25_4 & t27_0;
-                bool mask_5 = t25_5 & t27_0;
-                bool mask_6 = t25_6 & t27_0;
-                bool mask_7 = t25_7 & t27_0;
+                int c_0 = (programIdY * 64) + (tidMod16 * 4);
+                int c_1 = (programIdY * 64) + (tidMod16 * 4 + 1);
+                int c_2 = (programIdY * 64) + (tidMod16 * 4 + 2);
+                int c_3 = (programIdY * 64) + (tidMod16 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                float b_0, b_1, b_2, b_3;
+                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
+                {
+                    var b_0Vector = bias4[c_0 / 4];
+                    b_0 = b_0Vector.X;
+                    b_1 = b_0Vector.Y;
+                    b_2 = b_0Vector.Z;
+                    b_3 = b_0Vector.W;
+                }
+                else
+                {
+                    b_0 = t34_0 ? bias[c_0] : 0f;
+                    b_1 = t34_1 ? bias[c_1] : 0f;
+                    b_2 = t34_2 ? bias[c_2] : 0f;
+                    b_3 = t34_3 ? bias[c_3] : 0f;
+                }
+                int r_0 = (programIdX * 16) + tidDiv16;
+                int r_1 = (programIdX * 16) + (tidDiv16 + 8);
                 int t30_0 = r_0 * stride;
                 int t30_1 = r_1 * stride;
-                int t30_2 = r_2 * stride;
-                int t30_3 = r_3 * stride;
-                int t30_4 = r_4 * stride;
-                int t30_5 = r_5 * stride;
-                int t30_6 = r_6 * stride;
-                int t30_7 = r_7 * stride;
                 int offsets_0 = t30_0 + c_0;
-                int offsets_1 = t30_1 + c_0;
-                int offsets_2 = t30_2 + c_0;
-                int offsets_3 = t30_3 + c_0;
-                int offsets_4 = t30_4 + c_0;
-                int offsets_5 = t30_5 + c_0;
-                int offsets_6 = t30_6 + c_0;
-                int offsets_7 = t30_7 + c_0;
-                bool t34_0 = c_0 < cols;
-                float b_0 = t34_0 ? bias[c_0] : 0f;
-                float tile_0 = mask_0 ? x[offsets_0] : 0f;
-                float tile_1 = mask_1 ? x[offsets_1] : 0f;
-                float tile_2 = mask_2 ? x[offsets_2] : 0f;
-                float tile_3 = mask_3 ? x[offsets_3] : 0f;
-                float tile_4 = mask_4 ? x[offsets_4] : 0f;
-                float tile_5 = mask_5 ? x[offsets_5] : 0f;
-                float tile_6 = mask_6 ? x[offsets_6] : 0f;
-                float tile_7 = mask_7 ? x[offsets_7] : 0f;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7;
+                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var tile_0Vector = x4[offsets_0 / 4];
+                    tile_0 = tile_0Vector.X;
+                    tile_1 = tile_0Vector.Y;
+                    tile_2 = tile_0Vector.Z;
+                    tile_3 = tile_0Vector.W;
+                }
+                else
+                {
+                    tile_0 = mask_0 ? x[offsets_0] : 0f;
+                    tile_1 = mask_1 ? x[offsets_1] : 0f;
+                    tile_2 = mask_2 ? x[offsets_2] : 0f;
+                    tile_3 = mask_3 ? x[offsets_3] : 0f;
+                }
+                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    var tile_4Vector = x4[offsets_4 / 4];
+                    tile_4 = tile_4Vector.X;
+                    tile_5 = tile_4Vector.Y;
+                    tile_6 = tile_4Vector.Z;
+                    tile_7 = tile_4Vector.W;
+                }
+                else
+                {
+                    tile_4 = mask_4 ? x[offsets_4] : 0f;
+                    tile_5 = mask_5 ? x[offsets_5] : 0f;
+                    tile_6 = mask_6 ? x[offsets_6] : 0f;
+                    tile_7 = mask_7 ? x[offsets_7] : 0f;
+                }
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -193,83 +314,132 @@ namespace TileDsl.Kernels
                 float t41_6 = tile_6 * scale;
                 float t41_7 = tile_7 * scale;
                 float t43_0 = t41_0 + b_0;
-                float t43_1 = t41_1 + b_0;
-                float t43_2 = t41_2 + b_0;
-                float t43_3 = t41_3 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
                 float t43_4 = t41_4 + b_0;
-                float t43_5 = t41_5 + b_0;
-                float t43_6 = t41_6 + b_0;
-                float t43_7 = t41_7 + b_0;
-                if (mask_0) output[offsets_0] = t43_0;
-                if (mask_1) output[offsets_1] = t43_1;
-                if (mask_2) output[offsets_2] = t43_2;
-                if (mask_3) output[offsets_3] = t43_3;
-                if (mask_4) output[offsets_4] = t43_4;
-                if (mask_5) output[offsets_5] = t43_5;
-                if (mask_6) output[offsets_6] = t43_6;
-                if (mask_7) output[offsets_7] = t43_7;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
+                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                }
+                else
+                {
+                    if (mask_0) output[offsets_0] = t43_0;
+                    if (mask_1) output[offsets_1] = t43_1;
+                    if (mask_2) output[offsets_2] = t43_2;
+                    if (mask_3) output[offsets_3] = t43_3;
+                }
+                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
+                }
+                else
+                {
+                    if (mask_4) output[offsets_4] = t43_4;
+                    if (mask_5) output[offsets_5] = t43_5;
+                    if (mask_6) output[offsets_6] = t43_6;
+                    if (mask_7) output[offsets_7] = t43_7;
+                }
             }
 
             // BM = 32, BN = 32, 128 threads
-            private static void RowBiasAdd_BM32_BN32(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale)
+            private static void RowBiasAdd_BM32_BN32(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
             {
                 int tid = Group.IdxX;
-                int tidMod32 = tid % 32;
-                int tidDiv32 = tid / 32;
+                int tidMod8 = tid % 8;
+                int tidDiv8 = tid / 8;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool biasAligned = (alignedViews & 2) != 0;
+                bool outputAligned = (alignedViews & 4) != 0;
                 int programIdX = Grid.IdxX;
-                int r_0 = (programIdX * 32) + tidDiv32;
-                int r_1 = (programIdX * 32) + (tidDiv32 + 4);
-                int r_2 = (programIdX * 32) + (tidDiv32 + 8);
-                int r_3 = (programIdX * 32) + (tidDiv32 + 12);
-                int r_4 = (programIdX * 32) + (tidDiv32 + 16);
-                int r_5 = (programIdX * 32) + (tidDiv32 + 20);
-                int r_6 = (programIdX * 32) + (tidDiv32 + 24);
-                int r_7 = (programIdX * 32) + (tidDiv32 + 28);
                 int programIdY = Grid.IdxY;
-                int c_0 = (programIdY * 32) + tidMod32;
-                bool t25_0 = r_0 < rows;
-                bool t25_1 = r_1 < rows;
-                bool t25_2 = r_2 < rows;
-                bool t25_3 = r_3 < rows;
-                bool t25_4 = r_4 < rows;
-                bool t25_5 = r_5 < rows;
-                bool t25_6 = r_6 < rows;
-                bool t25_7 = r_7 < rows;
-                bool t27_0 = c_0 < cols;
-                bool mask_0 = t25_0 & t27_0;
-                bool mask_1 = t25_1 & t27_0;
-                bool mask_2 = t25_2 & t27_0;
-                bool mask_3 = t25_3 & t27_0;
-                bool mask_4 = t25_4 & t27_0;
-                bool mask_5 = t25_5 & t27_0;
-                bool mask_6 = t25_6 & t27_0;
-                bool mask_7 = t25_7 & t27_0;
+                int c_0 = (programIdY * 32) + (tidMod8 * 4);
+                int c_1 = (programIdY * 32) + (tidMod8 * 4 + 1);
+                int c_2 = (programIdY * 32) + (tidMod8 * 4 + 2);
+                int c_3 = (programIdY * 32) + (tidMod8 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                float b_0, b_1, b_2, b_3;
+                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
+                {
+                    var b_0Vector = bias4[c_0 / 4];
+                    b_0 = b_0Vector.X;
+                    b_1 = b_0Vector.Y;
+                    b_2 = b_0Vector.Z;
+                    b_3 = b_0Vector.W;
+                }
+                else
+                {
+                    b_0 = t34_0 ? bias[c_0] : 0f;
+                    b_1 = t34_1 ? bias[c_1] : 0f;
+                    b_2 = t34_2 ? bias[c_2] : 0f;
+                    b_3 = t34_3 ? bias[c_3] : 0f;
+                }
+                int r_0 = (programIdX * 32) + tidDiv8;
+                int r_1 = (programIdX * 32) + (tidDiv8 + 16);
                 int t30_0 = r_0 * stride;
                 int t30_1 = r_1 * stride;
-                int t30_2 = r_2 * stride;
-                int t30_3 = r_3 * stride;
-                int t30_4 = r_4 * stride;
-                int t30_5 = r_5 * stride;
-                int t30_6 = r_6 * stride;
-                int t30_7 = r_7 * stride;
                 int offsets_0 = t30_0 + c_0;
-                int offsets_1 = t30_1 + c_0;
-                int offsets_2 = t30_2 + c_0;
-                int offsets_3 = t30_3 + c_0;
-                int offsets_4 = t30_4 + c_0;
-                int offsets_5 = t30_5 + c_0;
-                int offsets_6 = t30_6 + c_0;
-                int offsets_7 = t30_7 + c_0;
-                bool t34_0 = c_0 < cols;
-                float b_0 = t34_0 ? bias[c_0] : 0f;
-                float tile_0 = mask_0 ? x[offsets_0] : 0f;
-                float tile_1 = mask_1 ? x[offsets_1] : 0f;
-                float tile_2 = mask_2 ? x[offsets_2] : 0f;
-                float tile_3 = mask_3 ? x[offsets_3] : 0f;
-                float tile_4 = mask_4 ? x[offsets_4] : 0f;
-                float tile_5 = mask_5 ? x[offsets_5] : 0f;
-                float tile_6 = mask_6 ? x[offsets_6] : 0f;
-                float tile_7 = mask_7 ? x[offsets_7] : 0f;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7;
+                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var tile_0Vector = x4[offsets_0 / 4];
+                    tile_0 = tile_0Vector.X;
+                    tile_1 = tile_0Vector.Y;
+                    tile_2 = tile_0Vector.Z;
+                    tile_3 = tile_0Vector.W;
+                }
+                else
+                {
+                    tile_0 = mask_0 ? x[offsets_0] : 0f;
+                    tile_1 = mask_1 ? x[offsets_1] : 0f;
+                    tile_2 = mask_2 ? x[offsets_2] : 0f;
+                    tile_3 = mask_3 ? x[offsets_3] : 0f;
+                }
+                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    var tile_4Vector = x4[offsets_4 / 4];
+                    tile_4 = tile_4Vector.X;
+                    tile_5 = tile_4Vector.Y;
+                    tile_6 = tile_4Vector.Z;
+                    tile_7 = tile_4Vector.W;
+                }
+                else
+                {
+                    tile_4 = mask_4 ? x[offsets_4] : 0f;
+                    tile_5 = mask_5 ? x[offsets_5] : 0f;
+                    tile_6 = mask_6 ? x[offsets_6] : 0f;
+                    tile_7 = mask_7 ? x[offsets_7] : 0f;
+                }
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -279,131 +449,184 @@ namespace TileDsl.Kernels
                 float t41_6 = tile_6 * scale;
                 float t41_7 = tile_7 * scale;
                 float t43_0 = t41_0 + b_0;
-                float t43_1 = t41_1 + b_0;
-                float t43_2 = t41_2 + b_0;
-                float t43_3 = t41_3 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
                 float t43_4 = t41_4 + b_0;
-                float t43_5 = t41_5 + b_0;
-                float t43_6 = t41_6 + b_0;
-                float t43_7 = t41_7 + b_0;
-                if (mask_0) output[offsets_0] = t43_0;
-                if (mask_1) output[offsets_1] = t43_1;
-                if (mask_2) output[offsets_2] = t43_2;
-                if (mask_3) output[offsets_3] = t43_3;
-                if (mask_4) output[offsets_4] = t43_4;
-                if (mask_5) output[offsets_5] = t43_5;
-                if (mask_6) output[offsets_6] = t43_6;
-                if (mask_7) output[offsets_7] = t43_7;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
+                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                }
+                else
+                {
+                    if (mask_0) output[offsets_0] = t43_0;
+                    if (mask_1) output[offsets_1] = t43_1;
+                    if (mask_2) output[offsets_2] = t43_2;
+                    if (mask_3) output[offsets_3] = t43_3;
+                }
+                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
+                }
+                else
+                {
+                    if (mask_4) output[offsets_4] = t43_4;
+                    if (mask_5) output[offsets_5] = t43_5;
+                    if (mask_6) output[offsets_6] = t43_6;
+                    if (mask_7) output[offsets_7] = t43_7;
+                }
             }
 
             // BM = 32, BN = 64, 128 threads
-            private static void RowBiasAdd_BM32_BN64(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale)
+            private static void RowBiasAdd_BM32_BN64(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
             {
                 int tid = Group.IdxX;
-                int tidMod64 = tid % 64;
-                int tidDiv64 = tid / 64;
+                int tidMod16 = tid % 16;
+                int tidDiv16 = tid / 16;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool biasAligned = (alignedViews & 2) != 0;
+                bool outputAligned = (alignedViews & 4) != 0;
                 int programIdX = Grid.IdxX;
-                int r_0 = (programIdX * 32) + tidDiv64;
-                int r_1 = (programIdX * 32) + (tidDiv64 + 2);
-                int r_2 = (programIdX * 32) + (tidDiv64 + 4);
-                int r_3 = (programIdX * 32) + (tidDiv64 + 6);
-                int r_4 = (programIdX * 32) + (tidDiv64 + 8);
-                int r_5 = (programIdX * 32) + (tidDiv64 + 10);
-                int r_6 = (programIdX * 32) + (tidDiv64 + 12);
-                int r_7 = (programIdX * 32) + (tidDiv64 + 14);
-                int r_8 = (programIdX * 32) + (tidDiv64 + 16);
-                int r_9 = (programIdX * 32) + (tidDiv64 + 18);
-                int r_10 = (programIdX * 32) + (tidDiv64 + 20);
-                int r_11 = (programIdX * 32) + (tidDiv64 + 22);
-                int r_12 = (programIdX * 32) + (tidDiv64 + 24);
-                int r_13 = (programIdX * 32) + (tidDiv64 + 26);
-                int r_14 = (programIdX * 32) + (tidDiv64 + 28);
-                int r_15 = (programIdX * 32) + (tidDiv64 + 30);
                 int programIdY = Grid.IdxY;
-                int c_0 = (programIdY * 64) + tidMod64;
-                bool t25_0 = r_0 < rows;
-                bool t25_1 = r_1 < rows;
-                bool t25_2 = r_2 < rows;
-                bool t25_3 = r_3 < rows;
-                bool t25_4 = r_4 < rows;
-                bool t25_5 = r_5 < rows;
-                bool t25_6 = r_6 < rows;
-                bool t25_7 = r_7 < rows;
-                bool t25_8 = r_8 < rows;
-                bool t25_9 = r_9 < rows;
-                bool t25_10 = r_10 < rows;
-                bool t25_11 = r_11 < rows;
-                bool t25_12 = r_12 < rows;
-                bool t25_13 = r_13 < rows;
-                bool t25_14 = r_14 < rows;
-                bool t25_15 = r_15 < rows;
-                bool t27_0 = c_0 < cols;
-                bool mask_0 = t25_0 & t27_0;
-                bool mask_1 = t25_1 & t27_0;
-                bool mask_2 = t25_2 & t27_0;
-                bool mask_3 = t25_3 & t27_0;
-                bool mask_4 = t25_4 & t27_0;
-                bool mask_5 = t25_5 & t27_0;
-                bool mask_6 = t25_6 & t27_0;
-                bool mask_7 = t25_7 & t27_0;
-                bool mask_8 = t25_8 & t27_0;
-                bool mask_9 = t25_9 & t27_0;
-                bool mask_10 = t25_10 & t27_0;
-                bool mask_11 = t25_11 & t27_0;
-                bool mask_12 = t25_12 & t27_0;
-                bool mask_13 = t25_13 & t27_0;
-                bool mask_14 = t25_14 & t27_0;
-                bool mask_15 = t25_15 & t27_0;
+                int c_0 = (programIdY * 64) + (tidMod16 * 4);
+                int c_1 = (programIdY * 64) + (tidMod16 * 4 + 1);
+                int c_2 = (programIdY * 64) + (tidMod16 * 4 + 2);
+                int c_3 = (programIdY * 64) + (tidMod16 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                float b_0, b_1, b_2, b_3;
+                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
+                {
+                    var b_0Vector = bias4[c_0 / 4];
+                    b_0 = b_0Vector.X;
+                    b_1 = b_0Vector.Y;
+                    b_2 = b_0Vector.Z;
+                    b_3 = b_0Vector.W;
+                }
+                else
+                {
+                    b_0 = t34_0 ? bias[c_0] : 0f;
+                    b_1 = t34_1 ? bias[c_1] : 0f;
+                    b_2 = t34_2 ? bias[c_2] : 0f;
+                    b_3 = t34_3 ? bias[c_3] : 0f;
+                }
+                int r_0 = (programIdX * 32) + tidDiv16;
+                int r_1 = (programIdX * 32) + (tidDiv16 + 8);
+                int r_2 = (programIdX * 32) + (tidDiv16 + 16);
+                int r_3 = (programIdX * 32) + (tidDiv16 + 24);
                 int t30_0 = r_0 * stride;
                 int t30_1 = r_1 * stride;
                 int t30_2 = r_2 * stride;
                 int t30_3 = r_3 * stride;
-                int t30_4 = r_4 * stride;
-                int t30_5 = r_5 * stride;
-                int t30_6 = r_6 * stride;
-                int t30_7 = r_7 * stride;
-                int t30_8 = r_8 * stride;
-                int t30_9 = r_9 * stride;
-                int t30_10 = r_10 * stride;
-                int t30_11 = r_11 * stride;
-                int t30_12 = r_12 * stride;
-                int t30_13 = r_13 * stride;
-                int t30_14 = r_14 * stride;
-                int t30_15 = r_15 * stride;
                 int offsets_0 = t30_0 + c_0;
-                int offsets_1 = t30_1 + c_0;
-                int offsets_2 = t30_2 + c_0;
-                int offsets_3 = t30_3 + c_0;
-                int offsets_4 = t30_4 + c_0;
-                int offsets_5 = t30_5 + c_0;
-                int offsets_6 = t30_6 + c_0;
-                int offsets_7 = t30_7 + c_0;
-                int offsets_8 = t30_8 + c_0;
-                int offsets_9 = t30_9 + c_0;
-                int offsets_10 = t30_10 + c_0;
-                int offsets_11 = t30_11 + c_0;
-                int offsets_12 = t30_12 + c_0;
-                int offsets_13 = t30_13 + c_0;
-                int offsets_14 = t30_14 + c_0;
-                int offsets_15 = t30_15 + c_0;
-                bool t34_0 = c_0 < cols;
-                float b_0 = t34_0 ? bias[c_0] : 0f;
-                float tile_0 = mask_0 ? x[offsets_0] : 0f;
-                float tile_1 = mask_1 ? x[offsets_1] : 0f;
-                float tile_2 = mask_2 ? x[offsets_2] : 0f;
-                float tile_3 = mask_3 ? x[offsets_3] : 0f;
-                float tile_4 = mask_4 ? x[offsets_4] : 0f;
-                float tile_5 = mask_5 ? x[offsets_5] : 0f;
-                float tile_6 = mask_6 ? x[offsets_6] : 0f;
-                float tile_7 = mask_7 ? x[offsets_7] : 0f;
-                float tile_8 = mask_8 ? x[offsets_8] : 0f;
-                float tile_9 = mask_9 ? x[offsets_9] : 0f;
-                float tile_10 = mask_10 ? x[offsets_10] : 0f;
-                float tile_11 = mask_11 ? x[offsets_11] : 0f;
-                float tile_12 = mask_12 ? x[offsets_12] : 0f;
-                float tile_13 = mask_13 ? x[offsets_13] : 0f;
-                float tile_14 = mask_14 ? x[offsets_14] : 0f;
-                float tile_15 = mask_15 ? x[offsets_15] : 0f;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                int offsets_8 = t30_2 + c_0;
+                int offsets_9 = t30_2 + c_1;
+                int offsets_10 = t30_2 + c_2;
+                int offsets_11 = t30_2 + c_3;
+                int offsets_12 = t30_3 + c_0;
+                int offsets_13 = t30_3 + c_1;
+                int offsets_14 = t30_3 + c_2;
+                int offsets_15 = t30_3 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool t25_2 = r_2 < rows;
+                bool t25_3 = r_3 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                bool mask_8 = t25_2 & t27_0;
+                bool mask_9 = t25_2 & t27_1;
+                bool mask_10 = t25_2 & t27_2;
+                bool mask_11 = t25_2 & t27_3;
+                bool mask_12 = t25_3 & t27_0;
+                bool mask_13 = t25_3 & t27_1;
+                bool mask_14 = t25_3 & t27_2;
+                bool mask_15 = t25_3 & t27_3;
+                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10, tile_11, tile_12, tile_13, tile_14, tile_15;
+                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var tile_0Vector = x4[offsets_0 / 4];
+                    tile_0 = tile_0Vector.X;
+                    tile_1 = tile_0Vector.Y;
+                    tile_2 = tile_0Vector.Z;
+                    tile_3 = tile_0Vector.W;
+                }
+                else
+                {
+                    tile_0 = mask_0 ? x[offsets_0] : 0f;
+                    tile_1 = mask_1 ? x[offsets_1] : 0f;
+                    tile_2 = mask_2 ? x[offsets_2] : 0f;
+                    tile_3 = mask_3 ? x[offsets_3] : 0f;
+                }
+                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    var tile_4Vector = x4[offsets_4 / 4];
+                    tile_4 = tile_4Vector.X;
+                    tile_5 = tile_4Vector.Y;
+                    tile_6 = tile_4Vector.Z;
+                    tile_7 = tile_4Vector.W;
+                }
+                else
+                {
+                    tile_4 = mask_4 ? x[offsets_4] : 0f;
+                    tile_5 = mask_5 ? x[offsets_5] : 0f;
+                    tile_6 = mask_6 ? x[offsets_6] : 0f;
+                    tile_7 = mask_7 ? x[offsets_7] : 0f;
+                }
+                if (xAligned && (offsets_8 & 3) == 0 && mask_8 && mask_9 && mask_10 && mask_11)
+                {
+                    var tile_8Vector = x4[offsets_8 / 4];
+                    tile_8 = tile_8Vector.X;
+                    tile_9 = tile_8Vector.Y;
+                    tile_10 = tile_8Vector.Z;
+                    tile_11 = tile_8Vector.W;
+                }
+                else
+                {
+                    tile_8 = mask_8 ? x[offsets_8] : 0f;
+                    tile_9 = mask_9 ? x[offsets_9] : 0f;
+                    tile_10 = mask_10 ? x[offsets_10] : 0f;
+                    tile_11 = mask_11 ? x[offsets_11] : 0f;
+                }
+                if (xAligned && (offsets_12 & 3) == 0 && mask_12 && mask_13 && mask_14 && mask_15)
+                {
+                    var tile_12Vector = x4[offsets_12 / 4];
+                    tile_12 = tile_12Vector.X;
+                    tile_13 = tile_12Vector.Y;
+                    tile_14 = tile_12Vector.Z;
+                    tile_15 = tile_12Vector.W;
+                }
+                else
+                {
+                    tile_12 = mask_12 ? x[offsets_12] : 0f;
+                    tile_13 = mask_13 ? x[offsets_13] : 0f;
+                    tile_14 = mask_14 ? x[offsets_14] : 0f;
+                    tile_15 = mask_15 ? x[offsets_15] : 0f;
+                }
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -421,37 +644,65 @@ namespace TileDsl.Kernels
                 float t41_14 = tile_14 * scale;
                 float t41_15 = tile_15 * scale;
                 float t43_0 = t41_0 + b_0;
-                float t43_1 = t41_1 + b_0;
-                float t43_2 = t41_2 + b_0;
-                float t43_3 = t41_3 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
                 float t43_4 = t41_4 + b_0;
-                float t43_5 = t41_5 + b_0;
-                float t43_6 = t41_6 + b_0;
-                float t43_7 = t41_7 + b_0;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
                 float t43_8 = t41_8 + b_0;
-                float t43_9 = t41_9 + b_0;
-                float t43_10 = t41_10 + b_0;
-                float t43_11 = t41_11 + b_0;
+                float t43_9 = t41_9 + b_1;
+                float t43_10 = t41_10 + b_2;
+                float t43_11 = t41_11 + b_3;
                 float t43_12 = t41_12 + b_0;
-                float t43_13 = t41_13 + b_0;
-                float t43_14 = t41_14 + b_0;
-                float t43_15 = t41_15 + b_0;
-                if (mask_0) output[offsets_0] = t43_0;
-                if (mask_1) output[offsets_1] = t43_1;
-                if (mask_2) output[offsets_2] = t43_2;
-                if (mask_3) output[offsets_3] = t43_3;
-                if (mask_4) output[offsets_4] = t43_4;
-                if (mask_5) output[offsets_5] = t43_5;
-                if (mask_6) output[offsets_6] = t43_6;
-                if (mask_7) output[offsets_7] = t43_7;
-                if (mask_8) output[offsets_8] = t43_8;
-                if (mask_9) output[offsets_9] = t43_9;
-                if (mask_10) output[offsets_10] = t43_10;
-                if (mask_11) output[offsets_11] = t43_11;
-                if (mask_12) output[offsets_12] = t43_12;
-                if (mask_13) output[offsets_13] = t43_13;
-                if (mask_14) output[offsets_14] = t43_14;
-                if (mask_15) output[offsets_15] = t43_15;
+                float t43_13 = t41_13 + b_1;
+                float t43_14 = t41_14 + b_2;
+                float t43_15 = t41_15 + b_3;
+                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                }
+                else
+                {
+                    if (mask_0) output[offsets_0] = t43_0;
+                    if (mask_1) output[offsets_1] = t43_1;
+                    if (mask_2) output[offsets_2] = t43_2;
+                    if (mask_3) output[offsets_3] = t43_3;
+                }
+                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
+                }
+                else
+                {
+                    if (mask_4) output[offsets_4] = t43_4;
+                    if (mask_5) output[offsets_5] = t43_5;
+                    if (mask_6) output[offsets_6] = t43_6;
+                    if (mask_7) output[offsets_7] = t43_7;
+                }
+                if (outputAligned && (offsets_8 & 3) == 0 && mask_8 && mask_9 && mask_10 && mask_11)
+                {
+                    output4[offsets_8 / 4] = new Vec4<float>(t43_8, t43_9, t43_10, t43_11);
+                }
+                else
+                {
+                    if (mask_8) output[offsets_8] = t43_8;
+                    if (mask_9) output[offsets_9] = t43_9;
+                    if (mask_10) output[offsets_10] = t43_10;
+                    if (mask_11) output[offsets_11] = t43_11;
+                }
+                if (outputAligned && (offsets_12 & 3) == 0 && mask_12 && mask_13 && mask_14 && mask_15)
+                {
+                    output4[offsets_12 / 4] = new Vec4<float>(t43_12, t43_13, t43_14, t43_15);
+                }
+                else
+                {
+                    if (mask_12) output[offsets_12] = t43_12;
+                    if (mask_13) output[offsets_13] = t43_13;
+                    if (mask_14) output[offsets_14] = t43_14;
+                    if (mask_15) output[offsets_15] = t43_15;
+                }
             }
         }
     }

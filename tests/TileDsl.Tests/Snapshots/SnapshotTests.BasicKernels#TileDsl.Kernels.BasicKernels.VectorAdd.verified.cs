@@ -12,38 +12,68 @@ namespace TileDsl.Kernels
     partial class BasicKernels
     {
         /// <summary>Launches the tile kernel <see cref="VectorAdd"/> (4 warps per program).</summary>
-        public static class VectorAddKernel
+        public static partial class VectorAddKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 128;
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> VectorAdd_BLOCK256Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(VectorAdd_BLOCK256));
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> x, TileBuffer<float> y, TileBuffer<float> z, int n, int BLOCK)
+                {
+                    this.x = x;
+                    this.y = y;
+                    this.z = z;
+                    this.n = n;
+                    this.BLOCK = BLOCK;
+                }
+                public readonly TileBuffer<float> x;
+                public readonly TileBuffer<float> y;
+                public readonly TileBuffer<float> z;
+                public readonly int n;
+                public readonly int BLOCK;
+            }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>> VectorAdd_BLOCK1024Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(VectorAdd_BLOCK1024));
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK256Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(VectorAdd_BLOCK256));
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK1024Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(VectorAdd_BLOCK1024));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, [Constexpr(256, 1024)] int BLOCK)
-                => Launch(accelerator.DefaultStream, grid, x, y, z, n, BLOCK);
+                => Launch(accelerator.DefaultStream, grid, new Args(x, y, z, n, BLOCK));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, [Constexpr(256, 1024)] int BLOCK)
+                => Launch(stream, grid, new Args(x, y, z, n, BLOCK));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] x, float[] y, float[] z, int n, [Constexpr(256, 1024)] int BLOCK)
+                => Interpret(grid, new Args(x, y, z, n, BLOCK));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, x, nameof(x));
-                LaunchChecks.View(accelerator, y, nameof(y));
-                LaunchChecks.View(accelerator, z, nameof(z));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 256, 1024);
+                var xView = LaunchChecks.View(accelerator, args.x, "x");
+                var yView = LaunchChecks.View(accelerator, args.y, "y");
+                var zView = LaunchChecks.View(accelerator, args.z, "z");
+                LaunchChecks.Constexpr("BLOCK", args.BLOCK, 256, 1024);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                switch (BLOCK)
+                int alignedViews = LaunchChecks.AlignedViews(xView, yView, zView);
+                switch (args.BLOCK)
                 {
                     case 256:
-                        VectorAdd_BLOCK256Cache.Get(accelerator)(stream, config, x, y, z, n);
+                        VectorAdd_BLOCK256Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
                         break;
                     case 1024:
-                        VectorAdd_BLOCK1024Cache.Get(accelerator)(stream, config, x, y, z, n);
+                        VectorAdd_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -51,47 +81,94 @@ namespace TileDsl.Kernels
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] x, float[] y, float[] z, int n, [Constexpr(256, 1024)] int BLOCK)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(x, nameof(x));
-                LaunchChecks.Array(y, nameof(y));
-                LaunchChecks.Array(z, nameof(z));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 256, 1024);
-                Interpreter.Run("BasicKernels.VectorAdd", grid, () => global::TileDsl.Kernels.BasicKernels.VectorAdd(new Ptr<float>(x, nameof(x)), new Ptr<float>(y, nameof(y)), new Ptr<float>(z, nameof(z)), n, BLOCK));
+                var a = args;
+                LaunchChecks.Constexpr("BLOCK", a.BLOCK, 256, 1024);
+                var xArray = a.x.Array("x");
+                var yArray = a.y.Array("y");
+                var zArray = a.z.Array("z");
+                Interpreter.Run("BasicKernels.VectorAdd", grid, () => global::TileDsl.Kernels.BasicKernels.VectorAdd(new Ptr<float>(xArray, "x"), new Ptr<float>(yArray, "y"), new Ptr<float>(zArray, "z"), a.n, a.BLOCK));
+            }
+
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
             }
 
             // BLOCK = 256, 128 threads
-            private static void VectorAdd_BLOCK256(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n)
+            private static void VectorAdd_BLOCK256(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, int alignedViews)
             {
                 int tid = Group.IdxX;
+                var x2 = x.Cast<Vec2<float>>();
+                var y2 = y.Cast<Vec2<float>>();
+                var z2 = z.Cast<Vec2<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool yAligned = (alignedViews & 2) != 0;
+                bool zAligned = (alignedViews & 4) != 0;
                 int pid = Grid.IdxX;
-                int offs_0 = (pid * 256) + tid;
-                int offs_1 = (pid * 256) + (tid + 128);
+                int offs_0 = (pid * 256) + (tid * 2);
+                int offs_1 = (pid * 256) + (tid * 2 + 1);
                 bool mask_0 = offs_0 < n;
                 bool mask_1 = offs_1 < n;
-                float xTile_0 = mask_0 ? x[offs_0] : 0f;
-                float xTile_1 = mask_1 ? x[offs_1] : 0f;
-                float yTile_0 = mask_0 ? y[offs_0] : 0f;
-                float yTile_1 = mask_1 ? y[offs_1] : 0f;
+                float xTile_0, xTile_1;
+                if (xAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
+                {
+                    var xTile_0Vector = x2[offs_0 / 2];
+                    xTile_0 = xTile_0Vector.X;
+                    xTile_1 = xTile_0Vector.Y;
+                }
+                else
+                {
+                    xTile_0 = mask_0 ? x[offs_0] : 0f;
+                    xTile_1 = mask_1 ? x[offs_1] : 0f;
+                }
+                float yTile_0, yTile_1;
+                if (yAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
+                {
+                    var yTile_0Vector = y2[offs_0 / 2];
+                    yTile_0 = yTile_0Vector.X;
+                    yTile_1 = yTile_0Vector.Y;
+                }
+                else
+                {
+                    yTile_0 = mask_0 ? y[offs_0] : 0f;
+                    yTile_1 = mask_1 ? y[offs_1] : 0f;
+                }
                 float t22_0 = xTile_0 + yTile_0;
                 float t22_1 = xTile_1 + yTile_1;
-                if (mask_0) z[offs_0] = t22_0;
-                if (mask_1) z[offs_1] = t22_1;
+                if (zAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
+                {
+                    z2[offs_0 / 2] = new Vec2<float>(t22_0, t22_1);
+                }
+                else
+                {
+                    if (mask_0) z[offs_0] = t22_0;
+                    if (mask_1) z[offs_1] = t22_1;
+                }
             }
 
             // BLOCK = 1024, 128 threads
-            private static void VectorAdd_BLOCK1024(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n)
+            private static void VectorAdd_BLOCK1024(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, int alignedViews)
             {
                 int tid = Group.IdxX;
+                var x4 = x.Cast<Vec4<float>>();
+                var y4 = y.Cast<Vec4<float>>();
+                var z4 = z.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool yAligned = (alignedViews & 2) != 0;
+                bool zAligned = (alignedViews & 4) != 0;
                 int pid = Grid.IdxX;
-                int offs_0 = (pid * 1024) + tid;
-                int offs_1 = (pid * 1024) + (tid + 128);
-                int offs_2 = (pid * 1024) + (tid + 256);
-                int offs_3 = (pid * 1024) + (tid + 384);
-                int offs_4 = (pid * 1024) + (tid + 512);
-                int offs_5 = (pid * 1024) + (tid + 640);
-                int offs_6 = (pid * 1024) + (tid + 768);
-                int offs_7 = (pid * 1024) + (tid + 896);
+                int offs_0 = (pid * 1024) + (tid * 4);
+                int offs_1 = (pid * 1024) + (tid * 4 + 1);
+                int offs_2 = (pid * 1024) + (tid * 4 + 2);
+                int offs_3 = (pid * 1024) + (tid * 4 + 3);
+                int offs_4 = (pid * 1024) + (tid * 4 + 512);
+                int offs_5 = (pid * 1024) + (tid * 4 + 513);
+                int offs_6 = (pid * 1024) + (tid * 4 + 514);
+                int offs_7 = (pid * 1024) + (tid * 4 + 515);
                 bool mask_0 = offs_0 < n;
                 bool mask_1 = offs_1 < n;
                 bool mask_2 = offs_2 < n;
@@ -100,22 +177,68 @@ namespace TileDsl.Kernels
                 bool mask_5 = offs_5 < n;
                 bool mask_6 = offs_6 < n;
                 bool mask_7 = offs_7 < n;
-                float xTile_0 = mask_0 ? x[offs_0] : 0f;
-                float xTile_1 = mask_1 ? x[offs_1] : 0f;
-                float xTile_2 = mask_2 ? x[offs_2] : 0f;
-                float xTile_3 = mask_3 ? x[offs_3] : 0f;
-                float xTile_4 = mask_4 ? x[offs_4] : 0f;
-                float xTile_5 = mask_5 ? x[offs_5] : 0f;
-                float xTile_6 = mask_6 ? x[offs_6] : 0f;
-                float xTile_7 = mask_7 ? x[offs_7] : 0f;
-                float yTile_0 = mask_0 ? y[offs_0] : 0f;
-                float yTile_1 = mask_1 ? y[offs_1] : 0f;
-                float yTile_2 = mask_2 ? y[offs_2] : 0f;
-                float yTile_3 = mask_3 ? y[offs_3] : 0f;
-                float yTile_4 = mask_4 ? y[offs_4] : 0f;
-                float yTile_5 = mask_5 ? y[offs_5] : 0f;
-                float yTile_6 = mask_6 ? y[offs_6] : 0f;
-                float yTile_7 = mask_7 ? y[offs_7] : 0f;
+                float xTile_0, xTile_1, xTile_2, xTile_3, xTile_4, xTile_5, xTile_6, xTile_7;
+                if (xAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var xTile_0Vector = x4[offs_0 / 4];
+                    xTile_0 = xTile_0Vector.X;
+                    xTile_1 = xTile_0Vector.Y;
+                    xTile_2 = xTile_0Vector.Z;
+                    xTile_3 = xTile_0Vector.W;
+                }
+                else
+                {
+                    xTile_0 = mask_0 ? x[offs_0] : 0f;
+                    xTile_1 = mask_1 ? x[offs_1] : 0f;
+                    xTile_2 = mask_2 ? x[offs_2] : 0f;
+                    xTile_3 = mask_3 ? x[offs_3] : 0f;
+                }
+                if (xAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    var xTile_4Vector = x4[offs_4 / 4];
+                    xTile_4 = xTile_4Vector.X;
+                    xTile_5 = xTile_4Vector.Y;
+                    xTile_6 = xTile_4Vector.Z;
+                    xTile_7 = xTile_4Vector.W;
+                }
+                else
+                {
+                    xTile_4 = mask_4 ? x[offs_4] : 0f;
+                    xTile_5 = mask_5 ? x[offs_5] : 0f;
+                    xTile_6 = mask_6 ? x[offs_6] : 0f;
+                    xTile_7 = mask_7 ? x[offs_7] : 0f;
+                }
+                float yTile_0, yTile_1, yTile_2, yTile_3, yTile_4, yTile_5, yTile_6, yTile_7;
+                if (yAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    var yTile_0Vector = y4[offs_0 / 4];
+                    yTile_0 = yTile_0Vector.X;
+                    yTile_1 = yTile_0Vector.Y;
+                    yTile_2 = yTile_0Vector.Z;
+                    yTile_3 = yTile_0Vector.W;
+                }
+                else
+                {
+                    yTile_0 = mask_0 ? y[offs_0] : 0f;
+                    yTile_1 = mask_1 ? y[offs_1] : 0f;
+                    yTile_2 = mask_2 ? y[offs_2] : 0f;
+                    yTile_3 = mask_3 ? y[offs_3] : 0f;
+                }
+                if (yAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    var yTile_4Vector = y4[offs_4 / 4];
+                    yTile_4 = yTile_4Vector.X;
+                    yTile_5 = yTile_4Vector.Y;
+                    yTile_6 = yTile_4Vector.Z;
+                    yTile_7 = yTile_4Vector.W;
+                }
+                else
+                {
+                    yTile_4 = mask_4 ? y[offs_4] : 0f;
+                    yTile_5 = mask_5 ? y[offs_5] : 0f;
+                    yTile_6 = mask_6 ? y[offs_6] : 0f;
+                    yTile_7 = mask_7 ? y[offs_7] : 0f;
+                }
                 float t22_0 = xTile_0 + yTile_0;
                 float t22_1 = xTile_1 + yTile_1;
                 float t22_2 = xTile_2 + yTile_2;
@@ -124,14 +247,28 @@ namespace TileDsl.Kernels
                 float t22_5 = xTile_5 + yTile_5;
                 float t22_6 = xTile_6 + yTile_6;
                 float t22_7 = xTile_7 + yTile_7;
-                if (mask_0) z[offs_0] = t22_0;
-                if (mask_1) z[offs_1] = t22_1;
-                if (mask_2) z[offs_2] = t22_2;
-                if (mask_3) z[offs_3] = t22_3;
-                if (mask_4) z[offs_4] = t22_4;
-                if (mask_5) z[offs_5] = t22_5;
-                if (mask_6) z[offs_6] = t22_6;
-                if (mask_7) z[offs_7] = t22_7;
+                if (zAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                {
+                    z4[offs_0 / 4] = new Vec4<float>(t22_0, t22_1, t22_2, t22_3);
+                }
+                else
+                {
+                    if (mask_0) z[offs_0] = t22_0;
+                    if (mask_1) z[offs_1] = t22_1;
+                    if (mask_2) z[offs_2] = t22_2;
+                    if (mask_3) z[offs_3] = t22_3;
+                }
+                if (zAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                {
+                    z4[offs_4 / 4] = new Vec4<float>(t22_4, t22_5, t22_6, t22_7);
+                }
+                else
+                {
+                    if (mask_4) z[offs_4] = t22_4;
+                    if (mask_5) z[offs_5] = t22_5;
+                    if (mask_6) z[offs_6] = t22_6;
+                    if (mask_7) z[offs_7] = t22_7;
+                }
             }
         }
     }

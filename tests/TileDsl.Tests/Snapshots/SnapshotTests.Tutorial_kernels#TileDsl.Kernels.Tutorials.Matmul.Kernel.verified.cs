@@ -12,35 +12,87 @@ namespace TileDsl.Kernels.Tutorials
     partial class Matmul
     {
         /// <summary>Launches the tile kernel <see cref="Kernel"/> (4 warps per program).</summary>
-        public static class KernelKernel
+        public static partial class KernelKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 128;
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int>(Kernel_BM32_BN32_BK8_GROUP_M8));
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int BM, int BN, int BK, int GROUP_M)
+                {
+                    this.a = a;
+                    this.b = b;
+                    this.c = c;
+                    this.M = M;
+                    this.N = N;
+                    this.K = K;
+                    this.strideAm = strideAm;
+                    this.strideAk = strideAk;
+                    this.strideBk = strideBk;
+                    this.strideBn = strideBn;
+                    this.strideCm = strideCm;
+                    this.strideCn = strideCn;
+                    this.BM = BM;
+                    this.BN = BN;
+                    this.BK = BK;
+                    this.GROUP_M = GROUP_M;
+                }
+                public readonly TileBuffer<float> a;
+                public readonly TileBuffer<float> b;
+                public readonly TileBuffer<float> c;
+                public readonly int M;
+                public readonly int N;
+                public readonly int K;
+                public readonly int strideAm;
+                public readonly int strideAk;
+                public readonly int strideBk;
+                public readonly int strideBn;
+                public readonly int strideCm;
+                public readonly int strideCn;
+                public readonly int BM;
+                public readonly int BN;
+                public readonly int BK;
+                public readonly int GROUP_M;
+            }
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>(Kernel_BM32_BN32_BK8_GROUP_M8));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
-                => Launch(accelerator.DefaultStream, grid, a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
+                => Launch(accelerator.DefaultStream, grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
+                => Launch(stream, grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] a, float[] b, float[] c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
+                => Interpret(grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, a, nameof(a));
-                LaunchChecks.View(accelerator, b, nameof(b));
-                LaunchChecks.View(accelerator, c, nameof(c));
-                LaunchChecks.Constexpr(nameof(BM), BM, 32);
-                LaunchChecks.Constexpr(nameof(BN), BN, 32);
-                LaunchChecks.Constexpr(nameof(BK), BK, 8);
-                LaunchChecks.Constexpr(nameof(GROUP_M), GROUP_M, 8);
+                var aView = LaunchChecks.View(accelerator, args.a, "a");
+                var bView = LaunchChecks.View(accelerator, args.b, "b");
+                var cView = LaunchChecks.View(accelerator, args.c, "c");
+                LaunchChecks.Constexpr("BM", args.BM, 32);
+                LaunchChecks.Constexpr("BN", args.BN, 32);
+                LaunchChecks.Constexpr("BK", args.BK, 8);
+                LaunchChecks.Constexpr("GROUP_M", args.GROUP_M, 8);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                switch ((BM, BN, BK, GROUP_M))
+                int alignedViews = LaunchChecks.AlignedViews(aView, bView, cView);
+                switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 8, 8):
-                        Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, config, a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn);
+                        Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, config, aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideAk, args.strideBk, args.strideBn, args.strideCm, args.strideCn, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -48,29 +100,45 @@ namespace TileDsl.Kernels.Tutorials
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] a, float[] b, float[] c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(a, nameof(a));
-                LaunchChecks.Array(b, nameof(b));
-                LaunchChecks.Array(c, nameof(c));
-                LaunchChecks.Constexpr(nameof(BM), BM, 32);
-                LaunchChecks.Constexpr(nameof(BN), BN, 32);
-                LaunchChecks.Constexpr(nameof(BK), BK, 8);
-                LaunchChecks.Constexpr(nameof(GROUP_M), GROUP_M, 8);
-                Interpreter.Run("Matmul.Kernel", grid, () => global::TileDsl.Kernels.Tutorials.Matmul.Kernel(new Ptr<float>(a, nameof(a)), new Ptr<float>(b, nameof(b)), new Ptr<float>(c, nameof(c)), M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+                var a = args;
+                LaunchChecks.Constexpr("BM", a.BM, 32);
+                LaunchChecks.Constexpr("BN", a.BN, 32);
+                LaunchChecks.Constexpr("BK", a.BK, 8);
+                LaunchChecks.Constexpr("GROUP_M", a.GROUP_M, 8);
+                var aArray = a.a.Array("a");
+                var bArray = a.b.Array("b");
+                var cArray = a.c.Array("c");
+                Interpreter.Run("Matmul.Kernel", grid, () => global::TileDsl.Kernels.Tutorials.Matmul.Kernel(new Ptr<float>(aArray, "a"), new Ptr<float>(bArray, "b"), new Ptr<float>(cArray, "c"), a.M, a.N, a.K, a.strideAm, a.strideAk, a.strideBk, a.strideBn, a.strideCm, a.strideCn, a.BM, a.BN, a.BK, a.GROUP_M));
             }
 
-            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 2208 bytes of shared memory
-            private static void Kernel_BM32_BN32_BK8_GROUP_M8(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn)
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
+            }
+
+            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 2304 bytes of shared memory
+            private static void Kernel_BM32_BN32_BK8_GROUP_M8(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int alignedViews)
             {
                 int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
                 int tidMod8 = tid % 8;
                 int tidMod16 = tid % 16;
-                int tidMod32 = tid % 32;
+                int tidDiv4 = tid / 4;
                 int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
-                int tidDiv32 = tid / 32;
-                var sharedFloat = SharedMemory.Allocate<float>(552);
+                var sharedFloat = SharedMemory.Allocate<float>(576);
+                var a2 = a.Cast<Vec2<float>>();
+                var b2 = b.Cast<Vec2<float>>();
+                var c4 = c.Cast<Vec4<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                bool aAligned = (alignedViews & 1) != 0;
+                bool bAligned = (alignedViews & 2) != 0;
+                bool cAligned = (alignedViews & 4) != 0;
                 int pid = Grid.IdxX;
                 int programsM = (M + 32 - 1) / 32;
                 int programsN = (N + 32 - 1) / 32;
@@ -80,15 +148,59 @@ namespace TileDsl.Kernels.Tutorials
                 int groupRows = XMath.Min(programsM - firstM, 8);
                 int pidM = firstM + ((pid % programsInGroup) % groupRows);
                 int pidN = (pid % programsInGroup) / groupRows;
-                int rm_0 = (pidM * 32) + tidDiv16;
-                int rm_1 = (pidM * 32) + (tidDiv16 + 8);
-                int rm_2 = (pidM * 32) + (tidDiv16 + 16);
-                int rm_3 = (pidM * 32) + (tidDiv16 + 24);
-                int rm2_0 = (pidM * 32) + tidDiv8;
-                int rm2_1 = (pidM * 32) + (tidDiv8 + 16);
-                int rn_0 = (pidN * 32) + tidMod16;
-                int rn_1 = (pidN * 32) + (tidMod16 + 16);
-                int rn2_0 = (pidN * 32) + tidMod32;
+                bool t54_0 = (tidMod4 * 2) < K;
+                bool t54_1 = (tidMod4 * 2 + 1) < K;
+                int rm_0 = (pidM * 32) + tidDiv4;
+                int rm2_0 = (pidM * 32) + (tidDiv8 * 2);
+                int rm2_1 = (pidM * 32) + (tidDiv8 * 2 + 1);
+                bool t52_0 = rm_0 < M;
+                bool t55_0 = t52_0 & t54_0;
+                bool t55_1 = t52_0 & t54_1;
+                int t48_0 = (tidMod4 * 2) * strideAk;
+                int t48_1 = (tidMod4 * 2 + 1) * strideAk;
+                int t46_0 = rm_0 * strideAm;
+                int t49_0 = t46_0 + t48_0;
+                int t49_1 = t46_0 + t48_1;
+                float aNext_0, aNext_1;
+                if (aAligned && (t49_0 & 1) == 0 && strideAk == 1 && t55_0 && t55_1)
+                {
+                    var aNext_0Vector = a2[t49_0 / 2];
+                    aNext_0 = aNext_0Vector.X;
+                    aNext_1 = aNext_0Vector.Y;
+                }
+                else
+                {
+                    aNext_0 = t55_0 ? a[t49_0] : 0f;
+                    aNext_1 = t55_1 ? a[t49_1] : 0f;
+                }
+                int rn_0 = (pidN * 32) + (tidMod16 * 2);
+                int rn_1 = (pidN * 32) + (tidMod16 * 2 + 1);
+                int rn2_0 = (pidN * 32) + (tidMod8 * 4);
+                int rn2_1 = (pidN * 32) + (tidMod8 * 4 + 1);
+                int rn2_2 = (pidN * 32) + (tidMod8 * 4 + 2);
+                int rn2_3 = (pidN * 32) + (tidMod8 * 4 + 3);
+                bool t67_0 = rn_0 < N;
+                bool t67_1 = rn_1 < N;
+                bool t65_0 = tidDiv16 < K;
+                bool t68_0 = t65_0 & t67_0;
+                bool t68_1 = t65_0 & t67_1;
+                int t61_0 = rn_0 * strideBn;
+                int t61_1 = rn_1 * strideBn;
+                int t59_0 = tidDiv16 * strideBk;
+                int t62_0 = t59_0 + t61_0;
+                int t62_1 = t59_0 + t61_1;
+                float bNext_0, bNext_1;
+                if (bAligned && (t62_0 & 1) == 0 && strideBn == 1 && t68_0 && t68_1)
+                {
+                    var bNext_0Vector = b2[t62_0 / 2];
+                    bNext_0 = bNext_0Vector.X;
+                    bNext_1 = bNext_0Vector.Y;
+                }
+                else
+                {
+                    bNext_0 = t68_0 ? b[t62_0] : 0f;
+                    bNext_1 = t68_1 ? b[t62_1] : 0f;
+                }
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -97,30 +209,6 @@ namespace TileDsl.Kernels.Tutorials
                 float acc_5 = 0f;
                 float acc_6 = 0f;
                 float acc_7 = 0f;
-                int t46_0 = rm2_0 * strideAm;
-                int t46_1 = rm2_1 * strideAm;
-                int t48_0 = tidMod8 * strideAk;
-                int t49_0 = t46_0 + t48_0;
-                int t49_1 = t46_1 + t48_0;
-                bool t52_0 = rm2_0 < M;
-                bool t52_1 = rm2_1 < M;
-                bool t54_0 = tidMod8 < K;
-                bool t55_0 = t52_0 & t54_0;
-                bool t55_1 = t52_1 & t54_0;
-                float aNext_0 = t55_0 ? a[t49_0] : 0f;
-                float aNext_1 = t55_1 ? a[t49_1] : 0f;
-                int t59_0 = tidDiv32 * strideBk;
-                int t59_1 = (tidDiv32 + 4) * strideBk;
-                int t61_0 = rn2_0 * strideBn;
-                int t62_0 = t59_0 + t61_0;
-                int t62_1 = t59_1 + t61_0;
-                bool t65_0 = tidDiv32 < K;
-                bool t65_1 = (tidDiv32 + 4) < K;
-                bool t67_0 = rn2_0 < N;
-                bool t68_0 = t65_0 & t67_0;
-                bool t68_1 = t65_1 & t67_0;
-                float bNext_0 = t68_0 ? b[t62_0] : 0f;
-                float bNext_1 = t68_1 ? b[t62_1] : 0f;
                 float aNext2_0 = aNext_0;
                 float aNext2_1 = aNext_1;
                 float bNext2_0 = bNext_0;
@@ -135,214 +223,198 @@ namespace TileDsl.Kernels.Tutorials
                 float acc2_7 = acc_7;
                 for (int k = 0; k < K; k += 8)
                 {
-                    int kk_0 = (k + 8) + tidDiv32;
-                    int kk_1 = (k + 8) + (tidDiv32 + 4);
-                    int kk2_0 = (k + 8) + tidMod8;
-                    int t79_0 = rm2_0 * strideAm;
-                    int t79_1 = rm2_1 * strideAm;
-                    int t81_0 = kk2_0 * strideAk;
-                    int t82_0 = t79_0 + t81_0;
-                    int t82_1 = t79_1 + t81_0;
-                    bool t85_0 = rm2_0 < M;
-                    bool t85_1 = rm2_1 < M;
-                    bool t87_0 = kk2_0 < K;
+                    int kk_0 = (k + 8) + (tidMod4 * 2);
+                    int kk_1 = (k + 8) + (tidMod4 * 2 + 1);
+                    int kk2_0 = (k + 8) + tidDiv16;
+                    bool t87_0 = kk_0 < K;
+                    bool t87_1 = kk_1 < K;
+                    bool t85_0 = rm_0 < M;
                     bool t88_0 = t85_0 & t87_0;
-                    bool t88_1 = t85_1 & t87_0;
-                    float aNext3_0 = t88_0 ? a[t82_0] : 0f;
-                    float aNext3_1 = t88_1 ? a[t82_1] : 0f;
-                    int t92_0 = kk_0 * strideBk;
-                    int t92_1 = kk_1 * strideBk;
-                    int t94_0 = rn2_0 * strideBn;
-                    int t95_0 = t92_0 + t94_0;
-                    int t95_1 = t92_1 + t94_0;
-                    bool t98_0 = kk_0 < K;
-                    bool t98_1 = kk_1 < K;
-                    bool t100_0 = rn2_0 < N;
-                    bool t101_0 = t98_0 & t100_0;
-                    bool t101_1 = t98_1 & t100_0;
-                    float bNext3_0 = t101_0 ? b[t95_0] : 0f;
-                    float bNext3_1 = t101_1 ? b[t95_1] : 0f;
-                    // acc = Dot(aNext [32, 8], bNext [8, 32]) through shared memory
-                    float acc3_0 = acc2_0;
-                    float acc3_1 = acc2_1;
-                    float acc3_2 = acc2_2;
-                    float acc3_3 = acc2_3;
-                    float acc3_4 = acc2_4;
-                    float acc3_5 = acc2_5;
-                    float acc3_6 = acc2_6;
-                    float acc3_7 = acc2_7;
-                    int aAt = tidDiv16 * 9;
-                    int bAt = 288 + tidMod16;
-                    Group.Barrier();
-                    sharedFloat[tidDiv8 * 9 + tidMod8] = aNext2_0;
-                    sharedFloat[(tidDiv8 + 16) * 9 + tidMod8] = aNext2_1;
-                    sharedFloat[288 + tidDiv32 * 33 + tidMod32] = bNext2_0;
-                    sharedFloat[288 + (tidDiv32 + 4) * 33 + tidMod32] = bNext2_1;
-                    Group.Barrier();
-                    for (int k2 = 0; k2 < 8; k2 += 8)
+                    bool t88_1 = t85_0 & t87_1;
+                    int t81_0 = kk_0 * strideAk;
+                    int t81_1 = kk_1 * strideAk;
+                    int t79_0 = rm_0 * strideAm;
+                    int t82_0 = t79_0 + t81_0;
+                    int t82_1 = t79_0 + t81_1;
+                    float aNext3_0, aNext3_1;
+                    if (aAligned && (t82_0 & 1) == 0 && strideAk == 1 && t88_0 && t88_1)
                     {
-                        float a0 = sharedFloat[aAt + k2];
-                        float a1 = sharedFloat[aAt + k2 + 72];
-                        float a2 = sharedFloat[aAt + k2 + 144];
-                        float a3 = sharedFloat[aAt + k2 + 216];
-                        float b0 = sharedFloat[bAt + k2 * 33];
-                        float b1 = sharedFloat[bAt + k2 * 33 + 16];
-                        acc3_0 += a0 * b0;
-                        acc3_1 += a0 * b1;
-                        acc3_2 += a1 * b0;
-                        acc3_3 += a1 * b1;
-                        acc3_4 += a2 * b0;
-                        acc3_5 += a2 * b1;
-                        acc3_6 += a3 * b0;
-                        acc3_7 += a3 * b1;
-                        float a02 = sharedFloat[aAt + k2 + 1];
-                        float a12 = sharedFloat[aAt + k2 + 73];
-                        float a22 = sharedFloat[aAt + k2 + 145];
-                        float a32 = sharedFloat[aAt + k2 + 217];
-                        float b02 = sharedFloat[bAt + k2 * 33 + 33];
-                        float b12 = sharedFloat[bAt + k2 * 33 + 49];
-                        acc3_0 += a02 * b02;
-                        acc3_1 += a02 * b12;
-                        acc3_2 += a12 * b02;
-                        acc3_3 += a12 * b12;
-                        acc3_4 += a22 * b02;
-                        acc3_5 += a22 * b12;
-                        acc3_6 += a32 * b02;
-                        acc3_7 += a32 * b12;
-                        float a03 = sharedFloat[aAt + k2 + 2];
-                        float a13 = sharedFloat[aAt + k2 + 74];
-                        float a23 = sharedFloat[aAt + k2 + 146];
-                        float a33 = sharedFloat[aAt + k2 + 218];
-                        float b03 = sharedFloat[bAt + k2 * 33 + 66];
-                        float b13 = sharedFloat[bAt + k2 * 33 + 82];
-                        acc3_0 += a03 * b03;
-                        acc3_1 += a03 * b13;
-                        acc3_2 += a13 * b03;
-                        acc3_3 += a13 * b13;
-                        acc3_4 += a23 * b03;
-                        acc3_5 += a23 * b13;
-                        acc3_6 += a33 * b03;
-                        acc3_7 += a33 * b13;
-                        float a04 = sharedFloat[aAt + k2 + 3];
-                        float a14 = sharedFloat[aAt + k2 + 75];
-                        float a24 = sharedFloat[aAt + k2 + 147];
-                        float a34 = sharedFloat[aAt + k2 + 219];
-                        float b04 = sharedFloat[bAt + k2 * 33 + 99];
-                        float b14 = sharedFloat[bAt + k2 * 33 + 115];
-                        acc3_0 += a04 * b04;
-                        acc3_1 += a04 * b14;
-                        acc3_2 += a14 * b04;
-                        acc3_3 += a14 * b14;
-                        acc3_4 += a24 * b04;
-                        acc3_5 += a24 * b14;
-                        acc3_6 += a34 * b04;
-                        acc3_7 += a34 * b14;
-                        float a05 = sharedFloat[aAt + k2 + 4];
-                        float a15 = sharedFloat[aAt + k2 + 76];
-                        float a25 = sharedFloat[aAt + k2 + 148];
-                        float a35 = sharedFloat[aAt + k2 + 220];
-                        float b05 = sharedFloat[bAt + k2 * 33 + 132];
-                        float b15 = sharedFloat[bAt + k2 * 33 + 148];
-                        acc3_0 += a05 * b05;
-                        acc3_1 += a05 * b15;
-                        acc3_2 += a15 * b05;
-                        acc3_3 += a15 * b15;
-                        acc3_4 += a25 * b05;
-                        acc3_5 += a25 * b15;
-                        acc3_6 += a35 * b05;
-                        acc3_7 += a35 * b15;
-                        float a06 = sharedFloat[aAt + k2 + 5];
-                        float a16 = sharedFloat[aAt + k2 + 77];
-                        float a26 = sharedFloat[aAt + k2 + 149];
-                        float a36 = sharedFloat[aAt + k2 + 221];
-                        float b06 = sharedFloat[bAt + k2 * 33 + 165];
-                        float b16 = sharedFloat[bAt + k2 * 33 + 181];
-                        acc3_0 += a06 * b06;
-                        acc3_1 += a06 * b16;
-                        acc3_2 += a16 * b06;
-                        acc3_3 += a16 * b16;
-                        acc3_4 += a26 * b06;
-                        acc3_5 += a26 * b16;
-                        acc3_6 += a36 * b06;
-                        acc3_7 += a36 * b16;
-                        float a07 = sharedFloat[aAt + k2 + 6];
-                        float a17 = sharedFloat[aAt + k2 + 78];
-                        float a27 = sharedFloat[aAt + k2 + 150];
-                        float a37 = sharedFloat[aAt + k2 + 222];
-                        float b07 = sharedFloat[bAt + k2 * 33 + 198];
-                        float b17 = sharedFloat[bAt + k2 * 33 + 214];
-                        acc3_0 += a07 * b07;
-                        acc3_1 += a07 * b17;
-                        acc3_2 += a17 * b07;
-                        acc3_3 += a17 * b17;
-                        acc3_4 += a27 * b07;
-                        acc3_5 += a27 * b17;
-                        acc3_6 += a37 * b07;
-                        acc3_7 += a37 * b17;
-                        float a08 = sharedFloat[aAt + k2 + 7];
-                        float a18 = sharedFloat[aAt + k2 + 79];
-                        float a28 = sharedFloat[aAt + k2 + 151];
-                        float a38 = sharedFloat[aAt + k2 + 223];
-                        float b08 = sharedFloat[bAt + k2 * 33 + 231];
-                        float b18 = sharedFloat[bAt + k2 * 33 + 247];
-                        acc3_0 += a08 * b08;
-                        acc3_1 += a08 * b18;
-                        acc3_2 += a18 * b08;
-                        acc3_3 += a18 * b18;
-                        acc3_4 += a28 * b08;
-                        acc3_5 += a28 * b18;
-                        acc3_6 += a38 * b08;
-                        acc3_7 += a38 * b18;
+                        var aNext3_0Vector = a2[t82_0 / 2];
+                        aNext3_0 = aNext3_0Vector.X;
+                        aNext3_1 = aNext3_0Vector.Y;
                     }
+                    else
+                    {
+                        aNext3_0 = t88_0 ? a[t82_0] : 0f;
+                        aNext3_1 = t88_1 ? a[t82_1] : 0f;
+                    }
+                    bool t100_0 = rn_0 < N;
+                    bool t100_1 = rn_1 < N;
+                    bool t98_0 = kk2_0 < K;
+                    bool t101_0 = t98_0 & t100_0;
+                    bool t101_1 = t98_0 & t100_1;
+                    int t94_0 = rn_0 * strideBn;
+                    int t94_1 = rn_1 * strideBn;
+                    int t92_0 = kk2_0 * strideBk;
+                    int t95_0 = t92_0 + t94_0;
+                    int t95_1 = t92_0 + t94_1;
+                    float bNext3_0, bNext3_1;
+                    if (bAligned && (t95_0 & 1) == 0 && strideBn == 1 && t101_0 && t101_1)
+                    {
+                        var bNext3_0Vector = b2[t95_0 / 2];
+                        bNext3_0 = bNext3_0Vector.X;
+                        bNext3_1 = bNext3_0Vector.Y;
+                    }
+                    else
+                    {
+                        bNext3_0 = t101_0 ? b[t95_0] : 0f;
+                        bNext3_1 = t101_1 ? b[t95_1] : 0f;
+                    }
+                    // acc = Dot(aNext [32, 8], bNext [8, 32]) on FMA units, through shared memory
+                    Group.Barrier();
+                    // acc: a transposed, [8][36]
+                    sharedFloat[tidDiv4 + tidMod4 * 72] = aNext2_0;
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = aNext2_1;
+                    // acc: b, [8][36]
+                    sharedFloat2[tidDiv16 * 18 + tidMod16 + 144] = new Vec2<float>(bNext2_0, bNext2_1);
+                    Group.Barrier();
+                    int aAt = tidDiv8;
+                    int bAt = tidMod8 + 72;
+                    var a0_0 = sharedFloat2[aAt];
+                    var b0_0 = sharedFloat4[bAt];
+                    acc2_0 += a0_0.X * b0_0.X;
+                    acc2_1 += a0_0.X * b0_0.Y;
+                    acc2_2 += a0_0.X * b0_0.Z;
+                    acc2_3 += a0_0.X * b0_0.W;
+                    acc2_4 += a0_0.Y * b0_0.X;
+                    acc2_5 += a0_0.Y * b0_0.Y;
+                    acc2_6 += a0_0.Y * b0_0.Z;
+                    acc2_7 += a0_0.Y * b0_0.W;
+                    var a0_1 = sharedFloat2[aAt + 18];
+                    var b0_1 = sharedFloat4[bAt + 9];
+                    acc2_0 += a0_1.X * b0_1.X;
+                    acc2_1 += a0_1.X * b0_1.Y;
+                    acc2_2 += a0_1.X * b0_1.Z;
+                    acc2_3 += a0_1.X * b0_1.W;
+                    acc2_4 += a0_1.Y * b0_1.X;
+                    acc2_5 += a0_1.Y * b0_1.Y;
+                    acc2_6 += a0_1.Y * b0_1.Z;
+                    acc2_7 += a0_1.Y * b0_1.W;
+                    var a0_2 = sharedFloat2[aAt + 36];
+                    var b0_2 = sharedFloat4[bAt + 18];
+                    acc2_0 += a0_2.X * b0_2.X;
+                    acc2_1 += a0_2.X * b0_2.Y;
+                    acc2_2 += a0_2.X * b0_2.Z;
+                    acc2_3 += a0_2.X * b0_2.W;
+                    acc2_4 += a0_2.Y * b0_2.X;
+                    acc2_5 += a0_2.Y * b0_2.Y;
+                    acc2_6 += a0_2.Y * b0_2.Z;
+                    acc2_7 += a0_2.Y * b0_2.W;
+                    var a0_3 = sharedFloat2[aAt + 54];
+                    var b0_3 = sharedFloat4[bAt + 27];
+                    acc2_0 += a0_3.X * b0_3.X;
+                    acc2_1 += a0_3.X * b0_3.Y;
+                    acc2_2 += a0_3.X * b0_3.Z;
+                    acc2_3 += a0_3.X * b0_3.W;
+                    acc2_4 += a0_3.Y * b0_3.X;
+                    acc2_5 += a0_3.Y * b0_3.Y;
+                    acc2_6 += a0_3.Y * b0_3.Z;
+                    acc2_7 += a0_3.Y * b0_3.W;
+                    var a0_4 = sharedFloat2[aAt + 72];
+                    var b0_4 = sharedFloat4[bAt + 36];
+                    acc2_0 += a0_4.X * b0_4.X;
+                    acc2_1 += a0_4.X * b0_4.Y;
+                    acc2_2 += a0_4.X * b0_4.Z;
+                    acc2_3 += a0_4.X * b0_4.W;
+                    acc2_4 += a0_4.Y * b0_4.X;
+                    acc2_5 += a0_4.Y * b0_4.Y;
+                    acc2_6 += a0_4.Y * b0_4.Z;
+                    acc2_7 += a0_4.Y * b0_4.W;
+                    var a0_5 = sharedFloat2[aAt + 90];
+                    var b0_5 = sharedFloat4[bAt + 45];
+                    acc2_0 += a0_5.X * b0_5.X;
+                    acc2_1 += a0_5.X * b0_5.Y;
+                    acc2_2 += a0_5.X * b0_5.Z;
+                    acc2_3 += a0_5.X * b0_5.W;
+                    acc2_4 += a0_5.Y * b0_5.X;
+                    acc2_5 += a0_5.Y * b0_5.Y;
+                    acc2_6 += a0_5.Y * b0_5.Z;
+                    acc2_7 += a0_5.Y * b0_5.W;
+                    var a0_6 = sharedFloat2[aAt + 108];
+                    var b0_6 = sharedFloat4[bAt + 54];
+                    acc2_0 += a0_6.X * b0_6.X;
+                    acc2_1 += a0_6.X * b0_6.Y;
+                    acc2_2 += a0_6.X * b0_6.Z;
+                    acc2_3 += a0_6.X * b0_6.W;
+                    acc2_4 += a0_6.Y * b0_6.X;
+                    acc2_5 += a0_6.Y * b0_6.Y;
+                    acc2_6 += a0_6.Y * b0_6.Z;
+                    acc2_7 += a0_6.Y * b0_6.W;
+                    var a0_7 = sharedFloat2[aAt + 126];
+                    var b0_7 = sharedFloat4[bAt + 63];
+                    acc2_0 += a0_7.X * b0_7.X;
+                    acc2_1 += a0_7.X * b0_7.Y;
+                    acc2_2 += a0_7.X * b0_7.Z;
+                    acc2_3 += a0_7.X * b0_7.W;
+                    acc2_4 += a0_7.Y * b0_7.X;
+                    acc2_5 += a0_7.Y * b0_7.Y;
+                    acc2_6 += a0_7.Y * b0_7.Z;
+                    acc2_7 += a0_7.Y * b0_7.W;
                     aNext2_0 = aNext3_0;
                     aNext2_1 = aNext3_1;
                     bNext2_0 = bNext3_0;
                     bNext2_1 = bNext3_1;
-                    acc2_0 = acc3_0;
-                    acc2_1 = acc3_1;
-                    acc2_2 = acc3_2;
-                    acc2_3 = acc3_3;
-                    acc2_4 = acc3_4;
-                    acc2_5 = acc3_5;
-                    acc2_6 = acc3_6;
-                    acc2_7 = acc3_7;
                 }
-                int t109_0 = rm_0 * strideCm;
-                int t109_1 = rm_1 * strideCm;
-                int t109_2 = rm_2 * strideCm;
-                int t109_3 = rm_3 * strideCm;
-                int t111_0 = rn_0 * strideCn;
-                int t111_1 = rn_1 * strideCn;
-                int t112_0 = t109_0 + t111_0;
-                int t112_1 = t109_0 + t111_1;
-                int t112_2 = t109_1 + t111_0;
-                int t112_3 = t109_1 + t111_1;
-                int t112_4 = t109_2 + t111_0;
-                int t112_5 = t109_2 + t111_1;
-                int t112_6 = t109_3 + t111_0;
-                int t112_7 = t109_3 + t111_1;
-                bool t115_0 = rm_0 < M;
-                bool t115_1 = rm_1 < M;
-                bool t115_2 = rm_2 < M;
-                bool t115_3 = rm_3 < M;
-                bool t117_0 = rn_0 < N;
-                bool t117_1 = rn_1 < N;
+                bool t117_0 = rn2_0 < N;
+                bool t117_1 = rn2_1 < N;
+                bool t117_2 = rn2_2 < N;
+                bool t117_3 = rn2_3 < N;
+                bool t115_0 = rm2_0 < M;
+                bool t115_1 = rm2_1 < M;
                 bool t118_0 = t115_0 & t117_0;
                 bool t118_1 = t115_0 & t117_1;
-                bool t118_2 = t115_1 & t117_0;
-                bool t118_3 = t115_1 & t117_1;
-                bool t118_4 = t115_2 & t117_0;
-                bool t118_5 = t115_2 & t117_1;
-                bool t118_6 = t115_3 & t117_0;
-                bool t118_7 = t115_3 & t117_1;
-                if (t118_0) c[t112_0] = acc2_0;
-                if (t118_1) c[t112_1] = acc2_1;
-                if (t118_2) c[t112_2] = acc2_2;
-                if (t118_3) c[t112_3] = acc2_3;
-                if (t118_4) c[t112_4] = acc2_4;
-                if (t118_5) c[t112_5] = acc2_5;
-                if (t118_6) c[t112_6] = acc2_6;
-                if (t118_7) c[t112_7] = acc2_7;
+                bool t118_2 = t115_0 & t117_2;
+                bool t118_3 = t115_0 & t117_3;
+                bool t118_4 = t115_1 & t117_0;
+                bool t118_5 = t115_1 & t117_1;
+                bool t118_6 = t115_1 & t117_2;
+                bool t118_7 = t115_1 & t117_3;
+                int t111_0 = rn2_0 * strideCn;
+                int t111_1 = rn2_1 * strideCn;
+                int t111_2 = rn2_2 * strideCn;
+                int t111_3 = rn2_3 * strideCn;
+                int t109_0 = rm2_0 * strideCm;
+                int t109_1 = rm2_1 * strideCm;
+                int t112_0 = t109_0 + t111_0;
+                int t112_1 = t109_0 + t111_1;
+                int t112_2 = t109_0 + t111_2;
+                int t112_3 = t109_0 + t111_3;
+                int t112_4 = t109_1 + t111_0;
+                int t112_5 = t109_1 + t111_1;
+                int t112_6 = t109_1 + t111_2;
+                int t112_7 = t109_1 + t111_3;
+                if (cAligned && (t112_0 & 3) == 0 && strideCn == 1 && t118_0 && t118_1 && t118_2 && t118_3)
+                {
+                    c4[t112_0 / 4] = new Vec4<float>(acc2_0, acc2_1, acc2_2, acc2_3);
+                }
+                else
+                {
+                    if (t118_0) c[t112_0] = acc2_0;
+                    if (t118_1) c[t112_1] = acc2_1;
+                    if (t118_2) c[t112_2] = acc2_2;
+                    if (t118_3) c[t112_3] = acc2_3;
+                }
+                if (cAligned && (t112_4 & 3) == 0 && strideCn == 1 && t118_4 && t118_5 && t118_6 && t118_7)
+                {
+                    c4[t112_4 / 4] = new Vec4<float>(acc2_4, acc2_5, acc2_6, acc2_7);
+                }
+                else
+                {
+                    if (t118_4) c[t112_4] = acc2_4;
+                    if (t118_5) c[t112_5] = acc2_5;
+                    if (t118_6) c[t112_6] = acc2_6;
+                    if (t118_7) c[t112_7] = acc2_7;
+                }
             }
         }
     }

@@ -12,31 +12,63 @@ namespace TileDsl.Kernels.Tutorials
     partial class Softmax
     {
         /// <summary>Launches the tile kernel <see cref="Rows"/> (8 warps per program).</summary>
-        public static class RowsKernel
+        public static partial class RowsKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 256;
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int>> Rows_BLOCK1024Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int>(Rows_BLOCK1024));
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> x, TileBuffer<float> y, int cols, int xStride, int yStride, int BLOCK)
+                {
+                    this.x = x;
+                    this.y = y;
+                    this.cols = cols;
+                    this.xStride = xStride;
+                    this.yStride = yStride;
+                    this.BLOCK = BLOCK;
+                }
+                public readonly TileBuffer<float> x;
+                public readonly TileBuffer<float> y;
+                public readonly int cols;
+                public readonly int xStride;
+                public readonly int yStride;
+                public readonly int BLOCK;
+            }
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int>> Rows_BLOCK1024Cache =
+                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(Rows_BLOCK1024));
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
-                => Launch(accelerator.DefaultStream, grid, x, y, cols, xStride, yStride, BLOCK);
+                => Launch(accelerator.DefaultStream, grid, new Args(x, y, cols, xStride, yStride, BLOCK));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
+                => Launch(stream, grid, new Args(x, y, cols, xStride, yStride, BLOCK));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] x, float[] y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
+                => Interpret(grid, new Args(x, y, cols, xStride, yStride, BLOCK));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, x, nameof(x));
-                LaunchChecks.View(accelerator, y, nameof(y));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 1024);
+                var xView = LaunchChecks.View(accelerator, args.x, "x");
+                var yView = LaunchChecks.View(accelerator, args.y, "y");
+                LaunchChecks.Constexpr("BLOCK", args.BLOCK, 1024);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                switch (BLOCK)
+                int alignedViews = LaunchChecks.AlignedViews(xView, yView);
+                switch (args.BLOCK)
                 {
                     case 1024:
-                        Rows_BLOCK1024Cache.Get(accelerator)(stream, config, x, y, cols, xStride, yStride);
+                        Rows_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, args.cols, args.xStride, args.yStride, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -44,32 +76,57 @@ namespace TileDsl.Kernels.Tutorials
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] x, float[] y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(x, nameof(x));
-                LaunchChecks.Array(y, nameof(y));
-                LaunchChecks.Constexpr(nameof(BLOCK), BLOCK, 1024);
-                Interpreter.Run("Softmax.Rows", grid, () => global::TileDsl.Kernels.Tutorials.Softmax.Rows(new Ptr<float>(x, nameof(x)), new Ptr<float>(y, nameof(y)), cols, xStride, yStride, BLOCK));
+                var a = args;
+                LaunchChecks.Constexpr("BLOCK", a.BLOCK, 1024);
+                var xArray = a.x.Array("x");
+                var yArray = a.y.Array("y");
+                Interpreter.Run("Softmax.Rows", grid, () => global::TileDsl.Kernels.Tutorials.Softmax.Rows(new Ptr<float>(xArray, "x"), new Ptr<float>(yArray, "y"), a.cols, a.xStride, a.yStride, a.BLOCK));
+            }
+
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
             }
 
             // BLOCK = 1024, 256 threads, 32 bytes of shared memory
-            private static void Rows_BLOCK1024(ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride)
+            private static void Rows_BLOCK1024(ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, int alignedViews)
             {
                 int tid = Group.IdxX;
+                int tidDiv32 = tid / 32;
                 var sharedFloat = SharedMemory.Allocate<float>(8);
+                var x4 = x.Cast<Vec4<float>>();
+                var y4 = y.Cast<Vec4<float>>();
+                bool xAligned = (alignedViews & 1) != 0;
+                bool yAligned = (alignedViews & 2) != 0;
                 int row = Grid.IdxX;
-                bool inside_0 = tid < cols;
-                bool inside_1 = (tid + 256) < cols;
-                bool inside_2 = (tid + 512) < cols;
-                bool inside_3 = (tid + 768) < cols;
-                int t15_0 = (row * xStride) + tid;
-                int t15_1 = (row * xStride) + (tid + 256);
-                int t15_2 = (row * xStride) + (tid + 512);
-                int t15_3 = (row * xStride) + (tid + 768);
-                float values_0 = inside_0 ? x[t15_0] : float.NegativeInfinity;
-                float values_1 = inside_1 ? x[t15_1] : float.NegativeInfinity;
-                float values_2 = inside_2 ? x[t15_2] : float.NegativeInfinity;
-                float values_3 = inside_3 ? x[t15_3] : float.NegativeInfinity;
+                int t15_0 = (row * xStride) + (tid * 4);
+                int t15_1 = (row * xStride) + (tid * 4 + 1);
+                int t15_2 = (row * xStride) + (tid * 4 + 2);
+                int t15_3 = (row * xStride) + (tid * 4 + 3);
+                bool inside_0 = (tid * 4) < cols;
+                bool inside_1 = (tid * 4 + 1) < cols;
+                bool inside_2 = (tid * 4 + 2) < cols;
+                bool inside_3 = (tid * 4 + 3) < cols;
+                float values_0, values_1, values_2, values_3;
+                if (xAligned && (t15_0 & 3) == 0 && inside_0 && inside_1 && inside_2 && inside_3)
+                {
+                    var values_0Vector = x4[t15_0 / 4];
+                    values_0 = values_0Vector.X;
+                    values_1 = values_0Vector.Y;
+                    values_2 = values_0Vector.Z;
+                    values_3 = values_0Vector.W;
+                }
+                else
+                {
+                    values_0 = inside_0 ? x[t15_0] : float.NegativeInfinity;
+                    values_1 = inside_1 ? x[t15_1] : float.NegativeInfinity;
+                    values_2 = inside_2 ? x[t15_2] : float.NegativeInfinity;
+                    values_3 = inside_3 ? x[t15_3] : float.NegativeInfinity;
+                }
                 // valuesMax = Max along axis 0 of values [1024]
                 float valuesMax = values_0;
                 valuesMax = XMath.Max(valuesMax, values_1);
@@ -80,7 +137,7 @@ namespace TileDsl.Kernels.Tutorials
                 valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 4));
                 valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 8));
                 valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 16));
-                sharedFloat[tid / 32] = valuesMax;
+                sharedFloat[tidDiv32] = valuesMax;
                 Group.Barrier();
                 valuesMax = sharedFloat[0];
                 valuesMax = XMath.Max(valuesMax, sharedFloat[1]);
@@ -98,10 +155,7 @@ namespace TileDsl.Kernels.Tutorials
                 float numerator_1 = XMath.Exp(shifted_1);
                 float numerator_2 = XMath.Exp(shifted_2);
                 float numerator_3 = XMath.Exp(shifted_3);
-                int t24_0 = (row * yStride) + tid;
-                int t24_1 = (row * yStride) + (tid + 256);
-                int t24_2 = (row * yStride) + (tid + 512);
-                int t24_3 = (row * yStride) + (tid + 768);
+                Group.Barrier();
                 // numeratorSum = Sum along axis 0 of numerator [1024]
                 float numeratorSum = numerator_0;
                 numeratorSum = numeratorSum + numerator_1;
@@ -112,8 +166,7 @@ namespace TileDsl.Kernels.Tutorials
                 numeratorSum = numeratorSum + (Warp.ShuffleXor(numeratorSum, 4));
                 numeratorSum = numeratorSum + (Warp.ShuffleXor(numeratorSum, 8));
                 numeratorSum = numeratorSum + (Warp.ShuffleXor(numeratorSum, 16));
-                Group.Barrier();
-                sharedFloat[tid / 32] = numeratorSum;
+                sharedFloat[tidDiv32] = numeratorSum;
                 Group.Barrier();
                 numeratorSum = sharedFloat[0];
                 numeratorSum = numeratorSum + (sharedFloat[1]);
@@ -127,10 +180,21 @@ namespace TileDsl.Kernels.Tutorials
                 float t27_1 = numerator_1 / numeratorSum;
                 float t27_2 = numerator_2 / numeratorSum;
                 float t27_3 = numerator_3 / numeratorSum;
-                if (inside_0) y[t24_0] = t27_0;
-                if (inside_1) y[t24_1] = t27_1;
-                if (inside_2) y[t24_2] = t27_2;
-                if (inside_3) y[t24_3] = t27_3;
+                int t24_0 = (row * yStride) + (tid * 4);
+                int t24_1 = (row * yStride) + (tid * 4 + 1);
+                int t24_2 = (row * yStride) + (tid * 4 + 2);
+                int t24_3 = (row * yStride) + (tid * 4 + 3);
+                if (yAligned && (t24_0 & 3) == 0 && inside_0 && inside_1 && inside_2 && inside_3)
+                {
+                    y4[t24_0 / 4] = new Vec4<float>(t27_0, t27_1, t27_2, t27_3);
+                }
+                else
+                {
+                    if (inside_0) y[t24_0] = t27_0;
+                    if (inside_1) y[t24_1] = t27_1;
+                    if (inside_2) y[t24_2] = t27_2;
+                    if (inside_3) y[t24_3] = t27_3;
+                }
             }
         }
     }

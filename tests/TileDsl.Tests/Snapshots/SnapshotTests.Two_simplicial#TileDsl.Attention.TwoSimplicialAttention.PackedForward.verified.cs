@@ -12,10 +12,64 @@ namespace TileDsl.Attention
     partial class TwoSimplicialAttention
     {
         /// <summary>Launches the tile kernel <see cref="PackedForward"/> (8 warps per program).</summary>
-        public static class PackedForwardKernel
+        public static partial class PackedForwardKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 256;
+
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> q, TileBuffer<float> k1, TileBuffer<float> v1, TileBuffer<float> k2, TileBuffer<float> v2, TileBuffer<float> o, TileBuffer<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, int D, int GH, int BK, int DET)
+                {
+                    this.q = q;
+                    this.k1 = k1;
+                    this.v1 = v1;
+                    this.k2 = k2;
+                    this.v2 = v2;
+                    this.o = o;
+                    this.lse = lse;
+                    this.n = n;
+                    this.heads = heads;
+                    this.groupSize = groupSize;
+                    this.qStrideB = qStrideB;
+                    this.qStrideN = qStrideN;
+                    this.qStrideH = qStrideH;
+                    this.kvStrideB = kvStrideB;
+                    this.kvStrideN = kvStrideN;
+                    this.kvStrideH = kvStrideH;
+                    this.scale = scale;
+                    this.w1 = w1;
+                    this.w2 = w2;
+                    this.D = D;
+                    this.GH = GH;
+                    this.BK = BK;
+                    this.DET = DET;
+                }
+                public readonly TileBuffer<float> q;
+                public readonly TileBuffer<float> k1;
+                public readonly TileBuffer<float> v1;
+                public readonly TileBuffer<float> k2;
+                public readonly TileBuffer<float> v2;
+                public readonly TileBuffer<float> o;
+                public readonly TileBuffer<float> lse;
+                public readonly int n;
+                public readonly int heads;
+                public readonly int groupSize;
+                public readonly int qStrideB;
+                public readonly int qStrideN;
+                public readonly int qStrideH;
+                public readonly int kvStrideB;
+                public readonly int kvStrideN;
+                public readonly int kvStrideH;
+                public readonly float scale;
+                public readonly int w1;
+                public readonly int w2;
+                public readonly int D;
+                public readonly int GH;
+                public readonly int BK;
+                public readonly int DET;
+            }
 
             /// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most 14).</summary>
             public struct Scalars
@@ -32,6 +86,7 @@ namespace TileDsl.Attention
                 public float scale;
                 public int w1;
                 public int w2;
+                public int alignedViews;
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> PackedForward_D32_GH16_BK32_DET0Cache =
@@ -39,30 +94,42 @@ namespace TileDsl.Attention
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int GH, [Constexpr(32)] int BK, [Constexpr(0)] int DET)
-                => Launch(accelerator.DefaultStream, grid, q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, GH, BK, DET);
+                => Launch(accelerator.DefaultStream, grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, GH, BK, DET));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int GH, [Constexpr(32)] int BK, [Constexpr(0)] int DET)
+                => Launch(stream, grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, GH, BK, DET));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int GH, [Constexpr(32)] int BK, [Constexpr(0)] int DET)
+                => Interpret(grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, GH, BK, DET));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, q, nameof(q));
-                LaunchChecks.View(accelerator, k1, nameof(k1));
-                LaunchChecks.View(accelerator, v1, nameof(v1));
-                LaunchChecks.View(accelerator, k2, nameof(k2));
-                LaunchChecks.View(accelerator, v2, nameof(v2));
-                LaunchChecks.View(accelerator, o, nameof(o));
-                LaunchChecks.View(accelerator, lse, nameof(lse));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(GH), GH, 16);
-                LaunchChecks.Constexpr(nameof(BK), BK, 32);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
+                var qView = LaunchChecks.View(accelerator, args.q, "q");
+                var k1View = LaunchChecks.View(accelerator, args.k1, "k1");
+                var v1View = LaunchChecks.View(accelerator, args.v1, "v1");
+                var k2View = LaunchChecks.View(accelerator, args.k2, "k2");
+                var v2View = LaunchChecks.View(accelerator, args.v2, "v2");
+                var oView = LaunchChecks.View(accelerator, args.o, "o");
+                var lseView = LaunchChecks.View(accelerator, args.lse, "lse");
+                LaunchChecks.Constexpr("D", args.D, 32);
+                LaunchChecks.Constexpr("GH", args.GH, 16);
+                LaunchChecks.Constexpr("BK", args.BK, 32);
+                LaunchChecks.Constexpr("DET", args.DET, 0);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, w1 = w1, w2 = w2 };
-                switch ((D, GH, BK, DET))
+                int alignedViews = LaunchChecks.AlignedViews(qView, k1View, v1View, k2View, v2View, oView, lseView);
+                var scalars = new Scalars { n = args.n, heads = args.heads, groupSize = args.groupSize, qStrideB = args.qStrideB, qStrideN = args.qStrideN, qStrideH = args.qStrideH, kvStrideB = args.kvStrideB, kvStrideN = args.kvStrideN, kvStrideH = args.kvStrideH, scale = args.scale, w1 = args.w1, w2 = args.w2, alignedViews = alignedViews };
+                switch ((args.D, args.GH, args.BK, args.DET))
                 {
                     case (32, 16, 32, 0):
-                        PackedForward_D32_GH16_BK32_DET0Cache.Get(accelerator)(stream, config, q, k1, v1, k2, v2, o, lse, scalars);
+                        PackedForward_D32_GH16_BK32_DET0Cache.Get(accelerator)(stream, config, qView, k1View, v1View, k2View, v2View, oView, lseView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -70,23 +137,31 @@ namespace TileDsl.Attention
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int GH, [Constexpr(32)] int BK, [Constexpr(0)] int DET)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(q, nameof(q));
-                LaunchChecks.Array(k1, nameof(k1));
-                LaunchChecks.Array(v1, nameof(v1));
-                LaunchChecks.Array(k2, nameof(k2));
-                LaunchChecks.Array(v2, nameof(v2));
-                LaunchChecks.Array(o, nameof(o));
-                LaunchChecks.Array(lse, nameof(lse));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(GH), GH, 16);
-                LaunchChecks.Constexpr(nameof(BK), BK, 32);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
-                Interpreter.Run("TwoSimplicialAttention.PackedForward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.PackedForward(new Ptr<float>(q, nameof(q)), new Ptr<float>(k1, nameof(k1)), new Ptr<float>(v1, nameof(v1)), new Ptr<float>(k2, nameof(k2)), new Ptr<float>(v2, nameof(v2)), new Ptr<float>(o, nameof(o)), new Ptr<float>(lse, nameof(lse)), n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, GH, BK, DET));
+                var a = args;
+                LaunchChecks.Constexpr("D", a.D, 32);
+                LaunchChecks.Constexpr("GH", a.GH, 16);
+                LaunchChecks.Constexpr("BK", a.BK, 32);
+                LaunchChecks.Constexpr("DET", a.DET, 0);
+                var qArray = a.q.Array("q");
+                var k1Array = a.k1.Array("k1");
+                var v1Array = a.v1.Array("v1");
+                var k2Array = a.k2.Array("k2");
+                var v2Array = a.v2.Array("v2");
+                var oArray = a.o.Array("o");
+                var lseArray = a.lse.Array("lse");
+                Interpreter.Run("TwoSimplicialAttention.PackedForward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.PackedForward(new Ptr<float>(qArray, "q"), new Ptr<float>(k1Array, "k1"), new Ptr<float>(v1Array, "v1"), new Ptr<float>(k2Array, "k2"), new Ptr<float>(v2Array, "v2"), new Ptr<float>(oArray, "o"), new Ptr<float>(lseArray, "lse"), a.n, a.heads, a.groupSize, a.qStrideB, a.qStrideN, a.qStrideH, a.kvStrideB, a.kvStrideN, a.kvStrideH, a.scale, a.w1, a.w2, a.D, a.GH, a.BK, a.DET));
             }
 
-            // D = 32, GH = 16, BK = 32, DET = 0, 256 threads, 8192 bytes of shared memory
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
+            }
+
+            // D = 32, GH = 16, BK = 32, DET = 0, 256 threads, 10752 bytes of shared memory
             private static void PackedForward_D32_GH16_BK32_DET0(ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, Scalars scalars)
             {
                 int n = scalars.n;
@@ -101,15 +176,29 @@ namespace TileDsl.Attention
                 float scale = scalars.scale;
                 int w1 = scalars.w1;
                 int w2 = scalars.w2;
+                int alignedViews = scalars.alignedViews;
                 int tid = Group.IdxX;
                 int tidMod8 = tid % 8;
                 int tidMod16 = tid % 16;
-                int tidMod32 = tid % 32;
-                int tidDiv8Mod8 = (tid / 8) % 8;
+                int tidDiv8Mod8 = tid / 8 % 8;
+                int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
-                int tidDiv32 = tid / 32;
                 int tidDiv64 = tid / 64;
-                var sharedFloat = SharedMemory.Allocate<float>(2048);
+                var sharedFloat = SharedMemory.Allocate<float>(2688);
+                var k12 = k1.Cast<Vec2<float>>();
+                var k24 = k2.Cast<Vec4<float>>();
+                var o2 = o.Cast<Vec2<float>>();
+                var q2 = q.Cast<Vec2<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                var v12 = v1.Cast<Vec2<float>>();
+                var v24 = v2.Cast<Vec4<float>>();
+                bool qAligned = (alignedViews & 1) != 0;
+                bool k1Aligned = (alignedViews & 2) != 0;
+                bool v1Aligned = (alignedViews & 4) != 0;
+                bool k2Aligned = (alignedViews & 8) != 0;
+                bool v2Aligned = (alignedViews & 16) != 0;
+                bool oAligned = (alignedViews & 32) != 0;
                 int i = Grid.IdxX;
                 int chunks = (groupSize + 16 - 1) / 16;
                 int kvHeads = heads / groupSize;
@@ -119,32 +208,30 @@ namespace TileDsl.Attention
                 int kvHead = (programIdY2 / chunks) % kvHeads;
                 int programIdY3 = Grid.IdxY;
                 int member_0 = ((programIdY3 % chunks) * 16) + tidDiv16;
-                int member2_0 = ((programIdY3 % chunks) * 16) + tidDiv32;
-                int member2_1 = ((programIdY3 % chunks) * 16) + (tidDiv32 + 8);
-                bool hInside_0 = member_0 < groupSize;
-                bool hInside2_0 = member2_0 < groupSize;
-                bool hInside2_1 = member2_1 < groupSize;
                 int head_0 = (kvHead * groupSize) + member_0;
-                int head2_0 = (kvHead * groupSize) + member2_0;
-                int head2_1 = (kvHead * groupSize) + member2_1;
                 int t87_0 = head_0 * qStrideH;
-                int t872_0 = head2_0 * qStrideH;
-                int t872_1 = head2_1 * qStrideH;
                 int qRows_0 = ((batch * qStrideB) + (i * qStrideN)) + t87_0;
-                int qRows2_0 = ((batch * qStrideB) + (i * qStrideN)) + t872_0;
-                int qRows2_1 = ((batch * qStrideB) + (i * qStrideN)) + t872_1;
-                int qAt_0 = qRows_0 + tidMod16;
-                int qAt_1 = qRows_0 + (tidMod16 + 16);
-                int qAt2_0 = qRows2_0 + tidMod32;
-                int qAt2_1 = qRows2_1 + tidMod32;
-                float qTile_0 = hInside2_0 ? q[qAt2_0] : 0f;
-                float qTile_1 = hInside2_1 ? q[qAt2_1] : 0f;
+                int qAt_0 = qRows_0 + (tidMod16 * 2);
+                int qAt_1 = qRows_0 + (tidMod16 * 2 + 1);
+                bool hInside_0 = member_0 < groupSize;
+                float qTile_0, qTile_1;
+                if (qAligned && (qAt_0 & 1) == 0 && hInside_0)
+                {
+                    var qTile_0Vector = q2[qAt_0 / 2];
+                    qTile_0 = qTile_0Vector.X;
+                    qTile_1 = qTile_0Vector.Y;
+                }
+                else
+                {
+                    qTile_0 = hInside_0 ? q[qAt_0] : 0f;
+                    qTile_1 = hInside_0 ? q[qAt_1] : 0f;
+                }
                 int kvOffset = (batch * kvStrideB) + (kvHead * kvStrideH);
                 float qkScale = scale * 1.442695f;
-                float m_0 = float.NegativeInfinity;
-                float l_0 = 0f;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
+                float l_0 = 0f;
+                float m_0 = float.NegativeInfinity;
                 float l2_0 = l_0;
                 float acc2_0 = acc_0;
                 float acc2_1 = acc_1;
@@ -152,53 +239,94 @@ namespace TileDsl.Attention
                 for (int j = XMath.Max(0, (i - w1) + 1); j <= i; j++)
                 {
                     int jRow = kvOffset + (j * kvStrideN);
-                    int t131_0 = jRow + tidMod32;
-                    float k1Row_0 = k1[t131_0];
+                    int t131_0 = jRow + (tidMod16 * 2);
+                    int t131_1 = jRow + (tidMod16 * 2 + 1);
+                    float k1Row_0, k1Row_1;
+                    if (k1Aligned && (t131_0 & 1) == 0)
+                    {
+                        var k1Row_0Vector = k12[t131_0 / 2];
+                        k1Row_0 = k1Row_0Vector.X;
+                        k1Row_1 = k1Row_0Vector.Y;
+                    }
+                    else
+                    {
+                        k1Row_0 = k1[t131_0];
+                        k1Row_1 = k1[t131_1];
+                    }
+                    int t150_0 = jRow + (tidMod16 * 2);
+                    int t150_1 = jRow + (tidMod16 * 2 + 1);
+                    float v1Row_0, v1Row_1;
+                    if (v1Aligned && (t150_0 & 1) == 0)
+                    {
+                        var v1Row_0Vector = v12[t150_0 / 2];
+                        v1Row_0 = v1Row_0Vector.X;
+                        v1Row_1 = v1Row_0Vector.Y;
+                    }
+                    else
+                    {
+                        v1Row_0 = v1[t150_0];
+                        v1Row_1 = v1[t150_1];
+                    }
                     float left_0 = qTile_0 * k1Row_0;
-                    float left_1 = qTile_1 * k1Row_0;
-                    int t150_0 = jRow + tidMod16;
-                    int t150_1 = jRow + (tidMod16 + 16);
-                    float v1Row_0 = v1[t150_0];
-                    float v1Row_1 = v1[t150_1];
+                    float left_1 = qTile_1 * k1Row_1;
+                    Group.Barrier();
+                    // dot: a transposed, [32][20]
+                    sharedFloat[tidDiv16 + tidMod16 * 40] = left_0;
+                    sharedFloat[tidDiv16 + tidMod16 * 40 + 20] = left_1;
                     float l3_0 = l2_0;
                     float acc3_0 = acc2_0;
                     float acc3_1 = acc2_1;
                     float m3_0 = m2_0;
                     for (int ks = XMath.Max(0, (i - w2) + 1); ks <= i; ks += 32)
                     {
-                        int rk_0 = ks + tidDiv32;
-                        int rk_1 = ks + (tidDiv32 + 8);
-                        int rk_2 = ks + (tidDiv32 + 16);
-                        int rk_3 = ks + (tidDiv32 + 24);
-                        int rk2_0 = ks + tidMod16;
-                        int rk2_1 = ks + (tidMod16 + 16);
-                        bool kInside_0 = rk2_0 <= i;
-                        bool kInside_1 = rk2_1 <= i;
-                        bool kInside2_0 = rk_0 <= i;
-                        bool kInside2_1 = rk_1 <= i;
-                        bool kInside2_2 = rk_2 <= i;
-                        bool kInside2_3 = rk_3 <= i;
-                        int t168_0 = rk_0 * kvStrideN;
-                        int t168_1 = rk_1 * kvStrideN;
-                        int t168_2 = rk_2 * kvStrideN;
-                        int t168_3 = rk_3 * kvStrideN;
-                        int t170_0 = t168_0 + tidMod32;
-                        int t170_1 = t168_1 + tidMod32;
-                        int t170_2 = t168_2 + tidMod32;
-                        int t170_3 = t168_3 + tidMod32;
+                        int rk_0 = ks + (tidMod16 * 2);
+                        int rk_1 = ks + (tidMod16 * 2 + 1);
+                        int rk2_0 = ks + tidDiv8;
+                        int t168_0 = rk2_0 * kvStrideN;
+                        int t170_0 = t168_0 + (tidMod8 * 4);
+                        int t170_1 = t168_0 + (tidMod8 * 4 + 1);
+                        int t170_2 = t168_0 + (tidMod8 * 4 + 2);
+                        int t170_3 = t168_0 + (tidMod8 * 4 + 3);
                         int kAt_0 = kvOffset + t170_0;
                         int kAt_1 = kvOffset + t170_1;
                         int kAt_2 = kvOffset + t170_2;
                         int kAt_3 = kvOffset + t170_3;
-                        float k2Tile_0 = kInside2_0 ? k2[kAt_0] : 0f;
-                        float k2Tile_1 = kInside2_1 ? k2[kAt_1] : 0f;
-                        float k2Tile_2 = kInside2_2 ? k2[kAt_2] : 0f;
-                        float k2Tile_3 = kInside2_3 ? k2[kAt_3] : 0f;
-                        float v2Tile_0 = kInside2_0 ? v2[kAt_0] : 0f;
-                        float v2Tile_1 = kInside2_1 ? v2[kAt_1] : 0f;
-                        float v2Tile_2 = kInside2_2 ? v2[kAt_2] : 0f;
-                        float v2Tile_3 = kInside2_3 ? v2[kAt_3] : 0f;
-                        // t181 = Dot(left [16, 32], t180 [32, 32]) through shared memory, k split over 4 slices of 64 threads
+                        bool kInside_0 = rk2_0 <= i;
+                        bool kInside2_0 = rk_0 <= i;
+                        bool kInside2_1 = rk_1 <= i;
+                        float k2Tile_0, k2Tile_1, k2Tile_2, k2Tile_3;
+                        if (k2Aligned && (kAt_0 & 3) == 0 && kInside_0)
+                        {
+                            var k2Tile_0Vector = k24[kAt_0 / 4];
+                            k2Tile_0 = k2Tile_0Vector.X;
+                            k2Tile_1 = k2Tile_0Vector.Y;
+                            k2Tile_2 = k2Tile_0Vector.Z;
+                            k2Tile_3 = k2Tile_0Vector.W;
+                        }
+                        else
+                        {
+                            k2Tile_0 = kInside_0 ? k2[kAt_0] : 0f;
+                            k2Tile_1 = kInside_0 ? k2[kAt_1] : 0f;
+                            k2Tile_2 = kInside_0 ? k2[kAt_2] : 0f;
+                            k2Tile_3 = kInside_0 ? k2[kAt_3] : 0f;
+                        }
+                        float v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3;
+                        if (v2Aligned && (kAt_0 & 3) == 0 && kInside_0)
+                        {
+                            var v2Tile_0Vector = v24[kAt_0 / 4];
+                            v2Tile_0 = v2Tile_0Vector.X;
+                            v2Tile_1 = v2Tile_0Vector.Y;
+                            v2Tile_2 = v2Tile_0Vector.Z;
+                            v2Tile_3 = v2Tile_0Vector.W;
+                        }
+                        else
+                        {
+                            v2Tile_0 = kInside_0 ? v2[kAt_0] : 0f;
+                            v2Tile_1 = kInside_0 ? v2[kAt_1] : 0f;
+                            v2Tile_2 = kInside_0 ? v2[kAt_2] : 0f;
+                            v2Tile_3 = kInside_0 ? v2[kAt_3] : 0f;
+                        }
+                        // t181 = Dot(left [16, 32], t180 [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
                         float t181_0 = 0;
                         float t181_1 = 0;
                         float t181Part_0 = 0;
@@ -209,147 +337,106 @@ namespace TileDsl.Attention
                         float t181Part_5 = 0;
                         float t181Part_6 = 0;
                         float t181Part_7 = 0;
-                        int aAt = tidDiv8Mod8 * 33 + tidDiv64 * 8;
-                        int bAt = 528 + tidMod8 + tidDiv64 * 264;
                         Group.Barrier();
-                        sharedFloat[tidDiv32 * 33 + tidMod32] = left_0;
-                        sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = left_1;
-                        sharedFloat[528 + tidMod32 * 33 + tidDiv32] = k2Tile_0;
-                        sharedFloat[528 + tidMod32 * 33 + tidDiv32 + 8] = k2Tile_1;
-                        sharedFloat[528 + tidMod32 * 33 + tidDiv32 + 16] = k2Tile_2;
-                        sharedFloat[528 + tidMod32 * 33 + tidDiv32 + 24] = k2Tile_3;
+                        // dot: b, [32][36]
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 640] = k2Tile_0;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 676] = k2Tile_1;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 712] = k2Tile_2;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 748] = k2Tile_3;
                         Group.Barrier();
-                        for (int k = 0; k < 8; k += 8)
-                        {
-                            float a0 = sharedFloat[aAt + k];
-                            float a1 = sharedFloat[aAt + k + 264];
-                            float b0 = sharedFloat[bAt + k * 33];
-                            float b1 = sharedFloat[bAt + k * 33 + 8];
-                            float b2 = sharedFloat[bAt + k * 33 + 16];
-                            float b3 = sharedFloat[bAt + k * 33 + 24];
-                            t181Part_0 += a0 * b0;
-                            t181Part_1 += a0 * b1;
-                            t181Part_2 += a0 * b2;
-                            t181Part_3 += a0 * b3;
-                            t181Part_4 += a1 * b0;
-                            t181Part_5 += a1 * b1;
-                            t181Part_6 += a1 * b2;
-                            t181Part_7 += a1 * b3;
-                            float a02 = sharedFloat[aAt + k + 1];
-                            float a12 = sharedFloat[aAt + k + 265];
-                            float b02 = sharedFloat[bAt + k * 33 + 33];
-                            float b12 = sharedFloat[bAt + k * 33 + 41];
-                            float b22 = sharedFloat[bAt + k * 33 + 49];
-                            float b32 = sharedFloat[bAt + k * 33 + 57];
-                            t181Part_0 += a02 * b02;
-                            t181Part_1 += a02 * b12;
-                            t181Part_2 += a02 * b22;
-                            t181Part_3 += a02 * b32;
-                            t181Part_4 += a12 * b02;
-                            t181Part_5 += a12 * b12;
-                            t181Part_6 += a12 * b22;
-                            t181Part_7 += a12 * b32;
-                            float a03 = sharedFloat[aAt + k + 2];
-                            float a13 = sharedFloat[aAt + k + 266];
-                            float b03 = sharedFloat[bAt + k * 33 + 66];
-                            float b13 = sharedFloat[bAt + k * 33 + 74];
-                            float b23 = sharedFloat[bAt + k * 33 + 82];
-                            float b33 = sharedFloat[bAt + k * 33 + 90];
-                            t181Part_0 += a03 * b03;
-                            t181Part_1 += a03 * b13;
-                            t181Part_2 += a03 * b23;
-                            t181Part_3 += a03 * b33;
-                            t181Part_4 += a13 * b03;
-                            t181Part_5 += a13 * b13;
-                            t181Part_6 += a13 * b23;
-                            t181Part_7 += a13 * b33;
-                            float a04 = sharedFloat[aAt + k + 3];
-                            float a14 = sharedFloat[aAt + k + 267];
-                            float b04 = sharedFloat[bAt + k * 33 + 99];
-                            float b14 = sharedFloat[bAt + k * 33 + 107];
-                            float b24 = sharedFloat[bAt + k * 33 + 115];
-                            float b34 = sharedFloat[bAt + k * 33 + 123];
-                            t181Part_0 += a04 * b04;
-                            t181Part_1 += a04 * b14;
-                            t181Part_2 += a04 * b24;
-                            t181Part_3 += a04 * b34;
-                            t181Part_4 += a14 * b04;
-                            t181Part_5 += a14 * b14;
-                            t181Part_6 += a14 * b24;
-                            t181Part_7 += a14 * b34;
-                            float a05 = sharedFloat[aAt + k + 4];
-                            float a15 = sharedFloat[aAt + k + 268];
-                            float b05 = sharedFloat[bAt + k * 33 + 132];
-                            float b15 = sharedFloat[bAt + k * 33 + 140];
-                            float b25 = sharedFloat[bAt + k * 33 + 148];
-                            float b35 = sharedFloat[bAt + k * 33 + 156];
-                            t181Part_0 += a05 * b05;
-                            t181Part_1 += a05 * b15;
-                            t181Part_2 += a05 * b25;
-                            t181Part_3 += a05 * b35;
-                            t181Part_4 += a15 * b05;
-                            t181Part_5 += a15 * b15;
-                            t181Part_6 += a15 * b25;
-                            t181Part_7 += a15 * b35;
-                            float a06 = sharedFloat[aAt + k + 5];
-                            float a16 = sharedFloat[aAt + k + 269];
-                            float b06 = sharedFloat[bAt + k * 33 + 165];
-                            float b16 = sharedFloat[bAt + k * 33 + 173];
-                            float b26 = sharedFloat[bAt + k * 33 + 181];
-                            float b36 = sharedFloat[bAt + k * 33 + 189];
-                            t181Part_0 += a06 * b06;
-                            t181Part_1 += a06 * b16;
-                            t181Part_2 += a06 * b26;
-                            t181Part_3 += a06 * b36;
-                            t181Part_4 += a16 * b06;
-                            t181Part_5 += a16 * b16;
-                            t181Part_6 += a16 * b26;
-                            t181Part_7 += a16 * b36;
-                            float a07 = sharedFloat[aAt + k + 6];
-                            float a17 = sharedFloat[aAt + k + 270];
-                            float b07 = sharedFloat[bAt + k * 33 + 198];
-                            float b17 = sharedFloat[bAt + k * 33 + 206];
-                            float b27 = sharedFloat[bAt + k * 33 + 214];
-                            float b37 = sharedFloat[bAt + k * 33 + 222];
-                            t181Part_0 += a07 * b07;
-                            t181Part_1 += a07 * b17;
-                            t181Part_2 += a07 * b27;
-                            t181Part_3 += a07 * b37;
-                            t181Part_4 += a17 * b07;
-                            t181Part_5 += a17 * b17;
-                            t181Part_6 += a17 * b27;
-                            t181Part_7 += a17 * b37;
-                            float a08 = sharedFloat[aAt + k + 7];
-                            float a18 = sharedFloat[aAt + k + 271];
-                            float b08 = sharedFloat[bAt + k * 33 + 231];
-                            float b18 = sharedFloat[bAt + k * 33 + 239];
-                            float b28 = sharedFloat[bAt + k * 33 + 247];
-                            float b38 = sharedFloat[bAt + k * 33 + 255];
-                            t181Part_0 += a08 * b08;
-                            t181Part_1 += a08 * b18;
-                            t181Part_2 += a08 * b28;
-                            t181Part_3 += a08 * b38;
-                            t181Part_4 += a18 * b08;
-                            t181Part_5 += a18 * b18;
-                            t181Part_6 += a18 * b28;
-                            t181Part_7 += a18 * b38;
-                        }
+                        int aAt = tidDiv8Mod8 + tidDiv64 * 80;
+                        int bAt = tidMod8 + tidDiv64 * 72 + 160;
+                        var a0_0 = sharedFloat2[aAt];
+                        var b0_0 = sharedFloat4[bAt];
+                        t181Part_0 += a0_0.X * b0_0.X;
+                        t181Part_1 += a0_0.X * b0_0.Y;
+                        t181Part_2 += a0_0.X * b0_0.Z;
+                        t181Part_3 += a0_0.X * b0_0.W;
+                        t181Part_4 += a0_0.Y * b0_0.X;
+                        t181Part_5 += a0_0.Y * b0_0.Y;
+                        t181Part_6 += a0_0.Y * b0_0.Z;
+                        t181Part_7 += a0_0.Y * b0_0.W;
+                        var a0_1 = sharedFloat2[aAt + 10];
+                        var b0_1 = sharedFloat4[bAt + 9];
+                        t181Part_0 += a0_1.X * b0_1.X;
+                        t181Part_1 += a0_1.X * b0_1.Y;
+                        t181Part_2 += a0_1.X * b0_1.Z;
+                        t181Part_3 += a0_1.X * b0_1.W;
+                        t181Part_4 += a0_1.Y * b0_1.X;
+                        t181Part_5 += a0_1.Y * b0_1.Y;
+                        t181Part_6 += a0_1.Y * b0_1.Z;
+                        t181Part_7 += a0_1.Y * b0_1.W;
+                        var a0_2 = sharedFloat2[aAt + 20];
+                        var b0_2 = sharedFloat4[bAt + 18];
+                        t181Part_0 += a0_2.X * b0_2.X;
+                        t181Part_1 += a0_2.X * b0_2.Y;
+                        t181Part_2 += a0_2.X * b0_2.Z;
+                        t181Part_3 += a0_2.X * b0_2.W;
+                        t181Part_4 += a0_2.Y * b0_2.X;
+                        t181Part_5 += a0_2.Y * b0_2.Y;
+                        t181Part_6 += a0_2.Y * b0_2.Z;
+                        t181Part_7 += a0_2.Y * b0_2.W;
+                        var a0_3 = sharedFloat2[aAt + 30];
+                        var b0_3 = sharedFloat4[bAt + 27];
+                        t181Part_0 += a0_3.X * b0_3.X;
+                        t181Part_1 += a0_3.X * b0_3.Y;
+                        t181Part_2 += a0_3.X * b0_3.Z;
+                        t181Part_3 += a0_3.X * b0_3.W;
+                        t181Part_4 += a0_3.Y * b0_3.X;
+                        t181Part_5 += a0_3.Y * b0_3.Y;
+                        t181Part_6 += a0_3.Y * b0_3.Z;
+                        t181Part_7 += a0_3.Y * b0_3.W;
+                        var a0_4 = sharedFloat2[aAt + 40];
+                        var b0_4 = sharedFloat4[bAt + 36];
+                        t181Part_0 += a0_4.X * b0_4.X;
+                        t181Part_1 += a0_4.X * b0_4.Y;
+                        t181Part_2 += a0_4.X * b0_4.Z;
+                        t181Part_3 += a0_4.X * b0_4.W;
+                        t181Part_4 += a0_4.Y * b0_4.X;
+                        t181Part_5 += a0_4.Y * b0_4.Y;
+                        t181Part_6 += a0_4.Y * b0_4.Z;
+                        t181Part_7 += a0_4.Y * b0_4.W;
+                        var a0_5 = sharedFloat2[aAt + 50];
+                        var b0_5 = sharedFloat4[bAt + 45];
+                        t181Part_0 += a0_5.X * b0_5.X;
+                        t181Part_1 += a0_5.X * b0_5.Y;
+                        t181Part_2 += a0_5.X * b0_5.Z;
+                        t181Part_3 += a0_5.X * b0_5.W;
+                        t181Part_4 += a0_5.Y * b0_5.X;
+                        t181Part_5 += a0_5.Y * b0_5.Y;
+                        t181Part_6 += a0_5.Y * b0_5.Z;
+                        t181Part_7 += a0_5.Y * b0_5.W;
+                        var a0_6 = sharedFloat2[aAt + 60];
+                        var b0_6 = sharedFloat4[bAt + 54];
+                        t181Part_0 += a0_6.X * b0_6.X;
+                        t181Part_1 += a0_6.X * b0_6.Y;
+                        t181Part_2 += a0_6.X * b0_6.Z;
+                        t181Part_3 += a0_6.X * b0_6.W;
+                        t181Part_4 += a0_6.Y * b0_6.X;
+                        t181Part_5 += a0_6.Y * b0_6.Y;
+                        t181Part_6 += a0_6.Y * b0_6.Z;
+                        t181Part_7 += a0_6.Y * b0_6.W;
+                        var a0_7 = sharedFloat2[aAt + 70];
+                        var b0_7 = sharedFloat4[bAt + 63];
+                        t181Part_0 += a0_7.X * b0_7.X;
+                        t181Part_1 += a0_7.X * b0_7.Y;
+                        t181Part_2 += a0_7.X * b0_7.Z;
+                        t181Part_3 += a0_7.X * b0_7.W;
+                        t181Part_4 += a0_7.Y * b0_7.X;
+                        t181Part_5 += a0_7.Y * b0_7.Y;
+                        t181Part_6 += a0_7.Y * b0_7.Z;
+                        t181Part_7 += a0_7.Y * b0_7.W;
                         Group.Barrier();
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8] = t181Part_0;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 8] = t181Part_1;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 16] = t181Part_2;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 24] = t181Part_3;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8] = t181Part_4;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 8] = t181Part_5;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 16] = t181Part_6;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 24] = t181Part_7;
+                        // dot: partial sums of 4 slices
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 160] = new Vec4<float>(t181Part_0, t181Part_1, t181Part_2, t181Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 168] = new Vec4<float>(t181Part_4, t181Part_5, t181Part_6, t181Part_7);
                         Group.Barrier();
-                        t181_0 += sharedFloat[(tidDiv16) * 32 + tidMod16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 512] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1024] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1536];
-                        t181_1 += sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 512] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1024] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1536];
+                        t181_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 640] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1664] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2176];
+                        t181_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 640] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1664] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2176];
                         float logits_0 = t181_0 * qkScale;
                         float logits_1 = t181_1 * qkScale;
-                        float logits2_0 = kInside_0 ? logits_0 : float.NegativeInfinity;
-                        float logits2_1 = kInside_1 ? logits_1 : float.NegativeInfinity;
+                        float logits2_0 = kInside2_0 ? logits_0 : float.NegativeInfinity;
+                        float logits2_1 = kInside2_1 ? logits_1 : float.NegativeInfinity;
                         // logitsMax = Max along axis 1 of logits [16, 32]
                         float logitsMax_0 = logits2_0;
                         logitsMax_0 = XMath.Max(logitsMax_0, logits2_1);
@@ -362,9 +449,6 @@ namespace TileDsl.Attention
                         float t190_1 = logits2_1 - mNew_0;
                         float p_0 = XMath.Exp2(t190_0);
                         float p_1 = XMath.Exp2(t190_1);
-                        float t192_0 = m3_0 - mNew_0;
-                        float alpha_0 = XMath.Exp2(t192_0);
-                        float t194_0 = l3_0 * alpha_0;
                         // pSum = Sum along axis 1 of p [16, 32]
                         float pSum_0 = p_0;
                         pSum_0 = pSum_0 + p_1;
@@ -372,10 +456,11 @@ namespace TileDsl.Attention
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 2));
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 4));
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 8));
+                        float t192_0 = m3_0 - mNew_0;
+                        float alpha_0 = XMath.Exp2(t192_0);
+                        float t194_0 = l3_0 * alpha_0;
                         float l4_0 = t194_0 + pSum_0;
-                        float t199_0 = acc3_0 * alpha_0;
-                        float t199_1 = acc3_1 * alpha_0;
-                        // t200 = Dot(p [16, 32], v2Tile [32, 32]) through shared memory, k split over 4 slices of 64 threads
+                        // t200 = Dot(p [16, 32], v2Tile [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
                         float t200_0 = 0;
                         float t200_1 = 0;
                         float t200Part_0 = 0;
@@ -386,145 +471,106 @@ namespace TileDsl.Attention
                         float t200Part_5 = 0;
                         float t200Part_6 = 0;
                         float t200Part_7 = 0;
-                        int aAt2 = tidDiv8Mod8 * 33 + tidDiv64 * 8;
-                        int bAt2 = 528 + tidMod8 + tidDiv64 * 264;
                         Group.Barrier();
-                        sharedFloat[tidDiv16 * 33 + tidMod16] = p_0;
-                        sharedFloat[tidDiv16 * 33 + tidMod16 + 16] = p_1;
-                        sharedFloat[528 + tidDiv32 * 33 + tidMod32] = v2Tile_0;
-                        sharedFloat[528 + (tidDiv32 + 8) * 33 + tidMod32] = v2Tile_1;
-                        sharedFloat[528 + (tidDiv32 + 16) * 33 + tidMod32] = v2Tile_2;
-                        sharedFloat[528 + (tidDiv32 + 24) * 33 + tidMod32] = v2Tile_3;
+                        // dot: a transposed, [32][20]
+                        sharedFloat[tidDiv16 + tidMod16 * 40 + 640] = p_0;
+                        sharedFloat[tidDiv16 + tidMod16 * 40 + 660] = p_1;
+                        // dot: b, [32][36]
+                        sharedFloat4[tidDiv8 * 9 + tidMod8 + 320] = new Vec4<float>(v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3);
                         Group.Barrier();
-                        for (int k3 = 0; k3 < 8; k3 += 8)
-                        {
-                            float a09 = sharedFloat[aAt2 + k3];
-                            float a19 = sharedFloat[aAt2 + k3 + 264];
-                            float b09 = sharedFloat[bAt2 + k3 * 33];
-                            float b19 = sharedFloat[bAt2 + k3 * 33 + 8];
-                            float b29 = sharedFloat[bAt2 + k3 * 33 + 16];
-                            float b39 = sharedFloat[bAt2 + k3 * 33 + 24];
-                            t200Part_0 += a09 * b09;
-                            t200Part_1 += a09 * b19;
-                            t200Part_2 += a09 * b29;
-                            t200Part_3 += a09 * b39;
-                            t200Part_4 += a19 * b09;
-                            t200Part_5 += a19 * b19;
-                            t200Part_6 += a19 * b29;
-                            t200Part_7 += a19 * b39;
-                            float a010 = sharedFloat[aAt2 + k3 + 1];
-                            float a110 = sharedFloat[aAt2 + k3 + 265];
-                            float b010 = sharedFloat[bAt2 + k3 * 33 + 33];
-                            float b110 = sharedFloat[bAt2 + k3 * 33 + 41];
-                            float b210 = sharedFloat[bAt2 + k3 * 33 + 49];
-                            float b310 = sharedFloat[bAt2 + k3 * 33 + 57];
-                            t200Part_0 += a010 * b010;
-                            t200Part_1 += a010 * b110;
-                            t200Part_2 += a010 * b210;
-                            t200Part_3 += a010 * b310;
-                            t200Part_4 += a110 * b010;
-                            t200Part_5 += a110 * b110;
-                            t200Part_6 += a110 * b210;
-                            t200Part_7 += a110 * b310;
-                            float a011 = sharedFloat[aAt2 + k3 + 2];
-                            float a111 = sharedFloat[aAt2 + k3 + 266];
-                            float b011 = sharedFloat[bAt2 + k3 * 33 + 66];
-                            float b111 = sharedFloat[bAt2 + k3 * 33 + 74];
-                            float b211 = sharedFloat[bAt2 + k3 * 33 + 82];
-                            float b311 = sharedFloat[bAt2 + k3 * 33 + 90];
-                            t200Part_0 += a011 * b011;
-                            t200Part_1 += a011 * b111;
-                            t200Part_2 += a011 * b211;
-                            t200Part_3 += a011 * b311;
-                            t200Part_4 += a111 * b011;
-                            t200Part_5 += a111 * b111;
-                            t200Part_6 += a111 * b211;
-                            t200Part_7 += a111 * b311;
-                            float a012 = sharedFloat[aAt2 + k3 + 3];
-                            float a112 = sharedFloat[aAt2 + k3 + 267];
-                            float b012 = sharedFloat[bAt2 + k3 * 33 + 99];
-                            float b112 = sharedFloat[bAt2 + k3 * 33 + 107];
-                            float b212 = sharedFloat[bAt2 + k3 * 33 + 115];
-                            float b312 = sharedFloat[bAt2 + k3 * 33 + 123];
-                            t200Part_0 += a012 * b012;
-                            t200Part_1 += a012 * b112;
-                            t200Part_2 += a012 * b212;
-                            t200Part_3 += a012 * b312;
-                            t200Part_4 += a112 * b012;
-                            t200Part_5 += a112 * b112;
-                            t200Part_6 += a112 * b212;
-                            t200Part_7 += a112 * b312;
-                            float a013 = sharedFloat[aAt2 + k3 + 4];
-                            float a113 = sharedFloat[aAt2 + k3 + 268];
-                            float b013 = sharedFloat[bAt2 + k3 * 33 + 132];
-                            float b113 = sharedFloat[bAt2 + k3 * 33 + 140];
-                            float b213 = sharedFloat[bAt2 + k3 * 33 + 148];
-                            float b313 = sharedFloat[bAt2 + k3 * 33 + 156];
-                            t200Part_0 += a013 * b013;
-                            t200Part_1 += a013 * b113;
-                            t200Part_2 += a013 * b213;
-                            t200Part_3 += a013 * b313;
-                            t200Part_4 += a113 * b013;
-                            t200Part_5 += a113 * b113;
-                            t200Part_6 += a113 * b213;
-                            t200Part_7 += a113 * b313;
-                            float a014 = sharedFloat[aAt2 + k3 + 5];
-                            float a114 = sharedFloat[aAt2 + k3 + 269];
-                            float b014 = sharedFloat[bAt2 + k3 * 33 + 165];
-                            float b114 = sharedFloat[bAt2 + k3 * 33 + 173];
-                            float b214 = sharedFloat[bAt2 + k3 * 33 + 181];
-                            float b314 = sharedFloat[bAt2 + k3 * 33 + 189];
-                            t200Part_0 += a014 * b014;
-                            t200Part_1 += a014 * b114;
-                            t200Part_2 += a014 * b214;
-                            t200Part_3 += a014 * b314;
-                            t200Part_4 += a114 * b014;
-                            t200Part_5 += a114 * b114;
-                            t200Part_6 += a114 * b214;
-                            t200Part_7 += a114 * b314;
-                            float a015 = sharedFloat[aAt2 + k3 + 6];
-                            float a115 = sharedFloat[aAt2 + k3 + 270];
-                            float b015 = sharedFloat[bAt2 + k3 * 33 + 198];
-                            float b115 = sharedFloat[bAt2 + k3 * 33 + 206];
-                            float b215 = sharedFloat[bAt2 + k3 * 33 + 214];
-                            float b315 = sharedFloat[bAt2 + k3 * 33 + 222];
-                            t200Part_0 += a015 * b015;
-                            t200Part_1 += a015 * b115;
-                            t200Part_2 += a015 * b215;
-                            t200Part_3 += a015 * b315;
-                            t200Part_4 += a115 * b015;
-                            t200Part_5 += a115 * b115;
-                            t200Part_6 += a115 * b215;
-                            t200Part_7 += a115 * b315;
-                            float a016 = sharedFloat[aAt2 + k3 + 7];
-                            float a116 = sharedFloat[aAt2 + k3 + 271];
-                            float b016 = sharedFloat[bAt2 + k3 * 33 + 231];
-                            float b116 = sharedFloat[bAt2 + k3 * 33 + 239];
-                            float b216 = sharedFloat[bAt2 + k3 * 33 + 247];
-                            float b316 = sharedFloat[bAt2 + k3 * 33 + 255];
-                            t200Part_0 += a016 * b016;
-                            t200Part_1 += a016 * b116;
-                            t200Part_2 += a016 * b216;
-                            t200Part_3 += a016 * b316;
-                            t200Part_4 += a116 * b016;
-                            t200Part_5 += a116 * b116;
-                            t200Part_6 += a116 * b216;
-                            t200Part_7 += a116 * b316;
-                        }
+                        int aAt2 = tidDiv8Mod8 + tidDiv64 * 80 + 320;
+                        int bAt2 = tidMod8 + tidDiv64 * 72 + 320;
+                        var a0_02 = sharedFloat2[aAt2];
+                        var b0_02 = sharedFloat4[bAt2];
+                        t200Part_0 += a0_02.X * b0_02.X;
+                        t200Part_1 += a0_02.X * b0_02.Y;
+                        t200Part_2 += a0_02.X * b0_02.Z;
+                        t200Part_3 += a0_02.X * b0_02.W;
+                        t200Part_4 += a0_02.Y * b0_02.X;
+                        t200Part_5 += a0_02.Y * b0_02.Y;
+                        t200Part_6 += a0_02.Y * b0_02.Z;
+                        t200Part_7 += a0_02.Y * b0_02.W;
+                        var a0_12 = sharedFloat2[aAt2 + 10];
+                        var b0_12 = sharedFloat4[bAt2 + 9];
+                        t200Part_0 += a0_12.X * b0_12.X;
+                        t200Part_1 += a0_12.X * b0_12.Y;
+                        t200Part_2 += a0_12.X * b0_12.Z;
+                        t200Part_3 += a0_12.X * b0_12.W;
+                        t200Part_4 += a0_12.Y * b0_12.X;
+                        t200Part_5 += a0_12.Y * b0_12.Y;
+                        t200Part_6 += a0_12.Y * b0_12.Z;
+                        t200Part_7 += a0_12.Y * b0_12.W;
+                        var a0_22 = sharedFloat2[aAt2 + 20];
+                        var b0_22 = sharedFloat4[bAt2 + 18];
+                        t200Part_0 += a0_22.X * b0_22.X;
+                        t200Part_1 += a0_22.X * b0_22.Y;
+                        t200Part_2 += a0_22.X * b0_22.Z;
+                        t200Part_3 += a0_22.X * b0_22.W;
+                        t200Part_4 += a0_22.Y * b0_22.X;
+                        t200Part_5 += a0_22.Y * b0_22.Y;
+                        t200Part_6 += a0_22.Y * b0_22.Z;
+                        t200Part_7 += a0_22.Y * b0_22.W;
+                        var a0_32 = sharedFloat2[aAt2 + 30];
+                        var b0_32 = sharedFloat4[bAt2 + 27];
+                        t200Part_0 += a0_32.X * b0_32.X;
+                        t200Part_1 += a0_32.X * b0_32.Y;
+                        t200Part_2 += a0_32.X * b0_32.Z;
+                        t200Part_3 += a0_32.X * b0_32.W;
+                        t200Part_4 += a0_32.Y * b0_32.X;
+                        t200Part_5 += a0_32.Y * b0_32.Y;
+                        t200Part_6 += a0_32.Y * b0_32.Z;
+                        t200Part_7 += a0_32.Y * b0_32.W;
+                        var a0_42 = sharedFloat2[aAt2 + 40];
+                        var b0_42 = sharedFloat4[bAt2 + 36];
+                        t200Part_0 += a0_42.X * b0_42.X;
+                        t200Part_1 += a0_42.X * b0_42.Y;
+                        t200Part_2 += a0_42.X * b0_42.Z;
+                        t200Part_3 += a0_42.X * b0_42.W;
+                        t200Part_4 += a0_42.Y * b0_42.X;
+                        t200Part_5 += a0_42.Y * b0_42.Y;
+                        t200Part_6 += a0_42.Y * b0_42.Z;
+                        t200Part_7 += a0_42.Y * b0_42.W;
+                        var a0_52 = sharedFloat2[aAt2 + 50];
+                        var b0_52 = sharedFloat4[bAt2 + 45];
+                        t200Part_0 += a0_52.X * b0_52.X;
+                        t200Part_1 += a0_52.X * b0_52.Y;
+                        t200Part_2 += a0_52.X * b0_52.Z;
+                        t200Part_3 += a0_52.X * b0_52.W;
+                        t200Part_4 += a0_52.Y * b0_52.X;
+                        t200Part_5 += a0_52.Y * b0_52.Y;
+                        t200Part_6 += a0_52.Y * b0_52.Z;
+                        t200Part_7 += a0_52.Y * b0_52.W;
+                        var a0_62 = sharedFloat2[aAt2 + 60];
+                        var b0_62 = sharedFloat4[bAt2 + 54];
+                        t200Part_0 += a0_62.X * b0_62.X;
+                        t200Part_1 += a0_62.X * b0_62.Y;
+                        t200Part_2 += a0_62.X * b0_62.Z;
+                        t200Part_3 += a0_62.X * b0_62.W;
+                        t200Part_4 += a0_62.Y * b0_62.X;
+                        t200Part_5 += a0_62.Y * b0_62.Y;
+                        t200Part_6 += a0_62.Y * b0_62.Z;
+                        t200Part_7 += a0_62.Y * b0_62.W;
+                        var a0_72 = sharedFloat2[aAt2 + 70];
+                        var b0_72 = sharedFloat4[bAt2 + 63];
+                        t200Part_0 += a0_72.X * b0_72.X;
+                        t200Part_1 += a0_72.X * b0_72.Y;
+                        t200Part_2 += a0_72.X * b0_72.Z;
+                        t200Part_3 += a0_72.X * b0_72.W;
+                        t200Part_4 += a0_72.Y * b0_72.X;
+                        t200Part_5 += a0_72.Y * b0_72.Y;
+                        t200Part_6 += a0_72.Y * b0_72.Z;
+                        t200Part_7 += a0_72.Y * b0_72.W;
                         Group.Barrier();
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8] = t200Part_0;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 8] = t200Part_1;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 16] = t200Part_2;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 24] = t200Part_3;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8] = t200Part_4;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 8] = t200Part_5;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 16] = t200Part_6;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 24] = t200Part_7;
+                        // dot: partial sums of 4 slices
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 160] = new Vec4<float>(t200Part_0, t200Part_1, t200Part_2, t200Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 168] = new Vec4<float>(t200Part_4, t200Part_5, t200Part_6, t200Part_7);
                         Group.Barrier();
-                        t200_0 += sharedFloat[(tidDiv16) * 32 + tidMod16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 512] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1024] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1536];
-                        t200_1 += sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 512] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1024] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1536];
+                        t200_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 640] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1664] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2176];
+                        t200_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 640] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1664] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2176];
                         float t202_0 = t200_0 * v1Row_0;
                         float t202_1 = t200_1 * v1Row_1;
+                        float t199_0 = acc3_0 * alpha_0;
+                        float t199_1 = acc3_1 * alpha_0;
                         float acc4_0 = t199_0 + t202_0;
                         float acc4_1 = t199_1 + t202_1;
                         l3_0 = l4_0;
@@ -539,14 +585,21 @@ namespace TileDsl.Attention
                 }
                 float t212_0 = acc2_0 / l2_0;
                 float t212_1 = acc2_1 / l2_0;
-                if (hInside_0) o[qAt_0] = t212_0;
-                if (hInside_0) o[qAt_1] = t212_1;
+                if (oAligned && (qAt_0 & 1) == 0 && hInside_0)
+                {
+                    o2[qAt_0 / 2] = new Vec2<float>(t212_0, t212_1);
+                }
+                else
+                {
+                    if (hInside_0) o[qAt_0] = t212_0;
+                    if (hInside_0) o[qAt_1] = t212_1;
+                }
+                float t222_0 = XMath.Log(l2_0);
+                float t221_0 = m2_0 * 0.6931472f;
+                float t223_0 = t221_0 + t222_0;
                 int t215_0 = (batch * heads) + head_0;
                 int t216_0 = t215_0 * n;
                 int t218_0 = t216_0 + i;
-                float t221_0 = m2_0 * 0.6931472f;
-                float t222_0 = XMath.Log(l2_0);
-                float t223_0 = t221_0 + t222_0;
                 if ((tid & 15) == 0)
                 {
                     if (hInside_0) lse[t218_0] = t223_0;

@@ -12,10 +12,78 @@ namespace TileDsl.Attention
     partial class TwoSimplicialAttention
     {
         /// <summary>Launches the tile kernel <see cref="RowBackwardKey"/> (warps per program by BJ and DET).</summary>
-        public static class RowBackwardKeyKernel
+        public static partial class RowBackwardKeyKernel
         {
             /// <summary>Threads per program instance for values of BJ and DET: 32 × the most Warps they list.</summary>
             public static int NumThreads(int BJ, int DET) => 32 * System.Math.Max((BJ switch { 32 => 8, _ => throw new System.ArgumentOutOfRangeException(nameof(BJ)) }), (DET switch { 0 => 4, _ => throw new System.ArgumentOutOfRangeException(nameof(DET)) }));
+
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> q, TileBuffer<float> ka, TileBuffer<float> va, TileBuffer<float> kb, TileBuffer<float> vb, TileBuffer<float> o, TileBuffer<float> dO, TileBuffer<float> lse, TileBuffer<float> dKa, TileBuffer<float> dVa, TileBuffer<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, int D, int BJ, int BK, int DET, int DQ)
+                {
+                    this.q = q;
+                    this.ka = ka;
+                    this.va = va;
+                    this.kb = kb;
+                    this.vb = vb;
+                    this.o = o;
+                    this.dO = dO;
+                    this.lse = lse;
+                    this.dKa = dKa;
+                    this.dVa = dVa;
+                    this.dQ = dQ;
+                    this.n = n;
+                    this.heads = heads;
+                    this.groupSize = groupSize;
+                    this.qStrideB = qStrideB;
+                    this.qStrideN = qStrideN;
+                    this.qStrideH = qStrideH;
+                    this.kvStrideB = kvStrideB;
+                    this.kvStrideN = kvStrideN;
+                    this.kvStrideH = kvStrideH;
+                    this.scale = scale;
+                    this.wa = wa;
+                    this.wb = wb;
+                    this.phase = phase;
+                    this.phases = phases;
+                    this.D = D;
+                    this.BJ = BJ;
+                    this.BK = BK;
+                    this.DET = DET;
+                    this.DQ = DQ;
+                }
+                public readonly TileBuffer<float> q;
+                public readonly TileBuffer<float> ka;
+                public readonly TileBuffer<float> va;
+                public readonly TileBuffer<float> kb;
+                public readonly TileBuffer<float> vb;
+                public readonly TileBuffer<float> o;
+                public readonly TileBuffer<float> dO;
+                public readonly TileBuffer<float> lse;
+                public readonly TileBuffer<float> dKa;
+                public readonly TileBuffer<float> dVa;
+                public readonly TileBuffer<float> dQ;
+                public readonly int n;
+                public readonly int heads;
+                public readonly int groupSize;
+                public readonly int qStrideB;
+                public readonly int qStrideN;
+                public readonly int qStrideH;
+                public readonly int kvStrideB;
+                public readonly int kvStrideN;
+                public readonly int kvStrideH;
+                public readonly float scale;
+                public readonly int wa;
+                public readonly int wb;
+                public readonly int phase;
+                public readonly int phases;
+                public readonly int D;
+                public readonly int BJ;
+                public readonly int BK;
+                public readonly int DET;
+                public readonly int DQ;
+            }
 
             /// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most 14).</summary>
             public struct Scalars
@@ -34,6 +102,7 @@ namespace TileDsl.Attention
                 public int wb;
                 public int phase;
                 public int phases;
+                public int alignedViews;
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> RowBackwardKey_D32_BJ32_BK16_DET0_DQ1Cache =
@@ -41,35 +110,47 @@ namespace TileDsl.Attention
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, [Constexpr(32)] int D, [Constexpr(32)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET, [Constexpr(1)] int DQ)
-                => Launch(accelerator.DefaultStream, grid, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, wa, wb, phase, phases, D, BJ, BK, DET, DQ);
+                => Launch(accelerator.DefaultStream, grid, new Args(q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, wa, wb, phase, phases, D, BJ, BK, DET, DQ));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, [Constexpr(32)] int D, [Constexpr(32)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET, [Constexpr(1)] int DQ)
+                => Launch(stream, grid, new Args(q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, wa, wb, phase, phases, D, BJ, BK, DET, DQ));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, float[] dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, [Constexpr(32)] int D, [Constexpr(32)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET, [Constexpr(1)] int DQ)
+                => Interpret(grid, new Args(q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, wa, wb, phase, phases, D, BJ, BK, DET, DQ));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, q, nameof(q));
-                LaunchChecks.View(accelerator, ka, nameof(ka));
-                LaunchChecks.View(accelerator, va, nameof(va));
-                LaunchChecks.View(accelerator, kb, nameof(kb));
-                LaunchChecks.View(accelerator, vb, nameof(vb));
-                LaunchChecks.View(accelerator, o, nameof(o));
-                LaunchChecks.View(accelerator, dO, nameof(dO));
-                LaunchChecks.View(accelerator, lse, nameof(lse));
-                LaunchChecks.View(accelerator, dKa, nameof(dKa));
-                LaunchChecks.View(accelerator, dVa, nameof(dVa));
-                LaunchChecks.View(accelerator, dQ, nameof(dQ));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(BJ), BJ, 32);
-                LaunchChecks.Constexpr(nameof(BK), BK, 16);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
-                LaunchChecks.Constexpr(nameof(DQ), DQ, 1);
-                LaunchChecks.Grid(accelerator, grid, NumThreads(BJ, DET));
-                var config = grid.ToKernelConfig(NumThreads(BJ, DET));
-                var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, wa = wa, wb = wb, phase = phase, phases = phases };
-                switch ((D, BJ, BK, DET, DQ))
+                var qView = LaunchChecks.View(accelerator, args.q, "q");
+                var kaView = LaunchChecks.View(accelerator, args.ka, "ka");
+                var vaView = LaunchChecks.View(accelerator, args.va, "va");
+                var kbView = LaunchChecks.View(accelerator, args.kb, "kb");
+                var vbView = LaunchChecks.View(accelerator, args.vb, "vb");
+                var oView = LaunchChecks.View(accelerator, args.o, "o");
+                var dOView = LaunchChecks.View(accelerator, args.dO, "dO");
+                var lseView = LaunchChecks.View(accelerator, args.lse, "lse");
+                var dKaView = LaunchChecks.View(accelerator, args.dKa, "dKa");
+                var dVaView = LaunchChecks.View(accelerator, args.dVa, "dVa");
+                var dQView = LaunchChecks.View(accelerator, args.dQ, "dQ");
+                LaunchChecks.Constexpr("D", args.D, 32);
+                LaunchChecks.Constexpr("BJ", args.BJ, 32);
+                LaunchChecks.Constexpr("BK", args.BK, 16);
+                LaunchChecks.Constexpr("DET", args.DET, 0);
+                LaunchChecks.Constexpr("DQ", args.DQ, 1);
+                LaunchChecks.Grid(accelerator, grid, NumThreads(args.BJ, args.DET));
+                var config = grid.ToKernelConfig(NumThreads(args.BJ, args.DET));
+                int alignedViews = LaunchChecks.AlignedViews(qView, kaView, vaView, kbView, vbView, oView, dOView, lseView, dKaView, dVaView, dQView);
+                var scalars = new Scalars { n = args.n, heads = args.heads, groupSize = args.groupSize, qStrideB = args.qStrideB, qStrideN = args.qStrideN, qStrideH = args.qStrideH, kvStrideB = args.kvStrideB, kvStrideN = args.kvStrideN, kvStrideH = args.kvStrideH, scale = args.scale, wa = args.wa, wb = args.wb, phase = args.phase, phases = args.phases, alignedViews = alignedViews };
+                switch ((args.D, args.BJ, args.BK, args.DET, args.DQ))
                 {
                     case (32, 32, 16, 0, 1):
-                        RowBackwardKey_D32_BJ32_BK16_DET0_DQ1Cache.Get(accelerator)(stream, config, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, scalars);
+                        RowBackwardKey_D32_BJ32_BK16_DET0_DQ1Cache.Get(accelerator)(stream, config, qView, kaView, vaView, kbView, vbView, oView, dOView, lseView, dKaView, dVaView, dQView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -77,28 +158,36 @@ namespace TileDsl.Attention
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, float[] dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, [Constexpr(32)] int D, [Constexpr(32)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET, [Constexpr(1)] int DQ)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(q, nameof(q));
-                LaunchChecks.Array(ka, nameof(ka));
-                LaunchChecks.Array(va, nameof(va));
-                LaunchChecks.Array(kb, nameof(kb));
-                LaunchChecks.Array(vb, nameof(vb));
-                LaunchChecks.Array(o, nameof(o));
-                LaunchChecks.Array(dO, nameof(dO));
-                LaunchChecks.Array(lse, nameof(lse));
-                LaunchChecks.Array(dKa, nameof(dKa));
-                LaunchChecks.Array(dVa, nameof(dVa));
-                LaunchChecks.Array(dQ, nameof(dQ));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(BJ), BJ, 32);
-                LaunchChecks.Constexpr(nameof(BK), BK, 16);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
-                LaunchChecks.Constexpr(nameof(DQ), DQ, 1);
-                Interpreter.Run("TwoSimplicialAttention.RowBackwardKey", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.RowBackwardKey(new Ptr<float>(q, nameof(q)), new Ptr<float>(ka, nameof(ka)), new Ptr<float>(va, nameof(va)), new Ptr<float>(kb, nameof(kb)), new Ptr<float>(vb, nameof(vb)), new Ptr<float>(o, nameof(o)), new Ptr<float>(dO, nameof(dO)), new Ptr<float>(lse, nameof(lse)), new Ptr<float>(dKa, nameof(dKa)), new Ptr<float>(dVa, nameof(dVa)), new Ptr<float>(dQ, nameof(dQ)), n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, wa, wb, phase, phases, D, BJ, BK, DET, DQ));
+                var a = args;
+                LaunchChecks.Constexpr("D", a.D, 32);
+                LaunchChecks.Constexpr("BJ", a.BJ, 32);
+                LaunchChecks.Constexpr("BK", a.BK, 16);
+                LaunchChecks.Constexpr("DET", a.DET, 0);
+                LaunchChecks.Constexpr("DQ", a.DQ, 1);
+                var qArray = a.q.Array("q");
+                var kaArray = a.ka.Array("ka");
+                var vaArray = a.va.Array("va");
+                var kbArray = a.kb.Array("kb");
+                var vbArray = a.vb.Array("vb");
+                var oArray = a.o.Array("o");
+                var dOArray = a.dO.Array("dO");
+                var lseArray = a.lse.Array("lse");
+                var dKaArray = a.dKa.Array("dKa");
+                var dVaArray = a.dVa.Array("dVa");
+                var dQArray = a.dQ.Array("dQ");
+                Interpreter.Run("TwoSimplicialAttention.RowBackwardKey", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.RowBackwardKey(new Ptr<float>(qArray, "q"), new Ptr<float>(kaArray, "ka"), new Ptr<float>(vaArray, "va"), new Ptr<float>(kbArray, "kb"), new Ptr<float>(vbArray, "vb"), new Ptr<float>(oArray, "o"), new Ptr<float>(dOArray, "dO"), new Ptr<float>(lseArray, "lse"), new Ptr<float>(dKaArray, "dKa"), new Ptr<float>(dVaArray, "dVa"), new Ptr<float>(dQArray, "dQ"), a.n, a.heads, a.groupSize, a.qStrideB, a.qStrideN, a.qStrideH, a.kvStrideB, a.kvStrideN, a.kvStrideH, a.scale, a.wa, a.wb, a.phase, a.phases, a.D, a.BJ, a.BK, a.DET, a.DQ));
             }
 
-            // D = 32, BJ = 32, BK = 16, DET = 0, DQ = 1, 256 threads, 8192 bytes of shared memory
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
+            }
+
+            // D = 32, BJ = 32, BK = 16, DET = 0, DQ = 1, 256 threads, 12800 bytes of shared memory
             private static void RowBackwardKey_D32_BJ32_BK16_DET0_DQ1(ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, Scalars scalars)
             {
                 int n = scalars.n;
@@ -115,17 +204,40 @@ namespace TileDsl.Attention
                 int wb = scalars.wb;
                 int phase = scalars.phase;
                 int phases = scalars.phases;
+                int alignedViews = scalars.alignedViews;
                 int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
                 int tidMod8 = tid % 8;
                 int tidMod16 = tid % 16;
                 int tidMod32 = tid % 32;
-                int tidDiv8Mod8 = (tid / 8) % 8;
-                int tidDiv16Mod8 = (tid / 16) % 8;
+                int tidDiv4Mod16 = tid / 4 % 16;
+                int tidDiv8Mod16 = tid / 8 % 16;
+                int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
                 int tidDiv32 = tid / 32;
                 int tidDiv64 = tid / 64;
                 int tidDiv128 = tid / 128;
-                var sharedFloat = SharedMemory.Allocate<float>(2048);
+                var sharedFloat = SharedMemory.Allocate<float>(3200);
+                var dKa2 = dKa.Cast<Vec2<float>>();
+                var dO2 = dO.Cast<Vec2<float>>();
+                var dQ2 = dQ.Cast<Vec2<float>>();
+                var dVa2 = dVa.Cast<Vec2<float>>();
+                var ka2 = ka.Cast<Vec2<float>>();
+                var kb2 = kb.Cast<Vec2<float>>();
+                var q2 = q.Cast<Vec2<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                var va4 = va.Cast<Vec4<float>>();
+                var vb2 = vb.Cast<Vec2<float>>();
+                bool qAligned = (alignedViews & 1) != 0;
+                bool kaAligned = (alignedViews & 2) != 0;
+                bool vaAligned = (alignedViews & 4) != 0;
+                bool kbAligned = (alignedViews & 8) != 0;
+                bool vbAligned = (alignedViews & 16) != 0;
+                bool dOAligned = (alignedViews & 64) != 0;
+                bool dKaAligned = (alignedViews & 256) != 0;
+                bool dVaAligned = (alignedViews & 512) != 0;
+                bool dQAligned = (alignedViews & 1024) != 0;
                 int programIdX = Grid.IdxX;
                 int block = (programIdX * phases) + phase;
                 int kvHeads = heads / groupSize;
@@ -134,66 +246,80 @@ namespace TileDsl.Attention
                 int programIdY2 = Grid.IdxY;
                 int group2 = programIdY2 % kvHeads;
                 int kvOffset = (batch * kvStrideB) + (group2 * kvStrideH);
-                int rj_0 = (block * 32) + tidDiv16;
-                int rj_1 = (block * 32) + (tidDiv16 + 16);
-                int rj2_0 = (block * 32) + tidDiv32;
-                int rj2_1 = (block * 32) + (tidDiv32 + 8);
-                int rj2_2 = (block * 32) + (tidDiv32 + 16);
-                int rj2_3 = (block * 32) + (tidDiv32 + 24);
-                bool jValid_0 = rj_0 < n;
-                bool jValid_1 = rj_1 < n;
-                bool jValid2_0 = rj2_0 < n;
-                bool jValid2_1 = rj2_1 < n;
-                bool jValid2_2 = rj2_2 < n;
-                bool jValid2_3 = rj2_3 < n;
-                int t92_0 = rj_0 * kvStrideN;
-                int t92_1 = rj_1 * kvStrideN;
-                int t922_0 = rj2_0 * kvStrideN;
-                int t922_1 = rj2_1 * kvStrideN;
-                int t922_2 = rj2_2 * kvStrideN;
-                int t922_3 = rj2_3 * kvStrideN;
+                int rj_0 = (block * 32) + (tidDiv16 * 2);
+                int rj_1 = (block * 32) + (tidDiv16 * 2 + 1);
+                int rj2_0 = (block * 32) + tidDiv8;
+                int t92_0 = rj2_0 * kvStrideN;
+                int t922_0 = rj_0 * kvStrideN;
+                int t922_1 = rj_1 * kvStrideN;
                 int jRows_0 = kvOffset + t92_0;
-                int jRows_1 = kvOffset + t92_1;
                 int jRows2_0 = kvOffset + t922_0;
                 int jRows2_1 = kvOffset + t922_1;
-                int jRows2_2 = kvOffset + t922_2;
-                int jRows2_3 = kvOffset + t922_3;
-                int t95_0 = jRows_0 + tidMod16;
-                int t95_1 = jRows_0 + (tidMod16 + 16);
-                int t95_2 = jRows_1 + tidMod16;
-                int t95_3 = jRows_1 + (tidMod16 + 16);
-                float kaTile_0 = jValid_0 ? ka[t95_0] : 0f;
-                float kaTile_1 = jValid_0 ? ka[t95_1] : 0f;
-                float kaTile_2 = jValid_1 ? ka[t95_2] : 0f;
-                float kaTile_3 = jValid_1 ? ka[t95_3] : 0f;
-                // kaTile: layout [2x16, 2x16] -> [4x8, 1x32] through shared memory
-                sharedFloat[(tidDiv16) * 32 + tidMod16] = kaTile_0;
-                sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] = kaTile_1;
-                sharedFloat[(tidDiv16 + 16) * 32 + tidMod16] = kaTile_2;
-                sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 16] = kaTile_3;
+                int t95_0 = jRows2_0 + (tidMod16 * 2);
+                int t95_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t95_2 = jRows2_1 + (tidMod16 * 2);
+                int t95_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                bool jValid_0 = rj2_0 < n;
+                bool jValid2_0 = rj_0 < n;
+                bool jValid2_1 = rj_1 < n;
+                float kaTile_0, kaTile_1, kaTile_2, kaTile_3;
+                if (kaAligned && (t95_0 & 1) == 0 && jValid2_0)
+                {
+                    var kaTile_0Vector = ka2[t95_0 / 2];
+                    kaTile_0 = kaTile_0Vector.X;
+                    kaTile_1 = kaTile_0Vector.Y;
+                }
+                else
+                {
+                    kaTile_0 = jValid2_0 ? ka[t95_0] : 0f;
+                    kaTile_1 = jValid2_0 ? ka[t95_1] : 0f;
+                }
+                if (kaAligned && (t95_2 & 1) == 0 && jValid2_1)
+                {
+                    var kaTile_2Vector = ka2[t95_2 / 2];
+                    kaTile_2 = kaTile_2Vector.X;
+                    kaTile_3 = kaTile_2Vector.Y;
+                }
+                else
+                {
+                    kaTile_2 = jValid2_1 ? ka[t95_2] : 0f;
+                    kaTile_3 = jValid2_1 ? ka[t95_3] : 0f;
+                }
+                // kaTile: layout [32, 32] registers 2x2, lanes 2x16, warps 8x1 -> [32, 32] registers 1x4, lanes 4x8, warps 8x1
+                sharedFloat2[tidDiv16 * 32 + tidMod16] = new Vec2<float>(kaTile_0, kaTile_1);
+                sharedFloat2[tidDiv16 * 32 + tidMod16 + 16] = new Vec2<float>(kaTile_2, kaTile_3);
                 Group.Barrier();
-                float kaTile2_0 = sharedFloat[(tidDiv32) * 32 + tidMod32];
-                float kaTile2_1 = sharedFloat[(tidDiv32 + 8) * 32 + tidMod32];
-                float kaTile2_2 = sharedFloat[(tidDiv32 + 16) * 32 + tidMod32];
-                float kaTile2_3 = sharedFloat[(tidDiv32 + 24) * 32 + tidMod32];
-                int t113_0 = jRows2_0 + tidMod32;
-                int t113_1 = jRows2_1 + tidMod32;
-                int t113_2 = jRows2_2 + tidMod32;
-                int t113_3 = jRows2_3 + tidMod32;
-                float vaTile_0 = jValid2_0 ? va[t113_0] : 0f;
-                float vaTile_1 = jValid2_1 ? va[t113_1] : 0f;
-                float vaTile_2 = jValid2_2 ? va[t113_2] : 0f;
-                float vaTile_3 = jValid2_3 ? va[t113_3] : 0f;
+                var kaTile2_0Vector = sharedFloat4[tidDiv8 * 8 + tidMod8]; float kaTile2_0 = kaTile2_0Vector.X; float kaTile2_1 = kaTile2_0Vector.Y; float kaTile2_2 = kaTile2_0Vector.Z; float kaTile2_3 = kaTile2_0Vector.W;
+                int t113_0 = jRows_0 + (tidMod8 * 4);
+                int t113_1 = jRows_0 + (tidMod8 * 4 + 1);
+                int t113_2 = jRows_0 + (tidMod8 * 4 + 2);
+                int t113_3 = jRows_0 + (tidMod8 * 4 + 3);
+                float vaTile_0, vaTile_1, vaTile_2, vaTile_3;
+                if (vaAligned && (t113_0 & 3) == 0 && jValid_0)
+                {
+                    var vaTile_0Vector = va4[t113_0 / 4];
+                    vaTile_0 = vaTile_0Vector.X;
+                    vaTile_1 = vaTile_0Vector.Y;
+                    vaTile_2 = vaTile_0Vector.Z;
+                    vaTile_3 = vaTile_0Vector.W;
+                }
+                else
+                {
+                    vaTile_0 = jValid_0 ? va[t113_0] : 0f;
+                    vaTile_1 = jValid_0 ? va[t113_1] : 0f;
+                    vaTile_2 = jValid_0 ? va[t113_2] : 0f;
+                    vaTile_3 = jValid_0 ? va[t113_3] : 0f;
+                }
                 float qkScale = scale * 1.442695f;
-                float dka_0 = 0f;
-                float dka_1 = 0f;
-                float dka_2 = 0f;
-                float dka_3 = 0f;
+                int lastQuery = XMath.Min((((block * 32) + 32) + wa) - 2, n - 1);
                 float dva_0 = 0f;
                 float dva_1 = 0f;
                 float dva_2 = 0f;
                 float dva_3 = 0f;
-                int lastQuery = XMath.Min((((block * 32) + 32) + wa) - 2, n - 1);
+                float dka_0 = 0f;
+                float dka_1 = 0f;
+                float dka_2 = 0f;
+                float dka_3 = 0f;
                 float dva2_0 = dva_0;
                 float dva2_1 = dva_1;
                 float dva2_2 = dva_2;
@@ -216,29 +342,52 @@ namespace TileDsl.Attention
                     for (int i = block * 32; i <= lastQuery; i++)
                     {
                         int qOffset = ((batch * qStrideB) + (i * qStrideN)) + (head * qStrideH);
-                        int t150_0 = qOffset + tidMod16;
-                        int t150_1 = qOffset + (tidMod16 + 16);
-                        float qRow_0 = q[t150_0];
-                        float qRow_1 = q[t150_1];
-                        // qRow: layout [2x16] -> [1x32] through shared memory
+                        int t150_0 = qOffset + (tidMod16 * 2);
+                        int t150_1 = qOffset + (tidMod16 * 2 + 1);
+                        float qRow_0, qRow_1;
+                        if (qAligned && (t150_0 & 1) == 0)
+                        {
+                            var qRow_0Vector = q2[t150_0 / 2];
+                            qRow_0 = qRow_0Vector.X;
+                            qRow_1 = qRow_0Vector.Y;
+                        }
+                        else
+                        {
+                            qRow_0 = q[t150_0];
+                            qRow_1 = q[t150_1];
+                        }
                         Group.Barrier();
-                        sharedFloat[tidMod16] = qRow_0;
-                        sharedFloat[tidMod16 + 16] = qRow_1;
+                        // qRow: layout [32] registers 2, lanes 16, warps 1, 16 copies -> [32] registers 4, lanes 8, warps 1, 32 copies
+                        sharedFloat2[tidMod16] = new Vec2<float>(qRow_0, qRow_1);
                         Group.Barrier();
-                        float qRow2_0 = sharedFloat[tidMod32];
-                        int t165_0 = qOffset + tidMod16;
-                        int t165_1 = qOffset + (tidMod16 + 16);
-                        float doRow_0 = dO[t165_0];
-                        float doRow_1 = dO[t165_1];
-                        // doRow: layout [2x16] -> [1x32] through shared memory
+                        var qRow2_0Vector = sharedFloat4[tidMod8]; float qRow2_0 = qRow2_0Vector.X; float qRow2_1 = qRow2_0Vector.Y; float qRow2_2 = qRow2_0Vector.Z; float qRow2_3 = qRow2_0Vector.W;
+                        int t165_0 = qOffset + (tidMod16 * 2);
+                        int t165_1 = qOffset + (tidMod16 * 2 + 1);
+                        float doRow_0, doRow_1;
+                        if (dOAligned && (t165_0 & 1) == 0)
+                        {
+                            var doRow_0Vector = dO2[t165_0 / 2];
+                            doRow_0 = doRow_0Vector.X;
+                            doRow_1 = doRow_0Vector.Y;
+                        }
+                        else
+                        {
+                            doRow_0 = dO[t165_0];
+                            doRow_1 = dO[t165_1];
+                        }
                         Group.Barrier();
-                        sharedFloat[tidMod16] = doRow_0;
-                        sharedFloat[tidMod16 + 16] = doRow_1;
+                        // doRow: layout [32] registers 2, lanes 16, warps 1, 16 copies -> [32] registers 4, lanes 8, warps 1, 32 copies
+                        sharedFloat2[tidMod16] = new Vec2<float>(doRow_0, doRow_1);
                         Group.Barrier();
-                        float doRow2_0 = sharedFloat[tidMod32];
+                        var doRow2_0Vector = sharedFloat4[tidMod8]; float doRow2_0 = doRow2_0Vector.X; float doRow2_1 = doRow2_0Vector.Y; float doRow2_2 = doRow2_0Vector.Z; float doRow2_3 = doRow2_0Vector.W;
+                        Group.Barrier();
+                        // doRow: layout [32] registers 2, lanes 16, warps 1, 16 copies -> [32] registers 1, lanes 32, warps 1, 8 copies
+                        sharedFloat2[tidMod16] = new Vec2<float>(doRow_0, doRow_1);
+                        Group.Barrier();
+                        float doRow3_0 = sharedFloat[tidMod32];
                         int t170_0 = qOffset + tidMod32;
                         float oTile_0 = o[t170_0];
-                        float t174_0 = doRow2_0 * oTile_0;
+                        float t174_0 = doRow3_0 * oTile_0;
                         // delta = Sum along axis 0 of t174 [32]
                         float delta = t174_0;
                         delta = delta + (Warp.ShuffleXor(delta, 1));
@@ -248,30 +397,32 @@ namespace TileDsl.Attention
                         delta = delta + (Warp.ShuffleXor(delta, 16));
                         float lseValue = lse[(((batch * heads) + head) * n) + i];
                         float rowLse = lseValue * 1.442695f;
-                        bool t186_0 = rj_0 <= i;
-                        bool t186_1 = rj_1 <= i;
-                        bool t187_0 = jValid_0 & t186_0;
-                        bool t187_1 = jValid_1 & t186_1;
-                        bool t189_0 = rj_0 > (i - wa);
-                        bool t189_1 = rj_1 > (i - wa);
-                        bool jInside_0 = t187_0 & t189_0;
-                        bool jInside_1 = t187_1 & t189_1;
                         float left_0 = kaTile2_0 * qRow2_0;
-                        float left_1 = kaTile2_1 * qRow2_0;
-                        float left_2 = kaTile2_2 * qRow2_0;
-                        float left_3 = kaTile2_3 * qRow2_0;
-                        float pv_0 = 0f;
-                        float pv_1 = 0f;
-                        float pv_2 = 0f;
-                        float pv_3 = 0f;
-                        float dak1_0 = 0f;
-                        float dak1_1 = 0f;
-                        float dak1_2 = 0f;
-                        float dak1_3 = 0f;
+                        float left_1 = kaTile2_1 * qRow2_1;
+                        float left_2 = kaTile2_2 * qRow2_2;
+                        float left_3 = kaTile2_3 * qRow2_3;
+                        Group.Barrier();
+                        // dot: a transposed, [32][36]
+                        sharedFloat[tidDiv8 + tidMod8 * 144] = left_0;
+                        sharedFloat[tidDiv8 + tidMod8 * 144 + 36] = left_1;
+                        sharedFloat[tidDiv8 + tidMod8 * 144 + 72] = left_2;
+                        sharedFloat[tidDiv8 + tidMod8 * 144 + 108] = left_3;
                         float dak2_0 = 0f;
                         float dak2_1 = 0f;
                         float dak2_2 = 0f;
                         float dak2_3 = 0f;
+                        float dak1_0 = 0f;
+                        float dak1_1 = 0f;
+                        float dak1_2 = 0f;
+                        float dak1_3 = 0f;
+                        float pv_0 = 0f;
+                        float pv_1 = 0f;
+                        float pv_2 = 0f;
+                        float pv_3 = 0f;
+                        bool t189_0 = rj2_0 > (i - wa);
+                        bool t186_0 = rj2_0 <= i;
+                        bool t187_0 = jValid_0 & t186_0;
+                        bool jInside_0 = t187_0 & t189_0;
                         float pv2_0 = pv_0;
                         float pv2_1 = pv_1;
                         float pv2_2 = pv_2;
@@ -286,27 +437,43 @@ namespace TileDsl.Attention
                         float dak22_3 = dak2_3;
                         for (int ks = XMath.Max(0, (i - wb) + 1); ks <= i; ks += 16)
                         {
-                            int rk_0 = ks + tidDiv32;
-                            int rk_1 = ks + (tidDiv32 + 8);
-                            int rk2_0 = ks + tidMod16;
+                            int rk_0 = ks + (tidMod8 * 2);
+                            int rk_1 = ks + (tidMod8 * 2 + 1);
+                            int rk2_0 = ks + tidDiv16;
+                            int t215_0 = rk2_0 * kvStrideN;
+                            int kRows_0 = kvOffset + t215_0;
+                            int t218_0 = kRows_0 + (tidMod16 * 2);
+                            int t218_1 = kRows_0 + (tidMod16 * 2 + 1);
                             bool kInside_0 = rk2_0 <= i;
                             bool kInside2_0 = rk_0 <= i;
                             bool kInside2_1 = rk_1 <= i;
-                            int t215_0 = rk_0 * kvStrideN;
-                            int t215_1 = rk_1 * kvStrideN;
-                            int kRows_0 = kvOffset + t215_0;
-                            int kRows_1 = kvOffset + t215_1;
-                            int t218_0 = kRows_0 + tidMod32;
-                            int t218_1 = kRows_1 + tidMod32;
-                            float kbTile_0 = kInside2_0 ? kb[t218_0] : 0f;
-                            float kbTile_1 = kInside2_1 ? kb[t218_1] : 0f;
-                            int t224_0 = kRows_0 + tidMod32;
-                            int t224_1 = kRows_1 + tidMod32;
-                            float vbTile_0 = kInside2_0 ? vb[t224_0] : 0f;
-                            float vbTile_1 = kInside2_1 ? vb[t224_1] : 0f;
-                            bool t231_0 = jInside_0 & kInside_0;
-                            bool t231_1 = jInside_1 & kInside_0;
-                            // t233 = Dot(left [32, 32], t232 [32, 16]) through shared memory, k split over 4 slices of 64 threads
+                            float kbTile_0, kbTile_1;
+                            if (kbAligned && (t218_0 & 1) == 0 && kInside_0)
+                            {
+                                var kbTile_0Vector = kb2[t218_0 / 2];
+                                kbTile_0 = kbTile_0Vector.X;
+                                kbTile_1 = kbTile_0Vector.Y;
+                            }
+                            else
+                            {
+                                kbTile_0 = kInside_0 ? kb[t218_0] : 0f;
+                                kbTile_1 = kInside_0 ? kb[t218_1] : 0f;
+                            }
+                            int t224_0 = kRows_0 + (tidMod16 * 2);
+                            int t224_1 = kRows_0 + (tidMod16 * 2 + 1);
+                            float vbTile_0, vbTile_1;
+                            if (vbAligned && (t224_0 & 1) == 0 && kInside_0)
+                            {
+                                var vbTile_0Vector = vb2[t224_0 / 2];
+                                vbTile_0 = vbTile_0Vector.X;
+                                vbTile_1 = vbTile_0Vector.Y;
+                            }
+                            else
+                            {
+                                vbTile_0 = kInside_0 ? vb[t224_0] : 0f;
+                                vbTile_1 = kInside_0 ? vb[t224_1] : 0f;
+                            }
+                            // t233 = Dot(left [32, 32], t232 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
                             float t233_0 = 0;
                             float t233_1 = 0;
                             float t233Part_0 = 0;
@@ -317,156 +484,101 @@ namespace TileDsl.Attention
                             float t233Part_5 = 0;
                             float t233Part_6 = 0;
                             float t233Part_7 = 0;
-                            int aAt = tidDiv8Mod8 * 33 + tidDiv64 * 8;
-                            int bAt = 1056 + tidMod8 + tidDiv64 * 136;
                             Group.Barrier();
-                            sharedFloat[tidDiv32 * 33 + tidMod32] = left_0;
-                            sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = left_1;
-                            sharedFloat[(tidDiv32 + 16) * 33 + tidMod32] = left_2;
-                            sharedFloat[(tidDiv32 + 24) * 33 + tidMod32] = left_3;
-                            sharedFloat[1056 + tidMod32 * 17 + tidDiv32] = kbTile_0;
-                            sharedFloat[1056 + tidMod32 * 17 + tidDiv32 + 8] = kbTile_1;
+                            // dot: b, [32][20]
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 1152] = kbTile_0;
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 1172] = kbTile_1;
                             Group.Barrier();
-                            for (int k = 0; k < 8; k += 8)
-                            {
-                                float a0 = sharedFloat[aAt + k];
-                                float a1 = sharedFloat[aAt + k + 264];
-                                float a2 = sharedFloat[aAt + k + 528];
-                                float a3 = sharedFloat[aAt + k + 792];
-                                float b0 = sharedFloat[bAt + k * 17];
-                                float b1 = sharedFloat[bAt + k * 17 + 8];
-                                t233Part_0 += a0 * b0;
-                                t233Part_1 += a0 * b1;
-                                t233Part_2 += a1 * b0;
-                                t233Part_3 += a1 * b1;
-                                t233Part_4 += a2 * b0;
-                                t233Part_5 += a2 * b1;
-                                t233Part_6 += a3 * b0;
-                                t233Part_7 += a3 * b1;
-                                float a02 = sharedFloat[aAt + k + 1];
-                                float a12 = sharedFloat[aAt + k + 265];
-                                float a22 = sharedFloat[aAt + k + 529];
-                                float a32 = sharedFloat[aAt + k + 793];
-                                float b02 = sharedFloat[bAt + k * 17 + 17];
-                                float b12 = sharedFloat[bAt + k * 17 + 25];
-                                t233Part_0 += a02 * b02;
-                                t233Part_1 += a02 * b12;
-                                t233Part_2 += a12 * b02;
-                                t233Part_3 += a12 * b12;
-                                t233Part_4 += a22 * b02;
-                                t233Part_5 += a22 * b12;
-                                t233Part_6 += a32 * b02;
-                                t233Part_7 += a32 * b12;
-                                float a03 = sharedFloat[aAt + k + 2];
-                                float a13 = sharedFloat[aAt + k + 266];
-                                float a23 = sharedFloat[aAt + k + 530];
-                                float a33 = sharedFloat[aAt + k + 794];
-                                float b03 = sharedFloat[bAt + k * 17 + 34];
-                                float b13 = sharedFloat[bAt + k * 17 + 42];
-                                t233Part_0 += a03 * b03;
-                                t233Part_1 += a03 * b13;
-                                t233Part_2 += a13 * b03;
-                                t233Part_3 += a13 * b13;
-                                t233Part_4 += a23 * b03;
-                                t233Part_5 += a23 * b13;
-                                t233Part_6 += a33 * b03;
-                                t233Part_7 += a33 * b13;
-                                float a04 = sharedFloat[aAt + k + 3];
-                                float a14 = sharedFloat[aAt + k + 267];
-                                float a24 = sharedFloat[aAt + k + 531];
-                                float a34 = sharedFloat[aAt + k + 795];
-                                float b04 = sharedFloat[bAt + k * 17 + 51];
-                                float b14 = sharedFloat[bAt + k * 17 + 59];
-                                t233Part_0 += a04 * b04;
-                                t233Part_1 += a04 * b14;
-                                t233Part_2 += a14 * b04;
-                                t233Part_3 += a14 * b14;
-                                t233Part_4 += a24 * b04;
-                                t233Part_5 += a24 * b14;
-                                t233Part_6 += a34 * b04;
-                                t233Part_7 += a34 * b14;
-                                float a05 = sharedFloat[aAt + k + 4];
-                                float a15 = sharedFloat[aAt + k + 268];
-                                float a25 = sharedFloat[aAt + k + 532];
-                                float a35 = sharedFloat[aAt + k + 796];
-                                float b05 = sharedFloat[bAt + k * 17 + 68];
-                                float b15 = sharedFloat[bAt + k * 17 + 76];
-                                t233Part_0 += a05 * b05;
-                                t233Part_1 += a05 * b15;
-                                t233Part_2 += a15 * b05;
-                                t233Part_3 += a15 * b15;
-                                t233Part_4 += a25 * b05;
-                                t233Part_5 += a25 * b15;
-                                t233Part_6 += a35 * b05;
-                                t233Part_7 += a35 * b15;
-                                float a06 = sharedFloat[aAt + k + 5];
-                                float a16 = sharedFloat[aAt + k + 269];
-                                float a26 = sharedFloat[aAt + k + 533];
-                                float a36 = sharedFloat[aAt + k + 797];
-                                float b06 = sharedFloat[bAt + k * 17 + 85];
-                                float b16 = sharedFloat[bAt + k * 17 + 93];
-                                t233Part_0 += a06 * b06;
-                                t233Part_1 += a06 * b16;
-                                t233Part_2 += a16 * b06;
-                                t233Part_3 += a16 * b16;
-                                t233Part_4 += a26 * b06;
-                                t233Part_5 += a26 * b16;
-                                t233Part_6 += a36 * b06;
-                                t233Part_7 += a36 * b16;
-                                float a07 = sharedFloat[aAt + k + 6];
-                                float a17 = sharedFloat[aAt + k + 270];
-                                float a27 = sharedFloat[aAt + k + 534];
-                                float a37 = sharedFloat[aAt + k + 798];
-                                float b07 = sharedFloat[bAt + k * 17 + 102];
-                                float b17 = sharedFloat[bAt + k * 17 + 110];
-                                t233Part_0 += a07 * b07;
-                                t233Part_1 += a07 * b17;
-                                t233Part_2 += a17 * b07;
-                                t233Part_3 += a17 * b17;
-                                t233Part_4 += a27 * b07;
-                                t233Part_5 += a27 * b17;
-                                t233Part_6 += a37 * b07;
-                                t233Part_7 += a37 * b17;
-                                float a08 = sharedFloat[aAt + k + 7];
-                                float a18 = sharedFloat[aAt + k + 271];
-                                float a28 = sharedFloat[aAt + k + 535];
-                                float a38 = sharedFloat[aAt + k + 799];
-                                float b08 = sharedFloat[bAt + k * 17 + 119];
-                                float b18 = sharedFloat[bAt + k * 17 + 127];
-                                t233Part_0 += a08 * b08;
-                                t233Part_1 += a08 * b18;
-                                t233Part_2 += a18 * b08;
-                                t233Part_3 += a18 * b18;
-                                t233Part_4 += a28 * b08;
-                                t233Part_5 += a28 * b18;
-                                t233Part_6 += a38 * b08;
-                                t233Part_7 += a38 * b18;
-                            }
+                            int aAt = tidDiv4Mod16 + tidDiv64 * 144;
+                            int bAt = tidMod4 + tidDiv64 * 40 + 288;
+                            var a0_0 = sharedFloat2[aAt];
+                            var b0_0 = sharedFloat4[bAt];
+                            t233Part_0 += a0_0.X * b0_0.X;
+                            t233Part_1 += a0_0.X * b0_0.Y;
+                            t233Part_2 += a0_0.X * b0_0.Z;
+                            t233Part_3 += a0_0.X * b0_0.W;
+                            t233Part_4 += a0_0.Y * b0_0.X;
+                            t233Part_5 += a0_0.Y * b0_0.Y;
+                            t233Part_6 += a0_0.Y * b0_0.Z;
+                            t233Part_7 += a0_0.Y * b0_0.W;
+                            var a0_1 = sharedFloat2[aAt + 18];
+                            var b0_1 = sharedFloat4[bAt + 5];
+                            t233Part_0 += a0_1.X * b0_1.X;
+                            t233Part_1 += a0_1.X * b0_1.Y;
+                            t233Part_2 += a0_1.X * b0_1.Z;
+                            t233Part_3 += a0_1.X * b0_1.W;
+                            t233Part_4 += a0_1.Y * b0_1.X;
+                            t233Part_5 += a0_1.Y * b0_1.Y;
+                            t233Part_6 += a0_1.Y * b0_1.Z;
+                            t233Part_7 += a0_1.Y * b0_1.W;
+                            var a0_2 = sharedFloat2[aAt + 36];
+                            var b0_2 = sharedFloat4[bAt + 10];
+                            t233Part_0 += a0_2.X * b0_2.X;
+                            t233Part_1 += a0_2.X * b0_2.Y;
+                            t233Part_2 += a0_2.X * b0_2.Z;
+                            t233Part_3 += a0_2.X * b0_2.W;
+                            t233Part_4 += a0_2.Y * b0_2.X;
+                            t233Part_5 += a0_2.Y * b0_2.Y;
+                            t233Part_6 += a0_2.Y * b0_2.Z;
+                            t233Part_7 += a0_2.Y * b0_2.W;
+                            var a0_3 = sharedFloat2[aAt + 54];
+                            var b0_3 = sharedFloat4[bAt + 15];
+                            t233Part_0 += a0_3.X * b0_3.X;
+                            t233Part_1 += a0_3.X * b0_3.Y;
+                            t233Part_2 += a0_3.X * b0_3.Z;
+                            t233Part_3 += a0_3.X * b0_3.W;
+                            t233Part_4 += a0_3.Y * b0_3.X;
+                            t233Part_5 += a0_3.Y * b0_3.Y;
+                            t233Part_6 += a0_3.Y * b0_3.Z;
+                            t233Part_7 += a0_3.Y * b0_3.W;
+                            var a0_4 = sharedFloat2[aAt + 72];
+                            var b0_4 = sharedFloat4[bAt + 20];
+                            t233Part_0 += a0_4.X * b0_4.X;
+                            t233Part_1 += a0_4.X * b0_4.Y;
+                            t233Part_2 += a0_4.X * b0_4.Z;
+                            t233Part_3 += a0_4.X * b0_4.W;
+                            t233Part_4 += a0_4.Y * b0_4.X;
+                            t233Part_5 += a0_4.Y * b0_4.Y;
+                            t233Part_6 += a0_4.Y * b0_4.Z;
+                            t233Part_7 += a0_4.Y * b0_4.W;
+                            var a0_5 = sharedFloat2[aAt + 90];
+                            var b0_5 = sharedFloat4[bAt + 25];
+                            t233Part_0 += a0_5.X * b0_5.X;
+                            t233Part_1 += a0_5.X * b0_5.Y;
+                            t233Part_2 += a0_5.X * b0_5.Z;
+                            t233Part_3 += a0_5.X * b0_5.W;
+                            t233Part_4 += a0_5.Y * b0_5.X;
+                            t233Part_5 += a0_5.Y * b0_5.Y;
+                            t233Part_6 += a0_5.Y * b0_5.Z;
+                            t233Part_7 += a0_5.Y * b0_5.W;
+                            var a0_6 = sharedFloat2[aAt + 108];
+                            var b0_6 = sharedFloat4[bAt + 30];
+                            t233Part_0 += a0_6.X * b0_6.X;
+                            t233Part_1 += a0_6.X * b0_6.Y;
+                            t233Part_2 += a0_6.X * b0_6.Z;
+                            t233Part_3 += a0_6.X * b0_6.W;
+                            t233Part_4 += a0_6.Y * b0_6.X;
+                            t233Part_5 += a0_6.Y * b0_6.Y;
+                            t233Part_6 += a0_6.Y * b0_6.Z;
+                            t233Part_7 += a0_6.Y * b0_6.W;
+                            var a0_7 = sharedFloat2[aAt + 126];
+                            var b0_7 = sharedFloat4[bAt + 35];
+                            t233Part_0 += a0_7.X * b0_7.X;
+                            t233Part_1 += a0_7.X * b0_7.Y;
+                            t233Part_2 += a0_7.X * b0_7.Z;
+                            t233Part_3 += a0_7.X * b0_7.W;
+                            t233Part_4 += a0_7.Y * b0_7.X;
+                            t233Part_5 += a0_7.Y * b0_7.Y;
+                            t233Part_6 += a0_7.Y * b0_7.Z;
+                            t233Part_7 += a0_7.Y * b0_7.W;
                             Group.Barrier();
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 16 + tidMod8] = t233Part_0;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 16 + tidMod8 + 8] = t233Part_1;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 16 + tidMod8] = t233Part_2;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 16 + tidMod8 + 8] = t233Part_3;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 16) * 16 + tidMod8] = t233Part_4;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 16) * 16 + tidMod8 + 8] = t233Part_5;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 24) * 16 + tidMod8] = t233Part_6;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 24) * 16 + tidMod8 + 8] = t233Part_7;
+                            // dot: partial sums of 4 slices
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 288] = new Vec4<float>(t233Part_0, t233Part_1, t233Part_2, t233Part_3);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 292] = new Vec4<float>(t233Part_4, t233Part_5, t233Part_6, t233Part_7);
                             Group.Barrier();
-                            t233_0 += sharedFloat[(tidDiv16) * 16 + tidMod16] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 1024] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 1536];
-                            t233_1 += sharedFloat[(tidDiv16 + 16) * 16 + tidMod16] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 1024] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 1536];
-                            float t234_0 = t233_0 * qkScale;
-                            float t234_1 = t233_1 * qkScale;
-                            float t235_0 = t234_0 - rowLse;
-                            float t235_1 = t234_1 - rowLse;
-                            float t236_0 = XMath.Exp2(t235_0);
-                            float t236_1 = XMath.Exp2(t235_1);
-                            float p_0 = t231_0 ? t236_0 : 0f;
-                            float p_1 = t231_1 ? t236_1 : 0f;
-                            float t240_0 = vaTile_0 * doRow2_0;
-                            float t240_1 = vaTile_1 * doRow2_0;
-                            float t240_2 = vaTile_2 * doRow2_0;
-                            float t240_3 = vaTile_3 * doRow2_0;
-                            // t242 = Dot(t240 [32, 32], t241 [32, 16]) through shared memory, k split over 4 slices of 64 threads
+                            t233_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2688];
+                            t233_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2688];
+                            // t242 = Dot(t240 [32, 32], t241 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
                             float t242_0 = 0;
                             float t242_1 = 0;
                             float t242Part_0 = 0;
@@ -477,148 +589,110 @@ namespace TileDsl.Attention
                             float t242Part_5 = 0;
                             float t242Part_6 = 0;
                             float t242Part_7 = 0;
-                            int aAt2 = tidDiv8Mod8 * 33 + tidDiv64 * 8;
-                            int bAt2 = 1056 + tidMod8 + tidDiv64 * 136;
+                            float t240_0 = vaTile_0 * doRow2_0;
+                            float t240_1 = vaTile_1 * doRow2_1;
+                            float t240_2 = vaTile_2 * doRow2_2;
+                            float t240_3 = vaTile_3 * doRow2_3;
                             Group.Barrier();
-                            sharedFloat[tidDiv32 * 33 + tidMod32] = t240_0;
-                            sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = t240_1;
-                            sharedFloat[(tidDiv32 + 16) * 33 + tidMod32] = t240_2;
-                            sharedFloat[(tidDiv32 + 24) * 33 + tidMod32] = t240_3;
-                            sharedFloat[1056 + tidMod32 * 17 + tidDiv32] = vbTile_0;
-                            sharedFloat[1056 + tidMod32 * 17 + tidDiv32 + 8] = vbTile_1;
+                            // dot: a transposed, [32][36]
+                            sharedFloat[tidDiv8 + tidMod8 * 144 + 1152] = t240_0;
+                            sharedFloat[tidDiv8 + tidMod8 * 144 + 1188] = t240_1;
+                            sharedFloat[tidDiv8 + tidMod8 * 144 + 1224] = t240_2;
+                            sharedFloat[tidDiv8 + tidMod8 * 144 + 1260] = t240_3;
+                            // dot: b, [32][20]
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2304] = vbTile_0;
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2324] = vbTile_1;
                             Group.Barrier();
-                            for (int k2 = 0; k2 < 8; k2 += 8)
-                            {
-                                float a09 = sharedFloat[aAt2 + k2];
-                                float a19 = sharedFloat[aAt2 + k2 + 264];
-                                float a29 = sharedFloat[aAt2 + k2 + 528];
-                                float a39 = sharedFloat[aAt2 + k2 + 792];
-                                float b09 = sharedFloat[bAt2 + k2 * 17];
-                                float b19 = sharedFloat[bAt2 + k2 * 17 + 8];
-                                t242Part_0 += a09 * b09;
-                                t242Part_1 += a09 * b19;
-                                t242Part_2 += a19 * b09;
-                                t242Part_3 += a19 * b19;
-                                t242Part_4 += a29 * b09;
-                                t242Part_5 += a29 * b19;
-                                t242Part_6 += a39 * b09;
-                                t242Part_7 += a39 * b19;
-                                float a010 = sharedFloat[aAt2 + k2 + 1];
-                                float a110 = sharedFloat[aAt2 + k2 + 265];
-                                float a210 = sharedFloat[aAt2 + k2 + 529];
-                                float a310 = sharedFloat[aAt2 + k2 + 793];
-                                float b010 = sharedFloat[bAt2 + k2 * 17 + 17];
-                                float b110 = sharedFloat[bAt2 + k2 * 17 + 25];
-                                t242Part_0 += a010 * b010;
-                                t242Part_1 += a010 * b110;
-                                t242Part_2 += a110 * b010;
-                                t242Part_3 += a110 * b110;
-                                t242Part_4 += a210 * b010;
-                                t242Part_5 += a210 * b110;
-                                t242Part_6 += a310 * b010;
-                                t242Part_7 += a310 * b110;
-                                float a011 = sharedFloat[aAt2 + k2 + 2];
-                                float a111 = sharedFloat[aAt2 + k2 + 266];
-                                float a211 = sharedFloat[aAt2 + k2 + 530];
-                                float a311 = sharedFloat[aAt2 + k2 + 794];
-                                float b011 = sharedFloat[bAt2 + k2 * 17 + 34];
-                                float b111 = sharedFloat[bAt2 + k2 * 17 + 42];
-                                t242Part_0 += a011 * b011;
-                                t242Part_1 += a011 * b111;
-                                t242Part_2 += a111 * b011;
-                                t242Part_3 += a111 * b111;
-                                t242Part_4 += a211 * b011;
-                                t242Part_5 += a211 * b111;
-                                t242Part_6 += a311 * b011;
-                                t242Part_7 += a311 * b111;
-                                float a012 = sharedFloat[aAt2 + k2 + 3];
-                                float a112 = sharedFloat[aAt2 + k2 + 267];
-                                float a212 = sharedFloat[aAt2 + k2 + 531];
-                                float a312 = sharedFloat[aAt2 + k2 + 795];
-                                float b012 = sharedFloat[bAt2 + k2 * 17 + 51];
-                                float b112 = sharedFloat[bAt2 + k2 * 17 + 59];
-                                t242Part_0 += a012 * b012;
-                                t242Part_1 += a012 * b112;
-                                t242Part_2 += a112 * b012;
-                                t242Part_3 += a112 * b112;
-                                t242Part_4 += a212 * b012;
-                                t242Part_5 += a212 * b112;
-                                t242Part_6 += a312 * b012;
-                                t242Part_7 += a312 * b112;
-                                float a013 = sharedFloat[aAt2 + k2 + 4];
-                                float a113 = sharedFloat[aAt2 + k2 + 268];
-                                float a213 = sharedFloat[aAt2 + k2 + 532];
-                                float a313 = sharedFloat[aAt2 + k2 + 796];
-                                float b013 = sharedFloat[bAt2 + k2 * 17 + 68];
-                                float b113 = sharedFloat[bAt2 + k2 * 17 + 76];
-                                t242Part_0 += a013 * b013;
-                                t242Part_1 += a013 * b113;
-                                t242Part_2 += a113 * b013;
-                                t242Part_3 += a113 * b113;
-                                t242Part_4 += a213 * b013;
-                                t242Part_5 += a213 * b113;
-                                t242Part_6 += a313 * b013;
-                                t242Part_7 += a313 * b113;
-                                float a014 = sharedFloat[aAt2 + k2 + 5];
-                                float a114 = sharedFloat[aAt2 + k2 + 269];
-                                float a214 = sharedFloat[aAt2 + k2 + 533];
-                                float a314 = sharedFloat[aAt2 + k2 + 797];
-                                float b014 = sharedFloat[bAt2 + k2 * 17 + 85];
-                                float b114 = sharedFloat[bAt2 + k2 * 17 + 93];
-                                t242Part_0 += a014 * b014;
-                                t242Part_1 += a014 * b114;
-                                t242Part_2 += a114 * b014;
-                                t242Part_3 += a114 * b114;
-                                t242Part_4 += a214 * b014;
-                                t242Part_5 += a214 * b114;
-                                t242Part_6 += a314 * b014;
-                                t242Part_7 += a314 * b114;
-                                float a015 = sharedFloat[aAt2 + k2 + 6];
-                                float a115 = sharedFloat[aAt2 + k2 + 270];
-                                float a215 = sharedFloat[aAt2 + k2 + 534];
-                                float a315 = sharedFloat[aAt2 + k2 + 798];
-                                float b015 = sharedFloat[bAt2 + k2 * 17 + 102];
-                                float b115 = sharedFloat[bAt2 + k2 * 17 + 110];
-                                t242Part_0 += a015 * b015;
-                                t242Part_1 += a015 * b115;
-                                t242Part_2 += a115 * b015;
-                                t242Part_3 += a115 * b115;
-                                t242Part_4 += a215 * b015;
-                                t242Part_5 += a215 * b115;
-                                t242Part_6 += a315 * b015;
-                                t242Part_7 += a315 * b115;
-                                float a016 = sharedFloat[aAt2 + k2 + 7];
-                                float a116 = sharedFloat[aAt2 + k2 + 271];
-                                float a216 = sharedFloat[aAt2 + k2 + 535];
-                                float a316 = sharedFloat[aAt2 + k2 + 799];
-                                float b016 = sharedFloat[bAt2 + k2 * 17 + 119];
-                                float b116 = sharedFloat[bAt2 + k2 * 17 + 127];
-                                t242Part_0 += a016 * b016;
-                                t242Part_1 += a016 * b116;
-                                t242Part_2 += a116 * b016;
-                                t242Part_3 += a116 * b116;
-                                t242Part_4 += a216 * b016;
-                                t242Part_5 += a216 * b116;
-                                t242Part_6 += a316 * b016;
-                                t242Part_7 += a316 * b116;
-                            }
+                            int aAt2 = tidDiv4Mod16 + tidDiv64 * 144 + 576;
+                            int bAt2 = tidMod4 + tidDiv64 * 40 + 576;
+                            var a0_02 = sharedFloat2[aAt2];
+                            var b0_02 = sharedFloat4[bAt2];
+                            t242Part_0 += a0_02.X * b0_02.X;
+                            t242Part_1 += a0_02.X * b0_02.Y;
+                            t242Part_2 += a0_02.X * b0_02.Z;
+                            t242Part_3 += a0_02.X * b0_02.W;
+                            t242Part_4 += a0_02.Y * b0_02.X;
+                            t242Part_5 += a0_02.Y * b0_02.Y;
+                            t242Part_6 += a0_02.Y * b0_02.Z;
+                            t242Part_7 += a0_02.Y * b0_02.W;
+                            var a0_12 = sharedFloat2[aAt2 + 18];
+                            var b0_12 = sharedFloat4[bAt2 + 5];
+                            t242Part_0 += a0_12.X * b0_12.X;
+                            t242Part_1 += a0_12.X * b0_12.Y;
+                            t242Part_2 += a0_12.X * b0_12.Z;
+                            t242Part_3 += a0_12.X * b0_12.W;
+                            t242Part_4 += a0_12.Y * b0_12.X;
+                            t242Part_5 += a0_12.Y * b0_12.Y;
+                            t242Part_6 += a0_12.Y * b0_12.Z;
+                            t242Part_7 += a0_12.Y * b0_12.W;
+                            var a0_22 = sharedFloat2[aAt2 + 36];
+                            var b0_22 = sharedFloat4[bAt2 + 10];
+                            t242Part_0 += a0_22.X * b0_22.X;
+                            t242Part_1 += a0_22.X * b0_22.Y;
+                            t242Part_2 += a0_22.X * b0_22.Z;
+                            t242Part_3 += a0_22.X * b0_22.W;
+                            t242Part_4 += a0_22.Y * b0_22.X;
+                            t242Part_5 += a0_22.Y * b0_22.Y;
+                            t242Part_6 += a0_22.Y * b0_22.Z;
+                            t242Part_7 += a0_22.Y * b0_22.W;
+                            var a0_32 = sharedFloat2[aAt2 + 54];
+                            var b0_32 = sharedFloat4[bAt2 + 15];
+                            t242Part_0 += a0_32.X * b0_32.X;
+                            t242Part_1 += a0_32.X * b0_32.Y;
+                            t242Part_2 += a0_32.X * b0_32.Z;
+                            t242Part_3 += a0_32.X * b0_32.W;
+                            t242Part_4 += a0_32.Y * b0_32.X;
+                            t242Part_5 += a0_32.Y * b0_32.Y;
+                            t242Part_6 += a0_32.Y * b0_32.Z;
+                            t242Part_7 += a0_32.Y * b0_32.W;
+                            var a0_42 = sharedFloat2[aAt2 + 72];
+                            var b0_42 = sharedFloat4[bAt2 + 20];
+                            t242Part_0 += a0_42.X * b0_42.X;
+                            t242Part_1 += a0_42.X * b0_42.Y;
+                            t242Part_2 += a0_42.X * b0_42.Z;
+                            t242Part_3 += a0_42.X * b0_42.W;
+                            t242Part_4 += a0_42.Y * b0_42.X;
+                            t242Part_5 += a0_42.Y * b0_42.Y;
+                            t242Part_6 += a0_42.Y * b0_42.Z;
+                            t242Part_7 += a0_42.Y * b0_42.W;
+                            var a0_52 = sharedFloat2[aAt2 + 90];
+                            var b0_52 = sharedFloat4[bAt2 + 25];
+                            t242Part_0 += a0_52.X * b0_52.X;
+                            t242Part_1 += a0_52.X * b0_52.Y;
+                            t242Part_2 += a0_52.X * b0_52.Z;
+                            t242Part_3 += a0_52.X * b0_52.W;
+                            t242Part_4 += a0_52.Y * b0_52.X;
+                            t242Part_5 += a0_52.Y * b0_52.Y;
+                            t242Part_6 += a0_52.Y * b0_52.Z;
+                            t242Part_7 += a0_52.Y * b0_52.W;
+                            var a0_62 = sharedFloat2[aAt2 + 108];
+                            var b0_62 = sharedFloat4[bAt2 + 30];
+                            t242Part_0 += a0_62.X * b0_62.X;
+                            t242Part_1 += a0_62.X * b0_62.Y;
+                            t242Part_2 += a0_62.X * b0_62.Z;
+                            t242Part_3 += a0_62.X * b0_62.W;
+                            t242Part_4 += a0_62.Y * b0_62.X;
+                            t242Part_5 += a0_62.Y * b0_62.Y;
+                            t242Part_6 += a0_62.Y * b0_62.Z;
+                            t242Part_7 += a0_62.Y * b0_62.W;
+                            var a0_72 = sharedFloat2[aAt2 + 126];
+                            var b0_72 = sharedFloat4[bAt2 + 35];
+                            t242Part_0 += a0_72.X * b0_72.X;
+                            t242Part_1 += a0_72.X * b0_72.Y;
+                            t242Part_2 += a0_72.X * b0_72.Z;
+                            t242Part_3 += a0_72.X * b0_72.W;
+                            t242Part_4 += a0_72.Y * b0_72.X;
+                            t242Part_5 += a0_72.Y * b0_72.Y;
+                            t242Part_6 += a0_72.Y * b0_72.Z;
+                            t242Part_7 += a0_72.Y * b0_72.W;
                             Group.Barrier();
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 16 + tidMod8] = t242Part_0;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 16 + tidMod8 + 8] = t242Part_1;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 16 + tidMod8] = t242Part_2;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 16 + tidMod8 + 8] = t242Part_3;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 16) * 16 + tidMod8] = t242Part_4;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 16) * 16 + tidMod8 + 8] = t242Part_5;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 24) * 16 + tidMod8] = t242Part_6;
-                            sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 24) * 16 + tidMod8 + 8] = t242Part_7;
+                            // dot: partial sums of 4 slices
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 288] = new Vec4<float>(t242Part_0, t242Part_1, t242Part_2, t242Part_3);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 292] = new Vec4<float>(t242Part_4, t242Part_5, t242Part_6, t242Part_7);
                             Group.Barrier();
-                            t242_0 += sharedFloat[(tidDiv16) * 16 + tidMod16] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 1024] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 1536];
-                            t242_1 += sharedFloat[(tidDiv16 + 16) * 16 + tidMod16] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 1024] + sharedFloat[(tidDiv16 + 16) * 16 + tidMod16 + 1536];
-                            float t243_0 = t242_0 - delta;
-                            float t243_1 = t242_1 - delta;
-                            float dA_0 = p_0 * t243_0;
-                            float dA_1 = p_1 * t243_1;
-                            // t245 = Dot(p [32, 16], vbTile [16, 32]) through shared memory, k split over 2 slices of 128 threads
+                            t242_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2688];
+                            t242_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2688];
+                            // t245 = Dot(p [32, 16], vbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
                             float t245_0 = 0;
                             float t245_1 = 0;
                             float t245_2 = 0;
@@ -631,148 +705,119 @@ namespace TileDsl.Attention
                             float t245Part_5 = 0;
                             float t245Part_6 = 0;
                             float t245Part_7 = 0;
-                            int aAt3 = tidDiv16Mod8 * 17 + tidDiv128 * 8;
-                            int bAt3 = 544 + tidMod16 + tidDiv128 * 264;
+                            float t234_0 = t233_0 * qkScale;
+                            float t234_1 = t233_1 * qkScale;
+                            float t235_0 = t234_0 - rowLse;
+                            float t235_1 = t234_1 - rowLse;
+                            float t236_0 = XMath.Exp2(t235_0);
+                            float t236_1 = XMath.Exp2(t235_1);
+                            bool t231_0 = jInside_0 & kInside2_0;
+                            bool t231_1 = jInside_0 & kInside2_1;
+                            float p_0 = t231_0 ? t236_0 : 0f;
+                            float p_1 = t231_1 ? t236_1 : 0f;
                             Group.Barrier();
-                            sharedFloat[tidDiv16 * 17 + tidMod16] = p_0;
-                            sharedFloat[(tidDiv16 + 16) * 17 + tidMod16] = p_1;
-                            sharedFloat[544 + tidDiv32 * 33 + tidMod32] = vbTile_0;
-                            sharedFloat[544 + (tidDiv32 + 8) * 33 + tidMod32] = vbTile_1;
+                            // dot: a transposed, [16][36]
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1152] = p_0;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1188] = p_1;
+                            // dot: b, [16][36]
+                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 864] = new Vec2<float>(vbTile_0, vbTile_1);
                             Group.Barrier();
-                            for (int k3 = 0; k3 < 8; k3 += 8)
-                            {
-                                float a017 = sharedFloat[aAt3 + k3];
-                                float a117 = sharedFloat[aAt3 + k3 + 136];
-                                float a217 = sharedFloat[aAt3 + k3 + 272];
-                                float a317 = sharedFloat[aAt3 + k3 + 408];
-                                float b017 = sharedFloat[bAt3 + k3 * 33];
-                                float b117 = sharedFloat[bAt3 + k3 * 33 + 16];
-                                t245Part_0 += a017 * b017;
-                                t245Part_1 += a017 * b117;
-                                t245Part_2 += a117 * b017;
-                                t245Part_3 += a117 * b117;
-                                t245Part_4 += a217 * b017;
-                                t245Part_5 += a217 * b117;
-                                t245Part_6 += a317 * b017;
-                                t245Part_7 += a317 * b117;
-                                float a018 = sharedFloat[aAt3 + k3 + 1];
-                                float a118 = sharedFloat[aAt3 + k3 + 137];
-                                float a218 = sharedFloat[aAt3 + k3 + 273];
-                                float a318 = sharedFloat[aAt3 + k3 + 409];
-                                float b018 = sharedFloat[bAt3 + k3 * 33 + 33];
-                                float b118 = sharedFloat[bAt3 + k3 * 33 + 49];
-                                t245Part_0 += a018 * b018;
-                                t245Part_1 += a018 * b118;
-                                t245Part_2 += a118 * b018;
-                                t245Part_3 += a118 * b118;
-                                t245Part_4 += a218 * b018;
-                                t245Part_5 += a218 * b118;
-                                t245Part_6 += a318 * b018;
-                                t245Part_7 += a318 * b118;
-                                float a019 = sharedFloat[aAt3 + k3 + 2];
-                                float a119 = sharedFloat[aAt3 + k3 + 138];
-                                float a219 = sharedFloat[aAt3 + k3 + 274];
-                                float a319 = sharedFloat[aAt3 + k3 + 410];
-                                float b019 = sharedFloat[bAt3 + k3 * 33 + 66];
-                                float b119 = sharedFloat[bAt3 + k3 * 33 + 82];
-                                t245Part_0 += a019 * b019;
-                                t245Part_1 += a019 * b119;
-                                t245Part_2 += a119 * b019;
-                                t245Part_3 += a119 * b119;
-                                t245Part_4 += a219 * b019;
-                                t245Part_5 += a219 * b119;
-                                t245Part_6 += a319 * b019;
-                                t245Part_7 += a319 * b119;
-                                float a020 = sharedFloat[aAt3 + k3 + 3];
-                                float a120 = sharedFloat[aAt3 + k3 + 139];
-                                float a220 = sharedFloat[aAt3 + k3 + 275];
-                                float a320 = sharedFloat[aAt3 + k3 + 411];
-                                float b020 = sharedFloat[bAt3 + k3 * 33 + 99];
-                                float b120 = sharedFloat[bAt3 + k3 * 33 + 115];
-                                t245Part_0 += a020 * b020;
-                                t245Part_1 += a020 * b120;
-                                t245Part_2 += a120 * b020;
-                                t245Part_3 += a120 * b120;
-                                t245Part_4 += a220 * b020;
-                                t245Part_5 += a220 * b120;
-                                t245Part_6 += a320 * b020;
-                                t245Part_7 += a320 * b120;
-                                float a021 = sharedFloat[aAt3 + k3 + 4];
-                                float a121 = sharedFloat[aAt3 + k3 + 140];
-                                float a221 = sharedFloat[aAt3 + k3 + 276];
-                                float a321 = sharedFloat[aAt3 + k3 + 412];
-                                float b021 = sharedFloat[bAt3 + k3 * 33 + 132];
-                                float b121 = sharedFloat[bAt3 + k3 * 33 + 148];
-                                t245Part_0 += a021 * b021;
-                                t245Part_1 += a021 * b121;
-                                t245Part_2 += a121 * b021;
-                                t245Part_3 += a121 * b121;
-                                t245Part_4 += a221 * b021;
-                                t245Part_5 += a221 * b121;
-                                t245Part_6 += a321 * b021;
-                                t245Part_7 += a321 * b121;
-                                float a022 = sharedFloat[aAt3 + k3 + 5];
-                                float a122 = sharedFloat[aAt3 + k3 + 141];
-                                float a222 = sharedFloat[aAt3 + k3 + 277];
-                                float a322 = sharedFloat[aAt3 + k3 + 413];
-                                float b022 = sharedFloat[bAt3 + k3 * 33 + 165];
-                                float b122 = sharedFloat[bAt3 + k3 * 33 + 181];
-                                t245Part_0 += a022 * b022;
-                                t245Part_1 += a022 * b122;
-                                t245Part_2 += a122 * b022;
-                                t245Part_3 += a122 * b122;
-                                t245Part_4 += a222 * b022;
-                                t245Part_5 += a222 * b122;
-                                t245Part_6 += a322 * b022;
-                                t245Part_7 += a322 * b122;
-                                float a023 = sharedFloat[aAt3 + k3 + 6];
-                                float a123 = sharedFloat[aAt3 + k3 + 142];
-                                float a223 = sharedFloat[aAt3 + k3 + 278];
-                                float a323 = sharedFloat[aAt3 + k3 + 414];
-                                float b023 = sharedFloat[bAt3 + k3 * 33 + 198];
-                                float b123 = sharedFloat[bAt3 + k3 * 33 + 214];
-                                t245Part_0 += a023 * b023;
-                                t245Part_1 += a023 * b123;
-                                t245Part_2 += a123 * b023;
-                                t245Part_3 += a123 * b123;
-                                t245Part_4 += a223 * b023;
-                                t245Part_5 += a223 * b123;
-                                t245Part_6 += a323 * b023;
-                                t245Part_7 += a323 * b123;
-                                float a024 = sharedFloat[aAt3 + k3 + 7];
-                                float a124 = sharedFloat[aAt3 + k3 + 143];
-                                float a224 = sharedFloat[aAt3 + k3 + 279];
-                                float a324 = sharedFloat[aAt3 + k3 + 415];
-                                float b024 = sharedFloat[bAt3 + k3 * 33 + 231];
-                                float b124 = sharedFloat[bAt3 + k3 * 33 + 247];
-                                t245Part_0 += a024 * b024;
-                                t245Part_1 += a024 * b124;
-                                t245Part_2 += a124 * b024;
-                                t245Part_3 += a124 * b124;
-                                t245Part_4 += a224 * b024;
-                                t245Part_5 += a224 * b124;
-                                t245Part_6 += a324 * b024;
-                                t245Part_7 += a324 * b124;
-                            }
+                            int aAt3 = tidDiv8Mod16 + tidDiv128 * 144 + 576;
+                            int bAt3 = tidMod8 + tidDiv128 * 72 + 432;
+                            var a0_03 = sharedFloat2[aAt3];
+                            var b0_03 = sharedFloat4[bAt3];
+                            t245Part_0 += a0_03.X * b0_03.X;
+                            t245Part_1 += a0_03.X * b0_03.Y;
+                            t245Part_2 += a0_03.X * b0_03.Z;
+                            t245Part_3 += a0_03.X * b0_03.W;
+                            t245Part_4 += a0_03.Y * b0_03.X;
+                            t245Part_5 += a0_03.Y * b0_03.Y;
+                            t245Part_6 += a0_03.Y * b0_03.Z;
+                            t245Part_7 += a0_03.Y * b0_03.W;
+                            var a0_13 = sharedFloat2[aAt3 + 18];
+                            var b0_13 = sharedFloat4[bAt3 + 9];
+                            t245Part_0 += a0_13.X * b0_13.X;
+                            t245Part_1 += a0_13.X * b0_13.Y;
+                            t245Part_2 += a0_13.X * b0_13.Z;
+                            t245Part_3 += a0_13.X * b0_13.W;
+                            t245Part_4 += a0_13.Y * b0_13.X;
+                            t245Part_5 += a0_13.Y * b0_13.Y;
+                            t245Part_6 += a0_13.Y * b0_13.Z;
+                            t245Part_7 += a0_13.Y * b0_13.W;
+                            var a0_23 = sharedFloat2[aAt3 + 36];
+                            var b0_23 = sharedFloat4[bAt3 + 18];
+                            t245Part_0 += a0_23.X * b0_23.X;
+                            t245Part_1 += a0_23.X * b0_23.Y;
+                            t245Part_2 += a0_23.X * b0_23.Z;
+                            t245Part_3 += a0_23.X * b0_23.W;
+                            t245Part_4 += a0_23.Y * b0_23.X;
+                            t245Part_5 += a0_23.Y * b0_23.Y;
+                            t245Part_6 += a0_23.Y * b0_23.Z;
+                            t245Part_7 += a0_23.Y * b0_23.W;
+                            var a0_33 = sharedFloat2[aAt3 + 54];
+                            var b0_33 = sharedFloat4[bAt3 + 27];
+                            t245Part_0 += a0_33.X * b0_33.X;
+                            t245Part_1 += a0_33.X * b0_33.Y;
+                            t245Part_2 += a0_33.X * b0_33.Z;
+                            t245Part_3 += a0_33.X * b0_33.W;
+                            t245Part_4 += a0_33.Y * b0_33.X;
+                            t245Part_5 += a0_33.Y * b0_33.Y;
+                            t245Part_6 += a0_33.Y * b0_33.Z;
+                            t245Part_7 += a0_33.Y * b0_33.W;
+                            var a0_43 = sharedFloat2[aAt3 + 72];
+                            var b0_43 = sharedFloat4[bAt3 + 36];
+                            t245Part_0 += a0_43.X * b0_43.X;
+                            t245Part_1 += a0_43.X * b0_43.Y;
+                            t245Part_2 += a0_43.X * b0_43.Z;
+                            t245Part_3 += a0_43.X * b0_43.W;
+                            t245Part_4 += a0_43.Y * b0_43.X;
+                            t245Part_5 += a0_43.Y * b0_43.Y;
+                            t245Part_6 += a0_43.Y * b0_43.Z;
+                            t245Part_7 += a0_43.Y * b0_43.W;
+                            var a0_53 = sharedFloat2[aAt3 + 90];
+                            var b0_53 = sharedFloat4[bAt3 + 45];
+                            t245Part_0 += a0_53.X * b0_53.X;
+                            t245Part_1 += a0_53.X * b0_53.Y;
+                            t245Part_2 += a0_53.X * b0_53.Z;
+                            t245Part_3 += a0_53.X * b0_53.W;
+                            t245Part_4 += a0_53.Y * b0_53.X;
+                            t245Part_5 += a0_53.Y * b0_53.Y;
+                            t245Part_6 += a0_53.Y * b0_53.Z;
+                            t245Part_7 += a0_53.Y * b0_53.W;
+                            var a0_63 = sharedFloat2[aAt3 + 108];
+                            var b0_63 = sharedFloat4[bAt3 + 54];
+                            t245Part_0 += a0_63.X * b0_63.X;
+                            t245Part_1 += a0_63.X * b0_63.Y;
+                            t245Part_2 += a0_63.X * b0_63.Z;
+                            t245Part_3 += a0_63.X * b0_63.W;
+                            t245Part_4 += a0_63.Y * b0_63.X;
+                            t245Part_5 += a0_63.Y * b0_63.Y;
+                            t245Part_6 += a0_63.Y * b0_63.Z;
+                            t245Part_7 += a0_63.Y * b0_63.W;
+                            var a0_73 = sharedFloat2[aAt3 + 126];
+                            var b0_73 = sharedFloat4[bAt3 + 63];
+                            t245Part_0 += a0_73.X * b0_73.X;
+                            t245Part_1 += a0_73.X * b0_73.Y;
+                            t245Part_2 += a0_73.X * b0_73.Z;
+                            t245Part_3 += a0_73.X * b0_73.W;
+                            t245Part_4 += a0_73.Y * b0_73.X;
+                            t245Part_5 += a0_73.Y * b0_73.Y;
+                            t245Part_6 += a0_73.Y * b0_73.Z;
+                            t245Part_7 += a0_73.Y * b0_73.W;
                             Group.Barrier();
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8) * 32 + tidMod16] = t245Part_0;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8) * 32 + tidMod16 + 16] = t245Part_1;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 8) * 32 + tidMod16] = t245Part_2;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 8) * 32 + tidMod16 + 16] = t245Part_3;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 16) * 32 + tidMod16] = t245Part_4;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 16) * 32 + tidMod16 + 16] = t245Part_5;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 24) * 32 + tidMod16] = t245Part_6;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 24) * 32 + tidMod16 + 16] = t245Part_7;
+                            // dot: partial sums of 2 slices
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 288] = new Vec4<float>(t245Part_0, t245Part_1, t245Part_2, t245Part_3);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 296] = new Vec4<float>(t245Part_4, t245Part_5, t245Part_6, t245Part_7);
                             Group.Barrier();
-                            t245_0 += sharedFloat[(tidDiv16) * 32 + tidMod16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1024];
-                            t245_1 += sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1024];
-                            t245_2 += sharedFloat[(tidDiv16 + 16) * 32 + tidMod16] + sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 1024];
-                            t245_3 += sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 16 + 1024];
+                            t245_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2176];
+                            t245_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2176];
+                            t245_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2176];
+                            t245_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2176];
                             float pv3_0 = pv2_0 + t245_0;
                             float pv3_1 = pv2_1 + t245_1;
                             float pv3_2 = pv2_2 + t245_2;
                             float pv3_3 = pv2_3 + t245_3;
-                            // t249 = Dot(dA [32, 16], kbTile [16, 32]) through shared memory, k split over 2 slices of 128 threads
+                            // t249 = Dot(dA [32, 16], kbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
                             float t249_0 = 0;
                             float t249_1 = 0;
                             float t249_2 = 0;
@@ -785,143 +830,108 @@ namespace TileDsl.Attention
                             float t249Part_5 = 0;
                             float t249Part_6 = 0;
                             float t249Part_7 = 0;
-                            int aAt4 = tidDiv16Mod8 * 17 + tidDiv128 * 8;
-                            int bAt4 = 544 + tidMod16 + tidDiv128 * 264;
+                            float t243_0 = t242_0 - delta;
+                            float t243_1 = t242_1 - delta;
+                            float dA_0 = p_0 * t243_0;
+                            float dA_1 = p_1 * t243_1;
                             Group.Barrier();
-                            sharedFloat[tidDiv16 * 17 + tidMod16] = dA_0;
-                            sharedFloat[(tidDiv16 + 16) * 17 + tidMod16] = dA_1;
-                            sharedFloat[544 + tidDiv32 * 33 + tidMod32] = kbTile_0;
-                            sharedFloat[544 + (tidDiv32 + 8) * 33 + tidMod32] = kbTile_1;
+                            // dot: a transposed, [16][36]
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1152] = dA_0;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1188] = dA_1;
+                            // dot: b, [16][36]
+                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 864] = new Vec2<float>(kbTile_0, kbTile_1);
                             Group.Barrier();
-                            for (int k4 = 0; k4 < 8; k4 += 8)
-                            {
-                                float a025 = sharedFloat[aAt4 + k4];
-                                float a125 = sharedFloat[aAt4 + k4 + 136];
-                                float a225 = sharedFloat[aAt4 + k4 + 272];
-                                float a325 = sharedFloat[aAt4 + k4 + 408];
-                                float b025 = sharedFloat[bAt4 + k4 * 33];
-                                float b125 = sharedFloat[bAt4 + k4 * 33 + 16];
-                                t249Part_0 += a025 * b025;
-                                t249Part_1 += a025 * b125;
-                                t249Part_2 += a125 * b025;
-                                t249Part_3 += a125 * b125;
-                                t249Part_4 += a225 * b025;
-                                t249Part_5 += a225 * b125;
-                                t249Part_6 += a325 * b025;
-                                t249Part_7 += a325 * b125;
-                                float a026 = sharedFloat[aAt4 + k4 + 1];
-                                float a126 = sharedFloat[aAt4 + k4 + 137];
-                                float a226 = sharedFloat[aAt4 + k4 + 273];
-                                float a326 = sharedFloat[aAt4 + k4 + 409];
-                                float b026 = sharedFloat[bAt4 + k4 * 33 + 33];
-                                float b126 = sharedFloat[bAt4 + k4 * 33 + 49];
-                                t249Part_0 += a026 * b026;
-                                t249Part_1 += a026 * b126;
-                                t249Part_2 += a126 * b026;
-                                t249Part_3 += a126 * b126;
-                                t249Part_4 += a226 * b026;
-                                t249Part_5 += a226 * b126;
-                                t249Part_6 += a326 * b026;
-                                t249Part_7 += a326 * b126;
-                                float a027 = sharedFloat[aAt4 + k4 + 2];
-                                float a127 = sharedFloat[aAt4 + k4 + 138];
-                                float a227 = sharedFloat[aAt4 + k4 + 274];
-                                float a327 = sharedFloat[aAt4 + k4 + 410];
-                                float b027 = sharedFloat[bAt4 + k4 * 33 + 66];
-                                float b127 = sharedFloat[bAt4 + k4 * 33 + 82];
-                                t249Part_0 += a027 * b027;
-                                t249Part_1 += a027 * b127;
-                                t249Part_2 += a127 * b027;
-                                t249Part_3 += a127 * b127;
-                                t249Part_4 += a227 * b027;
-                                t249Part_5 += a227 * b127;
-                                t249Part_6 += a327 * b027;
-                                t249Part_7 += a327 * b127;
-                                float a028 = sharedFloat[aAt4 + k4 + 3];
-                                float a128 = sharedFloat[aAt4 + k4 + 139];
-                                float a228 = sharedFloat[aAt4 + k4 + 275];
-                                float a328 = sharedFloat[aAt4 + k4 + 411];
-                                float b028 = sharedFloat[bAt4 + k4 * 33 + 99];
-                                float b128 = sharedFloat[bAt4 + k4 * 33 + 115];
-                                t249Part_0 += a028 * b028;
-                                t249Part_1 += a028 * b128;
-                                t249Part_2 += a128 * b028;
-                                t249Part_3 += a128 * b128;
-                                t249Part_4 += a228 * b028;
-                                t249Part_5 += a228 * b128;
-                                t249Part_6 += a328 * b028;
-                                t249Part_7 += a328 * b128;
-                                float a029 = sharedFloat[aAt4 + k4 + 4];
-                                float a129 = sharedFloat[aAt4 + k4 + 140];
-                                float a229 = sharedFloat[aAt4 + k4 + 276];
-                                float a329 = sharedFloat[aAt4 + k4 + 412];
-                                float b029 = sharedFloat[bAt4 + k4 * 33 + 132];
-                                float b129 = sharedFloat[bAt4 + k4 * 33 + 148];
-                                t249Part_0 += a029 * b029;
-                                t249Part_1 += a029 * b129;
-                                t249Part_2 += a129 * b029;
-                                t249Part_3 += a129 * b129;
-                                t249Part_4 += a229 * b029;
-                                t249Part_5 += a229 * b129;
-                                t249Part_6 += a329 * b029;
-                                t249Part_7 += a329 * b129;
-                                float a030 = sharedFloat[aAt4 + k4 + 5];
-                                float a130 = sharedFloat[aAt4 + k4 + 141];
-                                float a230 = sharedFloat[aAt4 + k4 + 277];
-                                float a330 = sharedFloat[aAt4 + k4 + 413];
-                                float b030 = sharedFloat[bAt4 + k4 * 33 + 165];
-                                float b130 = sharedFloat[bAt4 + k4 * 33 + 181];
-                                t249Part_0 += a030 * b030;
-                                t249Part_1 += a030 * b130;
-                                t249Part_2 += a130 * b030;
-                                t249Part_3 += a130 * b130;
-                                t249Part_4 += a230 * b030;
-                                t249Part_5 += a230 * b130;
-                                t249Part_6 += a330 * b030;
-                                t249Part_7 += a330 * b130;
-                                float a031 = sharedFloat[aAt4 + k4 + 6];
-                                float a131 = sharedFloat[aAt4 + k4 + 142];
-                                float a231 = sharedFloat[aAt4 + k4 + 278];
-                                float a331 = sharedFloat[aAt4 + k4 + 414];
-                                float b031 = sharedFloat[bAt4 + k4 * 33 + 198];
-                                float b131 = sharedFloat[bAt4 + k4 * 33 + 214];
-                                t249Part_0 += a031 * b031;
-                                t249Part_1 += a031 * b131;
-                                t249Part_2 += a131 * b031;
-                                t249Part_3 += a131 * b131;
-                                t249Part_4 += a231 * b031;
-                                t249Part_5 += a231 * b131;
-                                t249Part_6 += a331 * b031;
-                                t249Part_7 += a331 * b131;
-                                float a032 = sharedFloat[aAt4 + k4 + 7];
-                                float a132 = sharedFloat[aAt4 + k4 + 143];
-                                float a232 = sharedFloat[aAt4 + k4 + 279];
-                                float a332 = sharedFloat[aAt4 + k4 + 415];
-                                float b032 = sharedFloat[bAt4 + k4 * 33 + 231];
-                                float b132 = sharedFloat[bAt4 + k4 * 33 + 247];
-                                t249Part_0 += a032 * b032;
-                                t249Part_1 += a032 * b132;
-                                t249Part_2 += a132 * b032;
-                                t249Part_3 += a132 * b132;
-                                t249Part_4 += a232 * b032;
-                                t249Part_5 += a232 * b132;
-                                t249Part_6 += a332 * b032;
-                                t249Part_7 += a332 * b132;
-                            }
+                            int aAt4 = tidDiv8Mod16 + tidDiv128 * 144 + 576;
+                            int bAt4 = tidMod8 + tidDiv128 * 72 + 432;
+                            var a0_04 = sharedFloat2[aAt4];
+                            var b0_04 = sharedFloat4[bAt4];
+                            t249Part_0 += a0_04.X * b0_04.X;
+                            t249Part_1 += a0_04.X * b0_04.Y;
+                            t249Part_2 += a0_04.X * b0_04.Z;
+                            t249Part_3 += a0_04.X * b0_04.W;
+                            t249Part_4 += a0_04.Y * b0_04.X;
+                            t249Part_5 += a0_04.Y * b0_04.Y;
+                            t249Part_6 += a0_04.Y * b0_04.Z;
+                            t249Part_7 += a0_04.Y * b0_04.W;
+                            var a0_14 = sharedFloat2[aAt4 + 18];
+                            var b0_14 = sharedFloat4[bAt4 + 9];
+                            t249Part_0 += a0_14.X * b0_14.X;
+                            t249Part_1 += a0_14.X * b0_14.Y;
+                            t249Part_2 += a0_14.X * b0_14.Z;
+                            t249Part_3 += a0_14.X * b0_14.W;
+                            t249Part_4 += a0_14.Y * b0_14.X;
+                            t249Part_5 += a0_14.Y * b0_14.Y;
+                            t249Part_6 += a0_14.Y * b0_14.Z;
+                            t249Part_7 += a0_14.Y * b0_14.W;
+                            var a0_24 = sharedFloat2[aAt4 + 36];
+                            var b0_24 = sharedFloat4[bAt4 + 18];
+                            t249Part_0 += a0_24.X * b0_24.X;
+                            t249Part_1 += a0_24.X * b0_24.Y;
+                            t249Part_2 += a0_24.X * b0_24.Z;
+                            t249Part_3 += a0_24.X * b0_24.W;
+                            t249Part_4 += a0_24.Y * b0_24.X;
+                            t249Part_5 += a0_24.Y * b0_24.Y;
+                            t249Part_6 += a0_24.Y * b0_24.Z;
+                            t249Part_7 += a0_24.Y * b0_24.W;
+                            var a0_34 = sharedFloat2[aAt4 + 54];
+                            var b0_34 = sharedFloat4[bAt4 + 27];
+                            t249Part_0 += a0_34.X * b0_34.X;
+                            t249Part_1 += a0_34.X * b0_34.Y;
+                            t249Part_2 += a0_34.X * b0_34.Z;
+                            t249Part_3 += a0_34.X * b0_34.W;
+                            t249Part_4 += a0_34.Y * b0_34.X;
+                            t249Part_5 += a0_34.Y * b0_34.Y;
+                            t249Part_6 += a0_34.Y * b0_34.Z;
+                            t249Part_7 += a0_34.Y * b0_34.W;
+                            var a0_44 = sharedFloat2[aAt4 + 72];
+                            var b0_44 = sharedFloat4[bAt4 + 36];
+                            t249Part_0 += a0_44.X * b0_44.X;
+                            t249Part_1 += a0_44.X * b0_44.Y;
+                            t249Part_2 += a0_44.X * b0_44.Z;
+                            t249Part_3 += a0_44.X * b0_44.W;
+                            t249Part_4 += a0_44.Y * b0_44.X;
+                            t249Part_5 += a0_44.Y * b0_44.Y;
+                            t249Part_6 += a0_44.Y * b0_44.Z;
+                            t249Part_7 += a0_44.Y * b0_44.W;
+                            var a0_54 = sharedFloat2[aAt4 + 90];
+                            var b0_54 = sharedFloat4[bAt4 + 45];
+                            t249Part_0 += a0_54.X * b0_54.X;
+                            t249Part_1 += a0_54.X * b0_54.Y;
+                            t249Part_2 += a0_54.X * b0_54.Z;
+                            t249Part_3 += a0_54.X * b0_54.W;
+                            t249Part_4 += a0_54.Y * b0_54.X;
+                            t249Part_5 += a0_54.Y * b0_54.Y;
+                            t249Part_6 += a0_54.Y * b0_54.Z;
+                            t249Part_7 += a0_54.Y * b0_54.W;
+                            var a0_64 = sharedFloat2[aAt4 + 108];
+                            var b0_64 = sharedFloat4[bAt4 + 54];
+                            t249Part_0 += a0_64.X * b0_64.X;
+                            t249Part_1 += a0_64.X * b0_64.Y;
+                            t249Part_2 += a0_64.X * b0_64.Z;
+                            t249Part_3 += a0_64.X * b0_64.W;
+                            t249Part_4 += a0_64.Y * b0_64.X;
+                            t249Part_5 += a0_64.Y * b0_64.Y;
+                            t249Part_6 += a0_64.Y * b0_64.Z;
+                            t249Part_7 += a0_64.Y * b0_64.W;
+                            var a0_74 = sharedFloat2[aAt4 + 126];
+                            var b0_74 = sharedFloat4[bAt4 + 63];
+                            t249Part_0 += a0_74.X * b0_74.X;
+                            t249Part_1 += a0_74.X * b0_74.Y;
+                            t249Part_2 += a0_74.X * b0_74.Z;
+                            t249Part_3 += a0_74.X * b0_74.W;
+                            t249Part_4 += a0_74.Y * b0_74.X;
+                            t249Part_5 += a0_74.Y * b0_74.Y;
+                            t249Part_6 += a0_74.Y * b0_74.Z;
+                            t249Part_7 += a0_74.Y * b0_74.W;
                             Group.Barrier();
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8) * 32 + tidMod16] = t249Part_0;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8) * 32 + tidMod16 + 16] = t249Part_1;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 8) * 32 + tidMod16] = t249Part_2;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 8) * 32 + tidMod16 + 16] = t249Part_3;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 16) * 32 + tidMod16] = t249Part_4;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 16) * 32 + tidMod16 + 16] = t249Part_5;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 24) * 32 + tidMod16] = t249Part_6;
-                            sharedFloat[tidDiv128 * 1024 + (tidDiv16Mod8 + 24) * 32 + tidMod16 + 16] = t249Part_7;
+                            // dot: partial sums of 2 slices
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 288] = new Vec4<float>(t249Part_0, t249Part_1, t249Part_2, t249Part_3);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 296] = new Vec4<float>(t249Part_4, t249Part_5, t249Part_6, t249Part_7);
                             Group.Barrier();
-                            t249_0 += sharedFloat[(tidDiv16) * 32 + tidMod16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 1024];
-                            t249_1 += sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 1024];
-                            t249_2 += sharedFloat[(tidDiv16 + 16) * 32 + tidMod16] + sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 1024];
-                            t249_3 += sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16 + 16) * 32 + tidMod16 + 16 + 1024];
+                            t249_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2176];
+                            t249_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2176];
+                            t249_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2176];
+                            t249_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2176];
                             float dak13_0 = dak12_0 + t249_0;
                             float dak13_1 = dak12_1 + t249_1;
                             float dak13_2 = dak12_2 + t249_2;
@@ -947,6 +957,7 @@ namespace TileDsl.Attention
                         float t257_1 = kaTile_1 * dak12_1;
                         float t257_2 = kaTile_2 * dak12_2;
                         float t257_3 = kaTile_3 * dak12_3;
+                        Group.Barrier();
                         // dqShare = Sum along axis 0 of t257 [32, 32]
                         float dqShare_0 = t257_0;
                         dqShare_0 = dqShare_0 + t257_2;
@@ -954,26 +965,25 @@ namespace TileDsl.Attention
                         dqShare_1 = dqShare_1 + t257_3;
                         dqShare_0 = dqShare_0 + (Warp.ShuffleXor(dqShare_0, 16));
                         dqShare_1 = dqShare_1 + (Warp.ShuffleXor(dqShare_1, 16));
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2] = dqShare_0;
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1] = dqShare_1;
                         Group.Barrier();
-                        sharedFloat[(tid / 32) * 32 + tidMod16] = dqShare_0;
-                        sharedFloat[(tid / 32) * 32 + tidMod16 + 16] = dqShare_1;
-                        Group.Barrier();
-                        dqShare_0 = sharedFloat[tidMod16];
-                        dqShare_0 = dqShare_0 + (sharedFloat[32 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[64 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[96 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[128 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[160 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[192 + tidMod16]);
-                        dqShare_0 = dqShare_0 + (sharedFloat[224 + tidMod16]);
-                        dqShare_1 = sharedFloat[tidMod16 + 16];
-                        dqShare_1 = dqShare_1 + (sharedFloat[32 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[64 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[96 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[128 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[160 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[192 + tidMod16 + 16]);
-                        dqShare_1 = dqShare_1 + (sharedFloat[224 + tidMod16 + 16]);
+                        dqShare_0 = sharedFloat[tidMod16 * 2];
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 32]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 64]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 96]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 128]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 160]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 192]);
+                        dqShare_0 = dqShare_0 + (sharedFloat[tidMod16 * 2 + 224]);
+                        dqShare_1 = sharedFloat[tidMod16 * 2 + 1];
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 32]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 64]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 96]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 128]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 160]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 192]);
+                        dqShare_1 = dqShare_1 + (sharedFloat[tidMod16 * 2 + 1 + 224]);
                         float t263_0 = qRow_0 * dak12_0;
                         float t263_1 = qRow_1 * dak12_1;
                         float t263_2 = qRow_0 * dak12_2;
@@ -984,22 +994,39 @@ namespace TileDsl.Attention
                         float dka4_3 = dka3_3 + t263_3;
                         int lo = (XMath.Max(0, (i - wa) + 1)) / 32;
                         int firstPhase = (((lo % phases) + ((i / 32) - lo)) >= phases) ? 0 : (lo % phases);
-                        int t282_0 = qOffset + tidMod16;
-                        int t282_1 = qOffset + (tidMod16 + 16);
-                        bool t287_0 = tidMod16 < ((phase == firstPhase) ? 0 : 32);
-                        bool t287_1 = (tidMod16 + 16) < ((phase == firstPhase) ? 0 : 32);
-                        float earlier_0 = t287_0 ? dQ[t282_0] : 0f;
-                        float earlier_1 = t287_1 ? dQ[t282_1] : 0f;
-                        int t291_0 = qOffset + tidMod16;
-                        int t291_1 = qOffset + (tidMod16 + 16);
+                        bool t287_0 = (tidMod16 * 2) < ((phase == firstPhase) ? 0 : 32);
+                        bool t287_1 = (tidMod16 * 2 + 1) < ((phase == firstPhase) ? 0 : 32);
+                        int t282_0 = qOffset + (tidMod16 * 2);
+                        int t282_1 = qOffset + (tidMod16 * 2 + 1);
+                        float earlier_0, earlier_1;
+                        if (dQAligned && (t282_0 & 1) == 0 && t287_0 && t287_1)
+                        {
+                            var earlier_0Vector = dQ2[t282_0 / 2];
+                            earlier_0 = earlier_0Vector.X;
+                            earlier_1 = earlier_0Vector.Y;
+                        }
+                        else
+                        {
+                            earlier_0 = t287_0 ? dQ[t282_0] : 0f;
+                            earlier_1 = t287_1 ? dQ[t282_1] : 0f;
+                        }
                         float t293_0 = dqShare_0 * scale;
                         float t293_1 = dqShare_1 * scale;
                         float t294_0 = earlier_0 + t293_0;
                         float t294_1 = earlier_1 + t293_1;
+                        int t291_0 = qOffset + (tidMod16 * 2);
+                        int t291_1 = qOffset + (tidMod16 * 2 + 1);
                         if (tid < 16)
                         {
-                            dQ[t291_0] = t294_0;
-                            dQ[t291_1] = t294_1;
+                            if (dQAligned && (t291_0 & 1) == 0)
+                            {
+                                dQ2[t291_0 / 2] = new Vec2<float>(t294_0, t294_1);
+                            }
+                            else
+                            {
+                                dQ[t291_0] = t294_0;
+                                dQ[t291_1] = t294_1;
+                            }
                         }
                         dva3_0 = dva4_0;
                         dva3_1 = dva4_1;
@@ -1019,26 +1046,54 @@ namespace TileDsl.Attention
                     dka2_2 = dka3_2;
                     dka2_3 = dka3_3;
                 }
-                int t300_0 = jRows_0 + tidMod16;
-                int t300_1 = jRows_0 + (tidMod16 + 16);
-                int t300_2 = jRows_1 + tidMod16;
-                int t300_3 = jRows_1 + (tidMod16 + 16);
                 float t302_0 = dka2_0 * scale;
                 float t302_1 = dka2_1 * scale;
                 float t302_2 = dka2_2 * scale;
                 float t302_3 = dka2_3 * scale;
-                if (jValid_0) dKa[t300_0] = t302_0;
-                if (jValid_0) dKa[t300_1] = t302_1;
-                if (jValid_1) dKa[t300_2] = t302_2;
-                if (jValid_1) dKa[t300_3] = t302_3;
-                int t305_0 = jRows_0 + tidMod16;
-                int t305_1 = jRows_0 + (tidMod16 + 16);
-                int t305_2 = jRows_1 + tidMod16;
-                int t305_3 = jRows_1 + (tidMod16 + 16);
-                if (jValid_0) dVa[t305_0] = dva2_0;
-                if (jValid_0) dVa[t305_1] = dva2_1;
-                if (jValid_1) dVa[t305_2] = dva2_2;
-                if (jValid_1) dVa[t305_3] = dva2_3;
+                int t300_0 = jRows2_0 + (tidMod16 * 2);
+                int t300_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t300_2 = jRows2_1 + (tidMod16 * 2);
+                int t300_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                if (dKaAligned && (t300_0 & 1) == 0 && jValid2_0)
+                {
+                    dKa2[t300_0 / 2] = new Vec2<float>(t302_0, t302_1);
+                }
+                else
+                {
+                    if (jValid2_0) dKa[t300_0] = t302_0;
+                    if (jValid2_0) dKa[t300_1] = t302_1;
+                }
+                if (dKaAligned && (t300_2 & 1) == 0 && jValid2_1)
+                {
+                    dKa2[t300_2 / 2] = new Vec2<float>(t302_2, t302_3);
+                }
+                else
+                {
+                    if (jValid2_1) dKa[t300_2] = t302_2;
+                    if (jValid2_1) dKa[t300_3] = t302_3;
+                }
+                int t305_0 = jRows2_0 + (tidMod16 * 2);
+                int t305_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t305_2 = jRows2_1 + (tidMod16 * 2);
+                int t305_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                if (dVaAligned && (t305_0 & 1) == 0 && jValid2_0)
+                {
+                    dVa2[t305_0 / 2] = new Vec2<float>(dva2_0, dva2_1);
+                }
+                else
+                {
+                    if (jValid2_0) dVa[t305_0] = dva2_0;
+                    if (jValid2_0) dVa[t305_1] = dva2_1;
+                }
+                if (dVaAligned && (t305_2 & 1) == 0 && jValid2_1)
+                {
+                    dVa2[t305_2 / 2] = new Vec2<float>(dva2_2, dva2_3);
+                }
+                else
+                {
+                    if (jValid2_1) dVa[t305_2] = dva2_2;
+                    if (jValid2_1) dVa[t305_3] = dva2_3;
+                }
             }
         }
     }

@@ -12,10 +12,64 @@ namespace TileDsl.Attention
     partial class TwoSimplicialAttention
     {
         /// <summary>Launches the tile kernel <see cref="RowForward"/> (4 warps per program).</summary>
-        public static class RowForwardKernel
+        public static partial class RowForwardKernel
         {
             /// <summary>Threads per program instance: NumWarps × 32.</summary>
             public const int NumThreads = 128;
+
+            /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
+            public readonly struct Args
+            {
+                public Args(TileBuffer<float> q, TileBuffer<float> k1, TileBuffer<float> v1, TileBuffer<float> k2, TileBuffer<float> v2, TileBuffer<float> o, TileBuffer<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, int D, int BJ, int BK, int DET)
+                {
+                    this.q = q;
+                    this.k1 = k1;
+                    this.v1 = v1;
+                    this.k2 = k2;
+                    this.v2 = v2;
+                    this.o = o;
+                    this.lse = lse;
+                    this.n = n;
+                    this.heads = heads;
+                    this.groupSize = groupSize;
+                    this.qStrideB = qStrideB;
+                    this.qStrideN = qStrideN;
+                    this.qStrideH = qStrideH;
+                    this.kvStrideB = kvStrideB;
+                    this.kvStrideN = kvStrideN;
+                    this.kvStrideH = kvStrideH;
+                    this.scale = scale;
+                    this.w1 = w1;
+                    this.w2 = w2;
+                    this.D = D;
+                    this.BJ = BJ;
+                    this.BK = BK;
+                    this.DET = DET;
+                }
+                public readonly TileBuffer<float> q;
+                public readonly TileBuffer<float> k1;
+                public readonly TileBuffer<float> v1;
+                public readonly TileBuffer<float> k2;
+                public readonly TileBuffer<float> v2;
+                public readonly TileBuffer<float> o;
+                public readonly TileBuffer<float> lse;
+                public readonly int n;
+                public readonly int heads;
+                public readonly int groupSize;
+                public readonly int qStrideB;
+                public readonly int qStrideN;
+                public readonly int qStrideH;
+                public readonly int kvStrideB;
+                public readonly int kvStrideN;
+                public readonly int kvStrideH;
+                public readonly float scale;
+                public readonly int w1;
+                public readonly int w2;
+                public readonly int D;
+                public readonly int BJ;
+                public readonly int BK;
+                public readonly int DET;
+            }
 
             /// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most 14).</summary>
             public struct Scalars
@@ -32,6 +86,7 @@ namespace TileDsl.Attention
                 public float scale;
                 public int w1;
                 public int w2;
+                public int alignedViews;
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> RowForward_D32_BJ16_BK16_DET0Cache =
@@ -39,30 +94,42 @@ namespace TileDsl.Attention
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
-                => Launch(accelerator.DefaultStream, grid, q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET);
+                => Launch(accelerator.DefaultStream, grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
             public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
+                => Launch(stream, grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
+
+            /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
+            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
+                => Interpret(grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
+
+            /// <summary>Launches on the accelerator's default stream.</summary>
+            public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
+
+            /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
+            public static void Launch(AcceleratorStream stream, TileGrid grid, in Args args)
             {
                 var accelerator = stream.Accelerator;
-                LaunchChecks.View(accelerator, q, nameof(q));
-                LaunchChecks.View(accelerator, k1, nameof(k1));
-                LaunchChecks.View(accelerator, v1, nameof(v1));
-                LaunchChecks.View(accelerator, k2, nameof(k2));
-                LaunchChecks.View(accelerator, v2, nameof(v2));
-                LaunchChecks.View(accelerator, o, nameof(o));
-                LaunchChecks.View(accelerator, lse, nameof(lse));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(BJ), BJ, 16);
-                LaunchChecks.Constexpr(nameof(BK), BK, 16);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
+                var qView = LaunchChecks.View(accelerator, args.q, "q");
+                var k1View = LaunchChecks.View(accelerator, args.k1, "k1");
+                var v1View = LaunchChecks.View(accelerator, args.v1, "v1");
+                var k2View = LaunchChecks.View(accelerator, args.k2, "k2");
+                var v2View = LaunchChecks.View(accelerator, args.v2, "v2");
+                var oView = LaunchChecks.View(accelerator, args.o, "o");
+                var lseView = LaunchChecks.View(accelerator, args.lse, "lse");
+                LaunchChecks.Constexpr("D", args.D, 32);
+                LaunchChecks.Constexpr("BJ", args.BJ, 16);
+                LaunchChecks.Constexpr("BK", args.BK, 16);
+                LaunchChecks.Constexpr("DET", args.DET, 0);
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
-                var scalars = new Scalars { n = n, heads = heads, groupSize = groupSize, qStrideB = qStrideB, qStrideN = qStrideN, qStrideH = qStrideH, kvStrideB = kvStrideB, kvStrideN = kvStrideN, kvStrideH = kvStrideH, scale = scale, w1 = w1, w2 = w2 };
-                switch ((D, BJ, BK, DET))
+                int alignedViews = LaunchChecks.AlignedViews(qView, k1View, v1View, k2View, v2View, oView, lseView);
+                var scalars = new Scalars { n = args.n, heads = args.heads, groupSize = args.groupSize, qStrideB = args.qStrideB, qStrideN = args.qStrideN, qStrideH = args.qStrideH, kvStrideB = args.kvStrideB, kvStrideN = args.kvStrideN, kvStrideH = args.kvStrideH, scale = args.scale, w1 = args.w1, w2 = args.w2, alignedViews = alignedViews };
+                switch ((args.D, args.BJ, args.BK, args.DET))
                 {
                     case (32, 16, 16, 0):
-                        RowForward_D32_BJ16_BK16_DET0Cache.Get(accelerator)(stream, config, q, k1, v1, k2, v2, o, lse, scalars);
+                        RowForward_D32_BJ16_BK16_DET0Cache.Get(accelerator)(stream, config, qView, k1View, v1View, k2View, v2View, oView, lseView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -70,23 +137,31 @@ namespace TileDsl.Attention
             }
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
+            public static void Interpret(TileGrid grid, in Args args)
             {
-                LaunchChecks.Array(q, nameof(q));
-                LaunchChecks.Array(k1, nameof(k1));
-                LaunchChecks.Array(v1, nameof(v1));
-                LaunchChecks.Array(k2, nameof(k2));
-                LaunchChecks.Array(v2, nameof(v2));
-                LaunchChecks.Array(o, nameof(o));
-                LaunchChecks.Array(lse, nameof(lse));
-                LaunchChecks.Constexpr(nameof(D), D, 32);
-                LaunchChecks.Constexpr(nameof(BJ), BJ, 16);
-                LaunchChecks.Constexpr(nameof(BK), BK, 16);
-                LaunchChecks.Constexpr(nameof(DET), DET, 0);
-                Interpreter.Run("TwoSimplicialAttention.RowForward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.RowForward(new Ptr<float>(q, nameof(q)), new Ptr<float>(k1, nameof(k1)), new Ptr<float>(v1, nameof(v1)), new Ptr<float>(k2, nameof(k2)), new Ptr<float>(v2, nameof(v2)), new Ptr<float>(o, nameof(o)), new Ptr<float>(lse, nameof(lse)), n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
+                var a = args;
+                LaunchChecks.Constexpr("D", a.D, 32);
+                LaunchChecks.Constexpr("BJ", a.BJ, 16);
+                LaunchChecks.Constexpr("BK", a.BK, 16);
+                LaunchChecks.Constexpr("DET", a.DET, 0);
+                var qArray = a.q.Array("q");
+                var k1Array = a.k1.Array("k1");
+                var v1Array = a.v1.Array("v1");
+                var k2Array = a.k2.Array("k2");
+                var v2Array = a.v2.Array("v2");
+                var oArray = a.o.Array("o");
+                var lseArray = a.lse.Array("lse");
+                Interpreter.Run("TwoSimplicialAttention.RowForward", grid, () => global::TileDsl.Attention.TwoSimplicialAttention.RowForward(new Ptr<float>(qArray, "q"), new Ptr<float>(k1Array, "k1"), new Ptr<float>(v1Array, "v1"), new Ptr<float>(k2Array, "k2"), new Ptr<float>(v2Array, "v2"), new Ptr<float>(oArray, "o"), new Ptr<float>(lseArray, "lse"), a.n, a.heads, a.groupSize, a.qStrideB, a.qStrideN, a.qStrideH, a.kvStrideB, a.kvStrideN, a.kvStrideH, a.scale, a.w1, a.w2, a.D, a.BJ, a.BK, a.DET));
             }
 
-            // D = 32, BJ = 16, BK = 16, DET = 0, 128 threads, 4288 bytes of shared memory
+            /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
+            public static void Run(TileTarget target, TileGrid grid, in Args args)
+            {
+                if (target.Stream is { } stream) Launch(stream, grid, args);
+                else Interpret(grid, args);
+            }
+
+            // D = 32, BJ = 16, BK = 16, DET = 0, 128 threads, 8960 bytes of shared memory
             private static void RowForward_D32_BJ16_BK16_DET0(ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, Scalars scalars)
             {
                 int n = scalars.n;
@@ -101,107 +176,162 @@ namespace TileDsl.Attention
                 float scale = scalars.scale;
                 int w1 = scalars.w1;
                 int w2 = scalars.w2;
+                int alignedViews = scalars.alignedViews;
                 int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
                 int tidMod8 = tid % 8;
                 int tidMod16 = tid % 16;
-                int tidMod32 = tid % 32;
-                int tidDiv8Mod4 = (tid / 8) % 4;
-                int tidDiv8Mod8 = (tid / 8) % 8;
+                int tidDiv4Mod8 = tid / 4 % 8;
+                int tidDiv8Mod8 = tid / 8 % 8;
+                int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
                 int tidDiv32 = tid / 32;
                 int tidDiv64 = tid / 64;
-                var sharedFloat = SharedMemory.Allocate<float>(1072);
+                var sharedFloat = SharedMemory.Allocate<float>(2240);
+                var k14 = k1.Cast<Vec4<float>>();
+                var k24 = k2.Cast<Vec4<float>>();
+                var o2 = o.Cast<Vec2<float>>();
+                var q4 = q.Cast<Vec4<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                var v12 = v1.Cast<Vec2<float>>();
+                var v24 = v2.Cast<Vec4<float>>();
+                bool qAligned = (alignedViews & 1) != 0;
+                bool k1Aligned = (alignedViews & 2) != 0;
+                bool v1Aligned = (alignedViews & 4) != 0;
+                bool k2Aligned = (alignedViews & 8) != 0;
+                bool v2Aligned = (alignedViews & 16) != 0;
+                bool oAligned = (alignedViews & 32) != 0;
                 int i = Grid.IdxX;
                 int bh = Grid.IdxY;
                 int batch = bh / heads;
                 int head = bh % heads;
                 int qOffset = ((batch * qStrideB) + (i * qStrideN)) + (head * qStrideH);
                 int kvOffset = (batch * kvStrideB) + ((head / groupSize) * kvStrideH);
-                int t77_0 = qOffset + tidMod32;
-                float qRow_0 = q[t77_0];
+                int t77_0 = qOffset + (tidMod8 * 4);
+                int t77_1 = qOffset + (tidMod8 * 4 + 1);
+                int t77_2 = qOffset + (tidMod8 * 4 + 2);
+                int t77_3 = qOffset + (tidMod8 * 4 + 3);
+                float qRow_0, qRow_1, qRow_2, qRow_3;
+                if (qAligned && (t77_0 & 3) == 0)
+                {
+                    var qRow_0Vector = q4[t77_0 / 4];
+                    qRow_0 = qRow_0Vector.X;
+                    qRow_1 = qRow_0Vector.Y;
+                    qRow_2 = qRow_0Vector.Z;
+                    qRow_3 = qRow_0Vector.W;
+                }
+                else
+                {
+                    qRow_0 = q[t77_0];
+                    qRow_1 = q[t77_1];
+                    qRow_2 = q[t77_2];
+                    qRow_3 = q[t77_3];
+                }
                 float qkScale = scale * 1.442695f;
+                int firstJ = XMath.Max(0, (i - w1) + 1);
                 float acc_0 = 0f;
                 float acc_1 = 0f;
-                int firstJ = XMath.Max(0, (i - w1) + 1);
                 float l = 0f;
                 float acc2_0 = acc_0;
                 float acc2_1 = acc_1;
                 float m = float.NegativeInfinity;
                 for (int ks = XMath.Max(0, (i - w2) + 1); ks <= i; ks += 16)
                 {
-                    int rk_0 = ks + tidDiv32;
-                    int rk_1 = ks + (tidDiv32 + 4);
-                    int rk_2 = ks + (tidDiv32 + 8);
-                    int rk_3 = ks + (tidDiv32 + 12);
-                    int rk2_0 = ks + tidMod16;
-                    bool kInside_0 = rk2_0 <= i;
-                    bool kInside2_0 = rk_0 <= i;
-                    bool kInside2_1 = rk_1 <= i;
-                    bool kInside2_2 = rk_2 <= i;
-                    bool kInside2_3 = rk_3 <= i;
-                    int t116_0 = rk_0 * kvStrideN;
-                    int t116_1 = rk_1 * kvStrideN;
-                    int t116_2 = rk_2 * kvStrideN;
-                    int t116_3 = rk_3 * kvStrideN;
-                    int t118_0 = t116_0 + tidMod32;
-                    int t118_1 = t116_1 + tidMod32;
-                    int t118_2 = t116_2 + tidMod32;
-                    int t118_3 = t116_3 + tidMod32;
+                    int rk_0 = ks + (tidMod8 * 2);
+                    int rk_1 = ks + (tidMod8 * 2 + 1);
+                    int rk2_0 = ks + tidDiv8;
+                    int t116_0 = rk2_0 * kvStrideN;
+                    int t118_0 = t116_0 + (tidMod8 * 4);
+                    int t118_1 = t116_0 + (tidMod8 * 4 + 1);
+                    int t118_2 = t116_0 + (tidMod8 * 4 + 2);
+                    int t118_3 = t116_0 + (tidMod8 * 4 + 3);
                     int kAt_0 = kvOffset + t118_0;
                     int kAt_1 = kvOffset + t118_1;
                     int kAt_2 = kvOffset + t118_2;
                     int kAt_3 = kvOffset + t118_3;
-                    float k2Tile_0 = kInside2_0 ? k2[kAt_0] : 0f;
-                    float k2Tile_1 = kInside2_1 ? k2[kAt_1] : 0f;
-                    float k2Tile_2 = kInside2_2 ? k2[kAt_2] : 0f;
-                    float k2Tile_3 = kInside2_3 ? k2[kAt_3] : 0f;
-                    float v2Tile_0 = kInside2_0 ? v2[kAt_0] : 0f;
-                    float v2Tile_1 = kInside2_1 ? v2[kAt_1] : 0f;
-                    float v2Tile_2 = kInside2_2 ? v2[kAt_2] : 0f;
-                    float v2Tile_3 = kInside2_3 ? v2[kAt_3] : 0f;
+                    bool kInside_0 = rk2_0 <= i;
+                    bool kInside2_0 = rk_0 <= i;
+                    bool kInside2_1 = rk_1 <= i;
+                    float k2Tile_0, k2Tile_1, k2Tile_2, k2Tile_3;
+                    if (k2Aligned && (kAt_0 & 3) == 0 && kInside_0)
+                    {
+                        var k2Tile_0Vector = k24[kAt_0 / 4];
+                        k2Tile_0 = k2Tile_0Vector.X;
+                        k2Tile_1 = k2Tile_0Vector.Y;
+                        k2Tile_2 = k2Tile_0Vector.Z;
+                        k2Tile_3 = k2Tile_0Vector.W;
+                    }
+                    else
+                    {
+                        k2Tile_0 = kInside_0 ? k2[kAt_0] : 0f;
+                        k2Tile_1 = kInside_0 ? k2[kAt_1] : 0f;
+                        k2Tile_2 = kInside_0 ? k2[kAt_2] : 0f;
+                        k2Tile_3 = kInside_0 ? k2[kAt_3] : 0f;
+                    }
+                    float v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3;
+                    if (v2Aligned && (kAt_0 & 3) == 0 && kInside_0)
+                    {
+                        var v2Tile_0Vector = v24[kAt_0 / 4];
+                        v2Tile_0 = v2Tile_0Vector.X;
+                        v2Tile_1 = v2Tile_0Vector.Y;
+                        v2Tile_2 = v2Tile_0Vector.Z;
+                        v2Tile_3 = v2Tile_0Vector.W;
+                    }
+                    else
+                    {
+                        v2Tile_0 = kInside_0 ? v2[kAt_0] : 0f;
+                        v2Tile_1 = kInside_0 ? v2[kAt_1] : 0f;
+                        v2Tile_2 = kInside_0 ? v2[kAt_2] : 0f;
+                        v2Tile_3 = kInside_0 ? v2[kAt_3] : 0f;
+                    }
+                    Group.Barrier();
+                    // dot: b, [32][20]
+                    sharedFloat[tidMod8 * 80 + tidDiv8] = k2Tile_0;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 20] = k2Tile_1;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 40] = k2Tile_2;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 60] = k2Tile_3;
+                    // dot: b, [16][36]
+                    sharedFloat4[tidDiv8 * 9 + tidMod8 + 160] = new Vec4<float>(v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3);
                     float l2 = l;
                     float acc3_0 = acc2_0;
                     float acc3_1 = acc2_1;
                     float m2 = m;
                     for (int js = firstJ; js <= i; js += 16)
                     {
-                        int rj_0 = js + tidDiv16;
-                        int rj_1 = js + (tidDiv16 + 8);
-                        int rj2_0 = js + tidDiv32;
-                        int rj2_1 = js + (tidDiv32 + 4);
-                        int rj2_2 = js + (tidDiv32 + 8);
-                        int rj2_3 = js + (tidDiv32 + 12);
-                        bool jInside_0 = rj_0 <= i;
-                        bool jInside_1 = rj_1 <= i;
-                        bool jInside2_0 = rj2_0 <= i;
-                        bool jInside2_1 = rj2_1 <= i;
-                        bool jInside2_2 = rj2_2 <= i;
-                        bool jInside2_3 = rj2_3 <= i;
+                        int rj_0 = js + tidDiv8;
+                        int rj2_0 = js + (tidDiv16 * 2);
+                        int rj2_1 = js + (tidDiv16 * 2 + 1);
                         int t137_0 = rj_0 * kvStrideN;
-                        int t137_1 = rj_1 * kvStrideN;
                         int t1372_0 = rj2_0 * kvStrideN;
                         int t1372_1 = rj2_1 * kvStrideN;
-                        int t1372_2 = rj2_2 * kvStrideN;
-                        int t1372_3 = rj2_3 * kvStrideN;
                         int jRows_0 = kvOffset + t137_0;
-                        int jRows_1 = kvOffset + t137_1;
                         int jRows2_0 = kvOffset + t1372_0;
                         int jRows2_1 = kvOffset + t1372_1;
-                        int jRows2_2 = kvOffset + t1372_2;
-                        int jRows2_3 = kvOffset + t1372_3;
-                        int t140_0 = jRows2_0 + tidMod32;
-                        int t140_1 = jRows2_1 + tidMod32;
-                        int t140_2 = jRows2_2 + tidMod32;
-                        int t140_3 = jRows2_3 + tidMod32;
-                        float k1Tile_0 = jInside2_0 ? k1[t140_0] : 0f;
-                        float k1Tile_1 = jInside2_1 ? k1[t140_1] : 0f;
-                        float k1Tile_2 = jInside2_2 ? k1[t140_2] : 0f;
-                        float k1Tile_3 = jInside2_3 ? k1[t140_3] : 0f;
-                        float left_0 = k1Tile_0 * qRow_0;
-                        float left_1 = k1Tile_1 * qRow_0;
-                        float left_2 = k1Tile_2 * qRow_0;
-                        float left_3 = k1Tile_3 * qRow_0;
-                        // t150 = Dot(left [16, 32], t149 [32, 16]) through shared memory, k split over 4 slices of 32 threads
+                        int t140_0 = jRows_0 + (tidMod8 * 4);
+                        int t140_1 = jRows_0 + (tidMod8 * 4 + 1);
+                        int t140_2 = jRows_0 + (tidMod8 * 4 + 2);
+                        int t140_3 = jRows_0 + (tidMod8 * 4 + 3);
+                        bool jInside_0 = rj_0 <= i;
+                        bool jInside2_0 = rj2_0 <= i;
+                        bool jInside2_1 = rj2_1 <= i;
+                        float k1Tile_0, k1Tile_1, k1Tile_2, k1Tile_3;
+                        if (k1Aligned && (t140_0 & 3) == 0 && jInside_0)
+                        {
+                            var k1Tile_0Vector = k14[t140_0 / 4];
+                            k1Tile_0 = k1Tile_0Vector.X;
+                            k1Tile_1 = k1Tile_0Vector.Y;
+                            k1Tile_2 = k1Tile_0Vector.Z;
+                            k1Tile_3 = k1Tile_0Vector.W;
+                        }
+                        else
+                        {
+                            k1Tile_0 = jInside_0 ? k1[t140_0] : 0f;
+                            k1Tile_1 = jInside_0 ? k1[t140_1] : 0f;
+                            k1Tile_2 = jInside_0 ? k1[t140_2] : 0f;
+                            k1Tile_3 = jInside_0 ? k1[t140_3] : 0f;
+                        }
+                        // t150 = Dot(left [16, 32], t149 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 32 threads
                         float t150_0 = 0;
                         float t150_1 = 0;
                         float t150Part_0 = 0;
@@ -212,213 +342,181 @@ namespace TileDsl.Attention
                         float t150Part_5 = 0;
                         float t150Part_6 = 0;
                         float t150Part_7 = 0;
-                        int aAt = tidDiv8Mod4 * 33 + tidDiv32 * 8;
-                        int bAt = 528 + tidMod8 + tidDiv32 * 136;
+                        float left_0 = k1Tile_0 * qRow_0;
+                        float left_1 = k1Tile_1 * qRow_1;
+                        float left_2 = k1Tile_2 * qRow_2;
+                        float left_3 = k1Tile_3 * qRow_3;
                         Group.Barrier();
-                        sharedFloat[tidDiv32 * 33 + tidMod32] = left_0;
-                        sharedFloat[(tidDiv32 + 4) * 33 + tidMod32] = left_1;
-                        sharedFloat[(tidDiv32 + 8) * 33 + tidMod32] = left_2;
-                        sharedFloat[(tidDiv32 + 12) * 33 + tidMod32] = left_3;
-                        sharedFloat[528 + tidMod32 * 17 + tidDiv32] = k2Tile_0;
-                        sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 4] = k2Tile_1;
-                        sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 8] = k2Tile_2;
-                        sharedFloat[528 + tidMod32 * 17 + tidDiv32 + 12] = k2Tile_3;
+                        // dot: a transposed, [32][20]
+                        sharedFloat[tidDiv8 + tidMod8 * 80 + 1216] = left_0;
+                        sharedFloat[tidDiv8 + tidMod8 * 80 + 1236] = left_1;
+                        sharedFloat[tidDiv8 + tidMod8 * 80 + 1256] = left_2;
+                        sharedFloat[tidDiv8 + tidMod8 * 80 + 1276] = left_3;
                         Group.Barrier();
-                        for (int k = 0; k < 8; k += 8)
-                        {
-                            float a0 = sharedFloat[aAt + k];
-                            float a1 = sharedFloat[aAt + k + 132];
-                            float a2 = sharedFloat[aAt + k + 264];
-                            float a3 = sharedFloat[aAt + k + 396];
-                            float b0 = sharedFloat[bAt + k * 17];
-                            float b1 = sharedFloat[bAt + k * 17 + 8];
-                            t150Part_0 += a0 * b0;
-                            t150Part_1 += a0 * b1;
-                            t150Part_2 += a1 * b0;
-                            t150Part_3 += a1 * b1;
-                            t150Part_4 += a2 * b0;
-                            t150Part_5 += a2 * b1;
-                            t150Part_6 += a3 * b0;
-                            t150Part_7 += a3 * b1;
-                            float a02 = sharedFloat[aAt + k + 1];
-                            float a12 = sharedFloat[aAt + k + 133];
-                            float a22 = sharedFloat[aAt + k + 265];
-                            float a32 = sharedFloat[aAt + k + 397];
-                            float b02 = sharedFloat[bAt + k * 17 + 17];
-                            float b12 = sharedFloat[bAt + k * 17 + 25];
-                            t150Part_0 += a02 * b02;
-                            t150Part_1 += a02 * b12;
-                            t150Part_2 += a12 * b02;
-                            t150Part_3 += a12 * b12;
-                            t150Part_4 += a22 * b02;
-                            t150Part_5 += a22 * b12;
-                            t150Part_6 += a32 * b02;
-                            t150Part_7 += a32 * b12;
-                            float a03 = sharedFloat[aAt + k + 2];
-                            float a13 = sharedFloat[aAt + k + 134];
-                            float a23 = sharedFloat[aAt + k + 266];
-                            float a33 = sharedFloat[aAt + k + 398];
-                            float b03 = sharedFloat[bAt + k * 17 + 34];
-                            float b13 = sharedFloat[bAt + k * 17 + 42];
-                            t150Part_0 += a03 * b03;
-                            t150Part_1 += a03 * b13;
-                            t150Part_2 += a13 * b03;
-                            t150Part_3 += a13 * b13;
-                            t150Part_4 += a23 * b03;
-                            t150Part_5 += a23 * b13;
-                            t150Part_6 += a33 * b03;
-                            t150Part_7 += a33 * b13;
-                            float a04 = sharedFloat[aAt + k + 3];
-                            float a14 = sharedFloat[aAt + k + 135];
-                            float a24 = sharedFloat[aAt + k + 267];
-                            float a34 = sharedFloat[aAt + k + 399];
-                            float b04 = sharedFloat[bAt + k * 17 + 51];
-                            float b14 = sharedFloat[bAt + k * 17 + 59];
-                            t150Part_0 += a04 * b04;
-                            t150Part_1 += a04 * b14;
-                            t150Part_2 += a14 * b04;
-                            t150Part_3 += a14 * b14;
-                            t150Part_4 += a24 * b04;
-                            t150Part_5 += a24 * b14;
-                            t150Part_6 += a34 * b04;
-                            t150Part_7 += a34 * b14;
-                            float a05 = sharedFloat[aAt + k + 4];
-                            float a15 = sharedFloat[aAt + k + 136];
-                            float a25 = sharedFloat[aAt + k + 268];
-                            float a35 = sharedFloat[aAt + k + 400];
-                            float b05 = sharedFloat[bAt + k * 17 + 68];
-                            float b15 = sharedFloat[bAt + k * 17 + 76];
-                            t150Part_0 += a05 * b05;
-                            t150Part_1 += a05 * b15;
-                            t150Part_2 += a15 * b05;
-                            t150Part_3 += a15 * b15;
-                            t150Part_4 += a25 * b05;
-                            t150Part_5 += a25 * b15;
-                            t150Part_6 += a35 * b05;
-                            t150Part_7 += a35 * b15;
-                            float a06 = sharedFloat[aAt + k + 5];
-                            float a16 = sharedFloat[aAt + k + 137];
-                            float a26 = sharedFloat[aAt + k + 269];
-                            float a36 = sharedFloat[aAt + k + 401];
-                            float b06 = sharedFloat[bAt + k * 17 + 85];
-                            float b16 = sharedFloat[bAt + k * 17 + 93];
-                            t150Part_0 += a06 * b06;
-                            t150Part_1 += a06 * b16;
-                            t150Part_2 += a16 * b06;
-                            t150Part_3 += a16 * b16;
-                            t150Part_4 += a26 * b06;
-                            t150Part_5 += a26 * b16;
-                            t150Part_6 += a36 * b06;
-                            t150Part_7 += a36 * b16;
-                            float a07 = sharedFloat[aAt + k + 6];
-                            float a17 = sharedFloat[aAt + k + 138];
-                            float a27 = sharedFloat[aAt + k + 270];
-                            float a37 = sharedFloat[aAt + k + 402];
-                            float b07 = sharedFloat[bAt + k * 17 + 102];
-                            float b17 = sharedFloat[bAt + k * 17 + 110];
-                            t150Part_0 += a07 * b07;
-                            t150Part_1 += a07 * b17;
-                            t150Part_2 += a17 * b07;
-                            t150Part_3 += a17 * b17;
-                            t150Part_4 += a27 * b07;
-                            t150Part_5 += a27 * b17;
-                            t150Part_6 += a37 * b07;
-                            t150Part_7 += a37 * b17;
-                            float a08 = sharedFloat[aAt + k + 7];
-                            float a18 = sharedFloat[aAt + k + 139];
-                            float a28 = sharedFloat[aAt + k + 271];
-                            float a38 = sharedFloat[aAt + k + 403];
-                            float b08 = sharedFloat[bAt + k * 17 + 119];
-                            float b18 = sharedFloat[bAt + k * 17 + 127];
-                            t150Part_0 += a08 * b08;
-                            t150Part_1 += a08 * b18;
-                            t150Part_2 += a18 * b08;
-                            t150Part_3 += a18 * b18;
-                            t150Part_4 += a28 * b08;
-                            t150Part_5 += a28 * b18;
-                            t150Part_6 += a38 * b08;
-                            t150Part_7 += a38 * b18;
-                        }
+                        int aAt = tidDiv4Mod8 + tidDiv32 * 80 + 608;
+                        int bAt = tidMod4 + tidDiv32 * 40;
+                        var a0_0 = sharedFloat2[aAt];
+                        var b0_0 = sharedFloat4[bAt];
+                        t150Part_0 += a0_0.X * b0_0.X;
+                        t150Part_1 += a0_0.X * b0_0.Y;
+                        t150Part_2 += a0_0.X * b0_0.Z;
+                        t150Part_3 += a0_0.X * b0_0.W;
+                        t150Part_4 += a0_0.Y * b0_0.X;
+                        t150Part_5 += a0_0.Y * b0_0.Y;
+                        t150Part_6 += a0_0.Y * b0_0.Z;
+                        t150Part_7 += a0_0.Y * b0_0.W;
+                        var a0_1 = sharedFloat2[aAt + 10];
+                        var b0_1 = sharedFloat4[bAt + 5];
+                        t150Part_0 += a0_1.X * b0_1.X;
+                        t150Part_1 += a0_1.X * b0_1.Y;
+                        t150Part_2 += a0_1.X * b0_1.Z;
+                        t150Part_3 += a0_1.X * b0_1.W;
+                        t150Part_4 += a0_1.Y * b0_1.X;
+                        t150Part_5 += a0_1.Y * b0_1.Y;
+                        t150Part_6 += a0_1.Y * b0_1.Z;
+                        t150Part_7 += a0_1.Y * b0_1.W;
+                        var a0_2 = sharedFloat2[aAt + 20];
+                        var b0_2 = sharedFloat4[bAt + 10];
+                        t150Part_0 += a0_2.X * b0_2.X;
+                        t150Part_1 += a0_2.X * b0_2.Y;
+                        t150Part_2 += a0_2.X * b0_2.Z;
+                        t150Part_3 += a0_2.X * b0_2.W;
+                        t150Part_4 += a0_2.Y * b0_2.X;
+                        t150Part_5 += a0_2.Y * b0_2.Y;
+                        t150Part_6 += a0_2.Y * b0_2.Z;
+                        t150Part_7 += a0_2.Y * b0_2.W;
+                        var a0_3 = sharedFloat2[aAt + 30];
+                        var b0_3 = sharedFloat4[bAt + 15];
+                        t150Part_0 += a0_3.X * b0_3.X;
+                        t150Part_1 += a0_3.X * b0_3.Y;
+                        t150Part_2 += a0_3.X * b0_3.Z;
+                        t150Part_3 += a0_3.X * b0_3.W;
+                        t150Part_4 += a0_3.Y * b0_3.X;
+                        t150Part_5 += a0_3.Y * b0_3.Y;
+                        t150Part_6 += a0_3.Y * b0_3.Z;
+                        t150Part_7 += a0_3.Y * b0_3.W;
+                        var a0_4 = sharedFloat2[aAt + 40];
+                        var b0_4 = sharedFloat4[bAt + 20];
+                        t150Part_0 += a0_4.X * b0_4.X;
+                        t150Part_1 += a0_4.X * b0_4.Y;
+                        t150Part_2 += a0_4.X * b0_4.Z;
+                        t150Part_3 += a0_4.X * b0_4.W;
+                        t150Part_4 += a0_4.Y * b0_4.X;
+                        t150Part_5 += a0_4.Y * b0_4.Y;
+                        t150Part_6 += a0_4.Y * b0_4.Z;
+                        t150Part_7 += a0_4.Y * b0_4.W;
+                        var a0_5 = sharedFloat2[aAt + 50];
+                        var b0_5 = sharedFloat4[bAt + 25];
+                        t150Part_0 += a0_5.X * b0_5.X;
+                        t150Part_1 += a0_5.X * b0_5.Y;
+                        t150Part_2 += a0_5.X * b0_5.Z;
+                        t150Part_3 += a0_5.X * b0_5.W;
+                        t150Part_4 += a0_5.Y * b0_5.X;
+                        t150Part_5 += a0_5.Y * b0_5.Y;
+                        t150Part_6 += a0_5.Y * b0_5.Z;
+                        t150Part_7 += a0_5.Y * b0_5.W;
+                        var a0_6 = sharedFloat2[aAt + 60];
+                        var b0_6 = sharedFloat4[bAt + 30];
+                        t150Part_0 += a0_6.X * b0_6.X;
+                        t150Part_1 += a0_6.X * b0_6.Y;
+                        t150Part_2 += a0_6.X * b0_6.Z;
+                        t150Part_3 += a0_6.X * b0_6.W;
+                        t150Part_4 += a0_6.Y * b0_6.X;
+                        t150Part_5 += a0_6.Y * b0_6.Y;
+                        t150Part_6 += a0_6.Y * b0_6.Z;
+                        t150Part_7 += a0_6.Y * b0_6.W;
+                        var a0_7 = sharedFloat2[aAt + 70];
+                        var b0_7 = sharedFloat4[bAt + 35];
+                        t150Part_0 += a0_7.X * b0_7.X;
+                        t150Part_1 += a0_7.X * b0_7.Y;
+                        t150Part_2 += a0_7.X * b0_7.Z;
+                        t150Part_3 += a0_7.X * b0_7.W;
+                        t150Part_4 += a0_7.Y * b0_7.X;
+                        t150Part_5 += a0_7.Y * b0_7.Y;
+                        t150Part_6 += a0_7.Y * b0_7.Z;
+                        t150Part_7 += a0_7.Y * b0_7.W;
                         Group.Barrier();
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4) * 16 + tidMod8] = t150Part_0;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4) * 16 + tidMod8 + 8] = t150Part_1;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 4) * 16 + tidMod8] = t150Part_2;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 4) * 16 + tidMod8 + 8] = t150Part_3;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 8) * 16 + tidMod8] = t150Part_4;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 8) * 16 + tidMod8 + 8] = t150Part_5;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 12) * 16 + tidMod8] = t150Part_6;
-                        sharedFloat[tidDiv32 * 256 + (tidDiv8Mod4 + 12) * 16 + tidMod8 + 8] = t150Part_7;
+                        // dot: partial sums of 4 slices
+                        sharedFloat4[tidDiv4Mod8 * 8 + tidMod4 + tidDiv32 * 64 + 304] = new Vec4<float>(t150Part_0, t150Part_1, t150Part_2, t150Part_3);
+                        sharedFloat4[tidDiv4Mod8 * 8 + tidMod4 + tidDiv32 * 64 + 308] = new Vec4<float>(t150Part_4, t150Part_5, t150Part_6, t150Part_7);
                         Group.Barrier();
-                        t150_0 += sharedFloat[(tidDiv16) * 16 + tidMod16] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 256] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16) * 16 + tidMod16 + 768];
-                        t150_1 += sharedFloat[(tidDiv16 + 8) * 16 + tidMod16] + sharedFloat[(tidDiv16 + 8) * 16 + tidMod16 + 256] + sharedFloat[(tidDiv16 + 8) * 16 + tidMod16 + 512] + sharedFloat[(tidDiv16 + 8) * 16 + tidMod16 + 768];
+                        t150_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1216] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1472] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1728] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1984];
+                        t150_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1216] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1472] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1728] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1984];
+                        bool t154_0 = jInside_0 & kInside2_0;
+                        bool t154_1 = jInside_0 & kInside2_1;
                         float logits_0 = t150_0 * qkScale;
                         float logits_1 = t150_1 * qkScale;
-                        bool t154_0 = jInside_0 & kInside_0;
-                        bool t154_1 = jInside_1 & kInside_0;
                         float logits2_0 = t154_0 ? logits_0 : float.NegativeInfinity;
                         float logits2_1 = t154_1 ? logits_1 : float.NegativeInfinity;
                         // logitsMax = Max along axis 1 of logits [16, 16]
                         float logitsMax_0 = logits2_0;
-                        float logitsMax_1 = logits2_1;
+                        logitsMax_0 = XMath.Max(logitsMax_0, logits2_1);
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 1));
-                        logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 1));
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 2));
-                        logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 2));
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 4));
-                        logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 4));
-                        logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 8));
-                        logitsMax_1 = XMath.Max(logitsMax_1, Warp.ShuffleXor(logitsMax_1, 8));
+                        Group.Barrier();
                         // t157Max = Max along axis 0 of t157 [16]
                         float t157Max = logitsMax_0;
-                        t157Max = XMath.Max(t157Max, logitsMax_1);
+                        t157Max = XMath.Max(t157Max, Warp.ShuffleXor(t157Max, 8));
                         t157Max = XMath.Max(t157Max, Warp.ShuffleXor(t157Max, 16));
+                        sharedFloat[tidDiv32 + 1216] = t157Max;
                         Group.Barrier();
-                        sharedFloat[tid / 32] = t157Max;
-                        Group.Barrier();
-                        t157Max = sharedFloat[0];
-                        t157Max = XMath.Max(t157Max, sharedFloat[1]);
-                        t157Max = XMath.Max(t157Max, sharedFloat[2]);
-                        t157Max = XMath.Max(t157Max, sharedFloat[3]);
+                        t157Max = sharedFloat[1216];
+                        t157Max = XMath.Max(t157Max, sharedFloat[1217]);
+                        t157Max = XMath.Max(t157Max, sharedFloat[1218]);
+                        t157Max = XMath.Max(t157Max, sharedFloat[1219]);
                         float mNew = XMath.Max(m2, t157Max);
+                        float alpha = XMath.Exp2(m2 - mNew);
                         float t160_0 = logits2_0 - mNew;
                         float t160_1 = logits2_1 - mNew;
                         float p_0 = XMath.Exp2(t160_0);
                         float p_1 = XMath.Exp2(t160_1);
-                        float alpha = XMath.Exp2(m2 - mNew);
                         // pSum = Sum along axis 1 of p [16, 16]
                         float pSum_0 = p_0;
-                        float pSum_1 = p_1;
+                        pSum_0 = pSum_0 + p_1;
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 1));
-                        pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 1));
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 2));
-                        pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 2));
                         pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 4));
-                        pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 4));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 8));
-                        pSum_1 = pSum_1 + (Warp.ShuffleXor(pSum_1, 8));
+                        Group.Barrier();
                         // t165Sum = Sum along axis 0 of t165 [16]
                         float t165Sum = pSum_0;
-                        t165Sum = t165Sum + pSum_1;
+                        t165Sum = t165Sum + (Warp.ShuffleXor(t165Sum, 8));
                         t165Sum = t165Sum + (Warp.ShuffleXor(t165Sum, 16));
+                        sharedFloat[tidDiv32 + 1216] = t165Sum;
                         Group.Barrier();
-                        sharedFloat[tid / 32] = t165Sum;
-                        Group.Barrier();
-                        t165Sum = sharedFloat[0];
-                        t165Sum = t165Sum + (sharedFloat[1]);
-                        t165Sum = t165Sum + (sharedFloat[2]);
-                        t165Sum = t165Sum + (sharedFloat[3]);
+                        t165Sum = sharedFloat[1216];
+                        t165Sum = t165Sum + (sharedFloat[1217]);
+                        t165Sum = t165Sum + (sharedFloat[1218]);
+                        t165Sum = t165Sum + (sharedFloat[1219]);
                         float l3 = (l2 * alpha) + t165Sum;
-                        int t169_0 = jRows_0 + tidMod16;
-                        int t169_1 = jRows_0 + (tidMod16 + 16);
-                        int t169_2 = jRows_1 + tidMod16;
-                        int t169_3 = jRows_1 + (tidMod16 + 16);
-                        float v1Tile_0 = jInside_0 ? v1[t169_0] : 0f;
-                        float v1Tile_1 = jInside_0 ? v1[t169_1] : 0f;
-                        float v1Tile_2 = jInside_1 ? v1[t169_2] : 0f;
-                        float v1Tile_3 = jInside_1 ? v1[t169_3] : 0f;
-                        float t174_0 = acc3_0 * alpha;
-                        float t174_1 = acc3_1 * alpha;
-                        // t175 = Dot(p [16, 16], v2Tile [16, 32]) through shared memory, k split over 2 slices of 64 threads
+                        int t169_0 = jRows2_0 + (tidMod16 * 2);
+                        int t169_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                        int t169_2 = jRows2_1 + (tidMod16 * 2);
+                        int t169_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                        float v1Tile_0, v1Tile_1, v1Tile_2, v1Tile_3;
+                        if (v1Aligned && (t169_0 & 1) == 0 && jInside2_0)
+                        {
+                            var v1Tile_0Vector = v12[t169_0 / 2];
+                            v1Tile_0 = v1Tile_0Vector.X;
+                            v1Tile_1 = v1Tile_0Vector.Y;
+                        }
+                        else
+                        {
+                            v1Tile_0 = jInside2_0 ? v1[t169_0] : 0f;
+                            v1Tile_1 = jInside2_0 ? v1[t169_1] : 0f;
+                        }
+                        if (v1Aligned && (t169_2 & 1) == 0 && jInside2_1)
+                        {
+                            var v1Tile_2Vector = v12[t169_2 / 2];
+                            v1Tile_2 = v1Tile_2Vector.X;
+                            v1Tile_3 = v1Tile_2Vector.Y;
+                        }
+                        else
+                        {
+                            v1Tile_2 = jInside2_1 ? v1[t169_2] : 0f;
+                            v1Tile_3 = jInside2_1 ? v1[t169_3] : 0f;
+                        }
+                        // t175 = Dot(p [16, 16], v2Tile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 64 threads
                         float t175_0 = 0;
                         float t175_1 = 0;
                         float t175_2 = 0;
@@ -431,149 +529,107 @@ namespace TileDsl.Attention
                         float t175Part_5 = 0;
                         float t175Part_6 = 0;
                         float t175Part_7 = 0;
-                        int aAt2 = tidDiv8Mod8 * 17 + tidDiv64 * 8;
-                        int bAt2 = 272 + tidMod8 + tidDiv64 * 264;
                         Group.Barrier();
-                        sharedFloat[tidDiv16 * 17 + tidMod16] = p_0;
-                        sharedFloat[(tidDiv16 + 8) * 17 + tidMod16] = p_1;
-                        sharedFloat[272 + tidDiv32 * 33 + tidMod32] = v2Tile_0;
-                        sharedFloat[272 + (tidDiv32 + 4) * 33 + tidMod32] = v2Tile_1;
-                        sharedFloat[272 + (tidDiv32 + 8) * 33 + tidMod32] = v2Tile_2;
-                        sharedFloat[272 + (tidDiv32 + 12) * 33 + tidMod32] = v2Tile_3;
+                        // dot: a transposed, [16][20]
+                        sharedFloat[tidDiv8 + tidMod8 * 40 + 1216] = p_0;
+                        sharedFloat[tidDiv8 + tidMod8 * 40 + 1236] = p_1;
                         Group.Barrier();
-                        for (int k3 = 0; k3 < 8; k3 += 8)
-                        {
-                            float a09 = sharedFloat[aAt2 + k3];
-                            float a19 = sharedFloat[aAt2 + k3 + 136];
-                            float b09 = sharedFloat[bAt2 + k3 * 33];
-                            float b19 = sharedFloat[bAt2 + k3 * 33 + 8];
-                            float b2 = sharedFloat[bAt2 + k3 * 33 + 16];
-                            float b3 = sharedFloat[bAt2 + k3 * 33 + 24];
-                            t175Part_0 += a09 * b09;
-                            t175Part_1 += a09 * b19;
-                            t175Part_2 += a09 * b2;
-                            t175Part_3 += a09 * b3;
-                            t175Part_4 += a19 * b09;
-                            t175Part_5 += a19 * b19;
-                            t175Part_6 += a19 * b2;
-                            t175Part_7 += a19 * b3;
-                            float a010 = sharedFloat[aAt2 + k3 + 1];
-                            float a110 = sharedFloat[aAt2 + k3 + 137];
-                            float b010 = sharedFloat[bAt2 + k3 * 33 + 33];
-                            float b110 = sharedFloat[bAt2 + k3 * 33 + 41];
-                            float b22 = sharedFloat[bAt2 + k3 * 33 + 49];
-                            float b32 = sharedFloat[bAt2 + k3 * 33 + 57];
-                            t175Part_0 += a010 * b010;
-                            t175Part_1 += a010 * b110;
-                            t175Part_2 += a010 * b22;
-                            t175Part_3 += a010 * b32;
-                            t175Part_4 += a110 * b010;
-                            t175Part_5 += a110 * b110;
-                            t175Part_6 += a110 * b22;
-                            t175Part_7 += a110 * b32;
-                            float a011 = sharedFloat[aAt2 + k3 + 2];
-                            float a111 = sharedFloat[aAt2 + k3 + 138];
-                            float b011 = sharedFloat[bAt2 + k3 * 33 + 66];
-                            float b111 = sharedFloat[bAt2 + k3 * 33 + 74];
-                            float b23 = sharedFloat[bAt2 + k3 * 33 + 82];
-                            float b33 = sharedFloat[bAt2 + k3 * 33 + 90];
-                            t175Part_0 += a011 * b011;
-                            t175Part_1 += a011 * b111;
-                            t175Part_2 += a011 * b23;
-                            t175Part_3 += a011 * b33;
-                            t175Part_4 += a111 * b011;
-                            t175Part_5 += a111 * b111;
-                            t175Part_6 += a111 * b23;
-                            t175Part_7 += a111 * b33;
-                            float a012 = sharedFloat[aAt2 + k3 + 3];
-                            float a112 = sharedFloat[aAt2 + k3 + 139];
-                            float b012 = sharedFloat[bAt2 + k3 * 33 + 99];
-                            float b112 = sharedFloat[bAt2 + k3 * 33 + 107];
-                            float b24 = sharedFloat[bAt2 + k3 * 33 + 115];
-                            float b34 = sharedFloat[bAt2 + k3 * 33 + 123];
-                            t175Part_0 += a012 * b012;
-                            t175Part_1 += a012 * b112;
-                            t175Part_2 += a012 * b24;
-                            t175Part_3 += a012 * b34;
-                            t175Part_4 += a112 * b012;
-                            t175Part_5 += a112 * b112;
-                            t175Part_6 += a112 * b24;
-                            t175Part_7 += a112 * b34;
-                            float a013 = sharedFloat[aAt2 + k3 + 4];
-                            float a113 = sharedFloat[aAt2 + k3 + 140];
-                            float b013 = sharedFloat[bAt2 + k3 * 33 + 132];
-                            float b113 = sharedFloat[bAt2 + k3 * 33 + 140];
-                            float b25 = sharedFloat[bAt2 + k3 * 33 + 148];
-                            float b35 = sharedFloat[bAt2 + k3 * 33 + 156];
-                            t175Part_0 += a013 * b013;
-                            t175Part_1 += a013 * b113;
-                            t175Part_2 += a013 * b25;
-                            t175Part_3 += a013 * b35;
-                            t175Part_4 += a113 * b013;
-                            t175Part_5 += a113 * b113;
-                            t175Part_6 += a113 * b25;
-                            t175Part_7 += a113 * b35;
-                            float a014 = sharedFloat[aAt2 + k3 + 5];
-                            float a114 = sharedFloat[aAt2 + k3 + 141];
-                            float b014 = sharedFloat[bAt2 + k3 * 33 + 165];
-                            float b114 = sharedFloat[bAt2 + k3 * 33 + 173];
-                            float b26 = sharedFloat[bAt2 + k3 * 33 + 181];
-                            float b36 = sharedFloat[bAt2 + k3 * 33 + 189];
-                            t175Part_0 += a014 * b014;
-                            t175Part_1 += a014 * b114;
-                            t175Part_2 += a014 * b26;
-                            t175Part_3 += a014 * b36;
-                            t175Part_4 += a114 * b014;
-                            t175Part_5 += a114 * b114;
-                            t175Part_6 += a114 * b26;
-                            t175Part_7 += a114 * b36;
-                            float a015 = sharedFloat[aAt2 + k3 + 6];
-                            float a115 = sharedFloat[aAt2 + k3 + 142];
-                            float b015 = sharedFloat[bAt2 + k3 * 33 + 198];
-                            float b115 = sharedFloat[bAt2 + k3 * 33 + 206];
-                            float b27 = sharedFloat[bAt2 + k3 * 33 + 214];
-                            float b37 = sharedFloat[bAt2 + k3 * 33 + 222];
-                            t175Part_0 += a015 * b015;
-                            t175Part_1 += a015 * b115;
-                            t175Part_2 += a015 * b27;
-                            t175Part_3 += a015 * b37;
-                            t175Part_4 += a115 * b015;
-                            t175Part_5 += a115 * b115;
-                            t175Part_6 += a115 * b27;
-                            t175Part_7 += a115 * b37;
-                            float a016 = sharedFloat[aAt2 + k3 + 7];
-                            float a116 = sharedFloat[aAt2 + k3 + 143];
-                            float b016 = sharedFloat[bAt2 + k3 * 33 + 231];
-                            float b116 = sharedFloat[bAt2 + k3 * 33 + 239];
-                            float b28 = sharedFloat[bAt2 + k3 * 33 + 247];
-                            float b38 = sharedFloat[bAt2 + k3 * 33 + 255];
-                            t175Part_0 += a016 * b016;
-                            t175Part_1 += a016 * b116;
-                            t175Part_2 += a016 * b28;
-                            t175Part_3 += a016 * b38;
-                            t175Part_4 += a116 * b016;
-                            t175Part_5 += a116 * b116;
-                            t175Part_6 += a116 * b28;
-                            t175Part_7 += a116 * b38;
-                        }
+                        int aAt2 = tidDiv8Mod8 + tidDiv64 * 80 + 608;
+                        int bAt2 = tidMod8 + tidDiv64 * 72 + 160;
+                        var a0_02 = sharedFloat2[aAt2];
+                        var b0_02 = sharedFloat4[bAt2];
+                        t175Part_0 += a0_02.X * b0_02.X;
+                        t175Part_1 += a0_02.X * b0_02.Y;
+                        t175Part_2 += a0_02.X * b0_02.Z;
+                        t175Part_3 += a0_02.X * b0_02.W;
+                        t175Part_4 += a0_02.Y * b0_02.X;
+                        t175Part_5 += a0_02.Y * b0_02.Y;
+                        t175Part_6 += a0_02.Y * b0_02.Z;
+                        t175Part_7 += a0_02.Y * b0_02.W;
+                        var a0_12 = sharedFloat2[aAt2 + 10];
+                        var b0_12 = sharedFloat4[bAt2 + 9];
+                        t175Part_0 += a0_12.X * b0_12.X;
+                        t175Part_1 += a0_12.X * b0_12.Y;
+                        t175Part_2 += a0_12.X * b0_12.Z;
+                        t175Part_3 += a0_12.X * b0_12.W;
+                        t175Part_4 += a0_12.Y * b0_12.X;
+                        t175Part_5 += a0_12.Y * b0_12.Y;
+                        t175Part_6 += a0_12.Y * b0_12.Z;
+                        t175Part_7 += a0_12.Y * b0_12.W;
+                        var a0_22 = sharedFloat2[aAt2 + 20];
+                        var b0_22 = sharedFloat4[bAt2 + 18];
+                        t175Part_0 += a0_22.X * b0_22.X;
+                        t175Part_1 += a0_22.X * b0_22.Y;
+                        t175Part_2 += a0_22.X * b0_22.Z;
+                        t175Part_3 += a0_22.X * b0_22.W;
+                        t175Part_4 += a0_22.Y * b0_22.X;
+                        t175Part_5 += a0_22.Y * b0_22.Y;
+                        t175Part_6 += a0_22.Y * b0_22.Z;
+                        t175Part_7 += a0_22.Y * b0_22.W;
+                        var a0_32 = sharedFloat2[aAt2 + 30];
+                        var b0_32 = sharedFloat4[bAt2 + 27];
+                        t175Part_0 += a0_32.X * b0_32.X;
+                        t175Part_1 += a0_32.X * b0_32.Y;
+                        t175Part_2 += a0_32.X * b0_32.Z;
+                        t175Part_3 += a0_32.X * b0_32.W;
+                        t175Part_4 += a0_32.Y * b0_32.X;
+                        t175Part_5 += a0_32.Y * b0_32.Y;
+                        t175Part_6 += a0_32.Y * b0_32.Z;
+                        t175Part_7 += a0_32.Y * b0_32.W;
+                        var a0_42 = sharedFloat2[aAt2 + 40];
+                        var b0_42 = sharedFloat4[bAt2 + 36];
+                        t175Part_0 += a0_42.X * b0_42.X;
+                        t175Part_1 += a0_42.X * b0_42.Y;
+                        t175Part_2 += a0_42.X * b0_42.Z;
+                        t175Part_3 += a0_42.X * b0_42.W;
+                        t175Part_4 += a0_42.Y * b0_42.X;
+                        t175Part_5 += a0_42.Y * b0_42.Y;
+                        t175Part_6 += a0_42.Y * b0_42.Z;
+                        t175Part_7 += a0_42.Y * b0_42.W;
+                        var a0_52 = sharedFloat2[aAt2 + 50];
+                        var b0_52 = sharedFloat4[bAt2 + 45];
+                        t175Part_0 += a0_52.X * b0_52.X;
+                        t175Part_1 += a0_52.X * b0_52.Y;
+                        t175Part_2 += a0_52.X * b0_52.Z;
+                        t175Part_3 += a0_52.X * b0_52.W;
+                        t175Part_4 += a0_52.Y * b0_52.X;
+                        t175Part_5 += a0_52.Y * b0_52.Y;
+                        t175Part_6 += a0_52.Y * b0_52.Z;
+                        t175Part_7 += a0_52.Y * b0_52.W;
+                        var a0_62 = sharedFloat2[aAt2 + 60];
+                        var b0_62 = sharedFloat4[bAt2 + 54];
+                        t175Part_0 += a0_62.X * b0_62.X;
+                        t175Part_1 += a0_62.X * b0_62.Y;
+                        t175Part_2 += a0_62.X * b0_62.Z;
+                        t175Part_3 += a0_62.X * b0_62.W;
+                        t175Part_4 += a0_62.Y * b0_62.X;
+                        t175Part_5 += a0_62.Y * b0_62.Y;
+                        t175Part_6 += a0_62.Y * b0_62.Z;
+                        t175Part_7 += a0_62.Y * b0_62.W;
+                        var a0_72 = sharedFloat2[aAt2 + 70];
+                        var b0_72 = sharedFloat4[bAt2 + 63];
+                        t175Part_0 += a0_72.X * b0_72.X;
+                        t175Part_1 += a0_72.X * b0_72.Y;
+                        t175Part_2 += a0_72.X * b0_72.Z;
+                        t175Part_3 += a0_72.X * b0_72.W;
+                        t175Part_4 += a0_72.Y * b0_72.X;
+                        t175Part_5 += a0_72.Y * b0_72.Y;
+                        t175Part_6 += a0_72.Y * b0_72.Z;
+                        t175Part_7 += a0_72.Y * b0_72.W;
                         Group.Barrier();
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8] = t175Part_0;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 8] = t175Part_1;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 16] = t175Part_2;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8) * 32 + tidMod8 + 24] = t175Part_3;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8] = t175Part_4;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 8] = t175Part_5;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 16] = t175Part_6;
-                        sharedFloat[tidDiv64 * 512 + (tidDiv8Mod8 + 8) * 32 + tidMod8 + 24] = t175Part_7;
+                        // dot: partial sums of 2 slices
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 304] = new Vec4<float>(t175Part_0, t175Part_1, t175Part_2, t175Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 312] = new Vec4<float>(t175Part_4, t175Part_5, t175Part_6, t175Part_7);
                         Group.Barrier();
-                        t175_0 += sharedFloat[(tidDiv16) * 32 + tidMod16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 512];
-                        t175_1 += sharedFloat[(tidDiv16) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16) * 32 + tidMod16 + 16 + 512];
-                        t175_2 += sharedFloat[(tidDiv16 + 8) * 32 + tidMod16] + sharedFloat[(tidDiv16 + 8) * 32 + tidMod16 + 512];
-                        t175_3 += sharedFloat[(tidDiv16 + 8) * 32 + tidMod16 + 16] + sharedFloat[(tidDiv16 + 8) * 32 + tidMod16 + 16 + 512];
+                        t175_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1728];
+                        t175_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1728];
+                        t175_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1728];
+                        t175_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1728];
                         float t176_0 = v1Tile_0 * t175_0;
                         float t176_1 = v1Tile_1 * t175_1;
                         float t176_2 = v1Tile_2 * t175_2;
                         float t176_3 = v1Tile_3 * t175_3;
+                        Group.Barrier();
                         // t176Sum = Sum along axis 0 of t176 [16, 32]
                         float t176Sum_0 = t176_0;
                         t176Sum_0 = t176Sum_0 + t176_2;
@@ -581,18 +637,19 @@ namespace TileDsl.Attention
                         t176Sum_1 = t176Sum_1 + t176_3;
                         t176Sum_0 = t176Sum_0 + (Warp.ShuffleXor(t176Sum_0, 16));
                         t176Sum_1 = t176Sum_1 + (Warp.ShuffleXor(t176Sum_1, 16));
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1216] = t176Sum_0;
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1 + 1216] = t176Sum_1;
                         Group.Barrier();
-                        sharedFloat[(tid / 32) * 32 + tidMod16] = t176Sum_0;
-                        sharedFloat[(tid / 32) * 32 + tidMod16 + 16] = t176Sum_1;
-                        Group.Barrier();
-                        t176Sum_0 = sharedFloat[tidMod16];
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[32 + tidMod16]);
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[64 + tidMod16]);
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[96 + tidMod16]);
-                        t176Sum_1 = sharedFloat[tidMod16 + 16];
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[32 + tidMod16 + 16]);
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[64 + tidMod16 + 16]);
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[96 + tidMod16 + 16]);
+                        t176Sum_0 = sharedFloat[tidMod16 * 2 + 1216];
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1248]);
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1280]);
+                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1312]);
+                        t176Sum_1 = sharedFloat[tidMod16 * 2 + 1 + 1216];
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1248]);
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1280]);
+                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1312]);
+                        float t174_0 = acc3_0 * alpha;
+                        float t174_1 = acc3_1 * alpha;
                         float acc4_0 = t174_0 + t176Sum_0;
                         float acc4_1 = t174_1 + t176Sum_1;
                         l2 = l3;
@@ -605,14 +662,21 @@ namespace TileDsl.Attention
                     acc2_1 = acc3_1;
                     m = m2;
                 }
-                int t187_0 = qOffset + tidMod16;
-                int t187_1 = qOffset + (tidMod16 + 16);
                 float t189_0 = acc2_0 / l;
                 float t189_1 = acc2_1 / l;
+                int t187_0 = qOffset + (tidMod16 * 2);
+                int t187_1 = qOffset + (tidMod16 * 2 + 1);
                 if (tid < 16)
                 {
-                    o[t187_0] = t189_0;
-                    o[t187_1] = t189_1;
+                    if (oAligned && (t187_0 & 1) == 0)
+                    {
+                        o2[t187_0 / 2] = new Vec2<float>(t189_0, t189_1);
+                    }
+                    else
+                    {
+                        o[t187_0] = t189_0;
+                        o[t187_1] = t189_1;
+                    }
                 }
                 if (tid < 1)
                 {

@@ -1,0 +1,193 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+
+namespace TileDsl.Generators.Distributed;
+
+/// <summary>
+/// A buffer in shared memory (Triton's local_alloc). Its element type is what the values travel as (bools as ints);
+/// <see cref="Offset"/> (in elements of its arena, one arena per element type) is set by the allocation pass.
+/// </summary>
+internal sealed class SharedBuffer
+{
+    public SharedBuffer(ElementType element, int elements, string purpose)
+    {
+        Element = element;
+        Elements = elements;
+        Purpose = purpose;
+    }
+
+    public ElementType Element { get; }
+
+    public int Elements { get; }
+
+    /// <summary>What it holds, for the generated comments.</summary>
+    public string Purpose { get; }
+
+    public int Offset { get; set; } = -1;
+
+    public int End => Offset + Elements;
+
+    /// <summary>Whether two buffers share memory once allocated.</summary>
+    public bool Overlaps(SharedBuffer other) => Element == other.Element && Offset < other.End && other.Offset < End;
+}
+
+/// <summary>
+/// Where the element at tile coordinates c lies in a buffer: <c>Σ c[d]·Strides[d]</c>. With a window, only the
+/// elements whose coordinate along <see cref="WindowDim"/> lies in [WindowStart, WindowStart + WindowLength) are
+/// stored, at that coordinate minus WindowStart (a Dot's chunk of k). With a slot (<see cref="SlotStride"/> &gt; 0),
+/// each thread adds <c>(tid &gt;&gt; SlotShift)·SlotStride</c>: the slices of a split Dot write apart.
+/// </summary>
+internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1, int WindowStart = 0, int WindowLength = 0)
+{
+    public int SlotShift { get; init; }
+
+    public int SlotStride { get; init; }
+
+    /// <summary>Row-major over a shape, rows padded to <paramref name="rowLength"/> (default: no padding).</summary>
+    public static SharedMap RowMajor(IReadOnlyList<int> shape, int? rowLength = null)
+    {
+        var strides = new int[shape.Count];
+        int stride = 1;
+        for (int d = shape.Count - 1; d >= 0; d--)
+        {
+            strides[d] = stride;
+            stride *= d == shape.Count - 1 && rowLength is { } row ? row : shape[d];
+        }
+        return new SharedMap(strides.ToEquatableArray());
+    }
+
+    public bool HasWindow => WindowDim >= 0;
+
+    /// <summary>The dimension with stride 1, or -1.</summary>
+    public int UnitDim => Strides.Select((s, d) => (s, d)).Where(t => t.s == 1).Select(t => t.d).DefaultIfEmpty(-1).First();
+}
+
+/// <summary>A shared-memory access of a statement: the barrier pass separates conflicting ones.</summary>
+internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write);
+
+/// <summary>A statement of the distributed IR: a tile-IR op placed in layouts, or an explicit shared-memory step.</summary>
+internal abstract class DStatement
+{
+    public virtual IEnumerable<SharedAccess> Accesses => Enumerable.Empty<SharedAccess>();
+}
+
+/// <summary>
+/// A scalar (<see cref="Layout"/> null) or a tile computed register by register in <see cref="Layout"/>: elementwise
+/// ops, casts, Full, Arange (its registers are coordinates, written where read), Load (with its <see cref="Vector"/>).
+/// </summary>
+internal sealed class DDefine : DStatement
+{
+    public DDefine(Op op, LinearLayout? layout)
+    {
+        Op = op;
+        Layout = layout;
+    }
+
+    public Op Op { get; }
+
+    public LinearLayout? Layout { get; }
+
+    /// <summary>For a Load: how the vectorization pass grouped its registers (null: one element at a time).</summary>
+    public VectorAccess? Vector { get; set; }
+}
+
+/// <summary>A Store or AtomicAdd to global memory, from the registers of <see cref="Layout"/>.</summary>
+internal sealed class DStore : DStatement
+{
+    public DStore(StoreStatement store, LinearLayout layout)
+    {
+        Store = store;
+        Layout = layout;
+    }
+
+    public StoreStatement Store { get; }
+
+    public LinearLayout Layout { get; }
+
+    public VectorAccess? Vector { get; set; }
+}
+
+/// <summary>
+/// How a global access moves <see cref="Width"/> consecutive registers at once (a 128-bit access for fp32 × 4), where
+/// the view is 16-byte aligned, the group's first offset is a multiple of the width and (when not known to hold for
+/// the whole group) every mask of the group holds, and <see cref="UnitStride"/> (a scalar that must be 1 for the
+/// offsets to be consecutive), if any, is 1; otherwise one element at a time. Both paths give the same values.
+/// </summary>
+internal sealed record VectorAccess(int Width, int? UnitStride, bool MaskUniform);
+
+/// <summary>Writes the registers of value <see cref="Value"/> in <see cref="Layout"/> to a buffer (Triton's local_store).</summary>
+internal sealed class DLocalStore : DStatement
+{
+    public DLocalStore(SharedBuffer buffer, int value, LinearLayout layout, SharedMap map)
+    {
+        Buffer = buffer;
+        Value = value;
+        Layout = layout;
+        Map = map;
+    }
+
+    public SharedBuffer Buffer { get; }
+
+    public int Value { get; }
+
+    public LinearLayout Layout { get; }
+
+    public SharedMap Map { get; }
+
+    /// <summary>Registers written at once (set by the vectorization pass).</summary>
+    public int Vector { get; set; } = 1;
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, true) };
+}
+
+/// <summary>Reads value <see cref="Op"/> in <see cref="Layout"/> from a buffer (Triton's local_load): a layout conversion's second half.</summary>
+internal sealed class DLocalLoad : DStatement
+{
+    public DLocalLoad(SharedBuffer buffer, Op op, LinearLayout layout, SharedMap map)
+    {
+        Buffer = buffer;
+        Op = op;
+        Layout = layout;
+        Map = map;
+    }
+
+    public SharedBuffer Buffer { get; }
+
+    public Op Op { get; }
+
+    public LinearLayout Layout { get; }
+
+    public SharedMap Map { get; }
+
+    public int Vector { get; set; } = 1;
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, false) };
+}
+
+/// <summary><c>Group.Barrier()</c>, placed by the barrier pass.</summary>
+internal sealed class DBarrier : DStatement
+{
+}
+
+/// <summary>
+/// A runtime loop; <see cref="Body"/> is its lowered body (starting with the conversions of carried values that are
+/// read in further layouts). <see cref="Carried"/>: the layout each carried value lives in (null for scalars).
+/// </summary>
+internal sealed class DLoop : DStatement
+{
+    public DLoop(Loop loop, List<DStatement> body, List<LinearLayout?> carried)
+    {
+        Loop = loop;
+        Body = body;
+        Carried = carried;
+    }
+
+    public Loop Loop { get; }
+
+    public List<DStatement> Body { get; set; }
+
+    public List<LinearLayout?> Carried { get; }
+}

@@ -1,0 +1,172 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Distributed;
+
+/// <summary>
+/// A kernel specialization in the distributed IR: its statements (every tile value in a layout, every shared-memory
+/// step explicit) and the tile-IR values they refer to.
+/// </summary>
+internal sealed class DistributedProgram
+{
+    public DistributedProgram(List<DStatement> body, IReadOnlyDictionary<int, Op> values, int numThreads)
+    {
+        Body = body;
+        Values = values;
+        NumThreads = numThreads;
+    }
+
+    public List<DStatement> Body { get; set; }
+
+    public IReadOnlyDictionary<int, Op> Values { get; }
+
+    public int NumThreads { get; }
+
+    /// <summary>Every statement, loop bodies included, in program order.</summary>
+    public IEnumerable<DStatement> All => Flatten(Body);
+
+    public IEnumerable<SharedBuffer> Buffers => All.SelectMany(s => s.Accesses).Select(a => a.Buffer).Distinct();
+
+    /// <summary>The values a statement reads (through views, and inside loops).</summary>
+    public HashSet<int> Reads(DStatement statement)
+    {
+        var ids = new HashSet<int>();
+        void Add(int id)
+        {
+            if (!ids.Add(id)) return;
+            if (Values.TryGetValue(id, out var op) && op is ExpandDimsOp or TransOp or PointerOp)
+                foreach (int source in op.Operands) Add(source);
+        }
+        foreach (var s in Flatten(new[] { statement }))
+        {
+            var read = s switch
+            {
+                DDefine d => d.Op.Operands,
+                DStore d => new[] { d.Store.Pointers, d.Store.Data }.Concat(d.Store.Mask is { } m ? new[] { m } : new int[0]),
+                DLocalStore d => new[] { d.Value },
+                DDotInit d => d.Op.Acc is { } acc ? new[] { acc } : new int[0],
+                DReduce d => new[] { d.Op.Source },
+                DLoop d => d.Loop.Inits.Concat(d.Loop.Yields).Concat(new[] { d.Loop.Start, d.Loop.End, d.Loop.Step }),
+                _ => Enumerable.Empty<int>(),
+            };
+            foreach (int id in read) Add(id);
+        }
+        return ids;
+    }
+
+    public static IEnumerable<DStatement> Flatten(IEnumerable<DStatement> body)
+        => body.SelectMany(s => s is DLoop loop ? new[] { s }.Concat(Flatten(loop.Body)) : new[] { s });
+}
+
+/// <summary>
+/// From the tile IR and its layouts to the distributed IR: each value is computed in its home layout and converted
+/// (through a shared buffer: local store, local load) or recomputed into the others; Dots and reductions become their
+/// explicit steps. Barriers and buffer offsets are left to the passes.
+/// </summary>
+internal sealed class DistributedLowering
+{
+    private readonly LayoutPlan plan;
+    private readonly int numThreads;
+    private readonly Dictionary<int, Op> values = new();
+
+    private DistributedLowering(LayoutPlan plan, int numThreads)
+    {
+        this.plan = plan;
+        this.numThreads = numThreads;
+    }
+
+    public static DistributedProgram Lower(Specialization specialization, LayoutPlan plan)
+    {
+        var lowering = new DistributedLowering(plan, specialization.NumThreads);
+        var body = lowering.Statements(specialization.Body);
+        return new DistributedProgram(body, lowering.values, specialization.NumThreads);
+    }
+
+    private List<DStatement> Statements(IEnumerable<Statement> body)
+    {
+        var output = new List<DStatement>();
+        foreach (var statement in body)
+        {
+            switch (statement)
+            {
+                case Define { Op: var op }:
+                    values[op.Id] = op;
+                    Define(output, op);
+                    break;
+                case StoreStatement store:
+                    output.Add(new DStore(store, plan.StoreLayouts[store]));
+                    break;
+                case Loop loop:
+                    output.Add(Loop(loop));
+                    foreach (var result in loop.Results) Convert(output, result);
+                    break;
+            }
+        }
+        return output;
+    }
+
+    private void Define(List<DStatement> output, Op op)
+    {
+        if (op is ReduceOp { Type.IsScalar: true } scalarReduce)
+        {
+            var operand = plan.OperandLayouts[op.Id][0];
+            ReduceLowering.Lower(output, scalarReduce, operand.Slice(scalarReduce.Axis).Layout, operand, values[scalarReduce.Source].Type.Element);
+            return;
+        }
+        if (op.Type.IsScalar)
+        {
+            output.Add(new DDefine(op, null));
+            return;
+        }
+        if (!plan.Layouts.TryGetValue(op.Id, out var layouts)) return; // a view, or nobody reads it
+        if (!plan.Materialized.Contains(op.Id))
+        {
+            foreach (var layout in layouts) output.Add(new DDefine(op, layout));
+            return;
+        }
+        var home = layouts[0];
+        switch (op)
+        {
+            case DotOp dot:
+                var operands = plan.OperandLayouts[op.Id];
+                DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads);
+                break;
+            case ReduceOp reduce:
+                ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);
+                break;
+            default:
+                output.Add(new DDefine(op, home));
+                break;
+        }
+        Convert(output, op);
+    }
+
+    /// <summary>A materialized value's further layouts: each through a shared buffer, row-major.</summary>
+    private void Convert(List<DStatement> output, Op op)
+    {
+        values[op.Id] = op;
+        if (!plan.Layouts.TryGetValue(op.Id, out var layouts)) return;
+        var map = SharedMap.RowMajor(op.Type.Shape);
+        foreach (var target in layouts.Skip(1))
+        {
+            var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
+                $"{(op.Name.Length > 0 ? op.Name : "t" + op.Id)}: layout {layouts[0]} -> {target}");
+            output.Add(new DLocalStore(buffer, op.Id, layouts[0], map));
+            output.Add(new DLocalLoad(buffer, op, target, map));
+        }
+    }
+
+    private DLoop Loop(Loop loop)
+    {
+        values[loop.Index.Id] = loop.Index;
+        foreach (var v in loop.Args.Concat(loop.Results)) values[v.Id] = v;
+        var top = new List<DStatement>();
+        foreach (var arg in loop.Args.Where(a => !a.Type.IsScalar)) Convert(top, arg);
+        var body = top.Concat(Statements(loop.Body)).ToList();
+        var carried = loop.Args.Select(a => a.Type.IsScalar ? null : plan.Layouts[a.Id][0]).ToList();
+        return new DLoop(loop, body, carried);
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Distributed;
+
+/// <summary>
+/// How a Dot [M, K] × [K, N] runs on FMA units, decided once: a is staged transposed as [k][Lda] (a thread's rows are
+/// contiguous, read as vectors), b as [k][Ldb]; rows are padded by 16 bytes so that the staging writes of a warp fall
+/// on distinct banks. k is staged <see cref="Chunk"/> at a time (all of it when both fit in
+/// <see cref="StagingBytes"/>), and split over <see cref="Slices"/> slices of the program's threads when the result
+/// leaves each thread few registers.
+/// </summary>
+internal sealed record DotTiling(int M, int N, int K, ElementType Element, int Chunk, int Slices, int Lda, int Ldb)
+{
+    /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
+    public const int StagingBytes = 40 * 1024;
+
+    /// <summary>Registers per thread above which a Dot's k is not split further.</summary>
+    public const int SplitRegisters = 8;
+
+    public int Bytes => ElementTypes.Of(Element).Bytes;
+
+    /// <summary>Steps of k each slice runs over per chunk.</summary>
+    public int Share => Chunk / Slices;
+
+    public static DotTiling For(int m, int n, int k, ElementType element, int numThreads)
+    {
+        int bytes = ElementTypes.Of(element).Bytes, pad = 16 / bytes;
+        int lda = m + pad, ldb = n + pad;
+        int chunk = k;
+        while (chunk > 8 && chunk % 2 == 0 && chunk * (lda + ldb) * bytes > StagingBytes) chunk /= 2;
+        return new DotTiling(m, n, k, element, chunk, SliceCount(m, n, chunk, numThreads, bytes), lda, ldb);
+    }
+
+    /// <summary>
+    /// Into how many slices of the program's threads k is split. A thread holding an R × C block of the result reads
+    /// R + C staged values per R·C multiply-adds, so a small result spread over many threads (2 registers each for
+    /// 16 × 16 on 128 threads) is bound by shared-memory reads. Split into s slices, each slice computes the whole
+    /// result over its k / s in the Dot layout of numThreads / s threads (s times the registers each), and the partial
+    /// results are summed through shared memory in slice order. The largest s (2, 4 or 8) is taken whose slices are at
+    /// least a warp, cover at least 8 steps of k each, keep at most <see cref="SplitRegisters"/> registers per thread
+    /// without replicating the result, and whose partials fit in <see cref="StagingBytes"/>; 1 where none gains.
+    /// </summary>
+    private static int SliceCount(int m, int n, int chunk, int numThreads, int bytes)
+    {
+        int slices = 1, registers = Layouts.Dot(m, n, numThreads).RegisterCount;
+        for (int s = 2; s <= 8; s *= 2)
+        {
+            int threads = numThreads / s;
+            if (threads < 32 || chunk % s != 0 || chunk / s < 8 || s * m * n * bytes > StagingBytes) break;
+            var part = Layouts.Dot(m, n, threads);
+            if (part.RegisterCount > SplitRegisters) break;
+            if (part.DistinctThreads == threads && part.RegisterCount > registers) slices = s;
+        }
+        return slices;
+    }
+}
+
+/// <summary>Declares a Dot's result registers (the accumulator's values, or zeros) and, when split, its zeroed partial registers.</summary>
+internal sealed class DDotInit : DStatement
+{
+    public DDotInit(DotOp op, LinearLayout home, LinearLayout part, DotTiling tiling)
+    {
+        Op = op;
+        Home = home;
+        Part = part;
+        Tiling = tiling;
+    }
+
+    public DotOp Op { get; }
+
+    public LinearLayout Home { get; }
+
+    /// <summary>The layout the multiply-adds accumulate in: <see cref="Home"/>, or a slice's Dot layout when split.</summary>
+    public LinearLayout Part { get; }
+
+    public DotTiling Tiling { get; }
+
+    /// <summary>Set by <c>Passes.InPlaceAccumulation</c>: the result takes over the accumulator's registers (nothing reads them after).</summary>
+    public bool InPlace { get; set; }
+}
+
+/// <summary>The multiply-adds over one staged chunk of k, read from <see cref="A"/> and <see cref="B"/>.</summary>
+internal sealed class DDot : DStatement
+{
+    public DDot(DotOp op, LinearLayout part, SharedBuffer a, SharedBuffer b, DotTiling tiling)
+    {
+        Op = op;
+        Part = part;
+        A = a;
+        B = b;
+        Tiling = tiling;
+    }
+
+    public DotOp Op { get; }
+
+    public LinearLayout Part { get; }
+
+    public SharedBuffer A { get; }
+
+    public SharedBuffer B { get; }
+
+    public DotTiling Tiling { get; }
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false), new SharedAccess(B, false) };
+}
+
+/// <summary>A split Dot's last step: each thread adds, to its registers of the result, its elements of every slice's partials.</summary>
+internal sealed class DDotSum : DStatement
+{
+    public DDotSum(DotOp op, LinearLayout home, SharedBuffer partials, DotTiling tiling)
+    {
+        Op = op;
+        Home = home;
+        Partials = partials;
+        Tiling = tiling;
+    }
+
+    public DotOp Op { get; }
+
+    public LinearLayout Home { get; }
+
+    public SharedBuffer Partials { get; }
+
+    public DotTiling Tiling { get; }
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Partials, false) };
+}
+
+/// <summary>Lowers a Dot to explicit staging, multiply-add and (split) summing steps.</summary>
+internal static class DotLowering
+{
+    public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads)
+    {
+        int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
+        var staged = ElementTypes.Of(dot.Type.Element).StagedAs;
+        var tiling = DotTiling.For(m, n, k, dot.Type.Element, numThreads);
+        var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
+        string name = dot.Name.Length > 0 ? dot.Name : "dot";
+        var a = new SharedBuffer(staged, tiling.Chunk * tiling.Lda, $"{name}: a transposed, [{tiling.Chunk}][{tiling.Lda}]");
+        var b = new SharedBuffer(staged, tiling.Chunk * tiling.Ldb, $"{name}: b, [{tiling.Chunk}][{tiling.Ldb}]");
+        output.Add(new DDotInit(dot, home, part, tiling));
+        for (int start = 0; start < k; start += tiling.Chunk)
+        {
+            output.Add(new DLocalStore(a, dot.A, aLayout, new SharedMap(EquatableArray.Of(1, tiling.Lda), 1, start, tiling.Chunk)));
+            output.Add(new DLocalStore(b, dot.B, bLayout, new SharedMap(EquatableArray.Of(tiling.Ldb, 1), 0, start, tiling.Chunk)));
+            output.Add(new DDot(dot, part, a, b, tiling));
+        }
+        if (tiling.Slices == 1) return;
+        var partials = new SharedBuffer(staged, tiling.Slices * m * n, $"{name}: partial sums of {tiling.Slices} slices");
+        var map = SharedMap.RowMajor(dot.Type.Shape) with { SlotShift = Layouts.Log2(numThreads / tiling.Slices), SlotStride = m * n };
+        output.Add(new DLocalStore(partials, dot.Id, part, map));
+        output.Add(new DDotSum(dot, home, partials, tiling));
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Distributed;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>
+/// Global memory: Load, Store, AtomicAdd. A vectorized access (<see cref="VectorAccess"/>) moves each group of
+/// consecutive registers with one access where the view is aligned, the group's first offset is a multiple of its
+/// width and its masks hold, and one element at a time otherwise: the same values either way.
+/// </summary>
+internal sealed partial class KernelEmitter
+{
+    /// <summary>Vector views the body reads through, by (view, element type, width): declared at the top.</summary>
+    private readonly Dictionary<(string View, ElementType Element, int Width), string> vectorViews = new();
+
+    /// <summary>Locals for the aligned-views bits, by the pointer parameter's position among the views.</summary>
+    private readonly Dictionary<int, string> alignedFlags = new();
+
+    private void Load(LoadOp load, LinearLayout layout, VectorAccess? vector)
+    {
+        string param = PointerParam(load.Pointers);
+        var regs = Registers(load, layout);
+        string type = CsType(load);
+        string Element(int r)
+        {
+            string read = $"{param}[{Operand(load.Pointers, layout, r)}]";
+            return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {Scalar(load.Other)}" : read;
+        }
+        if (vector is null)
+        {
+            for (int r = 0; r < layout.RegisterCount; r++) w.Line($"{type} {regs[r]} = {Element(r)};");
+            return;
+        }
+        w.Line($"{type} {string.Join(", ", regs)};");
+        for (int first = 0; first < layout.RegisterCount; first += vector.Width)
+        {
+            var group = Enumerable.Range(first, vector.Width).ToList();
+            w.Open($"if ({VectorCondition(load.Pointers, load.Mask, layout, group, vector)})");
+            string value = names.Unique(regs[first] + "Vector");
+            w.Line($"var {value} = {VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, first))} / {vector.Width}];");
+            foreach (int r in group) w.Line($"{regs[r]} = {value}.{target.Lane(r - first)};");
+            w.Close();
+            w.Open("else");
+            foreach (int r in group) w.Line($"{regs[r]} = {Element(r)};");
+            w.Close();
+        }
+    }
+
+    private void Store(DStore dstore)
+    {
+        var store = dstore.Store;
+        var layout = dstore.Layout;
+        string param = PointerParam(store.Pointers);
+        OpenReplicaGuard(layout);
+        string Assignment(int r)
+        {
+            string targetElement = $"{param}[{Operand(store.Pointers, layout, r)}]";
+            string data = Operand(store.Data, layout, r);
+            string assignment = store.Atomic ? target.AtomicAdd(targetElement, data) : $"{targetElement} = {data};";
+            return store.Mask is { } mask ? $"if ({Operand(mask, layout, r)}) {assignment}" : assignment;
+        }
+        if (dstore.Vector is not { } vector)
+        {
+            for (int r = 0; r < layout.RegisterCount; r++) w.Line(Assignment(r));
+        }
+        else
+        {
+            var element = program.Values[store.Data].Type.Element;
+            for (int first = 0; first < layout.RegisterCount; first += vector.Width)
+            {
+                var group = Enumerable.Range(first, vector.Width).ToList();
+                w.Open($"if ({VectorCondition(store.Pointers, store.Mask, layout, group, vector)})");
+                string values = string.Join(", ", group.Select(r => Operand(store.Data, layout, r)));
+                w.Line($"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, first))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});");
+                w.Close();
+                w.Open("else");
+                foreach (int r in group) w.Line(Assignment(r));
+                w.Close();
+            }
+        }
+        CloseReplicaGuard(layout);
+    }
+
+    /// <summary>When a group of registers may move at once: view aligned, first offset a multiple of the width, unit stride, masks hold.</summary>
+    private string VectorCondition(int pointers, int? mask, LinearLayout layout, List<int> group, VectorAccess vector)
+    {
+        var terms = new List<string>
+        {
+            AlignedFlag(program.Values[pointers].Type.PointerParam!),
+            $"({Operand(pointers, layout, group[0])} & {vector.Width - 1}) == 0",
+        };
+        if (vector.UnitStride is { } stride) terms.Add($"{Scalar(stride)} == 1");
+        if (mask is { } m) terms.AddRange((vector.MaskUniform ? group.Take(1) : group).Select(r => Parenthesized(Operand(m, layout, r))));
+        return string.Join(" && ", terms);
+    }
+
+    private string AlignedFlag(string parameter)
+    {
+        int index = signature.Pointers.FindIndex(p => p.Name == parameter);
+        if (!alignedFlags.TryGetValue(index, out var name)) alignedFlags[index] = name = names.Unique(parameter + "Aligned");
+        return name;
+    }
+
+    private string VectorView(string view, ElementType element, int width)
+    {
+        var key = (view, element, width);
+        if (!vectorViews.TryGetValue(key, out var name)) vectorViews[key] = name = names.Unique(view.TrimStart('@') + width);
+        return name;
+    }
+
+    /// <summary>
+    /// Stores from a layout that replicates elements over threads write once: only the threads whose replica bits
+    /// are zero (<c>tid &lt; n</c> when those are the high bits).
+    /// </summary>
+    private void OpenReplicaGuard(LinearLayout layout)
+    {
+        int replicas = layout.ReplicaMask & (numThreads - 1);
+        if (replicas == 0) return;
+        bool compact = replicas == ((numThreads - 1) & ~(layout.DistinctThreads - 1));
+        w.Open(compact ? $"if ({tid} < {layout.DistinctThreads})" : $"if (({tid} & {replicas}) == 0)");
+    }
+
+    private void CloseReplicaGuard(LinearLayout layout)
+    {
+        if ((layout.ReplicaMask & (numThreads - 1)) != 0) w.Close();
+    }
+}

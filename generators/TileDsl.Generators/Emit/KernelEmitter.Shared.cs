@@ -1,0 +1,103 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Distributed;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>
+/// Shared memory: one arena per element type (allocated once, at the size the allocation pass found), local stores
+/// and loads through a buffer's map, vectorized where the pass allowed it.
+/// </summary>
+internal sealed partial class KernelEmitter
+{
+    private readonly Dictionary<ElementType, string> arenaNames = new();
+
+    private string Arena(ElementType element)
+    {
+        if (!arenaNames.TryGetValue(element, out var name))
+        {
+            string type = ElementTypes.CsName(element);
+            arenaNames[element] = name = names.Unique("shared" + char.ToUpperInvariant(type[0]) + type.Substring(1));
+        }
+        return name;
+    }
+
+    private void LocalStore(DLocalStore store)
+    {
+        var v = program.Values[store.Value];
+        string Read(int r) => Operand(store.Value, store.Layout, r);
+        bool boolean = v.Type.Element == ElementType.Bool;
+        string Staged(int r) => boolean ? $"{Read(r)} ? 1 : 0" : Read(r);
+        w.Line($"// {store.Buffer.Purpose}");
+        Access(store.Buffer, store.Layout, store.Map, store.Vector, (element, at, group) =>
+        {
+            if (group.Count == 1) return $"{element}[{at}] = {Staged(group[0])};";
+            return $"{element}[{at}] = new {target.VectorType(store.Buffer.Element, group.Count)}({string.Join(", ", group.Select(Staged))});";
+        });
+    }
+
+    private void LocalLoad(DLocalLoad load)
+    {
+        var v = load.Op;
+        var regs = Registers(v, load.Layout);
+        bool boolean = v.Type.Element == ElementType.Bool;
+        string Loaded(string read) => boolean ? read + " != 0" : read;
+        Access(load.Buffer, load.Layout, load.Map, load.Vector, (element, at, group) =>
+        {
+            if (group.Count == 1) return $"{CsType(v)} {regs[group[0]]} = {Loaded($"{element}[{at}]")};";
+            string value = names.Unique(regs[group[0]] + "Vector");
+            return $"var {value} = {element}[{at}]; " + string.Join(" ", group.Select((r, i) => $"{CsType(v)} {regs[r]} = {Loaded($"{value}.{target.Lane(i)}")};"));
+        });
+    }
+
+    /// <summary>
+    /// One line per register (or group of <paramref name="vector"/> registers) of <paramref name="layout"/> inside the
+    /// map's window: <paramref name="line"/> gets the arena (or its vector view), the index and the registers. A
+    /// register whose window coordinate depends on the thread and may fall outside the window is written under a
+    /// test of it.
+    /// </summary>
+    private void Access(SharedBuffer buffer, LinearLayout layout, SharedMap map, int vector, System.Func<string, string, List<int>, string> line)
+    {
+        string arena = Arena(buffer.Element);
+        string element = vector == 1 ? arena : VectorView(arena, buffer.Element, vector);
+        for (int first = 0; first < layout.RegisterCount; first += vector)
+        {
+            var group = Enumerable.Range(first, vector).ToList();
+            var tests = new List<string>();
+            if (map.HasWindow)
+            {
+                int own = layout.RegisterCoordinates(first)[map.WindowDim];
+                int lowest = own, highest = own + layout.ThreadExtent(map.WindowDim) - 1;
+                int start = map.WindowStart, end = map.WindowStart + map.WindowLength;
+                if (highest < start || lowest >= end) continue;
+                string coordinate = Coordinate(layout, map.WindowDim, first);
+                if (lowest < start) tests.Add($"{coordinate} >= {start}");
+                if (highest >= end) tests.Add($"{coordinate} < {end}");
+            }
+            string at = SharedIndex(buffer, layout, map, first, vector);
+            string text = line(element, at, group);
+            w.Line(tests.Count == 0 ? text : $"if ({string.Join(" && ", tests)}) {{ {text} }}");
+        }
+    }
+
+    /// <summary>The index of a register's element in the arena (in vectors of <paramref name="vector"/> elements).</summary>
+    private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector)
+    {
+        var own = layout.RegisterCoordinates(register);
+        int constant = buffer.Offset;
+        var terms = new List<string>();
+        for (int d = 0; d < layout.Rank; d++)
+        {
+            if (map.Strides[d] == 0) continue;
+            constant += (own[d] - (d == map.WindowDim ? map.WindowStart : 0)) * map.Strides[d];
+            string thread = ThreadPart(layout, d, vector, map.Strides[d]);
+            if (thread != "0") terms.Add(thread);
+        }
+        // Every term is a multiple of the vector width (the pass checked the strides, the layout its thread parts).
+        if (map.SlotStride > 0) terms.Add(Scaled(Run(map.SlotShift, Layouts.Log2(numThreads) - map.SlotShift), map.SlotStride / vector));
+        return Sum(terms.Concat(new[] { (constant / vector).ToString() }));
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Parsing;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>
+/// The parameters of a kernel's ILGPU entry points, shared by the launcher and the kernels. ILGPU takes at most 14
+/// parameters: with more runtime parameters, the scalars travel in one struct (<see cref="ScalarsStruct"/>). A kernel
+/// with vectorized global accesses also takes <see cref="AlignedViews"/>, a bit per view whose base address is
+/// 16-byte aligned (the launcher works it out).
+/// </summary>
+internal sealed class KernelSignature
+{
+    public KernelSignature(KernelModel model, bool alignedViews)
+    {
+        Model = model;
+        var names = new Names(model.Parameters.Select(p => p.Name));
+        Runtime = model.Parameters.Where(p => p.Kind != ParameterKind.Constexpr).ToList();
+        Pointers = Runtime.Where(p => p.Kind == ParameterKind.Pointer).ToList();
+        Scalars = Runtime.Where(p => p.Kind == ParameterKind.Scalar).ToList();
+        AlignedViews = alignedViews ? names.Unique("alignedViews") : null;
+        PacksScalars = Runtime.Count + (alignedViews ? 1 : 0) > KernelModel.MaxKernelParameters;
+        ScalarsStruct = "Scalars" + model.Overload;
+        ScalarsArgument = PacksScalars ? names.Unique("scalars") : "";
+        Reserved = model.Parameters.Select(p => p.Name).ToList();
+        if (AlignedViews is not null) Reserved.Add(AlignedViews);
+        if (PacksScalars) Reserved.Add(ScalarsArgument);
+    }
+
+    public KernelModel Model { get; }
+
+    public List<KernelParameter> Runtime { get; }
+
+    public List<KernelParameter> Pointers { get; }
+
+    public List<KernelParameter> Scalars { get; }
+
+    /// <summary>The name of the aligned-views parameter, or null when the kernel takes none.</summary>
+    public string? AlignedViews { get; }
+
+    public bool PacksScalars { get; }
+
+    public string ScalarsStruct { get; }
+
+    public string ScalarsArgument { get; }
+
+    /// <summary>Names the kernels' own locals must not take.</summary>
+    public List<string> Reserved { get; }
+
+    /// <summary>The ILGPU kernel's parameters: type and name, in order.</summary>
+    public (string Type, string Name)[] Parameters()
+    {
+        var list = new List<(string, string)>();
+        if (PacksScalars)
+        {
+            list.AddRange(Pointers.Select(p => (p.KernelType, Names.Identifier(p.Name))));
+            list.Add((ScalarsStruct, ScalarsArgument));
+            return list.ToArray();
+        }
+        list.AddRange(Runtime.Select(p => (p.KernelType, Names.Identifier(p.Name))));
+        if (AlignedViews is not null) list.Add(("int", AlignedViews));
+        return list.ToArray();
+    }
+
+    /// <summary>The fields of the scalars struct: the scalar parameters, then the aligned-views bits.</summary>
+    public IEnumerable<(string Type, string Name)> PackedFields()
+        => Scalars.Select(p => (p.KernelType, Names.Identifier(p.Name)))
+            .Concat(AlignedViews is null ? Enumerable.Empty<(string, string)>() : new[] { ("int", AlignedViews) });
+}

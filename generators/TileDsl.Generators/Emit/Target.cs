@@ -1,0 +1,77 @@
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>
+/// The target seam: how the per-op emitters spell the machine's operations in the generated C#. One target today,
+/// ILGPU, whose code runs on the CPU accelerator and on CUDA alike; an instruction only one of them has (inline PTX
+/// for tensor cores) gets its spelling here, with a CPU emulation that places the data the same way.
+/// </summary>
+internal sealed class Target
+{
+    public static readonly Target Ilgpu = new();
+
+    public string ThreadIndex => "Group.IdxX";
+
+    public string Barrier => "Group.Barrier();";
+
+    public string ProgramId(int axis, bool count) => $"Grid.{(count ? "Dim" : "Idx")}{"XYZ"[axis]}";
+
+    public string ShuffleXor(string value, int laneMask) => $"Warp.ShuffleXor({value}, {laneMask})";
+
+    public string AllocateShared(ElementType element, int elements) => $"SharedMemory.Allocate<{ElementTypes.CsName(element)}>({elements})";
+
+    /// <summary>A view of <paramref name="view"/> whose elements are vectors of <paramref name="width"/> (ILGPU emits
+    /// 64- and 128-bit loads and stores for them where the address is aligned).</summary>
+    public string VectorView(string view, ElementType element, int width) => $"{view}.Cast<{VectorType(element, width)}>()";
+
+    public string VectorType(ElementType element, int width) => $"Vec{width}<{ElementTypes.CsName(element)}>";
+
+    /// <summary>The fields of a vector, in order.</summary>
+    public string Lane(int index) => "XYZW"[index].ToString();
+
+    public string AtomicAdd(string target, string value) => $"Atomic.Add(ref {target}, {value});";
+
+    /// <summary>The C# template of an elementwise op over its operands {0}, {1}, {2}.</summary>
+    public string Template(TileOpKind kind) => kind switch
+    {
+        TileOpKind.Add or TileOpKind.Sum => "{0} + {1}",
+        TileOpKind.Sub => "{0} - {1}",
+        TileOpKind.Mul => "{0} * {1}",
+        TileOpKind.Div => "{0} / {1}",
+        TileOpKind.Rem => "{0} % {1}",
+        TileOpKind.Neg => "-{0}",
+        TileOpKind.And => "{0} & {1}",
+        TileOpKind.Or => "{0} | {1}",
+        TileOpKind.Xor => "{0} ^ {1}",
+        TileOpKind.Not => "!{0}",
+        TileOpKind.BitNot => "~{0}",
+        TileOpKind.Shl => "{0} << {1}",
+        TileOpKind.Shr => "{0} >> {1}",
+        TileOpKind.Lt => "{0} < {1}",
+        TileOpKind.Le => "{0} <= {1}",
+        TileOpKind.Gt => "{0} > {1}",
+        TileOpKind.Ge => "{0} >= {1}",
+        TileOpKind.Eq => "{0} == {1}",
+        TileOpKind.Ne => "{0} != {1}",
+        TileOpKind.Where => "{0} ? {1} : {2}",
+        TileOpKind.Exp => "XMath.Exp({0})",
+        TileOpKind.Exp2 => "XMath.Exp2({0})",
+        TileOpKind.Log => "XMath.Log({0})",
+        TileOpKind.Sqrt => "XMath.Sqrt({0})",
+        TileOpKind.Abs => "XMath.Abs({0})",
+        TileOpKind.Maximum or TileOpKind.Max => "XMath.Max({0}, {1})",
+        TileOpKind.Minimum or TileOpKind.Min => "XMath.Min({0}, {1})",
+        TileOpKind.Cdiv => "({0} + {1} - 1) / {1}",
+        _ => throw new System.InvalidOperationException($"{kind} is not elementwise."),
+    };
+
+    /// <summary>C#'s conversion of <paramref name="operand"/> (already parenthesized where needed).</summary>
+    public string Cast(ElementType from, ElementType to, string operand)
+    {
+        if (to == ElementType.Bool) return $"{operand} != 0";
+        if (from == ElementType.Bool) return to == ElementType.Int ? $"({operand} ? 1 : 0)" : $"({ElementTypes.CsName(to)})({operand} ? 1 : 0)";
+        return $"({ElementTypes.CsName(to)}){operand}";
+    }
+}

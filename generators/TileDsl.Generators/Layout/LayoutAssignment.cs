@@ -1,0 +1,290 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.IR;
+
+namespace TileDsl.Generators.Layout;
+
+/// <summary>
+/// The result of layout assignment: for every tile value, the layouts it must be available in. The first is where it
+/// is computed (its home); each further one is a conversion through shared memory (for values read from memory,
+/// computed by Dot or a reduction, or loop-carried) or a recomputation (for values that are pure functions of indices
+/// and scalars).
+/// </summary>
+internal sealed class LayoutPlan
+{
+    public Dictionary<int, List<LinearLayout>> Layouts { get; } = new();
+
+    public HashSet<int> Materialized { get; } = new();
+
+    /// <summary>The layouts a Dot (a, b) or a reduction (its source) reads its operands in, by the value's id.</summary>
+    public Dictionary<int, LinearLayout[]> OperandLayouts { get; } = new();
+
+    /// <summary>The layout each Store or AtomicAdd writes from.</summary>
+    public Dictionary<StoreStatement, LinearLayout> StoreLayouts { get; } = new(ReferenceEqualityComparer.Instance);
+
+    private sealed class ReferenceEqualityComparer : IEqualityComparer<StoreStatement>
+    {
+        public static readonly ReferenceEqualityComparer Instance = new();
+
+        public bool Equals(StoreStatement? x, StoreStatement? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(StoreStatement obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+}
+
+/// <summary>
+/// Assigns layouts (the step from the tile IR to the distributed IR). A forward pass finds each value's preferred
+/// layout: a Dot result lives in the Dot layout, a reduction in its operand's layout without the reduced axis,
+/// elementwise results inherit from their operands and loop-carried values from what the body yields. Then layouts
+/// are assigned backwards from the anchors (Store, loop-carried values, Dot and reduction operands): a value takes
+/// the one layout all its users want, index arithmetic is recomputed wherever it is needed, views (x[.., None],
+/// Trans, pointer tiles) pass requests through.
+/// </summary>
+internal sealed class LayoutAssignment
+{
+    private readonly int numThreads;
+    private readonly Dictionary<int, Op> values = new();
+    private readonly Dictionary<int, LinearLayout> preferred = new();
+    private readonly Dictionary<int, List<LinearLayout>> requests = new();
+    private readonly LayoutPlan plan = new();
+
+    private LayoutAssignment(int numThreads) => this.numThreads = numThreads;
+
+    public static LayoutPlan Assign(IReadOnlyList<Statement> body, int numThreads)
+    {
+        var assignment = new LayoutAssignment(numThreads);
+        assignment.Collect(body);
+        assignment.Forward(body);
+        assignment.Backward(body);
+        return assignment.plan;
+    }
+
+    public static bool IsView(Op op) => op is ExpandDimsOp or PointerOp or TransOp;
+
+    private LinearLayout Blocked(TileType type) => Layouts.Blocked(type.Shape, numThreads);
+
+    private void Collect(IReadOnlyList<Statement> body)
+    {
+        foreach (var statement in body)
+        {
+            switch (statement)
+            {
+                case Define { Op: var v }:
+                    values[v.Id] = v;
+                    if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp || v.Operands.Any(IsMaterialized)))
+                        plan.Materialized.Add(v.Id);
+                    break;
+                case Loop loop:
+                    values[loop.Index.Id] = loop.Index;
+                    foreach (var arg in loop.Args) Carried(arg);
+                    Collect(loop.Body);
+                    foreach (var result in loop.Results) Carried(result);
+                    break;
+            }
+        }
+
+        void Carried(Op v)
+        {
+            values[v.Id] = v;
+            if (!v.Type.IsScalar) plan.Materialized.Add(v.Id);
+        }
+    }
+
+    private static bool Computes(Op v) => !IsView(v) && v is not (ConstOp or ParamOp);
+
+    private bool IsMaterialized(int id)
+    {
+        var v = values[id];
+        return IsView(v) ? IsMaterialized(v.Operands.First()) : plan.Materialized.Contains(id);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Forward: preferred layouts
+
+    private void Forward(IReadOnlyList<Statement> body)
+    {
+        foreach (var statement in body)
+        {
+            switch (statement)
+            {
+                case Define { Op: var v } when !v.Type.IsScalar:
+                    if (Prefer(v) is { } layout) preferred[v.Id] = layout;
+                    break;
+                case Loop loop:
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Args[k].Id, loop.Inits[k]);
+                    Forward(loop.Body);
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Args[k].Id, loop.Yields[k]);
+                    Forward(loop.Body); // once more with what the carried values settled on
+                    for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Results[k].Id, loop.Args[k].Id);
+                    break;
+            }
+        }
+
+        void Inherit(int target, int source)
+        {
+            if (preferred.TryGetValue(source, out var layout)) preferred[target] = layout;
+        }
+    }
+
+    private LinearLayout? Prefer(Op v)
+    {
+        switch (v)
+        {
+            case DotOp:
+                return Layouts.Dot(v.Type.Shape[0], v.Type.Shape[1], numThreads);
+            case ReduceOp reduce:
+                return ReduceHome(reduce);
+            case TransOp trans:
+                return preferred.TryGetValue(trans.Source, out var source) ? source.Transpose() : null;
+            case PointerOp pointer:
+                return preferred.TryGetValue(pointer.Offsets, out var offsets) ? offsets : null;
+            case ElementwiseOp or CastOp or LoadOp:
+                foreach (int a in v.Operands)
+                    if (values[a].Type.Shape.Equals(v.Type.Shape) && preferred.TryGetValue(a, out var layout)) return layout;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Where a value is best read by an op that can take any layout (Dot and reduction operands).</summary>
+    private LinearLayout Natural(int id)
+    {
+        var v = values[id];
+        return v switch
+        {
+            TransOp trans => Natural(trans.Source).Transpose(),
+            PointerOp pointer => Natural(pointer.Offsets),
+            _ => preferred.TryGetValue(id, out var layout) ? layout : Blocked(v.Type),
+        };
+    }
+
+    private LinearLayout ReduceHome(ReduceOp v)
+    {
+        var operand = Natural(v.Source);
+        return v.KeepDims ? operand.Project(v.Type.Shape).Layout : operand.Slice(v.Axis).Layout;
+    }
+
+    private LinearLayout Home(Op v) => preferred.TryGetValue(v.Id, out var layout) ? layout : Blocked(v.Type);
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Backward: requests from users, settled into layouts
+
+    private void Backward(IReadOnlyList<Statement> body)
+    {
+        for (int i = body.Count - 1; i >= 0; i--)
+        {
+            switch (body[i])
+            {
+                case StoreStatement store:
+                {
+                    var data = values[store.Data];
+                    var pointers = values[store.Pointers].Type;
+                    var layout = data.Type.Shape.Equals(pointers.Shape) && preferred.TryGetValue(store.Data, out var p)
+                        ? p
+                        : Layouts.Blocked(pointers.Shape, numThreads);
+                    plan.StoreLayouts[store] = layout;
+                    Request(store.Pointers, layout);
+                    RequestOperand(store.Data, layout);
+                    if (store.Mask is { } mask) RequestOperand(mask, layout);
+                    break;
+                }
+                case Define { Op: ReduceOp v } when v.Type.IsScalar:
+                    ReadOperands(v);
+                    break;
+                case Define { Op: var v } when !v.Type.IsScalar && Computes(v):
+                    Settle(v);
+                    break;
+                case Loop loop:
+                    foreach (var result in loop.Results) Settle(result);
+                    for (int k = 0; k < loop.Yields.Count; k++) Request(loop.Yields[k], Home(loop.Args[k]));
+                    Backward(loop.Body);
+                    foreach (var arg in loop.Args) Settle(arg);
+                    for (int k = 0; k < loop.Inits.Count; k++) Request(loop.Inits[k], Home(loop.Args[k]));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Fixes the layouts of a value once all its users have asked, and asks its operands in turn.</summary>
+    private void Settle(Op v)
+    {
+        var wanted = requests.TryGetValue(v.Id, out var r) ? r : new List<LinearLayout>();
+        bool carried = v is LoopValueOp;
+        if (wanted.Count == 0 && !carried) return; // nobody reads it: dropped
+        List<LinearLayout> layouts;
+        if (plan.Materialized.Contains(v.Id))
+        {
+            var home = carried || v is DotOp or ReduceOp ? Home(v)
+                : wanted.Count == 1 ? wanted[0]
+                : preferred.TryGetValue(v.Id, out var p) && wanted.Contains(p) ? p
+                : wanted[0];
+            layouts = new List<LinearLayout> { home };
+            layouts.AddRange(wanted.Where(l => !l.Equals(home)));
+        }
+        else
+        {
+            layouts = wanted;
+        }
+        plan.Layouts[v.Id] = layouts;
+        if (carried) return;
+        if (v is DotOp or ReduceOp)
+        {
+            ReadOperands(v);
+            return;
+        }
+        foreach (var layout in plan.Materialized.Contains(v.Id) ? layouts.Take(1) : layouts)
+            foreach (int operand in v.Operands) RequestOperand(operand, layout);
+    }
+
+    /// <summary>Dot and reductions read their operands in their natural layouts and stage them as they need.</summary>
+    private void ReadOperands(Op v)
+    {
+        switch (v)
+        {
+            case ReduceOp reduce:
+            {
+                var layout = Natural(reduce.Source);
+                plan.OperandLayouts[v.Id] = new[] { layout };
+                Request(reduce.Source, layout);
+                return;
+            }
+            case DotOp dot:
+            {
+                var a = Natural(dot.A);
+                var b = Natural(dot.B);
+                plan.OperandLayouts[v.Id] = new[] { a, b };
+                Request(dot.A, a);
+                Request(dot.B, b);
+                if (dot.Acc is { } acc) Request(acc, Home(v));
+                return;
+            }
+        }
+    }
+
+    private void RequestOperand(int id, LinearLayout consumer)
+    {
+        if (values[id].Type.IsScalar) return;
+        Request(id, consumer.Project(values[id].Type.Shape).Layout);
+    }
+
+    private void Request(int id, LinearLayout layout)
+    {
+        var v = values[id];
+        if (v.Type.IsScalar) return;
+        switch (v)
+        {
+            case ExpandDimsOp expand:
+                Request(expand.Source, layout.Slice(expand.Axis).Layout);
+                return;
+            case TransOp trans:
+                Request(trans.Source, layout.Transpose());
+                return;
+            case PointerOp pointer:
+                Request(pointer.Offsets, layout);
+                return;
+        }
+        if (!requests.TryGetValue(id, out var list)) requests[id] = list = new List<LinearLayout>();
+        if (!list.Contains(layout)) list.Add(layout);
+    }
+}

@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Parsing;
+
+/// <summary>Expressions: names, constants, conversions, operators and calls, each handed to its op's semantics.</summary>
+internal sealed partial class BodyWalker
+{
+    private int Expression(IOperation op) => Guarded(op, () => Evaluate(op));
+
+    /// <summary>Runs a semantics step; its <see cref="SemanticError"/> is reported at <paramref name="op"/> (or where it says).</summary>
+    private T Guarded<T>(IOperation op, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (SemanticError error)
+        {
+            throw Report(error.Descriptor, error.At ?? op.Syntax, error.Arguments);
+        }
+    }
+
+    private int Evaluate(IOperation op)
+    {
+        if (op.ConstantValue.HasValue && op.ConstantValue.Value is int or float or double or bool)
+            return b.Constant(op.ConstantValue.Value, ElementOf(op.Type!));
+
+        switch (op)
+        {
+            case ILocalReferenceOperation local:
+                if (scope.Poisoned.Contains(local.Local)) throw Silent();
+                return scope.Values.TryGetValue(local.Local, out int id) ? id : throw Silent();
+            case IParameterReferenceOperation parameter:
+                return scope.Values.TryGetValue(parameter.Parameter, out int p) ? p : throw Silent();
+            case IConversionOperation conversion:
+                return Conversion(conversion);
+            case IBinaryOperation binary:
+                return Operator(binary, binary.OperatorMethod, binary.OperatorKind, new[] { binary.LeftOperand, binary.RightOperand });
+            case IUnaryOperation unary:
+                return Unary(unary);
+            case IInvocationOperation invocation:
+                return Invocation(invocation);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when OpBinding.KindOf(indexer.Property) == TileOpKind.ExpandDims:
+                return ExpandDims(indexer);
+            case IConditionalOperation { WhenFalse: not null } ternary:
+            {
+                int condition = Expression(ternary.Condition);
+                if (b.TryConstant(condition, out var known) && known is bool taken)
+                    return Expression(taken ? ternary.WhenTrue : ternary.WhenFalse);
+                int a = Expression(ternary.WhenTrue), c = Expression(ternary.WhenFalse);
+                if (!b.Type(a).IsScalar || !b.Type(c).IsScalar)
+                    throw Report(DiagnosticDescriptors.UnsupportedExpression, ternary, "The conditional operator on tiles", "write Where(condition, a, b)");
+                return ElementwiseSemantics.Apply(b, TileOpKind.Where, new[] { condition, a, c }, ternary.Syntax.ToString());
+            }
+            case IInvalidOperation:
+                throw Silent();
+            default:
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, op, Describe(op), ExpressionAdvice(op));
+        }
+    }
+
+    private int Conversion(IConversionOperation conversion)
+    {
+        var operand = conversion.Operand;
+        if (conversion.Conversion.IsIdentity || conversion.Conversion.IsReference || conversion.Conversion.IsNullable)
+        {
+            if (operand.ConstantValue is { HasValue: true, Value: null })
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, conversion, "'null'", "omit the optional mask argument instead of passing null");
+            return Expression(operand);
+        }
+        if (conversion.Conversion.IsNumeric && conversion.Type is { } target)
+            return ElementwiseSemantics.Cast(b, Expression(operand), ElementOf(target), conversion.Syntax.ToString());
+        throw Report(DiagnosticDescriptors.UnsupportedExpression, conversion, $"Converting '{operand.Type?.ToDisplayString()}' to '{conversion.Type?.ToDisplayString()}'", "use int, float, double and bool values, and x.To<T>() for tiles");
+    }
+
+    private int Operator(IOperation op, IMethodSymbol? method, BinaryOperatorKind builtin, IOperation[] operands)
+    {
+        TileOpKind kind;
+        if (method is not null)
+        {
+            kind = OpBinding.KindOf(method) ?? throw Report(DiagnosticDescriptors.NotDslMethod, op, method.ToDisplayString());
+            if (kind == TileOpKind.AddPtr) return MemorySemantics.AddPtr(b, Expression(operands[0]), Expression(operands[1]), op.Syntax.ToString());
+        }
+        else
+        {
+            kind = OpBinding.Builtin(builtin)
+                ?? throw Report(DiagnosticDescriptors.UnsupportedExpression, op, $"The operator '{builtin}'", "use + - * / % << >> comparisons & | ^ && || and the ops of TileDsl.Tl");
+        }
+        var args = operands.Select(Expression).ToArray();
+        return ElementwiseSemantics.Apply(b, kind, args, op.Syntax.ToString());
+    }
+
+    private int Unary(IUnaryOperation unary)
+    {
+        TileOpKind kind;
+        if (unary.OperatorMethod is { } method)
+            kind = OpBinding.KindOf(method) ?? throw Report(DiagnosticDescriptors.NotDslMethod, unary, method.ToDisplayString());
+        else if (unary.OperatorKind == UnaryOperatorKind.Plus)
+            return Expression(unary.Operand);
+        else
+            kind = OpBinding.Builtin(unary.OperatorKind)
+                ?? throw Report(DiagnosticDescriptors.UnsupportedExpression, unary, $"The operator '{unary.OperatorKind}'", "use - ! ~");
+        return ElementwiseSemantics.Apply(b, kind, new[] { Expression(unary.Operand) }, unary.Syntax.ToString());
+    }
+
+    private int Invocation(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (OpBinding.IsTileKernel(method))
+        {
+            bool self = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, kernel.OriginalDefinition);
+            throw Report(DiagnosticDescriptors.KernelCall, invocation, kernel.Name, method.Name, self ? " (itself)" : "");
+        }
+        if (OpBinding.IsTileFunction(method))
+        {
+            if (method.ReturnsVoid)
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, $"The void [TileFunction] '{method.Name}' inside an expression", "call it as a statement of its own");
+            return InlineHelper(invocation) ?? throw Silent();
+        }
+        var kind = OpBinding.KindOf(method)
+            ?? throw Report(DiagnosticDescriptors.NotDslMethod, invocation, method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+        var args = ArgumentsInOrder(invocation);
+        string what = invocation.Syntax.ToString();
+        switch (kind)
+        {
+            case TileOpKind.ProgramId or TileOpKind.NumPrograms:
+            {
+                int axis = ConstantInt(args[0].Value, $"The axis of {method.Name}");
+                return Guarded(args[0].Value, () => ShapeSemantics.ProgramId(b, axis, kind == TileOpKind.NumPrograms));
+            }
+            case TileOpKind.Arange:
+                return ShapeSemantics.Arange(b, ConstantInt(args[0].Value, "The start of Arange"), ConstantInt(args[1].Value, "The end of Arange"), $"'{what}'");
+            case TileOpKind.Zeros or TileOpKind.Full:
+            {
+                var element = ElementOf(method.TypeArguments[0]);
+                int rank = args.Count - (kind == TileOpKind.Full ? 1 : 0);
+                var shape = new int[rank];
+                for (int i = 0; i < rank; i++)
+                {
+                    shape[i] = ConstantInt(args[i].Value, $"Dimension {i} of {method.Name}");
+                    int size = shape[i], dim = i;
+                    Guarded(args[i].Value, () => { ShapeSemantics.RequirePowerOfTwo(size, $"Dimension {dim} of {method.Name}"); return 0; });
+                }
+                int? fill = kind == TileOpKind.Full ? Expression(args[rank].Value) : null;
+                return ShapeSemantics.Full(b, element, shape, fill, $"'{what}'");
+            }
+            case TileOpKind.Load:
+            {
+                int pointers = Expression(args[0].Value);
+                if (b.Type(pointers).IsScalar && args.Count == 1)
+                    return MemorySemantics.Load(b, pointers, null, null, what);
+                int? mask = MaskArgument(args.Count > 1 ? args[1] : null);
+                int? other = args.Count > 2 && !IsDefault(args[2]) ? Expression(args[2].Value) : null;
+                return MemorySemantics.Load(b, pointers, mask, other, what);
+            }
+            case TileOpKind.Cast:
+                return ElementwiseSemantics.Cast(b, Expression(invocation.Instance!), ElementOf(method.TypeArguments[0]), what);
+            case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax:
+                return Reduce(invocation, kind, args);
+            case TileOpKind.Dot:
+            {
+                int a = Expression(args[0].Value), c = Expression(args[1].Value);
+                int? acc = args.Count > 2 ? Expression(args[2].Value) : null;
+                return DotSemantics.Dot(b, a, c, acc, args.Count > 2 ? args[2].Value.Syntax : null, $"'{what}'");
+            }
+            case TileOpKind.Trans:
+                return ShapeSemantics.Trans(b, Expression(args[0].Value));
+            case TileOpKind.Store or TileOpKind.AtomicAdd:
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
+            case TileOpKind.StaticRange:
+                throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");
+            case var elementwise when ElementwiseSemantics.IsElementwise(elementwise):
+                return ElementwiseSemantics.Apply(b, elementwise, args.Select(a => Expression(a.Value)).ToArray(), what);
+            default:
+                throw Report(DiagnosticDescriptors.NotDslMethod, invocation, method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+        }
+    }
+
+    private int Reduce(IInvocationOperation invocation, TileOpKind kind, List<IArgumentOperation> args)
+    {
+        int source = Expression(args[0].Value);
+        int? axis = null;
+        bool keepDims = false;
+        if (args.Count > 1)
+        {
+            int along = ConstantInt(args[1].Value, $"The axis of {kind}");
+            Guarded(args[1].Value, () => { ReduceSemantics.RequireAxis(b, source, along, kind.ToString()); return 0; });
+            axis = along;
+        }
+        if (args.Count > 2 && !IsDefault(args[2]))
+        {
+            int keep = Expression(args[2].Value);
+            if (!b.TryConstant(keep, out var k) || k is not bool flag)
+                throw Report(DiagnosticDescriptors.NotConstant, args[2].Value, $"The keepDims argument of {kind}");
+            keepDims = flag;
+        }
+        return ReduceSemantics.Reduce(b, kind, source, axis, keepDims, $"'{invocation.Syntax}'");
+    }
+
+    private int ExpandDims(IPropertyReferenceOperation indexer)
+    {
+        var args = indexer.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToList();
+        int axis = indexer.Property.Parameters[0].Type.Name == "NewAxis" ? 0 : 1;
+        var range = args[1 - axis].Value;
+        if (range is not IRangeOperation { LeftOperand: null, RightOperand: null })
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, range, "A range other than '..'", "tiles are not sliced; write x[.., None] or x[None, ..]");
+        if (args[axis].Value is not IFieldReferenceOperation { Field.Name: "None" })
+            throw Report(DiagnosticDescriptors.UnsupportedExpression, args[axis].Value, "This index", "write None (from 'using static TileDsl.Tl;')");
+        return ShapeSemantics.ExpandDims(b, Expression(indexer.Instance!), axis);
+    }
+
+    private int? MaskArgument(IArgumentOperation? argument)
+    {
+        if (IsDefault(argument)) return null;
+        var value = argument!.Value is IConversionOperation conversion ? conversion.Operand : argument.Value;
+        if (value.ConstantValue is { HasValue: true, Value: null } || value is IDefaultValueOperation) return null;
+        int mask = Expression(argument.Value);
+        if (b.Type(mask).Element != ElementType.Bool) throw Silent();
+        return mask;
+    }
+
+    private int ConstantInt(IOperation op, string what)
+    {
+        int id = Expression(op);
+        return b.ConstantInt(id) ?? throw Report(DiagnosticDescriptors.NotConstant, op, what);
+    }
+}

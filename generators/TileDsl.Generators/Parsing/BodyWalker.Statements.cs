@@ -1,0 +1,297 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Parsing;
+
+/// <summary>Statements: declarations, assignments, stores, runtime loops, unrolled loops, compile-time ifs.</summary>
+internal sealed partial class BodyWalker
+{
+    /// <summary>Iterations a StaticRange may unroll.</summary>
+    private const int MaxUnroll = 256;
+
+    private void Statements(IEnumerable<IOperation> operations, bool topLevel = false)
+    {
+        var list = operations.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            try
+            {
+                bool last = topLevel && i == list.Count - 1;
+                if (last && list[i] is IReturnOperation { ReturnedValue: null }) continue;
+                if (last && scope.IsHelper && list[i] is IReturnOperation { ReturnedValue: { } value })
+                {
+                    scope.Returned = Expression(value);
+                    continue;
+                }
+                Statement(list[i]);
+            }
+            catch (AbortException)
+            {
+                // Reported (or a C# error); go on with the next statement to find more problems.
+            }
+        }
+    }
+
+    private void Statement(IOperation op)
+    {
+        switch (op)
+        {
+            case IBlockOperation block:
+                Statements(block.Operations);
+                break;
+            case IEmptyOperation:
+                break;
+            case IVariableDeclarationGroupOperation group:
+                foreach (var declaration in group.Declarations)
+                    foreach (var declarator in declaration.Declarators) Declare(declarator);
+                break;
+            case IExpressionStatementOperation { Operation: var expression }:
+                ExpressionStatement(expression);
+                break;
+            case IForLoopOperation loop:
+                RuntimeLoop(loop);
+                break;
+            case IForEachLoopOperation loop:
+                StaticLoop(loop);
+                break;
+            case IConditionalOperation conditional:
+                StaticIf(conditional);
+                break;
+            case IReturnOperation:
+                throw Report(DiagnosticDescriptors.UnsupportedStatement, op, "An early 'return'",
+                    scope.IsHelper ? "a [TileFunction] method returns once, at the end of its body; choose values with Where(condition, a, b)"
+                        : "a program instance runs to the end of the kernel; mask the work it should skip instead");
+            case IInvalidOperation:
+                throw Silent();
+            default:
+                throw Report(DiagnosticDescriptors.UnsupportedStatement, op, Describe(op), StatementAdvice(op));
+        }
+    }
+
+    private void Declare(IVariableDeclaratorOperation declarator)
+    {
+        var local = declarator.Symbol;
+        if (local.IsConst) return; // uses carry the constant value
+        var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
+        if (initializer is null)
+            throw Report(DiagnosticDescriptors.UnsupportedStatement, declarator, $"Declaring '{local.Name}' without a value", $"initialize it where it is declared, e.g. 'var {local.Name} = Zeros<float>(BLOCK);'");
+        Assign(local, () => Expression(initializer));
+    }
+
+    private void Assign(ILocalSymbol local, Func<int> compute)
+    {
+        try
+        {
+            scope.Values[local] = b.Named(compute(), local.Name);
+            scope.Poisoned.Remove(local);
+        }
+        catch (AbortException)
+        {
+            scope.Poisoned.Add(local);
+            throw;
+        }
+    }
+
+    private void ExpressionStatement(IOperation expression)
+    {
+        switch (expression)
+        {
+            case ISimpleAssignmentOperation assignment:
+                Assign(TargetLocal(assignment.Target), () => Expression(assignment.Value));
+                break;
+            case ICompoundAssignmentOperation compound:
+                Assign(TargetLocal(compound.Target), () => Operator(compound, compound.OperatorMethod, compound.OperatorKind, new[] { compound.Target, compound.Value }));
+                break;
+            case IIncrementOrDecrementOperation increment:
+            {
+                var local = TargetLocal(increment.Target);
+                var kind = increment.Kind == OperationKind.Increment ? TileOpKind.Add : TileOpKind.Sub;
+                Assign(local, () => Guarded(increment, () =>
+                    ElementwiseSemantics.Apply(b, kind, new[] { Expression(increment.Target), b.Constant(1, ElementType.Int) }, increment.Syntax.ToString())));
+                break;
+            }
+            case IInvocationOperation invocation when OpBinding.KindOf(invocation.TargetMethod) is TileOpKind.Store or TileOpKind.AtomicAdd:
+                Store(invocation, atomic: OpBinding.KindOf(invocation.TargetMethod) == TileOpKind.AtomicAdd);
+                break;
+            case IInvocationOperation invocation when OpBinding.IsTileFunction(invocation.TargetMethod) && invocation.TargetMethod.ReturnsVoid:
+                Guarded(invocation, () => InlineHelper(invocation) ?? -1);
+                break;
+            case IInvocationOperation invocation:
+                Expression(invocation);
+                throw Report(DiagnosticDescriptors.UnsupportedStatement, expression, "A call whose value is discarded", "assign the tile to a variable, or remove the call");
+            case IInvalidOperation:
+                throw Silent();
+            default:
+                throw Report(DiagnosticDescriptors.UnsupportedStatement, expression, Describe(expression), StatementAdvice(expression));
+        }
+    }
+
+    private ILocalSymbol TargetLocal(IOperation target) => target switch
+    {
+        ILocalReferenceOperation reference => reference.Local,
+        IParameterReferenceOperation parameter => throw Report(DiagnosticDescriptors.UnsupportedStatement, target,
+            $"Assigning to parameter '{parameter.Parameter.Name}'", $"declare a local instead: 'var {parameter.Parameter.Name}2 = ...;'"),
+        IInvalidOperation => throw Silent(),
+        _ => throw Report(DiagnosticDescriptors.UnsupportedStatement, target, "Assigning to " + Describe(target).ToLowerInvariant(),
+            "assign to local variables; write memory with Store(pointers, value, mask)"),
+    };
+
+    private void Store(IInvocationOperation invocation, bool atomic)
+    {
+        var args = ArgumentsInOrder(invocation);
+        int pointers = Expression(args[0].Value);
+        int data = Expression(args[1].Value);
+        int? mask = MaskArgument(args.Count > 2 ? args[2] : null);
+        Guarded(invocation, () =>
+        {
+            MemorySemantics.Store(b, pointers, data, mask, atomic);
+            return 0;
+        });
+    }
+
+    private void RuntimeLoop(IForLoopOperation loop)
+    {
+        var (indexLocal, startOp) = LoopHeader(loop);
+        if (loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation left } condition
+            || !SymbolEqualityComparer.Default.Equals(left.Local, indexLocal)
+            || condition.OperatorKind is not (BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual))
+            throw Report(DiagnosticDescriptors.LoopForm, loop.Condition ?? (IOperation)loop, $"The loop condition must read '{indexLocal.Name} < end'");
+        int step = LoopStep(loop, indexLocal);
+        int start = Expression(startOp);
+        int end = Expression(condition.RightOperand);
+        RequireScalarInt(start, startOp);
+        RequireScalarInt(end, condition.RightOperand);
+
+        foreach (var assigned in AssignedLocals(loop.Body))
+        {
+            if (SymbolEqualityComparer.Default.Equals(assigned.Local, indexLocal))
+                throw Report(DiagnosticDescriptors.LoopForm, assigned.Syntax, $"The loop body assigns the loop index '{indexLocal.Name}'");
+        }
+
+        var carried = AssignedLocals(loop.Body).Select(r => r.Local)
+            .Where(l => scope.Values.ContainsKey(l) || scope.Poisoned.Contains(l))
+            .Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>().ToList();
+        if (carried.Any(scope.Poisoned.Contains)) throw Silent();
+
+        var inits = carried.Select(l => scope.Values[l]).ToList();
+        var args = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Arg) { Name = l.Name })).ToList();
+        var index = b.Create(id => new LoopValueOp(id, TileType.Scalar(ElementType.Int), LoopValueKind.Index) { Name = indexLocal.Name });
+
+        var outer = b.Current;
+        b.Current = new List<Statement>();
+        List<Statement> body;
+        List<int> yields;
+        try
+        {
+            for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = args[i].Id;
+            scope.Values[indexLocal] = index.Id;
+            Statement(loop.Body);
+            if (carried.Any(scope.Poisoned.Contains)) throw Silent();
+            yields = carried.Select(l => scope.Values[l]).ToList();
+            body = b.Current;
+        }
+        finally
+        {
+            b.Current = outer;
+        }
+
+        for (int i = 0; i < carried.Count; i++)
+        {
+            var before = b.Type(inits[i]);
+            var after = b.Type(yields[i]);
+            if (!before.Shape.Equals(after.Shape))
+                throw Report(DiagnosticDescriptors.LoopCarriedType, loop, carried[i].Name, before.ShapeText, after.ShapeText);
+        }
+
+        var results = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Result) { Name = l.Name })).ToList();
+        b.Current.Add(new Loop(index, start, end, condition.OperatorKind == BinaryOperatorKind.LessThanOrEqual, step,
+            inits.ToEquatableArray(), args.ToEquatableArray(), body.ToEquatableArray(), yields.ToEquatableArray(), results.ToEquatableArray()));
+        for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = results[i].Id;
+    }
+
+    private (ILocalSymbol Index, IOperation Start) LoopHeader(IForLoopOperation loop)
+    {
+        if (loop.Before.Length == 1
+            && loop.Before[0] is IVariableDeclarationGroupOperation { Declarations.Length: 1 } group
+            && group.Declarations[0].Declarators.Length == 1
+            && group.Declarations[0].Declarators[0] is var declarator
+            && declarator.Symbol.Type.SpecialType == SpecialType.System_Int32
+            && (declarator.Initializer ?? declarator.GetVariableInitializer()) is { } init)
+            return (declarator.Symbol, init.Value);
+        throw Report(DiagnosticDescriptors.LoopForm, loop, "The loop must declare one int index");
+    }
+
+    private int LoopStep(IForLoopOperation loop, ILocalSymbol index)
+    {
+        if (loop.AtLoopBottom.Length == 1)
+        {
+            var bottom = loop.AtLoopBottom[0] is IExpressionStatementOperation statement ? statement.Operation : loop.AtLoopBottom[0];
+            switch (bottom)
+            {
+                case IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation target }
+                    when SymbolEqualityComparer.Default.Equals(target.Local, index):
+                    return b.Constant(1, ElementType.Int);
+                case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Target: ILocalReferenceOperation target } compound
+                    when SymbolEqualityComparer.Default.Equals(target.Local, index):
+                    int step = Expression(compound.Value);
+                    RequireScalarInt(step, compound.Value);
+                    if (b.ConstantInt(step) is <= 0 and var c)
+                        throw Report(DiagnosticDescriptors.LoopForm, compound.Value, $"The loop step is {c}; it must be positive");
+                    return step;
+            }
+        }
+        throw Report(DiagnosticDescriptors.LoopForm, loop, $"The loop must advance with '{index.Name}++' or '{index.Name} += step'");
+    }
+
+    private static IEnumerable<ILocalReferenceOperation> AssignedLocals(IOperation body)
+        => body.Descendants().Select(d => d switch
+        {
+            ISimpleAssignmentOperation a => a.Target,
+            ICompoundAssignmentOperation c => c.Target,
+            IIncrementOrDecrementOperation i => i.Target,
+            _ => null,
+        }).OfType<ILocalReferenceOperation>();
+
+    private void StaticLoop(IForEachLoopOperation loop)
+    {
+        var collection = loop.Collection is IConversionOperation conversion ? conversion.Operand : loop.Collection;
+        if (collection is not IInvocationOperation invocation || OpBinding.KindOf(invocation.TargetMethod) != TileOpKind.StaticRange)
+            throw Report(DiagnosticDescriptors.LoopForm, loop.Collection, "A foreach loop must run over StaticRange(start, end)");
+        if (loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var local })
+            throw Report(DiagnosticDescriptors.LoopForm, loop, "The foreach loop must declare its variable");
+        var args = ArgumentsInOrder(invocation);
+        int start = ConstantInt(args[0].Value, "StaticRange start");
+        int end = ConstantInt(args[1].Value, "StaticRange end");
+        if (end - start > MaxUnroll)
+            throw Report(DiagnosticDescriptors.UnrollTooLong, invocation, start, end, end - start, MaxUnroll);
+        for (int i = start; i < end; i++)
+        {
+            scope.Values[local] = b.Constant(i, ElementType.Int);
+            Statement(loop.Body);
+        }
+    }
+
+    private void StaticIf(IConditionalOperation conditional)
+    {
+        int condition = Expression(conditional.Condition);
+        if (!b.TryConstant(condition, out var value) || value is not bool taken)
+            throw Report(DiagnosticDescriptors.UnsupportedStatement, conditional, "An 'if' on a runtime condition",
+                "only conditions known at compile time (constants, [Constexpr] parameters) may choose code; for data use Where(condition, a, b) or a Load/Store mask");
+        var branch = taken ? conditional.WhenTrue : conditional.WhenFalse;
+        if (branch is not null) Statement(branch);
+    }
+
+    private void RequireScalarInt(int id, IOperation op)
+    {
+        var type = b.Type(id);
+        if (!type.IsScalar || type.Element != ElementType.Int || type.IsPointer)
+            throw Report(DiagnosticDescriptors.LoopForm, op, $"A loop bound of type {ElementTypes.CsName(type.Element)}{(type.IsScalar ? "" : " tile")} must be an int scalar");
+    }
+}

@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Distributed;
+using TileDsl.Generators.Layout;
+
+namespace TileDsl.Generators.Passes;
+
+/// <summary>
+/// Loop-invariant staging: a local store inside a loop whose value does not change in the loop, into a buffer that
+/// nothing else writes (a Dot operand read in every iteration, such as the queries of flash attention), moves in
+/// front of the loop; the allocation then keeps that buffer for the whole loop. One store at a time, innermost loops
+/// first, and only while the shared memory stays within <paramref name="budgetBytes"/>.
+/// </summary>
+internal static class HoistStaging
+{
+    public static void Run(DistributedProgram program, int budgetBytes)
+    {
+        var writers = program.All.SelectMany(s => s.Accesses.Where(a => a.Write).Select(a => (a.Buffer, s)))
+            .GroupBy(w => w.Buffer).ToDictionary(g => g.Key, g => g.Count());
+        Hoist(program, program.Body, writers, budgetBytes);
+    }
+
+    private static void Hoist(DistributedProgram program, List<DStatement> body, Dictionary<SharedBuffer, int> writers, int budget)
+    {
+        for (int i = 0; i < body.Count; i++)
+        {
+            if (body[i] is not DLoop loop) continue;
+            Hoist(program, loop.Body, writers, budget);
+            var defined = new HashSet<(int, LinearLayout?)>(Defined(loop.Body));
+            foreach (var arg in loop.Loop.Args.Select((a, k) => (a.Id, loop.Carried[k]))) defined.Add(arg);
+            foreach (var store in loop.Body.OfType<DLocalStore>().ToList())
+            {
+                if (writers[store.Buffer] != 1 || DefinedInside(program, defined, store.Value, store.Layout)) continue;
+                int at = loop.Body.IndexOf(store);
+                loop.Body.RemoveAt(at);
+                body.Insert(i, store);
+                if (SharedAllocation.Bytes(SharedAllocation.Run(program)) <= budget)
+                {
+                    i++;
+                    continue;
+                }
+                body.RemoveAt(i);
+                loop.Body.Insert(at, store);
+            }
+        }
+    }
+
+    /// <summary>Whether the registers a store reads (through views) are defined in the loop.</summary>
+    private static bool DefinedInside(DistributedProgram program, HashSet<(int, LinearLayout?)> defined, int id, LinearLayout layout)
+        => program.Values[id] switch
+        {
+            IR.ExpandDimsOp expand => DefinedInside(program, defined, expand.Source, layout.Slice(expand.Axis).Layout),
+            IR.TransOp trans => DefinedInside(program, defined, trans.Source, layout.Transpose()),
+            IR.PointerOp pointer => DefinedInside(program, defined, pointer.Offsets, layout),
+            _ => defined.Contains((id, layout)),
+        };
+
+    /// <summary>The (value, layout) registers that statements define.</summary>
+    private static IEnumerable<(int, LinearLayout?)> Defined(IEnumerable<DStatement> body)
+    {
+        foreach (var statement in DistributedProgram.Flatten(body))
+        {
+            switch (statement)
+            {
+                case DDefine define:
+                    yield return (define.Op.Id, define.Layout);
+                    break;
+                case DLocalLoad load:
+                    yield return (load.Op.Id, load.Layout);
+                    break;
+                case DDotInit init:
+                    yield return (init.Op.Id, init.Home);
+                    yield return (init.Op.Id, init.Part);
+                    break;
+                case DReduce reduce:
+                    yield return (reduce.Op.Id, reduce.Home);
+                    break;
+                case DLoop loop:
+                    foreach (var (value, k) in loop.Loop.Args.Concat(loop.Loop.Results).Select((v, k) => (v.Id, k % loop.Loop.Args.Count)))
+                        yield return (value, loop.Carried[k]);
+                    break;
+            }
+        }
+    }
+}

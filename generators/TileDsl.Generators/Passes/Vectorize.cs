@@ -1,0 +1,63 @@
+using System.Linq;
+using TileDsl.Generators.Distributed;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Passes;
+
+/// <summary>
+/// Vector widths of memory accesses. A thread whose layout holds w consecutive elements in consecutive registers can
+/// move them with one access of up to 16 bytes: in shared memory when the buffer's map keeps them consecutive (the
+/// generator places the buffers, so this is known now); in global memory when the offsets step by 1 along the last
+/// dimension (<see cref="AxisInfo"/>) — whether the view and the first offset are aligned, and the masks hold, is
+/// checked when the kernel runs, with one element at a time as the fallback.
+/// </summary>
+internal static class Vectorize
+{
+    public const int MaxBytes = 16;
+
+    public static void Run(DistributedProgram program)
+    {
+        var axis = new AxisInfo(program.Values);
+        foreach (var statement in program.All)
+        {
+            switch (statement)
+            {
+                case DDefine { Op: LoadOp load, Layout: { } layout } define:
+                    define.Vector = Global(axis, layout, load.Pointers, load.Mask, load.Type.Element);
+                    break;
+                case DStore { Store.Atomic: false } store:
+                    store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);
+                    break;
+                case DLocalStore local:
+                    local.Vector = Shared(local.Layout, local.Map, local.Buffer.Element);
+                    break;
+                case DLocalLoad local:
+                    local.Vector = Shared(local.Layout, local.Map, local.Buffer.Element);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Elements of <paramref name="element"/> that one access of at most <see cref="MaxBytes"/> moves, from <paramref name="contiguous"/> registers.</summary>
+    public static int Width(int contiguous, ElementType element) => System.Math.Min(contiguous, MaxBytes / ElementTypes.Of(element).Bytes);
+
+    private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element)
+    {
+        if (layout.Rank == 0) return null;
+        int width = Width(layout.Contiguous(layout.Rank - 1), element);
+        var stride = axis.Of(pointers);
+        if (width < 2 || !stride.IsUnit) return null;
+        return new VectorAccess(width, stride.Scalar, mask is null || axis.Of(mask.Value).IsUniform);
+    }
+
+    private static int Shared(LinearLayout layout, SharedMap map, ElementType element)
+    {
+        int unit = map.UnitDim;
+        if (unit < 0 || map.WindowDim == unit) return 1;
+        int width = Width(layout.Contiguous(unit), element);
+        while (width > 1 && (map.Strides.Any(s => s != 1 && s % width != 0) || map.SlotStride % width != 0)) width /= 2;
+        return width;
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+
+namespace TileDsl.Generators.Semantics;
+
+/// <summary>
+/// Builds the tile IR of one specialization: numbers the values, appends their definitions to the statement list in
+/// hand (<see cref="Current"/>), and remembers which are compile-time constants. The semantics of each op family
+/// (the other classes of this folder) create values through it.
+/// </summary>
+internal sealed class IrBuilder
+{
+    /// <summary>Registers per thread one value may take; beyond this the generated kernel would spill.</summary>
+    public const int MaxRegistersPerThread = 256;
+
+    private readonly List<Op> values = new();
+    private readonly Dictionary<int, object> constants = new();
+
+    public IrBuilder(int numThreads) => NumThreads = numThreads;
+
+    public int NumThreads { get; }
+
+    /// <summary>The statements being built (a loop body swaps in its own list).</summary>
+    public List<Statement> Current { get; set; } = new();
+
+    public Op this[int id] => values[id];
+
+    public TileType Type(int id) => values[id].Type;
+
+    public bool IsConstant(int id) => constants.ContainsKey(id);
+
+    public bool TryConstant(int id, out object value) => constants.TryGetValue(id, out value!);
+
+    /// <summary>The constant int value of <paramref name="id"/>, or null.</summary>
+    public int? ConstantInt(int id) => constants.TryGetValue(id, out var c) && c is int i ? i : null;
+
+    /// <summary>Creates a value that no statement defines (loop indices, arguments and results).</summary>
+    public T Create<T>(Func<int, T> make) where T : Op
+    {
+        var op = make(values.Count);
+        values.Add(op);
+        return op;
+    }
+
+    /// <summary>Defines a value in the current statement list and returns its id.</summary>
+    public int Define(Func<int, Op> make)
+    {
+        var op = Create(make);
+        Current.Add(new Define(op));
+        return op.Id;
+    }
+
+    /// <summary>Defines a computed tile or scalar, checking that a tile fits the program's registers (TD0030).</summary>
+    public int DefineComputed(TileType type, Func<int, Op> make, string what)
+    {
+        int registers = Math.Max(1, type.Count / NumThreads);
+        if (!type.IsScalar && registers > MaxRegistersPerThread)
+            throw new SemanticError(DiagnosticDescriptors.TileTooLarge, what, type.ShapeText, registers, NumThreads, MaxRegistersPerThread);
+        return Define(make);
+    }
+
+    public int Constant(object value, ElementType type)
+    {
+        value = ElementTypes.Convert(value, type);
+        int id = Define(i => new ConstOp(i, TileType.Scalar(type), value));
+        constants[id] = value;
+        return id;
+    }
+
+    /// <summary>Gives a value just defined the name of the local it is assigned to, unless it has one.</summary>
+    public int Named(int id, string name)
+    {
+        var op = values[id];
+        if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0 || Current[Current.Count - 1] is not Define { Op.Id: var last } || last != id)
+            return id;
+        var named = op with { Name = name };
+        values[id] = named;
+        Current[Current.Count - 1] = new Define(named);
+        return id;
+    }
+
+    public EquatableArray<Statement> Statements() => Current.ToEquatableArray();
+}
+
+/// <summary>
+/// A problem with the kernel that Semantics/ finds: the walker reports it at <see cref="At"/> if given, else at the
+/// expression it was lowering.
+/// </summary>
+internal sealed class SemanticError : Exception
+{
+    public SemanticError(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, params object[] arguments)
+        : base(descriptor.Id)
+    {
+        Descriptor = descriptor;
+        Arguments = arguments;
+    }
+
+    public Microsoft.CodeAnalysis.DiagnosticDescriptor Descriptor { get; }
+
+    public object[] Arguments { get; }
+
+    public Microsoft.CodeAnalysis.SyntaxNode? At { get; init; }
+}

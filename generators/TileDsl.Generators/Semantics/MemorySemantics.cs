@@ -1,0 +1,50 @@
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.IR;
+
+namespace TileDsl.Generators.Semantics;
+
+/// <summary>Pointers and memory: <c>p + offsets</c>, Load, Store, AtomicAdd.</summary>
+internal static class MemorySemantics
+{
+    /// <summary>A pointer parameter: a pointer at offset 0 of its view.</summary>
+    public static int Parameter(IrBuilder b, string name, ElementType element)
+    {
+        int zero = b.Constant(0, ElementType.Int);
+        return b.Define(id => new PointerOp(id, new TileType(element, Helpers.EquatableArray<int>.Empty, name), zero) { Name = name });
+    }
+
+    /// <summary><c>p + offsets</c>: pointers are views of int offsets into one parameter, so this adds to p's offsets.</summary>
+    public static int AddPtr(IrBuilder b, int pointer, int offsets, string what)
+    {
+        if (b[pointer] is not PointerOp view)
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, "Advancing a pointer tile carried by a loop",
+                "compute the pointers from the loop index inside the loop, e.g. 'a + (offsets + k * stride)'");
+        int sum = b.ConstantInt(view.Offsets) == 0 ? offsets : ElementwiseSemantics.Apply(b, TileOpKind.Add, new[] { view.Offsets, offsets }, what);
+        var type = b.Type(pointer).WithShape(b.Type(sum).Shape);
+        return b.Define(id => new PointerOp(id, type, sum));
+    }
+
+    /// <summary>The elements at the pointers where the mask holds (broadcast together), <paramref name="other"/> elsewhere.</summary>
+    public static int Load(IrBuilder b, int pointers, int? mask, int? other, string what)
+    {
+        var pointerType = b.Type(pointers);
+        var shape = mask is null ? pointerType.Shape : ShapeSemantics.Broadcast(new[] { pointerType.Shape, b.Type(mask.Value).Shape }, what);
+        int fill = other ?? b.Constant(ElementTypes.Of(pointerType.Element).Zero, pointerType.Element);
+        int at = ShapeSemantics.Align(b, pointers, shape.Count);
+        int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
+        var type = new TileType(pointerType.Element, shape);
+        return b.DefineComputed(type, id => new LoadOp(id, type, at, on, fill), what);
+    }
+
+    /// <summary>Store (or AtomicAdd) of <paramref name="data"/> broadcast to the pointers' shape, where the mask holds.</summary>
+    public static void Store(IrBuilder b, int pointers, int data, int? mask, bool atomic)
+    {
+        var shape = b.Type(pointers).Shape;
+        string op = atomic ? "AtomicAdd" : "Store";
+        ShapeSemantics.RequireBroadcastsTo(shape, b.Type(data).Shape, op + " value");
+        if (mask is not null) ShapeSemantics.RequireBroadcastsTo(shape, b.Type(mask.Value).Shape, op + " mask");
+        if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Arithmetic, "AtomicAdd", !b.Type(data).IsScalar);
+        int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
+        b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic));
+    }
+}

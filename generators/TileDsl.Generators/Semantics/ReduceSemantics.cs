@@ -1,0 +1,45 @@
+using System.Linq;
+using TileDsl.Generators.Diagnostics;
+using TileDsl.Generators.Helpers;
+using TileDsl.Generators.IR;
+
+namespace TileDsl.Generators.Semantics;
+
+/// <summary>Sum, Max, Min and Argmax: over all elements or along an axis, with or without keeping it.</summary>
+internal static class ReduceSemantics
+{
+    /// <summary>Along <paramref name="axis"/>, or over all elements when it is null (a 2-D tile: axis 1, then 0).</summary>
+    public static int Reduce(IrBuilder b, TileOpKind kind, int source, int? axis, bool keepDims, string what)
+    {
+        var type = b.Type(source);
+        string name = kind.ToString();
+        if (type.IsScalar)
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{name} of a scalar", $"{name} takes a tile");
+        ElementwiseSemantics.RequireAccepts(type.Element, kind == TileOpKind.Sum ? OpClass.Arithmetic : OpClass.Ordered, name, tile: true);
+        if (axis is null)
+        {
+            if (kind == TileOpKind.Argmax && type.Rank != 1)
+                throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, "Argmax over all elements of a 2-D tile", "reduce one axis at a time: Argmax(x, axis)");
+            int value = source;
+            for (int a = type.Rank - 1; a >= 0; a--) value = Along(b, kind, value, a, false, what);
+            return value;
+        }
+        return Along(b, kind, source, axis.Value, keepDims, what);
+    }
+
+    /// <summary>TD0011 unless <paramref name="axis"/> is an axis of <paramref name="source"/>.</summary>
+    public static void RequireAxis(IrBuilder b, int source, int axis, string op)
+    {
+        var type = b.Type(source);
+        if (!type.IsScalar && (axis < 0 || axis >= type.Rank))
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"Axis {axis} of a tile of shape {type.ShapeText}", $"use an axis from 0 to {type.Rank - 1} for {op}");
+    }
+
+    private static int Along(IrBuilder b, TileOpKind kind, int source, int axis, bool keepDims, string what)
+    {
+        var type = b.Type(source);
+        var shape = ShapeRules.Reduced(type.Shape, axis, keepDims).ToEquatableArray();
+        var result = new TileType(kind == TileOpKind.Argmax ? ElementType.Int : type.Element, shape);
+        return b.DefineComputed(result, id => new ReduceOp(id, result, kind, source, axis, keepDims), what);
+    }
+}
