@@ -452,10 +452,10 @@ namespace TileDsl.Attention
                         // pSum = Sum along axis 1 of p [16, 32]
                         float pSum_0 = p_0;
                         pSum_0 = pSum_0 + p_1;
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 1));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 2));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 4));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 8));
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 1);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 2);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 4);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 8);
                         float t192_0 = m3_0 - mNew_0;
                         float alpha_0 = XMath.Exp2(t192_0);
                         float t194_0 = l3_0 * alpha_0;

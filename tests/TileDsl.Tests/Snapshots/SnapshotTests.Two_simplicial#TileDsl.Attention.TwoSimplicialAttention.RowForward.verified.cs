@@ -474,20 +474,20 @@ namespace TileDsl.Attention
                         // pSum = Sum along axis 1 of p [16, 16]
                         float pSum_0 = p_0;
                         pSum_0 = pSum_0 + p_1;
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 1));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 2));
-                        pSum_0 = pSum_0 + (Warp.ShuffleXor(pSum_0, 4));
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 1);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 2);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 4);
                         Group.Barrier();
                         // t165Sum = Sum along axis 0 of t165 [16]
                         float t165Sum = pSum_0;
-                        t165Sum = t165Sum + (Warp.ShuffleXor(t165Sum, 8));
-                        t165Sum = t165Sum + (Warp.ShuffleXor(t165Sum, 16));
+                        t165Sum = t165Sum + Warp.ShuffleXor(t165Sum, 8);
+                        t165Sum = t165Sum + Warp.ShuffleXor(t165Sum, 16);
                         sharedFloat[tidDiv32 + 1216] = t165Sum;
                         Group.Barrier();
                         t165Sum = sharedFloat[1216];
-                        t165Sum = t165Sum + (sharedFloat[1217]);
-                        t165Sum = t165Sum + (sharedFloat[1218]);
-                        t165Sum = t165Sum + (sharedFloat[1219]);
+                        t165Sum = t165Sum + sharedFloat[1217];
+                        t165Sum = t165Sum + sharedFloat[1218];
+                        t165Sum = t165Sum + sharedFloat[1219];
                         float l3 = (l2 * alpha) + t165Sum;
                         int t169_0 = jRows2_0 + (tidMod16 * 2);
                         int t169_1 = jRows2_0 + (tidMod16 * 2 + 1);
@@ -635,19 +635,19 @@ namespace TileDsl.Attention
                         t176Sum_0 = t176Sum_0 + t176_2;
                         float t176Sum_1 = t176_1;
                         t176Sum_1 = t176Sum_1 + t176_3;
-                        t176Sum_0 = t176Sum_0 + (Warp.ShuffleXor(t176Sum_0, 16));
-                        t176Sum_1 = t176Sum_1 + (Warp.ShuffleXor(t176Sum_1, 16));
+                        t176Sum_0 = t176Sum_0 + Warp.ShuffleXor(t176Sum_0, 16);
+                        t176Sum_1 = t176Sum_1 + Warp.ShuffleXor(t176Sum_1, 16);
                         sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1216] = t176Sum_0;
                         sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1 + 1216] = t176Sum_1;
                         Group.Barrier();
                         t176Sum_0 = sharedFloat[tidMod16 * 2 + 1216];
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1248]);
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1280]);
-                        t176Sum_0 = t176Sum_0 + (sharedFloat[tidMod16 * 2 + 1312]);
+                        t176Sum_0 = t176Sum_0 + sharedFloat[tidMod16 * 2 + 1248];
+                        t176Sum_0 = t176Sum_0 + sharedFloat[tidMod16 * 2 + 1280];
+                        t176Sum_0 = t176Sum_0 + sharedFloat[tidMod16 * 2 + 1312];
                         t176Sum_1 = sharedFloat[tidMod16 * 2 + 1 + 1216];
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1248]);
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1280]);
-                        t176Sum_1 = t176Sum_1 + (sharedFloat[tidMod16 * 2 + 1 + 1312]);
+                        t176Sum_1 = t176Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1248];
+                        t176Sum_1 = t176Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1280];
+                        t176Sum_1 = t176Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1312];
                         float t174_0 = acc3_0 * alpha;
                         float t174_1 = acc3_1 * alpha;
                         float acc4_0 = t174_0 + t176Sum_0;
@@ -680,7 +680,7 @@ namespace TileDsl.Attention
                 }
                 if (tid < 1)
                 {
-                    lse[(bh * n) + i] = (m * 0.6931472f) + (XMath.Log(l));
+                    lse[(bh * n) + i] = (m * 0.6931472f) + XMath.Log(l);
                 }
             }
         }
