@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text;
+using ILGPU.Runtime.Cuda;
 using TileDsl.Attention.Reference;
 using TileDsl.Tests.Support;
 using TwoSimplicial;
@@ -68,7 +71,66 @@ public sealed class TwoSimplicialCliTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("not-integers", "bad.npy: 'shape' must be a tuple of non-negative integers; got (1, 8, 2, x16);")]
+    [InlineData("not-a-tuple", "bad.npy: 'shape' must be a tuple of non-negative integers; got 3.5;")]
+    [InlineData("past-int64", "bad.npy: 'shape' dimension 99999999999999999999 is too large (at most 2147483647);")]
+    [InlineData("descr-twice", "bad.npy: the header has 'descr' twice;")]
+    [InlineData("unexpected-key", "bad.npy: the header has an unexpected 'extra' entry;")]
+    [InlineData("not-a-dict", "bad.npy: the header is not a dictionary of 'descr', 'fortran_order' and 'shape'")]
+    [InlineData("v2-10-bytes", "bad.npy: the file is truncated: its 10 bytes end inside the .npy preamble;")]
+    [InlineData("v2-length-2^31", "bad.npy: the header is 2147483648 bytes long; NumPy refuses headers over 10000 bytes")]
+    [InlineData("v2-length-100MB", "bad.npy: the header is 100000000 bytes long; NumPy refuses headers over 10000 bytes")]
+    [InlineData("v3-header-past-limit", "bad.npy: the header is 10048 bytes long; NumPy refuses headers over 10000 bytes")]
+    public void Npy_header_problems_name_the_file_and_the_problem(string kind, string message)
+    {
+        static string Header(string shape, string extra = "") => $"{{'descr': '<f4', {extra}'fortran_order': False, 'shape': {shape}, }}";
+        byte[] bytes = kind switch
+        {
+            "not-integers" => RawNpy(1, Header("(1, 8, 2, x16)")),
+            "not-a-tuple" => RawNpy(1, Header("3.5")),
+            "past-int64" => RawNpy(1, Header("(1, 99999999999999999999, 2, 16)")),
+            "descr-twice" => RawNpy(1, Header("(1, 8, 2, 16)", "'descr': '<f8', ")),
+            "unexpected-key" => RawNpy(1, Header("(1, 8, 2, 16)", "'extra': 1, ")),
+            "not-a-dict" => RawNpy(1, "[1, 2, 3]"),
+            "v2-10-bytes" => RawNpy(2, Header("(1, 8, 2, 16)"))[..10],
+            "v2-length-2^31" => RawNpy(2, "{}", declaredLength: 1u << 31),
+            "v2-length-100MB" => RawNpy(2, "{}", declaredLength: 100_000_000), // refused from the length: the file is 14 bytes
+            "v3-header-past-limit" => RawNpy(3, Header("(1, 8, 2, 16)").PadRight(10_047) + "\n"),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        File.WriteAllBytes(Path.Combine(dir, "bad.npy"), bytes);
+        Write("kv", new[] { 1, 8, 1, 16 });
+        var (code, _, stderr) = Forward("bad", "kv", Path.Combine(dir, "out"));
+        AssertFailure(code, stderr, message);
+    }
+
     private string In(string name) => Path.Combine(dir, name + ".npy");
+
+    /// <summary>Random values in [B, N, H, D] to name.npy.</summary>
+    private void Write(string name, int[] shape) => Npy.Write(In(name), Reference.RandomFloats(new Random(name.Length), shape.Aggregate(1, (a, b) => a * b)), shape);
+
+    /// <summary>`forward` with Q from q.npy and K1, V1, K2, V2 from kv.npy, windows of 2 and 5.</summary>
+    private (int Code, string Stdout, string Stderr) Forward(string q, string kv, string output, params string[] more)
+        => Run(new[] { "forward", "--q", In(q), "--k1", In(kv), "--v1", In(kv), "--k2", In(kv), "--v2", In(kv), "--w1", "2", "--w2", "5", "--out", output }.Concat(more).ToArray());
+
+    /// <summary>A .npy file from its parts: the header is taken as is, its length is the real one unless declared.</summary>
+    private static byte[] RawNpy(byte major, string header, uint? declaredLength = null)
+    {
+        var text = Encoding.UTF8.GetBytes(header);
+        uint length = declaredLength ?? (uint)text.Length;
+        var lengthBytes = major == 1 ? BitConverter.GetBytes((ushort)length) : BitConverter.GetBytes(length);
+        return new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', major, 0 }.Concat(lengthBytes).Concat(text).ToArray();
+    }
+
+    /// <summary>Exit code 2 and one line on stderr: "error: " and a message that contains <paramref name="message"/>.</summary>
+    private static void AssertFailure(int code, string stderr, string message)
+    {
+        Assert.True(code == 2, $"exit code {code}: {stderr}");
+        var line = Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(message, line);
+    }
 
     private static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
