@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
@@ -15,9 +16,10 @@ var variant = new Option<string>("--variant") { Description = "the logits: trili
 variant.AcceptOnlyFromAmong("trilinear", "determinant");
 var scheme = new Option<string>("--scheme") { Description = "tiling: auto (by shape), rowwise or headpacked", DefaultValueFactory = _ => "auto" };
 scheme.AcceptOnlyFromAmong("auto", "rowwise", "headpacked");
-var w1 = new Option<int>("--w1") { Description = "K1/V1 window: keys j in (i - w1, i]", Required = true };
-var w2 = new Option<int>("--w2") { Description = "K2/V2 window: keys k in (i - w2, i]", Required = true };
-var scale = new Option<float?>("--scale") { Description = "logit scale (default 1/sqrt(D))" };
+Option<int> Positive(Option<int> option) => option.Must(v => v >= 1, "must be at least 1");
+var w1 = Positive(new Option<int>("--w1") { Description = "K1/V1 window: keys j in (i - w1, i] (longer than N means N)", Required = true });
+var w2 = Positive(new Option<int>("--w2") { Description = "K2/V2 window: keys k in (i - w2, i] (longer than N means N)", Required = true });
+var scale = new Option<float?>("--scale") { Description = "logit scale (default 1/sqrt(D))" }.Must(s => s is not { } v || float.IsFinite(v), "must be a finite number");
 Option<FileInfo> FileOption(string name, string what, bool required = true) => new(name) { Description = what, Required = required };
 var q = FileOption("--q", "Q [B, N, Hq, D] float32 .npy");
 var k1 = FileOption("--k1", "K1 [B, N, Hkv, D]");
@@ -48,13 +50,13 @@ forward.SetAction(parse => Cli.Guard(() =>
     Console.WriteLine($"{run.Name}: wrote {string.Join(", ", files.Select(f => f.Item1))} to {dir.FullName}");
 }));
 
-var b = new Option<int>("--b") { Description = "batch", DefaultValueFactory = _ => 1 };
-var n = new Option<int>("--n") { Description = "sequence length", DefaultValueFactory = _ => 64 };
-var hq = new Option<int>("--hq") { Description = "query heads", DefaultValueFactory = _ => 2 };
-var hkv = new Option<int>("--hkv") { Description = "key/value heads (divides --hq)", DefaultValueFactory = _ => 1 };
-var d = new Option<int>("--d") { Description = "head dimension: 16, 32, 64 or 128", DefaultValueFactory = _ => 32 };
-var rw1 = new Option<int>("--w1") { Description = "K1/V1 window", DefaultValueFactory = _ => 32 };
-var rw2 = new Option<int>("--w2") { Description = "K2/V2 window", DefaultValueFactory = _ => 16 };
+var b = Positive(new Option<int>("--b") { Description = "batch", DefaultValueFactory = _ => 1 });
+var n = Positive(new Option<int>("--n") { Description = "sequence length", DefaultValueFactory = _ => 64 });
+var hq = Positive(new Option<int>("--hq") { Description = "query heads", DefaultValueFactory = _ => 2 });
+var hkv = Positive(new Option<int>("--hkv") { Description = "key/value heads (divides --hq)", DefaultValueFactory = _ => 1 });
+var d = new Option<int>("--d") { Description = "head dimension: 16, 32, 64 or 128", DefaultValueFactory = _ => 32 }.Must(Cli.HeadDims.Contains, Cli.HeadDimsText);
+var rw1 = Positive(new Option<int>("--w1") { Description = "K1/V1 window (longer than --n means --n)", DefaultValueFactory = _ => 32 });
+var rw2 = Positive(new Option<int>("--w2") { Description = "K2/V2 window (longer than --n means --n)", DefaultValueFactory = _ => 16 });
 var seed = new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 1 };
 var random = new Command("random", "Run forward and backward on random inputs: errors against a float64 reference for small sizes, throughput for large ones.")
 {
@@ -64,12 +66,16 @@ random.SetAction(parse => Cli.Guard(() =>
 {
     var shape = new TwoSimplicialAttention.Shape(parse.GetValue(b), parse.GetValue(n), parse.GetValue(hq), parse.GetValue(hkv), parse.GetValue(d));
     int a = parse.GetValue(rw1), c = parse.GetValue(rw2);
+    if (shape.Heads % shape.KvHeads != 0)
+        throw new CliError($"--hkv: {shape.KvHeads} must divide --hq ({shape.Heads}): each kv head serves a group of query heads.");
+    long qCount = (long)shape.Batch * shape.N * shape.Heads * shape.D, kvCount = (long)shape.Batch * shape.N * shape.KvHeads * shape.D;
+    if (qCount > Array.MaxLength)
+        throw new CliError($"--b, --n, --hq, --d: Q would hold {qCount} elements, more than one array holds ({Array.MaxLength}); lower them.");
+    using var run = new Cli.Device(parse.GetValue(device)!);
     var rng = new Random(parse.GetValue(seed));
     float[] Uniform(long count) => Enumerable.Range(0, (int)count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    long qCount = (long)shape.Batch * shape.N * shape.Heads * shape.D, kvCount = (long)shape.Batch * shape.N * shape.KvHeads * shape.D;
     var inputs = new[] { Uniform(qCount), Uniform(kvCount), Uniform(kvCount), Uniform(kvCount), Uniform(kvCount) };
     var grad = Uniform(qCount);
-    using var run = new Cli.Device(parse.GetValue(device)!);
     var watch = Stopwatch.StartNew();
     var kind = Cli.VariantOf(parse.GetValue(variant)!);
     var chosen = Cli.SchemeOf(parse.GetValue(scheme)!);
@@ -101,4 +107,7 @@ random.SetAction(parse => Cli.Guard(() =>
 }));
 
 var root = new RootCommand("2-simplicial attention (Roy et al., 2025) with TileDsl kernels") { forward, random };
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+if (parsed.Action is ParseErrorAction) // an option missing or malformed, or failing its check: one line and exit code 2, like every failure
+    return Cli.Fail(string.Join(" ", parsed.Errors.Select(e => e.Message)) + " (--help lists the options)");
+return parsed.Invoke();

@@ -72,6 +72,59 @@ public sealed class TwoSimplicialCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("random --n 0", "--n: must be at least 1; got 0.")]
+    [InlineData("random --hkv 0", "--hkv: must be at least 1; got 0.")]
+    [InlineData("random --b -1", "--b: must be at least 1; got -1.")]
+    [InlineData("random --w1 0", "--w1: must be at least 1; got 0.")]
+    [InlineData("random --w2 -3", "--w2: must be at least 1; got -3.")]
+    [InlineData("random --hq 3 --hkv 2", "--hkv: 2 must divide --hq (3)")]
+    [InlineData("random --d 24", "--d: the tool runs head dimensions D = 16, 32, 64 and 128; got 24.")]
+    [InlineData("random --scale NaN", "--scale: must be a finite number; got NaN.")]
+    [InlineData("random --scale Infinity", "--scale: must be a finite number")]
+    [InlineData("random --scale -Infinity", "--scale: must be a finite number")]
+    [InlineData("random --n 99999999999", "'99999999999' for option '--n'")]
+    [InlineData("random --b 65536 --n 65536 --d 16", "--b, --n, --hq, --d: Q would hold 137438953472 elements")]
+    [InlineData("forward --q q.npy", "Option '--k1' is required.")]
+    public void Bad_options_are_one_line_naming_the_option(string args, string message)
+    {
+        var (code, _, stderr) = Run(args.Split(' '));
+        AssertFailure(code, stderr, message);
+    }
+
+    [Fact]
+    public void Device_cuda_without_a_gpu_is_one_line()
+    {
+        using (var context = TileAccelerators.CreateContext())
+            if (context.GetCudaDevices().Count > 0) return; // a GPU is here: the case does not arise
+        var (code, _, stderr) = Run("random", "--n", "2", "--hq", "1", "--d", "16", "--device", "cuda");
+        AssertFailure(code, stderr, "--device cuda: no CUDA device was found; leave out --device");
+    }
+
+    [Fact]
+    public void Windows_longer_than_the_sequence_are_accepted()
+    {
+        var (code, stdout, stderr) = Run("random", "--n", "2", "--hq", "1", "--d", "16", "--w1", "100", "--w2", "7");
+        Assert.True(code == 0, stdout + stderr);
+    }
+
+    [Theory]
+    [InlineData("0,8,2,16", "0,8,1,16", "--q: shape (0, 8, 2, 16) has a dimension of 0; B, N, H and D must be at least 1.")]
+    [InlineData("1,0,2,16", "1,0,1,16", "--q: shape (1, 0, 2, 16) has a dimension of 0")]
+    [InlineData("1,8,0,16", "1,8,1,16", "--q: shape (1, 8, 0, 16) has a dimension of 0")]
+    [InlineData("1,8,2,16", "1,8,0,16", "--k1: shape (1, 8, 0, 16) has a dimension of 0")]
+    [InlineData("1,8,2,0", "1,8,1,0", "--q: shape (1, 8, 2, 0) has a dimension of 0")]
+    [InlineData("1,8,2,24", "1,8,1,24", "--q: the tool runs head dimensions D = 16, 32, 64 and 128; got D = 24.")]
+    [InlineData("1,8,3,16", "1,8,2,16", "--k1: its 2 heads must divide --q's 3")]
+    public void Shapes_the_tool_cannot_run_are_reported_before_any_upload(string qShape, string kvShape, string message)
+    {
+        static int[] Parse(string shape) => shape.Split(',').Select(int.Parse).ToArray();
+        Write("q", Parse(qShape));
+        Write("kv", Parse(kvShape));
+        var (code, _, stderr) = Forward("q", "kv", Path.Combine(dir, "out"));
+        AssertFailure(code, stderr, message);
+    }
+
+    [Theory]
     [InlineData("not-integers", "bad.npy: 'shape' must be a tuple of non-negative integers; got (1, 8, 2, x16);")]
     [InlineData("not-a-tuple", "bad.npy: 'shape' must be a tuple of non-negative integers; got 3.5;")]
     [InlineData("past-int64", "bad.npy: 'shape' dimension 99999999999999999999 is too large (at most 2147483647);")]
