@@ -10,7 +10,7 @@ namespace TwoSimplicial;
 /// <summary>A failure the tool diagnosed: its message is the whole line, naming the option or file and what to do.</summary>
 internal sealed class CliError(string message) : Exception(message);
 
-/// <summary>The command-line tool's plumbing: checks with clear messages, the device, and all-or-nothing output.</summary>
+/// <summary>The command-line tool's plumbing: checks with clear messages and the device.</summary>
 internal static class Cli
 {
     /// <summary>The head dimensions the kernels are compiled for.</summary>
@@ -99,22 +99,6 @@ internal static class Cli
         if (dO is { } g && !g.Shape.SequenceEqual(qs))
             throw new CliError($"--do: shape {Dims(g.Shape)} must equal --q's {Dims(qs)}.");
         return new TwoSimplicialAttention.Shape(qs[0], qs[1], qs[2], kv[2], qs[3]);
-    }
-
-    /// <summary>Writes every file to a temporary name first and renames them only when all are written.</summary>
-    public static void WriteAll(DirectoryInfo dir, IReadOnlyList<(string Name, float[] Data, int[] Shape)> files)
-    {
-        dir.Create();
-        var temporary = files.Select(f => Path.Combine(dir.FullName, f.Name + ".partial")).ToList();
-        try
-        {
-            for (int i = 0; i < files.Count; i++) Npy.Write(temporary[i], files[i].Data, files[i].Shape);
-            for (int i = 0; i < files.Count; i++) File.Move(temporary[i], Path.Combine(dir.FullName, files[i].Name), overwrite: true);
-        }
-        finally
-        {
-            foreach (var t in temporary) File.Delete(t);
-        }
     }
 
     /// <summary>An ILGPU accelerator that runs the attention on host arrays.</summary>

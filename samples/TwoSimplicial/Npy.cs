@@ -31,14 +31,14 @@ internal static partial class Npy
         }
     }
 
-    /// <summary>Writes a float32 array (version 1.0, header padded to 64 bytes).</summary>
+    /// <summary>Writes a float32 array (version 1.0, header padded to 64 bytes) to a new file: an existing one, or a link, is an error.</summary>
     public static void Write(string path, float[] data, int[] shape)
     {
         string dims = shape.Length == 1 ? shape[0] + "," : string.Join(", ", shape);
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        using var stream = File.Create(path);
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         stream.Write(Magic);
         stream.Write(new byte[] { 1, 0 });
         stream.Write(BitConverter.GetBytes((ushort)header.Length));

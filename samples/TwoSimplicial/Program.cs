@@ -39,14 +39,16 @@ forward.SetAction(parse => Cli.Guard(() =>
     var gradIn = parse.GetValue(dO) is { } doFile ? Npy.Read(doFile.FullName) : default((float[], int[])?);
     var shape = Cli.ShapeOf(inputs, gradIn);
     using var run = new Cli.Device(parse.GetValue(device)!);
+    var dir = parse.GetValue(output)!;
+    using var outputs = new Output(dir);
     var result = run.Attention(shape, inputs.Select(x => x.Data).ToArray(), gradIn?.Item1, parse.GetValue(w1), parse.GetValue(w2), parse.GetValue(scale),
         Cli.VariantOf(parse.GetValue(variant)!), Cli.SchemeOf(parse.GetValue(scheme)!));
-    var dir = parse.GetValue(output)!;
     int[] qShape = inputs[0].Shape, kvShape = inputs[1].Shape;
     var files = new List<(string, float[], int[])> { ("o.npy", result.O, qShape) };
     if (result.Gradients is { } g)
         files.AddRange(new[] { ("dq.npy", g[0], qShape), ("dk1.npy", g[1], kvShape), ("dv1.npy", g[2], kvShape), ("dk2.npy", g[3], kvShape), ("dv2.npy", g[4], kvShape) });
-    Cli.WriteAll(dir, files);
+    foreach (var (name, data, fileShape) in files) outputs.Add(name, data, fileShape);
+    outputs.Commit();
     Console.WriteLine($"{run.Name}: wrote {string.Join(", ", files.Select(f => f.Item1))} to {dir.FullName}");
 }));
 

@@ -158,6 +158,59 @@ public sealed class TwoSimplicialCliTests : IDisposable
         AssertFailure(code, stderr, message);
     }
 
+    [Fact]
+    public void Out_that_is_a_file_or_cannot_be_written_is_reported_before_the_work()
+    {
+        Write("q", new[] { 1, 2, 1, 16 });
+        string file = Path.Combine(dir, "file");
+        File.WriteAllText(file, "keep");
+        var cases = new List<(string Out, string Message)> { (file, $"--out {file}: is a file; give a directory"), (Path.Combine(file, "sub"), "cannot write there") };
+        if (OperatingSystem.IsLinux()) cases.Add(("/proc", "--out /proc: cannot write there")); // a directory even root cannot write to
+        foreach (var (output, message) in cases)
+        {
+            var (code, _, stderr) = Forward("q", "q", output);
+            AssertFailure(code, stderr, message);
+        }
+        Assert.Equal("keep", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void Outputs_are_replaced_all_or_nothing()
+    {
+        Write("q", new[] { 1, 2, 1, 16 });
+        string output = Path.Combine(dir, "out");
+        string[] earlier = { "o", "dq", "dk1", "dv1", "dk2" };
+        Directory.CreateDirectory(output);
+        foreach (var name in earlier) File.WriteAllText(Path.Combine(output, name + ".npy"), "earlier " + name);
+        Directory.CreateDirectory(Path.Combine(output, "dv2.npy")); // the last one cannot be replaced
+
+        var (code, _, stderr) = Forward("q", "q", output, "--do", In("q"));
+        AssertFailure(code, stderr, $"--out {output}: cannot replace dv2.npy (it is a directory, or a link to one);");
+        foreach (var name in earlier) Assert.Equal("earlier " + name, File.ReadAllText(Path.Combine(output, name + ".npy")));
+        Assert.Equal(earlier.Select(e => e + ".npy").Append("dv2.npy").Order(), Directory.EnumerateFileSystemEntries(output).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Planted_links_in_out_are_not_followed()
+    {
+        Write("q", new[] { 1, 2, 1, 16 });
+        string output = Path.Combine(dir, "out"), victim = Path.Combine(dir, "victim"), other = Path.Combine(dir, "other");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(victim, "victim");
+        File.WriteAllText(other, "other");
+        File.CreateSymbolicLink(Path.Combine(output, "o.npy.partial"), victim); // the temporary name of earlier versions
+        File.CreateSymbolicLink(Path.Combine(output, "o.npy"), other);
+
+        var (code, stdout, stderr) = Forward("q", "q", output);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal("victim", File.ReadAllText(victim));
+        Assert.Equal("other", File.ReadAllText(other));
+        Assert.Null(new FileInfo(Path.Combine(output, "o.npy")).LinkTarget); // the link was replaced by the output, its target left alone
+        Assert.Equal(new[] { 1, 2, 1, 16 }, Npy.Read(Path.Combine(output, "o.npy")).Shape);
+        Assert.Equal(victim, new FileInfo(Path.Combine(output, "o.npy.partial")).LinkTarget);
+        Assert.Equal(2, Directory.EnumerateFileSystemEntries(output).Count()); // no temporary directory left
+    }
+
     private string In(string name) => Path.Combine(dir, name + ".npy");
 
     /// <summary>Random values in [B, N, H, D] to name.npy.</summary>
