@@ -10,13 +10,19 @@ namespace TwoSimplicial;
 /// <summary>A failure the tool diagnosed: its message is the whole line, naming the option or file and what to do.</summary>
 internal sealed class CliError(string message) : Exception(message);
 
-/// <summary>The command-line tool's plumbing: checks with clear messages and the device.</summary>
+/// <summary>The command-line tool's plumbing: checks with clear messages, the time estimate and the device.</summary>
 internal static class Cli
 {
     /// <summary>The head dimensions the kernels are compiled for.</summary>
     public static readonly int[] HeadDims = { 16, 32, 64, 128 };
 
     public static readonly string HeadDimsText = $"the tool runs head dimensions D = {string.Join(", ", HeadDims[..^1])} and {HeadDims[^1]}";
+
+    /// <summary>
+    /// The CPU accelerator's speed on these kernels, in FLOP/s: a rough order-of-magnitude estimate, not a
+    /// measurement (the tool measures nothing before it runs). Only used to warn before a run that would take long.
+    /// </summary>
+    public const double CpuFlopsPerSecond = 30e6;
 
     /// <summary>Runs a command: every failure is one line on stderr and exit code 2; nothing is written.</summary>
     public static int Guard(Action body)
@@ -60,6 +66,23 @@ internal static class Cli
             if (!ok(value)) result.AddError($"{option.Name}: {requirement}; got {value}.");
         });
         return option;
+    }
+
+    /// <summary>Forward FLOPs (4·D per pair (j, k) in the windows, per query, head and batch), times 3.5 with the backward.</summary>
+    public static double Flops(TwoSimplicialAttention.Shape shape, int w1, int w2, bool backward)
+    {
+        double pairs = 0;
+        for (int i = 0; i < shape.N; i++) pairs += (double)Math.Min(i + 1, w1) * Math.Min(i + 1, w2);
+        return 4.0 * shape.D * pairs * shape.Batch * shape.Heads * (backward ? 3.5 : 1);
+    }
+
+    /// <summary>A note to print before a run the CPU accelerator would spend over a minute on, else null.</summary>
+    public static string? SlowNote(string device, double flops)
+    {
+        double seconds = flops / CpuFlopsPerSecond;
+        if (device != "cpu" || seconds < 60) return null;
+        string time = seconds < 3600 ? $"{seconds / 60:F0} minutes" : seconds < 48 * 3600 ? $"{seconds / 3600:F1} hours" : $"{seconds / 86400:F0} days";
+        return $"note: {flops:G3} FLOPs take the CPU accelerator about {time} (at a rough {CpuFlopsPerSecond / 1e6:F0} MFLOP/s); --device cuda runs them on an NVIDIA GPU.";
     }
 
     public static TwoSimplicialAttention.Variant VariantOf(string name)

@@ -211,6 +211,24 @@ public sealed class TwoSimplicialCliTests : IDisposable
         Assert.Equal(2, Directory.EnumerateFileSystemEntries(output).Count()); // no temporary directory left
     }
 
+    /// <summary>
+    /// The note before a long CPU run: tested on the estimate itself, since a size large enough to print it takes hours
+    /// (the note comes first, then the work; there is no dry run).
+    /// </summary>
+    [Fact]
+    public void Cpu_runs_estimated_long_are_announced_with_the_way_out()
+    {
+        var issue = new TileDsl.Attention.TwoSimplicialAttention.Shape(1, 16384, 64, 1, 128);
+        double flops = Cli.Flops(issue, 32, 16, backward: true);
+        Assert.InRange(flops, 9.5e11, 9.7e11); // 3.5 · 4·D · pairs · B·H, pairs ≈ 16 · 32 · N
+        var note = Cli.SlowNote("cpu", flops);
+        Assert.NotNull(note);
+        Assert.Contains("about 8.9 hours", note);
+        Assert.Contains("--device cuda", note);
+        Assert.Null(Cli.SlowNote("cuda", flops));
+        Assert.Null(Cli.SlowNote("cpu", Cli.Flops(new(1, 64, 2, 1, 32), 32, 16, backward: true))); // the default size: seconds
+    }
+
     private string In(string name) => Path.Combine(dir, name + ".npy");
 
     /// <summary>Random values in [B, N, H, D] to name.npy.</summary>
