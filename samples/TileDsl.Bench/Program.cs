@@ -16,10 +16,19 @@ using TileDsl.Kernels.Tutorials;
 // Usage: TileDsl.Bench --out DIR [--device cuda|cpu] [--small]
 //        TileDsl.Bench --out DIR --simplicial [--n N]        2-simplicial attention at B=4, N=16384 (SimplicialBench)
 //        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
+//        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
+//        --only matmul|rows|attention             one group of the tutorial benchmarks (e.g. under a profiler)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
+if (args.Contains("--ptx"))
+{
+    Directory.CreateDirectory(outDir);
+    return PtxDump.Run(outDir, args.SkipWhile(a => a != "--ptx").Skip(1).ToArray());
+}
 string device = Option("--device", "cuda");
 bool small = args.Contains("--small");
+string only = Option("--only", "");
+bool Wants(string group) => only.Length == 0 || only == group;
 Directory.CreateDirectory(outDir);
 
 using var context = TileAccelerators.CreateContext();
@@ -82,6 +91,7 @@ if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 }
 
 // Matmul: C = A·B, fp32 accumulation.
+if (Wants("matmul"))
 {
     int size = small ? 512 : 4096;
     using var a = Upload("matmul_a", Random((long)size * size));
@@ -98,6 +108,7 @@ if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 }
 
 // Softmax and layer norm over rows: bytes moved = read x + write y.
+if (Wants("rows"))
 {
     int rows = small ? 512 : 4096, cols = small ? 512 : 4096;
     long count = (long)rows * cols;
@@ -117,6 +128,7 @@ if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
 }
 
 // Causal flash attention, [B, N, H, D]: forward FLOPs 4·B·H·N²·D/2 (two matmuls over the causal half), backward 2.5× that.
+if (Wants("attention"))
 {
     var shape = small ? new FlashAttention.Shape(1, 512, 2, 64) : new FlashAttention.Shape(4, 4096, 16, 64);
     long count = (long)shape.Batch * shape.N * shape.Heads * shape.D, rows = (long)shape.Batch * shape.Heads * shape.N;

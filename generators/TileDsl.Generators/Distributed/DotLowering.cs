@@ -8,13 +8,26 @@ using TileDsl.Generators.Semantics;
 namespace TileDsl.Generators.Distributed;
 
 /// <summary>
-/// How a Dot [M, K] × [K, N] runs on FMA units, decided once: a is staged transposed as [k][Lda] (a thread's rows are
-/// contiguous, read as vectors), b as [k][Ldb]; rows are padded by 16 bytes so that the staging writes of a warp fall
-/// on distinct banks. k is staged <see cref="Chunk"/> at a time (all of it when both fit in
-/// <see cref="StagingBytes"/>), and split over <see cref="Slices"/> slices of the program's threads when the result
-/// leaves each thread few registers.
+/// How one operand of a Dot sits in shared memory: MN-major, rows of k ([chunk][RowLength], RowLength = M or N plus
+/// padding: a thread reads its rows of a, or columns of b, as vectors at each step of k), or K-major ([M or N][RowLength],
+/// RowLength = chunk plus padding: a thread reads vectors of consecutive k). Rows are padded by 16 bytes.
 /// </summary>
-internal sealed record DotTiling(int M, int N, int K, ElementType Element, int Chunk, int Slices, int Lda, int Ldb)
+internal sealed record DotOperand(bool KMajor, int RowLength)
+{
+    /// <summary>The buffer's elements for <paramref name="extent"/> rows or columns of the operand over a chunk of k.</summary>
+    public int Elements(int chunk, int extent) => KMajor ? extent * RowLength : chunk * RowLength;
+
+    /// <summary>Strides of the operand's (MN, k) coordinates in the buffer.</summary>
+    public (int Mn, int K) Strides => KMajor ? (RowLength, 1) : (1, RowLength);
+}
+
+/// <summary>
+/// How a Dot [M, K] × [K, N] runs on FMA units, decided once: where a and b sit in shared memory (each MN- or K-major,
+/// whichever lets the warps stage them with fewer bank conflicts, given the layouts they arrive in); k staged
+/// <see cref="Chunk"/> at a time (all of it when both fit in <see cref="StagingBytes"/>); and k split over
+/// <see cref="Slices"/> slices of the program's threads when the result leaves each thread few registers.
+/// </summary>
+internal sealed record DotTiling(int M, int N, int K, ElementType Element, int Chunk, int Slices, DotOperand A, DotOperand B)
 {
     /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
     public const int StagingBytes = 40 * 1024;
@@ -27,13 +40,42 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
     /// <summary>Steps of k each slice runs over per chunk.</summary>
     public int Share => Chunk / Slices;
 
-    public static DotTiling For(int m, int n, int k, ElementType element, int numThreads)
+    /// <summary>The staging maps of a and b for the chunk starting at <paramref name="start"/>: a's dims (m, k), b's (k, n).</summary>
+    public (SharedMap A, SharedMap B) Maps(int start)
+        => (new SharedMap(EquatableArray.Of(A.Strides.Mn, A.Strides.K), 1, start, Chunk),
+            new SharedMap(EquatableArray.Of(B.Strides.K, B.Strides.Mn), 0, start, Chunk));
+
+    public static DotTiling For(int m, int n, int k, ElementType element, int numThreads, LinearLayout aLayout, LinearLayout bLayout)
     {
         int bytes = ElementTypes.Of(element).Bytes, pad = 16 / bytes;
-        int lda = m + pad, ldb = n + pad;
+        bool aK = KMajorIsCheaper(aLayout, 1, m, k, pad, element), bK = KMajorIsCheaper(bLayout, 0, n, k, pad, element);
         int chunk = k;
-        while (chunk > 8 && chunk % 2 == 0 && chunk * (lda + ldb) * bytes > StagingBytes) chunk /= 2;
-        return new DotTiling(m, n, k, element, chunk, SliceCount(m, n, chunk, numThreads, bytes), lda, ldb);
+        while (chunk > 8 && chunk % 2 == 0 && (Operand(aK, m, chunk, pad).Elements(chunk, m) + Operand(bK, n, chunk, pad).Elements(chunk, n)) * bytes > StagingBytes)
+            chunk /= 2;
+        return new DotTiling(m, n, k, element, chunk, SliceCount(m, n, chunk, numThreads, bytes), Operand(aK, m, chunk, pad), Operand(bK, n, chunk, pad));
+    }
+
+    private static DotOperand Operand(bool kMajor, int extent, int chunk, int pad) => new(kMajor, (kMajor ? chunk : extent) + pad);
+
+    /// <summary>
+    /// Whether staging an operand K-major costs fewer wavefronts per element than MN-major. An operand loaded from
+    /// memory is contiguous along k (its rows), so its MN-major staging writes a warp's k values into distinct rows,
+    /// often of one bank; K-major keeps them together. A Dot result (contiguous along MN) is the other way round.
+    /// </summary>
+    private static bool KMajorIsCheaper(LinearLayout layout, int kDim, int extent, int k, int pad, ElementType element)
+    {
+        int mnDim = 1 - kDim, bytes = ElementTypes.Of(element).Bytes;
+        double Cost(bool kMajor)
+        {
+            var operand = Operand(kMajor, extent, k, pad);
+            var strides = new int[2];
+            strides[mnDim] = operand.Strides.Mn;
+            strides[kDim] = operand.Strides.K;
+            int width = Passes.Vectorize.Width(layout.Contiguous(kMajor ? kDim : mnDim), element);
+            while (width > 1 && operand.RowLength % width != 0) width /= 2;
+            return (double)SharedBanks.Wavefronts(layout, strides, width, bytes) / width;
+        }
+        return Cost(true) < Cost(false);
     }
 
     /// <summary>
@@ -138,16 +180,19 @@ internal static class DotLowering
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
         var staged = ElementTypes.Of(dot.Type.Element).StagedAs;
-        var tiling = DotTiling.For(m, n, k, dot.Type.Element, numThreads);
+        var tiling = DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
         var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
-        var a = new SharedBuffer(staged, tiling.Chunk * tiling.Lda, $"{name}: a transposed, [{tiling.Chunk}][{tiling.Lda}]");
-        var b = new SharedBuffer(staged, tiling.Chunk * tiling.Ldb, $"{name}: b, [{tiling.Chunk}][{tiling.Ldb}]");
+        string Describe(string operand, DotOperand o, int extent)
+            => $"{name}: {operand}, {(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}";
+        var a = new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m));
+        var b = new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n));
         output.Add(new DDotInit(dot, home, part, tiling));
         for (int start = 0; start < k; start += tiling.Chunk)
         {
-            output.Add(new DLocalStore(a, dot.A, aLayout, new SharedMap(EquatableArray.Of(1, tiling.Lda), 1, start, tiling.Chunk)));
-            output.Add(new DLocalStore(b, dot.B, bLayout, new SharedMap(EquatableArray.Of(tiling.Ldb, 1), 0, start, tiling.Chunk)));
+            var (aMap, bMap) = tiling.Maps(start);
+            output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
+            output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
             output.Add(new DDot(dot, part, a, b, tiling));
         }
         if (tiling.Slices == 1) return;

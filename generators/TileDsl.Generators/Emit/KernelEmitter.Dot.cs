@@ -43,66 +43,124 @@ internal sealed partial class KernelEmitter
     {
         var part = dot.Part;
         var t = dot.Tiling;
-        var element = dot.Op.Type.Element;
         var regs = registers[(dot.Op.Id, part)];
-        int wa = StagedWidth(RowRun(part), t.Lda, element), wb = StagedWidth(part.Contiguous(1), t.Ldb, element);
         string slice = t.Slices == 1 ? "" : Run(Layouts.Log2(numThreads / t.Slices), Layouts.Log2(t.Slices));
-        string aAt = names.Unique("aAt"), bAt = names.Unique("bAt");
-        w.Line($"int {aAt} = {Sum(new[] { (dot.A.Offset / wa).ToString(), ThreadPart(part, 0, wa), SliceOffset(slice, t.Share * t.Lda / wa) })};");
-        w.Line($"int {bAt} = {Sum(new[] { (dot.B.Offset / wb).ToString(), ThreadPart(part, 1, wb), SliceOffset(slice, t.Share * t.Ldb / wb) })};");
-
         int unroll = System.Math.Min(t.Share, DotUnroll);
-        string aK = aAt, bK = bAt;
+        var a = new StagedOperand("a", dot.A, t.A, 0, part, unroll);
+        var b = new StagedOperand("b", dot.B, t.B, 1, part, unroll);
+        foreach (var operand in new[] { a, b })
+        {
+            operand.Base = names.Unique(operand.Stem + "At");
+            var t0 = operand.Operand;
+            int w = operand.Width;
+            string thread = t0.KMajor ? ThreadPart(part, operand.Dim, w, t0.RowLength) : ThreadPart(part, operand.Dim, w);
+            int sliceStride = (t0.KMajor ? t.Share : t.Share * t0.RowLength) / w;
+            this.w.Line($"int {operand.Base} = {Sum(new[] { (operand.Buffer.Offset / w).ToString(), thread, SliceOffset(slice, sliceStride) })};");
+        }
+
+        string? k = null;
         if (t.Share > unroll)
         {
-            string k = names.Unique("k");
+            k = names.Unique("k");
             w.Open($"for (int {k} = 0; {k} < {t.Share}; {k} += {unroll})");
-            aK = names.Unique("aK");
-            bK = names.Unique("bK");
-            w.Line($"int {aK} = {aAt} + {Scaled(k, t.Lda / wa)};");
-            w.Line($"int {bK} = {bAt} + {Scaled(k, t.Ldb / wb)};");
         }
-        var rows = Enumerable.Range(0, part.RegisterCount).Select(r => part.RegisterCoordinates(r)[0]).Distinct().OrderBy(x => x).ToList();
-        var columns = Enumerable.Range(0, part.RegisterCount).Select(r => part.RegisterCoordinates(r)[1]).Distinct().OrderBy(x => x).ToList();
+        foreach (var operand in new[] { a, b })
+        {
+            if (k is null) { operand.Step = operand.Base; continue; }
+            operand.Step = names.Unique(operand.Stem + "K");
+            var o = operand.Operand;
+            string advance = o.KMajor ? $"({k} >> {Layouts.Log2(operand.Width)})" : Scaled(k, o.RowLength / operand.Width);
+            w.Line($"int {operand.Step} = {operand.Base} + {advance};");
+        }
         for (int u = 0; u < unroll; u++)
         {
-            var rowValues = Read("a", dot.A, aK, u * t.Lda, rows, wa, u);
-            var columnValues = Read("b", dot.B, bK, u * t.Ldb, columns, wb, u);
+            var rows = a.Values(this, u);
+            var columns = b.Values(this, u);
             for (int r = 0; r < part.RegisterCount; r++)
             {
                 var c = part.RegisterCoordinates(r);
-                w.Line($"{regs[r]} += {rowValues[c[0]]} * {columnValues[c[1]]};");
+                w.Line($"{regs[r]} += {rows[c[0]]} * {columns[c[1]]};");
             }
         }
-        if (t.Share > unroll) w.Close();
+        if (k is not null) w.Close();
     }
 
     /// <summary>
-    /// Reads the staged values at <paramref name="offsets"/> (register parts of a row or column) of one step of k, in
-    /// vectors of <paramref name="width"/>; returns the expression of each offset's value.
+    /// One staged operand of a Dot as the multiply-adds read it: the thread's rows of a (or columns of b), at each step
+    /// of k, in vectors of <see cref="Width"/> along MN (MN-major) or along k (K-major, loaded every Width steps).
     /// </summary>
-    private Dictionary<int, string> Read(string stem, SharedBuffer buffer, string at, int step, List<int> offsets, int width, int u)
+    private sealed class StagedOperand
     {
-        var result = new Dictionary<int, string>();
+        private readonly List<int> coordinates;
+        private Dictionary<int, string>[] kSteps = new Dictionary<int, string>[0];
+
+        public StagedOperand(string stem, SharedBuffer buffer, DotOperand operand, int dim, LinearLayout part, int unroll)
+        {
+            Stem = stem;
+            Buffer = buffer;
+            Operand = operand;
+            Dim = dim;
+            coordinates = Enumerable.Range(0, part.RegisterCount).Select(r => part.RegisterCoordinates(r)[dim]).Distinct().OrderBy(x => x).ToList();
+            int run = operand.KMajor ? unroll : part.Contiguous(dim);
+            Width = Vectorize.Width(run, buffer.Element);
+            while (Width > 1 && operand.RowLength % Width != 0) Width /= 2;
+        }
+
+        public string Stem { get; }
+
+        public SharedBuffer Buffer { get; }
+
+        public DotOperand Operand { get; }
+
+        public int Dim { get; }
+
+        public int Width { get; }
+
+        public string Base { get; set; } = "";
+
+        public string Step { get; set; } = "";
+
+        /// <summary>The values of step <paramref name="u"/> of the unrolled block, by register coordinate (loading them first where due).</summary>
+        public Dictionary<int, string> Values(KernelEmitter e, int u)
+        {
+            if (!Operand.KMajor)
+            {
+                // A vector holds Width consecutive rows (or columns) at this step.
+                var result = new Dictionary<int, string>();
+                for (int i = 0; i < coordinates.Count; i++)
+                {
+                    int c = coordinates[i];
+                    if (c % Width != 0) continue;
+                    string value = e.Read(Stem, Buffer, Width, Step, (u * Operand.RowLength + c) / Width, u, i);
+                    for (int lane = 0; lane < Width; lane++) result[c + lane] = Lane(e, value, lane);
+                }
+                return result;
+            }
+            if (u % Width == 0)
+            {
+                // A vector holds Width consecutive steps of k of one row (or column).
+                kSteps = Enumerable.Range(0, Width).Select(_ => new Dictionary<int, string>()).ToArray();
+                for (int i = 0; i < coordinates.Count; i++)
+                {
+                    int c = coordinates[i];
+                    string value = e.Read(Stem, Buffer, Width, Step, (c * Operand.RowLength + u) / Width, u, i);
+                    for (int lane = 0; lane < Width; lane++) kSteps[lane][c] = Lane(e, value, lane);
+                }
+            }
+            return kSteps[u % Width];
+        }
+
+        private string Lane(KernelEmitter e, string value, int lane) => Width == 1 ? value : $"{value}.{e.target.Lane(lane)}";
+    }
+
+    /// <summary>Declares the staged value (or vector of <paramref name="width"/>) at <paramref name="at"/> + <paramref name="offset"/>; returns its name.</summary>
+    private string Read(string stem, SharedBuffer buffer, int width, string at, int offset, int u, int index)
+    {
         string arena = Arena(buffer.Element);
         string view = width == 1 ? arena : VectorView(arena, buffer.Element, width);
-        string type = Semantics.ElementTypes.CsName(buffer.Element);
-        for (int i = 0; i < offsets.Count; i++)
-        {
-            int first = offsets[i];
-            if (first % width != 0 || result.ContainsKey(first)) continue;
-            string name = names.Unique($"{stem}{result.Count / width}_{u}");
-            string index = Plus(at, (step + first) / width);
-            if (width == 1)
-            {
-                w.Line($"{type} {name} = {view}[{index}];");
-                result[first] = name;
-                continue;
-            }
-            w.Line($"var {name} = {view}[{index}];");
-            for (int lane = 0; lane < width; lane++) result[first + lane] = $"{name}.{target.Lane(lane)}";
-        }
-        return result;
+        string name = names.Unique($"{stem}{index}_{u}");
+        w.Line($"{(width == 1 ? Semantics.ElementTypes.CsName(buffer.Element) : "var")} {name} = {view}[{Plus(at, offset)}];");
+        return name;
     }
 
     private void DotSum(DDotSum sum)
@@ -116,25 +174,6 @@ internal sealed partial class KernelEmitter
             var slices = Enumerable.Range(0, t.Slices).Select(g => $"{arena}[{Plus(at, sum.Partials.Offset + g * t.M * t.N)}]");
             w.Line($"{regs[r]} += {string.Join(" + ", slices)};");
         }
-    }
-
-    /// <summary>Consecutive rows a thread holds in consecutive register bases (the Dot layout's row block).</summary>
-    private static int RowRun(LinearLayout layout)
-    {
-        var bases = layout.Registers;
-        int first = 0;
-        while (first < bases.Count && bases[first][0] != 1) first++;
-        int run = 1;
-        for (int k = first; k < bases.Count && bases[k][0] == run && bases[k][1] == 0; k++) run *= 2;
-        return run;
-    }
-
-    /// <summary>The widest vector (at most 16 bytes and <paramref name="run"/> elements) that keeps rows of <paramref name="rowLength"/> aligned.</summary>
-    private static int StagedWidth(int run, int rowLength, IR.ElementType element)
-    {
-        int width = Vectorize.Width(run, element);
-        while (width > 1 && rowLength % width != 0) width /= 2;
-        return width;
     }
 
     private static string SliceOffset(string slice, int stride) => slice.Length == 0 ? "0" : Scaled(slice, stride);

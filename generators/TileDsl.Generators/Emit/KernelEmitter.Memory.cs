@@ -36,13 +36,12 @@ internal sealed partial class KernelEmitter
             return;
         }
         w.Line($"{type} {string.Join(", ", regs)};");
-        for (int first = 0; first < layout.RegisterCount; first += vector.Width)
+        foreach (var group in Groups(layout, vector.Width))
         {
-            var group = Enumerable.Range(first, vector.Width).ToList();
             w.Open($"if ({VectorCondition(load.Pointers, load.Mask, layout, group, vector)})");
-            string value = names.Unique(regs[first] + "Vector");
-            w.Line($"var {value} = {VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, first))} / {vector.Width}];");
-            foreach (int r in group) w.Line($"{regs[r]} = {value}.{target.Lane(r - first)};");
+            string value = names.Unique(regs[group[0]] + "Vector");
+            w.Line($"var {value} = {VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, group[0]))} / {vector.Width}];");
+            for (int i = 0; i < group.Count; i++) w.Line($"{regs[group[i]]} = {value}.{target.Lane(i)};");
             w.Close();
             w.Open("else");
             foreach (int r in group) w.Line($"{regs[r]} = {Element(r)};");
@@ -70,12 +69,11 @@ internal sealed partial class KernelEmitter
         else
         {
             var element = program.Values[store.Data].Type.Element;
-            for (int first = 0; first < layout.RegisterCount; first += vector.Width)
+            foreach (var group in Groups(layout, vector.Width))
             {
-                var group = Enumerable.Range(first, vector.Width).ToList();
                 w.Open($"if ({VectorCondition(store.Pointers, store.Mask, layout, group, vector)})");
                 string values = string.Join(", ", group.Select(r => Operand(store.Data, layout, r)));
-                w.Line($"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, first))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});");
+                w.Line($"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, group[0]))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});");
                 w.Close();
                 w.Open("else");
                 foreach (int r in group) w.Line(Assignment(r));
@@ -84,6 +82,10 @@ internal sealed partial class KernelEmitter
         }
         CloseReplicaGuard(layout);
     }
+
+    /// <summary>The registers in groups of <paramref name="width"/> consecutive elements along the last dimension.</summary>
+    private static List<List<int>> Groups(LinearLayout layout, int width)
+        => layout.Groups(layout.VectorBits(layout.Rank - 1, width)).Select(g => g.ToList()).ToList();
 
     /// <summary>When a group of registers may move at once: view aligned, first offset a multiple of the width, unit stride, masks hold.</summary>
     private string VectorCondition(int pointers, int? mask, LinearLayout layout, List<int> group, VectorAccess vector)

@@ -63,9 +63,10 @@ internal sealed partial class KernelEmitter
     {
         string arena = Arena(buffer.Element);
         string element = vector == 1 ? arena : VectorView(arena, buffer.Element, vector);
-        for (int first = 0; first < layout.RegisterCount; first += vector)
+        var bits = vector == 1 ? new int[0] : layout.VectorBits(map.UnitDim, vector);
+        foreach (var group in layout.Groups(bits).Select(g => g.ToList()))
         {
-            var group = Enumerable.Range(first, vector).ToList();
+            int first = group[0];
             var tests = new List<string>();
             if (map.HasWindow)
             {

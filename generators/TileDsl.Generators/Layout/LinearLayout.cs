@@ -59,14 +59,40 @@ internal sealed record LinearLayout(
     public int ThreadExtent(int dim) => ThreadTerms(dim).Sum(t => t.Value) + 1;
 
     /// <summary>
-    /// How many consecutive elements along <paramref name="dim"/> each thread holds in consecutive registers: 2^k when
-    /// the first k register bases step 1, 2, 4, ... along it.
+    /// The register bits whose bases step 1, 2, 4, ... along <paramref name="dim"/>, as many as form a run (at most
+    /// <paramref name="limit"/> elements): registers that differ only in them hold consecutive elements along it, which
+    /// one vector access can move. Its length is log2 of the run.
     /// </summary>
-    public int Contiguous(int dim)
+    public int[] VectorBits(int dim, int limit = int.MaxValue)
     {
-        int k = 0;
-        while (k < Registers.Count && Registers[k].Select((v, d) => d == dim ? v == 1 << k : v == 0).All(x => x)) k++;
-        return 1 << k;
+        var bits = new List<int>();
+        while (1 << (bits.Count + 1) <= limit)
+        {
+            int step = 1 << bits.Count;
+            int bit = Enumerable.Range(0, Registers.Count).Where(b => Registers[b].Select((v, d) => d == dim ? v == step : v == 0).All(x => x))
+                .DefaultIfEmpty(-1).First();
+            if (bit < 0) break;
+            bits.Add(bit);
+        }
+        return bits.ToArray();
+    }
+
+    /// <summary>Consecutive elements along <paramref name="dim"/> that a thread holds (see <see cref="VectorBits"/>).</summary>
+    public int Contiguous(int dim) => 1 << VectorBits(dim).Length;
+
+    /// <summary>
+    /// The registers in groups that differ only in <paramref name="bits"/>, each group in the order of the elements
+    /// (its first register has those bits clear).
+    /// </summary>
+    public IEnumerable<int[]> Groups(int[] bits)
+    {
+        int mask = bits.Aggregate(0, (m, b) => m | 1 << b);
+        for (int first = 0; first < RegisterCount; first++)
+        {
+            if ((first & mask) != 0) continue;
+            yield return Enumerable.Range(0, 1 << bits.Length)
+                .Select(i => first | bits.Select((b, k) => (i >> k & 1) << b).Aggregate(0, (a, m) => a | m)).ToArray();
+        }
     }
 
     /// <summary>The same layout with the axes swapped (rank 2): the transposed tile, same registers.</summary>

@@ -55,9 +55,11 @@ internal static class Vectorize
     private static int Shared(LinearLayout layout, SharedMap map, ElementType element)
     {
         int unit = map.UnitDim;
-        if (unit < 0 || map.WindowDim == unit) return 1;
+        if (unit < 0) return 1;
         int width = Width(layout.Contiguous(unit), element);
-        while (width > 1 && (map.Strides.Any(s => s != 1 && s % width != 0) || map.SlotStride % width != 0)) width /= 2;
+        while (width > 1 && (map.Strides.Any(s => s != 1 && s % width != 0) || map.SlotStride % width != 0
+            || map.WindowDim == unit && (map.WindowStart % width != 0 || map.WindowLength % width != 0)))
+            width /= 2;
         return width;
     }
 }

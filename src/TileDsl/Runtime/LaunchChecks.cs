@@ -40,12 +40,12 @@ public static class LaunchChecks
     /// Bit i set when the i-th view starts at a 16-byte aligned address: the generated kernels move 16 bytes at once
     /// through those, and one element at a time through the others.
     /// </summary>
-    public static int AlignedViews(params IArrayView[] views)
+    public static int AlignedViews(params IContiguousArrayView[] views)
     {
         int bits = 0;
         for (int i = 0; i < views.Length; i++)
         {
-            var view = (IContiguousArrayView)views[i];
+            var view = views[i];
             long address = view.Buffer.NativePtr.ToInt64() + view.Index * view.ElementSize;
             if (address % 16 == 0) bits |= 1 << i;
         }

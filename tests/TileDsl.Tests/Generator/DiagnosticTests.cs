@@ -56,6 +56,17 @@ public sealed class DiagnosticTests
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0011:Trans(Arange(0, 16))|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(Ptr<float> p, int n) { var q = p + Arange(0, 16); for (int i = 0; i < n; i++) { q = {|TD0011:q + 16|}; } } }")]
     [InlineData("TD0033", "public static partial class K { [TileKernel] public static void {|TD0033:A|}(Ptr<float> a, Ptr<float> b, Ptr<float> c, Ptr<float> d, Ptr<float> e, Ptr<float> f, Ptr<float> g, Ptr<float> h, Ptr<float> i, Ptr<float> j, Ptr<float> k, Ptr<float> l, Ptr<float> m, Ptr<float> n, int x) { } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Arange(0, 16); var b = {|TD0034:!a|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var g = {|TD0034:f & f|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:-m|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:m < m|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:m % m|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:Maximum(m, m)|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var s = {|TD0034:Sum(f < 1f)|}; } }")]
+    [InlineData("TD0035", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x) => {|TD0035:F(x)|}; [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16)); } }")]
+    [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { if (n > 1) { {|TD0010:return x;|} } return x * 2f; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), 3); } }")]
+    [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { {|TD0010:while (n > 0) { }|} return x; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), n); } }")]
+    [InlineData("TD0015", "public static partial class K { [TileFunction] static Tile<int> R(int size) => {|TD0015:Arange(0, size)|}; [TileKernel] public static void A(int n) { var y = R(12); } }")]
     public async Task Reports_diagnostic(string id, string source)
     {
         Assert.StartsWith("TD", id);

@@ -73,4 +73,57 @@ public sealed class IncrementalityTests
         var lower = driver.GetRunResult().Results.Single().TrackedSteps[TileKernelGenerator.Steps.Lower];
         Assert.Contains(lower.SelectMany(s => s.Outputs), output => output.Reason == IncrementalStepRunReason.Modified);
     }
+
+    private const string HelperCaller = """
+        using TileDsl;
+        using static TileDsl.Tl;
+
+        public static partial class K
+        {
+            [TileKernel]
+            public static void Twice(Ptr<float> x, int n)
+            {
+                var offs = ProgramId(0) * 128 + Arange(0, 128);
+                Store(x + offs, Helpers.Scale(Load(x + offs, offs < n)), offs < n);
+            }
+
+            [TileKernel]
+            public static void Copy(Ptr<float> x, Ptr<float> y, int n)
+            {
+                var offs = ProgramId(0) * 128 + Arange(0, 128);
+                Store(y + offs, Load(x + offs, offs < n), offs < n);
+            }
+        }
+        """;
+
+    private const string Helper = """
+        using TileDsl;
+
+        public static class Helpers
+        {
+            [TileFunction]
+            public static Tile<float> Scale(Tile<float> v) => v * 2f;
+        }
+        """;
+
+    [Fact]
+    public void Editing_a_helper_lowers_its_callers_again_and_only_them()
+    {
+        var compilation = TestCompilation.Create(HelperCaller, Helper);
+        var driver = TestCompilation.Driver(trackSteps: true).RunGenerators(compilation);
+        string before = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName.EndsWith("Twice.g.cs")).SourceText.ToString();
+
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Last(),
+            CSharpSyntaxTree.ParseText(Helper.Replace("v * 2f", "v * 3f"), TestCompilation.ParseOptions, path: "Kernel1.cs"));
+        driver = driver.RunGenerators(edited);
+        var result = driver.GetRunResult().Results.Single();
+
+        var reasons = result.TrackedSteps[TileKernelGenerator.Steps.Lower].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Contains(IncrementalStepRunReason.Modified, reasons); // Twice calls the helper
+        Assert.Contains(IncrementalStepRunReason.Cached, reasons); // Copy does not
+        string after = result.GeneratedSources.Single(s => s.HintName.EndsWith("Twice.g.cs")).SourceText.ToString();
+        Assert.Contains("* 3f", after);
+        Assert.DoesNotContain("* 3f", before);
+    }
 }

@@ -272,7 +272,7 @@ namespace TileDsl.Kernels.Tutorials
                     }
                     // acc = Dot(aNext [32, 8], bNext [8, 32]) on FMA units, through shared memory
                     Group.Barrier();
-                    // acc: a transposed, [8][36]
+                    // acc: a, [8][36]
                     sharedFloat[tidDiv4 + tidMod4 * 72] = aNext2_0;
                     sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = aNext2_1;
                     // acc: b, [8][36]
