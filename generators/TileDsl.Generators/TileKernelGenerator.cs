@@ -65,10 +65,11 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
             foreach (var spec in model.Specializations)
             {
                 var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads));
-                HoistStaging.Run(program, SharedMemoryBudget);
+                LoopInvariants.Run(program, SharedMemoryBudget);
+                Vectorize.Run(program);
+                IssueLoadsEarly.Run(program);
                 SinkRecomputation.Run(program);
                 InPlaceAccumulation.Run(program);
-                Vectorize.Run(program);
                 var arenas = SharedAllocation.Run(program);
                 Barriers.Run(program);
                 int bytes = SharedAllocation.Bytes(arenas);

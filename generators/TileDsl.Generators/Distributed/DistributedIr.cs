@@ -94,6 +94,18 @@ internal sealed class DDefine : DStatement
     public VectorAccess? Vector { get; set; }
 }
 
+/// <summary>
+/// The second half of a vectorized Load: fills the value's registers from the vectors the load issued (one element at
+/// a time where a vector could not be used). It stands just before the value's first use, so that meanwhile the loads
+/// stay in flight and other work goes on (the next tiles of a software-pipelined matmul during its Dot).
+/// </summary>
+internal sealed class DLoadMerge : DStatement
+{
+    public DLoadMerge(DDefine load) => Load = load;
+
+    public DDefine Load { get; }
+}
+
 /// <summary>A Store or AtomicAdd to global memory, from the registers of <see cref="Layout"/>.</summary>
 internal sealed class DStore : DStatement
 {

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
+using TileDsl.Generators.Passes;
 using TileDsl.Generators.Semantics;
 
 namespace TileDsl.Generators.Distributed;
@@ -47,35 +49,74 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
 
     public static DotTiling For(int m, int n, int k, ElementType element, int numThreads, LinearLayout aLayout, LinearLayout bLayout)
     {
-        int bytes = ElementTypes.Of(element).Bytes, pad = 16 / bytes;
-        bool aK = KMajorIsCheaper(aLayout, 1, m, k, pad, element), bK = KMajorIsCheaper(bLayout, 0, n, k, pad, element);
-        int chunk = k;
-        while (chunk > 8 && chunk % 2 == 0 && (Operand(aK, m, chunk, pad).Elements(chunk, m) + Operand(bK, n, chunk, pad).Elements(chunk, n)) * bytes > StagingBytes)
-            chunk /= 2;
-        return new DotTiling(m, n, k, element, chunk, SliceCount(m, n, chunk, numThreads, bytes), Operand(aK, m, chunk, pad), Operand(bK, n, chunk, pad));
+        int bytes = ElementTypes.Of(element).Bytes, unit = Vectorize.MaxBytes / bytes;
+        var (aPad, bPad) = ((false, unit), (false, unit));
+        int chunk = ChunkOf(m, n, k, bytes, aPad, bPad);
+        int slices = SliceCount(m, n, chunk, numThreads, bytes);
+        var part = Layouts.Dot(m, n, numThreads / slices);
+        aPad = Place(aLayout, part, 0, m, k, chunk, chunk / slices, element);
+        bPad = Place(bLayout, part, 1, n, k, chunk, chunk / slices, element);
+        chunk = ChunkOf(m, n, k, bytes, aPad, bPad);
+        slices = SliceCount(m, n, chunk, numThreads, bytes);
+        return new DotTiling(m, n, k, element, chunk, slices, Operand(aPad, m, chunk), Operand(bPad, n, chunk));
     }
 
-    private static DotOperand Operand(bool kMajor, int extent, int chunk, int pad) => new(kMajor, (kMajor ? chunk : extent) + pad);
+    private static DotOperand Operand((bool KMajor, int Pad) placement, int extent, int chunk)
+        => new(placement.KMajor, (placement.KMajor ? chunk : extent) + placement.Pad);
+
+    /// <summary>The largest power-of-two part of k whose staged operands fit in <see cref="StagingBytes"/> (at least 8).</summary>
+    private static int ChunkOf(int m, int n, int k, int bytes, (bool KMajor, int Pad) a, (bool KMajor, int Pad) b)
+    {
+        int chunk = k;
+        while (chunk > 8 && chunk % 2 == 0 && (Operand(a, m, chunk).Elements(chunk, m) + Operand(b, n, chunk).Elements(chunk, n)) * bytes > StagingBytes)
+            chunk /= 2;
+        return chunk;
+    }
 
     /// <summary>
-    /// Whether staging an operand K-major costs fewer wavefronts per element than MN-major. An operand loaded from
-    /// memory is contiguous along k (its rows), so its MN-major staging writes a warp's k values into distinct rows,
-    /// often of one bank; K-major keeps them together. A Dot result (contiguous along MN) is the other way round.
+    /// Where an operand goes in shared memory: MN- or K-major, rows padded by 1 to 7 times 16 bytes, whichever costs the
+    /// fewest shared-memory wavefronts per chunk of k, counting the warps' staging stores (from the layout the operand
+    /// arrives in: one loaded from memory is contiguous along k, a Dot result along MN) and the multiply-adds' reads
+    /// (from the Dot layout <paramref name="part"/>, whose lanes step over rows and columns in blocks). Ties go to
+    /// the smaller padding, then to MN-major.
     /// </summary>
-    private static bool KMajorIsCheaper(LinearLayout layout, int kDim, int extent, int k, int pad, ElementType element)
+    private static (bool KMajor, int Pad) Place(LinearLayout layout, LinearLayout part, int dim, int extent, int k, int chunk, int share, ElementType element)
     {
-        int mnDim = 1 - kDim, bytes = ElementTypes.Of(element).Bytes;
-        double Cost(bool kMajor)
+        int kDim = 1 - dim, bytes = ElementTypes.Of(element).Bytes, unit = Vectorize.MaxBytes / bytes;
+        int coordinates = Enumerable.Range(0, part.RegisterCount).Select(r => part.RegisterCoordinates(r)[dim]).Distinct().Count();
+        (bool, int) best = (false, unit);
+        double bestCost = double.MaxValue;
+        foreach (bool kMajor in new[] { false, true })
         {
-            var operand = Operand(kMajor, extent, k, pad);
-            var strides = new int[2];
-            strides[mnDim] = operand.Strides.Mn;
-            strides[kDim] = operand.Strides.K;
-            int width = Passes.Vectorize.Width(layout.Contiguous(kMajor ? kDim : mnDim), element);
-            while (width > 1 && operand.RowLength % width != 0) width /= 2;
-            return (double)SharedBanks.Wavefronts(layout, strides, width, bytes) / width;
+            for (int pad = unit; pad < 8 * unit; pad += unit)
+            {
+                int rowLength = (kMajor ? chunk : extent) + pad;
+                var stores = new int[2];
+                stores[dim] = kMajor ? rowLength : 1;
+                stores[kDim] = kMajor ? 1 : rowLength;
+                int storeWidth = Width(layout.Contiguous(kMajor ? kDim : dim), rowLength, element);
+                double storeInstructions = System.Math.Max(1.0, layout.RegisterCount * (double)chunk / k / storeWidth);
+                var reads = new int[2];
+                reads[dim] = kMajor ? rowLength : 1;
+                int readWidth = Width(kMajor ? System.Math.Min(share, unit) : part.Contiguous(dim), rowLength, element);
+                double readInstructions = (double)share * coordinates / readWidth;
+                double cost = storeInstructions * SharedBanks.Wavefronts(layout, stores, storeWidth, bytes)
+                    + readInstructions * SharedBanks.Wavefronts(part, reads, readWidth, bytes);
+                if (cost < bestCost)
+                {
+                    bestCost = cost;
+                    best = (kMajor, pad);
+                }
+            }
         }
-        return Cost(true) < Cost(false);
+        return best;
+    }
+
+    private static int Width(int run, int rowLength, ElementType element)
+    {
+        int width = Vectorize.Width(run, element);
+        while (width > 1 && rowLength % width != 0) width /= 2;
+        return width;
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace TileDsl.Generators.Distributed;
 
 /// <summary>
 /// A reduction's first step: each thread combines its registers along the axis, then the lanes along it combine by
-/// butterfly shuffles. When warps lie along the axis too, each warp writes its partial to <see cref="Scratch"/> (and
-/// Argmax its indices to <see cref="IndexScratch"/>), and <see cref="DReduceCombine"/> finishes.
+/// butterfly shuffles. When warps lie along the axis too, <see cref="DReducePartials"/> writes each warp's partial to
+/// <see cref="Scratch"/> (and Argmax's indices to <see cref="IndexScratch"/>), and <see cref="DReduceCombine"/> finishes.
 /// </summary>
 internal sealed class DReduce : DStatement
 {
@@ -35,9 +35,18 @@ internal sealed class DReduce : DStatement
 
     /// <summary>The warp bits (of tid above the lanes) whose bases lie along the axis.</summary>
     public IReadOnlyList<int> WarpBits => Operand.Warps.Select((b, i) => (b, i)).Where(t => t.b[Op.Axis] != 0).Select(t => t.i).ToList();
+}
+
+/// <summary>Each warp writes its partial of a reduction across warps (a statement of its own, so that a barrier needed
+/// before it waits only for the write, not for the in-warp steps).</summary>
+internal sealed class DReducePartials : DStatement
+{
+    public DReducePartials(DReduce reduce) => Reduce = reduce;
+
+    public DReduce Reduce { get; }
 
     public override IEnumerable<SharedAccess> Accesses
-        => new[] { Scratch, IndexScratch }.Where(s => s is not null).Select(s => new SharedAccess(s!, true));
+        => new[] { Reduce.Scratch, Reduce.IndexScratch }.Where(s => s is not null).Select(s => new SharedAccess(s!, true));
 }
 
 /// <summary>A reduction across warps: every thread combines the warps' partials, in warp order.</summary>
@@ -67,6 +76,7 @@ internal static class ReduceLowering
         var indexScratch = reduce.Kind == TileOpKind.Argmax ? new SharedBuffer(ElementType.Int, warps * outputs, $"{name}: indices of {warps} warps") : null;
         var first = new DReduce(reduce, home, operand, scratch, indexScratch);
         output.Add(first);
+        output.Add(new DReducePartials(first));
         output.Add(new DReduceCombine(first));
     }
 }

@@ -24,29 +24,48 @@ internal sealed partial class KernelEmitter
     {
         string param = PointerParam(load.Pointers);
         var regs = Registers(load, layout);
-        string type = CsType(load);
-        string Element(int r)
-        {
-            string read = $"{param}[{Operand(load.Pointers, layout, r)}]";
-            return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {Scalar(load.Other)}" : read;
-        }
         if (vector is null)
         {
-            for (int r = 0; r < layout.RegisterCount; r++) w.Line($"{type} {regs[r]} = {Element(r)};");
+            for (int r = 0; r < layout.RegisterCount; r++) w.Line($"{CsType(load)} {regs[r]} = {LoadElement(load, layout, r)};");
             return;
         }
-        w.Line($"{type} {string.Join(", ", regs)};");
-        foreach (var group in Groups(layout, vector.Width))
+        // Each group is loaded here as one vector where it can be, else one element at a time into the same vector;
+        // DLoadMerge takes the registers out of the vectors where the value is first used, so that the loads stay in
+        // flight meanwhile and nothing else (offsets, masks) has to stay live until then.
+        var groups = Groups(layout, vector.Width);
+        var fast = new string[groups.Count];
+        var vectors = new string[groups.Count];
+        string vectorType = target.VectorType(load.Type.Element, vector.Width);
+        for (int g = 0; g < groups.Count; g++)
         {
-            w.Open($"if ({VectorCondition(load.Pointers, load.Mask, layout, group, vector)})");
-            string value = names.Unique(regs[group[0]] + "Vector");
-            w.Line($"var {value} = {VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, group[0]))} / {vector.Width}];");
-            for (int i = 0; i < group.Count; i++) w.Line($"{regs[group[i]]} = {value}.{target.Lane(i)};");
-            w.Close();
-            w.Open("else");
-            foreach (int r in group) w.Line($"{regs[r]} = {Element(r)};");
-            w.Close();
+            fast[g] = names.Unique(regs[groups[g][0]] + "Fast");
+            vectors[g] = names.Unique(regs[groups[g][0]] + "Vector");
+            w.Line($"bool {fast[g]} = {VectorCondition(load.Pointers, load.Mask, layout, groups[g], vector)};");
+            string whole = $"{VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, groups[g][0]))} / {vector.Width}]";
+            string elements = $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r)))})";
+            w.Line($"var {vectors[g]} = {fast[g]} ? {whole} : {elements};");
         }
+        issued[load.Id] = (groups, vectors);
+    }
+
+    /// <summary>The vectors a load issued, by the load's id: its groups of registers and their vectors.</summary>
+    private readonly Dictionary<int, (List<List<int>> Groups, string[] Vectors)> issued = new();
+
+    private void LoadMerge(DLoadMerge merge)
+    {
+        var load = (LoadOp)merge.Load.Op;
+        var layout = merge.Load.Layout!;
+        var regs = Registers(load, layout);
+        var (groups, vectors) = issued[load.Id];
+        for (int g = 0; g < groups.Count; g++)
+            for (int i = 0; i < groups[g].Count; i++) w.Line($"{CsType(load)} {regs[groups[g][i]]} = {vectors[g]}.{target.Lane(i)};");
+    }
+
+    /// <summary>One element of a load: <c>mask ? view[offset] : other</c>.</summary>
+    private string LoadElement(LoadOp load, LinearLayout layout, int r)
+    {
+        string read = $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]";
+        return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {Scalar(load.Other)}" : read;
     }
 
     private void Store(DStore dstore)
@@ -93,11 +112,12 @@ internal sealed partial class KernelEmitter
         var terms = new List<string>
         {
             AlignedFlag(program.Values[pointers].Type.PointerParam!),
-            $"({Operand(pointers, layout, group[0])} & {vector.Width - 1}) == 0",
+            $"(({Operand(pointers, layout, group[0])} & {vector.Width - 1}) == 0)",
         };
-        if (vector.UnitStride is { } stride) terms.Add($"{Scalar(stride)} == 1");
+        if (vector.UnitStride is { } stride) terms.Add($"({Scalar(stride)} == 1)");
         if (mask is { } m) terms.AddRange((vector.MaskUniform ? group.Take(1) : group).Select(r => Parenthesized(Operand(m, layout, r))));
-        return string.Join(" && ", terms);
+        // & rather than &&: no short-circuit branches in the kernel.
+        return string.Join(" & ", terms);
     }
 
     private string AlignedFlag(string parameter)

@@ -59,7 +59,15 @@ internal sealed partial class KernelEmitter
             }
         }
 
-        if (d.Scratch is not { } scratch) return;
+    }
+
+    private void ReducePartials(DReducePartials partials)
+    {
+        var d = partials.Reduce;
+        var v = d.Op;
+        var scratch = d.Scratch!;
+        var (values, result) = reductions[v];
+        bool argmax = v.Kind == TileOpKind.Argmax;
         string slot = WarpSlot(d);
         for (int o = 0; o < values.Length; o++)
         {

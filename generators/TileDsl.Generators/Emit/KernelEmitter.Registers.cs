@@ -55,7 +55,13 @@ internal sealed partial class KernelEmitter
         };
     }
 
-    private string Scalar(int id) => scalars.TryGetValue(id, out var text) ? text : throw new System.InvalidOperationException($"Scalar {id} is not defined.");
+    private string Scalar(int id) => scalars.TryGetValue(id, out var text) ? text
+        : program.Values[id] switch
+        {
+            ConstOp constant => ElementTypes.Literal(constant.Value),
+            ParamOp parameter => Names.Identifier(parameter.Parameter),
+            _ => throw new System.InvalidOperationException($"Scalar {id} is not defined."),
+        };
 
     // ---------------------------------------------------------------------------------------------------------------
     // Coordinates: a register part (constant) plus a thread part (sums of runs of tid bits).

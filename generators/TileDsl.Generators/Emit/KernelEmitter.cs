@@ -75,6 +75,9 @@ internal sealed partial class KernelEmitter
                 case DDefine define:
                     Tile(define);
                     break;
+                case DLoadMerge merge:
+                    LoadMerge(merge);
+                    break;
                 case DStore store:
                     Store(store);
                     break;
@@ -98,6 +101,9 @@ internal sealed partial class KernelEmitter
                     break;
                 case DReduce reduce:
                     Reduce(reduce);
+                    break;
+                case DReducePartials partials:
+                    ReducePartials(partials);
                     break;
                 case DReduceCombine combine:
                     ReduceCombine(combine);

@@ -69,6 +69,7 @@ internal sealed partial class BodyWalker
     private int Conversion(IConversionOperation conversion)
     {
         var operand = conversion.Operand;
+        if (operand is IInvalidOperation || operand.Type?.TypeKind == TypeKind.Error) throw Silent(); // C# reports it
         if (conversion.Conversion.IsIdentity || conversion.Conversion.IsReference || conversion.Conversion.IsNullable)
         {
             if (operand.ConstantValue is { HasValue: true, Value: null })
@@ -82,6 +83,7 @@ internal sealed partial class BodyWalker
 
     private int Operator(IOperation op, IMethodSymbol? method, BinaryOperatorKind builtin, IOperation[] operands)
     {
+        if (operands.Any(o => o is IInvalidOperation || o.Type?.TypeKind == TypeKind.Error)) throw Silent(); // C# reports it
         TileOpKind kind;
         if (method is not null)
         {

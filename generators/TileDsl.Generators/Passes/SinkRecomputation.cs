@@ -8,7 +8,8 @@ namespace TileDsl.Generators.Passes;
 /// <summary>
 /// Moves each tile computed register by register (index arithmetic, masks, elementwise math; not loads, whose place
 /// among the stores matters) down to just before its first use in the same block, so that values used only after
-/// a loop (the output offsets of a matmul) do not hold registers through it.
+/// a loop (the output offsets of a matmul) do not hold registers through it. The second half of a vectorized load
+/// (<see cref="DLoadMerge"/>) moves down the same way, but not past a store to global memory.
 /// </summary>
 internal static class SinkRecomputation
 {
@@ -19,12 +20,21 @@ internal static class SinkRecomputation
         foreach (var loop in body.OfType<DLoop>()) Sink(program, loop.Body);
         for (int i = body.Count - 1; i >= 0; i--)
         {
-            if (body[i] is not DDefine { Layout: not null, Op: not (LoadOp or ArangeOp) } define) continue;
+            var (value, merge) = body[i] switch
+            {
+                DDefine { Layout: not null, Op: not (LoadOp or ArangeOp) } define => (define.Op.Id, false),
+                DLoadMerge load => (load.Load.Op.Id, true),
+                _ => (-1, false),
+            };
+            if (value < 0) continue;
             int user = i + 1;
-            while (user < body.Count && !program.Reads(body[user]).Contains(define.Op.Id)) user++;
-            if (user == body.Count || user == i + 1) continue;
+            while (user < body.Count && !program.Reads(body[user]).Contains(value) && !(merge && WritesMemory(body[user]))) user++;
+            if (user == body.Count && !merge || user == i + 1) continue;
+            var moved = body[i];
             body.RemoveAt(i);
-            body.Insert(user - 1, define);
+            body.Insert(user - 1, moved);
         }
     }
+
+    private static bool WritesMemory(DStatement statement) => DistributedProgram.Flatten(new[] { statement }).Any(s => s is DStore);
 }

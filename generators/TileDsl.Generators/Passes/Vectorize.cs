@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using TileDsl.Generators.Distributed;
 using TileDsl.Generators.IR;
@@ -17,15 +18,20 @@ internal static class Vectorize
 {
     public const int MaxBytes = 16;
 
-    public static void Run(DistributedProgram program)
+    public static void Run(DistributedProgram program) => Run(program, new AxisInfo(program.Values), program.Body);
+
+    private static void Run(DistributedProgram program, AxisInfo axis, List<DStatement> body)
     {
-        var axis = new AxisInfo(program.Values);
-        foreach (var statement in program.All)
+        for (int i = 0; i < body.Count; i++)
         {
-            switch (statement)
+            switch (body[i])
             {
+                case DLoop loop:
+                    Run(program, axis, loop.Body);
+                    break;
                 case DDefine { Op: LoadOp load, Layout: { } layout } define:
                     define.Vector = Global(axis, layout, load.Pointers, load.Mask, load.Type.Element);
+                    if (define.Vector is not null) body.Insert(++i, new DLoadMerge(define));
                     break;
                 case DStore { Store.Atomic: false } store:
                     store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);

@@ -49,4 +49,22 @@ public sealed class RobustnessTests
         Assert.Equal(new[] { "K.Other.g.cs", "K.Scale.1.g.cs", "K.Scale.2.g.cs" }, result.GeneratedSources.Select(s => s.HintName).OrderBy(h => h));
         Assert.Empty(TestCompilation.Errors(output));
     }
+
+    [Fact]
+    public void A_call_that_does_not_bind_leaves_the_error_to_CSharp()
+    {
+        // The user's only error is C#'s CS0103; the generator must not add a TD diagnostic about the unknown type.
+        var (result, output) = TestCompilation.Run("""
+            using TileDsl;
+            using static TileDsl.Tl;
+            public static partial class K
+            {
+                [TileKernel] public static void Scale(Ptr<float> x) { var o = Arange(0, 32); Tile<float> y = Missing(o); Store(x + o, y + Missing(o)[None, ..]); }
+            }
+            """);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.All(TestCompilation.Errors(output), e => Assert.Equal("CS0103", e.Id));
+        Assert.NotEmpty(TestCompilation.Errors(output));
+    }
 }

@@ -66,7 +66,8 @@ public sealed class SnapshotTests
         source = Regex.Replace(source, @"\[Constexpr\(32, 64\)\] int BK\b", "[Constexpr(32)] int BK");
         source = Regex.Replace(source, @"\[Constexpr\(0, 1\)\] int DET\b", "[Constexpr(0)] int DET");
         source = Regex.Replace(source, @"\[Constexpr\(0, 1, Warps = new\[\] \{ 4, 8 \}\)\] int DET\b", "[Constexpr(0, Warps = new[] { 4 })] int DET");
-        var (result, output) = TestCompilation.Run(source, File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.Constants.cs")));
+        var (result, output) = TestCompilation.Run(source, File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.Constants.cs")),
+            File.ReadAllText(RepositoryFile("src/TileDsl.Attention/TwoSimplicialAttention.Functions.cs")));
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(TestCompilation.Errors(output));

@@ -142,22 +142,8 @@ namespace TileDsl.Kernels
                 bool t34_1 = c_1 < cols;
                 bool t34_2 = c_2 < cols;
                 bool t34_3 = c_3 < cols;
-                float b_0, b_1, b_2, b_3;
-                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
-                {
-                    var b_0Vector = bias4[c_0 / 4];
-                    b_0 = b_0Vector.X;
-                    b_1 = b_0Vector.Y;
-                    b_2 = b_0Vector.Z;
-                    b_3 = b_0Vector.W;
-                }
-                else
-                {
-                    b_0 = t34_0 ? bias[c_0] : 0f;
-                    b_1 = t34_1 ? bias[c_1] : 0f;
-                    b_2 = t34_2 ? bias[c_2] : 0f;
-                    b_3 = t34_3 ? bias[c_3] : 0f;
-                }
+                bool b_0Fast = biasAligned & ((c_0 & 3) == 0) & t34_0 & t34_1 & t34_2 & t34_3;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(t34_0 ? bias[c_0] : 0f, t34_1 ? bias[c_1] : 0f, t34_2 ? bias[c_2] : 0f, t34_3 ? bias[c_3] : 0f);
                 int r_0 = (programIdX * 16) + tidDiv8;
                 int t30_0 = r_0 * stride;
                 int offsets_0 = t30_0 + c_0;
@@ -173,31 +159,25 @@ namespace TileDsl.Kernels
                 bool mask_1 = t25_0 & t27_1;
                 bool mask_2 = t25_0 & t27_2;
                 bool mask_3 = t25_0 & t27_3;
-                float tile_0, tile_1, tile_2, tile_3;
-                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var tile_0Vector = x4[offsets_0 / 4];
-                    tile_0 = tile_0Vector.X;
-                    tile_1 = tile_0Vector.Y;
-                    tile_2 = tile_0Vector.Z;
-                    tile_3 = tile_0Vector.W;
-                }
-                else
-                {
-                    tile_0 = mask_0 ? x[offsets_0] : 0f;
-                    tile_1 = mask_1 ? x[offsets_1] : 0f;
-                    tile_2 = mask_2 ? x[offsets_2] : 0f;
-                    tile_3 = mask_3 ? x[offsets_3] : 0f;
-                }
+                bool tile_0Fast = xAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(mask_0 ? x[offsets_0] : 0f, mask_1 ? x[offsets_1] : 0f, mask_2 ? x[offsets_2] : 0f, mask_3 ? x[offsets_3] : 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
                 float t41_3 = tile_3 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
                 float t43_0 = t41_0 + b_0;
                 float t43_1 = t41_1 + b_1;
                 float t43_2 = t41_2 + b_2;
                 float t43_3 = t41_3 + b_3;
-                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                if (outputAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3)
                 {
                     output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
                 }
@@ -232,22 +212,8 @@ namespace TileDsl.Kernels
                 bool t34_1 = c_1 < cols;
                 bool t34_2 = c_2 < cols;
                 bool t34_3 = c_3 < cols;
-                float b_0, b_1, b_2, b_3;
-                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
-                {
-                    var b_0Vector = bias4[c_0 / 4];
-                    b_0 = b_0Vector.X;
-                    b_1 = b_0Vector.Y;
-                    b_2 = b_0Vector.Z;
-                    b_3 = b_0Vector.W;
-                }
-                else
-                {
-                    b_0 = t34_0 ? bias[c_0] : 0f;
-                    b_1 = t34_1 ? bias[c_1] : 0f;
-                    b_2 = t34_2 ? bias[c_2] : 0f;
-                    b_3 = t34_3 ? bias[c_3] : 0f;
-                }
+                bool b_0Fast = biasAligned & ((c_0 & 3) == 0) & t34_0 & t34_1 & t34_2 & t34_3;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(t34_0 ? bias[c_0] : 0f, t34_1 ? bias[c_1] : 0f, t34_2 ? bias[c_2] : 0f, t34_3 ? bias[c_3] : 0f);
                 int r_0 = (programIdX * 16) + tidDiv16;
                 int r_1 = (programIdX * 16) + (tidDiv16 + 8);
                 int t30_0 = r_0 * stride;
@@ -274,37 +240,18 @@ namespace TileDsl.Kernels
                 bool mask_5 = t25_1 & t27_1;
                 bool mask_6 = t25_1 & t27_2;
                 bool mask_7 = t25_1 & t27_3;
-                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7;
-                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var tile_0Vector = x4[offsets_0 / 4];
-                    tile_0 = tile_0Vector.X;
-                    tile_1 = tile_0Vector.Y;
-                    tile_2 = tile_0Vector.Z;
-                    tile_3 = tile_0Vector.W;
-                }
-                else
-                {
-                    tile_0 = mask_0 ? x[offsets_0] : 0f;
-                    tile_1 = mask_1 ? x[offsets_1] : 0f;
-                    tile_2 = mask_2 ? x[offsets_2] : 0f;
-                    tile_3 = mask_3 ? x[offsets_3] : 0f;
-                }
-                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
-                {
-                    var tile_4Vector = x4[offsets_4 / 4];
-                    tile_4 = tile_4Vector.X;
-                    tile_5 = tile_4Vector.Y;
-                    tile_6 = tile_4Vector.Z;
-                    tile_7 = tile_4Vector.W;
-                }
-                else
-                {
-                    tile_4 = mask_4 ? x[offsets_4] : 0f;
-                    tile_5 = mask_5 ? x[offsets_5] : 0f;
-                    tile_6 = mask_6 ? x[offsets_6] : 0f;
-                    tile_7 = mask_7 ? x[offsets_7] : 0f;
-                }
+                bool tile_0Fast = xAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(mask_0 ? x[offsets_0] : 0f, mask_1 ? x[offsets_1] : 0f, mask_2 ? x[offsets_2] : 0f, mask_3 ? x[offsets_3] : 0f);
+                bool tile_4Fast = xAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(mask_4 ? x[offsets_4] : 0f, mask_5 ? x[offsets_5] : 0f, mask_6 ? x[offsets_6] : 0f, mask_7 ? x[offsets_7] : 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -313,6 +260,10 @@ namespace TileDsl.Kernels
                 float t41_5 = tile_5 * scale;
                 float t41_6 = tile_6 * scale;
                 float t41_7 = tile_7 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
                 float t43_0 = t41_0 + b_0;
                 float t43_1 = t41_1 + b_1;
                 float t43_2 = t41_2 + b_2;
@@ -321,7 +272,7 @@ namespace TileDsl.Kernels
                 float t43_5 = t41_5 + b_1;
                 float t43_6 = t41_6 + b_2;
                 float t43_7 = t41_7 + b_3;
-                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                if (outputAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3)
                 {
                     output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
                 }
@@ -332,7 +283,7 @@ namespace TileDsl.Kernels
                     if (mask_2) output[offsets_2] = t43_2;
                     if (mask_3) output[offsets_3] = t43_3;
                 }
-                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                if (outputAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7)
                 {
                     output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
                 }
@@ -367,22 +318,8 @@ namespace TileDsl.Kernels
                 bool t34_1 = c_1 < cols;
                 bool t34_2 = c_2 < cols;
                 bool t34_3 = c_3 < cols;
-                float b_0, b_1, b_2, b_3;
-                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
-                {
-                    var b_0Vector = bias4[c_0 / 4];
-                    b_0 = b_0Vector.X;
-                    b_1 = b_0Vector.Y;
-                    b_2 = b_0Vector.Z;
-                    b_3 = b_0Vector.W;
-                }
-                else
-                {
-                    b_0 = t34_0 ? bias[c_0] : 0f;
-                    b_1 = t34_1 ? bias[c_1] : 0f;
-                    b_2 = t34_2 ? bias[c_2] : 0f;
-                    b_3 = t34_3 ? bias[c_3] : 0f;
-                }
+                bool b_0Fast = biasAligned & ((c_0 & 3) == 0) & t34_0 & t34_1 & t34_2 & t34_3;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(t34_0 ? bias[c_0] : 0f, t34_1 ? bias[c_1] : 0f, t34_2 ? bias[c_2] : 0f, t34_3 ? bias[c_3] : 0f);
                 int r_0 = (programIdX * 32) + tidDiv8;
                 int r_1 = (programIdX * 32) + (tidDiv8 + 16);
                 int t30_0 = r_0 * stride;
@@ -409,37 +346,18 @@ namespace TileDsl.Kernels
                 bool mask_5 = t25_1 & t27_1;
                 bool mask_6 = t25_1 & t27_2;
                 bool mask_7 = t25_1 & t27_3;
-                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7;
-                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var tile_0Vector = x4[offsets_0 / 4];
-                    tile_0 = tile_0Vector.X;
-                    tile_1 = tile_0Vector.Y;
-                    tile_2 = tile_0Vector.Z;
-                    tile_3 = tile_0Vector.W;
-                }
-                else
-                {
-                    tile_0 = mask_0 ? x[offsets_0] : 0f;
-                    tile_1 = mask_1 ? x[offsets_1] : 0f;
-                    tile_2 = mask_2 ? x[offsets_2] : 0f;
-                    tile_3 = mask_3 ? x[offsets_3] : 0f;
-                }
-                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
-                {
-                    var tile_4Vector = x4[offsets_4 / 4];
-                    tile_4 = tile_4Vector.X;
-                    tile_5 = tile_4Vector.Y;
-                    tile_6 = tile_4Vector.Z;
-                    tile_7 = tile_4Vector.W;
-                }
-                else
-                {
-                    tile_4 = mask_4 ? x[offsets_4] : 0f;
-                    tile_5 = mask_5 ? x[offsets_5] : 0f;
-                    tile_6 = mask_6 ? x[offsets_6] : 0f;
-                    tile_7 = mask_7 ? x[offsets_7] : 0f;
-                }
+                bool tile_0Fast = xAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(mask_0 ? x[offsets_0] : 0f, mask_1 ? x[offsets_1] : 0f, mask_2 ? x[offsets_2] : 0f, mask_3 ? x[offsets_3] : 0f);
+                bool tile_4Fast = xAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(mask_4 ? x[offsets_4] : 0f, mask_5 ? x[offsets_5] : 0f, mask_6 ? x[offsets_6] : 0f, mask_7 ? x[offsets_7] : 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -448,6 +366,10 @@ namespace TileDsl.Kernels
                 float t41_5 = tile_5 * scale;
                 float t41_6 = tile_6 * scale;
                 float t41_7 = tile_7 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
                 float t43_0 = t41_0 + b_0;
                 float t43_1 = t41_1 + b_1;
                 float t43_2 = t41_2 + b_2;
@@ -456,7 +378,7 @@ namespace TileDsl.Kernels
                 float t43_5 = t41_5 + b_1;
                 float t43_6 = t41_6 + b_2;
                 float t43_7 = t41_7 + b_3;
-                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                if (outputAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3)
                 {
                     output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
                 }
@@ -467,7 +389,7 @@ namespace TileDsl.Kernels
                     if (mask_2) output[offsets_2] = t43_2;
                     if (mask_3) output[offsets_3] = t43_3;
                 }
-                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                if (outputAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7)
                 {
                     output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
                 }
@@ -502,22 +424,8 @@ namespace TileDsl.Kernels
                 bool t34_1 = c_1 < cols;
                 bool t34_2 = c_2 < cols;
                 bool t34_3 = c_3 < cols;
-                float b_0, b_1, b_2, b_3;
-                if (biasAligned && (c_0 & 3) == 0 && t34_0 && t34_1 && t34_2 && t34_3)
-                {
-                    var b_0Vector = bias4[c_0 / 4];
-                    b_0 = b_0Vector.X;
-                    b_1 = b_0Vector.Y;
-                    b_2 = b_0Vector.Z;
-                    b_3 = b_0Vector.W;
-                }
-                else
-                {
-                    b_0 = t34_0 ? bias[c_0] : 0f;
-                    b_1 = t34_1 ? bias[c_1] : 0f;
-                    b_2 = t34_2 ? bias[c_2] : 0f;
-                    b_3 = t34_3 ? bias[c_3] : 0f;
-                }
+                bool b_0Fast = biasAligned & ((c_0 & 3) == 0) & t34_0 & t34_1 & t34_2 & t34_3;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(t34_0 ? bias[c_0] : 0f, t34_1 ? bias[c_1] : 0f, t34_2 ? bias[c_2] : 0f, t34_3 ? bias[c_3] : 0f);
                 int r_0 = (programIdX * 32) + tidDiv16;
                 int r_1 = (programIdX * 32) + (tidDiv16 + 8);
                 int r_2 = (programIdX * 32) + (tidDiv16 + 16);
@@ -566,67 +474,30 @@ namespace TileDsl.Kernels
                 bool mask_13 = t25_3 & t27_1;
                 bool mask_14 = t25_3 & t27_2;
                 bool mask_15 = t25_3 & t27_3;
-                float tile_0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10, tile_11, tile_12, tile_13, tile_14, tile_15;
-                if (xAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var tile_0Vector = x4[offsets_0 / 4];
-                    tile_0 = tile_0Vector.X;
-                    tile_1 = tile_0Vector.Y;
-                    tile_2 = tile_0Vector.Z;
-                    tile_3 = tile_0Vector.W;
-                }
-                else
-                {
-                    tile_0 = mask_0 ? x[offsets_0] : 0f;
-                    tile_1 = mask_1 ? x[offsets_1] : 0f;
-                    tile_2 = mask_2 ? x[offsets_2] : 0f;
-                    tile_3 = mask_3 ? x[offsets_3] : 0f;
-                }
-                if (xAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
-                {
-                    var tile_4Vector = x4[offsets_4 / 4];
-                    tile_4 = tile_4Vector.X;
-                    tile_5 = tile_4Vector.Y;
-                    tile_6 = tile_4Vector.Z;
-                    tile_7 = tile_4Vector.W;
-                }
-                else
-                {
-                    tile_4 = mask_4 ? x[offsets_4] : 0f;
-                    tile_5 = mask_5 ? x[offsets_5] : 0f;
-                    tile_6 = mask_6 ? x[offsets_6] : 0f;
-                    tile_7 = mask_7 ? x[offsets_7] : 0f;
-                }
-                if (xAligned && (offsets_8 & 3) == 0 && mask_8 && mask_9 && mask_10 && mask_11)
-                {
-                    var tile_8Vector = x4[offsets_8 / 4];
-                    tile_8 = tile_8Vector.X;
-                    tile_9 = tile_8Vector.Y;
-                    tile_10 = tile_8Vector.Z;
-                    tile_11 = tile_8Vector.W;
-                }
-                else
-                {
-                    tile_8 = mask_8 ? x[offsets_8] : 0f;
-                    tile_9 = mask_9 ? x[offsets_9] : 0f;
-                    tile_10 = mask_10 ? x[offsets_10] : 0f;
-                    tile_11 = mask_11 ? x[offsets_11] : 0f;
-                }
-                if (xAligned && (offsets_12 & 3) == 0 && mask_12 && mask_13 && mask_14 && mask_15)
-                {
-                    var tile_12Vector = x4[offsets_12 / 4];
-                    tile_12 = tile_12Vector.X;
-                    tile_13 = tile_12Vector.Y;
-                    tile_14 = tile_12Vector.Z;
-                    tile_15 = tile_12Vector.W;
-                }
-                else
-                {
-                    tile_12 = mask_12 ? x[offsets_12] : 0f;
-                    tile_13 = mask_13 ? x[offsets_13] : 0f;
-                    tile_14 = mask_14 ? x[offsets_14] : 0f;
-                    tile_15 = mask_15 ? x[offsets_15] : 0f;
-                }
+                bool tile_0Fast = xAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(mask_0 ? x[offsets_0] : 0f, mask_1 ? x[offsets_1] : 0f, mask_2 ? x[offsets_2] : 0f, mask_3 ? x[offsets_3] : 0f);
+                bool tile_4Fast = xAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(mask_4 ? x[offsets_4] : 0f, mask_5 ? x[offsets_5] : 0f, mask_6 ? x[offsets_6] : 0f, mask_7 ? x[offsets_7] : 0f);
+                bool tile_8Fast = xAligned & ((offsets_8 & 3) == 0) & mask_8 & mask_9 & mask_10 & mask_11;
+                var tile_8Vector = tile_8Fast ? x4[offsets_8 / 4] : new Vec4<float>(mask_8 ? x[offsets_8] : 0f, mask_9 ? x[offsets_9] : 0f, mask_10 ? x[offsets_10] : 0f, mask_11 ? x[offsets_11] : 0f);
+                bool tile_12Fast = xAligned & ((offsets_12 & 3) == 0) & mask_12 & mask_13 & mask_14 & mask_15;
+                var tile_12Vector = tile_12Fast ? x4[offsets_12 / 4] : new Vec4<float>(mask_12 ? x[offsets_12] : 0f, mask_13 ? x[offsets_13] : 0f, mask_14 ? x[offsets_14] : 0f, mask_15 ? x[offsets_15] : 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
+                float tile_8 = tile_8Vector.X;
+                float tile_9 = tile_8Vector.Y;
+                float tile_10 = tile_8Vector.Z;
+                float tile_11 = tile_8Vector.W;
+                float tile_12 = tile_12Vector.X;
+                float tile_13 = tile_12Vector.Y;
+                float tile_14 = tile_12Vector.Z;
+                float tile_15 = tile_12Vector.W;
                 float t41_0 = tile_0 * scale;
                 float t41_1 = tile_1 * scale;
                 float t41_2 = tile_2 * scale;
@@ -643,6 +514,10 @@ namespace TileDsl.Kernels
                 float t41_13 = tile_13 * scale;
                 float t41_14 = tile_14 * scale;
                 float t41_15 = tile_15 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
                 float t43_0 = t41_0 + b_0;
                 float t43_1 = t41_1 + b_1;
                 float t43_2 = t41_2 + b_2;
@@ -659,7 +534,7 @@ namespace TileDsl.Kernels
                 float t43_13 = t41_13 + b_1;
                 float t43_14 = t41_14 + b_2;
                 float t43_15 = t41_15 + b_3;
-                if (outputAligned && (offsets_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                if (outputAligned & ((offsets_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3)
                 {
                     output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
                 }
@@ -670,7 +545,7 @@ namespace TileDsl.Kernels
                     if (mask_2) output[offsets_2] = t43_2;
                     if (mask_3) output[offsets_3] = t43_3;
                 }
-                if (outputAligned && (offsets_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                if (outputAligned & ((offsets_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7)
                 {
                     output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
                 }
@@ -681,7 +556,7 @@ namespace TileDsl.Kernels
                     if (mask_6) output[offsets_6] = t43_6;
                     if (mask_7) output[offsets_7] = t43_7;
                 }
-                if (outputAligned && (offsets_8 & 3) == 0 && mask_8 && mask_9 && mask_10 && mask_11)
+                if (outputAligned & ((offsets_8 & 3) == 0) & mask_8 & mask_9 & mask_10 & mask_11)
                 {
                     output4[offsets_8 / 4] = new Vec4<float>(t43_8, t43_9, t43_10, t43_11);
                 }
@@ -692,7 +567,7 @@ namespace TileDsl.Kernels
                     if (mask_10) output[offsets_10] = t43_10;
                     if (mask_11) output[offsets_11] = t43_11;
                 }
-                if (outputAligned && (offsets_12 & 3) == 0 && mask_12 && mask_13 && mask_14 && mask_15)
+                if (outputAligned & ((offsets_12 & 3) == 0) & mask_12 & mask_13 & mask_14 & mask_15)
                 {
                     output4[offsets_12 / 4] = new Vec4<float>(t43_12, t43_13, t43_14, t43_15);
                 }

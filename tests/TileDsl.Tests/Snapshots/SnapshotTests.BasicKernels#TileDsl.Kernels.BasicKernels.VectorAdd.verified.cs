@@ -113,33 +113,17 @@ namespace TileDsl.Kernels
                 int offs_1 = (pid * 256) + (tid * 2 + 1);
                 bool mask_0 = offs_0 < n;
                 bool mask_1 = offs_1 < n;
-                float xTile_0, xTile_1;
-                if (xAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
-                {
-                    var xTile_0Vector = x2[offs_0 / 2];
-                    xTile_0 = xTile_0Vector.X;
-                    xTile_1 = xTile_0Vector.Y;
-                }
-                else
-                {
-                    xTile_0 = mask_0 ? x[offs_0] : 0f;
-                    xTile_1 = mask_1 ? x[offs_1] : 0f;
-                }
-                float yTile_0, yTile_1;
-                if (yAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
-                {
-                    var yTile_0Vector = y2[offs_0 / 2];
-                    yTile_0 = yTile_0Vector.X;
-                    yTile_1 = yTile_0Vector.Y;
-                }
-                else
-                {
-                    yTile_0 = mask_0 ? y[offs_0] : 0f;
-                    yTile_1 = mask_1 ? y[offs_1] : 0f;
-                }
+                bool xTile_0Fast = xAligned & ((offs_0 & 1) == 0) & mask_0 & mask_1;
+                var xTile_0Vector = xTile_0Fast ? x2[offs_0 / 2] : new Vec2<float>(mask_0 ? x[offs_0] : 0f, mask_1 ? x[offs_1] : 0f);
+                bool yTile_0Fast = yAligned & ((offs_0 & 1) == 0) & mask_0 & mask_1;
+                var yTile_0Vector = yTile_0Fast ? y2[offs_0 / 2] : new Vec2<float>(mask_0 ? y[offs_0] : 0f, mask_1 ? y[offs_1] : 0f);
+                float yTile_0 = yTile_0Vector.X;
+                float yTile_1 = yTile_0Vector.Y;
+                float xTile_0 = xTile_0Vector.X;
+                float xTile_1 = xTile_0Vector.Y;
                 float t22_0 = xTile_0 + yTile_0;
                 float t22_1 = xTile_1 + yTile_1;
-                if (zAligned && (offs_0 & 1) == 0 && mask_0 && mask_1)
+                if (zAligned & ((offs_0 & 1) == 0) & mask_0 & mask_1)
                 {
                     z2[offs_0 / 2] = new Vec2<float>(t22_0, t22_1);
                 }
@@ -177,68 +161,30 @@ namespace TileDsl.Kernels
                 bool mask_5 = offs_5 < n;
                 bool mask_6 = offs_6 < n;
                 bool mask_7 = offs_7 < n;
-                float xTile_0, xTile_1, xTile_2, xTile_3, xTile_4, xTile_5, xTile_6, xTile_7;
-                if (xAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var xTile_0Vector = x4[offs_0 / 4];
-                    xTile_0 = xTile_0Vector.X;
-                    xTile_1 = xTile_0Vector.Y;
-                    xTile_2 = xTile_0Vector.Z;
-                    xTile_3 = xTile_0Vector.W;
-                }
-                else
-                {
-                    xTile_0 = mask_0 ? x[offs_0] : 0f;
-                    xTile_1 = mask_1 ? x[offs_1] : 0f;
-                    xTile_2 = mask_2 ? x[offs_2] : 0f;
-                    xTile_3 = mask_3 ? x[offs_3] : 0f;
-                }
-                if (xAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
-                {
-                    var xTile_4Vector = x4[offs_4 / 4];
-                    xTile_4 = xTile_4Vector.X;
-                    xTile_5 = xTile_4Vector.Y;
-                    xTile_6 = xTile_4Vector.Z;
-                    xTile_7 = xTile_4Vector.W;
-                }
-                else
-                {
-                    xTile_4 = mask_4 ? x[offs_4] : 0f;
-                    xTile_5 = mask_5 ? x[offs_5] : 0f;
-                    xTile_6 = mask_6 ? x[offs_6] : 0f;
-                    xTile_7 = mask_7 ? x[offs_7] : 0f;
-                }
-                float yTile_0, yTile_1, yTile_2, yTile_3, yTile_4, yTile_5, yTile_6, yTile_7;
-                if (yAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
-                {
-                    var yTile_0Vector = y4[offs_0 / 4];
-                    yTile_0 = yTile_0Vector.X;
-                    yTile_1 = yTile_0Vector.Y;
-                    yTile_2 = yTile_0Vector.Z;
-                    yTile_3 = yTile_0Vector.W;
-                }
-                else
-                {
-                    yTile_0 = mask_0 ? y[offs_0] : 0f;
-                    yTile_1 = mask_1 ? y[offs_1] : 0f;
-                    yTile_2 = mask_2 ? y[offs_2] : 0f;
-                    yTile_3 = mask_3 ? y[offs_3] : 0f;
-                }
-                if (yAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
-                {
-                    var yTile_4Vector = y4[offs_4 / 4];
-                    yTile_4 = yTile_4Vector.X;
-                    yTile_5 = yTile_4Vector.Y;
-                    yTile_6 = yTile_4Vector.Z;
-                    yTile_7 = yTile_4Vector.W;
-                }
-                else
-                {
-                    yTile_4 = mask_4 ? y[offs_4] : 0f;
-                    yTile_5 = mask_5 ? y[offs_5] : 0f;
-                    yTile_6 = mask_6 ? y[offs_6] : 0f;
-                    yTile_7 = mask_7 ? y[offs_7] : 0f;
-                }
+                bool xTile_0Fast = xAligned & ((offs_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var xTile_0Vector = xTile_0Fast ? x4[offs_0 / 4] : new Vec4<float>(mask_0 ? x[offs_0] : 0f, mask_1 ? x[offs_1] : 0f, mask_2 ? x[offs_2] : 0f, mask_3 ? x[offs_3] : 0f);
+                bool xTile_4Fast = xAligned & ((offs_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7;
+                var xTile_4Vector = xTile_4Fast ? x4[offs_4 / 4] : new Vec4<float>(mask_4 ? x[offs_4] : 0f, mask_5 ? x[offs_5] : 0f, mask_6 ? x[offs_6] : 0f, mask_7 ? x[offs_7] : 0f);
+                bool yTile_0Fast = yAligned & ((offs_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3;
+                var yTile_0Vector = yTile_0Fast ? y4[offs_0 / 4] : new Vec4<float>(mask_0 ? y[offs_0] : 0f, mask_1 ? y[offs_1] : 0f, mask_2 ? y[offs_2] : 0f, mask_3 ? y[offs_3] : 0f);
+                bool yTile_4Fast = yAligned & ((offs_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7;
+                var yTile_4Vector = yTile_4Fast ? y4[offs_4 / 4] : new Vec4<float>(mask_4 ? y[offs_4] : 0f, mask_5 ? y[offs_5] : 0f, mask_6 ? y[offs_6] : 0f, mask_7 ? y[offs_7] : 0f);
+                float yTile_0 = yTile_0Vector.X;
+                float yTile_1 = yTile_0Vector.Y;
+                float yTile_2 = yTile_0Vector.Z;
+                float yTile_3 = yTile_0Vector.W;
+                float yTile_4 = yTile_4Vector.X;
+                float yTile_5 = yTile_4Vector.Y;
+                float yTile_6 = yTile_4Vector.Z;
+                float yTile_7 = yTile_4Vector.W;
+                float xTile_0 = xTile_0Vector.X;
+                float xTile_1 = xTile_0Vector.Y;
+                float xTile_2 = xTile_0Vector.Z;
+                float xTile_3 = xTile_0Vector.W;
+                float xTile_4 = xTile_4Vector.X;
+                float xTile_5 = xTile_4Vector.Y;
+                float xTile_6 = xTile_4Vector.Z;
+                float xTile_7 = xTile_4Vector.W;
                 float t22_0 = xTile_0 + yTile_0;
                 float t22_1 = xTile_1 + yTile_1;
                 float t22_2 = xTile_2 + yTile_2;
@@ -247,7 +193,7 @@ namespace TileDsl.Kernels
                 float t22_5 = xTile_5 + yTile_5;
                 float t22_6 = xTile_6 + yTile_6;
                 float t22_7 = xTile_7 + yTile_7;
-                if (zAligned && (offs_0 & 3) == 0 && mask_0 && mask_1 && mask_2 && mask_3)
+                if (zAligned & ((offs_0 & 3) == 0) & mask_0 & mask_1 & mask_2 & mask_3)
                 {
                     z4[offs_0 / 4] = new Vec4<float>(t22_0, t22_1, t22_2, t22_3);
                 }
@@ -258,7 +204,7 @@ namespace TileDsl.Kernels
                     if (mask_2) z[offs_2] = t22_2;
                     if (mask_3) z[offs_3] = t22_3;
                 }
-                if (zAligned && (offs_4 & 3) == 0 && mask_4 && mask_5 && mask_6 && mask_7)
+                if (zAligned & ((offs_4 & 3) == 0) & mask_4 & mask_5 & mask_6 & mask_7)
                 {
                     z4[offs_4 / 4] = new Vec4<float>(t22_4, t22_5, t22_6, t22_7);
                 }

@@ -161,18 +161,8 @@ namespace TileDsl.Kernels.Tutorials
                 int t46_0 = rm_0 * strideAm;
                 int t49_0 = t46_0 + t48_0;
                 int t49_1 = t46_0 + t48_1;
-                float aNext_0, aNext_1;
-                if (aAligned && (t49_0 & 1) == 0 && strideAk == 1 && t55_0 && t55_1)
-                {
-                    var aNext_0Vector = a2[t49_0 / 2];
-                    aNext_0 = aNext_0Vector.X;
-                    aNext_1 = aNext_0Vector.Y;
-                }
-                else
-                {
-                    aNext_0 = t55_0 ? a[t49_0] : 0f;
-                    aNext_1 = t55_1 ? a[t49_1] : 0f;
-                }
+                bool aNext_0Fast = aAligned & ((t49_0 & 1) == 0) & (strideAk == 1) & t55_0 & t55_1;
+                var aNext_0Vector = aNext_0Fast ? a2[t49_0 / 2] : new Vec2<float>(t55_0 ? a[t49_0] : 0f, t55_1 ? a[t49_1] : 0f);
                 int rn_0 = (pidN * 32) + (tidMod16 * 2);
                 int rn_1 = (pidN * 32) + (tidMod16 * 2 + 1);
                 int rn2_0 = (pidN * 32) + (tidMod8 * 4);
@@ -189,18 +179,18 @@ namespace TileDsl.Kernels.Tutorials
                 int t59_0 = tidDiv16 * strideBk;
                 int t62_0 = t59_0 + t61_0;
                 int t62_1 = t59_0 + t61_1;
-                float bNext_0, bNext_1;
-                if (bAligned && (t62_0 & 1) == 0 && strideBn == 1 && t68_0 && t68_1)
-                {
-                    var bNext_0Vector = b2[t62_0 / 2];
-                    bNext_0 = bNext_0Vector.X;
-                    bNext_1 = bNext_0Vector.Y;
-                }
-                else
-                {
-                    bNext_0 = t68_0 ? b[t62_0] : 0f;
-                    bNext_1 = t68_1 ? b[t62_1] : 0f;
-                }
+                bool bNext_0Fast = bAligned & ((t62_0 & 1) == 0) & (strideBn == 1) & t68_0 & t68_1;
+                var bNext_0Vector = bNext_0Fast ? b2[t62_0 / 2] : new Vec2<float>(t68_0 ? b[t62_0] : 0f, t68_1 ? b[t62_1] : 0f);
+                bool t100_0 = rn_0 < N;
+                bool t100_1 = rn_1 < N;
+                int t94_0 = rn_0 * strideBn;
+                int t94_1 = rn_1 * strideBn;
+                bool t85_0 = rm_0 < M;
+                int t79_0 = rm_0 * strideAm;
+                float bNext_0 = bNext_0Vector.X;
+                float bNext_1 = bNext_0Vector.Y;
+                float aNext_0 = aNext_0Vector.X;
+                float aNext_1 = aNext_0Vector.Y;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -228,48 +218,22 @@ namespace TileDsl.Kernels.Tutorials
                     int kk2_0 = (k + 8) + tidDiv16;
                     bool t87_0 = kk_0 < K;
                     bool t87_1 = kk_1 < K;
-                    bool t85_0 = rm_0 < M;
                     bool t88_0 = t85_0 & t87_0;
                     bool t88_1 = t85_0 & t87_1;
                     int t81_0 = kk_0 * strideAk;
                     int t81_1 = kk_1 * strideAk;
-                    int t79_0 = rm_0 * strideAm;
                     int t82_0 = t79_0 + t81_0;
                     int t82_1 = t79_0 + t81_1;
-                    float aNext3_0, aNext3_1;
-                    if (aAligned && (t82_0 & 1) == 0 && strideAk == 1 && t88_0 && t88_1)
-                    {
-                        var aNext3_0Vector = a2[t82_0 / 2];
-                        aNext3_0 = aNext3_0Vector.X;
-                        aNext3_1 = aNext3_0Vector.Y;
-                    }
-                    else
-                    {
-                        aNext3_0 = t88_0 ? a[t82_0] : 0f;
-                        aNext3_1 = t88_1 ? a[t82_1] : 0f;
-                    }
-                    bool t100_0 = rn_0 < N;
-                    bool t100_1 = rn_1 < N;
+                    bool aNext3_0Fast = aAligned & ((t82_0 & 1) == 0) & (strideAk == 1) & t88_0 & t88_1;
+                    var aNext3_0Vector = aNext3_0Fast ? a2[t82_0 / 2] : new Vec2<float>(t88_0 ? a[t82_0] : 0f, t88_1 ? a[t82_1] : 0f);
                     bool t98_0 = kk2_0 < K;
                     bool t101_0 = t98_0 & t100_0;
                     bool t101_1 = t98_0 & t100_1;
-                    int t94_0 = rn_0 * strideBn;
-                    int t94_1 = rn_1 * strideBn;
                     int t92_0 = kk2_0 * strideBk;
                     int t95_0 = t92_0 + t94_0;
                     int t95_1 = t92_0 + t94_1;
-                    float bNext3_0, bNext3_1;
-                    if (bAligned && (t95_0 & 1) == 0 && strideBn == 1 && t101_0 && t101_1)
-                    {
-                        var bNext3_0Vector = b2[t95_0 / 2];
-                        bNext3_0 = bNext3_0Vector.X;
-                        bNext3_1 = bNext3_0Vector.Y;
-                    }
-                    else
-                    {
-                        bNext3_0 = t101_0 ? b[t95_0] : 0f;
-                        bNext3_1 = t101_1 ? b[t95_1] : 0f;
-                    }
+                    bool bNext3_0Fast = bAligned & ((t95_0 & 1) == 0) & (strideBn == 1) & t101_0 & t101_1;
+                    var bNext3_0Vector = bNext3_0Fast ? b2[t95_0 / 2] : new Vec2<float>(t101_0 ? b[t95_0] : 0f, t101_1 ? b[t95_1] : 0f);
                     // acc = Dot(aNext [32, 8], bNext [8, 32]) on FMA units, through shared memory
                     Group.Barrier();
                     // acc: a, [8][36]
@@ -360,6 +324,10 @@ namespace TileDsl.Kernels.Tutorials
                     acc2_5 += a0_7.Y * b0_7.Y;
                     acc2_6 += a0_7.Y * b0_7.Z;
                     acc2_7 += a0_7.Y * b0_7.W;
+                    float bNext3_0 = bNext3_0Vector.X;
+                    float bNext3_1 = bNext3_0Vector.Y;
+                    float aNext3_0 = aNext3_0Vector.X;
+                    float aNext3_1 = aNext3_0Vector.Y;
                     aNext2_0 = aNext3_0;
                     aNext2_1 = aNext3_1;
                     bNext2_0 = bNext3_0;
@@ -393,7 +361,7 @@ namespace TileDsl.Kernels.Tutorials
                 int t112_5 = t109_1 + t111_1;
                 int t112_6 = t109_1 + t111_2;
                 int t112_7 = t109_1 + t111_3;
-                if (cAligned && (t112_0 & 3) == 0 && strideCn == 1 && t118_0 && t118_1 && t118_2 && t118_3)
+                if (cAligned & ((t112_0 & 3) == 0) & (strideCn == 1) & t118_0 & t118_1 & t118_2 & t118_3)
                 {
                     c4[t112_0 / 4] = new Vec4<float>(acc2_0, acc2_1, acc2_2, acc2_3);
                 }
@@ -404,7 +372,7 @@ namespace TileDsl.Kernels.Tutorials
                     if (t118_2) c[t112_2] = acc2_2;
                     if (t118_3) c[t112_3] = acc2_3;
                 }
-                if (cAligned && (t112_4 & 3) == 0 && strideCn == 1 && t118_4 && t118_5 && t118_6 && t118_7)
+                if (cAligned & ((t112_4 & 3) == 0) & (strideCn == 1) & t118_4 & t118_5 & t118_6 & t118_7)
                 {
                     c4[t112_4 / 4] = new Vec4<float>(acc2_4, acc2_5, acc2_6, acc2_7);
                 }

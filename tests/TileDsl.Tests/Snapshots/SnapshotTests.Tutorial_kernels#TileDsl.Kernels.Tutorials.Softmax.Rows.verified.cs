@@ -111,22 +111,12 @@ namespace TileDsl.Kernels.Tutorials
                 bool inside_1 = (tid * 4 + 1) < cols;
                 bool inside_2 = (tid * 4 + 2) < cols;
                 bool inside_3 = (tid * 4 + 3) < cols;
-                float values_0, values_1, values_2, values_3;
-                if (xAligned && (t15_0 & 3) == 0 && inside_0 && inside_1 && inside_2 && inside_3)
-                {
-                    var values_0Vector = x4[t15_0 / 4];
-                    values_0 = values_0Vector.X;
-                    values_1 = values_0Vector.Y;
-                    values_2 = values_0Vector.Z;
-                    values_3 = values_0Vector.W;
-                }
-                else
-                {
-                    values_0 = inside_0 ? x[t15_0] : float.NegativeInfinity;
-                    values_1 = inside_1 ? x[t15_1] : float.NegativeInfinity;
-                    values_2 = inside_2 ? x[t15_2] : float.NegativeInfinity;
-                    values_3 = inside_3 ? x[t15_3] : float.NegativeInfinity;
-                }
+                bool values_0Fast = xAligned & ((t15_0 & 3) == 0) & inside_0 & inside_1 & inside_2 & inside_3;
+                var values_0Vector = values_0Fast ? x4[t15_0 / 4] : new Vec4<float>(inside_0 ? x[t15_0] : float.NegativeInfinity, inside_1 ? x[t15_1] : float.NegativeInfinity, inside_2 ? x[t15_2] : float.NegativeInfinity, inside_3 ? x[t15_3] : float.NegativeInfinity);
+                float values_0 = values_0Vector.X;
+                float values_1 = values_0Vector.Y;
+                float values_2 = values_0Vector.Z;
+                float values_3 = values_0Vector.W;
                 // valuesMax = Max along axis 0 of values [1024]
                 float valuesMax = values_0;
                 valuesMax = XMath.Max(valuesMax, values_1);
@@ -155,7 +145,6 @@ namespace TileDsl.Kernels.Tutorials
                 float numerator_1 = XMath.Exp(shifted_1);
                 float numerator_2 = XMath.Exp(shifted_2);
                 float numerator_3 = XMath.Exp(shifted_3);
-                Group.Barrier();
                 // numeratorSum = Sum along axis 0 of numerator [1024]
                 float numeratorSum = numerator_0;
                 numeratorSum = numeratorSum + numerator_1;
@@ -166,6 +155,7 @@ namespace TileDsl.Kernels.Tutorials
                 numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 4);
                 numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 8);
                 numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 16);
+                Group.Barrier();
                 sharedFloat[tidDiv32] = numeratorSum;
                 Group.Barrier();
                 numeratorSum = sharedFloat[0];
@@ -184,7 +174,7 @@ namespace TileDsl.Kernels.Tutorials
                 int t24_1 = (row * yStride) + (tid * 4 + 1);
                 int t24_2 = (row * yStride) + (tid * 4 + 2);
                 int t24_3 = (row * yStride) + (tid * 4 + 3);
-                if (yAligned && (t24_0 & 3) == 0 && inside_0 && inside_1 && inside_2 && inside_3)
+                if (yAligned & ((t24_0 & 3) == 0) & inside_0 & inside_1 & inside_2 & inside_3)
                 {
                     y4[t24_0 / 4] = new Vec4<float>(t27_0, t27_1, t27_2, t27_3);
                 }

@@ -209,29 +209,21 @@ namespace TileDsl.Attention
                 int programIdY3 = Grid.IdxY;
                 int member_0 = ((programIdY3 % chunks) * 16) + tidDiv16;
                 int head_0 = (kvHead * groupSize) + member_0;
-                int t87_0 = head_0 * qStrideH;
-                int qRows_0 = ((batch * qStrideB) + (i * qStrideN)) + t87_0;
+                int t97_0 = head_0 * qStrideH;
+                int qRows_0 = ((batch * qStrideB) + (i * qStrideN)) + t97_0;
                 int qAt_0 = qRows_0 + (tidMod16 * 2);
                 int qAt_1 = qRows_0 + (tidMod16 * 2 + 1);
                 bool hInside_0 = member_0 < groupSize;
-                float qTile_0, qTile_1;
-                if (qAligned && (qAt_0 & 1) == 0 && hInside_0)
-                {
-                    var qTile_0Vector = q2[qAt_0 / 2];
-                    qTile_0 = qTile_0Vector.X;
-                    qTile_1 = qTile_0Vector.Y;
-                }
-                else
-                {
-                    qTile_0 = hInside_0 ? q[qAt_0] : 0f;
-                    qTile_1 = hInside_0 ? q[qAt_1] : 0f;
-                }
+                bool qTile_0Fast = qAligned & ((qAt_0 & 1) == 0) & hInside_0;
+                var qTile_0Vector = qTile_0Fast ? q2[qAt_0 / 2] : new Vec2<float>(hInside_0 ? q[qAt_0] : 0f, hInside_0 ? q[qAt_1] : 0f);
                 int kvOffset = (batch * kvStrideB) + (kvHead * kvStrideH);
                 float qkScale = scale * 1.442695f;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float l_0 = 0f;
                 float m_0 = float.NegativeInfinity;
+                float qTile_0 = qTile_0Vector.X;
+                float qTile_1 = qTile_0Vector.Y;
                 float l2_0 = l_0;
                 float acc2_0 = acc_0;
                 float acc2_1 = acc_1;
@@ -239,39 +231,23 @@ namespace TileDsl.Attention
                 for (int j = XMath.Max(0, (i - w1) + 1); j <= i; j++)
                 {
                     int jRow = kvOffset + (j * kvStrideN);
-                    int t131_0 = jRow + (tidMod16 * 2);
-                    int t131_1 = jRow + (tidMod16 * 2 + 1);
-                    float k1Row_0, k1Row_1;
-                    if (k1Aligned && (t131_0 & 1) == 0)
-                    {
-                        var k1Row_0Vector = k12[t131_0 / 2];
-                        k1Row_0 = k1Row_0Vector.X;
-                        k1Row_1 = k1Row_0Vector.Y;
-                    }
-                    else
-                    {
-                        k1Row_0 = k1[t131_0];
-                        k1Row_1 = k1[t131_1];
-                    }
-                    int t150_0 = jRow + (tidMod16 * 2);
-                    int t150_1 = jRow + (tidMod16 * 2 + 1);
-                    float v1Row_0, v1Row_1;
-                    if (v1Aligned && (t150_0 & 1) == 0)
-                    {
-                        var v1Row_0Vector = v12[t150_0 / 2];
-                        v1Row_0 = v1Row_0Vector.X;
-                        v1Row_1 = v1Row_0Vector.Y;
-                    }
-                    else
-                    {
-                        v1Row_0 = v1[t150_0];
-                        v1Row_1 = v1[t150_1];
-                    }
-                    float left_0 = qTile_0 * k1Row_0;
-                    float left_1 = qTile_1 * k1Row_1;
+                    int t141_0 = jRow + (tidMod16 * 2);
+                    int t141_1 = jRow + (tidMod16 * 2 + 1);
+                    bool k1Row_0Fast = k1Aligned & ((t141_0 & 1) == 0);
+                    var k1Row_0Vector = k1Row_0Fast ? k12[t141_0 / 2] : new Vec2<float>(k1[t141_0], k1[t141_1]);
+                    int t163_0 = jRow + (tidMod16 * 2);
+                    int t163_1 = jRow + (tidMod16 * 2 + 1);
+                    bool v1Row_0Fast = v1Aligned & ((t163_0 & 1) == 0);
+                    var v1Row_0Vector = v1Row_0Fast ? v12[t163_0 / 2] : new Vec2<float>(v1[t163_0], v1[t163_1]);
+                    float k1Row_0 = k1Row_0Vector.X;
+                    float k1Row_1 = k1Row_0Vector.Y;
+                    float factor_0 = qTile_0 * k1Row_0;
+                    float factor_1 = qTile_1 * k1Row_1;
                     Group.Barrier();
                     // dot: a, k-major [16][36]
-                    sharedFloat2[tidDiv16 * 18 + tidMod16] = new Vec2<float>(left_0, left_1);
+                    sharedFloat2[tidDiv16 * 18 + tidMod16] = new Vec2<float>(factor_0, factor_1);
+                    float v1Row_0 = v1Row_0Vector.X;
+                    float v1Row_1 = v1Row_0Vector.Y;
                     float l3_0 = l2_0;
                     float acc3_0 = acc2_0;
                     float acc3_1 = acc2_1;
@@ -281,152 +257,131 @@ namespace TileDsl.Attention
                         int rk_0 = ks + (tidMod16 * 2);
                         int rk_1 = ks + (tidMod16 * 2 + 1);
                         int rk2_0 = ks + tidDiv8;
-                        int t168_0 = rk2_0 * kvStrideN;
-                        int t170_0 = t168_0 + (tidMod8 * 4);
-                        int t170_1 = t168_0 + (tidMod8 * 4 + 1);
-                        int t170_2 = t168_0 + (tidMod8 * 4 + 2);
-                        int t170_3 = t168_0 + (tidMod8 * 4 + 3);
-                        int kAt_0 = kvOffset + t170_0;
-                        int kAt_1 = kvOffset + t170_1;
-                        int kAt_2 = kvOffset + t170_2;
-                        int kAt_3 = kvOffset + t170_3;
+                        int t181_0 = rk2_0 * kvStrideN;
+                        int t183_0 = t181_0 + (tidMod8 * 4);
+                        int t183_1 = t181_0 + (tidMod8 * 4 + 1);
+                        int t183_2 = t181_0 + (tidMod8 * 4 + 2);
+                        int t183_3 = t181_0 + (tidMod8 * 4 + 3);
+                        int kAt_0 = kvOffset + t183_0;
+                        int kAt_1 = kvOffset + t183_1;
+                        int kAt_2 = kvOffset + t183_2;
+                        int kAt_3 = kvOffset + t183_3;
                         bool kInside_0 = rk2_0 <= i;
                         bool kInside2_0 = rk_0 <= i;
                         bool kInside2_1 = rk_1 <= i;
-                        float k2Tile_0, k2Tile_1, k2Tile_2, k2Tile_3;
-                        if (k2Aligned && (kAt_0 & 3) == 0 && kInside_0)
-                        {
-                            var k2Tile_0Vector = k24[kAt_0 / 4];
-                            k2Tile_0 = k2Tile_0Vector.X;
-                            k2Tile_1 = k2Tile_0Vector.Y;
-                            k2Tile_2 = k2Tile_0Vector.Z;
-                            k2Tile_3 = k2Tile_0Vector.W;
-                        }
-                        else
-                        {
-                            k2Tile_0 = kInside_0 ? k2[kAt_0] : 0f;
-                            k2Tile_1 = kInside_0 ? k2[kAt_1] : 0f;
-                            k2Tile_2 = kInside_0 ? k2[kAt_2] : 0f;
-                            k2Tile_3 = kInside_0 ? k2[kAt_3] : 0f;
-                        }
-                        float v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3;
-                        if (v2Aligned && (kAt_0 & 3) == 0 && kInside_0)
-                        {
-                            var v2Tile_0Vector = v24[kAt_0 / 4];
-                            v2Tile_0 = v2Tile_0Vector.X;
-                            v2Tile_1 = v2Tile_0Vector.Y;
-                            v2Tile_2 = v2Tile_0Vector.Z;
-                            v2Tile_3 = v2Tile_0Vector.W;
-                        }
-                        else
-                        {
-                            v2Tile_0 = kInside_0 ? v2[kAt_0] : 0f;
-                            v2Tile_1 = kInside_0 ? v2[kAt_1] : 0f;
-                            v2Tile_2 = kInside_0 ? v2[kAt_2] : 0f;
-                            v2Tile_3 = kInside_0 ? v2[kAt_3] : 0f;
-                        }
-                        // t181 = Dot(left [16, 32], t180 [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
-                        float t181_0 = 0;
-                        float t181_1 = 0;
-                        float t181Part_0 = 0;
-                        float t181Part_1 = 0;
-                        float t181Part_2 = 0;
-                        float t181Part_3 = 0;
-                        float t181Part_4 = 0;
-                        float t181Part_5 = 0;
-                        float t181Part_6 = 0;
-                        float t181Part_7 = 0;
+                        bool k2Tile_0Fast = k2Aligned & ((kAt_0 & 3) == 0) & kInside_0;
+                        var k2Tile_0Vector = k2Tile_0Fast ? k24[kAt_0 / 4] : new Vec4<float>(kInside_0 ? k2[kAt_0] : 0f, kInside_0 ? k2[kAt_1] : 0f, kInside_0 ? k2[kAt_2] : 0f, kInside_0 ? k2[kAt_3] : 0f);
+                        bool v2Tile_0Fast = v2Aligned & ((kAt_0 & 3) == 0) & kInside_0;
+                        var v2Tile_0Vector = v2Tile_0Fast ? v24[kAt_0 / 4] : new Vec4<float>(kInside_0 ? v2[kAt_0] : 0f, kInside_0 ? v2[kAt_1] : 0f, kInside_0 ? v2[kAt_2] : 0f, kInside_0 ? v2[kAt_3] : 0f);
+                        // t194 = Dot(factor [16, 32], t193 [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
+                        float t194_0 = 0;
+                        float t194_1 = 0;
+                        float t194Part_0 = 0;
+                        float t194Part_1 = 0;
+                        float t194Part_2 = 0;
+                        float t194Part_3 = 0;
+                        float t194Part_4 = 0;
+                        float t194Part_5 = 0;
+                        float t194Part_6 = 0;
+                        float t194Part_7 = 0;
+                        float k2Tile_0 = k2Tile_0Vector.X;
+                        float k2Tile_1 = k2Tile_0Vector.Y;
+                        float k2Tile_2 = k2Tile_0Vector.Z;
+                        float k2Tile_3 = k2Tile_0Vector.W;
                         Group.Barrier();
-                        // dot: b, k-major [32][36]
-                        sharedFloat4[tidMod8 + tidDiv8 * 9 + 144] = new Vec4<float>(k2Tile_0, k2Tile_1, k2Tile_2, k2Tile_3);
+                        // dot: b, [32][36]
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 576] = k2Tile_0;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 612] = k2Tile_1;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 648] = k2Tile_2;
+                        sharedFloat[tidMod8 * 144 + tidDiv8 + 684] = k2Tile_3;
                         Group.Barrier();
                         int aAt = tidDiv8Mod8 * 18 + tidDiv64 * 2;
-                        int bAt = tidMod8 * 36 + tidDiv64 * 2 + 144;
+                        int bAt = tidMod8 + tidDiv64 * 72 + 144;
                         var a0_0 = sharedFloat4[aAt];
                         var a1_0 = sharedFloat4[aAt + 9];
                         var b0_0 = sharedFloat4[bAt];
-                        var b1_0 = sharedFloat4[bAt + 9];
-                        var b2_0 = sharedFloat4[bAt + 18];
-                        var b3_0 = sharedFloat4[bAt + 27];
-                        t181Part_0 += a0_0.X * b0_0.X;
-                        t181Part_1 += a0_0.X * b1_0.X;
-                        t181Part_2 += a0_0.X * b2_0.X;
-                        t181Part_3 += a0_0.X * b3_0.X;
-                        t181Part_4 += a1_0.X * b0_0.X;
-                        t181Part_5 += a1_0.X * b1_0.X;
-                        t181Part_6 += a1_0.X * b2_0.X;
-                        t181Part_7 += a1_0.X * b3_0.X;
-                        t181Part_0 += a0_0.Y * b0_0.Y;
-                        t181Part_1 += a0_0.Y * b1_0.Y;
-                        t181Part_2 += a0_0.Y * b2_0.Y;
-                        t181Part_3 += a0_0.Y * b3_0.Y;
-                        t181Part_4 += a1_0.Y * b0_0.Y;
-                        t181Part_5 += a1_0.Y * b1_0.Y;
-                        t181Part_6 += a1_0.Y * b2_0.Y;
-                        t181Part_7 += a1_0.Y * b3_0.Y;
-                        t181Part_0 += a0_0.Z * b0_0.Z;
-                        t181Part_1 += a0_0.Z * b1_0.Z;
-                        t181Part_2 += a0_0.Z * b2_0.Z;
-                        t181Part_3 += a0_0.Z * b3_0.Z;
-                        t181Part_4 += a1_0.Z * b0_0.Z;
-                        t181Part_5 += a1_0.Z * b1_0.Z;
-                        t181Part_6 += a1_0.Z * b2_0.Z;
-                        t181Part_7 += a1_0.Z * b3_0.Z;
-                        t181Part_0 += a0_0.W * b0_0.W;
-                        t181Part_1 += a0_0.W * b1_0.W;
-                        t181Part_2 += a0_0.W * b2_0.W;
-                        t181Part_3 += a0_0.W * b3_0.W;
-                        t181Part_4 += a1_0.W * b0_0.W;
-                        t181Part_5 += a1_0.W * b1_0.W;
-                        t181Part_6 += a1_0.W * b2_0.W;
-                        t181Part_7 += a1_0.W * b3_0.W;
+                        t194Part_0 += a0_0.X * b0_0.X;
+                        t194Part_1 += a0_0.X * b0_0.Y;
+                        t194Part_2 += a0_0.X * b0_0.Z;
+                        t194Part_3 += a0_0.X * b0_0.W;
+                        t194Part_4 += a1_0.X * b0_0.X;
+                        t194Part_5 += a1_0.X * b0_0.Y;
+                        t194Part_6 += a1_0.X * b0_0.Z;
+                        t194Part_7 += a1_0.X * b0_0.W;
+                        var b0_1 = sharedFloat4[bAt + 9];
+                        t194Part_0 += a0_0.Y * b0_1.X;
+                        t194Part_1 += a0_0.Y * b0_1.Y;
+                        t194Part_2 += a0_0.Y * b0_1.Z;
+                        t194Part_3 += a0_0.Y * b0_1.W;
+                        t194Part_4 += a1_0.Y * b0_1.X;
+                        t194Part_5 += a1_0.Y * b0_1.Y;
+                        t194Part_6 += a1_0.Y * b0_1.Z;
+                        t194Part_7 += a1_0.Y * b0_1.W;
+                        var b0_2 = sharedFloat4[bAt + 18];
+                        t194Part_0 += a0_0.Z * b0_2.X;
+                        t194Part_1 += a0_0.Z * b0_2.Y;
+                        t194Part_2 += a0_0.Z * b0_2.Z;
+                        t194Part_3 += a0_0.Z * b0_2.W;
+                        t194Part_4 += a1_0.Z * b0_2.X;
+                        t194Part_5 += a1_0.Z * b0_2.Y;
+                        t194Part_6 += a1_0.Z * b0_2.Z;
+                        t194Part_7 += a1_0.Z * b0_2.W;
+                        var b0_3 = sharedFloat4[bAt + 27];
+                        t194Part_0 += a0_0.W * b0_3.X;
+                        t194Part_1 += a0_0.W * b0_3.Y;
+                        t194Part_2 += a0_0.W * b0_3.Z;
+                        t194Part_3 += a0_0.W * b0_3.W;
+                        t194Part_4 += a1_0.W * b0_3.X;
+                        t194Part_5 += a1_0.W * b0_3.Y;
+                        t194Part_6 += a1_0.W * b0_3.Z;
+                        t194Part_7 += a1_0.W * b0_3.W;
                         var a0_4 = sharedFloat4[aAt + 1];
                         var a1_4 = sharedFloat4[aAt + 10];
-                        var b0_4 = sharedFloat4[bAt + 1];
-                        var b1_4 = sharedFloat4[bAt + 10];
-                        var b2_4 = sharedFloat4[bAt + 19];
-                        var b3_4 = sharedFloat4[bAt + 28];
-                        t181Part_0 += a0_4.X * b0_4.X;
-                        t181Part_1 += a0_4.X * b1_4.X;
-                        t181Part_2 += a0_4.X * b2_4.X;
-                        t181Part_3 += a0_4.X * b3_4.X;
-                        t181Part_4 += a1_4.X * b0_4.X;
-                        t181Part_5 += a1_4.X * b1_4.X;
-                        t181Part_6 += a1_4.X * b2_4.X;
-                        t181Part_7 += a1_4.X * b3_4.X;
-                        t181Part_0 += a0_4.Y * b0_4.Y;
-                        t181Part_1 += a0_4.Y * b1_4.Y;
-                        t181Part_2 += a0_4.Y * b2_4.Y;
-                        t181Part_3 += a0_4.Y * b3_4.Y;
-                        t181Part_4 += a1_4.Y * b0_4.Y;
-                        t181Part_5 += a1_4.Y * b1_4.Y;
-                        t181Part_6 += a1_4.Y * b2_4.Y;
-                        t181Part_7 += a1_4.Y * b3_4.Y;
-                        t181Part_0 += a0_4.Z * b0_4.Z;
-                        t181Part_1 += a0_4.Z * b1_4.Z;
-                        t181Part_2 += a0_4.Z * b2_4.Z;
-                        t181Part_3 += a0_4.Z * b3_4.Z;
-                        t181Part_4 += a1_4.Z * b0_4.Z;
-                        t181Part_5 += a1_4.Z * b1_4.Z;
-                        t181Part_6 += a1_4.Z * b2_4.Z;
-                        t181Part_7 += a1_4.Z * b3_4.Z;
-                        t181Part_0 += a0_4.W * b0_4.W;
-                        t181Part_1 += a0_4.W * b1_4.W;
-                        t181Part_2 += a0_4.W * b2_4.W;
-                        t181Part_3 += a0_4.W * b3_4.W;
-                        t181Part_4 += a1_4.W * b0_4.W;
-                        t181Part_5 += a1_4.W * b1_4.W;
-                        t181Part_6 += a1_4.W * b2_4.W;
-                        t181Part_7 += a1_4.W * b3_4.W;
+                        var b0_4 = sharedFloat4[bAt + 36];
+                        t194Part_0 += a0_4.X * b0_4.X;
+                        t194Part_1 += a0_4.X * b0_4.Y;
+                        t194Part_2 += a0_4.X * b0_4.Z;
+                        t194Part_3 += a0_4.X * b0_4.W;
+                        t194Part_4 += a1_4.X * b0_4.X;
+                        t194Part_5 += a1_4.X * b0_4.Y;
+                        t194Part_6 += a1_4.X * b0_4.Z;
+                        t194Part_7 += a1_4.X * b0_4.W;
+                        var b0_5 = sharedFloat4[bAt + 45];
+                        t194Part_0 += a0_4.Y * b0_5.X;
+                        t194Part_1 += a0_4.Y * b0_5.Y;
+                        t194Part_2 += a0_4.Y * b0_5.Z;
+                        t194Part_3 += a0_4.Y * b0_5.W;
+                        t194Part_4 += a1_4.Y * b0_5.X;
+                        t194Part_5 += a1_4.Y * b0_5.Y;
+                        t194Part_6 += a1_4.Y * b0_5.Z;
+                        t194Part_7 += a1_4.Y * b0_5.W;
+                        var b0_6 = sharedFloat4[bAt + 54];
+                        t194Part_0 += a0_4.Z * b0_6.X;
+                        t194Part_1 += a0_4.Z * b0_6.Y;
+                        t194Part_2 += a0_4.Z * b0_6.Z;
+                        t194Part_3 += a0_4.Z * b0_6.W;
+                        t194Part_4 += a1_4.Z * b0_6.X;
+                        t194Part_5 += a1_4.Z * b0_6.Y;
+                        t194Part_6 += a1_4.Z * b0_6.Z;
+                        t194Part_7 += a1_4.Z * b0_6.W;
+                        var b0_7 = sharedFloat4[bAt + 63];
+                        t194Part_0 += a0_4.W * b0_7.X;
+                        t194Part_1 += a0_4.W * b0_7.Y;
+                        t194Part_2 += a0_4.W * b0_7.Z;
+                        t194Part_3 += a0_4.W * b0_7.W;
+                        t194Part_4 += a1_4.W * b0_7.X;
+                        t194Part_5 += a1_4.W * b0_7.Y;
+                        t194Part_6 += a1_4.W * b0_7.Z;
+                        t194Part_7 += a1_4.W * b0_7.W;
                         Group.Barrier();
                         // dot: partial sums of 4 slices
-                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 144] = new Vec4<float>(t181Part_0, t181Part_1, t181Part_2, t181Part_3);
-                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 152] = new Vec4<float>(t181Part_4, t181Part_5, t181Part_6, t181Part_7);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 144] = new Vec4<float>(t194Part_0, t194Part_1, t194Part_2, t194Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 152] = new Vec4<float>(t194Part_4, t194Part_5, t194Part_6, t194Part_7);
                         Group.Barrier();
-                        t181_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2112];
-                        t181_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2112];
-                        float logits_0 = t181_0 * qkScale;
-                        float logits_1 = t181_1 * qkScale;
+                        t194_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2112];
+                        t194_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2112];
+                        float logits_0 = t194_0 * qkScale;
+                        float logits_1 = t194_1 * qkScale;
                         float logits2_0 = kInside2_0 ? logits_0 : float.NegativeInfinity;
                         float logits2_1 = kInside2_1 ? logits_1 : float.NegativeInfinity;
                         // logitsMax = Max along axis 1 of logits [16, 32]
@@ -437,10 +392,10 @@ namespace TileDsl.Attention
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 4));
                         logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 8));
                         float mNew_0 = XMath.Max(m3_0, logitsMax_0);
-                        float t190_0 = logits2_0 - mNew_0;
-                        float t190_1 = logits2_1 - mNew_0;
-                        float p_0 = XMath.Exp2(t190_0);
-                        float p_1 = XMath.Exp2(t190_1);
+                        float t203_0 = logits2_0 - mNew_0;
+                        float t203_1 = logits2_1 - mNew_0;
+                        float p_0 = XMath.Exp2(t203_0);
+                        float p_1 = XMath.Exp2(t203_1);
                         // pSum = Sum along axis 1 of p [16, 32]
                         float pSum_0 = p_0;
                         pSum_0 = pSum_0 + p_1;
@@ -448,24 +403,28 @@ namespace TileDsl.Attention
                         pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 2);
                         pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 4);
                         pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 8);
-                        float t192_0 = m3_0 - mNew_0;
-                        float alpha_0 = XMath.Exp2(t192_0);
-                        float t194_0 = l3_0 * alpha_0;
-                        float l4_0 = t194_0 + pSum_0;
-                        // t200 = Dot(p [16, 32], v2Tile [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
-                        float t200_0 = 0;
-                        float t200_1 = 0;
-                        float t200Part_0 = 0;
-                        float t200Part_1 = 0;
-                        float t200Part_2 = 0;
-                        float t200Part_3 = 0;
-                        float t200Part_4 = 0;
-                        float t200Part_5 = 0;
-                        float t200Part_6 = 0;
-                        float t200Part_7 = 0;
+                        float t205_0 = m3_0 - mNew_0;
+                        float alpha_0 = XMath.Exp2(t205_0);
+                        float t207_0 = l3_0 * alpha_0;
+                        float l4_0 = t207_0 + pSum_0;
+                        // t213 = Dot(p [16, 32], v2Tile [32, 32]) on FMA units, through shared memory, k split over 4 slices of 64 threads
+                        float t213_0 = 0;
+                        float t213_1 = 0;
+                        float t213Part_0 = 0;
+                        float t213Part_1 = 0;
+                        float t213Part_2 = 0;
+                        float t213Part_3 = 0;
+                        float t213Part_4 = 0;
+                        float t213Part_5 = 0;
+                        float t213Part_6 = 0;
+                        float t213Part_7 = 0;
                         Group.Barrier();
                         // dot: a, k-major [16][36]
                         sharedFloat2[tidDiv16 * 18 + tidMod16 + 288] = new Vec2<float>(p_0, p_1);
+                        float v2Tile_0 = v2Tile_0Vector.X;
+                        float v2Tile_1 = v2Tile_0Vector.Y;
+                        float v2Tile_2 = v2Tile_0Vector.Z;
+                        float v2Tile_3 = v2Tile_0Vector.W;
                         // dot: b, [32][36]
                         sharedFloat4[tidDiv8 * 9 + tidMod8 + 288] = new Vec4<float>(v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3);
                         Group.Barrier();
@@ -474,92 +433,92 @@ namespace TileDsl.Attention
                         var a0_02 = sharedFloat4[aAt2];
                         var a1_02 = sharedFloat4[aAt2 + 9];
                         var b0_02 = sharedFloat4[bAt2];
-                        t200Part_0 += a0_02.X * b0_02.X;
-                        t200Part_1 += a0_02.X * b0_02.Y;
-                        t200Part_2 += a0_02.X * b0_02.Z;
-                        t200Part_3 += a0_02.X * b0_02.W;
-                        t200Part_4 += a1_02.X * b0_02.X;
-                        t200Part_5 += a1_02.X * b0_02.Y;
-                        t200Part_6 += a1_02.X * b0_02.Z;
-                        t200Part_7 += a1_02.X * b0_02.W;
-                        var b0_1 = sharedFloat4[bAt2 + 9];
-                        t200Part_0 += a0_02.Y * b0_1.X;
-                        t200Part_1 += a0_02.Y * b0_1.Y;
-                        t200Part_2 += a0_02.Y * b0_1.Z;
-                        t200Part_3 += a0_02.Y * b0_1.W;
-                        t200Part_4 += a1_02.Y * b0_1.X;
-                        t200Part_5 += a1_02.Y * b0_1.Y;
-                        t200Part_6 += a1_02.Y * b0_1.Z;
-                        t200Part_7 += a1_02.Y * b0_1.W;
-                        var b0_2 = sharedFloat4[bAt2 + 18];
-                        t200Part_0 += a0_02.Z * b0_2.X;
-                        t200Part_1 += a0_02.Z * b0_2.Y;
-                        t200Part_2 += a0_02.Z * b0_2.Z;
-                        t200Part_3 += a0_02.Z * b0_2.W;
-                        t200Part_4 += a1_02.Z * b0_2.X;
-                        t200Part_5 += a1_02.Z * b0_2.Y;
-                        t200Part_6 += a1_02.Z * b0_2.Z;
-                        t200Part_7 += a1_02.Z * b0_2.W;
-                        var b0_3 = sharedFloat4[bAt2 + 27];
-                        t200Part_0 += a0_02.W * b0_3.X;
-                        t200Part_1 += a0_02.W * b0_3.Y;
-                        t200Part_2 += a0_02.W * b0_3.Z;
-                        t200Part_3 += a0_02.W * b0_3.W;
-                        t200Part_4 += a1_02.W * b0_3.X;
-                        t200Part_5 += a1_02.W * b0_3.Y;
-                        t200Part_6 += a1_02.W * b0_3.Z;
-                        t200Part_7 += a1_02.W * b0_3.W;
+                        t213Part_0 += a0_02.X * b0_02.X;
+                        t213Part_1 += a0_02.X * b0_02.Y;
+                        t213Part_2 += a0_02.X * b0_02.Z;
+                        t213Part_3 += a0_02.X * b0_02.W;
+                        t213Part_4 += a1_02.X * b0_02.X;
+                        t213Part_5 += a1_02.X * b0_02.Y;
+                        t213Part_6 += a1_02.X * b0_02.Z;
+                        t213Part_7 += a1_02.X * b0_02.W;
+                        var b0_12 = sharedFloat4[bAt2 + 9];
+                        t213Part_0 += a0_02.Y * b0_12.X;
+                        t213Part_1 += a0_02.Y * b0_12.Y;
+                        t213Part_2 += a0_02.Y * b0_12.Z;
+                        t213Part_3 += a0_02.Y * b0_12.W;
+                        t213Part_4 += a1_02.Y * b0_12.X;
+                        t213Part_5 += a1_02.Y * b0_12.Y;
+                        t213Part_6 += a1_02.Y * b0_12.Z;
+                        t213Part_7 += a1_02.Y * b0_12.W;
+                        var b0_22 = sharedFloat4[bAt2 + 18];
+                        t213Part_0 += a0_02.Z * b0_22.X;
+                        t213Part_1 += a0_02.Z * b0_22.Y;
+                        t213Part_2 += a0_02.Z * b0_22.Z;
+                        t213Part_3 += a0_02.Z * b0_22.W;
+                        t213Part_4 += a1_02.Z * b0_22.X;
+                        t213Part_5 += a1_02.Z * b0_22.Y;
+                        t213Part_6 += a1_02.Z * b0_22.Z;
+                        t213Part_7 += a1_02.Z * b0_22.W;
+                        var b0_32 = sharedFloat4[bAt2 + 27];
+                        t213Part_0 += a0_02.W * b0_32.X;
+                        t213Part_1 += a0_02.W * b0_32.Y;
+                        t213Part_2 += a0_02.W * b0_32.Z;
+                        t213Part_3 += a0_02.W * b0_32.W;
+                        t213Part_4 += a1_02.W * b0_32.X;
+                        t213Part_5 += a1_02.W * b0_32.Y;
+                        t213Part_6 += a1_02.W * b0_32.Z;
+                        t213Part_7 += a1_02.W * b0_32.W;
                         var a0_42 = sharedFloat4[aAt2 + 1];
                         var a1_42 = sharedFloat4[aAt2 + 10];
                         var b0_42 = sharedFloat4[bAt2 + 36];
-                        t200Part_0 += a0_42.X * b0_42.X;
-                        t200Part_1 += a0_42.X * b0_42.Y;
-                        t200Part_2 += a0_42.X * b0_42.Z;
-                        t200Part_3 += a0_42.X * b0_42.W;
-                        t200Part_4 += a1_42.X * b0_42.X;
-                        t200Part_5 += a1_42.X * b0_42.Y;
-                        t200Part_6 += a1_42.X * b0_42.Z;
-                        t200Part_7 += a1_42.X * b0_42.W;
-                        var b0_5 = sharedFloat4[bAt2 + 45];
-                        t200Part_0 += a0_42.Y * b0_5.X;
-                        t200Part_1 += a0_42.Y * b0_5.Y;
-                        t200Part_2 += a0_42.Y * b0_5.Z;
-                        t200Part_3 += a0_42.Y * b0_5.W;
-                        t200Part_4 += a1_42.Y * b0_5.X;
-                        t200Part_5 += a1_42.Y * b0_5.Y;
-                        t200Part_6 += a1_42.Y * b0_5.Z;
-                        t200Part_7 += a1_42.Y * b0_5.W;
-                        var b0_6 = sharedFloat4[bAt2 + 54];
-                        t200Part_0 += a0_42.Z * b0_6.X;
-                        t200Part_1 += a0_42.Z * b0_6.Y;
-                        t200Part_2 += a0_42.Z * b0_6.Z;
-                        t200Part_3 += a0_42.Z * b0_6.W;
-                        t200Part_4 += a1_42.Z * b0_6.X;
-                        t200Part_5 += a1_42.Z * b0_6.Y;
-                        t200Part_6 += a1_42.Z * b0_6.Z;
-                        t200Part_7 += a1_42.Z * b0_6.W;
-                        var b0_7 = sharedFloat4[bAt2 + 63];
-                        t200Part_0 += a0_42.W * b0_7.X;
-                        t200Part_1 += a0_42.W * b0_7.Y;
-                        t200Part_2 += a0_42.W * b0_7.Z;
-                        t200Part_3 += a0_42.W * b0_7.W;
-                        t200Part_4 += a1_42.W * b0_7.X;
-                        t200Part_5 += a1_42.W * b0_7.Y;
-                        t200Part_6 += a1_42.W * b0_7.Z;
-                        t200Part_7 += a1_42.W * b0_7.W;
+                        t213Part_0 += a0_42.X * b0_42.X;
+                        t213Part_1 += a0_42.X * b0_42.Y;
+                        t213Part_2 += a0_42.X * b0_42.Z;
+                        t213Part_3 += a0_42.X * b0_42.W;
+                        t213Part_4 += a1_42.X * b0_42.X;
+                        t213Part_5 += a1_42.X * b0_42.Y;
+                        t213Part_6 += a1_42.X * b0_42.Z;
+                        t213Part_7 += a1_42.X * b0_42.W;
+                        var b0_52 = sharedFloat4[bAt2 + 45];
+                        t213Part_0 += a0_42.Y * b0_52.X;
+                        t213Part_1 += a0_42.Y * b0_52.Y;
+                        t213Part_2 += a0_42.Y * b0_52.Z;
+                        t213Part_3 += a0_42.Y * b0_52.W;
+                        t213Part_4 += a1_42.Y * b0_52.X;
+                        t213Part_5 += a1_42.Y * b0_52.Y;
+                        t213Part_6 += a1_42.Y * b0_52.Z;
+                        t213Part_7 += a1_42.Y * b0_52.W;
+                        var b0_62 = sharedFloat4[bAt2 + 54];
+                        t213Part_0 += a0_42.Z * b0_62.X;
+                        t213Part_1 += a0_42.Z * b0_62.Y;
+                        t213Part_2 += a0_42.Z * b0_62.Z;
+                        t213Part_3 += a0_42.Z * b0_62.W;
+                        t213Part_4 += a1_42.Z * b0_62.X;
+                        t213Part_5 += a1_42.Z * b0_62.Y;
+                        t213Part_6 += a1_42.Z * b0_62.Z;
+                        t213Part_7 += a1_42.Z * b0_62.W;
+                        var b0_72 = sharedFloat4[bAt2 + 63];
+                        t213Part_0 += a0_42.W * b0_72.X;
+                        t213Part_1 += a0_42.W * b0_72.Y;
+                        t213Part_2 += a0_42.W * b0_72.Z;
+                        t213Part_3 += a0_42.W * b0_72.W;
+                        t213Part_4 += a1_42.W * b0_72.X;
+                        t213Part_5 += a1_42.W * b0_72.Y;
+                        t213Part_6 += a1_42.W * b0_72.Z;
+                        t213Part_7 += a1_42.W * b0_72.W;
                         Group.Barrier();
                         // dot: partial sums of 4 slices
-                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 144] = new Vec4<float>(t200Part_0, t200Part_1, t200Part_2, t200Part_3);
-                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 152] = new Vec4<float>(t200Part_4, t200Part_5, t200Part_6, t200Part_7);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 144] = new Vec4<float>(t213Part_0, t213Part_1, t213Part_2, t213Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 152] = new Vec4<float>(t213Part_4, t213Part_5, t213Part_6, t213Part_7);
                         Group.Barrier();
-                        t200_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2112];
-                        t200_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2112];
-                        float t202_0 = t200_0 * v1Row_0;
-                        float t202_1 = t200_1 * v1Row_1;
-                        float t199_0 = acc3_0 * alpha_0;
-                        float t199_1 = acc3_1 * alpha_0;
-                        float acc4_0 = t199_0 + t202_0;
-                        float acc4_1 = t199_1 + t202_1;
+                        t213_0 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 2112];
+                        t213_1 += sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 576] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1088] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 1600] + sharedFloat[tidDiv16 * 32 + tidMod16 * 2 + 1 + 2112];
+                        float t215_0 = t213_0 * v1Row_0;
+                        float t215_1 = t213_1 * v1Row_1;
+                        float t212_0 = acc3_0 * alpha_0;
+                        float t212_1 = acc3_1 * alpha_0;
+                        float acc4_0 = t212_0 + t215_0;
+                        float acc4_1 = t212_1 + t215_1;
                         l3_0 = l4_0;
                         acc3_0 = acc4_0;
                         acc3_1 = acc4_1;
@@ -570,26 +529,26 @@ namespace TileDsl.Attention
                     acc2_1 = acc3_1;
                     m2_0 = m3_0;
                 }
-                float t212_0 = acc2_0 / l2_0;
-                float t212_1 = acc2_1 / l2_0;
-                if (oAligned && (qAt_0 & 1) == 0 && hInside_0)
+                float t225_0 = acc2_0 / l2_0;
+                float t225_1 = acc2_1 / l2_0;
+                if (oAligned & ((qAt_0 & 1) == 0) & hInside_0)
                 {
-                    o2[qAt_0 / 2] = new Vec2<float>(t212_0, t212_1);
+                    o2[qAt_0 / 2] = new Vec2<float>(t225_0, t225_1);
                 }
                 else
                 {
-                    if (hInside_0) o[qAt_0] = t212_0;
-                    if (hInside_0) o[qAt_1] = t212_1;
+                    if (hInside_0) o[qAt_0] = t225_0;
+                    if (hInside_0) o[qAt_1] = t225_1;
                 }
-                float t222_0 = XMath.Log(l2_0);
-                float t221_0 = m2_0 * 0.6931472f;
-                float t223_0 = t221_0 + t222_0;
-                int t215_0 = (batch * heads) + head_0;
-                int t216_0 = t215_0 * n;
-                int t218_0 = t216_0 + i;
+                float t235_0 = XMath.Log(l2_0);
+                float t234_0 = m2_0 * 0.6931472f;
+                float t236_0 = t234_0 + t235_0;
+                int t228_0 = (batch * heads) + head_0;
+                int t229_0 = t228_0 * n;
+                int t231_0 = t229_0 + i;
                 if ((tid & 15) == 0)
                 {
-                    if (hInside_0) lse[t218_0] = t223_0;
+                    if (hInside_0) lse[t231_0] = t236_0;
                 }
             }
         }

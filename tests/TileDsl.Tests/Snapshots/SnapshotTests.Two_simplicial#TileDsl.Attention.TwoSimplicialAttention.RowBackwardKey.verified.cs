@@ -187,7 +187,7 @@ namespace TileDsl.Attention
                 else Interpret(grid, args);
             }
 
-            // D = 32, BJ = 32, BK = 16, DET = 0, DQ = 1, 256 threads, 12800 bytes of shared memory
+            // D = 32, BJ = 32, BK = 16, DET = 0, DQ = 1, 256 threads, 17408 bytes of shared memory
             private static void RowBackwardKey_D32_BJ32_BK16_DET0_DQ1(ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, Scalars scalars)
             {
                 int n = scalars.n;
@@ -217,7 +217,7 @@ namespace TileDsl.Attention
                 int tidDiv32 = tid / 32;
                 int tidDiv64 = tid / 64;
                 int tidDiv128 = tid / 128;
-                var sharedFloat = SharedMemory.Allocate<float>(3200);
+                var sharedFloat = SharedMemory.Allocate<float>(4352);
                 var dKa2 = dKa.Cast<Vec2<float>>();
                 var dO2 = dO.Cast<Vec2<float>>();
                 var dQ2 = dQ.Cast<Vec2<float>>();
@@ -246,70 +246,41 @@ namespace TileDsl.Attention
                 int programIdY2 = Grid.IdxY;
                 int group2 = programIdY2 % kvHeads;
                 int kvOffset = (batch * kvStrideB) + (group2 * kvStrideH);
-                int rj_0 = (block * 32) + (tidDiv16 * 2);
-                int rj_1 = (block * 32) + (tidDiv16 * 2 + 1);
-                int rj2_0 = (block * 32) + tidDiv8;
-                int t92_0 = rj2_0 * kvStrideN;
-                int t922_0 = rj_0 * kvStrideN;
-                int t922_1 = rj_1 * kvStrideN;
-                int jRows_0 = kvOffset + t92_0;
-                int jRows2_0 = kvOffset + t922_0;
-                int jRows2_1 = kvOffset + t922_1;
-                int t95_0 = jRows2_0 + (tidMod16 * 2);
-                int t95_1 = jRows2_0 + (tidMod16 * 2 + 1);
-                int t95_2 = jRows2_1 + (tidMod16 * 2);
-                int t95_3 = jRows2_1 + (tidMod16 * 2 + 1);
-                bool jValid_0 = rj2_0 < n;
-                bool jValid2_0 = rj_0 < n;
-                bool jValid2_1 = rj_1 < n;
-                float kaTile_0, kaTile_1, kaTile_2, kaTile_3;
-                if (kaAligned && (t95_0 & 1) == 0 && jValid2_0)
-                {
-                    var kaTile_0Vector = ka2[t95_0 / 2];
-                    kaTile_0 = kaTile_0Vector.X;
-                    kaTile_1 = kaTile_0Vector.Y;
-                }
-                else
-                {
-                    kaTile_0 = jValid2_0 ? ka[t95_0] : 0f;
-                    kaTile_1 = jValid2_0 ? ka[t95_1] : 0f;
-                }
-                if (kaAligned && (t95_2 & 1) == 0 && jValid2_1)
-                {
-                    var kaTile_2Vector = ka2[t95_2 / 2];
-                    kaTile_2 = kaTile_2Vector.X;
-                    kaTile_3 = kaTile_2Vector.Y;
-                }
-                else
-                {
-                    kaTile_2 = jValid2_1 ? ka[t95_2] : 0f;
-                    kaTile_3 = jValid2_1 ? ka[t95_3] : 0f;
-                }
+                int rj_0 = (block * 32) + tidDiv8;
+                int rj2_0 = (block * 32) + (tidDiv16 * 2);
+                int rj2_1 = (block * 32) + (tidDiv16 * 2 + 1);
+                int t102_0 = rj_0 * kvStrideN;
+                int t1022_0 = rj2_0 * kvStrideN;
+                int t1022_1 = rj2_1 * kvStrideN;
+                int jRows_0 = kvOffset + t102_0;
+                int jRows2_0 = kvOffset + t1022_0;
+                int jRows2_1 = kvOffset + t1022_1;
+                int t105_0 = jRows2_0 + (tidMod16 * 2);
+                int t105_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t105_2 = jRows2_1 + (tidMod16 * 2);
+                int t105_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                bool jValid_0 = rj_0 < n;
+                bool jValid2_0 = rj2_0 < n;
+                bool jValid2_1 = rj2_1 < n;
+                bool kaTile_0Fast = kaAligned & ((t105_0 & 1) == 0) & jValid2_0;
+                var kaTile_0Vector = kaTile_0Fast ? ka2[t105_0 / 2] : new Vec2<float>(jValid2_0 ? ka[t105_0] : 0f, jValid2_0 ? ka[t105_1] : 0f);
+                bool kaTile_2Fast = kaAligned & ((t105_2 & 1) == 0) & jValid2_1;
+                var kaTile_2Vector = kaTile_2Fast ? ka2[t105_2 / 2] : new Vec2<float>(jValid2_1 ? ka[t105_2] : 0f, jValid2_1 ? ka[t105_3] : 0f);
+                float kaTile_0 = kaTile_0Vector.X;
+                float kaTile_1 = kaTile_0Vector.Y;
+                float kaTile_2 = kaTile_2Vector.X;
+                float kaTile_3 = kaTile_2Vector.Y;
                 // kaTile: layout [32, 32] registers 2x2, lanes 2x16, warps 8x1 -> [32, 32] registers 1x4, lanes 4x8, warps 8x1
                 sharedFloat2[tidDiv16 * 32 + tidMod16] = new Vec2<float>(kaTile_0, kaTile_1);
                 sharedFloat2[tidDiv16 * 32 + tidMod16 + 16] = new Vec2<float>(kaTile_2, kaTile_3);
                 Group.Barrier();
                 var kaTile2_0Vector = sharedFloat4[tidDiv8 * 8 + tidMod8]; float kaTile2_0 = kaTile2_0Vector.X; float kaTile2_1 = kaTile2_0Vector.Y; float kaTile2_2 = kaTile2_0Vector.Z; float kaTile2_3 = kaTile2_0Vector.W;
-                int t113_0 = jRows_0 + (tidMod8 * 4);
-                int t113_1 = jRows_0 + (tidMod8 * 4 + 1);
-                int t113_2 = jRows_0 + (tidMod8 * 4 + 2);
-                int t113_3 = jRows_0 + (tidMod8 * 4 + 3);
-                float vaTile_0, vaTile_1, vaTile_2, vaTile_3;
-                if (vaAligned && (t113_0 & 3) == 0 && jValid_0)
-                {
-                    var vaTile_0Vector = va4[t113_0 / 4];
-                    vaTile_0 = vaTile_0Vector.X;
-                    vaTile_1 = vaTile_0Vector.Y;
-                    vaTile_2 = vaTile_0Vector.Z;
-                    vaTile_3 = vaTile_0Vector.W;
-                }
-                else
-                {
-                    vaTile_0 = jValid_0 ? va[t113_0] : 0f;
-                    vaTile_1 = jValid_0 ? va[t113_1] : 0f;
-                    vaTile_2 = jValid_0 ? va[t113_2] : 0f;
-                    vaTile_3 = jValid_0 ? va[t113_3] : 0f;
-                }
+                int t123_0 = jRows_0 + (tidMod8 * 4);
+                int t123_1 = jRows_0 + (tidMod8 * 4 + 1);
+                int t123_2 = jRows_0 + (tidMod8 * 4 + 2);
+                int t123_3 = jRows_0 + (tidMod8 * 4 + 3);
+                bool vaTile_0Fast = vaAligned & ((t123_0 & 3) == 0) & jValid_0;
+                var vaTile_0Vector = vaTile_0Fast ? va4[t123_0 / 4] : new Vec4<float>(jValid_0 ? va[t123_0] : 0f, jValid_0 ? va[t123_1] : 0f, jValid_0 ? va[t123_2] : 0f, jValid_0 ? va[t123_3] : 0f);
                 float qkScale = scale * 1.442695f;
                 int lastQuery = XMath.Min((((block * 32) + 32) + wa) - 2, n - 1);
                 float dva_0 = 0f;
@@ -320,6 +291,10 @@ namespace TileDsl.Attention
                 float dka_1 = 0f;
                 float dka_2 = 0f;
                 float dka_3 = 0f;
+                float vaTile_0 = vaTile_0Vector.X;
+                float vaTile_1 = vaTile_0Vector.Y;
+                float vaTile_2 = vaTile_0Vector.Z;
+                float vaTile_3 = vaTile_0Vector.W;
                 float dva2_0 = dva_0;
                 float dva2_1 = dva_1;
                 float dva2_2 = dva_2;
@@ -342,39 +317,23 @@ namespace TileDsl.Attention
                     for (int i = block * 32; i <= lastQuery; i++)
                     {
                         int qOffset = ((batch * qStrideB) + (i * qStrideN)) + (head * qStrideH);
-                        int t150_0 = qOffset + (tidMod16 * 2);
-                        int t150_1 = qOffset + (tidMod16 * 2 + 1);
-                        float qRow_0, qRow_1;
-                        if (qAligned && (t150_0 & 1) == 0)
-                        {
-                            var qRow_0Vector = q2[t150_0 / 2];
-                            qRow_0 = qRow_0Vector.X;
-                            qRow_1 = qRow_0Vector.Y;
-                        }
-                        else
-                        {
-                            qRow_0 = q[t150_0];
-                            qRow_1 = q[t150_1];
-                        }
+                        int t160_0 = qOffset + (tidMod16 * 2);
+                        int t160_1 = qOffset + (tidMod16 * 2 + 1);
+                        bool qRow_0Fast = qAligned & ((t160_0 & 1) == 0);
+                        var qRow_0Vector = qRow_0Fast ? q2[t160_0 / 2] : new Vec2<float>(q[t160_0], q[t160_1]);
+                        float qRow_0 = qRow_0Vector.X;
+                        float qRow_1 = qRow_0Vector.Y;
                         Group.Barrier();
                         // qRow: layout [32] registers 2, lanes 16, warps 1, 16 copies -> [32] registers 4, lanes 8, warps 1, 32 copies
                         sharedFloat2[tidMod16] = new Vec2<float>(qRow_0, qRow_1);
                         Group.Barrier();
                         var qRow2_0Vector = sharedFloat4[tidMod8]; float qRow2_0 = qRow2_0Vector.X; float qRow2_1 = qRow2_0Vector.Y; float qRow2_2 = qRow2_0Vector.Z; float qRow2_3 = qRow2_0Vector.W;
-                        int t165_0 = qOffset + (tidMod16 * 2);
-                        int t165_1 = qOffset + (tidMod16 * 2 + 1);
-                        float doRow_0, doRow_1;
-                        if (dOAligned && (t165_0 & 1) == 0)
-                        {
-                            var doRow_0Vector = dO2[t165_0 / 2];
-                            doRow_0 = doRow_0Vector.X;
-                            doRow_1 = doRow_0Vector.Y;
-                        }
-                        else
-                        {
-                            doRow_0 = dO[t165_0];
-                            doRow_1 = dO[t165_1];
-                        }
+                        int t175_0 = qOffset + (tidMod16 * 2);
+                        int t175_1 = qOffset + (tidMod16 * 2 + 1);
+                        bool doRow_0Fast = dOAligned & ((t175_0 & 1) == 0);
+                        var doRow_0Vector = doRow_0Fast ? dO2[t175_0 / 2] : new Vec2<float>(dO[t175_0], dO[t175_1]);
+                        float doRow_0 = doRow_0Vector.X;
+                        float doRow_1 = doRow_0Vector.Y;
                         Group.Barrier();
                         // doRow: layout [32] registers 2, lanes 16, warps 1, 16 copies -> [32] registers 4, lanes 8, warps 1, 32 copies
                         sharedFloat2[tidMod16] = new Vec2<float>(doRow_0, doRow_1);
@@ -385,11 +344,11 @@ namespace TileDsl.Attention
                         sharedFloat2[tidMod16] = new Vec2<float>(doRow_0, doRow_1);
                         Group.Barrier();
                         float doRow3_0 = sharedFloat[tidMod32];
-                        int t170_0 = qOffset + tidMod32;
-                        float oTile_0 = o[t170_0];
-                        float t174_0 = doRow3_0 * oTile_0;
-                        // delta = Sum along axis 0 of t174 [32]
-                        float delta = t174_0;
+                        int t180_0 = qOffset + tidMod32;
+                        float oTile_0 = o[t180_0];
+                        float t184_0 = doRow3_0 * oTile_0;
+                        // delta = Sum along axis 0 of t184 [32]
+                        float delta = t184_0;
                         delta = delta + Warp.ShuffleXor(delta, 1);
                         delta = delta + Warp.ShuffleXor(delta, 2);
                         delta = delta + Warp.ShuffleXor(delta, 4);
@@ -397,13 +356,19 @@ namespace TileDsl.Attention
                         delta = delta + Warp.ShuffleXor(delta, 16);
                         float lseValue = lse[(((batch * heads) + head) * n) + i];
                         float rowLse = lseValue * 1.442695f;
-                        float left_0 = kaTile2_0 * qRow2_0;
-                        float left_1 = kaTile2_1 * qRow2_1;
-                        float left_2 = kaTile2_2 * qRow2_2;
-                        float left_3 = kaTile2_3 * qRow2_3;
+                        float factor_0 = qRow2_0 * kaTile2_0;
+                        float factor_1 = qRow2_1 * kaTile2_1;
+                        float factor_2 = qRow2_2 * kaTile2_2;
+                        float factor_3 = qRow2_3 * kaTile2_3;
                         Group.Barrier();
                         // dot: a, k-major [32][36]
-                        sharedFloat4[tidDiv8 * 9 + tidMod8] = new Vec4<float>(left_0, left_1, left_2, left_3);
+                        sharedFloat4[tidDiv8 * 9 + tidMod8] = new Vec4<float>(factor_0, factor_1, factor_2, factor_3);
+                        float t253_0 = vaTile_0 * doRow2_0;
+                        float t253_1 = vaTile_1 * doRow2_1;
+                        float t253_2 = vaTile_2 * doRow2_2;
+                        float t253_3 = vaTile_3 * doRow2_3;
+                        // dot: a, k-major [32][36]
+                        sharedFloat4[tidDiv8 * 9 + tidMod8 + 288] = new Vec4<float>(t253_0, t253_1, t253_2, t253_3);
                         float dak2_0 = 0f;
                         float dak2_1 = 0f;
                         float dak2_2 = 0f;
@@ -416,10 +381,18 @@ namespace TileDsl.Attention
                         float pv_1 = 0f;
                         float pv_2 = 0f;
                         float pv_3 = 0f;
-                        bool t189_0 = rj2_0 > (i - wa);
-                        bool t186_0 = rj2_0 <= i;
-                        bool t187_0 = jValid_0 & t186_0;
-                        bool jInside_0 = t187_0 & t189_0;
+                        bool t199_0 = rj_0 > (i - wa);
+                        bool t1992_0 = rj2_0 > (i - wa);
+                        bool t1992_1 = rj2_1 > (i - wa);
+                        bool t196_0 = rj_0 <= i;
+                        bool t1962_0 = rj2_0 <= i;
+                        bool t1962_1 = rj2_1 <= i;
+                        bool t197_0 = jValid_0 & t196_0;
+                        bool t1972_0 = jValid2_0 & t1962_0;
+                        bool t1972_1 = jValid2_1 & t1962_1;
+                        bool jInside_0 = t197_0 & t199_0;
+                        bool jInside2_0 = t1972_0 & t1992_0;
+                        bool jInside2_1 = t1972_1 & t1992_1;
                         float pv2_0 = pv_0;
                         float pv2_1 = pv_1;
                         float pv2_2 = pv_2;
@@ -437,489 +410,469 @@ namespace TileDsl.Attention
                             int rk_0 = ks + (tidMod8 * 2);
                             int rk_1 = ks + (tidMod8 * 2 + 1);
                             int rk2_0 = ks + tidDiv16;
-                            int t215_0 = rk2_0 * kvStrideN;
-                            int kRows_0 = kvOffset + t215_0;
-                            int t218_0 = kRows_0 + (tidMod16 * 2);
-                            int t218_1 = kRows_0 + (tidMod16 * 2 + 1);
+                            int t228_0 = rk2_0 * kvStrideN;
+                            int kRows_0 = kvOffset + t228_0;
+                            int t231_0 = kRows_0 + (tidMod16 * 2);
+                            int t231_1 = kRows_0 + (tidMod16 * 2 + 1);
                             bool kInside_0 = rk2_0 <= i;
                             bool kInside2_0 = rk_0 <= i;
                             bool kInside2_1 = rk_1 <= i;
-                            float kbTile_0, kbTile_1;
-                            if (kbAligned && (t218_0 & 1) == 0 && kInside_0)
-                            {
-                                var kbTile_0Vector = kb2[t218_0 / 2];
-                                kbTile_0 = kbTile_0Vector.X;
-                                kbTile_1 = kbTile_0Vector.Y;
-                            }
-                            else
-                            {
-                                kbTile_0 = kInside_0 ? kb[t218_0] : 0f;
-                                kbTile_1 = kInside_0 ? kb[t218_1] : 0f;
-                            }
-                            int t224_0 = kRows_0 + (tidMod16 * 2);
-                            int t224_1 = kRows_0 + (tidMod16 * 2 + 1);
-                            float vbTile_0, vbTile_1;
-                            if (vbAligned && (t224_0 & 1) == 0 && kInside_0)
-                            {
-                                var vbTile_0Vector = vb2[t224_0 / 2];
-                                vbTile_0 = vbTile_0Vector.X;
-                                vbTile_1 = vbTile_0Vector.Y;
-                            }
-                            else
-                            {
-                                vbTile_0 = kInside_0 ? vb[t224_0] : 0f;
-                                vbTile_1 = kInside_0 ? vb[t224_1] : 0f;
-                            }
-                            // t233 = Dot(left [32, 32], t232 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
-                            float t233_0 = 0;
-                            float t233_1 = 0;
-                            float t233Part_0 = 0;
-                            float t233Part_1 = 0;
-                            float t233Part_2 = 0;
-                            float t233Part_3 = 0;
-                            float t233Part_4 = 0;
-                            float t233Part_5 = 0;
-                            float t233Part_6 = 0;
-                            float t233Part_7 = 0;
+                            bool kbTile_0Fast = kbAligned & ((t231_0 & 1) == 0) & kInside_0;
+                            var kbTile_0Vector = kbTile_0Fast ? kb2[t231_0 / 2] : new Vec2<float>(kInside_0 ? kb[t231_0] : 0f, kInside_0 ? kb[t231_1] : 0f);
+                            int t237_0 = kRows_0 + (tidMod16 * 2);
+                            int t237_1 = kRows_0 + (tidMod16 * 2 + 1);
+                            bool vbTile_0Fast = vbAligned & ((t237_0 & 1) == 0) & kInside_0;
+                            var vbTile_0Vector = vbTile_0Fast ? vb2[t237_0 / 2] : new Vec2<float>(kInside_0 ? vb[t237_0] : 0f, kInside_0 ? vb[t237_1] : 0f);
+                            // t246 = Dot(factor [32, 32], t245 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
+                            float t246_0 = 0;
+                            float t246_1 = 0;
+                            float t246Part_0 = 0;
+                            float t246Part_1 = 0;
+                            float t246Part_2 = 0;
+                            float t246Part_3 = 0;
+                            float t246Part_4 = 0;
+                            float t246Part_5 = 0;
+                            float t246Part_6 = 0;
+                            float t246Part_7 = 0;
+                            float kbTile_0 = kbTile_0Vector.X;
+                            float kbTile_1 = kbTile_0Vector.Y;
                             Group.Barrier();
-                            // dot: b, k-major [16][36]
-                            sharedFloat2[tidMod16 + tidDiv16 * 18 + 576] = new Vec2<float>(kbTile_0, kbTile_1);
+                            // dot: b, [32][20]
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2304] = kbTile_0;
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2324] = kbTile_1;
                             Group.Barrier();
                             int aAt = tidDiv4Mod16 * 18 + tidDiv64 * 2;
-                            int bAt = tidMod4 * 36 + tidDiv64 * 2 + 288;
+                            int bAt = tidMod4 + tidDiv64 * 40 + 576;
                             var a0_0 = sharedFloat4[aAt];
                             var a1_0 = sharedFloat4[aAt + 9];
                             var b0_0 = sharedFloat4[bAt];
-                            var b1_0 = sharedFloat4[bAt + 9];
-                            var b2_0 = sharedFloat4[bAt + 18];
-                            var b3_0 = sharedFloat4[bAt + 27];
-                            t233Part_0 += a0_0.X * b0_0.X;
-                            t233Part_1 += a0_0.X * b1_0.X;
-                            t233Part_2 += a0_0.X * b2_0.X;
-                            t233Part_3 += a0_0.X * b3_0.X;
-                            t233Part_4 += a1_0.X * b0_0.X;
-                            t233Part_5 += a1_0.X * b1_0.X;
-                            t233Part_6 += a1_0.X * b2_0.X;
-                            t233Part_7 += a1_0.X * b3_0.X;
-                            t233Part_0 += a0_0.Y * b0_0.Y;
-                            t233Part_1 += a0_0.Y * b1_0.Y;
-                            t233Part_2 += a0_0.Y * b2_0.Y;
-                            t233Part_3 += a0_0.Y * b3_0.Y;
-                            t233Part_4 += a1_0.Y * b0_0.Y;
-                            t233Part_5 += a1_0.Y * b1_0.Y;
-                            t233Part_6 += a1_0.Y * b2_0.Y;
-                            t233Part_7 += a1_0.Y * b3_0.Y;
-                            t233Part_0 += a0_0.Z * b0_0.Z;
-                            t233Part_1 += a0_0.Z * b1_0.Z;
-                            t233Part_2 += a0_0.Z * b2_0.Z;
-                            t233Part_3 += a0_0.Z * b3_0.Z;
-                            t233Part_4 += a1_0.Z * b0_0.Z;
-                            t233Part_5 += a1_0.Z * b1_0.Z;
-                            t233Part_6 += a1_0.Z * b2_0.Z;
-                            t233Part_7 += a1_0.Z * b3_0.Z;
-                            t233Part_0 += a0_0.W * b0_0.W;
-                            t233Part_1 += a0_0.W * b1_0.W;
-                            t233Part_2 += a0_0.W * b2_0.W;
-                            t233Part_3 += a0_0.W * b3_0.W;
-                            t233Part_4 += a1_0.W * b0_0.W;
-                            t233Part_5 += a1_0.W * b1_0.W;
-                            t233Part_6 += a1_0.W * b2_0.W;
-                            t233Part_7 += a1_0.W * b3_0.W;
+                            t246Part_0 += a0_0.X * b0_0.X;
+                            t246Part_1 += a0_0.X * b0_0.Y;
+                            t246Part_2 += a0_0.X * b0_0.Z;
+                            t246Part_3 += a0_0.X * b0_0.W;
+                            t246Part_4 += a1_0.X * b0_0.X;
+                            t246Part_5 += a1_0.X * b0_0.Y;
+                            t246Part_6 += a1_0.X * b0_0.Z;
+                            t246Part_7 += a1_0.X * b0_0.W;
+                            var b0_1 = sharedFloat4[bAt + 5];
+                            t246Part_0 += a0_0.Y * b0_1.X;
+                            t246Part_1 += a0_0.Y * b0_1.Y;
+                            t246Part_2 += a0_0.Y * b0_1.Z;
+                            t246Part_3 += a0_0.Y * b0_1.W;
+                            t246Part_4 += a1_0.Y * b0_1.X;
+                            t246Part_5 += a1_0.Y * b0_1.Y;
+                            t246Part_6 += a1_0.Y * b0_1.Z;
+                            t246Part_7 += a1_0.Y * b0_1.W;
+                            var b0_2 = sharedFloat4[bAt + 10];
+                            t246Part_0 += a0_0.Z * b0_2.X;
+                            t246Part_1 += a0_0.Z * b0_2.Y;
+                            t246Part_2 += a0_0.Z * b0_2.Z;
+                            t246Part_3 += a0_0.Z * b0_2.W;
+                            t246Part_4 += a1_0.Z * b0_2.X;
+                            t246Part_5 += a1_0.Z * b0_2.Y;
+                            t246Part_6 += a1_0.Z * b0_2.Z;
+                            t246Part_7 += a1_0.Z * b0_2.W;
+                            var b0_3 = sharedFloat4[bAt + 15];
+                            t246Part_0 += a0_0.W * b0_3.X;
+                            t246Part_1 += a0_0.W * b0_3.Y;
+                            t246Part_2 += a0_0.W * b0_3.Z;
+                            t246Part_3 += a0_0.W * b0_3.W;
+                            t246Part_4 += a1_0.W * b0_3.X;
+                            t246Part_5 += a1_0.W * b0_3.Y;
+                            t246Part_6 += a1_0.W * b0_3.Z;
+                            t246Part_7 += a1_0.W * b0_3.W;
                             var a0_4 = sharedFloat4[aAt + 1];
                             var a1_4 = sharedFloat4[aAt + 10];
-                            var b0_4 = sharedFloat4[bAt + 1];
-                            var b1_4 = sharedFloat4[bAt + 10];
-                            var b2_4 = sharedFloat4[bAt + 19];
-                            var b3_4 = sharedFloat4[bAt + 28];
-                            t233Part_0 += a0_4.X * b0_4.X;
-                            t233Part_1 += a0_4.X * b1_4.X;
-                            t233Part_2 += a0_4.X * b2_4.X;
-                            t233Part_3 += a0_4.X * b3_4.X;
-                            t233Part_4 += a1_4.X * b0_4.X;
-                            t233Part_5 += a1_4.X * b1_4.X;
-                            t233Part_6 += a1_4.X * b2_4.X;
-                            t233Part_7 += a1_4.X * b3_4.X;
-                            t233Part_0 += a0_4.Y * b0_4.Y;
-                            t233Part_1 += a0_4.Y * b1_4.Y;
-                            t233Part_2 += a0_4.Y * b2_4.Y;
-                            t233Part_3 += a0_4.Y * b3_4.Y;
-                            t233Part_4 += a1_4.Y * b0_4.Y;
-                            t233Part_5 += a1_4.Y * b1_4.Y;
-                            t233Part_6 += a1_4.Y * b2_4.Y;
-                            t233Part_7 += a1_4.Y * b3_4.Y;
-                            t233Part_0 += a0_4.Z * b0_4.Z;
-                            t233Part_1 += a0_4.Z * b1_4.Z;
-                            t233Part_2 += a0_4.Z * b2_4.Z;
-                            t233Part_3 += a0_4.Z * b3_4.Z;
-                            t233Part_4 += a1_4.Z * b0_4.Z;
-                            t233Part_5 += a1_4.Z * b1_4.Z;
-                            t233Part_6 += a1_4.Z * b2_4.Z;
-                            t233Part_7 += a1_4.Z * b3_4.Z;
-                            t233Part_0 += a0_4.W * b0_4.W;
-                            t233Part_1 += a0_4.W * b1_4.W;
-                            t233Part_2 += a0_4.W * b2_4.W;
-                            t233Part_3 += a0_4.W * b3_4.W;
-                            t233Part_4 += a1_4.W * b0_4.W;
-                            t233Part_5 += a1_4.W * b1_4.W;
-                            t233Part_6 += a1_4.W * b2_4.W;
-                            t233Part_7 += a1_4.W * b3_4.W;
+                            var b0_4 = sharedFloat4[bAt + 20];
+                            t246Part_0 += a0_4.X * b0_4.X;
+                            t246Part_1 += a0_4.X * b0_4.Y;
+                            t246Part_2 += a0_4.X * b0_4.Z;
+                            t246Part_3 += a0_4.X * b0_4.W;
+                            t246Part_4 += a1_4.X * b0_4.X;
+                            t246Part_5 += a1_4.X * b0_4.Y;
+                            t246Part_6 += a1_4.X * b0_4.Z;
+                            t246Part_7 += a1_4.X * b0_4.W;
+                            var b0_5 = sharedFloat4[bAt + 25];
+                            t246Part_0 += a0_4.Y * b0_5.X;
+                            t246Part_1 += a0_4.Y * b0_5.Y;
+                            t246Part_2 += a0_4.Y * b0_5.Z;
+                            t246Part_3 += a0_4.Y * b0_5.W;
+                            t246Part_4 += a1_4.Y * b0_5.X;
+                            t246Part_5 += a1_4.Y * b0_5.Y;
+                            t246Part_6 += a1_4.Y * b0_5.Z;
+                            t246Part_7 += a1_4.Y * b0_5.W;
+                            var b0_6 = sharedFloat4[bAt + 30];
+                            t246Part_0 += a0_4.Z * b0_6.X;
+                            t246Part_1 += a0_4.Z * b0_6.Y;
+                            t246Part_2 += a0_4.Z * b0_6.Z;
+                            t246Part_3 += a0_4.Z * b0_6.W;
+                            t246Part_4 += a1_4.Z * b0_6.X;
+                            t246Part_5 += a1_4.Z * b0_6.Y;
+                            t246Part_6 += a1_4.Z * b0_6.Z;
+                            t246Part_7 += a1_4.Z * b0_6.W;
+                            var b0_7 = sharedFloat4[bAt + 35];
+                            t246Part_0 += a0_4.W * b0_7.X;
+                            t246Part_1 += a0_4.W * b0_7.Y;
+                            t246Part_2 += a0_4.W * b0_7.Z;
+                            t246Part_3 += a0_4.W * b0_7.W;
+                            t246Part_4 += a1_4.W * b0_7.X;
+                            t246Part_5 += a1_4.W * b0_7.Y;
+                            t246Part_6 += a1_4.W * b0_7.Z;
+                            t246Part_7 += a1_4.W * b0_7.W;
                             Group.Barrier();
                             // dot: partial sums of 4 slices
-                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 288] = new Vec4<float>(t233Part_0, t233Part_1, t233Part_2, t233Part_3);
-                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 292] = new Vec4<float>(t233Part_4, t233Part_5, t233Part_6, t233Part_7);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 576] = new Vec4<float>(t246Part_0, t246Part_1, t246Part_2, t246Part_3);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 580] = new Vec4<float>(t246Part_4, t246Part_5, t246Part_6, t246Part_7);
                             Group.Barrier();
-                            t233_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2688];
-                            t233_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2688];
-                            // t242 = Dot(t240 [32, 32], t241 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
-                            float t242_0 = 0;
-                            float t242_1 = 0;
-                            float t242Part_0 = 0;
-                            float t242Part_1 = 0;
-                            float t242Part_2 = 0;
-                            float t242Part_3 = 0;
-                            float t242Part_4 = 0;
-                            float t242Part_5 = 0;
-                            float t242Part_6 = 0;
-                            float t242Part_7 = 0;
-                            float t240_0 = vaTile_0 * doRow2_0;
-                            float t240_1 = vaTile_1 * doRow2_1;
-                            float t240_2 = vaTile_2 * doRow2_2;
-                            float t240_3 = vaTile_3 * doRow2_3;
+                            t246_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2304] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2816] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 3328] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 3840];
+                            t246_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2304] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2816] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 3328] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 3840];
+                            // t255 = Dot(t253 [32, 32], t254 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 64 threads
+                            float t255_0 = 0;
+                            float t255_1 = 0;
+                            float t255Part_0 = 0;
+                            float t255Part_1 = 0;
+                            float t255Part_2 = 0;
+                            float t255Part_3 = 0;
+                            float t255Part_4 = 0;
+                            float t255Part_5 = 0;
+                            float t255Part_6 = 0;
+                            float t255Part_7 = 0;
+                            float vbTile_0 = vbTile_0Vector.X;
+                            float vbTile_1 = vbTile_0Vector.Y;
                             Group.Barrier();
-                            // dot: a, k-major [32][36]
-                            sharedFloat4[tidDiv8 * 9 + tidMod8 + 288] = new Vec4<float>(t240_0, t240_1, t240_2, t240_3);
-                            // dot: b, k-major [16][36]
-                            sharedFloat2[tidMod16 + tidDiv16 * 18 + 1152] = new Vec2<float>(vbTile_0, vbTile_1);
+                            // dot: b, [32][20]
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2304] = vbTile_0;
+                            sharedFloat[tidMod16 * 40 + tidDiv16 + 2324] = vbTile_1;
                             Group.Barrier();
                             int aAt2 = tidDiv4Mod16 * 18 + tidDiv64 * 2 + 288;
-                            int bAt2 = tidMod4 * 36 + tidDiv64 * 2 + 576;
+                            int bAt2 = tidMod4 + tidDiv64 * 40 + 576;
                             var a0_02 = sharedFloat4[aAt2];
                             var a1_02 = sharedFloat4[aAt2 + 9];
                             var b0_02 = sharedFloat4[bAt2];
-                            var b1_02 = sharedFloat4[bAt2 + 9];
-                            var b2_02 = sharedFloat4[bAt2 + 18];
-                            var b3_02 = sharedFloat4[bAt2 + 27];
-                            t242Part_0 += a0_02.X * b0_02.X;
-                            t242Part_1 += a0_02.X * b1_02.X;
-                            t242Part_2 += a0_02.X * b2_02.X;
-                            t242Part_3 += a0_02.X * b3_02.X;
-                            t242Part_4 += a1_02.X * b0_02.X;
-                            t242Part_5 += a1_02.X * b1_02.X;
-                            t242Part_6 += a1_02.X * b2_02.X;
-                            t242Part_7 += a1_02.X * b3_02.X;
-                            t242Part_0 += a0_02.Y * b0_02.Y;
-                            t242Part_1 += a0_02.Y * b1_02.Y;
-                            t242Part_2 += a0_02.Y * b2_02.Y;
-                            t242Part_3 += a0_02.Y * b3_02.Y;
-                            t242Part_4 += a1_02.Y * b0_02.Y;
-                            t242Part_5 += a1_02.Y * b1_02.Y;
-                            t242Part_6 += a1_02.Y * b2_02.Y;
-                            t242Part_7 += a1_02.Y * b3_02.Y;
-                            t242Part_0 += a0_02.Z * b0_02.Z;
-                            t242Part_1 += a0_02.Z * b1_02.Z;
-                            t242Part_2 += a0_02.Z * b2_02.Z;
-                            t242Part_3 += a0_02.Z * b3_02.Z;
-                            t242Part_4 += a1_02.Z * b0_02.Z;
-                            t242Part_5 += a1_02.Z * b1_02.Z;
-                            t242Part_6 += a1_02.Z * b2_02.Z;
-                            t242Part_7 += a1_02.Z * b3_02.Z;
-                            t242Part_0 += a0_02.W * b0_02.W;
-                            t242Part_1 += a0_02.W * b1_02.W;
-                            t242Part_2 += a0_02.W * b2_02.W;
-                            t242Part_3 += a0_02.W * b3_02.W;
-                            t242Part_4 += a1_02.W * b0_02.W;
-                            t242Part_5 += a1_02.W * b1_02.W;
-                            t242Part_6 += a1_02.W * b2_02.W;
-                            t242Part_7 += a1_02.W * b3_02.W;
+                            t255Part_0 += a0_02.X * b0_02.X;
+                            t255Part_1 += a0_02.X * b0_02.Y;
+                            t255Part_2 += a0_02.X * b0_02.Z;
+                            t255Part_3 += a0_02.X * b0_02.W;
+                            t255Part_4 += a1_02.X * b0_02.X;
+                            t255Part_5 += a1_02.X * b0_02.Y;
+                            t255Part_6 += a1_02.X * b0_02.Z;
+                            t255Part_7 += a1_02.X * b0_02.W;
+                            var b0_12 = sharedFloat4[bAt2 + 5];
+                            t255Part_0 += a0_02.Y * b0_12.X;
+                            t255Part_1 += a0_02.Y * b0_12.Y;
+                            t255Part_2 += a0_02.Y * b0_12.Z;
+                            t255Part_3 += a0_02.Y * b0_12.W;
+                            t255Part_4 += a1_02.Y * b0_12.X;
+                            t255Part_5 += a1_02.Y * b0_12.Y;
+                            t255Part_6 += a1_02.Y * b0_12.Z;
+                            t255Part_7 += a1_02.Y * b0_12.W;
+                            var b0_22 = sharedFloat4[bAt2 + 10];
+                            t255Part_0 += a0_02.Z * b0_22.X;
+                            t255Part_1 += a0_02.Z * b0_22.Y;
+                            t255Part_2 += a0_02.Z * b0_22.Z;
+                            t255Part_3 += a0_02.Z * b0_22.W;
+                            t255Part_4 += a1_02.Z * b0_22.X;
+                            t255Part_5 += a1_02.Z * b0_22.Y;
+                            t255Part_6 += a1_02.Z * b0_22.Z;
+                            t255Part_7 += a1_02.Z * b0_22.W;
+                            var b0_32 = sharedFloat4[bAt2 + 15];
+                            t255Part_0 += a0_02.W * b0_32.X;
+                            t255Part_1 += a0_02.W * b0_32.Y;
+                            t255Part_2 += a0_02.W * b0_32.Z;
+                            t255Part_3 += a0_02.W * b0_32.W;
+                            t255Part_4 += a1_02.W * b0_32.X;
+                            t255Part_5 += a1_02.W * b0_32.Y;
+                            t255Part_6 += a1_02.W * b0_32.Z;
+                            t255Part_7 += a1_02.W * b0_32.W;
                             var a0_42 = sharedFloat4[aAt2 + 1];
                             var a1_42 = sharedFloat4[aAt2 + 10];
-                            var b0_42 = sharedFloat4[bAt2 + 1];
-                            var b1_42 = sharedFloat4[bAt2 + 10];
-                            var b2_42 = sharedFloat4[bAt2 + 19];
-                            var b3_42 = sharedFloat4[bAt2 + 28];
-                            t242Part_0 += a0_42.X * b0_42.X;
-                            t242Part_1 += a0_42.X * b1_42.X;
-                            t242Part_2 += a0_42.X * b2_42.X;
-                            t242Part_3 += a0_42.X * b3_42.X;
-                            t242Part_4 += a1_42.X * b0_42.X;
-                            t242Part_5 += a1_42.X * b1_42.X;
-                            t242Part_6 += a1_42.X * b2_42.X;
-                            t242Part_7 += a1_42.X * b3_42.X;
-                            t242Part_0 += a0_42.Y * b0_42.Y;
-                            t242Part_1 += a0_42.Y * b1_42.Y;
-                            t242Part_2 += a0_42.Y * b2_42.Y;
-                            t242Part_3 += a0_42.Y * b3_42.Y;
-                            t242Part_4 += a1_42.Y * b0_42.Y;
-                            t242Part_5 += a1_42.Y * b1_42.Y;
-                            t242Part_6 += a1_42.Y * b2_42.Y;
-                            t242Part_7 += a1_42.Y * b3_42.Y;
-                            t242Part_0 += a0_42.Z * b0_42.Z;
-                            t242Part_1 += a0_42.Z * b1_42.Z;
-                            t242Part_2 += a0_42.Z * b2_42.Z;
-                            t242Part_3 += a0_42.Z * b3_42.Z;
-                            t242Part_4 += a1_42.Z * b0_42.Z;
-                            t242Part_5 += a1_42.Z * b1_42.Z;
-                            t242Part_6 += a1_42.Z * b2_42.Z;
-                            t242Part_7 += a1_42.Z * b3_42.Z;
-                            t242Part_0 += a0_42.W * b0_42.W;
-                            t242Part_1 += a0_42.W * b1_42.W;
-                            t242Part_2 += a0_42.W * b2_42.W;
-                            t242Part_3 += a0_42.W * b3_42.W;
-                            t242Part_4 += a1_42.W * b0_42.W;
-                            t242Part_5 += a1_42.W * b1_42.W;
-                            t242Part_6 += a1_42.W * b2_42.W;
-                            t242Part_7 += a1_42.W * b3_42.W;
+                            var b0_42 = sharedFloat4[bAt2 + 20];
+                            t255Part_0 += a0_42.X * b0_42.X;
+                            t255Part_1 += a0_42.X * b0_42.Y;
+                            t255Part_2 += a0_42.X * b0_42.Z;
+                            t255Part_3 += a0_42.X * b0_42.W;
+                            t255Part_4 += a1_42.X * b0_42.X;
+                            t255Part_5 += a1_42.X * b0_42.Y;
+                            t255Part_6 += a1_42.X * b0_42.Z;
+                            t255Part_7 += a1_42.X * b0_42.W;
+                            var b0_52 = sharedFloat4[bAt2 + 25];
+                            t255Part_0 += a0_42.Y * b0_52.X;
+                            t255Part_1 += a0_42.Y * b0_52.Y;
+                            t255Part_2 += a0_42.Y * b0_52.Z;
+                            t255Part_3 += a0_42.Y * b0_52.W;
+                            t255Part_4 += a1_42.Y * b0_52.X;
+                            t255Part_5 += a1_42.Y * b0_52.Y;
+                            t255Part_6 += a1_42.Y * b0_52.Z;
+                            t255Part_7 += a1_42.Y * b0_52.W;
+                            var b0_62 = sharedFloat4[bAt2 + 30];
+                            t255Part_0 += a0_42.Z * b0_62.X;
+                            t255Part_1 += a0_42.Z * b0_62.Y;
+                            t255Part_2 += a0_42.Z * b0_62.Z;
+                            t255Part_3 += a0_42.Z * b0_62.W;
+                            t255Part_4 += a1_42.Z * b0_62.X;
+                            t255Part_5 += a1_42.Z * b0_62.Y;
+                            t255Part_6 += a1_42.Z * b0_62.Z;
+                            t255Part_7 += a1_42.Z * b0_62.W;
+                            var b0_72 = sharedFloat4[bAt2 + 35];
+                            t255Part_0 += a0_42.W * b0_72.X;
+                            t255Part_1 += a0_42.W * b0_72.Y;
+                            t255Part_2 += a0_42.W * b0_72.Z;
+                            t255Part_3 += a0_42.W * b0_72.W;
+                            t255Part_4 += a1_42.W * b0_72.X;
+                            t255Part_5 += a1_42.W * b0_72.Y;
+                            t255Part_6 += a1_42.W * b0_72.Z;
+                            t255Part_7 += a1_42.W * b0_72.W;
                             Group.Barrier();
                             // dot: partial sums of 4 slices
-                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 288] = new Vec4<float>(t242Part_0, t242Part_1, t242Part_2, t242Part_3);
-                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 292] = new Vec4<float>(t242Part_4, t242Part_5, t242Part_6, t242Part_7);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 576] = new Vec4<float>(t255Part_0, t255Part_1, t255Part_2, t255Part_3);
+                            sharedFloat4[tidDiv4Mod16 * 8 + tidMod4 + tidDiv64 * 128 + 580] = new Vec4<float>(t255Part_4, t255Part_5, t255Part_6, t255Part_7);
                             Group.Barrier();
-                            t242_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2688];
-                            t242_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1152] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1664] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2176] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2688];
-                            // t245 = Dot(p [32, 16], vbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
-                            float t245_0 = 0;
-                            float t245_1 = 0;
-                            float t245_2 = 0;
-                            float t245_3 = 0;
-                            float t245Part_0 = 0;
-                            float t245Part_1 = 0;
-                            float t245Part_2 = 0;
-                            float t245Part_3 = 0;
-                            float t245Part_4 = 0;
-                            float t245Part_5 = 0;
-                            float t245Part_6 = 0;
-                            float t245Part_7 = 0;
-                            float t234_0 = t233_0 * qkScale;
-                            float t234_1 = t233_1 * qkScale;
-                            float t235_0 = t234_0 - rowLse;
-                            float t235_1 = t234_1 - rowLse;
-                            float t236_0 = XMath.Exp2(t235_0);
-                            float t236_1 = XMath.Exp2(t235_1);
-                            bool t231_0 = jInside_0 & kInside2_0;
-                            bool t231_1 = jInside_0 & kInside2_1;
-                            float p_0 = t231_0 ? t236_0 : 0f;
-                            float p_1 = t231_1 ? t236_1 : 0f;
+                            t255_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2304] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 2816] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 3328] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 3840];
+                            t255_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2304] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 2816] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 3328] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 3840];
+                            // t258 = Dot(p [32, 16], vbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
+                            float t258_0 = 0;
+                            float t258_1 = 0;
+                            float t258_2 = 0;
+                            float t258_3 = 0;
+                            float t258Part_0 = 0;
+                            float t258Part_1 = 0;
+                            float t258Part_2 = 0;
+                            float t258Part_3 = 0;
+                            float t258Part_4 = 0;
+                            float t258Part_5 = 0;
+                            float t258Part_6 = 0;
+                            float t258Part_7 = 0;
+                            float t247_0 = t246_0 * qkScale;
+                            float t247_1 = t246_1 * qkScale;
+                            float t248_0 = t247_0 - rowLse;
+                            float t248_1 = t247_1 - rowLse;
+                            float t249_0 = XMath.Exp2(t248_0);
+                            float t249_1 = XMath.Exp2(t248_1);
+                            bool t244_0 = jInside_0 & kInside2_0;
+                            bool t244_1 = jInside_0 & kInside2_1;
+                            float p_0 = t244_0 ? t249_0 : 0f;
+                            float p_1 = t244_1 ? t249_1 : 0f;
                             Group.Barrier();
                             // dot: a, [16][36]
-                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1152] = p_0;
-                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1188] = p_1;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 2304] = p_0;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 2340] = p_1;
                             // dot: b, [16][36]
-                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 864] = new Vec2<float>(vbTile_0, vbTile_1);
+                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 1440] = new Vec2<float>(vbTile_0, vbTile_1);
                             Group.Barrier();
-                            int aAt3 = tidDiv8Mod16 + tidDiv128 * 144 + 576;
-                            int bAt3 = tidMod8 + tidDiv128 * 72 + 432;
+                            int aAt3 = tidDiv8Mod16 + tidDiv128 * 144 + 1152;
+                            int bAt3 = tidMod8 + tidDiv128 * 72 + 720;
                             var a0_03 = sharedFloat2[aAt3];
                             var b0_03 = sharedFloat4[bAt3];
-                            t245Part_0 += a0_03.X * b0_03.X;
-                            t245Part_1 += a0_03.X * b0_03.Y;
-                            t245Part_2 += a0_03.X * b0_03.Z;
-                            t245Part_3 += a0_03.X * b0_03.W;
-                            t245Part_4 += a0_03.Y * b0_03.X;
-                            t245Part_5 += a0_03.Y * b0_03.Y;
-                            t245Part_6 += a0_03.Y * b0_03.Z;
-                            t245Part_7 += a0_03.Y * b0_03.W;
+                            t258Part_0 += a0_03.X * b0_03.X;
+                            t258Part_1 += a0_03.X * b0_03.Y;
+                            t258Part_2 += a0_03.X * b0_03.Z;
+                            t258Part_3 += a0_03.X * b0_03.W;
+                            t258Part_4 += a0_03.Y * b0_03.X;
+                            t258Part_5 += a0_03.Y * b0_03.Y;
+                            t258Part_6 += a0_03.Y * b0_03.Z;
+                            t258Part_7 += a0_03.Y * b0_03.W;
                             var a0_1 = sharedFloat2[aAt3 + 18];
-                            var b0_1 = sharedFloat4[bAt3 + 9];
-                            t245Part_0 += a0_1.X * b0_1.X;
-                            t245Part_1 += a0_1.X * b0_1.Y;
-                            t245Part_2 += a0_1.X * b0_1.Z;
-                            t245Part_3 += a0_1.X * b0_1.W;
-                            t245Part_4 += a0_1.Y * b0_1.X;
-                            t245Part_5 += a0_1.Y * b0_1.Y;
-                            t245Part_6 += a0_1.Y * b0_1.Z;
-                            t245Part_7 += a0_1.Y * b0_1.W;
+                            var b0_13 = sharedFloat4[bAt3 + 9];
+                            t258Part_0 += a0_1.X * b0_13.X;
+                            t258Part_1 += a0_1.X * b0_13.Y;
+                            t258Part_2 += a0_1.X * b0_13.Z;
+                            t258Part_3 += a0_1.X * b0_13.W;
+                            t258Part_4 += a0_1.Y * b0_13.X;
+                            t258Part_5 += a0_1.Y * b0_13.Y;
+                            t258Part_6 += a0_1.Y * b0_13.Z;
+                            t258Part_7 += a0_1.Y * b0_13.W;
                             var a0_2 = sharedFloat2[aAt3 + 36];
-                            var b0_2 = sharedFloat4[bAt3 + 18];
-                            t245Part_0 += a0_2.X * b0_2.X;
-                            t245Part_1 += a0_2.X * b0_2.Y;
-                            t245Part_2 += a0_2.X * b0_2.Z;
-                            t245Part_3 += a0_2.X * b0_2.W;
-                            t245Part_4 += a0_2.Y * b0_2.X;
-                            t245Part_5 += a0_2.Y * b0_2.Y;
-                            t245Part_6 += a0_2.Y * b0_2.Z;
-                            t245Part_7 += a0_2.Y * b0_2.W;
+                            var b0_23 = sharedFloat4[bAt3 + 18];
+                            t258Part_0 += a0_2.X * b0_23.X;
+                            t258Part_1 += a0_2.X * b0_23.Y;
+                            t258Part_2 += a0_2.X * b0_23.Z;
+                            t258Part_3 += a0_2.X * b0_23.W;
+                            t258Part_4 += a0_2.Y * b0_23.X;
+                            t258Part_5 += a0_2.Y * b0_23.Y;
+                            t258Part_6 += a0_2.Y * b0_23.Z;
+                            t258Part_7 += a0_2.Y * b0_23.W;
                             var a0_3 = sharedFloat2[aAt3 + 54];
-                            var b0_3 = sharedFloat4[bAt3 + 27];
-                            t245Part_0 += a0_3.X * b0_3.X;
-                            t245Part_1 += a0_3.X * b0_3.Y;
-                            t245Part_2 += a0_3.X * b0_3.Z;
-                            t245Part_3 += a0_3.X * b0_3.W;
-                            t245Part_4 += a0_3.Y * b0_3.X;
-                            t245Part_5 += a0_3.Y * b0_3.Y;
-                            t245Part_6 += a0_3.Y * b0_3.Z;
-                            t245Part_7 += a0_3.Y * b0_3.W;
+                            var b0_33 = sharedFloat4[bAt3 + 27];
+                            t258Part_0 += a0_3.X * b0_33.X;
+                            t258Part_1 += a0_3.X * b0_33.Y;
+                            t258Part_2 += a0_3.X * b0_33.Z;
+                            t258Part_3 += a0_3.X * b0_33.W;
+                            t258Part_4 += a0_3.Y * b0_33.X;
+                            t258Part_5 += a0_3.Y * b0_33.Y;
+                            t258Part_6 += a0_3.Y * b0_33.Z;
+                            t258Part_7 += a0_3.Y * b0_33.W;
                             var a0_43 = sharedFloat2[aAt3 + 72];
                             var b0_43 = sharedFloat4[bAt3 + 36];
-                            t245Part_0 += a0_43.X * b0_43.X;
-                            t245Part_1 += a0_43.X * b0_43.Y;
-                            t245Part_2 += a0_43.X * b0_43.Z;
-                            t245Part_3 += a0_43.X * b0_43.W;
-                            t245Part_4 += a0_43.Y * b0_43.X;
-                            t245Part_5 += a0_43.Y * b0_43.Y;
-                            t245Part_6 += a0_43.Y * b0_43.Z;
-                            t245Part_7 += a0_43.Y * b0_43.W;
+                            t258Part_0 += a0_43.X * b0_43.X;
+                            t258Part_1 += a0_43.X * b0_43.Y;
+                            t258Part_2 += a0_43.X * b0_43.Z;
+                            t258Part_3 += a0_43.X * b0_43.W;
+                            t258Part_4 += a0_43.Y * b0_43.X;
+                            t258Part_5 += a0_43.Y * b0_43.Y;
+                            t258Part_6 += a0_43.Y * b0_43.Z;
+                            t258Part_7 += a0_43.Y * b0_43.W;
                             var a0_5 = sharedFloat2[aAt3 + 90];
-                            var b0_5 = sharedFloat4[bAt3 + 45];
-                            t245Part_0 += a0_5.X * b0_5.X;
-                            t245Part_1 += a0_5.X * b0_5.Y;
-                            t245Part_2 += a0_5.X * b0_5.Z;
-                            t245Part_3 += a0_5.X * b0_5.W;
-                            t245Part_4 += a0_5.Y * b0_5.X;
-                            t245Part_5 += a0_5.Y * b0_5.Y;
-                            t245Part_6 += a0_5.Y * b0_5.Z;
-                            t245Part_7 += a0_5.Y * b0_5.W;
+                            var b0_53 = sharedFloat4[bAt3 + 45];
+                            t258Part_0 += a0_5.X * b0_53.X;
+                            t258Part_1 += a0_5.X * b0_53.Y;
+                            t258Part_2 += a0_5.X * b0_53.Z;
+                            t258Part_3 += a0_5.X * b0_53.W;
+                            t258Part_4 += a0_5.Y * b0_53.X;
+                            t258Part_5 += a0_5.Y * b0_53.Y;
+                            t258Part_6 += a0_5.Y * b0_53.Z;
+                            t258Part_7 += a0_5.Y * b0_53.W;
                             var a0_6 = sharedFloat2[aAt3 + 108];
-                            var b0_6 = sharedFloat4[bAt3 + 54];
-                            t245Part_0 += a0_6.X * b0_6.X;
-                            t245Part_1 += a0_6.X * b0_6.Y;
-                            t245Part_2 += a0_6.X * b0_6.Z;
-                            t245Part_3 += a0_6.X * b0_6.W;
-                            t245Part_4 += a0_6.Y * b0_6.X;
-                            t245Part_5 += a0_6.Y * b0_6.Y;
-                            t245Part_6 += a0_6.Y * b0_6.Z;
-                            t245Part_7 += a0_6.Y * b0_6.W;
+                            var b0_63 = sharedFloat4[bAt3 + 54];
+                            t258Part_0 += a0_6.X * b0_63.X;
+                            t258Part_1 += a0_6.X * b0_63.Y;
+                            t258Part_2 += a0_6.X * b0_63.Z;
+                            t258Part_3 += a0_6.X * b0_63.W;
+                            t258Part_4 += a0_6.Y * b0_63.X;
+                            t258Part_5 += a0_6.Y * b0_63.Y;
+                            t258Part_6 += a0_6.Y * b0_63.Z;
+                            t258Part_7 += a0_6.Y * b0_63.W;
                             var a0_7 = sharedFloat2[aAt3 + 126];
-                            var b0_7 = sharedFloat4[bAt3 + 63];
-                            t245Part_0 += a0_7.X * b0_7.X;
-                            t245Part_1 += a0_7.X * b0_7.Y;
-                            t245Part_2 += a0_7.X * b0_7.Z;
-                            t245Part_3 += a0_7.X * b0_7.W;
-                            t245Part_4 += a0_7.Y * b0_7.X;
-                            t245Part_5 += a0_7.Y * b0_7.Y;
-                            t245Part_6 += a0_7.Y * b0_7.Z;
-                            t245Part_7 += a0_7.Y * b0_7.W;
+                            var b0_73 = sharedFloat4[bAt3 + 63];
+                            t258Part_0 += a0_7.X * b0_73.X;
+                            t258Part_1 += a0_7.X * b0_73.Y;
+                            t258Part_2 += a0_7.X * b0_73.Z;
+                            t258Part_3 += a0_7.X * b0_73.W;
+                            t258Part_4 += a0_7.Y * b0_73.X;
+                            t258Part_5 += a0_7.Y * b0_73.Y;
+                            t258Part_6 += a0_7.Y * b0_73.Z;
+                            t258Part_7 += a0_7.Y * b0_73.W;
                             Group.Barrier();
                             // dot: partial sums of 2 slices
-                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 288] = new Vec4<float>(t245Part_0, t245Part_1, t245Part_2, t245Part_3);
-                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 296] = new Vec4<float>(t245Part_4, t245Part_5, t245Part_6, t245Part_7);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 576] = new Vec4<float>(t258Part_0, t258Part_1, t258Part_2, t258Part_3);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 584] = new Vec4<float>(t258Part_4, t258Part_5, t258Part_6, t258Part_7);
                             Group.Barrier();
-                            t245_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2176];
-                            t245_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2176];
-                            t245_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2176];
-                            t245_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2176];
-                            float pv3_0 = pv2_0 + t245_0;
-                            float pv3_1 = pv2_1 + t245_1;
-                            float pv3_2 = pv2_2 + t245_2;
-                            float pv3_3 = pv2_3 + t245_3;
-                            // t249 = Dot(dA [32, 16], kbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
-                            float t249_0 = 0;
-                            float t249_1 = 0;
-                            float t249_2 = 0;
-                            float t249_3 = 0;
-                            float t249Part_0 = 0;
-                            float t249Part_1 = 0;
-                            float t249Part_2 = 0;
-                            float t249Part_3 = 0;
-                            float t249Part_4 = 0;
-                            float t249Part_5 = 0;
-                            float t249Part_6 = 0;
-                            float t249Part_7 = 0;
-                            float t243_0 = t242_0 - delta;
-                            float t243_1 = t242_1 - delta;
-                            float dA_0 = p_0 * t243_0;
-                            float dA_1 = p_1 * t243_1;
+                            t258_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 3328];
+                            t258_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 3328];
+                            t258_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 3328];
+                            t258_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 3328];
+                            float pv3_0 = pv2_0 + t258_0;
+                            float pv3_1 = pv2_1 + t258_1;
+                            float pv3_2 = pv2_2 + t258_2;
+                            float pv3_3 = pv2_3 + t258_3;
+                            // t262 = Dot(dA [32, 16], kbTile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 128 threads
+                            float t262_0 = 0;
+                            float t262_1 = 0;
+                            float t262_2 = 0;
+                            float t262_3 = 0;
+                            float t262Part_0 = 0;
+                            float t262Part_1 = 0;
+                            float t262Part_2 = 0;
+                            float t262Part_3 = 0;
+                            float t262Part_4 = 0;
+                            float t262Part_5 = 0;
+                            float t262Part_6 = 0;
+                            float t262Part_7 = 0;
+                            float t256_0 = t255_0 - delta;
+                            float t256_1 = t255_1 - delta;
+                            float dA_0 = p_0 * t256_0;
+                            float dA_1 = p_1 * t256_1;
                             Group.Barrier();
                             // dot: a, [16][36]
-                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1152] = dA_0;
-                            sharedFloat[tidDiv8 + tidMod8 * 72 + 1188] = dA_1;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 2304] = dA_0;
+                            sharedFloat[tidDiv8 + tidMod8 * 72 + 2340] = dA_1;
                             // dot: b, [16][36]
-                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 864] = new Vec2<float>(kbTile_0, kbTile_1);
+                            sharedFloat2[tidDiv16 * 18 + tidMod16 + 1440] = new Vec2<float>(kbTile_0, kbTile_1);
                             Group.Barrier();
-                            int aAt4 = tidDiv8Mod16 + tidDiv128 * 144 + 576;
-                            int bAt4 = tidMod8 + tidDiv128 * 72 + 432;
+                            int aAt4 = tidDiv8Mod16 + tidDiv128 * 144 + 1152;
+                            int bAt4 = tidMod8 + tidDiv128 * 72 + 720;
                             var a0_04 = sharedFloat2[aAt4];
                             var b0_04 = sharedFloat4[bAt4];
-                            t249Part_0 += a0_04.X * b0_04.X;
-                            t249Part_1 += a0_04.X * b0_04.Y;
-                            t249Part_2 += a0_04.X * b0_04.Z;
-                            t249Part_3 += a0_04.X * b0_04.W;
-                            t249Part_4 += a0_04.Y * b0_04.X;
-                            t249Part_5 += a0_04.Y * b0_04.Y;
-                            t249Part_6 += a0_04.Y * b0_04.Z;
-                            t249Part_7 += a0_04.Y * b0_04.W;
+                            t262Part_0 += a0_04.X * b0_04.X;
+                            t262Part_1 += a0_04.X * b0_04.Y;
+                            t262Part_2 += a0_04.X * b0_04.Z;
+                            t262Part_3 += a0_04.X * b0_04.W;
+                            t262Part_4 += a0_04.Y * b0_04.X;
+                            t262Part_5 += a0_04.Y * b0_04.Y;
+                            t262Part_6 += a0_04.Y * b0_04.Z;
+                            t262Part_7 += a0_04.Y * b0_04.W;
                             var a0_12 = sharedFloat2[aAt4 + 18];
-                            var b0_12 = sharedFloat4[bAt4 + 9];
-                            t249Part_0 += a0_12.X * b0_12.X;
-                            t249Part_1 += a0_12.X * b0_12.Y;
-                            t249Part_2 += a0_12.X * b0_12.Z;
-                            t249Part_3 += a0_12.X * b0_12.W;
-                            t249Part_4 += a0_12.Y * b0_12.X;
-                            t249Part_5 += a0_12.Y * b0_12.Y;
-                            t249Part_6 += a0_12.Y * b0_12.Z;
-                            t249Part_7 += a0_12.Y * b0_12.W;
+                            var b0_14 = sharedFloat4[bAt4 + 9];
+                            t262Part_0 += a0_12.X * b0_14.X;
+                            t262Part_1 += a0_12.X * b0_14.Y;
+                            t262Part_2 += a0_12.X * b0_14.Z;
+                            t262Part_3 += a0_12.X * b0_14.W;
+                            t262Part_4 += a0_12.Y * b0_14.X;
+                            t262Part_5 += a0_12.Y * b0_14.Y;
+                            t262Part_6 += a0_12.Y * b0_14.Z;
+                            t262Part_7 += a0_12.Y * b0_14.W;
                             var a0_22 = sharedFloat2[aAt4 + 36];
-                            var b0_22 = sharedFloat4[bAt4 + 18];
-                            t249Part_0 += a0_22.X * b0_22.X;
-                            t249Part_1 += a0_22.X * b0_22.Y;
-                            t249Part_2 += a0_22.X * b0_22.Z;
-                            t249Part_3 += a0_22.X * b0_22.W;
-                            t249Part_4 += a0_22.Y * b0_22.X;
-                            t249Part_5 += a0_22.Y * b0_22.Y;
-                            t249Part_6 += a0_22.Y * b0_22.Z;
-                            t249Part_7 += a0_22.Y * b0_22.W;
+                            var b0_24 = sharedFloat4[bAt4 + 18];
+                            t262Part_0 += a0_22.X * b0_24.X;
+                            t262Part_1 += a0_22.X * b0_24.Y;
+                            t262Part_2 += a0_22.X * b0_24.Z;
+                            t262Part_3 += a0_22.X * b0_24.W;
+                            t262Part_4 += a0_22.Y * b0_24.X;
+                            t262Part_5 += a0_22.Y * b0_24.Y;
+                            t262Part_6 += a0_22.Y * b0_24.Z;
+                            t262Part_7 += a0_22.Y * b0_24.W;
                             var a0_32 = sharedFloat2[aAt4 + 54];
-                            var b0_32 = sharedFloat4[bAt4 + 27];
-                            t249Part_0 += a0_32.X * b0_32.X;
-                            t249Part_1 += a0_32.X * b0_32.Y;
-                            t249Part_2 += a0_32.X * b0_32.Z;
-                            t249Part_3 += a0_32.X * b0_32.W;
-                            t249Part_4 += a0_32.Y * b0_32.X;
-                            t249Part_5 += a0_32.Y * b0_32.Y;
-                            t249Part_6 += a0_32.Y * b0_32.Z;
-                            t249Part_7 += a0_32.Y * b0_32.W;
+                            var b0_34 = sharedFloat4[bAt4 + 27];
+                            t262Part_0 += a0_32.X * b0_34.X;
+                            t262Part_1 += a0_32.X * b0_34.Y;
+                            t262Part_2 += a0_32.X * b0_34.Z;
+                            t262Part_3 += a0_32.X * b0_34.W;
+                            t262Part_4 += a0_32.Y * b0_34.X;
+                            t262Part_5 += a0_32.Y * b0_34.Y;
+                            t262Part_6 += a0_32.Y * b0_34.Z;
+                            t262Part_7 += a0_32.Y * b0_34.W;
                             var a0_44 = sharedFloat2[aAt4 + 72];
                             var b0_44 = sharedFloat4[bAt4 + 36];
-                            t249Part_0 += a0_44.X * b0_44.X;
-                            t249Part_1 += a0_44.X * b0_44.Y;
-                            t249Part_2 += a0_44.X * b0_44.Z;
-                            t249Part_3 += a0_44.X * b0_44.W;
-                            t249Part_4 += a0_44.Y * b0_44.X;
-                            t249Part_5 += a0_44.Y * b0_44.Y;
-                            t249Part_6 += a0_44.Y * b0_44.Z;
-                            t249Part_7 += a0_44.Y * b0_44.W;
+                            t262Part_0 += a0_44.X * b0_44.X;
+                            t262Part_1 += a0_44.X * b0_44.Y;
+                            t262Part_2 += a0_44.X * b0_44.Z;
+                            t262Part_3 += a0_44.X * b0_44.W;
+                            t262Part_4 += a0_44.Y * b0_44.X;
+                            t262Part_5 += a0_44.Y * b0_44.Y;
+                            t262Part_6 += a0_44.Y * b0_44.Z;
+                            t262Part_7 += a0_44.Y * b0_44.W;
                             var a0_52 = sharedFloat2[aAt4 + 90];
-                            var b0_52 = sharedFloat4[bAt4 + 45];
-                            t249Part_0 += a0_52.X * b0_52.X;
-                            t249Part_1 += a0_52.X * b0_52.Y;
-                            t249Part_2 += a0_52.X * b0_52.Z;
-                            t249Part_3 += a0_52.X * b0_52.W;
-                            t249Part_4 += a0_52.Y * b0_52.X;
-                            t249Part_5 += a0_52.Y * b0_52.Y;
-                            t249Part_6 += a0_52.Y * b0_52.Z;
-                            t249Part_7 += a0_52.Y * b0_52.W;
+                            var b0_54 = sharedFloat4[bAt4 + 45];
+                            t262Part_0 += a0_52.X * b0_54.X;
+                            t262Part_1 += a0_52.X * b0_54.Y;
+                            t262Part_2 += a0_52.X * b0_54.Z;
+                            t262Part_3 += a0_52.X * b0_54.W;
+                            t262Part_4 += a0_52.Y * b0_54.X;
+                            t262Part_5 += a0_52.Y * b0_54.Y;
+                            t262Part_6 += a0_52.Y * b0_54.Z;
+                            t262Part_7 += a0_52.Y * b0_54.W;
                             var a0_62 = sharedFloat2[aAt4 + 108];
-                            var b0_62 = sharedFloat4[bAt4 + 54];
-                            t249Part_0 += a0_62.X * b0_62.X;
-                            t249Part_1 += a0_62.X * b0_62.Y;
-                            t249Part_2 += a0_62.X * b0_62.Z;
-                            t249Part_3 += a0_62.X * b0_62.W;
-                            t249Part_4 += a0_62.Y * b0_62.X;
-                            t249Part_5 += a0_62.Y * b0_62.Y;
-                            t249Part_6 += a0_62.Y * b0_62.Z;
-                            t249Part_7 += a0_62.Y * b0_62.W;
+                            var b0_64 = sharedFloat4[bAt4 + 54];
+                            t262Part_0 += a0_62.X * b0_64.X;
+                            t262Part_1 += a0_62.X * b0_64.Y;
+                            t262Part_2 += a0_62.X * b0_64.Z;
+                            t262Part_3 += a0_62.X * b0_64.W;
+                            t262Part_4 += a0_62.Y * b0_64.X;
+                            t262Part_5 += a0_62.Y * b0_64.Y;
+                            t262Part_6 += a0_62.Y * b0_64.Z;
+                            t262Part_7 += a0_62.Y * b0_64.W;
                             var a0_72 = sharedFloat2[aAt4 + 126];
-                            var b0_72 = sharedFloat4[bAt4 + 63];
-                            t249Part_0 += a0_72.X * b0_72.X;
-                            t249Part_1 += a0_72.X * b0_72.Y;
-                            t249Part_2 += a0_72.X * b0_72.Z;
-                            t249Part_3 += a0_72.X * b0_72.W;
-                            t249Part_4 += a0_72.Y * b0_72.X;
-                            t249Part_5 += a0_72.Y * b0_72.Y;
-                            t249Part_6 += a0_72.Y * b0_72.Z;
-                            t249Part_7 += a0_72.Y * b0_72.W;
+                            var b0_74 = sharedFloat4[bAt4 + 63];
+                            t262Part_0 += a0_72.X * b0_74.X;
+                            t262Part_1 += a0_72.X * b0_74.Y;
+                            t262Part_2 += a0_72.X * b0_74.Z;
+                            t262Part_3 += a0_72.X * b0_74.W;
+                            t262Part_4 += a0_72.Y * b0_74.X;
+                            t262Part_5 += a0_72.Y * b0_74.Y;
+                            t262Part_6 += a0_72.Y * b0_74.Z;
+                            t262Part_7 += a0_72.Y * b0_74.W;
                             Group.Barrier();
                             // dot: partial sums of 2 slices
-                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 288] = new Vec4<float>(t249Part_0, t249Part_1, t249Part_2, t249Part_3);
-                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 296] = new Vec4<float>(t249Part_4, t249Part_5, t249Part_6, t249Part_7);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 576] = new Vec4<float>(t262Part_0, t262Part_1, t262Part_2, t262Part_3);
+                            sharedFloat4[tidDiv8Mod16 * 16 + tidMod8 + tidDiv128 * 256 + 584] = new Vec4<float>(t262Part_4, t262Part_5, t262Part_6, t262Part_7);
                             Group.Barrier();
-                            t249_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2176];
-                            t249_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2176];
-                            t249_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2176];
-                            t249_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1152] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2176];
-                            float dak13_0 = dak12_0 + t249_0;
-                            float dak13_1 = dak12_1 + t249_1;
-                            float dak13_2 = dak12_2 + t249_2;
-                            float dak13_3 = dak12_3 + t249_3;
+                            t262_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 3328];
+                            t262_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 3328];
+                            t262_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 3328];
+                            t262_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 2304] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 3328];
+                            float dak13_0 = dak12_0 + t262_0;
+                            float dak13_1 = dak12_1 + t262_1;
+                            float dak13_2 = dak12_2 + t262_2;
+                            float dak13_3 = dak12_3 + t262_3;
                             pv2_0 = pv3_0;
                             pv2_1 = pv3_1;
                             pv2_2 = pv3_2;
@@ -929,26 +882,34 @@ namespace TileDsl.Attention
                             dak12_2 = dak13_2;
                             dak12_3 = dak13_3;
                         }
-                        float t255_0 = doRow_0 * pv2_0;
-                        float t255_1 = doRow_1 * pv2_1;
-                        float t255_2 = doRow_0 * pv2_2;
-                        float t255_3 = doRow_1 * pv2_3;
-                        float dva4_0 = dva3_0 + t255_0;
-                        float dva4_1 = dva3_1 + t255_1;
-                        float dva4_2 = dva3_2 + t255_2;
-                        float dva4_3 = dva3_3 + t255_3;
-                        float t257_0 = kaTile_0 * dak12_0;
-                        float t257_1 = kaTile_1 * dak12_1;
-                        float t257_2 = kaTile_2 * dak12_2;
-                        float t257_3 = kaTile_3 * dak12_3;
-                        Group.Barrier();
-                        // dqShare = Sum along axis 0 of t257 [32, 32]
-                        float dqShare_0 = t257_0;
-                        dqShare_0 = dqShare_0 + t257_2;
-                        float dqShare_1 = t257_1;
-                        dqShare_1 = dqShare_1 + t257_3;
+                        float t269_0 = doRow_0 * pv2_0;
+                        float t269_1 = doRow_1 * pv2_1;
+                        float t269_2 = doRow_0 * pv2_2;
+                        float t269_3 = doRow_1 * pv2_3;
+                        float t271_0 = jInside2_0 ? t269_0 : 0f;
+                        float t271_1 = jInside2_0 ? t269_1 : 0f;
+                        float t271_2 = jInside2_1 ? t269_2 : 0f;
+                        float t271_3 = jInside2_1 ? t269_3 : 0f;
+                        float dva4_0 = dva3_0 + t271_0;
+                        float dva4_1 = dva3_1 + t271_1;
+                        float dva4_2 = dva3_2 + t271_2;
+                        float dva4_3 = dva3_3 + t271_3;
+                        float t273_0 = kaTile_0 * dak12_0;
+                        float t273_1 = kaTile_1 * dak12_1;
+                        float t273_2 = kaTile_2 * dak12_2;
+                        float t273_3 = kaTile_3 * dak12_3;
+                        float t275_0 = jInside2_0 ? t273_0 : 0f;
+                        float t275_1 = jInside2_0 ? t273_1 : 0f;
+                        float t275_2 = jInside2_1 ? t273_2 : 0f;
+                        float t275_3 = jInside2_1 ? t273_3 : 0f;
+                        // dqShare = Sum along axis 0 of t275 [32, 32]
+                        float dqShare_0 = t275_0;
+                        dqShare_0 = dqShare_0 + t275_2;
+                        float dqShare_1 = t275_1;
+                        dqShare_1 = dqShare_1 + t275_3;
                         dqShare_0 = dqShare_0 + Warp.ShuffleXor(dqShare_0, 16);
                         dqShare_1 = dqShare_1 + Warp.ShuffleXor(dqShare_1, 16);
+                        Group.Barrier();
                         sharedFloat[tidDiv32 * 32 + tidMod16 * 2] = dqShare_0;
                         sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1] = dqShare_1;
                         Group.Barrier();
@@ -968,48 +929,44 @@ namespace TileDsl.Attention
                         dqShare_1 = dqShare_1 + sharedFloat[tidMod16 * 2 + 1 + 160];
                         dqShare_1 = dqShare_1 + sharedFloat[tidMod16 * 2 + 1 + 192];
                         dqShare_1 = dqShare_1 + sharedFloat[tidMod16 * 2 + 1 + 224];
-                        float t263_0 = qRow_0 * dak12_0;
-                        float t263_1 = qRow_1 * dak12_1;
-                        float t263_2 = qRow_0 * dak12_2;
-                        float t263_3 = qRow_1 * dak12_3;
-                        float dka4_0 = dka3_0 + t263_0;
-                        float dka4_1 = dka3_1 + t263_1;
-                        float dka4_2 = dka3_2 + t263_2;
-                        float dka4_3 = dka3_3 + t263_3;
+                        float t281_0 = qRow_0 * dak12_0;
+                        float t281_1 = qRow_1 * dak12_1;
+                        float t281_2 = qRow_0 * dak12_2;
+                        float t281_3 = qRow_1 * dak12_3;
+                        float t283_0 = jInside2_0 ? t281_0 : 0f;
+                        float t283_1 = jInside2_0 ? t281_1 : 0f;
+                        float t283_2 = jInside2_1 ? t281_2 : 0f;
+                        float t283_3 = jInside2_1 ? t281_3 : 0f;
+                        float dka4_0 = dka3_0 + t283_0;
+                        float dka4_1 = dka3_1 + t283_1;
+                        float dka4_2 = dka3_2 + t283_2;
+                        float dka4_3 = dka3_3 + t283_3;
                         int lo = XMath.Max(0, (i - wa) + 1) / 32;
                         int firstPhase = (((lo % phases) + ((i / 32) - lo)) >= phases) ? 0 : (lo % phases);
-                        bool t287_0 = (tidMod16 * 2) < ((phase == firstPhase) ? 0 : 32);
-                        bool t287_1 = (tidMod16 * 2 + 1) < ((phase == firstPhase) ? 0 : 32);
-                        int t282_0 = qOffset + (tidMod16 * 2);
-                        int t282_1 = qOffset + (tidMod16 * 2 + 1);
-                        float earlier_0, earlier_1;
-                        if (dQAligned && (t282_0 & 1) == 0 && t287_0 && t287_1)
-                        {
-                            var earlier_0Vector = dQ2[t282_0 / 2];
-                            earlier_0 = earlier_0Vector.X;
-                            earlier_1 = earlier_0Vector.Y;
-                        }
-                        else
-                        {
-                            earlier_0 = t287_0 ? dQ[t282_0] : 0f;
-                            earlier_1 = t287_1 ? dQ[t282_1] : 0f;
-                        }
-                        float t293_0 = dqShare_0 * scale;
-                        float t293_1 = dqShare_1 * scale;
-                        float t294_0 = earlier_0 + t293_0;
-                        float t294_1 = earlier_1 + t293_1;
-                        int t291_0 = qOffset + (tidMod16 * 2);
-                        int t291_1 = qOffset + (tidMod16 * 2 + 1);
+                        bool t307_0 = (tidMod16 * 2) < ((phase == firstPhase) ? 0 : 32);
+                        bool t307_1 = (tidMod16 * 2 + 1) < ((phase == firstPhase) ? 0 : 32);
+                        int t302_0 = qOffset + (tidMod16 * 2);
+                        int t302_1 = qOffset + (tidMod16 * 2 + 1);
+                        bool earlier_0Fast = dQAligned & ((t302_0 & 1) == 0) & t307_0 & t307_1;
+                        var earlier_0Vector = earlier_0Fast ? dQ2[t302_0 / 2] : new Vec2<float>(t307_0 ? dQ[t302_0] : 0f, t307_1 ? dQ[t302_1] : 0f);
+                        float t313_0 = dqShare_0 * scale;
+                        float t313_1 = dqShare_1 * scale;
+                        float earlier_0 = earlier_0Vector.X;
+                        float earlier_1 = earlier_0Vector.Y;
+                        float t314_0 = earlier_0 + t313_0;
+                        float t314_1 = earlier_1 + t313_1;
+                        int t311_0 = qOffset + (tidMod16 * 2);
+                        int t311_1 = qOffset + (tidMod16 * 2 + 1);
                         if (tid < 16)
                         {
-                            if (dQAligned && (t291_0 & 1) == 0)
+                            if (dQAligned & ((t311_0 & 1) == 0))
                             {
-                                dQ2[t291_0 / 2] = new Vec2<float>(t294_0, t294_1);
+                                dQ2[t311_0 / 2] = new Vec2<float>(t314_0, t314_1);
                             }
                             else
                             {
-                                dQ[t291_0] = t294_0;
-                                dQ[t291_1] = t294_1;
+                                dQ[t311_0] = t314_0;
+                                dQ[t311_1] = t314_1;
                             }
                         }
                         dva3_0 = dva4_0;
@@ -1030,53 +987,53 @@ namespace TileDsl.Attention
                     dka2_2 = dka3_2;
                     dka2_3 = dka3_3;
                 }
-                float t302_0 = dka2_0 * scale;
-                float t302_1 = dka2_1 * scale;
-                float t302_2 = dka2_2 * scale;
-                float t302_3 = dka2_3 * scale;
-                int t300_0 = jRows2_0 + (tidMod16 * 2);
-                int t300_1 = jRows2_0 + (tidMod16 * 2 + 1);
-                int t300_2 = jRows2_1 + (tidMod16 * 2);
-                int t300_3 = jRows2_1 + (tidMod16 * 2 + 1);
-                if (dKaAligned && (t300_0 & 1) == 0 && jValid2_0)
+                float t322_0 = dka2_0 * scale;
+                float t322_1 = dka2_1 * scale;
+                float t322_2 = dka2_2 * scale;
+                float t322_3 = dka2_3 * scale;
+                int t320_0 = jRows2_0 + (tidMod16 * 2);
+                int t320_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t320_2 = jRows2_1 + (tidMod16 * 2);
+                int t320_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                if (dKaAligned & ((t320_0 & 1) == 0) & jValid2_0)
                 {
-                    dKa2[t300_0 / 2] = new Vec2<float>(t302_0, t302_1);
+                    dKa2[t320_0 / 2] = new Vec2<float>(t322_0, t322_1);
                 }
                 else
                 {
-                    if (jValid2_0) dKa[t300_0] = t302_0;
-                    if (jValid2_0) dKa[t300_1] = t302_1;
+                    if (jValid2_0) dKa[t320_0] = t322_0;
+                    if (jValid2_0) dKa[t320_1] = t322_1;
                 }
-                if (dKaAligned && (t300_2 & 1) == 0 && jValid2_1)
+                if (dKaAligned & ((t320_2 & 1) == 0) & jValid2_1)
                 {
-                    dKa2[t300_2 / 2] = new Vec2<float>(t302_2, t302_3);
-                }
-                else
-                {
-                    if (jValid2_1) dKa[t300_2] = t302_2;
-                    if (jValid2_1) dKa[t300_3] = t302_3;
-                }
-                int t305_0 = jRows2_0 + (tidMod16 * 2);
-                int t305_1 = jRows2_0 + (tidMod16 * 2 + 1);
-                int t305_2 = jRows2_1 + (tidMod16 * 2);
-                int t305_3 = jRows2_1 + (tidMod16 * 2 + 1);
-                if (dVaAligned && (t305_0 & 1) == 0 && jValid2_0)
-                {
-                    dVa2[t305_0 / 2] = new Vec2<float>(dva2_0, dva2_1);
+                    dKa2[t320_2 / 2] = new Vec2<float>(t322_2, t322_3);
                 }
                 else
                 {
-                    if (jValid2_0) dVa[t305_0] = dva2_0;
-                    if (jValid2_0) dVa[t305_1] = dva2_1;
+                    if (jValid2_1) dKa[t320_2] = t322_2;
+                    if (jValid2_1) dKa[t320_3] = t322_3;
                 }
-                if (dVaAligned && (t305_2 & 1) == 0 && jValid2_1)
+                int t325_0 = jRows2_0 + (tidMod16 * 2);
+                int t325_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                int t325_2 = jRows2_1 + (tidMod16 * 2);
+                int t325_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                if (dVaAligned & ((t325_0 & 1) == 0) & jValid2_0)
                 {
-                    dVa2[t305_2 / 2] = new Vec2<float>(dva2_2, dva2_3);
+                    dVa2[t325_0 / 2] = new Vec2<float>(dva2_0, dva2_1);
                 }
                 else
                 {
-                    if (jValid2_1) dVa[t305_2] = dva2_2;
-                    if (jValid2_1) dVa[t305_3] = dva2_3;
+                    if (jValid2_0) dVa[t325_0] = dva2_0;
+                    if (jValid2_0) dVa[t325_1] = dva2_1;
+                }
+                if (dVaAligned & ((t325_2 & 1) == 0) & jValid2_1)
+                {
+                    dVa2[t325_2 / 2] = new Vec2<float>(dva2_2, dva2_3);
+                }
+                else
+                {
+                    if (jValid2_1) dVa[t325_2] = dva2_2;
+                    if (jValid2_1) dVa[t325_3] = dva2_3;
                 }
             }
         }

@@ -7,12 +7,13 @@ using TileDsl.Generators.Layout;
 namespace TileDsl.Generators.Passes;
 
 /// <summary>
-/// Loop-invariant staging: a local store inside a loop whose value does not change in the loop, into a buffer that
-/// nothing else writes (a Dot operand read in every iteration, such as the queries of flash attention), moves in
-/// front of the loop; the allocation then keeps that buffer for the whole loop. One store at a time, innermost loops
-/// first, and only while the shared memory stays within <paramref name="budgetBytes"/>.
+/// Loop-invariant code motion, innermost loops first. A tile computed register by register from values that do not
+/// change in the loop (the row masks and row offsets of a matmul's tiles) moves in front of the loop. So does a local
+/// store whose value does not change in the loop, into a buffer that nothing else writes (a Dot operand read in every
+/// iteration, such as the queries of flash attention); the allocation then keeps that buffer for the whole loop: one
+/// store at a time, and only while the shared memory stays within the budget.
 /// </summary>
-internal static class HoistStaging
+internal static class LoopInvariants
 {
     public static void Run(DistributedProgram program, int budgetBytes)
     {
@@ -29,6 +30,16 @@ internal static class HoistStaging
             Hoist(program, loop.Body, writers, budget);
             var defined = new HashSet<(int, LinearLayout?)>(Defined(loop.Body));
             foreach (var arg in loop.Loop.Args.Select((a, k) => (a.Id, loop.Carried[k]))) defined.Add(arg);
+            defined.Add((loop.Loop.Index.Id, null));
+            foreach (var define in loop.Body.OfType<DDefine>().Where(d => d.Layout is not null && d.Op is not IR.LoadOp).ToList())
+            {
+                if (define.Op.Operands.Any(o => program.Values[o].Type.IsScalar
+                    ? defined.Contains((o, null))
+                    : DefinedInside(program, defined, o, define.Layout!.Project(program.Values[o].Type.Shape).Layout))) continue;
+                loop.Body.Remove(define);
+                body.Insert(i++, define);
+                defined.Remove((define.Op.Id, define.Layout));
+            }
             foreach (var store in loop.Body.OfType<DLocalStore>().ToList())
             {
                 if (writers[store.Buffer] != 1 || DefinedInside(program, defined, store.Value, store.Layout)) continue;
@@ -46,7 +57,8 @@ internal static class HoistStaging
         }
     }
 
-    /// <summary>Whether the registers a store reads (through views) are defined in the loop.</summary>
+    /// <summary>Whether the registers of value <paramref name="id"/> in <paramref name="layout"/> (through views; a
+    /// scalar's own) are defined in the loop.</summary>
     private static bool DefinedInside(DistributedProgram program, HashSet<(int, LinearLayout?)> defined, int id, LinearLayout layout)
         => program.Values[id] switch
         {
@@ -74,7 +86,7 @@ internal static class HoistStaging
                     yield return (init.Op.Id, init.Part);
                     break;
                 case DReduce reduce:
-                    yield return (reduce.Op.Id, reduce.Home);
+                    yield return (reduce.Op.Id, reduce.Home.Rank == 0 ? null : reduce.Home);
                     break;
                 case DLoop loop:
                     foreach (var (value, k) in loop.Loop.Args.Concat(loop.Loop.Results).Select((v, k) => (v.Id, k % loop.Loop.Args.Count)))
