@@ -29,14 +29,14 @@ public static partial class TwoSimplicialAttention
         var hInside = member < groupSize;
         var head = kvHead * groupSize + member;
         var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
+        var triple = InTriple(rd, D);
+        var next1 = TripleNeighbour(rd, D, 1);
+        var next2 = TripleNeighbour(rd, D, 2);
         var qRows = batch * qStrideB + i * qStrideN + head[.., None] * qStrideH;
         var qAt = qRows + rd[None, ..];
         var qTile = Load(q + qAt, hInside[.., None]);
-        var qNext1 = Load(q + (qRows + next1[None, ..]), hInside[.., None]);
-        var qNext2 = Load(q + (qRows + next2[None, ..]), hInside[.., None]);
+        var qNext1 = LoadRows(q, qRows, next1, hInside);
+        var qNext2 = LoadRows(q, qRows, next2, hInside);
         int kvOffset = batch * kvStrideB + kvHead * kvStrideH;
         float qkScale = scale * Log2E;
         var m = Full(GH, float.NegativeInfinity);
@@ -48,8 +48,7 @@ public static partial class TwoSimplicialAttention
             var k1Row = Load(k1 + jRow + rd);
             var k1Next1 = Load(k1 + jRow + next1);
             var k1Next2 = Load(k1 + jRow + next2);
-            var left = qTile * k1Row[None, ..];
-            if (DET == 1) { left = Where(triple[None, ..], qNext1 * k1Next2[None, ..] - qNext2 * k1Next1[None, ..], 0f); }
+            var left = LogitsFactor(DET, triple[None, ..], qTile, qNext1, qNext2, k1Row[None, ..], k1Next1[None, ..], k1Next2[None, ..]);
             var v1Row = Load(v1 + jRow + rd);
             for (int ks = Maximum(0, i - w2 + 1); ks <= i; ks += BK)
             {
@@ -90,14 +89,14 @@ public static partial class TwoSimplicialAttention
         var hInside = member < groupSize;
         var head = kvHead * groupSize + member;
         var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
+        var triple = InTriple(rd, D);
+        var next1 = TripleNeighbour(rd, D, 1);
+        var next2 = TripleNeighbour(rd, D, 2);
         var qRows = batch * qStrideB + i * qStrideN + head[.., None] * qStrideH;
         var qAt = qRows + rd[None, ..];
         var qTile = Load(q + qAt, hInside[.., None]);
-        var qNext1 = Load(q + (qRows + next1[None, ..]), hInside[.., None]);
-        var qNext2 = Load(q + (qRows + next2[None, ..]), hInside[.., None]);
+        var qNext1 = LoadRows(q, qRows, next1, hInside);
+        var qNext2 = LoadRows(q, qRows, next2, hInside);
         var doTile = Load(dO + qAt, hInside[.., None]);
         var delta = Sum(doTile * Load(o + qAt, hInside[.., None]), 1);
         var rowLse = Load(lse + (batch * heads + head) * n + i, hInside) * Log2E;
@@ -110,8 +109,7 @@ public static partial class TwoSimplicialAttention
             var k1Row = Load(k1 + jRow + rd);
             var k1Next1 = Load(k1 + jRow + next1);
             var k1Next2 = Load(k1 + jRow + next2);
-            var left = qTile * k1Row[None, ..];
-            if (DET == 1) { left = Where(triple[None, ..], qNext1 * k1Next2[None, ..] - qNext2 * k1Next1[None, ..], 0f); }
+            var left = LogitsFactor(DET, triple[None, ..], qTile, qNext1, qNext2, k1Row[None, ..], k1Next1[None, ..], k1Next2[None, ..]);
             var v1Row = Load(v1 + jRow + rd);
             var doV1 = doTile * v1Row[None, ..];
             for (int ks = Maximum(0, i - w2 + 1); ks <= i; ks += BK)
@@ -119,15 +117,15 @@ public static partial class TwoSimplicialAttention
                 var rk = ks + Arange(0, BK);
                 var kInside = rk <= i;
                 var kRows = kvOffset + rk[.., None] * kvStrideN;
-                var k2Tile = Load(k2 + (kRows + rd[None, ..]), kInside[.., None]);
+                var k2Tile = LoadRows(k2, kRows, rd, kInside);
                 var p = Where(kInside[None, ..], Exp2(Dot(left, Trans(k2Tile)) * qkScale - rowLse[.., None]), 0f);
-                var v2Tile = Load(v2 + (kRows + rd[None, ..]), kInside[.., None]);
+                var v2Tile = LoadRows(v2, kRows, rd, kInside);
                 var dA = p * (Dot(doV1, Trans(v2Tile)) - delta[.., None]);
                 if (DET == 1)
                 {
-                    var k2Next1 = Load(k2 + (kRows + next1[None, ..]), kInside[.., None]);
-                    var k2Next2 = Load(k2 + (kRows + next2[None, ..]), kInside[.., None]);
-                    dq += Where(triple[None, ..], k1Next1[None, ..] * Dot(dA, k2Next2) - k1Next2[None, ..] * Dot(dA, k2Next1), 0f);
+                    var k2Next1 = LoadRows(k2, kRows, next1, kInside);
+                    var k2Next2 = LoadRows(k2, kRows, next2, kInside);
+                    dq += TripleCross(triple[None, ..], k1Next1[None, ..], k1Next2[None, ..], Dot(dA, k2Next1), Dot(dA, k2Next2));
                 }
                 else
                 {
@@ -156,9 +154,9 @@ public static partial class TwoSimplicialAttention
         int kvOffset = batch * kvStrideB + kvHead * kvStrideH;
         int jRow = kvOffset + j * kvStrideN;
         var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
+        var triple = InTriple(rd, D);
+        var next1 = TripleNeighbour(rd, D, 1);
+        var next2 = TripleNeighbour(rd, D, 2);
         var kaRow = Load(ka + jRow + rd);
         var kaNext1 = Load(ka + jRow + next1);
         var kaNext2 = Load(ka + jRow + next2);
@@ -177,29 +175,28 @@ public static partial class TwoSimplicialAttention
                 var qRows = batch * qStrideB + i * qStrideN + head[.., None] * qStrideH;
                 var qAt = qRows + rd[None, ..];
                 var qTile = Load(q + qAt, hInside[.., None]);
-                var qNext1 = Load(q + (qRows + next1[None, ..]), hInside[.., None]);
-                var qNext2 = Load(q + (qRows + next2[None, ..]), hInside[.., None]);
+                var qNext1 = LoadRows(q, qRows, next1, hInside);
+                var qNext2 = LoadRows(q, qRows, next2, hInside);
                 var doTile = Load(dO + qAt, hInside[.., None]);
                 var delta = Sum(doTile * Load(o + qAt, hInside[.., None]), 1);
                 var rowLse = Load(lse + (batch * heads + head) * n + i, hInside) * Log2E;
-                var left = qTile * kaRow[None, ..];
-                if (DET == 1) { left = Where(triple[None, ..], qNext1 * kaNext2[None, ..] - qNext2 * kaNext1[None, ..], 0f); }
+                var left = LogitsFactor(DET, triple[None, ..], qTile, qNext1, qNext2, kaRow[None, ..], kaNext1[None, ..], kaNext2[None, ..]);
                 var doVa = doTile * vaRow[None, ..];
                 for (int ks = Maximum(0, i - wb + 1); ks <= i; ks += BK)
                 {
                     var rk = ks + Arange(0, BK);
                     var kInside = rk <= i;
                     var kRows = kvOffset + rk[.., None] * kvStrideN;
-                    var kbTile = Load(kb + (kRows + rd[None, ..]), kInside[.., None]);
-                    var vbTile = Load(vb + (kRows + rd[None, ..]), kInside[.., None]);
+                    var kbTile = LoadRows(kb, kRows, rd, kInside);
+                    var vbTile = LoadRows(vb, kRows, rd, kInside);
                     var p = Where(hInside[.., None] & kInside[None, ..], Exp2(Dot(left, Trans(kbTile)) * qkScale - rowLse[.., None]), 0f);
                     var dA = p * (Dot(doVa, Trans(vbTile)) - delta[.., None]);
                     dva += Sum(doTile * Dot(p, vbTile), 0);
                     if (DET == 1)
                     {
-                        var kbNext1 = Load(kb + (kRows + next1[None, ..]), kInside[.., None]);
-                        var kbNext2 = Load(kb + (kRows + next2[None, ..]), kInside[.., None]);
-                        dka += Sum(Where(triple[None, ..], Dot(dA, kbNext1) * qNext2 - Dot(dA, kbNext2) * qNext1, 0f), 0);
+                        var kbNext1 = LoadRows(kb, kRows, next1, kInside);
+                        var kbNext2 = LoadRows(kb, kRows, next2, kInside);
+                        dka += Sum(TripleCross(triple[None, ..], Dot(dA, kbNext1), Dot(dA, kbNext2), qNext1, qNext2), 0);
                     }
                     else
                     {

@@ -34,9 +34,9 @@ public static partial class TwoSimplicialAttention
         int qOffset = batch * qStrideB + i * qStrideN + head * qStrideH;
         int kvOffset = batch * kvStrideB + head / groupSize * kvStrideH;
         var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
+        var triple = InTriple(rd, D);
+        var next1 = TripleNeighbour(rd, D, 1);
+        var next2 = TripleNeighbour(rd, D, 2);
         var qRow = Load(q + qOffset + rd);
         var qNext1 = Load(q + qOffset + next1);
         var qNext2 = Load(q + qOffset + next2);
@@ -57,20 +57,15 @@ public static partial class TwoSimplicialAttention
                 var rj = js + Arange(0, BJ);
                 var jInside = rj <= i;
                 var jRows = kvOffset + rj[.., None] * kvStrideN;
-                var left = Load(k1 + (jRows + rd[None, ..]), jInside[.., None]) * qRow[None, ..];
-                if (DET == 1)
-                {
-                    var k1Next1 = Load(k1 + (jRows + next1[None, ..]), jInside[.., None]);
-                    var k1Next2 = Load(k1 + (jRows + next2[None, ..]), jInside[.., None]);
-                    left = Where(triple[None, ..], qNext1[None, ..] * k1Next2 - qNext2[None, ..] * k1Next1, 0f);
-                }
+                var left = LogitsFactor(DET, triple[None, ..], qRow[None, ..], qNext1[None, ..], qNext2[None, ..],
+                    LoadRows(k1, jRows, rd, jInside), LoadRows(k1, jRows, next1, jInside), LoadRows(k1, jRows, next2, jInside));
                 var logits = Dot(left, Trans(k2Tile)) * qkScale;
                 logits = Where(jInside[.., None] & kInside[None, ..], logits, float.NegativeInfinity);
                 float mNew = Maximum(m, Max(logits));
                 var p = Exp2(logits - mNew);
                 float alpha = Exp2(m - mNew);
                 l = l * alpha + Sum(p);
-                var v1Tile = Load(v1 + (jRows + rd[None, ..]), jInside[.., None]);
+                var v1Tile = LoadRows(v1, jRows, rd, jInside);
                 acc = acc * alpha + Sum(v1Tile * Dot(p, v2Tile), 0);
                 m = mNew;
             }
@@ -107,16 +102,16 @@ public static partial class TwoSimplicialAttention
         int group = ProgramId(1) % kvHeads;
         int kvOffset = batch * kvStrideB + group * kvStrideH;
         var rd = Arange(0, D);
-        var triple = rd < D / 3 * 3;
-        var next1 = Where(triple, rd / 3 * 3 + (rd % 3 + 1) % 3, rd);
-        var next2 = Where(triple, rd / 3 * 3 + (rd % 3 + 2) % 3, rd);
+        var triple = InTriple(rd, D);
+        var next1 = TripleNeighbour(rd, D, 1);
+        var next2 = TripleNeighbour(rd, D, 2);
         var rj = block * BJ + Arange(0, BJ);
         var jValid = rj < n;
         var jRows = kvOffset + rj[.., None] * kvStrideN;
-        var kaTile = Load(ka + (jRows + rd[None, ..]), jValid[.., None]);
-        var kaNext1 = Load(ka + (jRows + next1[None, ..]), jValid[.., None]);
-        var kaNext2 = Load(ka + (jRows + next2[None, ..]), jValid[.., None]);
-        var vaTile = Load(va + (jRows + rd[None, ..]), jValid[.., None]);
+        var kaTile = LoadRows(ka, jRows, rd, jValid);
+        var kaNext1 = LoadRows(ka, jRows, next1, jValid);
+        var kaNext2 = LoadRows(ka, jRows, next2, jValid);
+        var vaTile = LoadRows(va, jRows, rd, jValid);
         float qkScale = scale * Log2E;
         var dka = Zeros<float>(BJ, D);
         var dva = Zeros<float>(BJ, D);
@@ -134,8 +129,7 @@ public static partial class TwoSimplicialAttention
                 float delta = Sum(doRow * Load(o + qOffset + rd));
                 float rowLse = Load(lse + (batch * heads + head) * n + i) * Log2E;
                 var jInside = jValid & (rj <= i) & (rj > i - wa);
-                var left = kaTile * qRow[None, ..];
-                if (DET == 1) { left = Where(triple[None, ..], qNext1[None, ..] * kaNext2 - qNext2[None, ..] * kaNext1, 0f); }
+                var left = LogitsFactor(DET, triple[None, ..], qRow[None, ..], qNext1[None, ..], qNext2[None, ..], kaTile, kaNext1, kaNext2);
                 var pv = Zeros<float>(BJ, D);
                 var dak1 = Zeros<float>(BJ, D);
                 var dak2 = Zeros<float>(BJ, D);
@@ -144,31 +138,34 @@ public static partial class TwoSimplicialAttention
                     var rk = ks + Arange(0, BK);
                     var kInside = rk <= i;
                     var kRows = kvOffset + rk[.., None] * kvStrideN;
-                    var kbTile = Load(kb + (kRows + rd[None, ..]), kInside[.., None]);
-                    var vbTile = Load(vb + (kRows + rd[None, ..]), kInside[.., None]);
+                    var kbTile = LoadRows(kb, kRows, rd, kInside);
+                    var vbTile = LoadRows(vb, kRows, rd, kInside);
                     var p = Where(jInside[.., None] & kInside[None, ..], Exp2(Dot(left, Trans(kbTile)) * qkScale - rowLse), 0f);
                     var dA = p * (Dot(vaTile * doRow[None, ..], Trans(vbTile)) - delta);
                     pv += Dot(p, vbTile);
                     if (DET == 1)
                     {
-                        dak1 += Dot(dA, Load(kb + (kRows + next1[None, ..]), kInside[.., None]));
-                        dak2 += Dot(dA, Load(kb + (kRows + next2[None, ..]), kInside[.., None]));
+                        dak1 += Dot(dA, LoadRows(kb, kRows, next1, kInside));
+                        dak2 += Dot(dA, LoadRows(kb, kRows, next2, kInside));
                     }
                     else
                     {
                         dak1 += Dot(dA, kbTile);
                     }
                 }
-                dva += doRow[None, ..] * pv;
-                var dqShare = Sum(kaTile * dak1, 0);
+                // Rows this query cannot see add nothing, by select: a NaN in its Q or dO (or in those rows) must not
+                // reach them, or its share of dQ, through 0·NaN.
+                var visible = jInside[.., None];
+                dva += Where(visible, doRow[None, ..] * pv, 0f);
+                var dqShare = Sum(Where(visible, kaTile * dak1, 0f), 0);
                 if (DET == 1)
                 {
-                    dka += Where(triple[None, ..], dak1 * qNext2[None, ..] - dak2 * qNext1[None, ..], 0f);
-                    dqShare = Sum(Where(triple[None, ..], kaNext1 * dak2 - kaNext2 * dak1, 0f), 0);
+                    dka += Where(visible, TripleCross(triple[None, ..], dak1, dak2, qNext1[None, ..], qNext2[None, ..]), 0f);
+                    dqShare = Sum(Where(visible, TripleCross(triple[None, ..], kaNext1, kaNext2, dak1, dak2), 0f), 0);
                 }
                 else
                 {
-                    dka += qRow[None, ..] * dak1;
+                    dka += Where(visible, qRow[None, ..] * dak1, 0f);
                 }
                 if (DQ == 1)
                 {

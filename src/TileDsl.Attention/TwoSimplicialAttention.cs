@@ -105,18 +105,12 @@ public static partial class TwoSimplicialAttention
     public static void Forward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1,
         ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int w1, int w2, float? scale = null,
         Variant variant = Variant.Trilinear, Tiling? tiling = null)
-    {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, false, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        RunForward(new DeviceKernels(stream), plan, q, k1, v1, k2, v2, o, lse);
-    }
+        => Forward(new TileTarget(stream), shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant, tiling);
 
     /// <summary>The same in the host interpreter (the kernels' C# bodies), on arrays.</summary>
     public static void Forward(Shape shape, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] lse,
         int w1, int w2, float? scale = null, Variant variant = Variant.Trilinear, Tiling? tiling = null)
-    {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, false, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        RunForward(HostKernels.Instance, plan, q, k1, v1, k2, v2, o, lse);
-    }
+        => Forward(TileTarget.Interpreter, shape, q, k1, v1, k2, v2, o, lse, w1, w2, scale, variant, tiling);
 
     /// <summary>
     /// dQ, dK1, dV1, dK2, dV2 from dO and the forward's O and LSE, by launches that each own what they write (no
@@ -128,21 +122,13 @@ public static partial class TwoSimplicialAttention
         ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse,
         ArrayView<float> dQ, ArrayView<float> dK1, ArrayView<float> dV1, ArrayView<float> dK2, ArrayView<float> dV2,
         int w1, int w2, float? scale = null, Variant variant = Variant.Trilinear, Tiling? tiling = null)
-    {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, true, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
-        RunBackward(new DeviceKernels(stream), plan, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2);
-    }
+        => Backward(new TileTarget(stream), shape, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2, w1, w2, scale, variant, tiling);
 
     /// <summary>The same in the host interpreter, on arrays.</summary>
     public static void Backward(Shape shape, float[] q, float[] k1, float[] v1, float[] k2, float[] v2, float[] o, float[] dO, float[] lse,
         float[] dQ, float[] dK1, float[] dV1, float[] dK2, float[] dV2, int w1, int w2, float? scale = null,
         Variant variant = Variant.Trilinear, Tiling? tiling = null)
-    {
-        var plan = Check(shape, w1, w2, scale, variant, tiling, true, q.Length, k1.Length, v1.Length, k2.Length, v2.Length, o.Length, lse.Length);
-        CheckGradients(shape, dO.Length, dQ.Length, dK1.Length, dV1.Length, dK2.Length, dV2.Length);
-        RunBackward(HostKernels.Instance, plan, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2);
-    }
+        => Backward(TileTarget.Interpreter, shape, q, k1, v1, k2, v2, o, dO, lse, dQ, dK1, dV1, dK2, dV2, w1, w2, scale, variant, tiling);
 
     /// <summary>
     /// What a launch needs once the arguments are checked. <see cref="Swap"/>: the kernels' K1 side is the caller's
@@ -161,9 +147,6 @@ public static partial class TwoSimplicialAttention
         /// <summary>HeadPacked: rows per block of a window (the smaller blocks fit a short window better).</summary>
         public int PackedBlock(int window) => window <= 32 ? 32 : Tiling.Keys;
 
-        public Args Arguments(bool swapped, int wa, int wb, int block1, int block2)
-            => new(Shape.N, Shape.Heads, Shape.GroupSize, Shape.Q, Shape.Kv, KernelScale(swapped), wa, wb, Shape.D, block1, block2, Det);
-
         public TileGrid Queries => Packed
             ? new(Shape.N, Shape.Batch * Shape.KvHeads * Cdiv(Shape.GroupSize, Tiling.Rows))
             : new(Shape.N, Shape.Batch * Shape.Heads);
@@ -171,105 +154,27 @@ public static partial class TwoSimplicialAttention
         public TileGrid KeyRows(int block) => new(Cdiv(Shape.N, block), Shape.Batch * Shape.KvHeads);
     }
 
-    private static void RunForward<T>(IKernels<T> kernels, Plan plan, T q, T k1, T v1, T k2, T v2, T o, T lse)
+    private static void Forward(TileTarget target, Shape shape, TileBuffer<float> q, TileBuffer<float> k1, TileBuffer<float> v1,
+        TileBuffer<float> k2, TileBuffer<float> v2, TileBuffer<float> o, TileBuffer<float> lse, int w1, int w2, float? scale, Variant variant, Tiling? tiling)
     {
+        var plan = Check(shape, w1, w2, scale, variant, tiling, false, q, k1, v1, k2, v2, o, lse);
         var (wa, wb) = plan.Windows;
         var (ka, va, kb, vb) = plan.Swap ? (k2, v2, k1, v1) : (k1, v1, k2, v2);
+        var (s, qs, kv) = (plan.Shape, plan.Shape.Q, plan.Shape.Kv);
+        float kernelScale = plan.KernelScale(plan.Swap);
         if (plan.Packed)
-            kernels.PackedForward(plan.Queries, q, ka, va, kb, vb, o, lse, plan.Arguments(plan.Swap, wa, wb, plan.Tiling.Rows, plan.PackedBlock(wb)));
+            PackedForwardKernel.Run(target, plan.Queries, new PackedForwardKernel.Args(q, ka, va, kb, vb, o, lse, s.N, s.Heads, s.GroupSize,
+                qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, kernelScale, wa, wb, s.D, plan.Tiling.Rows, plan.PackedBlock(wb), plan.Det));
         else
-            kernels.RowForward(plan.Queries, q, ka, va, kb, vb, o, lse, plan.Arguments(plan.Swap, wa, wb, plan.Tiling.Rows, plan.Tiling.Keys));
+            RowForwardKernel.Run(target, plan.Queries, new RowForwardKernel.Args(q, ka, va, kb, vb, o, lse, s.N, s.Heads, s.GroupSize,
+                qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, kernelScale, wa, wb, s.D, plan.Tiling.Rows, plan.Tiling.Keys, plan.Det));
     }
 
-    private static void RunBackward<T>(IKernels<T> kernels, Plan plan, T q, T k1, T v1, T k2, T v2, T o, T dO, T lse,
-        T dQ, T dK1, T dV1, T dK2, T dV2)
+    private static void Backward(TileTarget target, Shape shape, TileBuffer<float> q, TileBuffer<float> k1, TileBuffer<float> v1,
+        TileBuffer<float> k2, TileBuffer<float> v2, TileBuffer<float> o, TileBuffer<float> dO, TileBuffer<float> lse, TileBuffer<float> dQ,
+        TileBuffer<float> dK1, TileBuffer<float> dV1, TileBuffer<float> dK2, TileBuffer<float> dV2, int w1, int w2, float? scale, Variant variant, Tiling? tiling)
     {
-        var (wa, wb) = plan.Windows;
-        var (ka, va, kb, vb, dKa, dVa, dKb, dVb) = plan.Swap ? (k2, v2, k1, v1, dK2, dV2, dK1, dV1) : (k1, v1, k2, v2, dK1, dV1, dK2, dV2);
-        if (plan.Packed)
-        {
-            int heads = plan.Tiling.Rows;
-            var args = plan.Arguments(plan.Swap, wa, wb, heads, plan.PackedBlock(wb));
-            kernels.PackedBackwardQuery(plan.Queries, q, ka, va, kb, vb, o, dO, lse, dQ, args);
-            kernels.PackedBackwardKey(plan.KeyRows(1), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, args);
-            kernels.PackedBackwardKey(plan.KeyRows(1), q, kb, vb, ka, va, o, dO, lse, dKb, dVb, plan.Arguments(!plan.Swap, wb, wa, heads, plan.PackedBlock(wa)));
-        }
-        else
-        {
-            var (rows, keys) = (plan.Tiling.Rows, plan.Tiling.Keys);
-            kernels.RowBackwardKey(plan.KeyRows(rows), q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, plan.Arguments(plan.Swap, wa, wb, rows, keys));
-            // The smaller window's role also sums dQ. Block b visits queries [b·keys, b·keys + keys + wb − 2], so blocks
-            // `phases` apart never share one: each launch takes every phases-th block.
-            int blocks = Cdiv(plan.Shape.N, keys), phases = Math.Min(blocks, 1 + Cdiv(wb - 1, keys));
-            var args = plan.Arguments(!plan.Swap, wb, wa, keys, rows) with { Phases = phases, Dq = 1 };
-            for (int phase = 0; phase < phases; phase++)
-                kernels.RowBackwardKey(plan.KeyRows(keys) with { X = Cdiv(blocks - phase, phases) }, q, kb, vb, ka, va, o, dO, lse, dKb, dVb, dQ, args with { Phase = phase });
-        }
-    }
-
-    /// <summary>
-    /// The scalar arguments every kernel takes, in its parameter order (Block1/Block2: its two block constexprs);
-    /// Phase, Phases and Dq only for <see cref="RowBackwardKey"/>.
-    /// </summary>
-    private readonly record struct Args(int N, int Heads, int Group, Strides Q, Strides Kv, float Scale, int Wa, int Wb, int D, int Block1, int Block2, int Det)
-    {
-        public int Phase { get; init; }
-
-        public int Phases { get; init; } = 1;
-
-        public int Dq { get; init; }
-    }
-
-    /// <summary>The five kernels, launched on an accelerator or run by the interpreter: one argument list for both.</summary>
-    private interface IKernels<T>
-    {
-        void RowForward(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T lse, Args a);
-        void PackedForward(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T lse, Args a);
-        void PackedBackwardQuery(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dQ, Args a);
-        void RowBackwardKey(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dKa, T dVa, T dQ, Args a);
-        void PackedBackwardKey(TileGrid g, T q, T ka, T va, T kb, T vb, T o, T dO, T lse, T dKa, T dVa, Args a);
-    }
-
-    private sealed class DeviceKernels(AcceleratorStream stream) : IKernels<ArrayView<float>>
-    {
-        public void RowForward(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> lse, Args a)
-            => RowForwardKernel.Launch(stream, g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void PackedForward(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> lse, Args a)
-            => PackedForwardKernel.Launch(stream, g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void PackedBackwardQuery(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dQ, Args a)
-            => PackedBackwardQueryKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void RowBackwardKey(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, Args a)
-            => RowBackwardKeyKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.Phase, a.Phases, a.D, a.Block1, a.Block2, a.Det, a.Dq);
-
-        public void PackedBackwardKey(TileGrid g, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, Args a)
-            => PackedBackwardKeyKernel.Launch(stream, g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-    }
-
-    private sealed class HostKernels : IKernels<float[]>
-    {
-        public static readonly HostKernels Instance = new();
-
-        public void RowForward(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] lse, Args a)
-            => RowForwardKernel.Interpret(g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void PackedForward(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] lse, Args a)
-            => PackedForwardKernel.Interpret(g, q, ka, va, kb, vb, o, lse, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void PackedBackwardQuery(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dQ, Args a)
-            => PackedBackwardQueryKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-
-        public void RowBackwardKey(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, float[] dQ, Args a)
-            => RowBackwardKeyKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.Phase, a.Phases, a.D, a.Block1, a.Block2, a.Det, a.Dq);
-
-        public void PackedBackwardKey(TileGrid g, float[] q, float[] ka, float[] va, float[] kb, float[] vb, float[] o, float[] dO, float[] lse, float[] dKa, float[] dVa, Args a)
-            => PackedBackwardKeyKernel.Interpret(g, q, ka, va, kb, vb, o, dO, lse, dKa, dVa, a.N, a.Heads, a.Group, a.Q.Batch, a.Q.Position, a.Q.Head, a.Kv.Batch, a.Kv.Position, a.Kv.Head, a.Scale, a.Wa, a.Wb, a.D, a.Block1, a.Block2, a.Det);
-    }
-
-    private static void CheckGradients(Shape shape, long dO, long dQ, long dK1, long dV1, long dK2, long dV2)
-    {
+        var plan = Check(shape, w1, w2, scale, variant, tiling, true, q, k1, v1, k2, v2, o, lse);
         long qExtent = shape.Extent(shape.Q, shape.Heads), kvExtent = shape.Extent(shape.Kv, shape.KvHeads);
         LaunchChecks.Holds(dO, qExtent, nameof(dO), QText(shape));
         LaunchChecks.Holds(dQ, qExtent, nameof(dQ), QText(shape));
@@ -277,13 +182,44 @@ public static partial class TwoSimplicialAttention
         LaunchChecks.Holds(dV1, kvExtent, nameof(dV1), KvText(shape));
         LaunchChecks.Holds(dK2, kvExtent, nameof(dK2), KvText(shape));
         LaunchChecks.Holds(dV2, kvExtent, nameof(dV2), KvText(shape));
+        var (wa, wb) = plan.Windows;
+        var (ka, va, kb, vb, dKa, dVa, dKb, dVb) = plan.Swap ? (k2, v2, k1, v1, dK2, dV2, dK1, dV1) : (k1, v1, k2, v2, dK1, dV1, dK2, dV2);
+        var (s, qs, kv) = (plan.Shape, plan.Shape.Q, plan.Shape.Kv);
+        if (plan.Packed)
+        {
+            int heads = plan.Tiling.Rows;
+            PackedBackwardQueryKernel.Run(target, plan.Queries, new PackedBackwardQueryKernel.Args(q, ka, va, kb, vb, o, dO, lse, dQ, s.N, s.Heads,
+                s.GroupSize, qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, plan.KernelScale(plan.Swap), wa, wb, s.D, heads, plan.PackedBlock(wb), plan.Det));
+            // The key kernel serves both roles: a is the role whose gradients it writes, b the other.
+            void Keys(TileBuffer<float> a, TileBuffer<float> aValues, TileBuffer<float> b, TileBuffer<float> bValues, TileBuffer<float> dK, TileBuffer<float> dV,
+                bool swapped, int aWindow, int bWindow)
+                => PackedBackwardKeyKernel.Run(target, plan.KeyRows(1), new PackedBackwardKeyKernel.Args(q, a, aValues, b, bValues, o, dO, lse, dK, dV, s.N,
+                    s.Heads, s.GroupSize, qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, plan.KernelScale(swapped), aWindow, bWindow, s.D,
+                    heads, plan.PackedBlock(bWindow), plan.Det));
+            Keys(ka, va, kb, vb, dKa, dVa, plan.Swap, wa, wb);
+            Keys(kb, vb, ka, va, dKb, dVb, !plan.Swap, wb, wa);
+        }
+        else
+        {
+            var (rows, keys) = (plan.Tiling.Rows, plan.Tiling.Keys);
+            RowBackwardKeyKernel.Run(target, plan.KeyRows(rows), new RowBackwardKeyKernel.Args(q, ka, va, kb, vb, o, dO, lse, dKa, dVa, dQ, s.N, s.Heads,
+                s.GroupSize, qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, plan.KernelScale(plan.Swap), wa, wb, 0, 1, s.D, rows, keys, plan.Det, 0));
+            // The smaller window's role also sums dQ. Block b visits queries [b·keys, b·keys + keys + wb − 2], so blocks
+            // `phases` apart never share one: each launch takes every phases-th block.
+            int blocks = Cdiv(s.N, keys), phases = Math.Min(blocks, 1 + Cdiv(wb - 1, keys));
+            for (int phase = 0; phase < phases; phase++)
+                RowBackwardKeyKernel.Run(target, plan.KeyRows(keys) with { X = Cdiv(blocks - phase, phases) }, new RowBackwardKeyKernel.Args(q, kb, vb, ka, va, o, dO,
+                    lse, dKb, dVb, dQ, s.N, s.Heads, s.GroupSize, qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, plan.KernelScale(!plan.Swap),
+                    wb, wa, phase, phases, s.D, keys, rows, plan.Det, 1));
+        }
     }
 
     private static string QText(Shape s) => $"[{s.Batch}, {s.N}, {s.Heads}, {s.D}] with strides {s.Q}";
 
     private static string KvText(Shape s) => $"[{s.Batch}, {s.N}, {s.KvHeads}, {s.D}] with strides {s.Kv}";
 
-    private static Plan Check(Shape shape, int w1, int w2, float? scale, Variant variant, Tiling? tiling, bool backward, long q, long k1, long v1, long k2, long v2, long o, long lse)
+    private static Plan Check(Shape shape, int w1, int w2, float? scale, Variant variant, Tiling? tiling, bool backward,
+        TileBuffer<float> q, TileBuffer<float> k1, TileBuffer<float> v1, TileBuffer<float> k2, TileBuffer<float> v2, TileBuffer<float> o, TileBuffer<float> lse)
     {
         LaunchChecks.AtLeast(shape.Batch, 1, "shape.Batch");
         LaunchChecks.AtLeast(shape.N, 1, "shape.N");
@@ -292,11 +228,22 @@ public static partial class TwoSimplicialAttention
         if (shape.Heads % shape.KvHeads != 0)
             throw new ArgumentException($"shape.Heads ({shape.Heads}) must be a multiple of shape.KvHeads ({shape.KvHeads}).", nameof(shape));
         LaunchChecks.Constexpr("shape.D", shape.D, 16, 32, 64, 128);
+        foreach (var (heads, name) in new[] { (shape.Heads, "Q"), (shape.KvHeads, "K") })
+        {
+            long elements = (long)shape.Batch * shape.N * heads * shape.D;
+            if (elements > int.MaxValue)
+                throw new ArgumentException($"A {name} tensor of shape [{shape.Batch}, {shape.N}, {heads}, {shape.D}] holds {elements} elements; tile offsets are 32-bit, so at most {int.MaxValue}.", nameof(shape));
+        }
         CheckStrides(shape, shape.Q, shape.Heads, "shape.QStrides");
         CheckStrides(shape, shape.Kv, shape.KvHeads, "shape.KvStrides");
         LaunchChecks.AtLeast(w1, 1, nameof(w1));
         LaunchChecks.AtLeast(w2, 1, nameof(w2));
+        if (scale is float given && !float.IsFinite(given))
+            throw new ArgumentOutOfRangeException(nameof(scale), given, "The scale must be finite.");
         if (!Enum.IsDefined(variant)) throw new ArgumentOutOfRangeException(nameof(variant), variant, "Trilinear or Determinant.");
+        // A window past N means N. Clamped, every position the kernels compute (at most about 2N + 64) stays far
+        // inside 32 bits: CheckStrides bounds N·stride, and so N, by int.MaxValue / D.
+        (w1, w2) = (Math.Min(w1, shape.N), Math.Min(w2, shape.N));
         var t = tiling ?? Choose(shape, w1, w2, backward, variant: variant);
         if (t.Scheme == Scheme.RowWise)
         {

@@ -93,12 +93,9 @@ public static partial class FlashAttention
             var doTile = Load(dO + qo, rows);
             var rowLse = Load(lse + bh * n + rm, rm < n);
             var rowDelta = Load(delta + bh * n + rm, rm < n);
-            var s = Dot(qTile, Trans(kTile)) * scale;
-            var p = Where((rm[.., None] >= rn[None, ..]) & rows, Exp(s - rowLse[.., None]), 0f);
+            var p = Probabilities(qTile, kTile, rowLse, scale, (rm[.., None] >= rn[None, ..]) & rows);
             dv = Dot(Trans(p), doTile, dv);
-            var dp = Dot(doTile, Trans(vTile));
-            var ds = p * (dp - rowDelta[.., None]);
-            dk = Dot(Trans(ds), qTile, dk);
+            dk = Dot(Trans(ScoreGradients(p, doTile, vTile, rowDelta)), qTile, dk);
         }
         Store(dK + kv, dk * scale, keys);
         Store(dV + kv, dv, keys);
@@ -130,14 +127,21 @@ public static partial class FlashAttention
             var kv = offset + (rn[.., None] * strideN + rd[None, ..]);
             var kTile = Load(k + kv, keys);
             var vTile = Load(v + kv, keys);
-            var s = Dot(qTile, Trans(kTile)) * scale;
-            var p = Where(rm[.., None] >= rn[None, ..], Exp(s - rowLse[.., None]), 0f);
-            var dp = Dot(doTile, Trans(vTile));
-            var ds = p * (dp - rowDelta[.., None]);
-            dq = Dot(ds, kTile, dq);
+            var p = Probabilities(qTile, kTile, rowLse, scale, rm[.., None] >= rn[None, ..]);
+            dq = Dot(ScoreGradients(p, doTile, vTile, rowDelta), kTile, dq);
         }
         Store(dQ + qo, dq * scale, rows);
     }
+
+    /// <summary>The softmax probabilities of a block, recomputed from the rows' log-sum-exp; 0 where not <paramref name="visible"/>.</summary>
+    [TileFunction]
+    private static Tile<float> Probabilities(Tile<float> qTile, Tile<float> kTile, Tile<float> rowLse, float scale, Tile<bool> visible)
+        => Where(visible, Exp(Dot(qTile, Trans(kTile)) * scale - rowLse[.., None]), 0f);
+
+    /// <summary>dS = P ⊙ (dP − Δ) with dP = dO·Vᵀ: the gradient of the (unscaled) scores.</summary>
+    [TileFunction]
+    private static Tile<float> ScoreGradients(Tile<float> p, Tile<float> doTile, Tile<float> vTile, Tile<float> rowDelta)
+        => p * (Dot(doTile, Trans(vTile)) - rowDelta[.., None]);
 
     /// <summary>The shape of a launch: Q, K, V, O are [Batch, N, Heads, D] row-major; LSE is [Batch, Heads, N].</summary>
     public readonly record struct Shape(int Batch, int N, int Heads, int D)
@@ -150,60 +154,57 @@ public static partial class FlashAttention
     /// <summary>O and LSE of causal attention; <paramref name="scale"/> defaults to 1/√D; <paramref name="block"/> to 64.</summary>
     public static void Forward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v,
         ArrayView<float> o, ArrayView<float> lse, float? scale = null, int block = 64)
-    {
-        var (grid, s) = Check(shape, block, (q.Length, nameof(q)), (k.Length, nameof(k)), (v.Length, nameof(v)), (o.Length, nameof(o)));
-        LaunchChecks.Holds(lse.Length, shape.Rows, nameof(lse), "one value per (batch, head, row)");
-        ForwardKernel.Launch(stream, grid, q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H, scale ?? DefaultScale(shape), shape.D, block);
-    }
+        => Forward(new TileTarget(stream), shape, q, k, v, o, lse, scale, block);
 
     /// <summary>The same on the host interpreter.</summary>
     public static void Forward(Shape shape, float[] q, float[] k, float[] v, float[] o, float[] lse, float? scale = null, int block = 64)
-    {
-        var (grid, s) = Check(shape, block, (q.Length, nameof(q)), (k.Length, nameof(k)), (v.Length, nameof(v)), (o.Length, nameof(o)));
-        LaunchChecks.Holds(lse.Length, shape.Rows, nameof(lse), "one value per (batch, head, row)");
-        ForwardKernel.Interpret(grid, q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H, scale ?? DefaultScale(shape), shape.D, block);
-    }
+        => Forward(TileTarget.Interpreter, shape, q, k, v, o, lse, scale, block);
 
     /// <summary>dQ, dK, dV from dO and the forward's O and LSE; <paramref name="delta"/> is [Batch, Heads, N] scratch.</summary>
     public static void Backward(AcceleratorStream stream, Shape shape, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v,
         ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> delta,
         ArrayView<float> dQ, ArrayView<float> dK, ArrayView<float> dV, float? scale = null, int block = 64)
-    {
-        var (grid, s) = Check(shape, block, (q.Length, nameof(q)), (k.Length, nameof(k)), (v.Length, nameof(v)), (o.Length, nameof(o)),
-            (dO.Length, nameof(dO)), (dQ.Length, nameof(dQ)), (dK.Length, nameof(dK)), (dV.Length, nameof(dV)));
-        LaunchChecks.Holds(lse.Length, shape.Rows, nameof(lse), "one value per (batch, head, row)");
-        LaunchChecks.Holds(delta.Length, shape.Rows, nameof(delta), "one value per (batch, head, row)");
-        float sc = scale ?? DefaultScale(shape);
-        BackwardPreprocessKernel.Launch(stream, grid, o, dO, delta, shape.N, shape.Heads, s.B, s.N, s.H, shape.D, block);
-        BackwardKeyValueKernel.Launch(stream, grid, q, k, v, dO, lse, delta, dK, dV, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block);
-        BackwardQueryKernel.Launch(stream, grid, q, k, v, dO, lse, delta, dQ, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block);
-    }
+        => Backward(new TileTarget(stream), shape, q, k, v, o, dO, lse, delta, dQ, dK, dV, scale, block);
 
-    /// <summary>The same on the host interpreter.</summary>
+    /// <summary>The same on the host interpreter (which allocates the scratch).</summary>
     public static void Backward(Shape shape, float[] q, float[] k, float[] v, float[] o, float[] dO, float[] lse,
         float[] dQ, float[] dK, float[] dV, float? scale = null, int block = 64)
+        => Backward(TileTarget.Interpreter, shape, q, k, v, o, dO, lse, (float[]?)null, dQ, dK, dV, scale, block);
+
+    private static void Forward(TileTarget target, Shape shape, TileBuffer<float> q, TileBuffer<float> k, TileBuffer<float> v,
+        TileBuffer<float> o, TileBuffer<float> lse, float? scale, int block)
     {
-        var (grid, s) = Check(shape, block, (q.Length, nameof(q)), (k.Length, nameof(k)), (v.Length, nameof(v)), (o.Length, nameof(o)),
-            (dO.Length, nameof(dO)), (dQ.Length, nameof(dQ)), (dK.Length, nameof(dK)), (dV.Length, nameof(dV)));
-        LaunchChecks.Holds(lse.Length, shape.Rows, nameof(lse), "one value per (batch, head, row)");
+        var (grid, s) = Check(shape, block, (q, nameof(q)), (k, nameof(k)), (v, nameof(v)), (o, nameof(o)));
+        LaunchChecks.Holds(lse, shape.Rows, nameof(lse), "one value per (batch, head, row)");
+        ForwardKernel.Run(target, grid, new ForwardKernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H, scale ?? DefaultScale(shape), shape.D, block));
+    }
+
+    private static void Backward(TileTarget target, Shape shape, TileBuffer<float> q, TileBuffer<float> k, TileBuffer<float> v,
+        TileBuffer<float> o, TileBuffer<float> dO, TileBuffer<float> lse, TileBuffer<float> delta,
+        TileBuffer<float> dQ, TileBuffer<float> dK, TileBuffer<float> dV, float? scale, int block)
+    {
+        var (grid, s) = Check(shape, block, (q, nameof(q)), (k, nameof(k)), (v, nameof(v)), (o, nameof(o)),
+            (dO, nameof(dO)), (dQ, nameof(dQ)), (dK, nameof(dK)), (dV, nameof(dV)));
+        LaunchChecks.Holds(lse, shape.Rows, nameof(lse), "one value per (batch, head, row)");
+        if (target.Stream is null && delta.IsNull) delta = new float[shape.Rows];
+        LaunchChecks.Holds(delta, shape.Rows, nameof(delta), "one value per (batch, head, row)");
         float sc = scale ?? DefaultScale(shape);
-        var delta = new float[shape.Rows];
-        BackwardPreprocessKernel.Interpret(grid, o, dO, delta, shape.N, shape.Heads, s.B, s.N, s.H, shape.D, block);
-        BackwardKeyValueKernel.Interpret(grid, q, k, v, dO, lse, delta, dK, dV, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block);
-        BackwardQueryKernel.Interpret(grid, q, k, v, dO, lse, delta, dQ, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block);
+        BackwardPreprocessKernel.Run(target, grid, new BackwardPreprocessKernel.Args(o, dO, delta, shape.N, shape.Heads, s.B, s.N, s.H, shape.D, block));
+        BackwardKeyValueKernel.Run(target, grid, new BackwardKeyValueKernel.Args(q, k, v, dO, lse, delta, dK, dV, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block));
+        BackwardQueryKernel.Run(target, grid, new BackwardQueryKernel.Args(q, k, v, dO, lse, delta, dQ, shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, block));
     }
 
     private static float DefaultScale(Shape shape) => 1f / MathF.Sqrt(shape.D);
 
-    private static (TileGrid Grid, (int B, int N, int H) Strides) Check(Shape shape, int block, params (long Length, string Name)[] tensors)
+    private static (TileGrid Grid, (int B, int N, int H) Strides) Check(Shape shape, int block, params (TileBuffer<float> Buffer, string Name)[] tensors)
     {
         LaunchChecks.AtLeast(shape.Batch, 1, "shape.Batch");
         LaunchChecks.AtLeast(shape.N, 1, "shape.N");
         LaunchChecks.AtLeast(shape.Heads, 1, "shape.Heads");
         LaunchChecks.Constexpr("shape.D", shape.D, 16, 32, 64);
         LaunchChecks.Constexpr(nameof(block), block, 16, 64);
-        foreach (var (length, name) in tensors)
-            LaunchChecks.Holds(length, shape.Elements, name, $"[{shape.Batch}, {shape.N}, {shape.Heads}, {shape.D}]");
+        foreach (var (buffer, name) in tensors)
+            LaunchChecks.Holds(buffer, shape.Elements, name, $"[{shape.Batch}, {shape.N}, {shape.Heads}, {shape.D}]");
         var strides = (shape.N * shape.Heads * shape.D, shape.Heads * shape.D, shape.D);
         return (new TileGrid(Cdiv(shape.N, block), shape.Batch * shape.Heads), strides);
     }

@@ -37,15 +37,19 @@ public static partial class LayerNorm
     /// <summary>Normalizes each row of the row-major <paramref name="rows"/> × <paramref name="cols"/> matrix.</summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> mean, ArrayView<float> rstd, int rows, int cols, float eps = 1e-5f)
-        => ForwardKernel.Launch(stream, Check(x.Length, y.Length, weight.Length, bias.Length, mean.Length, rstd.Length, rows, cols),
-            x, y, weight, bias, mean, rstd, cols, cols, eps, RowBlock.For(cols));
+        => Run(new TileTarget(stream), x, y, weight, bias, mean, rstd, rows, cols, eps);
 
     /// <summary>The same on the host interpreter.</summary>
     public static void Run(float[] x, float[] y, float[] weight, float[] bias, float[] mean, float[] rstd, int rows, int cols, float eps = 1e-5f)
-        => ForwardKernel.Interpret(Check(x.Length, y.Length, weight.Length, bias.Length, mean.Length, rstd.Length, rows, cols),
-            x, y, weight, bias, mean, rstd, cols, cols, eps, RowBlock.For(cols));
+        => Run(TileTarget.Interpreter, x, y, weight, bias, mean, rstd, rows, cols, eps);
 
-    private static TileGrid Check(long x, long y, long weight, long bias, long mean, long rstd, int rows, int cols)
+    private static void Run(TileTarget target, TileBuffer<float> x, TileBuffer<float> y, TileBuffer<float> weight, TileBuffer<float> bias,
+        TileBuffer<float> mean, TileBuffer<float> rstd, int rows, int cols, float eps)
+        => ForwardKernel.Run(target, Check(x, y, weight, bias, mean, rstd, rows, cols),
+            new ForwardKernel.Args(x, y, weight, bias, mean, rstd, cols, cols, eps, RowBlock.For(cols)));
+
+    private static TileGrid Check(TileBuffer<float> x, TileBuffer<float> y, TileBuffer<float> weight, TileBuffer<float> bias,
+        TileBuffer<float> mean, TileBuffer<float> rstd, int rows, int cols)
     {
         LaunchChecks.AtLeast(rows, 1, nameof(rows));
         LaunchChecks.AtLeast(cols, 1, nameof(cols));

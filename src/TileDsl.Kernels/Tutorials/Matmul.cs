@@ -54,19 +54,19 @@ public static partial class Matmul
 
     /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null)
-    {
-        var (grid, bs) = Check(a.Length, b.Length, c.Length, m, n, k, blocks);
-        KernelKernel.Launch(stream, grid, a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8);
-    }
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks);
 
     /// <summary>The same on the host interpreter.</summary>
     public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null)
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks);
+
+    private static void Run(TileTarget target, TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks)
     {
-        var (grid, bs) = Check(a.Length, b.Length, c.Length, m, n, k, blocks);
-        KernelKernel.Interpret(grid, a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8);
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks);
+        KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
     }
 
-    private static (TileGrid, Blocks) Check(long a, long b, long c, int m, int n, int k, Blocks? blocks)
+    private static (TileGrid, Blocks) Check(TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks)
     {
         LaunchChecks.AtLeast(m, 1, nameof(m));
         LaunchChecks.AtLeast(n, 1, nameof(n));

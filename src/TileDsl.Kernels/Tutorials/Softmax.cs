@@ -27,19 +27,21 @@ public static partial class Softmax
 
     /// <summary>Softmax of each row of the row-major <paramref name="rows"/> × <paramref name="cols"/> matrix.</summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> y, int rows, int cols)
-        => RowsKernel.Launch(stream, Check(x.Length, y.Length, rows, cols), x, y, cols, cols, cols, RowBlock.For(cols));
+        => Run(new TileTarget(stream), x, y, rows, cols);
 
     /// <summary>The same on the host interpreter.</summary>
-    public static void Run(float[] x, float[] y, int rows, int cols)
-        => RowsKernel.Interpret(Check(x.Length, y.Length, rows, cols), x, y, cols, cols, cols, RowBlock.For(cols));
+    public static void Run(float[] x, float[] y, int rows, int cols) => Run(TileTarget.Interpreter, x, y, rows, cols);
 
-    private static TileGrid Check(long xLength, long yLength, int rows, int cols)
+    private static void Run(TileTarget target, TileBuffer<float> x, TileBuffer<float> y, int rows, int cols)
+        => RowsKernel.Run(target, Check(x, y, rows, cols), new RowsKernel.Args(x, y, cols, cols, cols, RowBlock.For(cols)));
+
+    private static TileGrid Check(TileBuffer<float> x, TileBuffer<float> y, int rows, int cols)
     {
         LaunchChecks.AtLeast(rows, 1, nameof(rows));
         LaunchChecks.AtLeast(cols, 1, nameof(cols));
         if (cols > MaxColumns) throw new ArgumentOutOfRangeException(nameof(cols), cols, $"Rows of at most {MaxColumns} columns are supported.");
-        LaunchChecks.Holds(xLength, (long)rows * cols, "x", $"a {rows} × {cols} matrix");
-        LaunchChecks.Holds(yLength, (long)rows * cols, "y", $"a {rows} × {cols} matrix");
+        LaunchChecks.Holds(x, (long)rows * cols, nameof(x), $"a {rows} × {cols} matrix");
+        LaunchChecks.Holds(y, (long)rows * cols, nameof(y), $"a {rows} × {cols} matrix");
         return rows;
     }
 }

@@ -72,4 +72,12 @@ public static class LaunchChecks
         if (length < needed)
             throw new ArgumentException($"{name} has {length} elements; {what} needs {needed}.", name);
     }
+
+    /// <summary>The same for a kernel argument, which must also be there (a null array throws <see cref="ArgumentNullException"/>).</summary>
+    public static void Holds<T>(TileBuffer<T> buffer, long needed, string name, string what)
+        where T : unmanaged
+    {
+        if (buffer.IsNull) throw new ArgumentNullException(name);
+        Holds(buffer.Length, needed, name, what);
+    }
 }

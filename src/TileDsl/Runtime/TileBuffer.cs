@@ -24,6 +24,12 @@ public readonly struct TileBuffer<T>
 
     public static implicit operator TileBuffer<T>(T[]? array) => new(default, array);
 
+    /// <summary>Elements it holds (0 for nothing).</summary>
+    public long Length => array?.Length ?? (view.IsValid ? view.Length : 0);
+
+    /// <summary>Whether it holds nothing: a null array or a default view.</summary>
+    public bool IsNull => array is null && !view.IsValid;
+
     /// <summary>The accelerator view; throws naming <paramref name="name"/> when this is a host array or nothing.</summary>
     public ArrayView<T> View(string name)
     {
