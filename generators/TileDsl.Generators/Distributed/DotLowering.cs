@@ -78,7 +78,7 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
     /// fewest shared-memory wavefronts per chunk of k, counting the warps' staging stores (from the layout the operand
     /// arrives in: one loaded from memory is contiguous along k, a Dot result along MN) and the multiply-adds' reads
     /// (from the Dot layout <paramref name="part"/>, whose lanes step over rows and columns in blocks). Ties go to
-    /// the smaller padding, then to MN-major.
+    /// MN-major, then to the smaller padding (the order tried).
     /// </summary>
     private static (bool KMajor, int Pad) Place(LinearLayout layout, LinearLayout part, int dim, int extent, int k, int chunk, int share, ElementType element)
     {
