@@ -175,13 +175,8 @@ public static partial class TwoSimplicialAttention
         TileBuffer<float> dK1, TileBuffer<float> dV1, TileBuffer<float> dK2, TileBuffer<float> dV2, int w1, int w2, float? scale, Variant variant, Tiling? tiling)
     {
         var plan = Check(shape, w1, w2, scale, variant, tiling, true, q, k1, v1, k2, v2, o, lse);
-        long qExtent = shape.Extent(shape.Q, shape.Heads), kvExtent = shape.Extent(shape.Kv, shape.KvHeads);
-        LaunchChecks.Holds(dO, qExtent, nameof(dO), QText(shape));
-        LaunchChecks.Holds(dQ, qExtent, nameof(dQ), QText(shape));
-        LaunchChecks.Holds(dK1, kvExtent, nameof(dK1), KvText(shape));
-        LaunchChecks.Holds(dV1, kvExtent, nameof(dV1), KvText(shape));
-        LaunchChecks.Holds(dK2, kvExtent, nameof(dK2), KvText(shape));
-        LaunchChecks.Holds(dV2, kvExtent, nameof(dV2), KvText(shape));
+        Holds(shape, false, (dO, nameof(dO)), (dQ, nameof(dQ)));
+        Holds(shape, true, (dK1, nameof(dK1)), (dV1, nameof(dV1)), (dK2, nameof(dK2)), (dV2, nameof(dV2)));
         var (wa, wb) = plan.Windows;
         var (ka, va, kb, vb, dKa, dVa, dKb, dVb) = plan.Swap ? (k2, v2, k1, v1, dK2, dV2, dK1, dV1) : (k1, v1, k2, v2, dK1, dV1, dK2, dV2);
         var (s, qs, kv) = (plan.Shape, plan.Shape.Q, plan.Shape.Kv);
@@ -212,6 +207,13 @@ public static partial class TwoSimplicialAttention
                     lse, dKb, dVb, dQ, s.N, s.Heads, s.GroupSize, qs.Batch, qs.Position, qs.Head, kv.Batch, kv.Position, kv.Head, plan.KernelScale(!plan.Swap),
                     wb, wa, phase, phases, s.D, keys, rows, plan.Det, 1));
         }
+    }
+
+    /// <summary>Each tensor (a [B, N, Hkv, D] one when <paramref name="kv"/>, else [B, N, Hq, D]) must be there and span the shape.</summary>
+    private static void Holds(Shape shape, bool kv, params (TileBuffer<float> Buffer, string Name)[] tensors)
+    {
+        var (extent, text) = kv ? (shape.Extent(shape.Kv, shape.KvHeads), KvText(shape)) : (shape.Extent(shape.Q, shape.Heads), QText(shape));
+        foreach (var (buffer, name) in tensors) LaunchChecks.Holds(buffer, extent, name, text);
     }
 
     private static string QText(Shape s) => $"[{s.Batch}, {s.N}, {s.Heads}, {s.D}] with strides {s.Q}";
@@ -256,13 +258,8 @@ public static partial class TwoSimplicialAttention
             LaunchChecks.Constexpr("tiling.Keys", t.Keys, 32, 64);
         }
         else throw new ArgumentOutOfRangeException(nameof(tiling), t.Scheme, "RowWise or HeadPacked.");
-        long qExtent = shape.Extent(shape.Q, shape.Heads), kvExtent = shape.Extent(shape.Kv, shape.KvHeads);
-        LaunchChecks.Holds(q, qExtent, nameof(q), QText(shape));
-        LaunchChecks.Holds(o, qExtent, nameof(o), QText(shape));
-        LaunchChecks.Holds(k1, kvExtent, nameof(k1), KvText(shape));
-        LaunchChecks.Holds(v1, kvExtent, nameof(v1), KvText(shape));
-        LaunchChecks.Holds(k2, kvExtent, nameof(k2), KvText(shape));
-        LaunchChecks.Holds(v2, kvExtent, nameof(v2), KvText(shape));
+        Holds(shape, false, (q, nameof(q)), (o, nameof(o)));
+        Holds(shape, true, (k1, nameof(k1)), (v1, nameof(v1)), (k2, nameof(k2)), (v2, nameof(v2)));
         LaunchChecks.Holds(lse, (long)shape.Batch * shape.Heads * shape.N, nameof(lse), $"[{shape.Batch}, {shape.Heads}, {shape.N}]");
         bool swap = t.Scheme == Scheme.RowWise ? w2 > w1 : w1 > w2;
         return new Plan(shape, t, swap, scale ?? 1f / MathF.Sqrt(shape.D), (int)variant, w1, w2);
