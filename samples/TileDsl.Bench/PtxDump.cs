@@ -2,6 +2,7 @@ using System.Reflection;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
 namespace TileDsl.Bench;
@@ -15,20 +16,24 @@ internal static class PtxDump
 {
     public static int Run(string outDir, string[] filters)
     {
-        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var context = Context.Create(TileAccelerators.Configure);
         var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
         var assemblies = new[] { typeof(Kernels.Tutorials.Matmul).Assembly, typeof(Attention.TwoSimplicialAttention).Assembly };
+        // Every generated kernel, found through its KernelCache field, compiled as the cache loads it.
         var kernels = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.IsNested && t.Name.EndsWith("Kernel", StringComparison.Ordinal))
-            .SelectMany(t => t.GetMethods(BindingFlags.NonPublic | BindingFlags.Static).Where(m => m.ReturnType == typeof(void) && !m.IsSpecialName))
+            .SelectMany(t => t.GetFields(BindingFlags.NonPublic | BindingFlags.Static).Where(f => f.Name.EndsWith("Cache", StringComparison.Ordinal)))
+            .Select(f => f.GetValue(null)!)
             .ToList();
         int failed = 0;
-        foreach (var method in kernels)
+        foreach (dynamic cache in kernels)
         {
+            MethodInfo method = cache.Method;
+            KernelSpecialization specialization = cache.Specialization;
             string name = $"{method.DeclaringType!.DeclaringType!.Name}.{method.Name}";
             try
             {
-                var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), default);
+                var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization);
                 if (filters.Any(f => name.Contains(f, StringComparison.Ordinal)))
                     File.WriteAllText(Path.Combine(outDir, name + ".ptx"), compiled.PTXAssembly);
             }

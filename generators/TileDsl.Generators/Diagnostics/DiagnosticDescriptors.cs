@@ -101,6 +101,10 @@ internal static class DiagnosticDescriptors
         "Invalid NumWarps",
         "NumWarps of tile kernel '{0}' is {1}: use a power of two from 1 to 32");
 
+    public static readonly DiagnosticDescriptor MinProgramsPerSM = Error("TD0037",
+        "Invalid MinProgramsPerSM",
+        "MinProgramsPerSM of tile kernel '{0}' is {1}: use 0 (no hint) or a count from 1 to 32");
+
     public static readonly DiagnosticDescriptor TooManySpecializations = Error("TD0029",
         "Too many constexpr specializations",
         "Tile kernel '{0}' has {1} constexpr combinations; at most {2} are compiled: list fewer [Constexpr] values");

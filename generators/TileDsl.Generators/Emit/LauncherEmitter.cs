@@ -60,7 +60,7 @@ internal static class LauncherEmitter
         {
             string name = KernelName(model, s.Specialization);
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
-            w.Line($"    new(accelerator => accelerator.LoadKernel{(kernelParameters.Length > 0 ? "<" + kernelTypes + ">" : "")}({name}));");
+            w.Line($"    new({name}, {s.Specialization.NumThreads}{(model.MinProgramsPerSM > 0 ? ", " + model.MinProgramsPerSM : "")});");
             w.Line();
         }
 

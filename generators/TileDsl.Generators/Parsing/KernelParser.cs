@@ -31,6 +31,9 @@ internal static class KernelParser
         int numWarps = context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "NumWarps").Value.Value as int? ?? 4;
         if (numWarps is < 1 or > 32 || (numWarps & (numWarps - 1)) != 0)
             Report(DiagnosticDescriptors.NumWarps, syntax.Identifier.GetLocation(), method.Name, numWarps);
+        int minPrograms = context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "MinProgramsPerSM").Value.Value as int? ?? 0;
+        if (minPrograms is < 0 or > 32)
+            Report(DiagnosticDescriptors.MinProgramsPerSM, syntax.Identifier.GetLocation(), method.Name, minPrograms);
         if (!method.IsStatic) Report(DiagnosticDescriptors.KernelNotStatic, syntax.Identifier.GetLocation(), method.Name);
         if (method.IsGenericMethod || IsInGenericType(method))
             Report(DiagnosticDescriptors.KernelGeneric, syntax.Identifier.GetLocation(), method.Name);
@@ -97,6 +100,7 @@ internal static class KernelParser
             method.Name,
             overload,
             numWarps,
+            minPrograms,
             models,
             complete ? specializations.ToEquatableArray() : EquatableArray<Specialization>.Empty,
             diagnostics.ToEquatableArray(),

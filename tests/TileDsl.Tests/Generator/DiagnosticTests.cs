@@ -44,6 +44,8 @@ public sealed class DiagnosticTests
     [InlineData("TD0019", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0019:new[] { 1, 2 }|}) { } } }")]
     [InlineData("TD0020", "public static partial class K { [TileKernel] public static void A(int n) { var acc = Zeros<float>(64); {|TD0020:for (int i = 0; i < n; i++) { acc = acc[.., None] + Zeros<float>(64, 64); }|} } }")]
     [InlineData("TD0023", "public static partial class K { [TileKernel(NumWarps = 3)] public static void {|TD0023:A|}(int n) { } }")]
+    [InlineData("TD0037", "public static partial class K { [TileKernel(MinProgramsPerSM = 33)] public static void {|TD0037:A|}(int n) { } }")]
+    [InlineData("TD0037", "public static partial class K { [TileKernel(NumWarps = 8, MinProgramsPerSM = -1)] public static void {|TD0037:A|}(int n) { } }")]
     [InlineData("TD0029", "public static partial class K { [TileKernel] public static void {|TD0029:A|}([Constexpr(1, 2, 3, 4, 5, 6, 7, 8, 9)] int a, [Constexpr(1, 2, 3, 4, 5, 6, 7, 8)] int b) { } }")]
     [InlineData("TD0030", "public static partial class K { [TileKernel] public static void A(int n) { var z = {|TD0030:Zeros<float>(1024, 1024)|}; } }")]
     [InlineData("TD0031", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0031:StaticRange(0, 1000)|}) { } } }")]

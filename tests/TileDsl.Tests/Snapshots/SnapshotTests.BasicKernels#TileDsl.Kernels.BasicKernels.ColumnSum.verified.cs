@@ -36,7 +36,7 @@ namespace TileDsl.Kernels
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<double>, ArrayView<double>, int, int>> ColumnSum_BLOCK64Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<double>, ArrayView<double>, int, int>(ColumnSum_BLOCK64));
+                new(ColumnSum_BLOCK64, 64);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<double> x, ArrayView<double> output, int rows, int cols, [Constexpr(64)] int BLOCK)

@@ -44,16 +44,16 @@ namespace TileDsl.Kernels
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN32Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM16_BN32));
+                new(RowBiasAdd_BM16_BN32, 128);
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN64Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM16_BN64));
+                new(RowBiasAdd_BM16_BN64, 128);
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN32Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM32_BN32));
+                new(RowBiasAdd_BM32_BN32, 128);
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN64Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(RowBiasAdd_BM32_BN64));
+                new(RowBiasAdd_BM32_BN64, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)

@@ -36,10 +36,10 @@ namespace TileDsl.Kernels
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK256Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(VectorAdd_BLOCK256));
+                new(VectorAdd_BLOCK256, 128);
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK1024Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(VectorAdd_BLOCK1024));
+                new(VectorAdd_BLOCK1024, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, [Constexpr(256, 1024)] int BLOCK)

@@ -58,7 +58,7 @@ namespace TileDsl.Kernels.Tutorials
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>(Kernel_BM32_BN32_BK8_GROUP_M8));
+                new(Kernel_BM32_BN32_BK8_GROUP_M8, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)

@@ -106,7 +106,7 @@ namespace TileDsl.Attention
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> RowBackwardKey_D32_BJ32_BK16_DET0_DQ1Cache =
-                new(accelerator => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>(RowBackwardKey_D32_BJ32_BK16_DET0_DQ1));
+                new(RowBackwardKey_D32_BJ32_BK16_DET0_DQ1, 256);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> ka, ArrayView<float> va, ArrayView<float> kb, ArrayView<float> vb, ArrayView<float> o, ArrayView<float> dO, ArrayView<float> lse, ArrayView<float> dKa, ArrayView<float> dVa, ArrayView<float> dQ, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int wa, int wb, int phase, int phases, [Constexpr(32)] int D, [Constexpr(32)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET, [Constexpr(1)] int DQ)
