@@ -64,6 +64,15 @@ internal sealed class Target
         TileOpKind.Maximum or TileOpKind.Max => "XMath.Max({0}, {1})",
         TileOpKind.Minimum or TileOpKind.Min => "XMath.Min({0}, {1})",
         TileOpKind.Cdiv => "({0} + {1} - 1) / {1}",
+        TileOpKind.Rsqrt => "TileMath.Rsqrt({0})",
+        TileOpKind.Sigmoid => "TileMath.Sigmoid({0})",
+        TileOpKind.Tanh => "TileMath.Tanh({0})",
+        TileOpKind.Log2 => "TileMath.Log2({0})",
+        TileOpKind.Sin => "TileMath.Sin({0})",
+        TileOpKind.Cos => "TileMath.Cos({0})",
+        TileOpKind.Erf => "TileMath.Erf({0})",
+        TileOpKind.Fma => "TileMath.Fma({0}, {1}, {2})",
+        TileOpKind.Clamp => "TileMath.Clamp({0}, {1}, {2})",
         _ => throw new System.InvalidOperationException($"{kind} is not elementwise."),
     };
 

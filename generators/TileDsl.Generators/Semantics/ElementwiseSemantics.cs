@@ -58,6 +58,15 @@ internal static class ElementwiseSemantics
         [TileOpKind.Abs] = new(1, OpClass.Abs, Result.Same, "Abs"),
         [TileOpKind.Maximum] = new(2, OpClass.Ordered, Result.Same, "Maximum"),
         [TileOpKind.Minimum] = new(2, OpClass.Ordered, Result.Same, "Minimum"),
+        [TileOpKind.Rsqrt] = new(1, OpClass.Transcendental, Result.Same, "Rsqrt"),
+        [TileOpKind.Sigmoid] = new(1, OpClass.Transcendental, Result.Same, "Sigmoid"),
+        [TileOpKind.Tanh] = new(1, OpClass.Transcendental, Result.Same, "Tanh"),
+        [TileOpKind.Log2] = new(1, OpClass.Transcendental, Result.Same, "Log2"),
+        [TileOpKind.Sin] = new(1, OpClass.Transcendental, Result.Same, "Sin"),
+        [TileOpKind.Cos] = new(1, OpClass.Transcendental, Result.Same, "Cos"),
+        [TileOpKind.Erf] = new(1, OpClass.Transcendental, Result.Same, "Erf"),
+        [TileOpKind.Fma] = new(3, OpClass.Transcendental, Result.Same, "Fma"),
+        [TileOpKind.Clamp] = new(3, OpClass.Ordered, Result.Same, "Clamp"),
     };
 
     public static bool IsElementwise(TileOpKind kind) => Rules.ContainsKey(kind);

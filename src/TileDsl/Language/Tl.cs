@@ -110,6 +110,50 @@ public static class Tl
     [TileOp(TileOpKind.Abs)] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
     [TileOp(TileOpKind.Abs)] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
 
+    [TileOp(TileOpKind.Rsqrt)] public static Tile<float> Rsqrt(Tile<float> x) => x.Map(TileMath.Rsqrt);
+    [TileOp(TileOpKind.Rsqrt)] public static Tile<double> Rsqrt(Tile<double> x) => x.Map(TileMath.Rsqrt);
+    [TileOp(TileOpKind.Rsqrt)] public static float Rsqrt(float x) => TileMath.Rsqrt(x);
+    [TileOp(TileOpKind.Rsqrt)] public static double Rsqrt(double x) => TileMath.Rsqrt(x);
+
+    [TileOp(TileOpKind.Sigmoid)] public static Tile<float> Sigmoid(Tile<float> x) => x.Map(TileMath.Sigmoid);
+    [TileOp(TileOpKind.Sigmoid)] public static Tile<double> Sigmoid(Tile<double> x) => x.Map(TileMath.Sigmoid);
+    [TileOp(TileOpKind.Sigmoid)] public static float Sigmoid(float x) => TileMath.Sigmoid(x);
+    [TileOp(TileOpKind.Sigmoid)] public static double Sigmoid(double x) => TileMath.Sigmoid(x);
+
+    [TileOp(TileOpKind.Tanh)] public static Tile<float> Tanh(Tile<float> x) => x.Map(TileMath.Tanh);
+    [TileOp(TileOpKind.Tanh)] public static Tile<double> Tanh(Tile<double> x) => x.Map(TileMath.Tanh);
+    [TileOp(TileOpKind.Tanh)] public static float Tanh(float x) => TileMath.Tanh(x);
+    [TileOp(TileOpKind.Tanh)] public static double Tanh(double x) => TileMath.Tanh(x);
+
+    [TileOp(TileOpKind.Log2)] public static Tile<float> Log2(Tile<float> x) => x.Map(TileMath.Log2);
+    [TileOp(TileOpKind.Log2)] public static Tile<double> Log2(Tile<double> x) => x.Map(TileMath.Log2);
+    [TileOp(TileOpKind.Log2)] public static float Log2(float x) => TileMath.Log2(x);
+    [TileOp(TileOpKind.Log2)] public static double Log2(double x) => TileMath.Log2(x);
+
+    [TileOp(TileOpKind.Sin)] public static Tile<float> Sin(Tile<float> x) => x.Map(TileMath.Sin);
+    [TileOp(TileOpKind.Sin)] public static Tile<double> Sin(Tile<double> x) => x.Map(TileMath.Sin);
+    [TileOp(TileOpKind.Sin)] public static float Sin(float x) => TileMath.Sin(x);
+    [TileOp(TileOpKind.Sin)] public static double Sin(double x) => TileMath.Sin(x);
+
+    [TileOp(TileOpKind.Cos)] public static Tile<float> Cos(Tile<float> x) => x.Map(TileMath.Cos);
+    [TileOp(TileOpKind.Cos)] public static Tile<double> Cos(Tile<double> x) => x.Map(TileMath.Cos);
+    [TileOp(TileOpKind.Cos)] public static float Cos(float x) => TileMath.Cos(x);
+    [TileOp(TileOpKind.Cos)] public static double Cos(double x) => TileMath.Cos(x);
+
+    /// <summary>The error function of float tiles (<see cref="TileMath.Erf(float)"/>: absolute error about 3e-7).</summary>
+    [TileOp(TileOpKind.Erf)] public static Tile<float> Erf(Tile<float> x) => x.Map(TileMath.Erf);
+    [TileOp(TileOpKind.Erf)] public static float Erf(float x) => TileMath.Erf(x);
+
+    /// <summary>a · b + c elementwise, the three broadcast together (<see cref="TileMath.Fma(float, float, float)"/>).</summary>
+    [TileOp(TileOpKind.Fma)] public static Tile<float> Fma(Tile<float> a, Tile<float> b, Tile<float> c) => Map3(a, b, c, TileMath.Fma, "Fma");
+    [TileOp(TileOpKind.Fma)] public static Tile<double> Fma(Tile<double> a, Tile<double> b, Tile<double> c) => Map3(a, b, c, TileMath.Fma, "Fma");
+
+    /// <summary>x limited to [lo, hi] elementwise: Minimum(Maximum(x, lo), hi).</summary>
+    [TileOp(TileOpKind.Clamp)] public static Tile<float> Clamp(Tile<float> x, float lo, float hi) => Map3(x, Tile<float>.Scalar(lo), Tile<float>.Scalar(hi), TileMath.Clamp, "Clamp");
+    [TileOp(TileOpKind.Clamp)] public static Tile<double> Clamp(Tile<double> x, double lo, double hi) => Map3(x, Tile<double>.Scalar(lo), Tile<double>.Scalar(hi), TileMath.Clamp, "Clamp");
+    [TileOp(TileOpKind.Clamp)] public static Tile<int> Clamp(Tile<int> x, int lo, int hi) => Map3(x, Tile<int>.Scalar(lo), Tile<int>.Scalar(hi), TileMath.Clamp, "Clamp");
+    [TileOp(TileOpKind.Clamp)] public static Tile<float> Clamp(Tile<float> x, Tile<float> lo, Tile<float> hi) => Map3(x, lo, hi, TileMath.Clamp, "Clamp");
+
     /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
@@ -218,16 +262,18 @@ public static class Tl
         return new Tile<T>(shape, Enumerable.Repeat(value, Shapes.Count(shape)).ToArray());
     }
 
-    private static Tile<T> Select<T>(Tile<bool> condition, Tile<T> a, Tile<T> b)
+    private static Tile<T> Select<T>(Tile<bool> condition, Tile<T> a, Tile<T> b) => Map3(condition, a, b, (c, x, y) => c ? x : y, "Where");
+
+    /// <summary>f over three tiles broadcast together (<paramref name="op"/> names the op in shape errors).</summary>
+    private static Tile<TOut> Map3<TA, TB, TC, TOut>(Tile<TA> a, Tile<TB> b, Tile<TC> c, Func<TA, TB, TC, TOut> f, string op)
     {
-        var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Shape, a.Shape, "Where"), b.Shape, "Where");
-        var data = new T[Shapes.Count(shape)];
+        var shape = Shapes.Broadcast(Shapes.Broadcast(a.Shape, b.Shape, op), c.Shape, op);
+        var data = new TOut[Shapes.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
-            data[i] = condition.Data[Shapes.SourceIndex(shape, condition.Shape, i)]
-                ? a.Data[Shapes.SourceIndex(shape, a.Shape, i)]
-                : b.Data[Shapes.SourceIndex(shape, b.Shape, i)];
+            data[i] = f(a.Data[Shapes.SourceIndex(shape, a.Shape, i)], b.Data[Shapes.SourceIndex(shape, b.Shape, i)],
+                c.Data[Shapes.SourceIndex(shape, c.Shape, i)]);
         }
-        return new Tile<T>(shape, data);
+        return new Tile<TOut>(shape, data);
     }
 }

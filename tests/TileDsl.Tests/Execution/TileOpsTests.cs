@@ -5,7 +5,7 @@ using Xunit;
 
 namespace TileDsl.Tests.Execution;
 
-/// <summary>Reductions, Trans, AtomicAdd and a chunked Dot in the interpreter and on the CPU accelerator against float64 references.</summary>
+/// <summary>Math ops, reductions, Trans, AtomicAdd and a chunked Dot in the interpreter and on the CPU accelerator against float64 references.</summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class TileOpsTests(CpuAccelerator cpu)
 {
@@ -52,6 +52,87 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
         Assert.Equal(7, rowArgmax[3]);
         Assert.Equal(sums.Sum(), total[0], 3e-4);
         Assert.Equal(Array.IndexOf(sums, sums.Take(cols).Max()), best[0]);
+    }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Math_ops_match_float64(Runner runner)
+    {
+        const int n = 45; // ragged: the 64-wide tile is masked past n
+        var random = new Random(5);
+        var x = Reference.RandomFloats(random, n);
+        var y = Reference.RandomFloats(random, n);
+        x[0] = 0.3f; x[1] = -0.3f; // inside the clamp range from both sides
+        var output = Reference.Poisoned(9 * n + 64, float.NaN);
+        var clamped = Reference.Poisoned(64, int.MinValue);
+        var grid = Reference.Poisoned(256, float.NaN);
+        if (runner == Runner.Interpreter)
+        {
+            MathKernels.OpsKernel.Interpret(1, x, y, output, clamped, grid, n);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            MathKernels.OpsKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(y), d.View(output), d.View(clamped), d.View(grid), n);
+            d.CopyBack();
+        }
+
+        Func<double, double, double>[] ops =
+        {
+            (a, _) => 1 / Math.Sqrt(Math.Abs(a) + 0.5),
+            (a, _) => 1 / (1 + Math.Exp(-4 * a)),
+            (a, _) => Math.Tanh(3 * a),
+            (a, _) => Math.Log2(Math.Abs(a) + 0.5),
+            (a, _) => Math.Sin(3 * a),
+            (a, _) => Math.Cos(3 * a),
+            (a, _) => ErfSeries(2 * a),
+            (a, b) => a * b + Math.Abs(a) + 0.5,
+            (a, _) => Math.Clamp(a, -0.5, 1),
+        };
+        // Tolerances: each op evaluates in float on |arguments| ≤ 6, so a few ulps of results ≤ 4 in magnitude
+        // (2.4e-7 each) plus the rounding of the float argument (3a, 4a, |a| + 0.5: half an ulp of ≤ 6, 2.4e-7,
+        // times a derivative ≤ 3): 2e-6 covers it; Erf's own approximation error is 1.5e-7 (TileMath.Erf).
+        var expected = new double[9 * n + 64];
+        for (int op = 0; op < ops.Length; op++)
+            for (int i = 0; i < n; i++) expected[op * n + i] = ops[op](x[i], y[i]);
+        Reference.AssertClose(expected, i => output[i], 9 * n + 64, rtol: 0, atol: 2e-6, written: i => i < 9 * n, what: "math ops");
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => i < n ? Math.Clamp(i, 3, 40) : int.MinValue), clamped);
+        var grid64 = Enumerable.Range(0, 256).Select(i => (double)(i / 16) * (i % 16) + Math.Clamp(i % 16, 2, 5)).ToArray();
+        Reference.AssertClose(grid64, i => grid[i], 256, rtol: 0, atol: 0, what: "grid"); // small integers: exact
+    }
+
+    /// <summary>erf by its Maclaurin series 2/√π Σ (−1)ⁿ x²ⁿ⁺¹ / (n! (2n + 1)), in double (|x| ≤ 4 here: terms peak
+    /// near 1e5, so cancellation costs about 1e-11).</summary>
+    private static double ErfSeries(double x)
+    {
+        double term = x, sum = x;
+        for (int k = 1; k < 200; k++)
+        {
+            term *= -x * x / k;
+            sum += term / (2 * k + 1);
+        }
+        return 2 / Math.Sqrt(Math.PI) * sum;
+    }
+
+    [Fact]
+    public void Math_ops_in_the_interpreter_and_on_the_CPU_accelerator_agree_exactly()
+    {
+        const int n = 64;
+        var random = new Random(9);
+        var x = Reference.RandomFloats(random, n);
+        var y = Reference.RandomFloats(random, n);
+        var (o1, c1, g1) = (new float[9 * n], new int[64], new float[256]);
+        var (o2, c2, g2) = (new float[9 * n], new int[64], new float[256]);
+        MathKernels.OpsKernel.Interpret(1, x, y, o1, c1, g1, n);
+        using (var d = new DeviceArrays(cpu.Accelerator))
+        {
+            MathKernels.OpsKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(y), d.View(o2), d.View(c2), d.View(g2), n);
+            d.CopyBack();
+        }
+        Assert.Equal(o1, o2);
+        Assert.Equal(c1, c2);
+        Assert.Equal(g1, g2);
     }
 
     [Theory]

@@ -61,6 +61,15 @@ enum TileOpKind
     Maximum,
     Minimum,
     Cdiv,
+    Rsqrt,
+    Sigmoid,
+    Tanh,
+    Log2,
+    Sin,
+    Cos,
+    Erf,
+    Fma,
+    Clamp,
 
     // Reductions
     Sum,

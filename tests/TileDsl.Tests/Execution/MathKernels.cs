@@ -1,0 +1,34 @@
+using static TileDsl.Tl;
+
+namespace TileDsl.Tests.Execution;
+
+/// <summary>Every math op of <see cref="TileMath"/> over a ragged, masked tile, and a three-way broadcast.</summary>
+public static partial class MathKernels
+{
+    /// <summary>
+    /// out[op·n + i] = op(x[i], y[i]) for the nine ops, i &lt; n ≤ 64; clamped[i] = Clamp(i, 3, 40) for i &lt; n;
+    /// grid[r, c] = Fma(r, c, Clamp(c, 2, 5)) over 16 × 16, broadcast from a column, a row and a row.
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void Ops(Ptr<float> x, Ptr<float> y, Ptr<float> output, Ptr<int> clamped, Ptr<float> grid, int n)
+    {
+        var offs = Arange(0, 64);
+        var mask = offs < n;
+        var a = Load(x + offs, mask);
+        var b = Load(y + offs, mask);
+        var positive = Abs(a) + 0.5f;
+        Store(output + offs, Rsqrt(positive), mask);
+        Store(output + n + offs, Sigmoid(a * 4f), mask);
+        Store(output + 2 * n + offs, Tanh(a * 3f), mask);
+        Store(output + 3 * n + offs, Log2(positive), mask);
+        Store(output + 4 * n + offs, Sin(a * 3f), mask);
+        Store(output + 5 * n + offs, Cos(a * 3f), mask);
+        Store(output + 6 * n + offs, Erf(a * 2f), mask);
+        Store(output + 7 * n + offs, Fma(a, b, positive), mask);
+        Store(output + 8 * n + offs, Clamp(a, -0.5f, 1f), mask);
+        Store(clamped + offs, Clamp(offs, 3, 40), mask);
+        var r = Arange(0, 16);
+        var v = r.To<float>();
+        Store(grid + (r[.., None] * 16 + r[None, ..]), Fma(v[.., None], v[None, ..], Clamp(v[None, ..], Full(1, 16, 2f), Full(1, 16, 5f))));
+    }
+}
