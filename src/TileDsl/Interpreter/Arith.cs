@@ -12,6 +12,10 @@ internal static class Arith<T>
     public static readonly Func<T, T, T> Rem = Bin((float a, float b) => a % b, (double a, double b) => a % b, (int a, int b) => a % b, null);
     public static readonly Func<T, T, T> And = Bin(null, null, (int a, int b) => a & b, (bool a, bool b) => a & b);
     public static readonly Func<T, T, T> Or = Bin(null, null, (int a, int b) => a | b, (bool a, bool b) => a | b);
+    public static readonly Func<T, T, T> Xor = Bin(null, null, (int a, int b) => a ^ b, (bool a, bool b) => a ^ b);
+    public static readonly Func<T, T, T> Shl = Bin(null, null, (int a, int b) => a << b, null);
+    public static readonly Func<T, T, T> Shr = Bin(null, null, (int a, int b) => a >> b, null);
+    public static readonly Func<T, T> BitNot = Un(null, null, (int a) => ~a, null);
     public static readonly Func<T, T> Neg = Un((float a) => -a, (double a) => -a, (int a) => -a, null);
     public static readonly Func<T, T> Not = Un(null, null, null, (bool a) => !a);
     public static readonly Func<T, T, bool> Lt = Cmp((float a, float b) => a < b, (double a, double b) => a < b, (int a, int b) => a < b, null);

@@ -105,6 +105,17 @@ public sealed class Tile<T>
     [TileOp(TileOpKind.Or)] public static Tile<T> operator |(Tile<T> a, T b) => Zip(a, Scalar(b), Arith<T>.Or, "|");
     [TileOp(TileOpKind.Or)] public static Tile<T> operator |(T a, Tile<T> b) => Zip(Scalar(a), b, Arith<T>.Or, "|");
     [TileOp(TileOpKind.Not)] public static Tile<T> operator !(Tile<T> a) => a.Map(Arith<T>.Not);
+    [TileOp(TileOpKind.Xor)] public static Tile<T> operator ^(Tile<T> a, Tile<T> b) => Zip(a, b, Arith<T>.Xor, "^");
+    [TileOp(TileOpKind.Xor)] public static Tile<T> operator ^(Tile<T> a, T b) => Zip(a, Scalar(b), Arith<T>.Xor, "^");
+    [TileOp(TileOpKind.Xor)] public static Tile<T> operator ^(T a, Tile<T> b) => Zip(Scalar(a), b, Arith<T>.Xor, "^");
+    [TileOp(TileOpKind.BitNot)] public static Tile<T> operator ~(Tile<T> a) => a.Map(Arith<T>.BitNot);
+
+    /// <summary>Shifts of int tiles, by a tile or by a scalar count (C# semantics: the count is taken mod 32, and
+    /// <c>&gt;&gt;</c> is arithmetic).</summary>
+    [TileOp(TileOpKind.Shl)] public static Tile<T> operator <<(Tile<T> a, Tile<T> b) => Zip(a, b, Arith<T>.Shl, "<<");
+    [TileOp(TileOpKind.Shl)] public static Tile<T> operator <<(Tile<T> a, T b) => Zip(a, Scalar(b), Arith<T>.Shl, "<<");
+    [TileOp(TileOpKind.Shr)] public static Tile<T> operator >>(Tile<T> a, Tile<T> b) => Zip(a, b, Arith<T>.Shr, ">>");
+    [TileOp(TileOpKind.Shr)] public static Tile<T> operator >>(Tile<T> a, T b) => Zip(a, Scalar(b), Arith<T>.Shr, ">>");
 
     /// <summary>Tiles compare elementwise with <c>==</c>; reference equality is not meaningful for them.</summary>
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);

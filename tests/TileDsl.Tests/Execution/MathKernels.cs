@@ -31,4 +31,21 @@ public static partial class MathKernels
         var v = r.To<float>();
         Store(grid + (r[.., None] * 16 + r[None, ..]), Fma(v[.., None], v[None, ..], Clamp(v[None, ..], Full(1, 16, 2f), Full(1, 16, 5f))));
     }
+
+    /// <summary>
+    /// A counter hash of the positions i &lt; n (xor, shifts by a scalar and by a tile, complement) into hashed[i], and
+    /// flags[i] = (i is odd) ^ (i &lt; 20), as integer-heavy Triton kernels (random numbers) write them.
+    /// </summary>
+    [TileKernel(NumWarps = 1)]
+    public static void Bits(Ptr<int> hashed, Ptr<int> flags, int n, int seed)
+    {
+        var i = Arange(0, 64);
+        var mask = i < n;
+        var h = i * 1103515245 + seed;
+        h = h ^ (h >> 7);
+        h = h ^ (h << (i & 7));
+        h = ~h ^ (h >> 13);
+        Store(hashed + i, h, mask);
+        Store(flags + i, (((i & 1) == 1) ^ (i < 20)).To<int>(), mask);
+    }
 }

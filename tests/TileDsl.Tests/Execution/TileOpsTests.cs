@@ -138,6 +138,35 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
     [Theory]
     [InlineData(Runner.Interpreter)]
     [InlineData(Runner.CpuAccelerator)]
+    public void Integer_xor_shifts_and_complement_match_CSharp(Runner runner)
+    {
+        const int n = 50, seed = 12345;
+        var hashed = Reference.Poisoned(64, int.MinValue);
+        var flags = Reference.Poisoned(64, int.MinValue);
+        if (runner == Runner.Interpreter)
+        {
+            MathKernels.BitsKernel.Interpret(1, hashed, flags, n, seed);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            MathKernels.BitsKernel.Launch(cpu.Accelerator, 1, d.View(hashed), d.View(flags), n, seed);
+            d.CopyBack();
+        }
+        for (int i = 0; i < 64; i++)
+        {
+            int h = unchecked(i * 1103515245 + seed);
+            h ^= h >> 7;
+            h ^= h << (i & 7);
+            h = ~h ^ (h >> 13);
+            Assert.Equal(i < n ? h : int.MinValue, hashed[i]);
+            Assert.Equal(i < n ? ((i & 1) == 1 ^ i < 20 ? 1 : 0) : int.MinValue, flags[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
     public void Trans_and_AtomicAdd_match_reference(Runner runner)
     {
         const int rows = 70, cols = 21; // 3 × 2 programs, ragged in both directions
