@@ -155,7 +155,8 @@ internal sealed class DLocalStore : DStatement
     public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, true) };
 }
 
-/// <summary>Reads value <see cref="Op"/> in <see cref="Layout"/> from a buffer (Triton's local_load): a layout conversion's second half.</summary>
+/// <summary>Reads value <see cref="Op"/> in <see cref="Layout"/> from a buffer (Triton's local_load): a layout conversion's
+/// second half, or, for a <see cref="ScanOp"/>, the scan itself over its operand's local store.</summary>
 internal sealed class DLocalLoad : DStatement
 {
     public DLocalLoad(SharedBuffer buffer, Op op, LinearLayout layout, SharedMap map)

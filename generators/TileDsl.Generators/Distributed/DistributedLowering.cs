@@ -137,6 +137,17 @@ internal sealed class DistributedLowering
             case ReduceOp reduce:
                 ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);
                 break;
+            case ScanOp scan:
+            {
+                // The operand goes to shared memory row-major; each register then accumulates its row (or column) up to
+                // its own element, in order: the interpreter's sums, bit for bit.
+                var map = SharedMap.RowMajor(op.Type.Shape);
+                var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
+                    $"{(op.Name.Length > 0 ? op.Name : "t" + op.Id)}: {scan.Kind} along axis {scan.Axis}");
+                output.Add(new DLocalStore(buffer, scan.Source, home, map));
+                output.Add(new DLocalLoad(buffer, scan, home, map));
+                break;
+            }
             default:
                 output.Add(new DDefine(op, home));
                 break;

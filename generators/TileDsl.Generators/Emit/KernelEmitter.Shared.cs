@@ -41,6 +41,11 @@ internal sealed partial class KernelEmitter
 
     private void LocalLoad(DLocalLoad load)
     {
+        if (load.Op is ScanOp scan)
+        {
+            Scan(load, scan);
+            return;
+        }
         var v = load.Op;
         var regs = Registers(v, load.Layout);
         bool boolean = v.Type.Element == ElementType.Bool;

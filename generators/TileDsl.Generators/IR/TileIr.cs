@@ -93,6 +93,12 @@ internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Sour
     public override IEnumerable<int> Operands => Of(Source);
 }
 
+/// <summary>The inclusive prefix sums (Cumsum) or products (Cumprod) of <see cref="Source"/> along <see cref="Axis"/>.</summary>
+internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
 /// <summary>The matrix product of <see cref="A"/> [M, K] and <see cref="B"/> [K, N], plus <see cref="Acc"/> when given.</summary>
 internal sealed record DotOp(int Id, TileType Type, int A, int B, int? Acc) : Op(Id, Type)
 {

@@ -71,7 +71,7 @@ internal sealed class LayoutAssignment
             {
                 case Define { Op: var v }:
                     values[v.Id] = v;
-                    if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp || v.Operands.Any(IsMaterialized)))
+                    if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp or ScanOp || v.Operands.Any(IsMaterialized)))
                         plan.Materialized.Add(v.Id);
                     break;
                 case Loop loop:
@@ -138,7 +138,7 @@ internal sealed class LayoutAssignment
                 return preferred.TryGetValue(trans.Source, out var source) ? source.Transpose() : null;
             case PointerOp pointer:
                 return preferred.TryGetValue(pointer.Offsets, out var offsets) ? offsets : null;
-            case ElementwiseOp or CastOp or LoadOp:
+            case ElementwiseOp or CastOp or LoadOp or ScanOp:
                 foreach (int a in v.Operands)
                     if (values[a].Type.Shape.Equals(v.Type.Shape) && preferred.TryGetValue(a, out var layout)) return layout;
                 return null;

@@ -166,6 +166,13 @@ internal sealed partial class BodyWalker
                 return ElementwiseSemantics.Cast(b, Expression(invocation.Instance!), ElementOf(method.TypeArguments[0]), what);
             case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax:
                 return Reduce(invocation, kind, args);
+            case TileOpKind.Cumsum or TileOpKind.Cumprod:
+            {
+                int source = Expression(args[0].Value);
+                int axis = args.Count > 1 ? ConstantInt(args[1].Value, $"The axis of {kind}") : 0;
+                Guarded(args.Count > 1 ? args[1].Value : args[0].Value, () => { ReduceSemantics.RequireAxis(b, source, axis, kind.ToString()); return 0; });
+                return ReduceSemantics.Scan(b, kind, source, axis, $"'{what}'");
+            }
             case TileOpKind.Dot:
             {
                 int a = Expression(args[0].Value), c = Expression(args[1].Value);

@@ -39,7 +39,7 @@ internal static class Vectorize
                 case DLocalStore local:
                     local.Vector = Shared(local.Layout, local.Map, local.Buffer.Element);
                     break;
-                case DLocalLoad local:
+                case DLocalLoad { Op: not ScanOp } local:
                     local.Vector = Shared(local.Layout, local.Map, local.Buffer.Element);
                     break;
             }

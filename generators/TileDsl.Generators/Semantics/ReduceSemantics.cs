@@ -5,7 +5,8 @@ using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Semantics;
 
-/// <summary>Sum, Max, Min and Argmax: over all elements or along an axis, with or without keeping it.</summary>
+/// <summary>Sum, Max, Min and Argmax: over all elements or along an axis, with or without keeping it; the scans
+/// Cumsum and Cumprod along an axis.</summary>
 internal static class ReduceSemantics
 {
     /// <summary>Along <paramref name="axis"/>, or over all elements when it is null (a 2-D tile: axis 1, then 0).</summary>
@@ -25,6 +26,16 @@ internal static class ReduceSemantics
             return value;
         }
         return Along(b, kind, source, axis.Value, keepDims, what);
+    }
+
+    /// <summary>Cumsum or Cumprod along <paramref name="axis"/>: a tile of the same type.</summary>
+    public static int Scan(IrBuilder b, TileOpKind kind, int source, int axis, string what)
+    {
+        var type = b.Type(source);
+        if (type.IsScalar)
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{kind} of a scalar", $"{kind} takes a tile");
+        ElementwiseSemantics.RequireAccepts(type.Element, OpClass.Arithmetic, kind.ToString(), tile: true);
+        return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis), what);
     }
 
     /// <summary>TD0011 unless <paramref name="axis"/> is an axis of <paramref name="source"/>.</summary>

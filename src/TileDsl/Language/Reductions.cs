@@ -26,6 +26,24 @@ internal static class Reductions
         return new Tile<T>(shape, data);
     }
 
+    /// <summary>Inclusive scan along <paramref name="axis"/> from <paramref name="identity"/>, element by element in order.</summary>
+    public static Tile<T> Scan<T>(Tile<T> x, int axis, T identity, Func<T, T, T> combine)
+    {
+        var (outer, size, inner, _) = Split(x, axis, true);
+        var data = new T[x.Data.Length];
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                T acc = identity;
+                for (int k = 0; k < size; k++)
+                {
+                    int at = (o * size + k) * inner + i;
+                    data[at] = acc = combine(acc, x.Data[at]);
+                }
+            }
+        return new Tile<T>(x.Shape, data);
+    }
+
     public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims)
     {
         var (outer, size, inner, shape) = Split(x, axis, keepDims);

@@ -201,6 +201,15 @@ public static class Tl
     [TileOp(TileOpKind.Argmax)]
     public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmax(x, axis, keepDims);
 
+    /// <summary>The inclusive prefix sums of <paramref name="x"/> along a constant <paramref name="axis"/> (Triton's
+    /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. Int, float or double tiles.</summary>
+    [TileOp(TileOpKind.Cumsum)]
+    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0) => Reductions.Scan(x, axis, Convert<T>.From<int>()(0), Arith<T>.Add);
+
+    /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1.</summary>
+    [TileOp(TileOpKind.Cumprod)]
+    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0) => Reductions.Scan(x, axis, Convert<T>.From<int>()(1), Arith<T>.Mul);
+
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
     /// a [M, N] tile of the same element type (f32 for float tiles).

@@ -48,4 +48,22 @@ public static partial class MathKernels
         Store(hashed + i, h, mask);
         Store(flags + i, (((i & 1) == 1) ^ (i < 20)).To<int>(), mask);
     }
+
+    /// <summary>
+    /// Scans of a ragged rows × 48 block held as 16 × 64 (masked with 0 for sums, 1 for products): prefix sums along
+    /// each row and each column, prefix products along rows, prefix sums of an int tile.
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void Scans(Ptr<float> x, Ptr<float> rowSums, Ptr<float> columnSums, Ptr<float> rowProducts, Ptr<int> counts, int rows)
+    {
+        var r = Arange(0, 16);
+        var c = Arange(0, 64);
+        var mask = (r[.., None] < rows) & (c[None, ..] < 48);
+        var at = r[.., None] * 48 + c[None, ..];
+        var tile = Load(x + at, mask);
+        Store(rowSums + at, Cumsum(tile, 1), mask);
+        Store(columnSums + at, Cumsum(tile, 0), mask);
+        Store(rowProducts + at, Cumprod(Load(x + at, mask, 1f), 1), mask);
+        Store(counts + c, Cumsum(c % 3), c < 48);
+    }
 }

@@ -62,6 +62,8 @@ public sealed class DiagnosticTests
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var g = {|TD0034:f & f|}; } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:-m|}; } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var g = {|TD0034:f ^ f|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:Cumsum(m)|}; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var x = Cumsum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var g = {|TD0034:f << 2f|}; } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:~m|}; } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var x = {|TD0034:m < m|}; } }")]

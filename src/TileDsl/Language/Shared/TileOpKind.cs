@@ -77,6 +77,10 @@ enum TileOpKind
     Min,
     Argmax,
 
+    // Scans
+    Cumsum,
+    Cumprod,
+
     // Matrix product
     Dot,
 }
