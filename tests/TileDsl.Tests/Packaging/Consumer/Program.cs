@@ -50,7 +50,7 @@ return 0;
 public static partial class ConsumerKernels
 {
     /// <summary>The outputs of <see cref="Ops"/>, each a rows × cols block of y.</summary>
-    public const int Outputs = 6;
+    public const int Outputs = 11;
 
     /// <summary>One program per row of x (cols ≤ BLOCK); output k of the row goes to y[(row · Outputs + k) · cols + c].</summary>
     [TileKernel(NumWarps = 1)]
@@ -72,6 +72,12 @@ public static partial class ConsumerKernels
         Store(o + 4 * cols, e / Sum(e), inside);
         float rms = Sqrt(Sum(v * v) / cols);
         Store(o + 5 * cols, v / rms, inside);
+        // Math ops a Triton porter reaches for, and a prefix sum along the row.
+        Store(o + 6 * cols, Sigmoid(v), inside);
+        Store(o + 7 * cols, Tanh(v), inside);
+        Store(o + 8 * cols, Rsqrt(Abs(v) + 0.5f), inside);
+        Store(o + 9 * cols, Log2(Abs(v) + 0.5f), inside);
+        Store(o + 10 * cols, Cumsum(Where(inside, v, 0f)), inside);
     }
 
     /// <summary>Output k at column c of one row, in float64: the kernel's lines above, in order.</summary>
@@ -83,6 +89,11 @@ public static partial class ConsumerKernels
         3 => Math.Max(v[c], 0.25),
         4 => Math.Exp(v[c] - v.Max()) / v.Sum(u => Math.Exp(u - v.Max())),
         5 => v[c] / Math.Sqrt(v.Sum(u => u * u) / v.Length),
+        6 => 1 / (1 + Math.Exp(-v[c])),
+        7 => Math.Tanh(v[c]),
+        8 => 1 / Math.Sqrt(Math.Abs(v[c]) + 0.5),
+        9 => Math.Log2(Math.Abs(v[c]) + 0.5),
+        10 => v.Take(c + 1).Sum(),
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 }
