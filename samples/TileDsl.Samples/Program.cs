@@ -79,6 +79,29 @@ bool ok = true;
     ok &= Report($"ColumnSum   {rows}x{cols}, BLOCK={block}", expected, result, interpreted, tolerance: 1e-14, watch.Elapsed);
 }
 
+// 4. GELU (Tanh) and its running sum along each row (Cumsum), rows shorter than the block.
+{
+    const int rows = 37, cols = 200, block = 256;
+    var x = RandomFloats(rows * cols);
+    using var xs = accelerator.Allocate1D(x);
+    using var gs = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, rows * cols).ToArray());
+    using var ss = accelerator.Allocate1D(Enumerable.Repeat(float.NaN, rows * cols).ToArray());
+    var watch = Stopwatch.StartNew();
+    BasicKernels.GeluRunningSumKernel.Launch(accelerator, rows, xs.View, gs.View, ss.View, cols, block);
+    accelerator.Synchronize();
+    var (gelu, running) = (gs.GetAsArray1D(), ss.GetAsArray1D());
+    var (geluInterpreted, runningInterpreted) = (Enumerable.Repeat(float.NaN, rows * cols).ToArray(), Enumerable.Repeat(float.NaN, rows * cols).ToArray());
+    BasicKernels.GeluRunningSumKernel.Interpret(rows, x, geluInterpreted, runningInterpreted, cols, block);
+    var expected = x.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * (double)v * v * v)))).ToArray();
+    var sums = new double[rows * cols];
+    for (int i = 0; i < rows * cols; i++) sums[i] = expected[i] + (i % cols == 0 ? 0 : sums[i - 1]);
+    // GELU: a few float roundings of values ≤ 2 (plus the GPU's tanh approximation): 1e-6. Running sums of ≤ 200
+    // terms: each addition rounds by 2^-24 of the partial sum, so the error stays below 200·2^-24·max|partial| (1.2e-5
+    // relative to the largest partial, which the report divides by).
+    ok &= Report($"GeluRunningSum {rows}x{cols}, BLOCK={block}", expected, gelu, geluInterpreted, tolerance: 1e-6, watch.Elapsed);
+    ok &= Report($"  its Cumsum along rows", sums, running, runningInterpreted, tolerance: 1.2e-5, watch.Elapsed);
+}
+
 Console.WriteLine();
 Console.WriteLine(ok ? "All results match their references." : "MISMATCH: see above.");
 return ok ? 0 : 1;

@@ -47,4 +47,20 @@ public static partial class BasicKernels
         }
         Store(output + c, acc, inside);
     }
+
+    /// <summary>
+    /// Per row of a rows × cols matrix (cols ≤ BLOCK): GELU in its tanh form, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
+    /// and the running sum of it along the row (Cumsum).
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void GeluRunningSum(Ptr<float> x, Ptr<float> gelu, Ptr<float> running, int cols, [Constexpr(256)] int BLOCK)
+    {
+        int at = ProgramId(0) * cols;
+        var c = Arange(0, BLOCK);
+        var inside = c < cols;
+        var v = Load(x + at + c, inside);
+        var g = 0.5f * v * (1f + Tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
+        Store(gelu + at + c, g, inside);
+        Store(running + at + c, Cumsum(Where(inside, g, 0f)), inside);
+    }
 }

@@ -18,7 +18,7 @@ public sealed class SnapshotTests
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(TestCompilation.Errors(output));
-        Assert.Equal(3, result.GeneratedSources.Length);
+        Assert.Equal(4, result.GeneratedSources.Length);
         foreach (var source in result.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
             Snapshot.Verify(source.SourceText.ToString(), source.HintName.Replace(".g.cs", ""));
     }
