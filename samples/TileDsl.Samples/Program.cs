@@ -95,10 +95,10 @@ bool ok = true;
     var expected = x.Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * (double)v * v * v)))).ToArray();
     var sums = new double[rows * cols];
     for (int i = 0; i < rows * cols; i++) sums[i] = expected[i] + (i % cols == 0 ? 0 : sums[i - 1]);
-    // GELU: a few float roundings of values ≤ 2 (plus the GPU's tanh approximation): 1e-6. Running sums of ≤ 200
-    // terms: each addition rounds by 2^-24 of the partial sum, so the error stays below 200·2^-24·max|partial| (1.2e-5
-    // relative to the largest partial, which the report divides by).
-    ok &= Report($"GeluRunningSum {rows}x{cols}, BLOCK={block}", expected, gelu, geluInterpreted, tolerance: 1e-6, watch.Elapsed);
+    // GELU: a few float roundings of values ≤ 2 on the host (1.3e-7 measured); on CUDA, XMath.Tanh runs on the GPU's
+    // fast exponential, 5.3e-6 measured on an H200: 1e-5. Running sums of ≤ 200 terms: each addition rounds by 2^-24
+    // of the partial sum, so the error stays below 200·2^-24 = 1.2e-5 of the largest partial (8.3e-6 measured on CUDA).
+    ok &= Report($"GeluRunningSum {rows}x{cols}, BLOCK={block}", expected, gelu, geluInterpreted, tolerance: 1e-5, watch.Elapsed);
     ok &= Report($"  its Cumsum along rows", sums, running, runningInterpreted, tolerance: 1.2e-5, watch.Elapsed);
 }
 
