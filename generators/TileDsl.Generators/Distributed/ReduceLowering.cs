@@ -9,7 +9,7 @@ namespace TileDsl.Generators.Distributed;
 /// <summary>
 /// A reduction's first step: each thread combines its registers along the axis, then the lanes along it combine by
 /// butterfly shuffles. When warps lie along the axis too, <see cref="DReducePartials"/> writes each warp's partial to
-/// <see cref="Scratch"/> (and Argmax's indices to <see cref="IndexScratch"/>), and <see cref="DReduceCombine"/> finishes.
+/// <see cref="Scratch"/> (and Argmax's or Argmin's indices to <see cref="IndexScratch"/>), and <see cref="DReduceCombine"/> finishes.
 /// </summary>
 internal sealed class DReduce : DStatement
 {
@@ -73,7 +73,7 @@ internal static class ReduceLowering
         int outputs = reduce.Type.Count;
         string name = reduce.Name.Length > 0 ? reduce.Name : reduce.Kind.ToString().ToLowerInvariant();
         var scratch = new SharedBuffer(ElementTypes.Of(sourceElement).StagedAs, warps * outputs, $"{name}: partials of {warps} warps");
-        var indexScratch = reduce.Kind == TileOpKind.Argmax ? new SharedBuffer(ElementType.Int, warps * outputs, $"{name}: indices of {warps} warps") : null;
+        var indexScratch = reduce.Kind is TileOpKind.Argmax or TileOpKind.Argmin ? new SharedBuffer(ElementType.Int, warps * outputs, $"{name}: indices of {warps} warps") : null;
         var first = new DReduce(reduce, home, operand, scratch, indexScratch);
         output.Add(first);
         output.Add(new DReducePartials(first));

@@ -9,7 +9,7 @@ namespace TileDsl.Generators.Emit;
 /// Reductions along an axis: each thread combines its registers along the axis (in order), then butterfly
 /// <c>Warp.ShuffleXor</c> steps over the lane bits along it, which leave the result in every lane; if warps lie along
 /// it too, each warp writes its partial to shared memory and every thread combines the partials in warp order.
-/// Argmax carries (value, index) pairs and keeps the smaller index on ties.
+/// Argmax and Argmin carry (value, index) pairs and keep the smaller index on ties.
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -20,7 +20,7 @@ internal sealed partial class KernelEmitter
         var v = d.Op;
         var source = program.Values[v.Source];
         var operand = d.Operand;
-        bool argmax = v.Kind == TileOpKind.Argmax;
+        bool arg = v.Kind is TileOpKind.Argmax or TileOpKind.Argmin;
         string type = CsType(source);
         string label = v.Name.Length > 0 ? v.Name : Label(source) + v.Kind;
         var (sliced, kept) = v.KeepDims ? operand.Project(v.Type.Shape) : operand.Slice(v.Axis);
@@ -30,7 +30,7 @@ internal sealed partial class KernelEmitter
             registers[(v.Id, d.Home)] = result;
             scalars[v.Id] = result[0];
         }
-        var values = argmax ? result.Select(_ => names.Unique(label + "Value")).ToArray() : result;
+        var values = arg ? result.Select(_ => names.Unique(label + "Value")).ToArray() : result;
         reductions[v] = (values, result);
         w.Line($"// {label} = {v.Kind} along axis {v.Axis} of {Label(source)} {source.Type.ShapeText}");
 
@@ -39,11 +39,11 @@ internal sealed partial class KernelEmitter
             var members = Enumerable.Range(0, operand.RegisterCount).Where(r => LinearLayout.Pack(r, kept) == o)
                 .OrderBy(r => operand.RegisterCoordinates(r)[v.Axis]).ToList();
             w.Line($"{type} {values[o]} = {Operand(v.Source, operand, members[0])};");
-            if (argmax) w.Line($"int {result[o]} = {Coordinate(operand, v.Axis, members[0])};");
+            if (arg) w.Line($"int {result[o]} = {Coordinate(operand, v.Axis, members[0])};");
             foreach (int r in members.Skip(1))
             {
                 string next = Operand(v.Source, operand, r);
-                if (argmax) ArgmaxStep(values[o], result[o], next, Coordinate(operand, v.Axis, r), strict: true);
+                if (arg) ArgStep(v.Kind, values[o], result[o], next, Coordinate(operand, v.Axis, r), strict: true);
                 else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], next })};");
             }
         }
@@ -54,7 +54,7 @@ internal sealed partial class KernelEmitter
             for (int o = 0; o < values.Length; o++)
             {
                 string other = target.ShuffleXor(values[o], 1 << bit);
-                if (argmax) ArgmaxStep(values[o], result[o], other, target.ShuffleXor(result[o], 1 << bit), strict: false);
+                if (arg) ArgStep(v.Kind, values[o], result[o], other, target.ShuffleXor(result[o], 1 << bit), strict: false);
                 else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], other })};");
             }
         }
@@ -67,13 +67,13 @@ internal sealed partial class KernelEmitter
         var v = d.Op;
         var scratch = d.Scratch!;
         var (values, result) = reductions[v];
-        bool argmax = v.Kind == TileOpKind.Argmax;
+        bool arg = v.Kind is TileOpKind.Argmax or TileOpKind.Argmin;
         string slot = WarpSlot(d);
         for (int o = 0; o < values.Length; o++)
         {
             string at = Sum(new[] { Scaled(slot, v.Type.Count), OutputIndex(d.Home, o), scratch.Offset.ToString() });
             w.Line($"{Arena(scratch.Element)}[{at}] = {values[o]};");
-            if (argmax) w.Line($"{Arena(d.IndexScratch!.Element)}[{Plus(Sum(new[] { Scaled(slot, v.Type.Count), OutputIndex(d.Home, o) }), d.IndexScratch.Offset)}] = {result[o]};");
+            if (arg) w.Line($"{Arena(d.IndexScratch!.Element)}[{Plus(Sum(new[] { Scaled(slot, v.Type.Count), OutputIndex(d.Home, o) }), d.IndexScratch.Offset)}] = {result[o]};");
         }
     }
 
@@ -82,7 +82,7 @@ internal sealed partial class KernelEmitter
         var d = combine.Reduce;
         var v = d.Op;
         var (values, result) = reductions[v];
-        bool argmax = v.Kind == TileOpKind.Argmax;
+        bool arg = v.Kind is TileOpKind.Argmax or TileOpKind.Argmin;
         int warps = 1 << d.WarpBits.Count;
         string arena = Arena(d.Scratch!.Element);
         for (int o = 0; o < values.Length; o++)
@@ -91,10 +91,10 @@ internal sealed partial class KernelEmitter
             string Slot(int warp) => Plus(index, d.Scratch.Offset + warp * v.Type.Count);
             string IndexSlot(int warp) => Plus(index, d.IndexScratch!.Offset + warp * v.Type.Count);
             w.Line($"{values[o]} = {arena}[{Slot(0)}];");
-            if (argmax) w.Line($"{result[o]} = {Arena(d.IndexScratch!.Element)}[{IndexSlot(0)}];");
+            if (arg) w.Line($"{result[o]} = {Arena(d.IndexScratch!.Element)}[{IndexSlot(0)}];");
             for (int warp = 1; warp < warps; warp++)
             {
-                if (argmax) ArgmaxStep(values[o], result[o], $"{arena}[{Slot(warp)}]", $"{Arena(d.IndexScratch!.Element)}[{IndexSlot(warp)}]", strict: false);
+                if (arg) ArgStep(v.Kind, values[o], result[o], $"{arena}[{Slot(warp)}]", $"{Arena(d.IndexScratch!.Element)}[{IndexSlot(warp)}]", strict: false);
                 else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], $"{arena}[{Slot(warp)}]" })};");
             }
         }
@@ -111,14 +111,16 @@ internal sealed partial class KernelEmitter
 
     private string OutputIndex(LinearLayout home, int register) => home.Rank == 0 ? "0" : LinearIndex(home, register);
 
-    /// <summary>Argmax's combine: take the other (value, index) if its value is larger, or equal at a smaller index.</summary>
-    private void ArgmaxStep(string value, string index, string otherValue, string otherIndex, bool strict)
+    /// <summary>Argmax's (Argmin's) combine: take the other (value, index) if its value is larger (smaller), or equal at
+    /// a smaller index.</summary>
+    private void ArgStep(TileOpKind kind, string value, string index, string otherValue, string otherIndex, bool strict)
     {
         string v2 = names.Unique(value + "Other");
         string i2 = names.Unique(index + "Other");
         w.Line($"var {v2} = {otherValue};");
         w.Line($"int {i2} = {otherIndex};");
-        string take = strict ? $"{v2} > {value}" : $"{v2} > {value} || ({v2} == {value} && {i2} < {index})";
+        string beats = kind == TileOpKind.Argmax ? ">" : "<";
+        string take = strict ? $"{v2} {beats} {value}" : $"{v2} {beats} {value} || ({v2} == {value} && {i2} < {index})";
         w.Line($"if ({take}) {{ {value} = {v2}; {index} = {i2}; }}");
     }
 }

@@ -164,7 +164,7 @@ internal sealed partial class BodyWalker
             }
             case TileOpKind.Cast:
                 return ElementwiseSemantics.Cast(b, Expression(invocation.Instance!), ElementOf(method.TypeArguments[0]), what);
-            case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax:
+            case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax or TileOpKind.Argmin:
                 return Reduce(invocation, kind, args);
             case TileOpKind.Cumsum or TileOpKind.Cumprod:
             {

@@ -14,7 +14,7 @@ internal enum OpClass
     /// <summary><c>+ - * / %</c>, unary <c>-</c>, <c>Cdiv</c>, <c>Sum</c>.</summary>
     Arithmetic = 1 << 0,
 
-    /// <summary><c>&lt; &lt;= &gt; &gt;=</c>, <c>Maximum</c>, <c>Minimum</c>, <c>Max</c>, <c>Min</c>, <c>Argmax</c>.</summary>
+    /// <summary><c>&lt; &lt;= &gt; &gt;=</c>, <c>Maximum</c>, <c>Minimum</c>, <c>Max</c>, <c>Min</c>, <c>Argmax</c>, <c>Argmin</c>.</summary>
     Ordered = 1 << 1,
 
     /// <summary><c>== !=</c>.</summary>

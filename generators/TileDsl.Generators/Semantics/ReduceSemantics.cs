@@ -5,7 +5,7 @@ using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Semantics;
 
-/// <summary>Sum, Max, Min and Argmax: over all elements or along an axis, with or without keeping it; the scans
+/// <summary>Sum, Max, Min, Argmax and Argmin: over all elements or along an axis, with or without keeping it; the scans
 /// Cumsum and Cumprod along an axis.</summary>
 internal static class ReduceSemantics
 {
@@ -19,8 +19,8 @@ internal static class ReduceSemantics
         ElementwiseSemantics.RequireAccepts(type.Element, kind == TileOpKind.Sum ? OpClass.Arithmetic : OpClass.Ordered, name, tile: true);
         if (axis is null)
         {
-            if (kind == TileOpKind.Argmax && type.Rank != 1)
-                throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, "Argmax over all elements of a 2-D tile", "reduce one axis at a time: Argmax(x, axis)");
+            if (kind is TileOpKind.Argmax or TileOpKind.Argmin && type.Rank != 1)
+                throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{name} over all elements of a 2-D tile", $"reduce one axis at a time: {name}(x, axis)");
             int value = source;
             for (int a = type.Rank - 1; a >= 0; a--) value = Along(b, kind, value, a, false, what);
             return value;
@@ -50,7 +50,7 @@ internal static class ReduceSemantics
     {
         var type = b.Type(source);
         var shape = ShapeRules.Reduced(type.Shape, axis, keepDims).ToEquatableArray();
-        var result = new TileType(kind == TileOpKind.Argmax ? ElementType.Int : type.Element, shape);
+        var result = new TileType(kind is TileOpKind.Argmax or TileOpKind.Argmin ? ElementType.Int : type.Element, shape);
         return b.DefineComputed(result, id => new ReduceOp(id, result, kind, source, axis, keepDims), what);
     }
 }

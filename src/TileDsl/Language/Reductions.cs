@@ -44,7 +44,12 @@ internal static class Reductions
         return new Tile<T>(x.Shape, data);
     }
 
-    public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims)
+    public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims) => Arg(x, axis, keepDims, (best, other) => Arith<T>.Lt(best, other));
+
+    public static Tile<int> Argmin<T>(Tile<T> x, int axis, bool keepDims) => Arg(x, axis, keepDims, (best, other) => Arith<T>.Lt(other, best));
+
+    /// <summary>The index along the axis of the element that <paramref name="beats"/> every earlier one (the first on ties).</summary>
+    private static Tile<int> Arg<T>(Tile<T> x, int axis, bool keepDims, Func<T, T, bool> beats)
     {
         var (outer, size, inner, shape) = Split(x, axis, keepDims);
         var data = new int[outer * inner];
@@ -53,7 +58,7 @@ internal static class Reductions
             {
                 int best = 0;
                 for (int k = 1; k < size; k++)
-                    if (Arith<T>.Lt(x.Data[(o * size + best) * inner + i], x.Data[(o * size + k) * inner + i])) best = k;
+                    if (beats(x.Data[(o * size + best) * inner + i], x.Data[(o * size + k) * inner + i])) best = k;
                 data[o * inner + i] = best;
             }
         return new Tile<int>(shape, data);

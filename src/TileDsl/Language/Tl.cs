@@ -201,6 +201,14 @@ public static class Tl
     [TileOp(TileOpKind.Argmax)]
     public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmax(x, axis, keepDims);
 
+    /// <summary>The index of the smallest element of the 1-D tile <paramref name="x"/> (the first one on ties).</summary>
+    [TileOp(TileOpKind.Argmin)]
+    public static int Argmin<T>(Tile<T> x) => Reductions.Argmin(x, 0, false).Data[0];
+
+    /// <summary>The index along <paramref name="axis"/> of each smallest element (the first one on ties).</summary>
+    [TileOp(TileOpKind.Argmin)]
+    public static Tile<int> Argmin<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmin(x, axis, keepDims);
+
     /// <summary>The inclusive prefix sums of <paramref name="x"/> along a constant <paramref name="axis"/> (Triton's
     /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. Int, float or double tiles.</summary>
     [TileOp(TileOpKind.Cumsum)]

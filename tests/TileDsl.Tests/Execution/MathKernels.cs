@@ -66,4 +66,20 @@ public static partial class MathKernels
         Store(rowProducts + at, Cumprod(Load(x + at, mask, 1f), 1), mask);
         Store(counts + c, Cumsum(c % 3), c < 48);
     }
+
+    /// <summary>
+    /// Argmin of a rows × 50 block held as 16 × 64 (masked with +∞): along each row, along each column, and of the
+    /// first row as a whole.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Argmins(Ptr<float> x, Ptr<int> alongRows, Ptr<int> alongColumns, Ptr<int> first, int rows)
+    {
+        var r = Arange(0, 16);
+        var c = Arange(0, 64);
+        var inside = (r[.., None] < rows) & (c[None, ..] < 50);
+        var tile = Load(x + r[.., None] * 50 + c[None, ..], inside, float.PositiveInfinity);
+        Store(alongRows + r, Argmin(tile, 1), r < rows);
+        Store(alongColumns + c, Argmin(tile, 0), c < 50);
+        Store(first, Argmin(Load(x + c, c < 50, float.PositiveInfinity)));
+    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using TileDsl.Tests.Support;
 using Xunit;
@@ -201,6 +202,37 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
         Reference.AssertClose(rowSums, i => accelerated[0][i], 16 * cols, rtol: 0, atol: 3e-4, written: Written, what: "row Cumsum");
         Reference.AssertClose(columnSums, i => accelerated[1][i], 16 * cols, rtol: 0, atol: 3e-4, written: Written, what: "column Cumsum");
         Reference.AssertClose(rowProducts, i => accelerated[2][i], 16 * cols, rtol: 3e-6, atol: 0, written: Written, what: "row Cumprod");
+    }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Argmin_along_each_axis_takes_the_first_smallest(Runner runner)
+    {
+        const int rows = 13, cols = 50;
+        var x = Reference.RandomFloats(new Random(17), rows * cols);
+        x[2 * cols + 4] = x[2 * cols + 40] = -3f;  // a tie in row 2: the first wins
+        x[5 * cols + 7] = x[9 * cols + 7] = -3f;   // a tie in column 7
+        var alongRows = Reference.Poisoned(16, -1);
+        var alongColumns = Reference.Poisoned(64, -1);
+        var first = Reference.Poisoned(1, -1);
+        if (runner == Runner.Interpreter)
+        {
+            MathKernels.ArgminsKernel.Interpret(1, x, alongRows, alongColumns, first, rows);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            MathKernels.ArgminsKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(alongRows), d.View(alongColumns), d.View(first), rows);
+            d.CopyBack();
+        }
+        int FirstMin(IEnumerable<float> values) { var list = values.ToList(); return list.IndexOf(list.Min()); }
+        for (int i = 0; i < 16; i++)
+            Assert.Equal(i < rows ? FirstMin(x.Skip(i * cols).Take(cols)) : -1, alongRows[i]);
+        for (int j = 0; j < 64; j++)
+            Assert.Equal(j < cols ? FirstMin(Enumerable.Range(0, rows).Select(i => x[i * cols + j])) : -1, alongColumns[j]);
+        Assert.Equal((4, 5), (alongRows[2], alongColumns[7]));
+        Assert.Equal(FirstMin(x.Take(cols)), first[0]);
     }
 
     [Theory]

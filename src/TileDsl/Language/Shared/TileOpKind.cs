@@ -76,6 +76,7 @@ enum TileOpKind
     Max,
     Min,
     Argmax,
+    Argmin,
 
     // Scans
     Cumsum,
