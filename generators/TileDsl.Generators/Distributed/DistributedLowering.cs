@@ -143,7 +143,7 @@ internal sealed class DistributedLowering
                 // its own element, in order: the interpreter's sums, bit for bit.
                 var map = SharedMap.RowMajor(op.Type.Shape);
                 var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
-                    $"{(op.Name.Length > 0 ? op.Name : "t" + op.Id)}: {scan.Kind} along axis {scan.Axis}");
+                    $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}");
                 output.Add(new DLocalStore(buffer, scan.Source, home, map));
                 output.Add(new DLocalLoad(buffer, scan, home, map));
                 break;
@@ -155,6 +155,9 @@ internal sealed class DistributedLowering
         Convert(output, op);
     }
 
+    /// <summary>How the generated comments name a value's buffers: its local's name, else t{id}.</summary>
+    private static string NameOf(Op op) => op.Name.Length > 0 ? op.Name : "t" + op.Id;
+
     /// <summary>A materialized value's further layouts: each through a shared buffer, row-major.</summary>
     private void Convert(List<DStatement> output, Op op)
     {
@@ -164,7 +167,7 @@ internal sealed class DistributedLowering
         foreach (var target in layouts.Skip(1))
         {
             var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
-                $"{(op.Name.Length > 0 ? op.Name : "t" + op.Id)}: layout {layouts[0]} -> {target}");
+                $"{NameOf(op)}: layout {layouts[0]} -> {target}");
             output.Add(new DLocalStore(buffer, op.Id, layouts[0], map));
             output.Add(new DLocalLoad(buffer, op, target, map));
         }

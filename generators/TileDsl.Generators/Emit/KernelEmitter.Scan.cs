@@ -21,11 +21,9 @@ internal sealed partial class KernelEmitter
         {
             string end = names.Unique(regs[r] + "At");
             string step = names.Unique("s");
-            string first = Scaled(Coordinate(load.Layout, scan.Axis, r), stride);
-            if (first.Contains(" + ") || first.Contains(" - ")) first = $"({first})";
             w.Line($"int {end} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1)};");
             w.Line($"{CsType(scan)} {regs[r]} = {(sum ? "0" : "1")};");
-            w.Line($"for (int {step} = {end} - {first}; {step} <= {end}; {step} += {stride}) {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
+            w.Line($"for (int {step} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis)}; {step} <= {end}; {step} += {stride}) {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
         }
     }
 }

@@ -89,15 +89,16 @@ internal sealed partial class KernelEmitter
         }
     }
 
-    /// <summary>The index of a register's element in the arena (in vectors of <paramref name="vector"/> elements).</summary>
-    private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector)
+    /// <summary>The index of a register's element in the arena (in vectors of <paramref name="vector"/> elements); with
+    /// <paramref name="lineOf"/>, of the first element of its line along that dimension.</summary>
+    private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1)
     {
         var own = layout.RegisterCoordinates(register);
         int constant = buffer.Offset;
         var terms = new List<string>();
         for (int d = 0; d < layout.Rank; d++)
         {
-            if (map.Strides[d] == 0) continue;
+            if (map.Strides[d] == 0 || d == lineOf) continue;
             constant += (own[d] - (d == map.WindowDim ? map.WindowStart : 0)) * map.Strides[d];
             string thread = ThreadPart(layout, d, vector, map.Strides[d]);
             if (thread != "0") terms.Add(thread);

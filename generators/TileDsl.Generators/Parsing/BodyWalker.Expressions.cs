@@ -169,9 +169,7 @@ internal sealed partial class BodyWalker
             case TileOpKind.Cumsum or TileOpKind.Cumprod:
             {
                 int source = Expression(args[0].Value);
-                int axis = args.Count > 1 ? ConstantInt(args[1].Value, $"The axis of {kind}") : 0;
-                Guarded(args.Count > 1 ? args[1].Value : args[0].Value, () => { ReduceSemantics.RequireAxis(b, source, axis, kind.ToString()); return 0; });
-                return ReduceSemantics.Scan(b, kind, source, axis, $"'{what}'");
+                return ReduceSemantics.Scan(b, kind, source, args.Count > 1 ? Axis(args[1], source, kind) : 0, $"'{what}'");
             }
             case TileOpKind.Dot:
             {
@@ -192,17 +190,19 @@ internal sealed partial class BodyWalker
         }
     }
 
+    /// <summary>The constant axis argument of a reduction or a scan, checked against the source's rank (TD0011).</summary>
+    private int Axis(IArgumentOperation argument, int source, TileOpKind kind)
+    {
+        int axis = ConstantInt(argument.Value, $"The axis of {kind}");
+        Guarded(argument.Value, () => { ReduceSemantics.RequireAxis(b, source, axis, kind.ToString()); return 0; });
+        return axis;
+    }
+
     private int Reduce(IInvocationOperation invocation, TileOpKind kind, List<IArgumentOperation> args)
     {
         int source = Expression(args[0].Value);
-        int? axis = null;
+        int? axis = args.Count > 1 ? Axis(args[1], source, kind) : null;
         bool keepDims = false;
-        if (args.Count > 1)
-        {
-            int along = ConstantInt(args[1].Value, $"The axis of {kind}");
-            Guarded(args[1].Value, () => { ReduceSemantics.RequireAxis(b, source, along, kind.ToString()); return 0; });
-            axis = along;
-        }
         if (args.Count > 2 && !IsDefault(args[2]))
         {
             int keep = Expression(args[2].Value);

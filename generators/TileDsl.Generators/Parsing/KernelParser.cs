@@ -28,10 +28,11 @@ internal static class KernelParser
         void Report(DiagnosticDescriptor d, Location location, params object[] args)
             => diagnostics.Add(DiagnosticInfo.Create(d, SourceSite.From(location), args));
 
-        int numWarps = context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "NumWarps").Value.Value as int? ?? 4;
+        int Named(string key, int fallback) => context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == key).Value.Value as int? ?? fallback;
+        int numWarps = Named("NumWarps", 4);
         if (numWarps is < 1 or > 32 || (numWarps & (numWarps - 1)) != 0)
             Report(DiagnosticDescriptors.NumWarps, syntax.Identifier.GetLocation(), method.Name, numWarps);
-        int minPrograms = context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "MinProgramsPerSM").Value.Value as int? ?? 0;
+        int minPrograms = Named("MinProgramsPerSM", 0);
         if (minPrograms is < 0 or > 32)
             Report(DiagnosticDescriptors.MinProgramsPerSM, syntax.Identifier.GetLocation(), method.Name, minPrograms);
         if (!method.IsStatic) Report(DiagnosticDescriptors.KernelNotStatic, syntax.Identifier.GetLocation(), method.Name);

@@ -181,16 +181,16 @@ namespace TileDsl.Kernels
                 // t41: Cumsum along axis 0, each element from the start of its line
                 int t41_0At = tid * 4;
                 float t41_0 = 0;
-                for (int s = t41_0At - tid * 4; s <= t41_0At; s += 1) t41_0 += sharedFloat[s];
+                for (int s = 0; s <= t41_0At; s += 1) t41_0 += sharedFloat[s];
                 int t41_1At = tid * 4 + 1;
                 float t41_1 = 0;
-                for (int s2 = t41_1At - (tid * 4 + 1); s2 <= t41_1At; s2 += 1) t41_1 += sharedFloat[s2];
+                for (int s2 = 0; s2 <= t41_1At; s2 += 1) t41_1 += sharedFloat[s2];
                 int t41_2At = tid * 4 + 2;
                 float t41_2 = 0;
-                for (int s3 = t41_2At - (tid * 4 + 2); s3 <= t41_2At; s3 += 1) t41_2 += sharedFloat[s3];
+                for (int s3 = 0; s3 <= t41_2At; s3 += 1) t41_2 += sharedFloat[s3];
                 int t41_3At = tid * 4 + 3;
                 float t41_3 = 0;
-                for (int s4 = t41_3At - (tid * 4 + 3); s4 <= t41_3At; s4 += 1) t41_3 += sharedFloat[s4];
+                for (int s4 = 0; s4 <= t41_3At; s4 += 1) t41_3 += sharedFloat[s4];
                 int t36_0 = at + (tid * 4);
                 int t36_1 = at + (tid * 4 + 1);
                 int t36_2 = at + (tid * 4 + 2);
