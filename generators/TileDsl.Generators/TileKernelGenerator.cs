@@ -70,7 +70,6 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 IssueLoadsEarly.Run(program);
                 SinkRecomputation.Run(program);
                 InPlaceAccumulation.Run(program);
-                DoubleBuffering.Run(program, SharedMemoryBudget);
                 var arenas = SharedAllocation.Run(program);
                 Barriers.Run(program);
                 int bytes = SharedAllocation.Bytes(arenas);

@@ -8,9 +8,7 @@ namespace TileDsl.Generators.Distributed;
 
 /// <summary>
 /// A buffer in shared memory (Triton's local_alloc). Its element type is what the values travel as (bools as ints);
-/// <see cref="Offset"/> (in elements of its arena, one arena per element type) is set by the allocation pass. With
-/// two <see cref="Stages"/> (set by the double-buffering pass) it takes twice the room, and the iterations of its
-/// loop use the copies in turn, the second <see cref="StageStride"/> elements past the first.
+/// <see cref="Offset"/> (in elements of its arena, one arena per element type) is set by the allocation pass.
 /// </summary>
 internal sealed class SharedBuffer
 {
@@ -30,23 +28,7 @@ internal sealed class SharedBuffer
 
     public int Offset { get; set; } = -1;
 
-    /// <summary>Copies of the buffer: 1, or 2 when its loop alternates between them.</summary>
-    public int Stages { get; set; } = 1;
-
-    /// <summary>Elements from one copy to the next: the buffer's elements rounded up to 16 bytes (vector accesses).</summary>
-    public int StageStride
-    {
-        get
-        {
-            int align = Passes.Vectorize.MaxBytes / Semantics.ElementTypes.Of(Element).Bytes;
-            return (Elements + align - 1) / align * align;
-        }
-    }
-
-    /// <summary>Elements the buffer takes in its arena, all copies together.</summary>
-    public int Footprint => Stages == 1 ? Elements : Stages * StageStride;
-
-    public int End => Offset + Footprint;
+    public int End => Offset + Elements;
 
     /// <summary>Whether two buffers share memory once allocated.</summary>
     public bool Overlaps(SharedBuffer other) => Element == other.Element && Offset < other.End && other.Offset < End;
@@ -83,11 +65,8 @@ internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1
     public int UnitDim => Strides.Select((s, d) => (s, d)).Where(t => t.s == 1).Select(t => t.d).DefaultIfEmpty(-1).First();
 }
 
-/// <summary>
-/// A shared-memory access of a statement: the barrier pass separates conflicting ones. <see cref="OtherStage"/>: the
-/// access was made an odd number of iterations ago in a double-buffered buffer's loop, so it touched the other copy.
-/// </summary>
-internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write, bool OtherStage = false);
+/// <summary>A shared-memory access of a statement: the barrier pass separates conflicting ones.</summary>
+internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write);
 
 /// <summary>A statement of the distributed IR: a tile-IR op placed in layouts, or an explicit shared-memory step.</summary>
 internal abstract class DStatement
@@ -209,7 +188,6 @@ internal sealed class DBarrier : DStatement
 /// <summary>
 /// A runtime loop; <see cref="Body"/> is its lowered body (starting with the conversions of carried values that are
 /// read in further layouts). <see cref="Carried"/>: the layout each carried value lives in (null for scalars).
-/// <see cref="Staged"/>: the double-buffered buffers whose copies the iterations take in turn.
 /// </summary>
 internal sealed class DLoop : DStatement
 {
@@ -225,6 +203,4 @@ internal sealed class DLoop : DStatement
     public List<DStatement> Body { get; set; }
 
     public List<LinearLayout?> Carried { get; }
-
-    public List<SharedBuffer> Staged { get; } = new();
 }

@@ -59,7 +59,7 @@ internal sealed partial class KernelEmitter
             int w = operand.Width;
             string thread = t0.KMajor ? ThreadPart(part, operand.Dim, w, t0.RowLength) : ThreadPart(part, operand.Dim, w);
             int sliceStride = (t0.KMajor ? t.Share : t.Share * t0.RowLength) / w;
-            this.w.Line($"int {operand.Base} = {Sum(BufferStart(operand.Buffer, w).Concat(new[] { thread, SliceOffset(slice, sliceStride) }))};");
+            this.w.Line($"int {operand.Base} = {Sum(new[] { (operand.Buffer.Offset / w).ToString(), thread, SliceOffset(slice, sliceStride) })};");
         }
 
         string? k = null;

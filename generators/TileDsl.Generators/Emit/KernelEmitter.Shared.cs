@@ -15,16 +15,6 @@ internal sealed partial class KernelEmitter
 {
     private readonly Dictionary<ElementType, string> arenaNames = new();
 
-    /// <summary>The variable (0 or 1) that picks the copy of each double-buffered buffer in its loop.</summary>
-    private readonly Dictionary<SharedBuffer, string> stages = new();
-
-    /// <summary>The index, in vectors of <paramref name="vector"/> elements, where the buffer's copy in use starts.</summary>
-    private IEnumerable<string> BufferStart(SharedBuffer buffer, int vector, int offset = 0)
-    {
-        if (stages.TryGetValue(buffer, out var stage)) yield return Scaled(stage, buffer.StageStride / vector);
-        yield return ((buffer.Offset + offset) / vector).ToString();
-    }
-
     private string Arena(ElementType element)
     {
         if (!arenaNames.TryGetValue(element, out var name))
@@ -104,7 +94,7 @@ internal sealed partial class KernelEmitter
     private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1)
     {
         var own = layout.RegisterCoordinates(register);
-        int constant = 0;
+        int constant = buffer.Offset;
         var terms = new List<string>();
         for (int d = 0; d < layout.Rank; d++)
         {
@@ -115,6 +105,6 @@ internal sealed partial class KernelEmitter
         }
         // Every term is a multiple of the vector width (the pass checked the strides, the layout its thread parts).
         if (map.SlotStride > 0) terms.Add(Scaled(Run(map.SlotShift, Layouts.Log2(numThreads) - map.SlotShift), map.SlotStride / vector));
-        return Sum(terms.Concat(BufferStart(buffer, vector, constant)));
+        return Sum(terms.Concat(new[] { (constant / vector).ToString() }));
     }
 }

@@ -138,14 +138,6 @@ internal sealed partial class KernelEmitter
             carried.Add((regs, layout));
         }
 
-        string? stage = null;
-        if (dloop.Staged.Count > 0)
-        {
-            stage = names.Unique("stage");
-            w.Line($"int {stage} = 0;");
-            foreach (var buffer in dloop.Staged) stages[buffer] = stage;
-        }
-
         string index = names.Unique(loop.Index.Name);
         scalars[loop.Index.Id] = index;
         string step = Scalar(loop.Step);
@@ -160,7 +152,6 @@ internal sealed partial class KernelEmitter
             else for (int r = 0; r < layout.RegisterCount; r++) updates.Add((targets[r], Operand(loop.Yields[k], layout, r)));
         }
         Yield(updates);
-        if (stage is not null) w.Line($"{stage} ^= 1;");
         w.Close();
     }
 

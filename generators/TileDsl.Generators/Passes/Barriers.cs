@@ -8,9 +8,7 @@ namespace TileDsl.Generators.Passes;
 /// Places <c>Group.Barrier()</c> only where the program needs one: before a shared-memory access that conflicts with
 /// one since the last barrier (the same memory, at least one of them a write: another thread may still be reading what
 /// is about to be overwritten, or not have written what is about to be read). A loop body is walked again with what its
-/// end leaves pending, since iteration i + 1 follows iteration i, until no barrier is added. What a loop's iteration
-/// left pending in a buffer the loop double-buffers was in the other copy: it conflicts only with what the iteration
-/// after next does (by then a barrier has usually come between).
+/// end leaves pending, since iteration i + 1 follows iteration i, until no barrier is added.
 /// </summary>
 internal static class Barriers
 {
@@ -35,7 +33,7 @@ internal static class Barriers
                     int before = Count(loop.Body);
                     loop.Body = Place(loop.Body, state);
                     // The next iteration starts from what this one leaves; the loop may also run no iteration at all.
-                    var next = entering.Union(state.Select(a => loop.Staged.Contains(a.Buffer) ? a with { OtherStage = !a.OtherStage } : a)).Distinct().ToList();
+                    var next = entering.Union(state).Distinct().ToList();
                     if (Count(loop.Body) == before && next.Count == entering.Count)
                     {
                         pending.Clear();
@@ -64,18 +62,7 @@ internal static class Barriers
         return output;
     }
 
-    private static bool Conflict(SharedAccess a, SharedAccess b)
-        => (a.Write || b.Write) && (a.Buffer == b.Buffer && a.Buffer.Stages > 1 ? a.OtherStage == b.OtherStage : a.Buffer.Overlaps(b.Buffer));
-
-    /// <summary>Barriers the loop would need inside it, with its <see cref="DLoop.Staged"/> buffers as they are now (the
-    /// loop's body is left as it was).</summary>
-    public static int Inside(DLoop loop)
-    {
-        var trial = new DLoop(loop.Loop, new List<DStatement>(loop.Body), loop.Carried);
-        trial.Staged.AddRange(loop.Staged);
-        Place(new List<DStatement> { trial }, new List<SharedAccess>());
-        return Count(trial.Body);
-    }
+    private static bool Conflict(SharedAccess a, SharedAccess b) => (a.Write || b.Write) && a.Buffer.Overlaps(b.Buffer);
 
     private static int Count(List<DStatement> body) => DistributedProgram.Flatten(body).Count(s => s is DBarrier);
 }

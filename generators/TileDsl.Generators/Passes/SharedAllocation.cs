@@ -35,14 +35,14 @@ internal static class SharedAllocation
 
         var arenas = new Dictionary<ElementType, int>();
         var placed = new List<SharedBuffer>();
-        foreach (var buffer in ranges.Keys.OrderBy(b => ranges[b].First).ThenByDescending(b => b.Footprint))
+        foreach (var buffer in ranges.Keys.OrderBy(b => ranges[b].First).ThenByDescending(b => b.Elements))
         {
             int align = Vectorize.MaxBytes / ElementTypes.Of(buffer.Element).Bytes;
             var live = placed.Where(p => p.Element == buffer.Element && Meets(ranges[p], ranges[buffer])).OrderBy(p => p.Offset).ToList();
             int offset = 0;
             foreach (var other in live)
             {
-                if (offset + buffer.Footprint <= other.Offset) break;
+                if (offset + buffer.Elements <= other.Offset) break;
                 offset = System.Math.Max(offset, Align(other.End, align));
             }
             buffer.Offset = offset;

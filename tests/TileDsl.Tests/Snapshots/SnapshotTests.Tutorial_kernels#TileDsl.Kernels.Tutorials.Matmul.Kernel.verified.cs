@@ -120,7 +120,7 @@ namespace TileDsl.Kernels.Tutorials
                 else Interpret(grid, args);
             }
 
-            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 4608 bytes of shared memory
+            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 2304 bytes of shared memory
             private static void Kernel_BM32_BN32_BK8_GROUP_M8(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int alignedViews)
             {
                 int tid = Group.IdxX;
@@ -130,7 +130,7 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv4 = tid / 4;
                 int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
-                var sharedFloat = SharedMemory.Allocate<float>(1152);
+                var sharedFloat = SharedMemory.Allocate<float>(576);
                 var a2 = a.Cast<Vec2<float>>();
                 var b2 = b.Cast<Vec2<float>>();
                 var c4 = c.Cast<Vec4<float>>();
@@ -211,7 +211,6 @@ namespace TileDsl.Kernels.Tutorials
                 float acc2_5 = acc_5;
                 float acc2_6 = acc_6;
                 float acc2_7 = acc_7;
-                int stage = 0;
                 for (int k = 0; k < K; k += 8)
                 {
                     int kk_0 = (k + 8) + (tidMod4 * 2);
@@ -236,14 +235,15 @@ namespace TileDsl.Kernels.Tutorials
                     bool bNext3_0Fast = bAligned & ((t95_0 & 1) == 0) & (strideBn == 1) & t101_0 & t101_1;
                     var bNext3_0Vector = bNext3_0Fast ? b2[t95_0 / 2] : new Vec2<float>(t101_0 ? b[t95_0] : 0f, t101_1 ? b[t95_1] : 0f);
                     // acc = Dot(aNext [32, 8], bNext [8, 32]) on FMA units, through shared memory
-                    // acc: a, [8][36]
-                    sharedFloat[tidDiv4 + tidMod4 * 72 + stage * 288] = aNext2_0;
-                    sharedFloat[tidDiv4 + tidMod4 * 72 + stage * 288 + 36] = aNext2_1;
-                    // acc: b, [8][36]
-                    sharedFloat2[tidDiv16 * 18 + tidMod16 + stage * 144 + 288] = new Vec2<float>(bNext2_0, bNext2_1);
                     Group.Barrier();
-                    int aAt = stage * 144 + tidDiv8;
-                    int bAt = stage * 72 + tidMod8 + 144;
+                    // acc: a, [8][36]
+                    sharedFloat[tidDiv4 + tidMod4 * 72] = aNext2_0;
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = aNext2_1;
+                    // acc: b, [8][36]
+                    sharedFloat2[tidDiv16 * 18 + tidMod16 + 144] = new Vec2<float>(bNext2_0, bNext2_1);
+                    Group.Barrier();
+                    int aAt = tidDiv8;
+                    int bAt = tidMod8 + 72;
                     var a0_0 = sharedFloat2[aAt];
                     var b0_0 = sharedFloat4[bAt];
                     acc2_0 += a0_0.X * b0_0.X;
@@ -332,7 +332,6 @@ namespace TileDsl.Kernels.Tutorials
                     aNext2_1 = aNext3_1;
                     bNext2_0 = bNext3_0;
                     bNext2_1 = bNext3_1;
-                    stage ^= 1;
                 }
                 bool t117_0 = rn2_0 < N;
                 bool t117_1 = rn2_1 < N;
