@@ -5,17 +5,20 @@
 # 2-simplicial benchmark of both at B=4 and N=4096 (--n to change it); then `ptxas -v` (registers, spills) on the PTX
 # files in .bundle/ptx (and .bundle/ptx-base), which `TileDsl.Bench --ptx` writes; with --ncu GROUP REGEX, Nsight
 # Compute's summary of the kernels matching REGEX in benchmark group GROUP (matmul, rows, attention) of both
-# revisions. Results go to $OUT (at most 8 files come back).
-# Usage: scripts/gpu-compare.sh [--n N] [--ncu GROUP REGEX]...
+# revisions; with --rerun GROUP, that group of both revisions once more after everything else, baseline first (the
+# order's effect on the figures). Results go to $OUT (at most 8 files come back).
+# Usage: scripts/gpu-compare.sh [--n N] [--ncu GROUP REGEX]... [--rerun GROUP]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/tiledsl-out}
 n=4096
 profiles=()
+reruns=()
 while [ $# -gt 0 ]; do
   case $1 in
     --n) n=$2; shift ;;
     --ncu) profiles+=("$2 $3"); shift 2 ;;
+    --rerun) reruns+=("$2"); shift ;;
   esac
   shift
 done
@@ -55,3 +58,11 @@ paste "$out/bench-publish.tsv" "$out/bench-baseline.tsv" | cut -f1,3,5,8,10
 cat "$out/bench.md" | grep -E "^\|" || true
 paste "$out/simplicial-publish.tsv" "$out/simplicial-baseline.tsv" | awk -F'\t' '{print $1, $5, $10}'
 grep -B1 "registers" "$out/ptxas.txt" | grep -v "^--" || true
+for group in "${reruns[@]}"; do
+  for rev in baseline publish; do
+    echo "== rerun $rev $group"
+    /tmp/tiledsl/$rev/TileDsl.Bench --device cuda --only "$group" --out "/tmp/tiledsl/rerun-$rev" 2>&1 | grep -vE "^TileDsl|^\s*$" || true
+  done
+done
+echo "== host enqueue times (this revision)"
+grep -A1 "host enqueue" /tmp/tiledsl/bench-publish.log | grep -v "^--" || true

@@ -59,7 +59,9 @@ void Save(string name, float[] data)
 
 void Download(string name, MemoryBuffer1D<float, Stride1D.Dense> buffer) => Save(name, buffer.GetAsArray1D());
 
-// Milliseconds per launch: a warm-up (which also compiles), then enough launches to fill about a second.
+// Milliseconds per launch: a warm-up (which also compiles), then enough launches to fill about a second. Also prints
+// how long the host took to enqueue each launch: when that comes close to the time per launch, the figure measures the
+// launch path, not the kernel.
 double Time(Action launch)
 {
     launch();
@@ -70,8 +72,11 @@ double Time(Action launch)
     int iterations = Math.Clamp((int)(1000 / Math.Max(watch.Elapsed.TotalMilliseconds, 1e-3)), 3, 200);
     watch.Restart();
     for (int i = 0; i < iterations; i++) launch();
+    double enqueue = watch.Elapsed.TotalMilliseconds / iterations;
     accelerator.Synchronize();
-    return watch.Elapsed.TotalMilliseconds / iterations;
+    double ms = watch.Elapsed.TotalMilliseconds / iterations;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  (host enqueue {enqueue:F4} ms of {ms:F4} ms per launch)"));
+    return ms;
 }
 
 if (args.Contains("--simplicial") || args.Contains("--simplicial-sweep"))
