@@ -38,7 +38,7 @@ namespace TileDsl.Kernels.Tutorials
             }
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int>> Rows_BLOCK1024Cache =
-                new(Rows_BLOCK1024, 256);
+                new(Rows_BLOCK1024, 256, 6);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
