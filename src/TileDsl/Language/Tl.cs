@@ -154,6 +154,21 @@ public static class Tl
     [TileOp(TileOpKind.Clamp)] public static Tile<int> Clamp(Tile<int> x, int lo, int hi) => Map3(x, Tile<int>.Scalar(lo), Tile<int>.Scalar(hi), TileMath.Clamp, "Clamp");
     [TileOp(TileOpKind.Clamp)] public static Tile<float> Clamp(Tile<float> x, Tile<float> lo, Tile<float> hi) => Map3(x, lo, hi, TileMath.Clamp, "Clamp");
 
+    /// <summary>
+    /// Triton's <c>randint(seed, offsets)</c>: a random 32-bit word per offset, Philox4x32-10 of the counter (offset, 0, 0,
+    /// 0) under the key (seed, its sign) (<see cref="TileMath.Randint"/>); the same bits as Triton for an int32 seed.
+    /// </summary>
+    [TileOp(TileOpKind.Randint)] public static Tile<int> Randint(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randint(seed, o));
+    [TileOp(TileOpKind.Randint)] public static int Randint(int seed, int offset) => TileMath.Randint(seed, offset);
+
+    /// <summary>Triton's <c>rand(seed, offsets)</c>: a float uniform in [0, 1) per offset (<see cref="TileMath.Rand"/>; the same bits as Triton).</summary>
+    [TileOp(TileOpKind.Rand)] public static Tile<float> Rand(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Rand(seed, o));
+    [TileOp(TileOpKind.Rand)] public static float Rand(int seed, int offset) => TileMath.Rand(seed, offset);
+
+    /// <summary>Triton's <c>randn(seed, offsets)</c>: a standard normal float per offset, by Box–Muller (<see cref="TileMath.Randn"/>).</summary>
+    [TileOp(TileOpKind.Randn)] public static Tile<float> Randn(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randn(seed, o));
+    [TileOp(TileOpKind.Randn)] public static float Randn(int seed, int offset) => TileMath.Randn(seed, offset);
+
     /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
