@@ -73,6 +73,9 @@ internal sealed class Target
         TileOpKind.Erf => "TileMath.Erf({0})",
         TileOpKind.Fma => "TileMath.Fma({0}, {1}, {2})",
         TileOpKind.Clamp => "TileMath.Clamp({0}, {1}, {2})",
+        TileOpKind.Randint => "TileMath.Randint({0}, {1})",
+        TileOpKind.Rand => "TileMath.Rand({0}, {1})",
+        TileOpKind.Randn => "TileMath.Randn({0}, {1})",
         _ => throw new System.InvalidOperationException($"{kind} is not elementwise."),
     };
 

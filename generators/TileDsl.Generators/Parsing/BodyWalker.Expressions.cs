@@ -96,7 +96,24 @@ internal sealed partial class BodyWalker
                 ?? throw Report(DiagnosticDescriptors.UnsupportedExpression, op, $"The operator '{builtin}'", "use + - * / % << >> comparisons & | ^ && || and the ops of TileDsl.Tl");
         }
         var args = operands.Select(Expression).ToArray();
+        if (method is not null) WeakLiterals(method, method.Parameters, operands, args);
         return ElementwiseSemantics.Apply(b, kind, args, op.Syntax.ToString());
+    }
+
+    /// <summary>
+    /// Rounds the constants bound to a weak-literal method's double parameters to float, the type of the float tile
+    /// beside them (Triton's weakly typed Python floats), so the op stays in float; TD0014 for a runtime double.
+    /// </summary>
+    private void WeakLiterals(IMethodSymbol method, IReadOnlyList<IParameterSymbol?> parameters, IReadOnlyList<IOperation> operands, int[] args)
+    {
+        if (!OpBinding.IsWeakLiteral(method)) return;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (parameters[i]?.Type.SpecialType != SpecialType.System_Double) continue;
+            if (!b.TryConstant(args[i], out _))
+                throw Report(DiagnosticDescriptors.NotConstant, operands[i], $"The double '{operands[i].Syntax}' beside a Tile<float> (a weakly typed literal, rounded to float)");
+            args[i] = ElementwiseSemantics.Cast(b, args[i], ElementType.Float, operands[i].Syntax.ToString());
+        }
     }
 
     private int Unary(IUnaryOperation unary)
@@ -184,7 +201,11 @@ internal sealed partial class BodyWalker
             case TileOpKind.StaticRange:
                 throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");
             case var elementwise when ElementwiseSemantics.IsElementwise(elementwise):
-                return ElementwiseSemantics.Apply(b, elementwise, args.Select(a => Expression(a.Value)).ToArray(), what);
+            {
+                var operands = args.Select(a => Expression(a.Value)).ToArray();
+                WeakLiterals(method, args.Select(a => a.Parameter).ToArray(), args.Select(a => a.Value).ToArray(), operands);
+                return ElementwiseSemantics.Apply(b, elementwise, operands, what);
+            }
             default:
                 throw Report(DiagnosticDescriptors.NotDslMethod, invocation, method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
         }

@@ -14,6 +14,10 @@ internal static class OpBinding
         return attribute?.ConstructorArguments.FirstOrDefault().Value is int kind ? (TileOpKind)kind : null;
     }
 
+    /// <summary>Whether a DSL method's double parameters are weakly typed literals ([TileOp(..., WeakLiteral = true)]).</summary>
+    public static bool IsWeakLiteral(IMethodSymbol method)
+        => Attribute(method.OriginalDefinition, "TileOpAttribute")?.NamedArguments.Any(a => a.Key == "WeakLiteral" && a.Value.Value is true) == true;
+
     public static bool IsTileKernel(IMethodSymbol method) => Attribute(method.OriginalDefinition, "TileKernelAttribute") is not null;
 
     public static bool IsTileFunction(IMethodSymbol method) => Attribute(method.OriginalDefinition, "TileFunctionAttribute") is not null;

@@ -23,6 +23,12 @@ internal static class ElementwiseSemantics
 
         /// <summary>The element type of operands 1 and 2 (Where).</summary>
         Select,
+
+        /// <summary>int, from an int seed and int offsets (Randint).</summary>
+        Int,
+
+        /// <summary>float, from an int seed and int offsets (Rand, Randn).</summary>
+        Float,
     }
 
     /// <param name="Symbol">How the op reads in the source, for messages.</param>
@@ -67,6 +73,10 @@ internal static class ElementwiseSemantics
         [TileOpKind.Erf] = new(1, OpClass.Transcendental, Result.Same, "Erf"),
         [TileOpKind.Fma] = new(3, OpClass.Transcendental, Result.Same, "Fma"),
         [TileOpKind.Clamp] = new(3, OpClass.Ordered, Result.Same, "Clamp"),
+        // Random numbers: C#'s signatures admit only an int seed and int offsets, so no element-type check.
+        [TileOpKind.Randint] = new(2, OpClass.None, Result.Int, "Randint"),
+        [TileOpKind.Rand] = new(2, OpClass.None, Result.Float, "Rand"),
+        [TileOpKind.Randn] = new(2, OpClass.None, Result.Float, "Randn"),
     };
 
     public static bool IsElementwise(TileOpKind kind) => Rules.ContainsKey(kind);
@@ -82,6 +92,8 @@ internal static class ElementwiseSemantics
         var element = rule.Result switch
         {
             Result.Bool => ElementType.Bool,
+            Result.Int => ElementType.Int,
+            Result.Float => ElementType.Float,
             Result.Same when rule.Arity == 2 && kind is not (TileOpKind.Shl or TileOpKind.Shr) => ElementTypes.Promote(types[0].Element, types[1].Element),
             _ => operandType,
         };

@@ -51,6 +51,13 @@ public sealed class TileOpAttribute : Attribute
     public TileOpAttribute(TileOpKind kind) => Kind = kind;
 
     public TileOpKind Kind { get; }
+
+    /// <summary>
+    /// The method's <c>double</c> parameters are weakly typed, as Triton's Python float literals: the generator rounds
+    /// each (a compile-time constant) once to float, the type of the <c>Tile&lt;float&gt;</c> beside it, and the op
+    /// stays in float (<see cref="WeakLiterals"/>).
+    /// </summary>
+    public bool WeakLiteral { get; set; }
 }
 
 /// <summary>

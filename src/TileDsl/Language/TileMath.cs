@@ -66,4 +66,95 @@ public static class TileMath
 
     /// <inheritdoc cref="Clamp(float, float, float)"/>
     public static int Clamp(int x, int lo, int hi) => Math.Min(Math.Max(x, lo), hi);
+
+    // Random numbers: Triton's tl.randint, tl.rand and tl.randn (python/triton/language/random.py), step for step.
+
+    /// <summary>
+    /// Philox4x32 with 10 rounds (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011; Random123's
+    /// <c>philox4x32_R(10, ...)</c>, Triton's <c>philox_impl</c>): the counter (c0, c1, c2, c3) encrypted under the key
+    /// (k0, k1). Each round multiplies c0 and c2 by the round constants into 64-bit products, keeps the low halves as the
+    /// new c3 and c1, xors the high halves with the other words and the key into the new c0 and c2, then adds the Weyl
+    /// constants to the key.
+    /// </summary>
+    public static PhiloxBlock Philox4x32(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            uint next0 = MultiplyHigh(PhiloxRoundB, c2) ^ c1 ^ k0;
+            uint next2 = MultiplyHigh(PhiloxRoundA, c0) ^ c3 ^ k1;
+            c1 = PhiloxRoundB * c2;
+            c3 = PhiloxRoundA * c0;
+            c0 = next0;
+            c2 = next2;
+            k0 += PhiloxKeyA;
+            k1 += PhiloxKeyB;
+        }
+        return new PhiloxBlock(c0, c1, c2, c3);
+    }
+
+    /// <summary>
+    /// The four 32-bit words of Triton's <c>randint4x(seed, offset)</c>: <see cref="Philox4x32"/> of the counter
+    /// (offset, 0, 0, 0) under the key (low, high 32 bits of the seed). Triton widens the seed to 64 bits with its sign
+    /// (an int32 seed's cast to uint64), so a negative seed has high word 0xFFFFFFFF; the offset's bits go in unchanged.
+    /// </summary>
+    public static PhiloxBlock Randint4x(int seed, int offset) => Philox4x32((uint)offset, 0u, 0u, 0u, (uint)seed, (uint)(seed >> 31));
+
+    /// <summary>Triton's <c>randint(seed, offset)</c>: the first word of <see cref="Randint4x"/>, as an int (same bits).</summary>
+    public static int Randint(int seed, int offset) => (int)Randint4x(seed, offset).X;
+
+    /// <summary>
+    /// Triton's <c>uint_to_uniform_float</c> for 32-bit words: the word read as an int, negatives folded onto
+    /// [0, 2³¹ − 1] by −x − 1 (so every word maps below 1), converted to float and multiplied, in float, by
+    /// 4.6566127342e-10 (2⁻³¹·(1 − 2⁻²⁴) once rounded to float, so that (2³¹ − 1)·scale &lt; 1 in float rounding). Both steps are correctly
+    /// rounded in IEEE single precision, so the result is the same bits on every device.
+    /// </summary>
+    public static float UniformFloat(int bits) => (bits < 0 ? -bits - 1 : bits) * 4.6566127342e-10f;
+
+    /// <summary>Triton's <c>rand(seed, offset)</c>: a float in [0, 1), <see cref="UniformFloat"/> of <see cref="Randint"/>.</summary>
+    public static float Rand(int seed, int offset) => UniformFloat(Randint(seed, offset));
+
+    /// <summary>
+    /// Triton's <c>randn(seed, offset)</c>: a standard normal by Box–Muller from the first two words of
+    /// <see cref="Randint4x"/>, u1 and u2 uniform by <see cref="UniformFloat"/>, u1 raised to at least 1e-7 (so |n| ≤ 5.68),
+    /// n = √(−2 ln u1) · cos(2π u2), all in float (2π rounded to float, as Triton's constant is). The first value of
+    /// Triton's pair: its <c>randn</c> discards the sine. Log, square root and cosine are the device's, so the result
+    /// matches Triton's up to their rounding (a few 1e-7 relative).
+    /// </summary>
+    public static float Randn(int seed, int offset)
+    {
+        var block = Randint4x(seed, offset);
+        float u1 = XMath.Max(1.0e-7f, UniformFloat((int)block.X));
+        float u2 = UniformFloat((int)block.Y);
+        float theta = 6.283185307179586f * u2;
+        float r = XMath.Sqrt(-2f * XMath.Log(u1));
+        return r * XMath.Cos(theta);
+    }
+
+    private const uint PhiloxRoundA = 0xD2511F53u;
+    private const uint PhiloxRoundB = 0xCD9E8D57u;
+    private const uint PhiloxKeyA = 0x9E3779B9u; // the golden ratio's fraction, 2³² (√5 − 1) / 2
+    private const uint PhiloxKeyB = 0xBB67AE85u; // √3 − 1, times 2³²
+
+    /// <summary>The high 32 bits of the 64-bit product a · b (CUDA's <c>umulhi</c>).</summary>
+    private static uint MultiplyHigh(uint a, uint b) => (uint)(((ulong)a * b) >> 32);
+}
+
+/// <summary>The four 32-bit words of one Philox4x32 block (<see cref="TileMath.Philox4x32"/>).</summary>
+public readonly struct PhiloxBlock
+{
+    public PhiloxBlock(uint x, uint y, uint z, uint w)
+    {
+        X = x;
+        Y = y;
+        Z = z;
+        W = w;
+    }
+
+    public uint X { get; }
+
+    public uint Y { get; }
+
+    public uint Z { get; }
+
+    public uint W { get; }
 }

@@ -86,6 +86,13 @@ public static class Tl
     [TileOp(TileOpKind.Where)]
     public static Tile<T> Where<T>(Tile<bool> condition, T a, Tile<T> b) => Select(condition, Tile<T>.Scalar(a), b);
 
+    /// <summary><see cref="Where{T}(Tile{bool}, Tile{T}, T)"/> with a double literal beside a float tile, rounded once to float (<see cref="WeakLiterals"/>).</summary>
+    [TileOp(TileOpKind.Where, WeakLiteral = true)]
+    public static Tile<float> Where(Tile<bool> condition, Tile<float> a, double b) => Select(condition, a, Tile<float>.Scalar((float)b));
+
+    [TileOp(TileOpKind.Where, WeakLiteral = true)]
+    public static Tile<float> Where(Tile<bool> condition, double a, Tile<float> b) => Select(condition, Tile<float>.Scalar((float)a), b);
+
     [TileOp(TileOpKind.Exp)] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
     [TileOp(TileOpKind.Exp)] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
     [TileOp(TileOpKind.Exp)] public static float Exp(float x) => MathF.Exp(x);
@@ -152,11 +159,29 @@ public static class Tl
     [TileOp(TileOpKind.Clamp)] public static Tile<float> Clamp(Tile<float> x, float lo, float hi) => Map3(x, Tile<float>.Scalar(lo), Tile<float>.Scalar(hi), TileMath.Clamp, "Clamp");
     [TileOp(TileOpKind.Clamp)] public static Tile<double> Clamp(Tile<double> x, double lo, double hi) => Map3(x, Tile<double>.Scalar(lo), Tile<double>.Scalar(hi), TileMath.Clamp, "Clamp");
     [TileOp(TileOpKind.Clamp)] public static Tile<int> Clamp(Tile<int> x, int lo, int hi) => Map3(x, Tile<int>.Scalar(lo), Tile<int>.Scalar(hi), TileMath.Clamp, "Clamp");
+    [TileOp(TileOpKind.Clamp, WeakLiteral = true)] public static Tile<float> Clamp(Tile<float> x, double lo, double hi) => Clamp(x, (float)lo, (float)hi);
     [TileOp(TileOpKind.Clamp)] public static Tile<float> Clamp(Tile<float> x, Tile<float> lo, Tile<float> hi) => Map3(x, lo, hi, TileMath.Clamp, "Clamp");
+
+    /// <summary>
+    /// Triton's <c>randint(seed, offsets)</c>: a random 32-bit word per offset, Philox4x32-10 of the counter (offset, 0, 0,
+    /// 0) under the key (seed, its sign) (<see cref="TileMath.Randint"/>); the same bits as Triton for an int32 seed.
+    /// </summary>
+    [TileOp(TileOpKind.Randint)] public static Tile<int> Randint(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randint(seed, o));
+    [TileOp(TileOpKind.Randint)] public static int Randint(int seed, int offset) => TileMath.Randint(seed, offset);
+
+    /// <summary>Triton's <c>rand(seed, offsets)</c>: a float uniform in [0, 1) per offset (<see cref="TileMath.Rand"/>; the same bits as Triton).</summary>
+    [TileOp(TileOpKind.Rand)] public static Tile<float> Rand(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Rand(seed, o));
+    [TileOp(TileOpKind.Rand)] public static float Rand(int seed, int offset) => TileMath.Rand(seed, offset);
+
+    /// <summary>Triton's <c>randn(seed, offsets)</c>: a standard normal float per offset, by Box–Muller (<see cref="TileMath.Randn"/>).</summary>
+    [TileOp(TileOpKind.Randn)] public static Tile<float> Randn(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randn(seed, o));
+    [TileOp(TileOpKind.Randn)] public static float Randn(int seed, int offset) => TileMath.Randn(seed, offset);
 
     /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Max, "Maximum");
+
+    [TileOp(TileOpKind.Maximum, WeakLiteral = true)] public static Tile<float> Maximum(Tile<float> a, double b) => Maximum(a, (float)b);
 
     [TileOp(TileOpKind.Maximum)] public static int Maximum(int a, int b) => Math.Max(a, b);
     [TileOp(TileOpKind.Maximum)] public static float Maximum(float a, float b) => MathF.Max(a, b);
@@ -165,6 +190,7 @@ public static class Tl
     /// <summary>Elementwise minimum.</summary>
     [TileOp(TileOpKind.Minimum)] public static Tile<T> Minimum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Min, "Minimum");
     [TileOp(TileOpKind.Minimum)] public static Tile<T> Minimum<T>(Tile<T> a, T b) => Tile<T>.Zip(a, Tile<T>.Scalar(b), Arith<T>.Min, "Minimum");
+    [TileOp(TileOpKind.Minimum, WeakLiteral = true)] public static Tile<float> Minimum(Tile<float> a, double b) => Minimum(a, (float)b);
     [TileOp(TileOpKind.Minimum)] public static int Minimum(int a, int b) => Math.Min(a, b);
     [TileOp(TileOpKind.Minimum)] public static float Minimum(float a, float b) => MathF.Min(a, b);
     [TileOp(TileOpKind.Minimum)] public static double Minimum(double a, double b) => Math.Min(a, b);

@@ -54,6 +54,10 @@ public sealed class DiagnosticTests
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<int>(16, 16); var c = {|TD0034:Dot(a, a)|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var s = Sum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool keep) { var s = Sum(Zeros<float>(16, 16), 0, {|TD0014:keep|}); } }")]
+    // A runtime double beside a float tile is not a weakly typed literal. (These tests' Roslyn 4.11 predates C# 14's
+    // extension operators, so `v * d` is checked by the build of WeakLiteralKernels only; the Tl overloads here.)
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(double d) { var v = Zeros<float>(16); var w = Where(v > 0.5f, v, {|TD0014:d|}); } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(double d) { var v = Maximum(Zeros<float>(16), {|TD0014:d * 2|}); } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var i = {|TD0011:Argmax(Zeros<float>(16, 16))|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0011:Trans(Arange(0, 16))|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(Ptr<float> p, int n) { var q = p + Arange(0, 16); for (int i = 0; i < n; i++) { q = {|TD0011:q + 16|}; } } }")]

@@ -70,6 +70,9 @@ enum TileOpKind
     Erf,
     Fma,
     Clamp,
+    Randint,
+    Rand,
+    Randn,
 
     // Reductions
     Sum,
