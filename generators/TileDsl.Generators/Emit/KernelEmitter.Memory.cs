@@ -64,7 +64,7 @@ internal sealed partial class KernelEmitter
     /// <summary>One element of a load: <c>mask ? view[offset] : other</c>.</summary>
     private string LoadElement(LoadOp load, LinearLayout layout, int r)
     {
-        string read = $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]";
+        string read = target.FromMemory(load.Type.Element, $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]");
         return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {Scalar(load.Other)}" : read;
     }
 
@@ -77,7 +77,7 @@ internal sealed partial class KernelEmitter
         string Assignment(int r)
         {
             string targetElement = $"{param}[{Operand(store.Pointers, layout, r)}]";
-            string data = Operand(store.Data, layout, r);
+            string data = target.ToMemory(program.Values[store.Data].Type.Element, Operand(store.Data, layout, r));
             string assignment = store.Atomic ? target.AtomicAdd(targetElement, data) : $"{targetElement} = {data};";
             return store.Mask is { } mask ? $"if ({Operand(mask, layout, r)}) {assignment}" : assignment;
         }

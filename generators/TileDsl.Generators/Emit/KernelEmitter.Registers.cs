@@ -33,7 +33,7 @@ internal sealed partial class KernelEmitter
         : v is LoadOp load ? ((PointerOp)program.Values[load.Pointers]).Type.PointerParam + "Tile"
         : "t" + v.Id;
 
-    private static string CsType(Op v) => ElementTypes.CsName(v.Type.Element);
+    private static string CsType(Op v) => ElementTypes.CsName(ElementTypes.Of(v.Type.Element).Register);
 
     /// <summary>The register of operand <paramref name="id"/> that the element in register <paramref name="register"/>
     /// of a value in <paramref name="layout"/> reads (broadcasting and views resolved).</summary>

@@ -32,7 +32,7 @@ internal sealed partial class KernelEmitter
         string expression = v switch
         {
             CastOp cast => target.Cast(program.Values[cast.Source].Type.Element, v.Type.Element, Parenthesized(Scalar(cast.Source))),
-            LoadOp load => $"{PointerParam(load.Pointers)}[{Scalar(load.Pointers)}]",
+            LoadOp load => target.FromMemory(load.Type.Element, $"{PointerParam(load.Pointers)}[{Scalar(load.Pointers)}]"),
             ElementwiseOp op => Apply(target.Template(op.Kind), op.Args.Select(Scalar).ToArray()),
             _ => throw new System.InvalidOperationException($"No scalar rule for {v.GetType().Name}."),
         };

@@ -171,7 +171,12 @@ internal static class LauncherEmitter
         var names = new Names(new[] { "stream", "grid", "args", "accelerator", "config" });
         var views = signature.Pointers.ToDictionary(p => p.Name, p => names.Unique(p.Name.TrimStart('@') + "View"));
         foreach (var p in signature.Pointers)
-            w.Line($"var {views[p.Name]} = LaunchChecks.View(accelerator, args.{Id(p)}, \"{p.Name}\");");
+        {
+            // 16-bit floats go to the kernel as their bits.
+            var info = ElementTypes.Of(p.Element);
+            string cast = info.Storage == info.CsName ? "" : $".Cast<{info.Storage}>()";
+            w.Line($"var {views[p.Name]} = LaunchChecks.View(accelerator, args.{Id(p)}, \"{p.Name}\"){cast};");
+        }
         foreach (var p in constexprs)
             w.Line($"LaunchChecks.Constexpr(\"{p.Name}\", args.{Id(p)}, {string.Join(", ", p.ConstexprValues)});");
         string threads = warpsBy.Count == 0 ? numThreads : $"{numThreads}({string.Join(", ", warpsBy.Select(p => "args." + Id(p)))})";

@@ -79,9 +79,33 @@ internal sealed class Target
         _ => throw new System.InvalidOperationException($"{kind} is not elementwise."),
     };
 
-    /// <summary>C#'s conversion of <paramref name="operand"/> (already parenthesized where needed).</summary>
+    /// <summary>An element read from memory as the value its register holds (a 16-bit float from its bits).</summary>
+    public string FromMemory(ElementType element, string read) => element switch
+    {
+        ElementType.Half => $"TileMath.HalfToFloat({read})",
+        ElementType.BFloat16 => $"TileMath.BFloat16ToFloat({read})",
+        _ => read,
+    };
+
+    /// <summary>A register's value as memory holds it (a 16-bit float as its bits; the value is one already).</summary>
+    public string ToMemory(ElementType element, string value) => element switch
+    {
+        ElementType.Half => $"TileMath.FloatToHalf({value})",
+        ElementType.BFloat16 => $"TileMath.FloatToBFloat16({value})",
+        _ => value,
+    };
+
+    /// <summary>C#'s conversion of <paramref name="operand"/> (already parenthesized where needed); to a 16-bit float
+    /// through float, rounded to nearest even (its registers are floats).</summary>
     public string Cast(ElementType from, ElementType to, string operand)
     {
+        from = ElementTypes.Of(from).Register;
+        if (ElementTypes.IsSixteenBit(to))
+        {
+            string value = from == ElementType.Float ? operand : from == ElementType.Bool ? $"({operand} ? 1f : 0f)" : $"(float){operand}";
+            return $"TileMath.RoundTo{(to == ElementType.Half ? "Half" : "BFloat16")}({value})";
+        }
+        if (from == to) return operand;
         if (to == ElementType.Bool) return $"{operand} != 0";
         if (from == ElementType.Bool) return to == ElementType.Int ? $"({operand} ? 1 : 0)" : $"({ElementTypes.CsName(to)})({operand} ? 1 : 0)";
         return $"({ElementTypes.CsName(to)}){operand}";

@@ -10,6 +10,8 @@ internal enum ElementType
     Int,
     Float,
     Double,
+    Half,
+    BFloat16,
 }
 
 /// <summary>A value's static type: element type, shape (rank 0 is a scalar, uniform over the program) and, for a

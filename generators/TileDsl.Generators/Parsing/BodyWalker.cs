@@ -93,7 +93,7 @@ internal sealed partial class BodyWalker
 
     private ElementType ElementOf(ITypeSymbol type)
     {
-        if (ElementTypes.FromSpecialType(type.SpecialType) is { } element) return element;
+        if (ElementTypes.FromType(type) is { } element) return element;
         if (type is ITypeParameterSymbol parameter)
         {
             for (var s = scope; s is not null; s = s.Caller)

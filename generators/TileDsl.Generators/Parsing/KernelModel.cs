@@ -17,7 +17,7 @@ internal enum ParameterKind
 internal sealed record KernelParameter(string Name, ParameterKind Kind, ElementType Element, EquatableArray<int> ConstexprValues, EquatableArray<int> Warps)
 {
     /// <summary>The parameter's type in the ILGPU kernel.</summary>
-    public string KernelType => Kind == ParameterKind.Pointer ? $"ArrayView<{ElementTypes.CsName(Element)}>" : ElementTypes.CsName(Element);
+    public string KernelType => Kind == ParameterKind.Pointer ? $"ArrayView<{ElementTypes.Of(Element).Storage}>" : ElementTypes.CsName(Element);
 }
 
 /// <summary>

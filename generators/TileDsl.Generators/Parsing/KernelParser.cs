@@ -147,11 +147,11 @@ internal static class KernelParser
             return new KernelParameter(p.Name, ParameterKind.Constexpr, ElementType.Int, values.ToEquatableArray(), warps.ToEquatableArray());
         }
 
-        if (ElementTypes.FromSpecialType(p.Type.SpecialType) is { } scalar)
+        if (ElementTypes.FromType(p.Type) is { } scalar && !ElementTypes.IsSixteenBit(scalar))
             return new KernelParameter(p.Name, ParameterKind.Scalar, scalar, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type is INamedTypeSymbol { Name: "Ptr", TypeArguments.Length: 1 } ptr
             && ptr.ContainingNamespace?.ToDisplayString() == "TileDsl"
-            && ElementTypes.FromSpecialType(ptr.TypeArguments[0].SpecialType) is { } element
+            && ElementTypes.FromType(ptr.TypeArguments[0]) is { } element
             && ElementTypes.Accepts(element, OpClass.Memory))
             return new KernelParameter(p.Name, ParameterKind.Pointer, element, EquatableArray<int>.Empty, EquatableArray<int>.Empty);
         if (p.Type.TypeKind != TypeKind.Error)

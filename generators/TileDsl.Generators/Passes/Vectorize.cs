@@ -51,7 +51,8 @@ internal static class Vectorize
 
     private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element)
     {
-        if (layout.Rank == 0) return null;
+        // 16-bit floats move one element at a time for now (their 128-bit accesses come with the tensor-core path).
+        if (layout.Rank == 0 || ElementTypes.IsSixteenBit(element)) return null;
         int width = Width(layout.Contiguous(layout.Rank - 1), element);
         var stride = axis.Of(pointers);
         if (width < 2 || !stride.IsUnit) return null;

@@ -40,19 +40,29 @@ internal enum OpClass
 
     /// <summary>Pointer element types (<c>Ptr&lt;T&gt;</c> kernel parameters).</summary>
     Memory = 1 << 9,
+
+    /// <summary><c>AtomicAdd</c>.</summary>
+    Atomic = 1 << 10,
 }
 
 /// <summary>
-/// One row of the element-type table. <see cref="Promotion"/> orders the numeric types for C#'s (and Triton's)
-/// promotion of mixed operands; <see cref="StagedAs"/> is the type a value travels as through shared memory.
+/// One row of the element-type table. <see cref="CsName"/> is the type users write (<c>Ptr&lt;T&gt;</c>,
+/// <c>Tile&lt;T&gt;</c>), found by <see cref="SpecialType"/> or, for a struct, its <see cref="MetadataName"/>;
+/// <see cref="Promotion"/> orders the numeric types for C#'s (and Triton's) promotion of mixed operands;
+/// <see cref="Register"/> is the type a value is held in inside a kernel and <see cref="StagedAs"/> the one it travels
+/// as through shared memory; <see cref="Storage"/> is the element type of its kernel views (the bits, for 16-bit floats).
+/// <see cref="Bytes"/> is its size in memory.
 /// </summary>
 internal sealed record ElementInfo(
     ElementType Type,
     string CsName,
     SpecialType SpecialType,
+    string MetadataName,
     int Bytes,
     int Promotion,
+    ElementType Register,
     ElementType StagedAs,
+    string Storage,
     OpClass Accepts,
     object Zero);
 
@@ -64,12 +74,16 @@ internal static class ElementTypes
 {
     private const OpClass Numeric = OpClass.Arithmetic | OpClass.Ordered | OpClass.Equality | OpClass.Abs | OpClass.Memory;
 
+    // 16-bit floats live in float registers, each holding a value of the type exactly: arithmetic on them is upcast
+    // to float and rounded back (Semantics/), and memory holds their bits (Emit/Target: the conversions of TileMath).
     private static readonly ElementInfo[] Rows =
     {
-        new(ElementType.Bool, "bool", SpecialType.System_Boolean, 1, -1, ElementType.Int, OpClass.Equality | OpClass.Bitwise | OpClass.Logical, false),
-        new(ElementType.Int, "int", SpecialType.System_Int32, 4, 0, ElementType.Int, Numeric | OpClass.Bitwise | OpClass.Shift, 0),
-        new(ElementType.Float, "float", SpecialType.System_Single, 4, 1, ElementType.Float, Numeric | OpClass.Transcendental | OpClass.Dot, 0f),
-        new(ElementType.Double, "double", SpecialType.System_Double, 8, 2, ElementType.Double, Numeric | OpClass.Transcendental | OpClass.Dot, 0d),
+        new(ElementType.Bool, "bool", SpecialType.System_Boolean, "", 1, -1, ElementType.Bool, ElementType.Int, "bool", OpClass.Equality | OpClass.Bitwise | OpClass.Logical, false),
+        new(ElementType.Int, "int", SpecialType.System_Int32, "", 4, 0, ElementType.Int, ElementType.Int, "int", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic, 0),
+        new(ElementType.Float, "float", SpecialType.System_Single, "", 4, 2, ElementType.Float, ElementType.Float, "float", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0f),
+        new(ElementType.Double, "double", SpecialType.System_Double, "", 8, 3, ElementType.Double, ElementType.Double, "double", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0d),
+        new(ElementType.Half, "System.Half", SpecialType.None, "System.Half", 2, 1, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
+        new(ElementType.BFloat16, "BFloat16", SpecialType.None, "TileDsl.BFloat16", 2, 1, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
     };
 
     public static ElementInfo Of(ElementType type) => Rows[(int)type];
@@ -78,16 +92,23 @@ internal static class ElementTypes
 
     public static bool Accepts(ElementType type, OpClass op) => (Of(type).Accepts & op) == op;
 
-    /// <summary>The element type of a C# scalar type, or null.</summary>
-    public static ElementType? FromSpecialType(SpecialType special)
+    /// <summary>The element type of a C# type, or null.</summary>
+    public static ElementType? FromType(ITypeSymbol type)
     {
         foreach (var row in Rows)
-            if (row.SpecialType == special) return row.Type;
+        {
+            if (row.SpecialType != SpecialType.None ? type.SpecialType == row.SpecialType
+                : type.TypeKind == TypeKind.Struct && type.ToDisplayString() == row.MetadataName) return row.Type;
+        }
         return null;
     }
 
-    /// <summary>The type two numeric operands promote to (the one ranked higher).</summary>
-    public static ElementType Promote(ElementType a, ElementType b) => Of(a).Promotion >= Of(b).Promotion ? a : b;
+    /// <summary>Whether values of the type are 16-bit floats, held in float registers.</summary>
+    public static bool IsSixteenBit(ElementType type) => Of(type).Register != type;
+
+    /// <summary>The type two numeric operands promote to (the one ranked higher; fp16 with bf16 gives float, as in Triton).</summary>
+    public static ElementType Promote(ElementType a, ElementType b)
+        => a != b && Of(a).Promotion == Of(b).Promotion ? ElementType.Float : Of(a).Promotion >= Of(b).Promotion ? a : b;
 
     /// <summary>A constant converted with C#'s cast semantics (to bool: <c>!= 0</c>; from bool: 0 or 1).</summary>
     public static object Convert(object value, ElementType to)
@@ -104,6 +125,9 @@ internal static class ElementTypes
                 _ => System.Convert.ToInt32(value, CultureInfo.InvariantCulture),
             },
             ElementType.Float => System.Convert.ToSingle(value, CultureInfo.InvariantCulture),
+            // Only zeros reach here (fills and masked loads' defaults): a cast of another constant stays a runtime cast.
+            ElementType.Half or ElementType.BFloat16 when System.Convert.ToDouble(value, CultureInfo.InvariantCulture) == 0 => 0f,
+            ElementType.Half or ElementType.BFloat16 => throw new ArgumentException($"No 16-bit constant for {value}."),
             _ => System.Convert.ToDouble(value, CultureInfo.InvariantCulture),
         };
     }

@@ -97,6 +97,9 @@ internal static class ElementwiseSemantics
             Result.Same when rule.Arity == 2 && kind is not (TileOpKind.Shl or TileOpKind.Shr) => ElementTypes.Promote(types[0].Element, types[1].Element),
             _ => operandType,
         };
+        // Arithmetic on 16-bit floats runs in float and rounds once (correctly rounded, as Triton's upcasts).
+        if (ElementTypes.IsSixteenBit(element) && (rule.Class & (OpClass.Arithmetic | OpClass.Transcendental)) != 0)
+            return Cast(b, Apply(b, kind, operands.Select(o => Cast(b, o, ElementType.Float, what)).ToArray(), what), element, what);
         var shape = ShapeSemantics.Broadcast(types.Where(t => !t.IsScalar).Select(t => t.Shape), what);
         if (shape.Count == 0 && Fold(b, kind, operands, element) is { } folded) return folded;
         var aligned = operands.Select(o => ShapeSemantics.Align(b, o, shape.Count)).ToEquatableArray();
@@ -129,6 +132,7 @@ internal static class ElementwiseSemantics
         OpClass.Bitwise => "'&', '|' and '^' combine bool or int tiles; compare first, e.g. (a > 0) & (b > 0)",
         OpClass.Shift => "shifts and '~' take int values",
         OpClass.Transcendental or OpClass.Dot => "convert first: x.To<float>()",
+        OpClass.Atomic => "AtomicAdd takes int, float or double values",
         _ when element == ElementType.Bool => "convert first: x.To<int>()",
         _ => "convert the operands to a type that supports it",
     };

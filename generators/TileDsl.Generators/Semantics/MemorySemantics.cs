@@ -43,7 +43,7 @@ internal static class MemorySemantics
         string op = atomic ? "AtomicAdd" : "Store";
         ShapeSemantics.RequireBroadcastsTo(shape, b.Type(data).Shape, op + " value");
         if (mask is not null) ShapeSemantics.RequireBroadcastsTo(shape, b.Type(mask.Value).Shape, op + " mask");
-        if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Arithmetic, "AtomicAdd", !b.Type(data).IsScalar);
+        if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Atomic, "AtomicAdd", !b.Type(data).IsScalar);
         int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
         b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic));
     }

@@ -17,6 +17,8 @@ internal static class ReduceSemantics
         if (type.IsScalar)
             throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{name} of a scalar", $"{name} takes a tile");
         ElementwiseSemantics.RequireAccepts(type.Element, kind == TileOpKind.Sum ? OpClass.Arithmetic : OpClass.Ordered, name, tile: true);
+        if (kind == TileOpKind.Sum && ElementTypes.IsSixteenBit(type.Element))
+            return Accumulated(b, source, what, wide => Reduce(b, kind, wide, axis, keepDims, what));
         if (axis is null)
         {
             if (kind is TileOpKind.Argmax or TileOpKind.Argmin && type.Rank != 1)
@@ -35,8 +37,13 @@ internal static class ReduceSemantics
         if (type.IsScalar)
             throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{kind} of a scalar", $"{kind} takes a tile");
         ElementwiseSemantics.RequireAccepts(type.Element, OpClass.Arithmetic, kind.ToString(), tile: true);
+        if (ElementTypes.IsSixteenBit(type.Element)) return Accumulated(b, source, what, wide => Scan(b, kind, wide, axis, what));
         return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis), what);
     }
+
+    /// <summary>A sum or product of 16-bit floats: accumulated in float, the result rounded back once (as Triton does).</summary>
+    private static int Accumulated(IrBuilder b, int source, string what, System.Func<int, int> reduce)
+        => ElementwiseSemantics.Cast(b, reduce(ElementwiseSemantics.Cast(b, source, ElementType.Float, what)), b.Type(source).Element, what);
 
     /// <summary>TD0011 unless <paramref name="axis"/> is an axis of <paramref name="source"/>.</summary>
     public static void RequireAxis(IrBuilder b, int source, int axis, string op)

@@ -25,14 +25,21 @@ internal static class Arith<T>
     public static readonly Func<T, T, T> Max = Bin((float a, float b) => MathF.Max(a, b), (double a, double b) => Math.Max(a, b), (int a, int b) => Math.Max(a, b), null);
     public static readonly Func<T, T, T> Min = Bin((float a, float b) => MathF.Min(a, b), (double a, double b) => Math.Min(a, b), (int a, int b) => Math.Min(a, b), null);
 
+    // 16-bit floats compute in float and round the result (see TileMath).
     private static Func<T, T, T> Bin(Func<float, float, float>? f32, Func<double, double, double>? f64, Func<int, int, int>? i32, Func<bool, bool, bool>? b)
-        => (Func<T, T, T>?)Choose(f32, f64, i32, b) ?? ((_, _) => throw Unsupported());
+        => (Func<T, T, T>?)Choose(f32, f64, i32, b)
+            ?? (Sixteen.Is<T>() && f32 is not null ? (Func<T, T, T>)((x, y) => Sixteen.From<T>(f32(Sixteen.ToFloat(x), Sixteen.ToFloat(y)))) : null)
+            ?? ((_, _) => throw Unsupported());
 
     private static Func<T, T, bool> Cmp(Func<float, float, bool>? f32, Func<double, double, bool>? f64, Func<int, int, bool>? i32, Func<bool, bool, bool>? b)
-        => (Func<T, T, bool>?)Choose(f32, f64, i32, b) ?? ((_, _) => throw Unsupported());
+        => (Func<T, T, bool>?)Choose(f32, f64, i32, b)
+            ?? (Sixteen.Is<T>() && f32 is not null ? (Func<T, T, bool>)((x, y) => f32(Sixteen.ToFloat(x), Sixteen.ToFloat(y))) : null)
+            ?? ((_, _) => throw Unsupported());
 
     private static Func<T, T> Un(Func<float, float>? f32, Func<double, double>? f64, Func<int, int>? i32, Func<bool, bool>? b)
-        => (Func<T, T>?)Choose(f32, f64, i32, b) ?? (_ => throw Unsupported());
+        => (Func<T, T>?)Choose(f32, f64, i32, b)
+            ?? (Sixteen.Is<T>() && f32 is not null ? (Func<T, T>)(x => Sixteen.From<T>(f32(Sixteen.ToFloat(x)))) : null)
+            ?? (_ => throw Unsupported());
 
     private static Delegate? Choose(Delegate? f32, Delegate? f64, Delegate? i32, Delegate? b)
         => typeof(T) == typeof(float) ? f32
@@ -44,12 +51,44 @@ internal static class Arith<T>
     private static NotSupportedException Unsupported() => new($"This operator is not defined for Tile<{typeof(T).Name}>.");
 }
 
-/// <summary>Element conversions with C# cast semantics (<c>bool</c> converts to 0 or 1).</summary>
+/// <summary>
+/// The 16-bit float element types (<see cref="BFloat16"/>, <see cref="Half"/>) on the host: their float values and
+/// rounding, through <see cref="TileMath"/>'s conversions, which the kernels run too.
+/// </summary>
+internal static class Sixteen
+{
+    public static bool Is<T>() => typeof(T) == typeof(BFloat16) || typeof(T) == typeof(Half);
+
+    public static float ToFloat<T>(T value) => value switch
+    {
+        BFloat16 b => TileMath.BFloat16ToFloat(b.RawValue),
+        Half h => TileMath.HalfToFloat(BitConverter.HalfToUInt16Bits(h)),
+        _ => throw new NotSupportedException($"{typeof(T).Name} is not a 16-bit float type."),
+    };
+
+    /// <summary><paramref name="value"/> rounded to the nearest <typeparamref name="T"/>, ties to even.</summary>
+    public static T From<T>(float value)
+    {
+        if (typeof(T) == typeof(BFloat16)) return (T)(object)BFloat16.FromBits(TileMath.FloatToBFloat16(value));
+        if (typeof(T) == typeof(Half)) return (T)(object)BitConverter.UInt16BitsToHalf(TileMath.FloatToHalf(value));
+        throw new NotSupportedException($"{typeof(T).Name} is not a 16-bit float type.");
+    }
+}
+
+/// <summary>Element conversions with C# cast semantics (<c>bool</c> converts to 0 or 1; to a 16-bit float: through
+/// float, rounding to nearest even).</summary>
 internal static class Convert<TOut>
 {
     public static Func<TIn, TOut> From<TIn>()
     {
-        Func<TIn, double> toDouble = typeof(TIn) == typeof(bool) ? x => (bool)(object)x! ? 1 : 0 : x => System.Convert.ToDouble(x);
+        if (Sixteen.Is<TOut>())
+        {
+            var toFloat = Convert<float>.From<TIn>();
+            return x => Sixteen.From<TOut>(toFloat(x));
+        }
+        Func<TIn, double> toDouble = typeof(TIn) == typeof(bool) ? x => (bool)(object)x! ? 1 : 0
+            : Sixteen.Is<TIn>() ? x => Sixteen.ToFloat(x)
+            : x => System.Convert.ToDouble(x);
         if (typeof(TOut) == typeof(float)) return x => (TOut)(object)(float)toDouble(x);
         if (typeof(TOut) == typeof(double)) return x => (TOut)(object)toDouble(x);
         if (typeof(TOut) == typeof(int)) return x => (TOut)(object)(int)toDouble(x);

@@ -5,6 +5,17 @@ namespace TileDsl;
 /// <summary>The host meaning of the reductions and of Dot (the interpreter's side of <see cref="Tl"/>).</summary>
 internal static class Reductions
 {
+    /// <summary>A sum or product: over 16-bit floats accumulated in float and rounded once at the end (Triton
+    /// accumulates them in fp32), otherwise in the element type.</summary>
+    public static TResult Accumulated<T, TResult>(Tile<T> x, Func<Tile<float>, object> wide, Func<Tile<T>, TResult> plain)
+        => !Sixteen.Is<T>() ? plain(x)
+            : wide(x.To<float>()) switch
+            {
+                Tile<float> tile => (TResult)(object)tile.To<T>(),
+                float value => (TResult)(object)Sixteen.From<T>(value)!,
+                var other => throw new InvalidOperationException($"Unexpected accumulation result {other}."),
+            };
+
     public static T All<T>(Tile<T> x, Func<T, T, T> combine)
     {
         T result = x.Data[0];

@@ -1,4 +1,5 @@
 using System;
+using ILGPU;
 using ILGPU.Algorithms;
 
 namespace TileDsl;
@@ -137,6 +138,61 @@ public static class TileMath
 
     /// <summary>The high 32 bits of the 64-bit product a · b (CUDA's <c>umulhi</c>).</summary>
     private static uint MultiplyHigh(uint a, uint b) => (uint)(((ulong)a * b) >> 32);
+
+    // 16-bit floats. Kernels keep their values in float registers (each one exactly a bf16 or fp16 value) and memory
+    // holds the bits: these conversions run in the interpreter and, compiled by ILGPU, in the kernels, so both round
+    // alike. Computing an op in float and rounding once is the correctly rounded 16-bit result (float has more than
+    // twice the mantissa bits plus two).
+
+    /// <summary>The float whose upper half is the bfloat16 <paramref name="bits"/> (exact).</summary>
+    public static float BFloat16ToFloat(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
+
+    /// <summary>The bfloat16 bits nearest <paramref name="x"/>, ties to even; NaN stays a (quiet) NaN.</summary>
+    public static ushort FloatToBFloat16(float x)
+    {
+        uint bits = Interop.FloatAsInt(x);
+        if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (ushort)((bits >> 16) | 0x0040u);
+        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+    }
+
+    /// <summary><paramref name="x"/> rounded to the nearest bfloat16 value, as a float.</summary>
+    public static float RoundToBFloat16(float x) => BFloat16ToFloat(FloatToBFloat16(x));
+
+    /// <summary>The float value of the IEEE half-precision <paramref name="bits"/> (exact, subnormals included).</summary>
+    public static float HalfToFloat(ushort bits)
+    {
+        uint sign = (uint)(bits & 0x8000) << 16;
+        uint exponent = (uint)(bits >> 10) & 0x1Fu, mantissa = bits & 0x3FFu;
+        if (exponent == 0x1F) return Interop.IntAsFloat(sign | 0x7F800000u | (mantissa << 13));
+        if (exponent == 0) return Interop.IntAsFloat(sign | Interop.FloatAsInt(mantissa * 5.9604644775390625E-08f));
+        return Interop.IntAsFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    /// <summary>The half-precision bits nearest <paramref name="x"/>, ties to even (subnormals, overflow to infinity;
+    /// NaN stays a quiet NaN).</summary>
+    public static ushort FloatToHalf(float x)
+    {
+        uint bits = Interop.FloatAsInt(x);
+        uint sign = (bits >> 16) & 0x8000u, magnitude = bits & 0x7FFFFFFFu;
+        if (magnitude > 0x7F800000u) return (ushort)(sign | 0x7E00u | ((magnitude >> 13) & 0x3FFu));
+        if (magnitude >= 0x477FF000u) return (ushort)(sign | 0x7C00u); // 65520 and up: infinity
+        if (magnitude <= 0x33000000u) return (ushort)sign; // 2^-25 and below: zero (2^-25 is a tie, to even)
+        if (magnitude < 0x38800000u)
+        {
+            // Below 2^-14: a subnormal, mantissa × 2^-24.
+            int shift = 126 - (int)(magnitude >> 23);
+            uint full = (magnitude & 0x7FFFFFu) | 0x800000u;
+            uint kept = full >> shift, rest = full & ((1u << shift) - 1), half = 1u << (shift - 1);
+            if (rest > half || (rest == half && (kept & 1u) != 0)) kept++;
+            return (ushort)(sign | kept);
+        }
+        uint result = (magnitude - 0x38000000u) >> 13, remainder = magnitude & 0x1FFFu;
+        if (remainder > 0x1000u || (remainder == 0x1000u && (result & 1u) != 0)) result++;
+        return (ushort)(sign | result);
+    }
+
+    /// <summary><paramref name="x"/> rounded to the nearest half-precision value, as a float.</summary>
+    public static float RoundToHalf(float x) => HalfToFloat(FloatToHalf(x));
 }
 
 /// <summary>The four 32-bit words of one Philox4x32 block (<see cref="TileMath.Philox4x32"/>).</summary>

@@ -197,11 +197,12 @@ public static class Tl
 
     /// <summary>The sum of all elements of <paramref name="x"/>, a scalar.</summary>
     [TileOp(TileOpKind.Sum)]
-    public static T Sum<T>(Tile<T> x) => Reductions.All(x, Arith<T>.Add);
+    public static T Sum<T>(Tile<T> x) => Reductions.Accumulated(x, t => Reductions.All(t, Arith<float>.Add), t => Reductions.All(t, Arith<T>.Add));
 
     /// <summary>The sums along <paramref name="axis"/>: the axis is removed, or kept with size 1 when <paramref name="keepDims"/>.</summary>
     [TileOp(TileOpKind.Sum)]
-    public static Tile<T> Sum<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Along(x, axis, keepDims, Arith<T>.Add);
+    public static Tile<T> Sum<T>(Tile<T> x, int axis, bool keepDims = false)
+        => Reductions.Accumulated(x, t => Reductions.Along(t, axis, keepDims, Arith<float>.Add), t => Reductions.Along(t, axis, keepDims, Arith<T>.Add));
 
     /// <summary>The largest element of <paramref name="x"/>, a scalar.</summary>
     [TileOp(TileOpKind.Max)]
@@ -238,11 +239,13 @@ public static class Tl
     /// <summary>The inclusive prefix sums of <paramref name="x"/> along a constant <paramref name="axis"/> (Triton's
     /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. Int, float or double tiles.</summary>
     [TileOp(TileOpKind.Cumsum)]
-    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0) => Reductions.Scan(x, axis, Convert<T>.From<int>()(0), Arith<T>.Add);
+    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 0f, Arith<float>.Add), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(0), Arith<T>.Add));
 
     /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1.</summary>
     [TileOp(TileOpKind.Cumprod)]
-    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0) => Reductions.Scan(x, axis, Convert<T>.From<int>()(1), Arith<T>.Mul);
+    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul));
 
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
@@ -254,6 +257,22 @@ public static class Tl
     /// <summary><c>acc + Dot(a, b)</c>, accumulated into <paramref name="acc"/>'s values.</summary>
     [TileOp(TileOpKind.Dot)]
     public static Tile<T> Dot<T>(Tile<T> a, Tile<T> b, Tile<T> acc) where T : unmanaged => Reductions.Dot(a, b, acc);
+
+    /// <summary>Dot of bfloat16 tiles: the products and their sum in float (Triton's default out_dtype), a float tile.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<BFloat16> a, Tile<BFloat16> b) => Reductions.Dot(a.To<float>(), b.To<float>(), null);
+
+    /// <summary><c>acc + Dot(a, b)</c> of bfloat16 tiles into a float accumulator.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<BFloat16> a, Tile<BFloat16> b, Tile<float> acc) => Reductions.Dot(a.To<float>(), b.To<float>(), acc);
+
+    /// <summary>Dot of half-precision tiles: the products and their sum in float, a float tile.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<Half> a, Tile<Half> b) => Reductions.Dot(a.To<float>(), b.To<float>(), null);
+
+    /// <summary><c>acc + Dot(a, b)</c> of half-precision tiles into a float accumulator.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<Half> a, Tile<Half> b, Tile<float> acc) => Reductions.Dot(a.To<float>(), b.To<float>(), acc);
 
     /// <summary>The transpose of a 2-D tile: [M, N] → [N, M].</summary>
     [TileOp(TileOpKind.Trans)]
