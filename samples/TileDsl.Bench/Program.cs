@@ -18,6 +18,7 @@ using TileDsl.Kernels.Tutorials;
 //        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
 //        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
 //        --only matmul|rows|attention             one group of the tutorial benchmarks (e.g. under a profiler)
+//        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
 if (args.Contains("--ptx"))
@@ -159,6 +160,8 @@ if (Wants("attention"))
     Download("attn_dv", dv);
     results.Add("attention_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
 }
+
+if (only == "sixteen") return SixteenBitCheck.Run(accelerator);
 
 results.Write(outDir);
 return 0;
