@@ -180,7 +180,10 @@ internal sealed partial class BodyWalker
             .Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>().ToList();
         if (carried.Any(scope.Poisoned.Contains)) throw Silent();
 
-        var inits = carried.Select(l => scope.Values[l]).ToList();
+        // A carried pointer (a tile of pointers advanced each iteration, 'ptrs += BK') travels as its int offsets; the
+        // body and the code after the loop see a pointer over them again.
+        var pointers = carried.Select(l => b[scope.Values[l]] as PointerOp).ToList();
+        var inits = carried.Select((l, i) => pointers[i]?.Offsets ?? scope.Values[l]).ToList();
         var args = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Arg) { Name = l.Name })).ToList();
         var index = b.Create(id => new LoopValueOp(id, TileType.Scalar(ElementType.Int), LoopValueKind.Index) { Name = indexLocal.Name });
 
@@ -190,11 +193,11 @@ internal sealed partial class BodyWalker
         List<int> yields;
         try
         {
-            for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = args[i].Id;
+            for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i], args[i].Id);
             scope.Values[indexLocal] = index.Id;
             Statement(loop.Body);
             if (carried.Any(scope.Poisoned.Contains)) throw Silent();
-            yields = carried.Select(l => scope.Values[l]).ToList();
+            yields = carried.Select((l, i) => pointers[i] is null ? scope.Values[l] : YieldedOffsets(l, pointers[i]!, loop)).ToList();
             body = b.Current;
         }
         finally
@@ -213,7 +216,24 @@ internal sealed partial class BodyWalker
         var results = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Result) { Name = l.Name })).ToList();
         b.Current.Add(new Loop(index, start, end, condition.OperatorKind == BinaryOperatorKind.LessThanOrEqual, step,
             inits.ToEquatableArray(), args.ToEquatableArray(), body.ToEquatableArray(), yields.ToEquatableArray(), results.ToEquatableArray()));
-        for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = results[i].Id;
+        for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i], results[i].Id);
+    }
+
+    /// <summary>A pointer into <paramref name="like"/>'s parameter at <paramref name="offsets"/> (or the offsets
+    /// themselves when the carried value is not a pointer).</summary>
+    private int Pointer(PointerOp? like, int offsets)
+    {
+        if (like is null) return offsets;
+        var type = like.Type.WithShape(b.Type(offsets).Shape);
+        return b.Define(id => new PointerOp(id, type, offsets) { Name = like.Name });
+    }
+
+    /// <summary>The offsets of a carried pointer at the end of the body: still a pointer into the same parameter.</summary>
+    private int YieldedOffsets(ILocalSymbol local, PointerOp before, IForLoopOperation loop)
+    {
+        if (b[scope.Values[local]] is PointerOp after && after.Type.PointerParam == before.Type.PointerParam) return after.Offsets;
+        throw Report(DiagnosticDescriptors.UnsupportedExpression, loop, $"Assigning '{local.Name}' a pointer into another parameter in the loop",
+            "keep a loop-carried pointer in one parameter and advance it with '+='");
     }
 
     private (ILocalSymbol Index, IOperation Start) LoopHeader(IForLoopOperation loop)

@@ -17,8 +17,8 @@ internal static class MemorySemantics
     public static int AddPtr(IrBuilder b, int pointer, int offsets, string what)
     {
         if (b[pointer] is not PointerOp view)
-            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, "Advancing a pointer tile carried by a loop",
-                "compute the pointers from the loop index inside the loop, e.g. 'a + (offsets + k * stride)'");
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, "This pointer arithmetic",
+                "add offsets to a Ptr<T> parameter or to pointers made from one, e.g. 'a + (offsets + k * stride)'");
         int sum = b.ConstantInt(view.Offsets) == 0 ? offsets : ElementwiseSemantics.Apply(b, TileOpKind.Add, new[] { view.Offsets, offsets }, what);
         var type = b.Type(pointer).WithShape(b.Type(sum).Shape);
         return b.Define(id => new PointerOp(id, type, sum));
