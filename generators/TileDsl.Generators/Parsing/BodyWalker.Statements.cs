@@ -10,7 +10,7 @@ using TileDsl.Generators.Semantics;
 
 namespace TileDsl.Generators.Parsing;
 
-/// <summary>Statements: declarations, assignments, stores, runtime loops, unrolled loops, compile-time ifs.</summary>
+/// <summary>Statements: declarations, assignments, stores, runtime loops, unrolled loops, ifs, early returns.</summary>
 internal sealed partial class BodyWalker
 {
     /// <summary>Iterations a StaticRange may unroll.</summary>
@@ -25,6 +25,11 @@ internal sealed partial class BodyWalker
             {
                 bool last = topLevel && i == list.Count - 1;
                 if (last && list[i] is IReturnOperation { ReturnedValue: null }) continue;
+                if (list[i] is IReturnOperation { ReturnedValue: null } && !scope.IsHelper && loopDepth == 0)
+                {
+                    EarlyReturn();
+                    break; // the rest of this block is not reached
+                }
                 if (last && scope.IsHelper && list[i] is IReturnOperation { ReturnedValue: { } value })
                 {
                     scope.Returned = Expression(value);
@@ -62,12 +67,15 @@ internal sealed partial class BodyWalker
                 StaticLoop(loop);
                 break;
             case IConditionalOperation conditional:
-                StaticIf(conditional);
+                If(conditional);
+                break;
+            case IReturnOperation { ReturnedValue: null } when !scope.IsHelper && loopDepth == 0:
+                EarlyReturn();
                 break;
             case IReturnOperation:
                 throw Report(DiagnosticDescriptors.UnsupportedStatement, op, "An early 'return'",
                     scope.IsHelper ? "a [TileFunction] method returns once, at the end of its body; choose values with Where(condition, a, b)"
-                        : "a program instance runs to the end of the kernel; mask the work it should skip instead");
+                        : "a kernel may return early outside runtime loops only; inside one, mask the work it should skip instead");
             case IInvalidOperation:
                 throw Silent();
             default:
@@ -195,6 +203,7 @@ internal sealed partial class BodyWalker
         {
             for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i], args[i].Id);
             scope.Values[indexLocal] = index.Id;
+            loopDepth++;
             Statement(loop.Body);
             if (carried.Any(scope.Poisoned.Contains)) throw Silent();
             yields = carried.Select((l, i) => pointers[i] is null ? scope.Values[l] : YieldedOffsets(l, pointers[i]!, loop)).ToList();
@@ -203,6 +212,7 @@ internal sealed partial class BodyWalker
         finally
         {
             b.Current = outer;
+            loopDepth--;
         }
 
         for (int i = 0; i < carried.Count; i++)
@@ -298,14 +308,112 @@ internal sealed partial class BodyWalker
         }
     }
 
-    private void StaticIf(IConditionalOperation conditional)
+    /// <summary>
+    /// An <c>if</c>: on a compile-time condition it chooses the code; on a runtime scalar bool it is if-converted, as
+    /// Triton's masks would write it by hand: both branches run, each under its condition as a predicate that masks
+    /// its loads, stores and atomics (and makes its int divisions divide by 1 where they do not apply), and the locals
+    /// either branch assigns take <c>Where(condition, then, else)</c> after it.
+    /// </summary>
+    private void If(IConditionalOperation conditional)
     {
         int condition = Expression(conditional.Condition);
-        if (!b.TryConstant(condition, out var value) || value is not bool taken)
-            throw Report(DiagnosticDescriptors.UnsupportedStatement, conditional, "An 'if' on a runtime condition",
-                "only conditions known at compile time (constants, [Constexpr] parameters) may choose code; for data use Where(condition, a, b) or a Load/Store mask");
-        var branch = taken ? conditional.WhenTrue : conditional.WhenFalse;
-        if (branch is not null) Statement(branch);
+        if (b.TryConstant(condition, out var value) && value is bool taken)
+        {
+            var branch = taken ? conditional.WhenTrue : conditional.WhenFalse;
+            if (branch is not null) Statement(branch);
+            return;
+        }
+        RuntimeIf(conditional, condition); // a scalar bool: C# has no conversion from Tile<bool> to bool
+    }
+
+    private void RuntimeIf(IConditionalOperation conditional, int condition)
+    {
+        const string what = "if";
+        var assigned = AssignedLocals(conditional.WhenTrue).Concat(conditional.WhenFalse is { } w ? AssignedLocals(w) : Enumerable.Empty<ILocalReferenceOperation>())
+            .Select(r => r.Local).Where(l => scope.Values.ContainsKey(l) || scope.Poisoned.Contains(l))
+            .Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>().ToList();
+        var before = assigned.ToDictionary(l => l, l => scope.Values.TryGetValue(l, out var v) ? v : -1, Locals);
+        var outer = branch;
+        int Under(int c) => outer is { } o ? ElementwiseSemantics.Apply(b, TileOpKind.And, new[] { o, c }, what) : c;
+
+        var thenValues = Branch(conditional.WhenTrue, Under(condition), assigned, before);
+        int notCondition = ElementwiseSemantics.Apply(b, TileOpKind.Not, new[] { condition }, what);
+        var elseValues = conditional.WhenFalse is { } whenFalse
+            ? Branch(whenFalse, Under(notCondition), assigned, before)
+            : assigned.ToDictionary(l => l, l => before[l], Locals);
+        branch = outer;
+        Predicate();
+
+        foreach (var local in assigned)
+        {
+            int t = thenValues[local], e = elseValues[local];
+            if (t < 0 || e < 0)
+            {
+                scope.Poisoned.Add(local);
+                scope.Values.Remove(local);
+                continue;
+            }
+            scope.Poisoned.Remove(local);
+            scope.Values[local] = t == e ? t : Merge(conditional, local, condition, t, e);
+        }
+    }
+
+    /// <summary>Walks one branch under <paramref name="condition"/>; the values it leaves in the assigned locals (-1: poisoned).</summary>
+    private Dictionary<ILocalSymbol, int> Branch(IOperation body, int condition, List<ILocalSymbol> assigned, Dictionary<ILocalSymbol, int> before)
+    {
+        foreach (var local in assigned)
+        {
+            if (before[local] >= 0) scope.Values[local] = before[local];
+            scope.Poisoned.Remove(local);
+        }
+        branch = condition;
+        Predicate();
+        Statement(body);
+        return assigned.ToDictionary(l => l, l => scope.Poisoned.Contains(l) || !scope.Values.TryGetValue(l, out var v) ? -1 : v, Locals);
+    }
+
+    /// <summary>Where(condition, then, else) of a local, for pointers of one parameter through their offsets.</summary>
+    private int Merge(IConditionalOperation conditional, ILocalSymbol local, int condition, int t, int e)
+    {
+        var (tt, et) = (b.Type(t), b.Type(e));
+        if (!tt.Shape.Equals(et.Shape))
+            throw Report(DiagnosticDescriptors.UnsupportedStatement, conditional, $"'{local.Name}' with shape {tt.ShapeText} after one branch and {et.ShapeText} after the other",
+                "give a local the same shape on both branches");
+        if (b[t] is PointerOp tp && b[e] is PointerOp ep)
+        {
+            if (tp.Type.PointerParam != ep.Type.PointerParam)
+                throw Report(DiagnosticDescriptors.UnsupportedStatement, conditional, $"'{local.Name}' pointing into different parameters after the two branches",
+                    "keep a pointer in one parameter and choose its offsets");
+            int offsets = ElementwiseSemantics.Apply(b, TileOpKind.Where, new[] { condition, tp.Offsets, ep.Offsets }, "if");
+            return b.Define(id => new PointerOp(id, tp.Type, offsets) { Name = tp.Name });
+        }
+        return ElementwiseSemantics.Apply(b, TileOpKind.Where, new[] { condition, t, e }, "if");
+    }
+
+    private static readonly IEqualityComparer<ILocalSymbol> Locals = SymbolEqualityComparer.Default;
+
+    /// <summary>The conjunction of the runtime if conditions being walked (null: none).</summary>
+    private int? branch;
+
+    /// <summary>The programs that have returned early (null: none).</summary>
+    private int? exited;
+
+    /// <summary>Runtime loops being walked: an early return inside one is not supported.</summary>
+    private int loopDepth;
+
+    /// <summary>A <c>return;</c> before the end of the kernel: the programs in the current branch are done.</summary>
+    private void EarlyReturn()
+    {
+        exited = branch is null ? b.Constant(true, ElementType.Bool)
+            : exited is { } e ? ElementwiseSemantics.Apply(b, TileOpKind.Or, new[] { e, branch.Value }, "return") : branch;
+        Predicate();
+    }
+
+    /// <summary>Sets the builder's predicate: inside the current branch and not returned.</summary>
+    private void Predicate()
+    {
+        int? staying = exited is { } e ? ElementwiseSemantics.Apply(b, TileOpKind.Not, new[] { e }, "return") : null;
+        b.Predicate = branch is { } c ? staying is { } s ? ElementwiseSemantics.Apply(b, TileOpKind.And, new[] { c, s }, "if") : c : staying;
     }
 
     private void RequireScalarInt(int id, IOperation op)

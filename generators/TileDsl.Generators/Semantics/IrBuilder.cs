@@ -26,6 +26,13 @@ internal sealed class IrBuilder
     /// <summary>The statements being built (a loop body swaps in its own list).</summary>
     public List<Statement> Current { get; set; } = new();
 
+    /// <summary>
+    /// A scalar bool under which the statements being built take effect, or null (always): inside a branch of a runtime
+    /// <c>if</c>, and after an early <c>return</c> under a condition, both paths run and this masks their memory
+    /// operations (if-conversion; see BodyWalker.RuntimeIf).
+    /// </summary>
+    public int? Predicate { get; set; }
+
     public Op this[int id] => values[id];
 
     public TileType Type(int id) => values[id].Type;

@@ -30,11 +30,18 @@ internal static class MemorySemantics
         var pointerType = b.Type(pointers);
         var shape = mask is null ? pointerType.Shape : ShapeSemantics.Broadcast(new[] { pointerType.Shape, b.Type(mask.Value).Shape }, what);
         int fill = other ?? b.Constant(ElementTypes.Of(pointerType.Element).Zero, pointerType.Element);
+        mask = Predicated(b, mask, what);
         int at = ShapeSemantics.Align(b, pointers, shape.Count);
         int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
         var type = new TileType(pointerType.Element, shape);
         return b.DefineComputed(type, id => new LoadOp(id, type, at, on, fill), what);
     }
+
+    /// <summary>The mask and the builder's predicate (a runtime if's branch), or the mask alone.</summary>
+    private static int? Predicated(IrBuilder b, int? mask, string what)
+        => b.Predicate is not { } predicate ? mask
+            : mask is null ? predicate
+            : ElementwiseSemantics.Apply(b, TileOpKind.And, new[] { mask.Value, predicate }, what);
 
     /// <summary>Store (or AtomicAdd) of <paramref name="data"/> broadcast to the pointers' shape, where the mask holds.</summary>
     public static void Store(IrBuilder b, int pointers, int data, int? mask, bool atomic)
@@ -44,6 +51,7 @@ internal static class MemorySemantics
         ShapeSemantics.RequireBroadcastsTo(shape, b.Type(data).Shape, op + " value");
         if (mask is not null) ShapeSemantics.RequireBroadcastsTo(shape, b.Type(mask.Value).Shape, op + " mask");
         if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Atomic, "AtomicAdd", !b.Type(data).IsScalar);
+        mask = Predicated(b, mask, op);
         int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
         b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic));
     }

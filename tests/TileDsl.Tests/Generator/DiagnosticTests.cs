@@ -29,7 +29,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0007", "public static partial class K { [TileKernel] public static {|TD0007:int|} A(Ptr<float> x) => 0; }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:while (n > 0) { }|} } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:try { } catch { }|} } }")]
-    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:if (n > 0) { }|} } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(Ptr<float> x, int n) { for (int i = 0; i < n; i++) { if (i > 2) { {|TD0010:return;|} } } } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { int {|TD0010:m|}; m = n; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { System.Func<int> f = {|TD0011:() => n|}; } }")]
     [InlineData("TD0011", "public static partial class K { static int field; [TileKernel] public static void A(int n) { var m = {|TD0011:field|}; } }")]
