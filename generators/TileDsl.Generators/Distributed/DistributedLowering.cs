@@ -37,7 +37,7 @@ internal sealed class DistributedProgram
         void Add(int id)
         {
             if (!ids.Add(id)) return;
-            if (Values.TryGetValue(id, out var op) && op is ExpandDimsOp or TransOp or PointerOp)
+            if (Values.TryGetValue(id, out var op) && op is ExpandDimsOp or TransOp or PointerOp or BroadcastOp)
                 foreach (int source in op.Operands) Add(source);
         }
         foreach (var s in Flatten(new[] { statement }))
@@ -137,6 +137,17 @@ internal sealed class DistributedLowering
             case ReduceOp reduce:
                 ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);
                 break;
+            case ReshapeOp reshape:
+            {
+                // Row-major order is what a reshape keeps: the source goes to shared memory by its own shape and comes
+                // back by the new one.
+                var source = values[reshape.Source].Type;
+                var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
+                    $"{NameOf(op)}: reshape {source.ShapeText} -> {op.Type.ShapeText}");
+                output.Add(new DLocalStore(buffer, reshape.Source, plan.OperandLayouts[op.Id][0], SharedMap.RowMajor(source.Shape)));
+                output.Add(new DLocalLoad(buffer, reshape, home, SharedMap.RowMajor(op.Type.Shape)));
+                break;
+            }
             case ScanOp scan:
             {
                 // The operand goes to shared memory row-major; each register then accumulates its row (or column) up to

@@ -48,6 +48,7 @@ internal sealed partial class KernelEmitter
             ExpandDimsOp expand => Operand(expand.Source, own.Slice(expand.Axis).Layout, r),
             PointerOp pointer => Operand(pointer.Offsets, own, r),
             TransOp trans => Operand(trans.Source, own.Transpose(), r),
+            BroadcastOp broadcast => Operand(broadcast.Source, own, r),
             ArangeOp arange => Plus(Coordinate(own, 0, r), arange.Start),
             _ => registers.TryGetValue((id, own), out var regs)
                 ? regs[r]

@@ -72,6 +72,18 @@ internal sealed record TransOp(int Id, TileType Type, int Source) : Op(Id, Type)
     public override IEnumerable<int> Operands => Of(Source);
 }
 
+/// <summary>A view of <see cref="Source"/> (of the same rank) repeated along its dimensions of size 1.</summary>
+internal sealed record BroadcastOp(int Id, TileType Type, int Source) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>The elements of <see cref="Source"/> in row-major order, in another shape of as many (through shared memory).</summary>
+internal sealed record ReshapeOp(int Id, TileType Type, int Source) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of(Source);
+}
+
 /// <summary>A view of the int <see cref="Offsets"/> as pointers into the parameter <see cref="TileType.PointerParam"/>.</summary>
 internal sealed record PointerOp(int Id, TileType Type, int Offsets) : Op(Id, Type)
 {

@@ -59,7 +59,7 @@ internal sealed class LayoutAssignment
         return assignment.plan;
     }
 
-    public static bool IsView(Op op) => op is ExpandDimsOp or PointerOp or TransOp;
+    public static bool IsView(Op op) => op is ExpandDimsOp or PointerOp or TransOp or BroadcastOp;
 
     private LinearLayout Blocked(TileType type) => Layouts.Blocked(type.Shape, numThreads);
 
@@ -71,7 +71,7 @@ internal sealed class LayoutAssignment
             {
                 case Define { Op: var v }:
                     values[v.Id] = v;
-                    if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp or ScanOp || v.Operands.Any(IsMaterialized)))
+                    if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp or ScanOp or ReshapeOp || v.Operands.Any(IsMaterialized)))
                         plan.Materialized.Add(v.Id);
                     break;
                 case Loop loop:
@@ -228,7 +228,7 @@ internal sealed class LayoutAssignment
         }
         plan.Layouts[v.Id] = layouts;
         if (carried) return;
-        if (v is DotOp or ReduceOp)
+        if (v is DotOp or ReduceOp or ReshapeOp)
         {
             ReadOperands(v);
             return;
@@ -237,11 +237,18 @@ internal sealed class LayoutAssignment
             foreach (int operand in v.Operands) RequestOperand(operand, layout);
     }
 
-    /// <summary>Dot and reductions read their operands in their natural layouts and stage them as they need.</summary>
+    /// <summary>Dot, reductions and reshapes read their operands in their natural layouts and stage them as they need.</summary>
     private void ReadOperands(Op v)
     {
         switch (v)
         {
+            case ReshapeOp reshape:
+            {
+                var layout = Natural(reshape.Source);
+                plan.OperandLayouts[v.Id] = new[] { layout };
+                Request(reshape.Source, layout);
+                return;
+            }
             case ReduceOp reduce:
             {
                 var layout = Natural(reduce.Source);
@@ -279,6 +286,9 @@ internal sealed class LayoutAssignment
                 return;
             case TransOp trans:
                 Request(trans.Source, layout.Transpose());
+                return;
+            case BroadcastOp broadcast:
+                RequestOperand(broadcast.Source, layout);
                 return;
             case PointerOp pointer:
                 Request(pointer.Offsets, layout);

@@ -196,6 +196,20 @@ internal sealed partial class BodyWalker
             }
             case TileOpKind.Trans:
                 return ShapeSemantics.Trans(b, Expression(args[0].Value));
+            case TileOpKind.ExpandDims:
+            {
+                int source = Expression(args[0].Value);
+                int axis = ConstantInt(args[1].Value, "The axis of ExpandDims");
+                if (axis is not (0 or 1))
+                    throw Report(DiagnosticDescriptors.UnsupportedExpression, args[1].Value, $"ExpandDims at axis {axis}", "a 1-D tile takes a new axis 0 or 1");
+                return ShapeSemantics.ExpandDims(b, source, axis);
+            }
+            case TileOpKind.Reshape or TileOpKind.BroadcastTo:
+            {
+                int source = Expression(args[0].Value);
+                var shape = args.Skip(1).Select((a, i) => ConstantInt(a.Value, $"Dimension {i} of {method.Name}")).ToArray();
+                return kind == TileOpKind.Reshape ? ShapeSemantics.Reshape(b, source, shape, $"'{what}'") : ShapeSemantics.BroadcastTo(b, source, shape, $"'{what}'");
+            }
             case TileOpKind.Store or TileOpKind.AtomicAdd:
                 throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
             case TileOpKind.StaticRange:

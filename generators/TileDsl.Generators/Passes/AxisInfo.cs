@@ -47,6 +47,9 @@ internal sealed class AxisInfo
                 return AxisStride.Constant(1);
             case ExpandDimsOp expand:
                 return Of(expand.Source);
+            case BroadcastOp broadcast:
+                var source = values[broadcast.Source].Type;
+                return source.Shape[source.Rank - 1] == 1 ? AxisStride.Constant(0) : Of(broadcast.Source);
             case PointerOp pointer:
                 return Of(pointer.Offsets);
             case FullOp:
@@ -61,7 +64,7 @@ internal sealed class AxisInfo
     }
 
     /// <summary>Constant along the axis when every operand is; else unknown.</summary>
-    private AxisStride Uniform(Op op) => op.Operands.All(o => Of(o).IsUniform) && op is not (LoopValueOp or DotOp or ReduceOp or ScanOp)
+    private AxisStride Uniform(Op op) => op.Operands.All(o => Of(o).IsUniform) && op is not (LoopValueOp or DotOp or ReduceOp or ScanOp or ReshapeOp)
         ? AxisStride.Constant(0)
         : AxisStride.Unknown;
 

@@ -64,6 +64,7 @@ internal static class LoopInvariants
         {
             IR.ExpandDimsOp expand => DefinedInside(program, defined, expand.Source, layout.Slice(expand.Axis).Layout),
             IR.TransOp trans => DefinedInside(program, defined, trans.Source, layout.Transpose()),
+            IR.BroadcastOp broadcast => DefinedInside(program, defined, broadcast.Source, layout.Project(program.Values[broadcast.Source].Type.Shape).Layout),
             IR.PointerOp pointer => DefinedInside(program, defined, pointer.Offsets, layout),
             _ => defined.Contains((id, layout)),
         };

@@ -6,7 +6,7 @@ using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Semantics;
 
-/// <summary>Creating, viewing and broadcasting tiles: ProgramId, Arange, Zeros/Full, x[.., None], Trans.</summary>
+/// <summary>Creating, viewing and broadcasting tiles: ProgramId, Arange, Zeros/Full, x[.., None], ExpandDims, Trans, Reshape, BroadcastTo.</summary>
 internal static class ShapeSemantics
 {
     public static int ProgramId(IrBuilder b, int axis, bool count)
@@ -40,6 +40,34 @@ internal static class ShapeSemantics
             throw new SemanticError(DiagnosticDescriptors.RankTooHigh, "Adding an axis to a tile of shape " + type.ShapeText, type.Rank + 1);
         var shape = axis == 0 ? EquatableArray.Of(1, type.Shape[0]) : EquatableArray.Of(type.Shape[0], 1);
         return b.Define(id => new ExpandDimsOp(id, type.WithShape(shape), source, axis));
+    }
+
+    /// <summary><c>Reshape</c>: a free view where it only adds an axis of size 1 to a 1-D tile, else through shared memory.</summary>
+    public static int Reshape(IrBuilder b, int source, int[] shape, string what)
+    {
+        var type = b.Type(source);
+        for (int i = 0; i < shape.Length; i++) RequirePowerOfTwo(shape[i], $"Dimension {i} of Reshape");
+        var target = shape.ToEquatableArray();
+        if (type.IsScalar || shape.Aggregate(1, (x, y) => x * y) != type.Count)
+            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"Reshaping a tile of shape {type.ShapeText} to {ShapeRules.Format(target)}",
+                "Reshape keeps the number of elements");
+        if (target.Equals(type.Shape)) return source;
+        if (type.Rank == 1 && shape.Length == 2 && (shape[0] == 1 || shape[1] == 1)) return ExpandDims(b, source, shape[0] == 1 ? 0 : 1);
+        var result = type.WithShape(target);
+        return b.DefineComputed(result, id => new ReshapeOp(id, result, source), what);
+    }
+
+    /// <summary><c>BroadcastTo</c>: a view (a 1-D tile first becomes a row, as in Triton); TD0016 unless each dimension is equal or 1.</summary>
+    public static int BroadcastTo(IrBuilder b, int source, int[] shape, string what)
+    {
+        var target = shape.ToEquatableArray();
+        for (int i = 0; i < shape.Length; i++) RequirePowerOfTwo(shape[i], $"Dimension {i} of BroadcastTo");
+        var type = b.Type(source);
+        RequireBroadcastsTo(target, type.Shape, what);
+        if (target.Equals(type.Shape)) return source;
+        int aligned = Align(b, source, shape.Length);
+        var result = b.Type(aligned).WithShape(target);
+        return b.Define(id => new BroadcastOp(id, result, aligned));
     }
 
     public static int Trans(IrBuilder b, int source)

@@ -286,6 +286,48 @@ public static class Tl
         return new Tile<T>(new[] { n, m }, data);
     }
 
+    /// <summary>A 1-D tile with a new axis of size 1 at <paramref name="axis"/> (0: [1, N], 1: [N, 1]): Triton's
+    /// <c>expand_dims</c>, the same view as <c>x[None, ..]</c> and <c>x[.., None]</c>.</summary>
+    [TileOp(TileOpKind.ExpandDims)]
+    public static Tile<T> ExpandDims<T>(Tile<T> x, int axis)
+    {
+        if (x.Shape.Length != 1) throw new InvalidOperationException($"ExpandDims needs a 1-D tile; this tile has shape {Shapes.Format(x.Shape)}.");
+        if (axis is not (0 or 1)) throw new ArgumentOutOfRangeException(nameof(axis), axis, "The new axis of a 1-D tile is 0 or 1.");
+        return new Tile<T>(axis == 0 ? new[] { 1, x.Shape[0] } : new[] { x.Shape[0], 1 }, x.Data);
+    }
+
+    /// <summary>The same elements in row-major order as a tile of shape [d0] (Triton's <c>reshape</c>).</summary>
+    [TileOp(TileOpKind.Reshape)]
+    public static Tile<T> Reshape<T>(Tile<T> x, int d0) => Reshaped(x, new[] { d0 });
+
+    /// <summary>The same elements in row-major order as a tile of shape [d0, d1].</summary>
+    [TileOp(TileOpKind.Reshape)]
+    public static Tile<T> Reshape<T>(Tile<T> x, int d0, int d1) => Reshaped(x, new[] { d0, d1 });
+
+    private static Tile<T> Reshaped<T>(Tile<T> x, int[] shape)
+    {
+        if (Shapes.Count(shape) != x.Data.Length)
+            throw new InvalidOperationException($"Cannot reshape a tile of shape {Shapes.Format(x.Shape)} to {Shapes.Format(shape)}: the element counts differ.");
+        return new Tile<T>(shape, x.Data);
+    }
+
+    /// <summary><paramref name="x"/> repeated along its dimensions of size 1 to shape [d0] (Triton's <c>broadcast_to</c>).</summary>
+    [TileOp(TileOpKind.BroadcastTo)]
+    public static Tile<T> BroadcastTo<T>(Tile<T> x, int d0) => Broadcasted(x, new[] { d0 });
+
+    /// <summary><paramref name="x"/> (1-D tiles as a row) repeated along its dimensions of size 1 to shape [d0, d1].</summary>
+    [TileOp(TileOpKind.BroadcastTo)]
+    public static Tile<T> BroadcastTo<T>(Tile<T> x, int d0, int d1) => Broadcasted(x, new[] { d0, d1 });
+
+    private static Tile<T> Broadcasted<T>(Tile<T> x, int[] shape)
+    {
+        if (!ShapeRules.BroadcastsTo(x.Shape, shape))
+            throw new InvalidOperationException($"Cannot broadcast a tile of shape {Shapes.Format(x.Shape)} to {Shapes.Format(shape)}: each dimension must be equal or 1.");
+        var data = new T[Shapes.Count(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = x.Data[Shapes.SourceIndex(shape, x.Shape, i)];
+        return new Tile<T>(shape, data);
+    }
+
     /// <summary>
     /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
     /// <paramref name="mask"/> holds, atomically with respect to other programs; a statement.

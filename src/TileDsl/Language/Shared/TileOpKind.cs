@@ -23,6 +23,8 @@ enum TileOpKind
     Full,
     ExpandDims,
     Trans,
+    Reshape,
+    BroadcastTo,
     StaticRange,
 
     // Memory
