@@ -60,6 +60,8 @@ public sealed class DiagnosticTests
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(double d) { var v = Maximum(Zeros<float>(16), {|TD0014:d * 2|}); } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var i = {|TD0011:Argmax(Zeros<float>(16, 16))|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0011:Trans(Arange(0, 16))|}; } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0011:Reshape(Arange(0, 16), 4, 8)|}; } }")]
+    [InlineData("TD0016", "public static partial class K { [TileKernel] public static void A(int n) { var t = {|TD0016:BroadcastTo(Zeros<float>(4, 2), 4, 8)|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(Ptr<float> x, Ptr<float> y, int n) { var p = x + Arange(0, 16); {|TD0011:for (int i = 0; i < n; i++) { p = y + Arange(0, 16); }|} Store(p, Zeros<float>(16)); } }")]
     [InlineData("TD0033", "public static partial class K { [TileKernel] public static void {|TD0033:A|}(Ptr<float> a, Ptr<float> b, Ptr<float> c, Ptr<float> d, Ptr<float> e, Ptr<float> f, Ptr<float> g, Ptr<float> h, Ptr<float> i, Ptr<float> j, Ptr<float> k, Ptr<float> l, Ptr<float> m, Ptr<float> n, int x) { } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Arange(0, 16); var b = {|TD0034:!a|}; } }")]
