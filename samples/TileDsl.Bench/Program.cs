@@ -19,6 +19,7 @@ using TileDsl.Kernels.Tutorials;
 //        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
 //        --only matmul|rows|attention             one group of the tutorial benchmarks (e.g. under a profiler)
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
+//        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
 if (args.Contains("--ptx"))
@@ -162,6 +163,7 @@ if (Wants("attention"))
 }
 
 if (only == "sixteen") return SixteenBitCheck.Run(accelerator);
+if (only == "large") return LargeViewCheck.Run(accelerator);
 
 results.Write(outDir);
 return 0;

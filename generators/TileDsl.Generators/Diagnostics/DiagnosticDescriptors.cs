@@ -27,7 +27,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ParameterType = Error("TD0005",
         "Unsupported kernel parameter type",
-        "Parameter '{0}' has type '{1}': a tile kernel takes Ptr<float>, Ptr<double>, Ptr<int>, Ptr<Half>, Ptr<BFloat16>, int, float, double or bool parameters (pass a 16-bit scalar as float)");
+        "Parameter '{0}' has type '{1}': a tile kernel takes Ptr<float>, Ptr<double>, Ptr<int>, Ptr<long>, Ptr<Half>, Ptr<BFloat16>, int, long, float, double or bool parameters (pass a 16-bit scalar as float)");
 
     public static readonly DiagnosticDescriptor ConstexprParameter = Error("TD0006",
         "Invalid [Constexpr] parameter",

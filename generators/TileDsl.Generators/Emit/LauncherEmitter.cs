@@ -123,6 +123,12 @@ internal static class LauncherEmitter
         w.Line();
     }
 
+    /// <summary>Whether the kernel reaches pointer parameter <paramref name="name"/> through 64-bit offsets anywhere
+    /// (then a view of it may pass 2^31 elements).</summary>
+    private static bool LongOffsets(IReadOnlyList<LoweredSpecialization> specializations, string name)
+        => specializations.Any(s => s.Program.Values.Values.OfType<PointerOp>()
+            .Any(p => p.Type.PointerParam == name && s.Program.Values[p.Offsets].Type.Element == ElementType.Long));
+
     private static string ArgumentType(KernelParameter p)
         => p.Kind == ParameterKind.Pointer ? $"TileBuffer<{ElementTypes.CsName(p.Element)}>" : ElementTypes.CsName(p.Element);
 
@@ -172,10 +178,11 @@ internal static class LauncherEmitter
         var views = signature.Pointers.ToDictionary(p => p.Name, p => names.Unique(p.Name.TrimStart('@') + "View"));
         foreach (var p in signature.Pointers)
         {
-            // 16-bit floats go to the kernel as their bits.
+            // 16-bit floats go to the kernel as their bits; a view reached only through long offsets may be larger than 2^31.
             var info = ElementTypes.Of(p.Element);
             string cast = info.Storage == info.CsName ? "" : $".Cast<{info.Storage}>()";
-            w.Line($"var {views[p.Name]} = LaunchChecks.View(accelerator, args.{Id(p)}, \"{p.Name}\"){cast};");
+            string wide = LongOffsets(specializations, p.Name) ? ", longOffsets: true" : "";
+            w.Line($"var {views[p.Name]} = LaunchChecks.View(accelerator, args.{Id(p)}, \"{p.Name}\"{wide}){cast};");
         }
         foreach (var p in constexprs)
             w.Line($"LaunchChecks.Constexpr(\"{p.Name}\", args.{Id(p)}, {string.Join(", ", p.ConstexprValues)});");

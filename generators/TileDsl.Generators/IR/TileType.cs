@@ -12,6 +12,7 @@ internal enum ElementType
     Double,
     Half,
     BFloat16,
+    Long,
 }
 
 /// <summary>A value's static type: element type, shape (rank 0 is a scalar, uniform over the program) and, for a

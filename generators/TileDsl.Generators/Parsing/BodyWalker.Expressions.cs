@@ -29,7 +29,7 @@ internal sealed partial class BodyWalker
 
     private int Evaluate(IOperation op)
     {
-        if (op.ConstantValue.HasValue && op.ConstantValue.Value is int or float or double or bool)
+        if (op.ConstantValue.HasValue && op.ConstantValue.Value is int or long or float or double or bool)
             return b.Constant(op.ConstantValue.Value, ElementOf(op.Type!));
 
         switch (op)

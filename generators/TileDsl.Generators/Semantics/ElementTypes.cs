@@ -80,10 +80,11 @@ internal static class ElementTypes
     {
         new(ElementType.Bool, "bool", SpecialType.System_Boolean, "", 1, -1, ElementType.Bool, ElementType.Int, "bool", OpClass.Equality | OpClass.Bitwise | OpClass.Logical, false),
         new(ElementType.Int, "int", SpecialType.System_Int32, "", 4, 0, ElementType.Int, ElementType.Int, "int", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic, 0),
-        new(ElementType.Float, "float", SpecialType.System_Single, "", 4, 2, ElementType.Float, ElementType.Float, "float", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0f),
-        new(ElementType.Double, "double", SpecialType.System_Double, "", 8, 3, ElementType.Double, ElementType.Double, "double", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0d),
-        new(ElementType.Half, "System.Half", SpecialType.None, "System.Half", 2, 1, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
-        new(ElementType.BFloat16, "BFloat16", SpecialType.None, "TileDsl.BFloat16", 2, 1, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
+        new(ElementType.Float, "float", SpecialType.System_Single, "", 4, 3, ElementType.Float, ElementType.Float, "float", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0f),
+        new(ElementType.Double, "double", SpecialType.System_Double, "", 8, 4, ElementType.Double, ElementType.Double, "double", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0d),
+        new(ElementType.Half, "System.Half", SpecialType.None, "System.Half", 2, 2, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
+        new(ElementType.BFloat16, "BFloat16", SpecialType.None, "TileDsl.BFloat16", 2, 2, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
+        new(ElementType.Long, "long", SpecialType.System_Int64, "", 8, 1, ElementType.Long, ElementType.Long, "long", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic, 0L),
     };
 
     public static ElementInfo Of(ElementType type) => Rows[(int)type];
@@ -120,9 +121,18 @@ internal static class ElementTypes
             ElementType.Int => value switch
             {
                 int i => i,
+                long l => unchecked((int)l),
                 float f => (int)f,
                 double d => (int)d,
                 _ => System.Convert.ToInt32(value, CultureInfo.InvariantCulture),
+            },
+            ElementType.Long => value switch
+            {
+                int i => (long)i,
+                long l => l,
+                float f => (long)f,
+                double d => (long)d,
+                _ => System.Convert.ToInt64(value, CultureInfo.InvariantCulture),
             },
             ElementType.Float => System.Convert.ToSingle(value, CultureInfo.InvariantCulture),
             // Only zeros reach here (fills and masked loads' defaults): a cast of another constant stays a runtime cast.
@@ -137,6 +147,7 @@ internal static class ElementTypes
     {
         bool b => b ? "true" : "false",
         int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture) + "L",
         float f when float.IsNaN(f) => "float.NaN",
         float f when float.IsPositiveInfinity(f) => "float.PositiveInfinity",
         float f when float.IsNegativeInfinity(f) => "float.NegativeInfinity",

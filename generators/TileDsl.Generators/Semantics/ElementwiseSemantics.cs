@@ -97,6 +97,9 @@ internal static class ElementwiseSemantics
             Result.Same when rule.Arity == 2 && kind is not (TileOpKind.Shl or TileOpKind.Shr) => ElementTypes.Promote(types[0].Element, types[1].Element),
             _ => operandType,
         };
+        // C# shifts a long by an int count (taken mod 64), as the interpreter does.
+        if (kind is TileOpKind.Shl or TileOpKind.Shr && element == ElementType.Long && types[1].Element != ElementType.Int)
+            operands = new[] { operands[0], Cast(b, operands[1], ElementType.Int, what) };
         // Arithmetic on 16-bit floats runs in float and rounds once (correctly rounded, as Triton's upcasts).
         if (ElementTypes.IsSixteenBit(element) && (rule.Class & (OpClass.Arithmetic | OpClass.Transcendental)) != 0)
             return Cast(b, Apply(b, kind, operands.Select(o => Cast(b, o, ElementType.Float, what)).ToArray(), what), element, what);

@@ -24,14 +24,18 @@ public readonly struct Ptr<T>
 
     [TileOp(TileOpKind.AddPtr)] public static Ptr<T> operator +(Ptr<T> p, int offset) => new(p.Data, p.Name, p.Offset + offset);
 
-    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(Ptr<T> p, Tile<int> offsets) => new(p, offsets);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(Ptr<T> p, Tile<int> offsets) => new(p, offsets.To<long>());
+
+    /// <summary>Pointers at 64-bit offsets: a parameter reached only through these may be a view of more than 2^31
+    /// elements (the interpreter's arrays cannot be).</summary>
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(Ptr<T> p, Tile<long> offsets) => new(p, offsets);
 }
 
 /// <summary>A tile of pointers into one <see cref="Ptr{T}"/> parameter: the operand of <c>Load</c> and <c>Store</c>.</summary>
 public sealed class PtrTile<T>
     where T : unmanaged
 {
-    internal PtrTile(Ptr<T> origin, Tile<int> offsets)
+    internal PtrTile(Ptr<T> origin, Tile<long> offsets)
     {
         Origin = origin;
         Offsets = offsets;
@@ -39,29 +43,33 @@ public sealed class PtrTile<T>
 
     internal Ptr<T> Origin { get; }
 
-    internal Tile<int> Offsets { get; }
+    internal Tile<long> Offsets { get; }
 
-    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, Tile<int> offsets) => new(p.Origin, p.Offsets + offsets);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, Tile<int> offsets) => new(p.Origin, p.Offsets + offsets.To<long>());
 
-    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, int offset) => new(p.Origin, p.Offsets + offset);
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, int offset) => new(p.Origin, p.Offsets + (long)offset);
+
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, Tile<long> offsets) => new(p.Origin, p.Offsets + offsets);
+
+    [TileOp(TileOpKind.AddPtr)] public static PtrTile<T> operator +(PtrTile<T> p, long offset) => new(p.Origin, p.Offsets + offset);
 
     /// <summary>The element at each pointer; throws naming the kernel, the parameter and the index when one is out of bounds.</summary>
     internal T Read(int i)
     {
-        int index = CheckedIndex(i, "Load from");
+        long index = CheckedIndex(i, "Load from");
         return Origin.Data[index];
     }
 
     internal void Write(int i, T value)
     {
-        int index = CheckedIndex(i, "Store to");
+        long index = CheckedIndex(i, "Store to");
         Origin.Data[index] = value;
     }
 
-    private int CheckedIndex(int i, string access)
+    private long CheckedIndex(int i, string access)
     {
-        int index = Origin.Offset + Offsets.Data[i];
-        if ((uint)index >= (uint)Origin.Data.Length)
+        long index = Origin.Offset + Offsets.Data[i];
+        if ((ulong)index >= (ulong)Origin.Data.Length)
             throw new TileIndexOutOfRangeException(
                 $"Kernel '{Interpreter.CurrentKernel}' (program {Interpreter.CurrentProgram}): {access} '{Origin.Name}' at index {index} " +
                 $"is outside its {Origin.Data.Length} elements and is not masked off.");

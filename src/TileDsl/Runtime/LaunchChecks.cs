@@ -22,17 +22,19 @@ public static class LaunchChecks
     }
 
     /// <summary>
-    /// A pointer argument must be a valid view, on <paramref name="accelerator"/>, and addressable with 32-bit tile
-    /// offsets; returns it.
+    /// A pointer argument must be a valid view, on <paramref name="accelerator"/>, and addressable with the kernel's
+    /// tile offsets (32-bit unless <paramref name="longOffsets"/>: the kernel reaches this parameter only through
+    /// <c>long</c> offsets); returns it.
     /// </summary>
-    public static ArrayView<T> View<T>(Accelerator accelerator, TileBuffer<T> buffer, string name)
+    public static ArrayView<T> View<T>(Accelerator accelerator, TileBuffer<T> buffer, string name, bool longOffsets = false)
         where T : unmanaged
     {
         var view = buffer.View(name);
         if (view.GetAccelerator() != accelerator)
             throw new ArgumentException($"The view lives on {view.GetAccelerator().Name}, not on {accelerator.Name} where the kernel runs.", name);
-        if (view.Length > int.MaxValue)
-            throw new ArgumentException($"The view has {view.Length} elements; tile offsets are 32-bit, so at most {int.MaxValue}.", name);
+        if (view.Length > int.MaxValue && !longOffsets)
+            throw new ArgumentException($"The view has {view.Length} elements; this kernel's offsets into it are 32-bit, so at most {int.MaxValue} " +
+                "(compute them as long, e.g. offs.To<long>() * stride, to reach more).", name);
         return view;
     }
 
