@@ -79,7 +79,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error("TD0018",
         "Unsupported element type",
-        "Type '{0}' is not supported in a tile kernel: use int, float, double or bool values and tiles of them");
+        "Type '{0}' is not supported in a tile kernel: use int, long, float, double, bool, Half or BFloat16 values and tiles of them");
 
     public static readonly DiagnosticDescriptor LoopForm = Error("TD0019",
         "Unsupported loop form",

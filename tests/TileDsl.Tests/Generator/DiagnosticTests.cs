@@ -39,7 +39,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0015", "public static partial class K { [TileKernel] public static void A(int n) { var r = {|TD0015:Arange(0, 100)|}; } }")]
     [InlineData("TD0016", "public static partial class K { [TileKernel] public static void A(int n) { var r = {|TD0016:Arange(0, 64) + Arange(0, 128)|}; } }")]
     [InlineData("TD0017", "public static partial class K { [TileKernel] public static void A(int n) { var r = Arange(0, 64)[.., None]; var s = {|TD0017:r[.., None]|}; } }")]
-    [InlineData("TD0018", "public static partial class K { [TileKernel] public static void A(int n) { long m = {|TD0018:n|}; } }")]
+    [InlineData("TD0018", "public static partial class K { [TileKernel] public static void A(int n) { ulong m = {|TD0018:(ulong)n|}; } }")]
     [InlineData("TD0019", "public static partial class K { [TileKernel] public static void A(int n) { for (int i = 0; {|TD0019:i != n|}; i++) { } } }")]
     [InlineData("TD0019", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0019:new[] { 1, 2 }|}) { } } }")]
     [InlineData("TD0020", "public static partial class K { [TileKernel] public static void A(int n) { var acc = Zeros<float>(64); {|TD0020:for (int i = 0; i < n; i++) { acc = acc[.., None] + Zeros<float>(64, 64); }|} } }")]
