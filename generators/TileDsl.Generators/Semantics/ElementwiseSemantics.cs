@@ -24,10 +24,10 @@ internal static class ElementwiseSemantics
         /// <summary>The element type of operands 1 and 2 (Where).</summary>
         Select,
 
-        /// <summary>int, from an int seed and int offsets (Randint).</summary>
+        /// <summary>int, from a long seed and int offsets (Randint).</summary>
         Int,
 
-        /// <summary>float, from an int seed and int offsets (Rand, Randn).</summary>
+        /// <summary>float, from a long seed and int offsets (Rand, Randn).</summary>
         Float,
     }
 
@@ -73,7 +73,7 @@ internal static class ElementwiseSemantics
         [TileOpKind.Erf] = new(1, OpClass.Transcendental, Result.Same, "Erf"),
         [TileOpKind.Fma] = new(3, OpClass.Transcendental, Result.Same, "Fma"),
         [TileOpKind.Clamp] = new(3, OpClass.Ordered, Result.Same, "Clamp"),
-        // Random numbers: C#'s signatures admit only an int seed and int offsets, so no element-type check.
+        // Random numbers: C#'s signatures admit only a long (or int) seed and int offsets, so no element-type check.
         [TileOpKind.Randint] = new(2, OpClass.None, Result.Int, "Randint"),
         [TileOpKind.Rand] = new(2, OpClass.None, Result.Float, "Rand"),
         [TileOpKind.Randn] = new(2, OpClass.None, Result.Float, "Randn"),

@@ -95,13 +95,13 @@ public static class TileMath
 
     /// <summary>
     /// The four 32-bit words of Triton's <c>randint4x(seed, offset)</c>: <see cref="Philox4x32"/> of the counter
-    /// (offset, 0, 0, 0) under the key (low, high 32 bits of the seed). Triton widens the seed to 64 bits with its sign
-    /// (an int32 seed's cast to uint64), so a negative seed has high word 0xFFFFFFFF; the offset's bits go in unchanged.
+    /// (offset, 0, 0, 0) under the key (low, high 32 bits of the 64-bit seed). An int seed widens with its sign, as
+    /// Triton's int32 seeds do (a negative one has high word 0xFFFFFFFF); the offset's bits go in unchanged.
     /// </summary>
-    public static PhiloxBlock Randint4x(int seed, int offset) => Philox4x32((uint)offset, 0u, 0u, 0u, (uint)seed, (uint)(seed >> 31));
+    public static PhiloxBlock Randint4x(long seed, int offset) => Philox4x32((uint)offset, 0u, 0u, 0u, (uint)seed, (uint)(seed >> 32));
 
     /// <summary>Triton's <c>randint(seed, offset)</c>: the first word of <see cref="Randint4x"/>, as an int (same bits).</summary>
-    public static int Randint(int seed, int offset) => (int)Randint4x(seed, offset).X;
+    public static int Randint(long seed, int offset) => (int)Randint4x(seed, offset).X;
 
     /// <summary>
     /// Triton's <c>uint_to_uniform_float</c> for 32-bit words: the word read as an int, negatives folded onto
@@ -112,7 +112,7 @@ public static class TileMath
     public static float UniformFloat(int bits) => (bits < 0 ? -bits - 1 : bits) * 4.6566127342e-10f;
 
     /// <summary>Triton's <c>rand(seed, offset)</c>: a float in [0, 1), <see cref="UniformFloat"/> of <see cref="Randint"/>.</summary>
-    public static float Rand(int seed, int offset) => UniformFloat(Randint(seed, offset));
+    public static float Rand(long seed, int offset) => UniformFloat(Randint(seed, offset));
 
     /// <summary>
     /// Triton's <c>randn(seed, offset)</c>: a standard normal by Box–Muller from the first two words of
@@ -121,7 +121,7 @@ public static class TileMath
     /// Triton's pair: its <c>randn</c> discards the sine. Log, square root and cosine are the device's, so the result
     /// matches Triton's up to their rounding (a few 1e-7 relative).
     /// </summary>
-    public static float Randn(int seed, int offset)
+    public static float Randn(long seed, int offset)
     {
         var block = Randint4x(seed, offset);
         float u1 = XMath.Max(1.0e-7f, UniformFloat((int)block.X));

@@ -164,18 +164,18 @@ public static class Tl
 
     /// <summary>
     /// Triton's <c>randint(seed, offsets)</c>: a random 32-bit word per offset, Philox4x32-10 of the counter (offset, 0, 0,
-    /// 0) under the key (seed, its sign) (<see cref="TileMath.Randint"/>); the same bits as Triton for an int32 seed.
+    /// 0) under the key (the 64-bit seed's low and high words) (<see cref="TileMath.Randint"/>); the same bits as Triton for any seed.
     /// </summary>
-    [TileOp(TileOpKind.Randint)] public static Tile<int> Randint(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randint(seed, o));
-    [TileOp(TileOpKind.Randint)] public static int Randint(int seed, int offset) => TileMath.Randint(seed, offset);
+    [TileOp(TileOpKind.Randint)] public static Tile<int> Randint(long seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randint(seed, o));
+    [TileOp(TileOpKind.Randint)] public static int Randint(long seed, int offset) => TileMath.Randint(seed, offset);
 
     /// <summary>Triton's <c>rand(seed, offsets)</c>: a float uniform in [0, 1) per offset (<see cref="TileMath.Rand"/>; the same bits as Triton).</summary>
-    [TileOp(TileOpKind.Rand)] public static Tile<float> Rand(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Rand(seed, o));
-    [TileOp(TileOpKind.Rand)] public static float Rand(int seed, int offset) => TileMath.Rand(seed, offset);
+    [TileOp(TileOpKind.Rand)] public static Tile<float> Rand(long seed, Tile<int> offsets) => offsets.Map(o => TileMath.Rand(seed, o));
+    [TileOp(TileOpKind.Rand)] public static float Rand(long seed, int offset) => TileMath.Rand(seed, offset);
 
     /// <summary>Triton's <c>randn(seed, offsets)</c>: a standard normal float per offset, by Box–Muller (<see cref="TileMath.Randn"/>).</summary>
-    [TileOp(TileOpKind.Randn)] public static Tile<float> Randn(int seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randn(seed, o));
-    [TileOp(TileOpKind.Randn)] public static float Randn(int seed, int offset) => TileMath.Randn(seed, offset);
+    [TileOp(TileOpKind.Randn)] public static Tile<float> Randn(long seed, Tile<int> offsets) => offsets.Map(o => TileMath.Randn(seed, o));
+    [TileOp(TileOpKind.Randn)] public static float Randn(long seed, int offset) => TileMath.Randn(seed, offset);
 
     /// <summary>Elementwise maximum (NaN handling as <see cref="MathF.Max(float, float)"/>).</summary>
     [TileOp(TileOpKind.Maximum)] public static Tile<T> Maximum<T>(Tile<T> a, Tile<T> b) => Tile<T>.Zip(a, b, Arith<T>.Max, "Maximum");

@@ -11,7 +11,7 @@ public static partial class RandomKernels
     /// scalars[2p + 1].
     /// </summary>
     [TileKernel(NumWarps = 2)]
-    public static void Draw(Ptr<int> words, Ptr<float> uniform, Ptr<float> normal, Ptr<int> scalarWords, Ptr<float> scalars, int n, int seed)
+    public static void Draw(Ptr<int> words, Ptr<float> uniform, Ptr<float> normal, Ptr<int> scalarWords, Ptr<float> scalars, int n, long seed)
     {
         int program = ProgramId(0);
         var offs = program * 64 + Arange(0, 64);

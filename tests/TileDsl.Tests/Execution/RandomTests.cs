@@ -33,15 +33,16 @@ public sealed class RandomTests(CpuAccelerator cpu)
         Assert.Equal(expected, PhiloxReference(counter, key)); // the reference below is right too
     }
 
-    /// <summary>Seeds of both signs (Triton widens an int32 seed with its sign) and offsets across the int range.</summary>
-    public static readonly int[] Seeds = { 0, 1, 42, 0x7fffffff, -1, -123456789, int.MinValue };
+    /// <summary>Seeds of both signs (Triton widens an int32 seed with its sign), 64-bit seeds (the last two are Triton's
+    /// own test seeds 0xffffffff and 0xfcafeb0ba) and offsets across the int range.</summary>
+    public static readonly long[] Seeds = { 0, 1, 42, 0x7fffffff, -1, -123456789, int.MinValue, long.MinValue, 0xffffffffL, 0xfcafeb0baL };
 
     private static readonly int[] Offsets = Enumerable.Range(0, 300).Concat(new[] { -1, -2, int.MinValue, int.MaxValue, 1 << 20, 123456789 }).ToArray();
 
     [Fact]
     public void Randint_and_Rand_match_the_reference_exactly()
     {
-        foreach (int seed in Seeds)
+        foreach (long seed in Seeds)
         {
             foreach (int offset in Offsets)
             {
@@ -61,7 +62,7 @@ public sealed class RandomTests(CpuAccelerator cpu)
     [Fact]
     public void Randn_matches_double_Box_Muller_within_float_rounding()
     {
-        foreach (int seed in Seeds)
+        foreach (long seed in Seeds)
         {
             foreach (int offset in Offsets)
             {
@@ -146,7 +147,8 @@ public sealed class RandomTests(CpuAccelerator cpu)
     [Fact]
     public void Random_kernel_is_identical_in_the_interpreter_and_on_the_CPU_accelerator_and_leaves_the_tail()
     {
-        const int n = 200, programs = 4, seed = -123456789; // 200 = 3 blocks of 64 and 8: the last block is masked
+        const int n = 200, programs = 4; // 200 = 3 blocks of 64 and 8: the last block is masked
+        const long seed = 0xfcafeb0baL; // a 64-bit seed, as Triton's tests use
         var (w1, u1, g1, sw1, s1) = (Reference.Poisoned(256, int.MinValue), Reference.Poisoned(256, float.NaN), Reference.Poisoned(256, float.NaN),
             Reference.Poisoned(programs, int.MinValue), Reference.Poisoned(2 * programs, float.NaN));
         var (w2, u2, g2, sw2, s2) = (Reference.Poisoned(256, int.MinValue), Reference.Poisoned(256, float.NaN), Reference.Poisoned(256, float.NaN),
@@ -239,10 +241,10 @@ public sealed class RandomTests(CpuAccelerator cpu)
         return new[] { (uint)c0, (uint)c1, (uint)c2, (uint)c3 };
     }
 
-    /// <summary>randint4x: seed.to(tl.uint64) (sign-extending an int32) split into the key, the counter (offset, 0, 0, 0).</summary>
-    private static uint[] Randint4xReference(int seed, int offset)
+    /// <summary>randint4x: seed.to(tl.uint64) (an int32 seed sign-extended) split into the key, the counter (offset, 0, 0, 0).</summary>
+    private static uint[] Randint4xReference(long seed, int offset)
     {
-        ulong wide = unchecked((ulong)(long)seed);
+        ulong wide = unchecked((ulong)seed);
         return PhiloxReference(new[] { unchecked((uint)offset), 0u, 0u, 0u }, new[] { (uint)(wide & 0xffffffff), (uint)(wide >> 32) });
     }
 
