@@ -31,10 +31,10 @@ public static partial class AtomicKernels
     /// <summary>
     /// Single-pointer atomics, once per program: counter += 1, best = max(best, score(pid)), worst = min(worst,
     /// score(pid)) in double, last = pid (exchange), owner = pid + 1 if still 0 (compare-and-swap: the first program
-    /// to get there wins).
+    /// to get there wins); under a runtime if, the even programs add 1 to <paramref name="evens"/>.
     /// </summary>
     [TileKernel(NumWarps = 2)]
-    public static void Scalars(Ptr<int> counter, Ptr<int> best, Ptr<double> worst, Ptr<int> last, Ptr<int> owner)
+    public static void Scalars(Ptr<int> counter, Ptr<int> best, Ptr<double> worst, Ptr<int> last, Ptr<int> owner, Ptr<int> evens)
     {
         int pid = ProgramId(0);
         int score = pid * 7 % 11;
@@ -43,6 +43,10 @@ public static partial class AtomicKernels
         AtomicMin(worst, score * 0.5);
         AtomicXchg(last, pid);
         AtomicCas(owner, 0, pid + 1);
+        if (pid % 2 == 0)
+        {
+            AtomicAdd(evens, 1);
+        }
     }
 
     /// <summary>

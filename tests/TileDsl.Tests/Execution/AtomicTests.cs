@@ -67,18 +67,20 @@ public sealed class AtomicTests(CpuAccelerator cpu)
         var worst = Reference.Poisoned(1, double.PositiveInfinity);
         var last = Reference.Poisoned(1, -1);
         var owner = new int[1];
+        var evens = new int[1];
         if (runner == Runner.Interpreter)
         {
-            AtomicKernels.ScalarsKernel.Interpret(programs, counter, best, worst, last, owner);
+            AtomicKernels.ScalarsKernel.Interpret(programs, counter, best, worst, last, owner, evens);
         }
         else
         {
             using var d = new DeviceArrays(cpu.Accelerator);
-            AtomicKernels.ScalarsKernel.Launch(cpu.Accelerator, programs, d.View(counter), d.View(best), d.View(worst), d.View(last), d.View(owner));
+            AtomicKernels.ScalarsKernel.Launch(cpu.Accelerator, programs, d.View(counter), d.View(best), d.View(worst), d.View(last), d.View(owner), d.View(evens));
             d.CopyBack();
         }
         var scores = Enumerable.Range(0, programs).Select(p => p * 7 % 11).ToArray();
         Assert.Equal(programs, counter[0]); // one add per program, not one per thread
+        Assert.Equal((programs + 1) / 2, evens[0]); // only where the runtime if holds
         Assert.Equal(scores.Max(), best[0]);
         Assert.Equal(scores.Min() * 0.5, worst[0]);
         if (runner == Runner.Interpreter)
