@@ -45,7 +45,7 @@ internal sealed class DistributedProgram
             var read = s switch
             {
                 DDefine d => d.Op.Operands,
-                DStore d => new[] { d.Store.Pointers, d.Store.Data }.Concat(d.Store.Mask is { } m ? new[] { m } : new int[0]),
+                DStore d => d.Store.Operands,
                 DLocalStore d => new[] { d.Value },
                 DDotInit d => d.Op.Acc is { } acc ? new[] { acc } : new int[0],
                 DReduce d => new[] { d.Op.Source },

@@ -78,7 +78,8 @@ internal sealed partial class KernelEmitter
         {
             string targetElement = $"{param}[{Operand(store.Pointers, layout, r)}]";
             string data = target.ToMemory(program.Values[store.Data].Type.Element, Operand(store.Data, layout, r));
-            string assignment = store.Atomic ? target.AtomicAdd(targetElement, data) : $"{targetElement} = {data};";
+            string? compare = store.Compare is { } c ? target.ToMemory(program.Values[c].Type.Element, Operand(c, layout, r)) : null;
+            string assignment = store.Atomic ? target.Atomic(store.AtomicOp, targetElement, data, compare) : $"{targetElement} = {data};";
             return store.Mask is { } mask ? $"if ({Operand(mask, layout, r)}) {assignment}" : assignment;
         }
         if (dstore.Vector is not { } vector)

@@ -33,6 +33,18 @@ internal sealed class Target
 
     public string AtomicAdd(string target, string value) => $"Atomic.Add(ref {target}, {value});";
 
+    /// <summary>An atomic op on <paramref name="target"/>: ILGPU's Atomic.Add, Max, Min, Exchange, CompareExchange
+    /// (all defined for int, float and double in ILGPU 1.5.3).</summary>
+    public string Atomic(TileOpKind kind, string target, string value, string? compare) => kind switch
+    {
+        TileOpKind.AtomicAdd => AtomicAdd(target, value),
+        TileOpKind.AtomicMax => $"Atomic.Max(ref {target}, {value});",
+        TileOpKind.AtomicMin => $"Atomic.Min(ref {target}, {value});",
+        TileOpKind.AtomicXchg => $"Atomic.Exchange(ref {target}, {value});",
+        TileOpKind.AtomicCas => $"Atomic.CompareExchange(ref {target}, {compare}, {value});",
+        _ => throw new System.InvalidOperationException($"{kind} is not an atomic op."),
+    };
+
     /// <summary>The C# template of an elementwise op over its operands {0}, {1}, {2}.</summary>
     public string Template(TileOpKind kind) => kind switch
     {

@@ -139,8 +139,31 @@ internal abstract record Statement;
 
 internal sealed record Define(Op Op) : Statement;
 
-/// <summary>Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; adds it atomically when <see cref="Atomic"/>.</summary>
-internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement;
+/// <summary>
+/// Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; when <see cref="Atomic"/>,
+/// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
+/// <see cref="Compare"/>) atomically instead.
+/// </summary>
+internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement
+{
+    /// <summary>Which atomic op (AtomicAdd unless set); unused when not <see cref="Atomic"/>.</summary>
+    public TileOpKind AtomicOp { get; init; } = TileOpKind.AtomicAdd;
+
+    /// <summary>AtomicCas's compare operand, aligned to the pointers' rank like <see cref="Data"/>.</summary>
+    public int? Compare { get; init; }
+
+    /// <summary>The values the statement reads.</summary>
+    public IEnumerable<int> Operands
+    {
+        get
+        {
+            yield return Pointers;
+            yield return Data;
+            if (Mask is { } mask) yield return mask;
+            if (Compare is { } compare) yield return compare;
+        }
+    }
+}
 
 /// <summary>
 /// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (ids of int scalars) carrying variables

@@ -187,6 +187,7 @@ internal sealed class LayoutAssignment
                     Request(store.Pointers, layout);
                     RequestOperand(store.Data, layout);
                     if (store.Mask is { } mask) RequestOperand(mask, layout);
+                    if (store.Compare is { } compare) RequestOperand(compare, layout);
                     break;
                 }
                 case Define { Op: ReduceOp v } when v.Type.IsScalar:

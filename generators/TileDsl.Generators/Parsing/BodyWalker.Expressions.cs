@@ -210,7 +210,7 @@ internal sealed partial class BodyWalker
                 var shape = args.Skip(1).Select((a, i) => ConstantInt(a.Value, $"Dimension {i} of {method.Name}")).ToArray();
                 return kind == TileOpKind.Reshape ? ShapeSemantics.Reshape(b, source, shape, $"'{what}'") : ShapeSemantics.BroadcastTo(b, source, shape, $"'{what}'");
             }
-            case TileOpKind.Store or TileOpKind.AtomicAdd:
+            case var write when MemorySemantics.Writes(write):
                 throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
             case TileOpKind.StaticRange:
                 throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");

@@ -125,8 +125,8 @@ internal sealed partial class BodyWalker
                     ElementwiseSemantics.Apply(b, kind, new[] { Expression(increment.Target), b.Constant(1, ElementType.Int) }, increment.Syntax.ToString())));
                 break;
             }
-            case IInvocationOperation invocation when OpBinding.KindOf(invocation.TargetMethod) is TileOpKind.Store or TileOpKind.AtomicAdd:
-                Store(invocation, atomic: OpBinding.KindOf(invocation.TargetMethod) == TileOpKind.AtomicAdd);
+            case IInvocationOperation invocation when OpBinding.KindOf(invocation.TargetMethod) is { } kind && MemorySemantics.Writes(kind):
+                Store(invocation, kind);
                 break;
             case IInvocationOperation invocation when OpBinding.IsTileFunction(invocation.TargetMethod) && invocation.TargetMethod.ReturnsVoid:
                 Guarded(invocation, () => InlineHelper(invocation) ?? -1);
@@ -151,15 +151,17 @@ internal sealed partial class BodyWalker
             "assign to local variables; write memory with Store(pointers, value, mask)"),
     };
 
-    private void Store(IInvocationOperation invocation, bool atomic)
+    /// <summary>Store or an atomic: (pointers, value[, mask]), AtomicCas (pointers, compare, value).</summary>
+    private void Store(IInvocationOperation invocation, TileOpKind kind)
     {
         var args = ArgumentsInOrder(invocation);
         int pointers = Expression(args[0].Value);
-        int data = Expression(args[1].Value);
-        int? mask = MaskArgument(args.Count > 2 ? args[2] : null);
+        int? compare = kind == TileOpKind.AtomicCas ? Expression(args[1].Value) : null;
+        int data = Expression(args[kind == TileOpKind.AtomicCas ? 2 : 1].Value);
+        int? mask = kind == TileOpKind.AtomicCas ? null : MaskArgument(args.Count > 2 ? args[2] : null);
         Guarded(invocation, () =>
         {
-            MemorySemantics.Store(b, pointers, data, mask, atomic);
+            MemorySemantics.Store(b, pointers, data, mask, kind != TileOpKind.Store, kind, compare);
             return 0;
         });
     }

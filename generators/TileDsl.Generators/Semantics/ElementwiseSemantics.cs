@@ -139,7 +139,7 @@ internal static class ElementwiseSemantics
         OpClass.Bitwise => "'&', '|' and '^' combine bool or int tiles; compare first, e.g. (a > 0) & (b > 0)",
         OpClass.Shift => "shifts and '~' take int values",
         OpClass.Transcendental or OpClass.Dot => "convert first: x.To<float>()",
-        OpClass.Atomic => "AtomicAdd takes int, float or double values",
+        OpClass.Atomic => "the atomics (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, AtomicCas) take int, float or double values",
         _ when element == ElementType.Bool => "convert first: x.To<int>()",
         _ => "convert the operands to a type that supports it",
     };

@@ -3,7 +3,7 @@ using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Semantics;
 
-/// <summary>Pointers and memory: <c>p + offsets</c>, Load, Store, AtomicAdd.</summary>
+/// <summary>Pointers and memory: <c>p + offsets</c>, Load, Store and the atomics (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, AtomicCas).</summary>
 internal static class MemorySemantics
 {
     /// <summary>A pointer parameter: a pointer at offset 0 of its view.</summary>
@@ -43,16 +43,30 @@ internal static class MemorySemantics
             : mask is null ? predicate
             : ElementwiseSemantics.Apply(b, TileOpKind.And, new[] { mask.Value, predicate }, what);
 
-    /// <summary>Store (or AtomicAdd) of <paramref name="data"/> broadcast to the pointers' shape, where the mask holds.</summary>
-    public static void Store(IrBuilder b, int pointers, int data, int? mask, bool atomic)
+    /// <summary>The ops that write memory, statements of their own: Store and the atomics.</summary>
+    public static bool Writes(TileOpKind kind)
+        => kind is TileOpKind.Store or TileOpKind.AtomicAdd or TileOpKind.AtomicMax or TileOpKind.AtomicMin or TileOpKind.AtomicXchg or TileOpKind.AtomicCas;
+
+    /// <summary>
+    /// Store (or an atomic: <paramref name="atomicOp"/>, AtomicCas with <paramref name="compare"/>) of
+    /// <paramref name="data"/> broadcast to the pointers' shape, where the mask holds.
+    /// </summary>
+    public static void Store(IrBuilder b, int pointers, int data, int? mask, bool atomic,
+        TileOpKind atomicOp = TileOpKind.AtomicAdd, int? compare = null)
     {
         var shape = b.Type(pointers).Shape;
-        string op = atomic ? "AtomicAdd" : "Store";
+        string op = atomic ? atomicOp.ToString() : "Store";
         ShapeSemantics.RequireBroadcastsTo(shape, b.Type(data).Shape, op + " value");
+        if (compare is not null) ShapeSemantics.RequireBroadcastsTo(shape, b.Type(compare.Value).Shape, op + " compare");
         if (mask is not null) ShapeSemantics.RequireBroadcastsTo(shape, b.Type(mask.Value).Shape, op + " mask");
-        if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Atomic, "AtomicAdd", !b.Type(data).IsScalar);
+        if (atomic) ElementwiseSemantics.RequireAccepts(b.Type(data).Element, OpClass.Atomic, op, !b.Type(data).IsScalar);
         mask = Predicated(b, mask, op);
         int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
-        b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic));
+        int? against = compare is null ? null : ShapeSemantics.Align(b, compare.Value, shape.Count);
+        b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic)
+        {
+            AtomicOp = atomic ? atomicOp : TileOpKind.AtomicAdd,
+            Compare = against,
+        });
     }
 }

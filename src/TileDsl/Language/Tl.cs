@@ -336,6 +336,72 @@ public static class Tl
     public static void AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
         => Scatter(ptrs, value, mask, "AtomicAdd", (i, v) => ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), v)));
 
+    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; a statement.</summary>
+    [TileOp(TileOpKind.AtomicAdd)]
+    public static void AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+
+    /// <summary>
+    /// Sets memory at each pointer where <paramref name="mask"/> holds to the larger of itself and
+    /// <paramref name="value"/> (broadcast to the pointers' shape), atomically across programs (Triton's
+    /// <c>atomic_max</c>); a statement. int, float or double.
+    /// </summary>
+    [TileOp(TileOpKind.AtomicMax)]
+    public static void AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Scatter(ptrs, value, mask, "AtomicMax", (i, v) => ptrs.Write(i, Arith<T>.Max(ptrs.Read(i), v)));
+
+    /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    [TileOp(TileOpKind.AtomicMax)]
+    public static void AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+
+    /// <summary>
+    /// Sets memory at each pointer where <paramref name="mask"/> holds to the smaller of itself and
+    /// <paramref name="value"/>, atomically across programs (Triton's <c>atomic_min</c>); a statement. int, float or double.
+    /// </summary>
+    [TileOp(TileOpKind.AtomicMin)]
+    public static void AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Scatter(ptrs, value, mask, "AtomicMin", (i, v) => ptrs.Write(i, Arith<T>.Min(ptrs.Read(i), v)));
+
+    /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    [TileOp(TileOpKind.AtomicMin)]
+    public static void AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+
+    /// <summary>
+    /// Replaces memory at each pointer where <paramref name="mask"/> holds with <paramref name="value"/>, atomically
+    /// (Triton's <c>atomic_xchg</c>); a statement. Among programs writing one address, the last one to run wins.
+    /// </summary>
+    [TileOp(TileOpKind.AtomicXchg)]
+    public static void AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Scatter(ptrs, value, mask, "AtomicXchg", ptrs.Write);
+
+    /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program.</summary>
+    [TileOp(TileOpKind.AtomicXchg)]
+    public static void AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+
+    /// <summary>
+    /// Compare-and-swap at each pointer (Triton's <c>atomic_cas</c>, which takes no mask): where memory equals
+    /// <paramref name="compare"/> (bit for bit), it becomes <paramref name="value"/>, atomically; a statement.
+    /// </summary>
+    [TileOp(TileOpKind.AtomicCas)]
+    public static void AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
+    {
+        var shape = ptrs.Offsets.Shape;
+        Shapes.Broadcast(shape, compare.Shape, "AtomicCas");
+        Scatter(ptrs, value, null, "AtomicCas", (i, v) =>
+        {
+            if (SameBits(ptrs.Read(i), compare.Data[Shapes.SourceIndex(shape, compare.Shape, i)])) ptrs.Write(i, v);
+        });
+    }
+
+    /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program.</summary>
+    [TileOp(TileOpKind.AtomicCas)]
+    public static void AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
+        => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value));
+
+    /// <summary>Bitwise equality, as a hardware compare-and-swap compares (NaN equals the same NaN; -0 differs from 0).</summary>
+    private static bool SameBits<T>(T a, T b) where T : unmanaged
+        => System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(new[] { a }))
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(new[] { b })));
+
     /// <summary>Ceiling division of non-negative integers: <c>(a + b - 1) / b</c>. Usable on the host to size grids.</summary>
     [TileOp(TileOpKind.Cdiv)]
     public static int Cdiv(int a, int b) => (a + b - 1) / b;

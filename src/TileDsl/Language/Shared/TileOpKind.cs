@@ -32,6 +32,10 @@ enum TileOpKind
     Load,
     Store,
     AtomicAdd,
+    AtomicMax,
+    AtomicMin,
+    AtomicXchg,
+    AtomicCas,
 
     // Elementwise
     Cast,

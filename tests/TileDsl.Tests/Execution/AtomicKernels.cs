@@ -1,0 +1,66 @@
+using static TileDsl.Tl;
+
+namespace TileDsl.Tests.Execution;
+
+/// <summary>AtomicMax, AtomicMin, AtomicXchg and AtomicCas (Triton's atomic_max, atomic_min, atomic_xchg, atomic_cas),
+/// on tile pointers and on single pointers, contending across programs.</summary>
+public static partial class AtomicKernels
+{
+    /// <summary>
+    /// A histogram of per-bucket extremes: each element x[i] (i &lt; n) with x[i] &gt; cut goes to bucket[i]; the
+    /// bucket's float max and min, its int max of key[i], and its count are kept with atomics. Elements at or below
+    /// the cut and lanes past n change nothing.
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void Buckets(Ptr<float> x, Ptr<int> bucket, Ptr<int> key, Ptr<float> maxOut, Ptr<float> minOut, Ptr<int> keyMax,
+        Ptr<int> keyMin, Ptr<int> count, int n, float cut, [Constexpr(64)] int B)
+    {
+        var offs = ProgramId(0) * B + Arange(0, B);
+        var inside = offs < n;
+        var v = Load(x + offs, inside);
+        var b = Load(bucket + offs, inside);
+        var k = Load(key + offs, inside);
+        var on = inside & (v > cut);
+        AtomicMax(maxOut + b, v, on);
+        AtomicMin(minOut + b, v, on);
+        AtomicMax(keyMax + b, k, on);
+        AtomicMin(keyMin + b, k, on);
+        AtomicAdd(count + b, Full(B, 1), on);
+    }
+
+    /// <summary>
+    /// Single-pointer atomics, once per program: counter += 1, best = max(best, score(pid)), worst = min(worst,
+    /// score(pid)) in double, last = pid (exchange), owner = pid + 1 if still 0 (compare-and-swap: the first program
+    /// to get there wins); under a runtime if, the even programs add 1 to <paramref name="evens"/>.
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void Scalars(Ptr<int> counter, Ptr<int> best, Ptr<double> worst, Ptr<int> last, Ptr<int> owner, Ptr<int> evens)
+    {
+        int pid = ProgramId(0);
+        int score = pid * 7 % 11;
+        AtomicAdd(counter, 1);
+        AtomicMax(best, score);
+        AtomicMin(worst, score * 0.5);
+        AtomicXchg(last, pid);
+        AtomicCas(owner, 0, pid + 1);
+        if (pid % 2 == 0)
+        {
+            AtomicAdd(evens, 1);
+        }
+    }
+
+    /// <summary>
+    /// Tile compare-and-swap and exchange: each program claims the slots (offs mod m) still 0 in <paramref name="owner"/>
+    /// with pid + 1, and writes pid into <paramref name="last"/> at the slots where (slot + pid) mod 3 != 0; float
+    /// slots of <paramref name="flags"/> equal to 0 become pid + 0.5.
+    /// </summary>
+    [TileKernel(NumWarps = 1)]
+    public static void Claims(Ptr<int> owner, Ptr<int> last, Ptr<float> flags, int m, [Constexpr(32)] int B)
+    {
+        int pid = ProgramId(0);
+        var slot = (pid * B + Arange(0, B)) % m;
+        AtomicCas(owner + slot, Zeros<int>(B), Full(B, pid + 1));
+        AtomicXchg(last + slot, Full(B, pid), (slot + pid) % 3 != 0);
+        AtomicCas(flags + slot, Zeros<float>(B), Full(B, pid + 0.5f));
+    }
+}
