@@ -41,7 +41,7 @@ internal enum OpClass
     /// <summary>Pointer element types (<c>Ptr&lt;T&gt;</c> kernel parameters).</summary>
     Memory = 1 << 9,
 
-    /// <summary><c>AtomicAdd</c>.</summary>
+    /// <summary><c>AtomicAdd</c>, <c>AtomicMax</c>, <c>AtomicMin</c>, <c>AtomicXchg</c>, <c>AtomicCas</c>.</summary>
     Atomic = 1 << 10,
 }
 

@@ -103,10 +103,10 @@ internal static class ElementwiseSemantics
         // Arithmetic on 16-bit floats runs in float and rounds once (correctly rounded, as Triton's upcasts).
         if (ElementTypes.IsSixteenBit(element) && (rule.Class & (OpClass.Arithmetic | OpClass.Transcendental)) != 0)
             return Cast(b, Apply(b, kind, operands.Select(o => Cast(b, o, ElementType.Float, what)).ToArray(), what), element, what);
-        // Under a runtime if's predicate both branches run: an int division there divides by 1 where it does not apply.
-        if (b.Predicate is { } predicate && element == ElementType.Int && kind is TileOpKind.Div or TileOpKind.Rem or TileOpKind.Cdiv
+        // Under a runtime if's predicate both branches run: an integer division there divides by 1 where it does not apply.
+        if (b.Predicate is { } predicate && element is ElementType.Int or ElementType.Long && kind is TileOpKind.Div or TileOpKind.Rem or TileOpKind.Cdiv
             && !b.IsConstant(operands[1]))
-            operands = new[] { operands[0], Apply(b, TileOpKind.Where, new[] { predicate, operands[1], b.Constant(1, ElementType.Int) }, what) };
+            operands = new[] { operands[0], Apply(b, TileOpKind.Where, new[] { predicate, operands[1], b.Constant(1, element) }, what) };
         var shape = ShapeSemantics.Broadcast(types.Where(t => !t.IsScalar).Select(t => t.Shape), what);
         if (shape.Count == 0 && Fold(b, kind, operands, element) is { } folded) return folded;
         var aligned = operands.Select(o => ShapeSemantics.Align(b, o, shape.Count)).ToEquatableArray();
