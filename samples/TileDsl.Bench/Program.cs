@@ -3,12 +3,14 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using TileDsl;
 using TileDsl.Attention;
 using TileDsl.Bench;
 using TileDsl.Kernels.Tutorials;
+using Half = System.Half;
 
 // Benchmarks the tutorial kernels on an accelerator at realistic sizes. For each kernel it writes the inputs and
 // outputs as raw float32 files and its timing as a line of results.tsv into the output folder;
@@ -17,7 +19,7 @@ using TileDsl.Kernels.Tutorials;
 //        TileDsl.Bench --out DIR --simplicial [--n N]        2-simplicial attention at B=4, N=16384 (SimplicialBench)
 //        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
 //        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
-//        --only matmul|rows|attention             one group of the tutorial benchmarks (e.g. under a profiler)
+//        --only matmul|matmul16|rows|attention    one group of the tutorial benchmarks (e.g. under a profiler)
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
 //        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -112,6 +114,43 @@ if (Wants("matmul"))
     }
     Matmul.Run(stream, a.View, b.View, c.View, size, size, size); // the host API's default blocks produce the checked output
     Download("matmul_c", c);
+}
+
+// Matmul of bf16 and of fp16 on tensor cores: C (16-bit) = A·B, fp32 accumulation. The 16-bit inputs are saved as
+// floats (exactly) for the check; C is saved as floats of its 16-bit values.
+if (Wants("matmul16"))
+{
+    int size = small ? 512 : 4096;
+    float[] a32 = Random((long)size * size), b32 = Random((long)size * size);
+    var blocks = new[] { 32, 64 }.Select(bk => new Matmul.Blocks(128, 128, bk)).ToArray();
+    {
+        var (a, b) = (a32.Select(v => (BFloat16)v).ToArray(), b32.Select(v => (BFloat16)v).ToArray());
+        Save("matmul_bf16_a", a.Select(v => (float)v).ToArray());
+        Save("matmul_bf16_b", b.Select(v => (float)v).ToArray());
+        using var ad = accelerator.Allocate1D(a);
+        using var bd = accelerator.Allocate1D(b);
+        using var cd = accelerator.Allocate1D<BFloat16>((long)size * size);
+        foreach (var bs in blocks)
+        {
+            double ms = Time(() => Matmul.Run(stream, ad.View, bd.View, cd.View, size, size, size, bs));
+            results.Add($"matmul_bf16_bk{bs.BK}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+        }
+        Save("matmul_bf16_c", cd.GetAsArray1D().Select(v => (float)v).ToArray());
+    }
+    {
+        var (a, b) = (a32.Select(v => (Half)v).ToArray(), b32.Select(v => (Half)v).ToArray());
+        Save("matmul_fp16_a", a.Select(v => (float)v).ToArray());
+        Save("matmul_fp16_b", b.Select(v => (float)v).ToArray());
+        using var ad = accelerator.Allocate1D(a);
+        using var bd = accelerator.Allocate1D(b);
+        using var cd = accelerator.Allocate1D<Half>((long)size * size);
+        foreach (var bs in blocks)
+        {
+            double ms = Time(() => Matmul.Run(stream, ad.View, bd.View, cd.View, size, size, size, bs));
+            results.Add($"matmul_fp16_bk{bs.BK}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+        }
+        Save("matmul_fp16_c", cd.GetAsArray1D().Select(v => (float)v).ToArray());
+    }
 }
 
 // Softmax and layer norm over rows: bytes moved = read x + write y.

@@ -31,6 +31,9 @@ internal sealed record DotOperand(bool KMajor, int RowLength)
 /// </summary>
 internal sealed record DotTiling(int M, int N, int K, ElementType Element, int Chunk, int Slices, DotOperand A, DotOperand B)
 {
+    /// <summary>Set where the Dot runs on tensor cores: then a and b are staged k-major as their 16-bit bits.</summary>
+    public MmaTiling? Mma { get; init; }
+
     /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
     public const int StagingBytes = 40 * 1024;
 
@@ -59,6 +62,24 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
         chunk = ChunkOf(m, n, k, bytes, aPad, bPad);
         slices = SliceCount(m, n, chunk, numThreads, bytes);
         return new DotTiling(m, n, k, element, chunk, slices, Operand(aPad, m, chunk), Operand(bPad, n, chunk));
+    }
+
+    /// <summary>
+    /// The staging of a Dot on tensor cores: each operand k-major ([M or N][chunk + 8], read by <c>ldmatrix</c>) or
+    /// MN-major ([chunk][M or N + 8], read by <c>ldmatrix.trans</c>), whichever lets the threads store it in vectors
+    /// from the layout it arrives in (a loaded b is contiguous along n); rows padded by 16 bytes, so that the 8 rows of
+    /// one 8 × 8 matrix fall in distinct banks. k is staged in the largest power-of-two part (a multiple of 16) that
+    /// fits in <see cref="StagingBytes"/>.
+    /// </summary>
+    public static DotTiling ForMma(int m, int n, int k, MmaTiling mma, LinearLayout aLayout, LinearLayout bLayout)
+    {
+        const int pad = 8;
+        bool aKMajor = aLayout.Contiguous(1) >= aLayout.Contiguous(0), bKMajor = bLayout.Contiguous(0) >= bLayout.Contiguous(1);
+        DotOperand Operand(bool kMajor, int extent, int chunk) => new(kMajor, (kMajor ? chunk : extent) + pad);
+        int Bytes(int chunk) => 2 * (Operand(aKMajor, m, chunk).Elements(chunk, m) + Operand(bKMajor, n, chunk).Elements(chunk, n));
+        int chunk = k;
+        while (chunk % 32 == 0 && Bytes(chunk) > StagingBytes) chunk /= 2;
+        return new DotTiling(m, n, k, mma.Input, chunk, 1, Operand(aKMajor, m, chunk), Operand(bKMajor, n, chunk)) { Mma = mma };
     }
 
     private static DotOperand Operand((bool KMajor, int Pad) placement, int extent, int chunk)
@@ -189,6 +210,9 @@ internal sealed class DDot : DStatement
 
     public DotTiling Tiling { get; }
 
+    /// <summary>Whether this is the Dot's last chunk of k (a tensor-core Dot hands its result to the program's registers after it).</summary>
+    public bool Last { get; init; }
+
     public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false), new SharedAccess(B, false) };
 }
 
@@ -220,12 +244,13 @@ internal static class DotLowering
     public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads)
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
-        var staged = ElementTypes.Of(dot.Type.Element).StagedAs;
-        var tiling = DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
+        var mma = MmaTiling.For(dot, aType, numThreads);
+        var staged = mma?.Input ?? ElementTypes.Of(dot.Type.Element).StagedAs;
+        var tiling = mma is not null ? DotTiling.ForMma(m, n, k, mma, aLayout, bLayout) : DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
         var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         string Describe(string operand, DotOperand o, int extent)
-            => $"{name}: {operand}, {(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}";
+            => $"{name}: {operand}, {(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}{(mma is null ? "" : ", " + ElementTypes.CsName(mma.Input))}";
         var a = new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m));
         var b = new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n));
         output.Add(new DDotInit(dot, home, part, tiling));
@@ -234,7 +259,7 @@ internal static class DotLowering
             var (aMap, bMap) = tiling.Maps(start);
             output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
             output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
-            output.Add(new DDot(dot, part, a, b, tiling));
+            output.Add(new DDot(dot, part, a, b, tiling) { Last = start + tiling.Chunk >= k });
         }
         if (tiling.Slices == 1) return;
         var partials = new SharedBuffer(staged, tiling.Slices * m * n, $"{name}: partial sums of {tiling.Slices} slices");

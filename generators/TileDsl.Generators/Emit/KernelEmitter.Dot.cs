@@ -3,6 +3,7 @@ using System.Linq;
 using TileDsl.Generators.Distributed;
 using TileDsl.Generators.Layout;
 using TileDsl.Generators.Passes;
+using TileDsl.Generators.Semantics;
 
 namespace TileDsl.Generators.Emit;
 
@@ -27,7 +28,8 @@ internal sealed partial class KernelEmitter
         var t = init.Tiling;
         var a = program.Values[v.A];
         var b = program.Values[v.B];
-        w.Line($"// {Label(v)} = Dot({Label(a)} [{t.M}, {t.K}], {Label(b)} [{t.K}, {t.N}]) on FMA units, through shared memory"
+        string how = t.Mma is { } mma ? $"on tensor cores (mma.sync m16n8k16, {ElementTypes.CsName(mma.Input)} in, float out), {mma}" : "on FMA units";
+        w.Line($"// {Label(v)} = Dot({Label(a)} [{t.M}, {t.K}], {Label(b)} [{t.K}, {t.N}]) {how}, through shared memory"
             + (t.Chunk < t.K ? $", {t.Chunk} of k at a time" : "") + (t.Slices == 1 ? "" : $", k split over {t.Slices} slices of {numThreads / t.Slices} threads"));
         if (init.InPlace && v.Acc is { } accumulator && registers.TryGetValue((accumulator, init.Home), out var accumulated))
         {
@@ -39,12 +41,18 @@ internal sealed partial class KernelEmitter
             for (int r = 0; r < init.Home.RegisterCount; r++)
                 w.Line($"{CsType(v)} {regs[r]} = {(v.Acc is { } acc ? Operand(acc, init.Home, r) : "0")};");
         }
+        if (t.Mma is not null) MmaInit(init);
         if (t.Slices == 1) return;
         foreach (var part in Registers(v, init.Part, Label(v) + "Part")) w.Line($"{CsType(v)} {part} = 0;");
     }
 
     private void DotSteps(DDot dot)
     {
+        if (dot.Tiling.Mma is not null)
+        {
+            MmaSteps(dot);
+            return;
+        }
         var part = dot.Part;
         var t = dot.Tiling;
         var regs = registers[(dot.Op.Id, part)];
@@ -163,7 +171,7 @@ internal sealed partial class KernelEmitter
         string arena = Arena(buffer.Element);
         string view = width == 1 ? arena : VectorView(arena, buffer.Element, width);
         string name = names.Unique($"{stem}{index}_{u}");
-        w.Line($"{(width == 1 ? Semantics.ElementTypes.CsName(buffer.Element) : "var")} {name} = {view}[{Plus(at, offset)}];");
+        w.Line($"{(width == 1 ? ElementTypes.CsName(buffer.Element) : "var")} {name} = {view}[{Plus(at, offset)}];");
         return name;
     }
 

@@ -42,7 +42,7 @@ internal sealed partial class KernelEmitter
             vectors[g] = names.Unique(regs[groups[g][0]] + "Vector");
             w.Line($"bool {fast[g]} = {VectorCondition(load.Pointers, load.Mask, layout, groups[g], vector)};");
             string whole = $"{VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, groups[g][0]))} / {vector.Width}]";
-            string elements = $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r)))})";
+            string elements = $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r, raw: true)))})";
             w.Line($"var {vectors[g]} = {fast[g]} ? {whole} : {elements};");
         }
         issued[load.Id] = (groups, vectors);
@@ -58,15 +58,24 @@ internal sealed partial class KernelEmitter
         var regs = Registers(load, layout);
         var (groups, vectors) = issued[load.Id];
         for (int g = 0; g < groups.Count; g++)
-            for (int i = 0; i < groups[g].Count; i++) w.Line($"{CsType(load)} {regs[groups[g][i]]} = {vectors[g]}.{target.Lane(i)};");
+            for (int i = 0; i < groups[g].Count; i++) w.Line($"{CsType(load)} {regs[groups[g][i]]} = {target.FromMemory(load.Type.Element, $"{vectors[g]}.{target.Lane(i)}")};");
     }
 
-    /// <summary>One element of a load: <c>mask ? view[offset] : other</c>.</summary>
-    private string LoadElement(LoadOp load, LinearLayout layout, int r)
+    /// <summary>One element of a load: <c>mask ? view[offset] : other</c>, as its register holds it (or, <paramref name="raw"/>, as memory does).</summary>
+    private string LoadElement(LoadOp load, LinearLayout layout, int r, bool raw = false)
     {
-        string read = target.FromMemory(load.Type.Element, $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]");
-        return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {Scalar(load.Other)}" : read;
+        var element = load.Type.Element;
+        string read = $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]";
+        if (!raw) read = target.FromMemory(element, read);
+        // The bits of a masked element: +0 is all zeros in every 16-bit type.
+        string other = !raw ? Scalar(load.Other)
+            : ElementTypes.IsSixteenBit(element) && program.Values[load.Other] is ConstOp { Value: var value } && IsPositiveZero(value)
+            ? $"({ElementTypes.Of(element).Storage})0" : target.ToMemory(element, Scalar(load.Other));
+        return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {other}" : read;
     }
+
+    private static bool IsPositiveZero(object value)
+        => System.BitConverter.DoubleToInt64Bits(System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)) == 0;
 
     private void Store(DStore dstore)
     {
@@ -92,7 +101,7 @@ internal sealed partial class KernelEmitter
             foreach (var group in Groups(layout, vector.Width))
             {
                 w.Open($"if ({VectorCondition(store.Pointers, store.Mask, layout, group, vector)})");
-                string values = string.Join(", ", group.Select(r => Operand(store.Data, layout, r)));
+                string values = string.Join(", ", group.Select(r => target.ToMemory(element, Operand(store.Data, layout, r))));
                 w.Line($"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, group[0]))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});");
                 w.Close();
                 w.Open("else");

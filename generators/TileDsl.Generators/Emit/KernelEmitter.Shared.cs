@@ -19,8 +19,7 @@ internal sealed partial class KernelEmitter
     {
         if (!arenaNames.TryGetValue(element, out var name))
         {
-            string type = ElementTypes.CsName(element);
-            arenaNames[element] = name = names.Unique("shared" + char.ToUpperInvariant(type[0]) + type.Substring(1));
+            arenaNames[element] = name = names.Unique("shared" + element);
         }
         return name;
     }
@@ -30,7 +29,7 @@ internal sealed partial class KernelEmitter
         var v = program.Values[store.Value];
         string Read(int r) => Operand(store.Value, store.Layout, r);
         bool boolean = v.Type.Element == ElementType.Bool;
-        string Staged(int r) => boolean ? $"{Read(r)} ? 1 : 0" : Read(r);
+        string Staged(int r) => boolean ? $"{Read(r)} ? 1 : 0" : target.ToMemoryExact(store.Buffer.Element, Read(r));
         w.Line($"// {store.Buffer.Purpose}");
         Access(store.Buffer, store.Layout, store.Map, store.Vector, (element, at, group) =>
         {

@@ -55,8 +55,24 @@ internal sealed partial class KernelEmitter
     {
         foreach (var run in runs.OrderBy(r => r.Key.Shift).ThenBy(r => r.Key.Count))
             output.Line($"int {run.Value} = {RunExpression(run.Key.Shift, run.Key.Count)};");
-        foreach (var arena in arenaNames.OrderBy(a => a.Key))
-            output.Line($"var {arena.Value} = {target.AllocateShared(arena.Key, arenas[arena.Key])};");
+        if (sharedAddress is null)
+        {
+            foreach (var arena in arenaNames.OrderBy(a => a.Key))
+                output.Line($"var {arena.Value} = {target.AllocateShared(arena.Key, arenas[arena.Key])};");
+        }
+        else
+        {
+            // Tensor cores read shared memory by address: the arenas lie, in order, in the dynamic shared memory.
+            string bytes = names.Unique("sharedBytes");
+            output.Line($"var {bytes} = {target.DynamicShared};");
+            int offset = 0;
+            foreach (var arena in arenas.OrderBy(a => a.Key))
+            {
+                if (arenaNames.TryGetValue(arena.Key, out var name)) output.Line($"var {name} = {target.SharedArena(bytes, offset, arena.Key, arena.Value)};");
+                offset += arena.Value * ElementTypes.Of(arena.Key).Bytes;
+            }
+            output.Line($"uint {sharedAddress} = TileMma.SharedAddress();");
+        }
         foreach (var view in vectorViews.OrderBy(v => v.Value, System.StringComparer.Ordinal))
             output.Line($"var {view.Value} = {target.VectorView(view.Key.View, view.Key.Element, view.Key.Width)};");
         foreach (var flag in alignedFlags.OrderBy(f => f.Key))
@@ -138,6 +154,7 @@ internal sealed partial class KernelEmitter
             carried.Add((regs, layout));
         }
 
+        var resident = ResidentAccumulators(dloop, carried);
         string index = names.Unique(loop.Index.Name);
         scalars[loop.Index.Id] = index;
         string step = Scalar(loop.Step);
@@ -153,6 +170,7 @@ internal sealed partial class KernelEmitter
         }
         Yield(updates);
         w.Close();
+        foreach (var (mma, regs) in resident) MmaOut(mma, regs);
     }
 
     /// <summary>Assigns the next iteration's values; through temporaries when one update reads another's target.</summary>

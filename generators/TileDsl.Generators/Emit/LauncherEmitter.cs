@@ -30,6 +30,7 @@ internal static class LauncherEmitter
         w.Line("using ILGPU;");
         w.Line("using ILGPU.Algorithms;");
         w.Line("using ILGPU.Runtime;");
+        if (specializations.Any(s => KernelEmitter.UsesTensorCores(s.Program))) w.Line("using ILGPU.Runtime.Cuda;");
         w.Line("using TileDsl;");
         w.Line();
         if (model.Namespace.Length > 0) w.Open($"namespace {model.Namespace}");
@@ -211,7 +212,9 @@ internal static class LauncherEmitter
         {
             call = string.Concat(signature.Parameters().Select(p => ", " + Value(p)));
         }
-        Dispatch(w, model, constexprs, specializations, spec => $"{KernelName(model, spec)}Cache.Get(accelerator)(stream, config{call});");
+        // A kernel with tensor-core Dots has its shared memory dynamic (ldmatrix needs its address): its size comes with the launch.
+        Dispatch(w, model, constexprs, specializations, s => $"{KernelName(model, s.Specialization)}Cache.Get(accelerator)(stream, "
+            + (KernelEmitter.UsesTensorCores(s.Program) ? $"grid.ToKernelConfig({threads}, {s.SharedBytes})" : "config") + $"{call});");
         w.Close();
         w.Line();
     }
@@ -234,11 +237,11 @@ internal static class LauncherEmitter
         w.Line();
     }
 
-    private static void Dispatch(CodeWriter w, KernelModel model, List<KernelParameter> constexprs, IReadOnlyList<LoweredSpecialization> specializations, System.Func<Specialization, string> call)
+    private static void Dispatch(CodeWriter w, KernelModel model, List<KernelParameter> constexprs, IReadOnlyList<LoweredSpecialization> specializations, System.Func<LoweredSpecialization, string> call)
     {
         if (constexprs.Count == 0)
         {
-            w.Line(call(specializations[0].Specialization));
+            w.Line(call(specializations[0]));
             return;
         }
         string subject = constexprs.Count == 1 ? "args." + Id(constexprs[0]) : "(" + string.Join(", ", constexprs.Select(p => "args." + Id(p))) + ")";
@@ -248,7 +251,7 @@ internal static class LauncherEmitter
             var values = s.Specialization.ConstexprValues;
             string label = values.Count == 1 ? values[0].ToString() : "(" + string.Join(", ", values) + ")";
             w.Line($"case {label}:");
-            w.Line($"    {call(s.Specialization)}");
+            w.Line($"    {call(s)}");
             w.Line("    break;");
         }
         w.Line("default:");

@@ -1,3 +1,4 @@
+using System.Linq;
 using TileDsl.Generators.IR;
 using TileDsl.Generators.Semantics;
 
@@ -20,13 +21,29 @@ internal sealed class Target
 
     public string ShuffleXor(string value, int laneMask) => $"Warp.ShuffleXor({value}, {laneMask})";
 
-    public string AllocateShared(ElementType element, int elements) => $"SharedMemory.Allocate<{ElementTypes.CsName(element)}>({elements})";
+    public string AllocateShared(ElementType element, int elements) => $"SharedMemory.Allocate<{ElementTypes.Of(element).Storage}>({elements})";
+
+    /// <summary>The kernel's dynamic shared memory, in bytes (its size is the launch's).</summary>
+    public string DynamicShared => "SharedMemory.GetDynamic<byte>()";
+
+    /// <summary>An arena of <paramref name="elements"/> at <paramref name="offset"/> bytes into the dynamic shared memory <paramref name="bytes"/>.</summary>
+    public string SharedArena(string bytes, int offset, ElementType element, int elements)
+        => $"{bytes}.SubView({offset}, {elements * ElementTypes.Of(element).Bytes}).Cast<{ElementTypes.Of(element).Storage}>()";
+
+    /// <summary>Whether the code runs on CUDA (ILGPU folds it to a constant: the other branch is not compiled there).</summary>
+    public string IsCuda => "CudaAsm.IsSupported";
+
+    /// <summary>Inline PTX with its inputs (%0, %1, ...).</summary>
+    public string Ptx(string asm, params string[] inputs) => $"CudaAsm.Emit(\"{asm}\"{string.Concat(inputs.Select(i => ", " + i))});";
+
+    /// <summary>Inline PTX whose %0 is written to <paramref name="output"/>.</summary>
+    public string PtxOut(string asm, string output) => $"CudaAsm.Emit(\"{asm}\", out {output});";
 
     /// <summary>A view of <paramref name="view"/> whose elements are vectors of <paramref name="width"/> (ILGPU emits
     /// 64- and 128-bit loads and stores for them where the address is aligned).</summary>
     public string VectorView(string view, ElementType element, int width) => $"{view}.Cast<{VectorType(element, width)}>()";
 
-    public string VectorType(ElementType element, int width) => $"Vec{width}<{ElementTypes.CsName(element)}>";
+    public string VectorType(ElementType element, int width) => $"Vec{width}<{ElementTypes.Of(element).Storage}>";
 
     /// <summary>The fields of a vector, in order.</summary>
     public string Lane(int index) => "XYZW"[index].ToString();
@@ -106,6 +123,11 @@ internal sealed class Target
         ElementType.BFloat16 => $"TileMath.FloatToBFloat16({value})",
         _ => value,
     };
+
+    /// <summary><see cref="ToMemory"/> of a value the type holds exactly (every register of the type does): a bfloat16
+    /// is then the float's upper half, no rounding to do.</summary>
+    public string ToMemoryExact(ElementType element, string value)
+        => element == ElementType.BFloat16 ? $"TileMath.BFloat16Bits({value})" : ToMemory(element, value);
 
     /// <summary>C#'s conversion of <paramref name="operand"/> (already parenthesized where needed); to a 16-bit float
     /// through float, rounded to nearest even (its registers are floats).</summary>

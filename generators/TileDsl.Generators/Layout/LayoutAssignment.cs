@@ -130,8 +130,10 @@ internal sealed class LayoutAssignment
     {
         switch (v)
         {
-            case DotOp:
-                return Layouts.Dot(v.Type.Shape[0], v.Type.Shape[1], numThreads);
+            case DotOp dot:
+                return MmaTiling.For(dot, values[dot.A].Type, numThreads) is { } mma
+                    ? Layouts.Mma(v.Type.Shape[0], v.Type.Shape[1], mma, numThreads)
+                    : Layouts.Dot(v.Type.Shape[0], v.Type.Shape[1], numThreads);
             case ReduceOp reduce:
                 return ReduceHome(reduce);
             case TransOp trans:

@@ -5,7 +5,7 @@ using TileDsl.Generators.Helpers;
 
 namespace TileDsl.Generators.Layout;
 
-/// <summary>The layouts the generator builds: blocked (loads, stores, elementwise work) and the Dot accumulator.</summary>
+/// <summary>The layouts the generator builds: blocked (loads, stores, elementwise work) and the Dot accumulators (FMA and tensor cores).</summary>
 internal static class Layouts
 {
     /// <summary>Elements a thread holds contiguously along the last dimension of a blocked layout, at most (16 bytes of fp32).</summary>
@@ -65,6 +65,26 @@ internal static class Layouts
         for (int c = cb * tn; c < n; c *= 2) registers.Add(EquatableArray.Of(0, c));
         for (int r = rb * tm; r < m; r *= 2) registers.Add(EquatableArray.Of(r, 0));
         return Build(new[] { m, n }, registers, threads.Take(LinearLayout.LaneBits).ToList(), threads.Skip(LinearLayout.LaneBits).ToList());
+    }
+
+    /// <summary>
+    /// The accumulator layout of a Dot on tensor cores (<c>mma.sync.m16n8k16</c>), per the PTX ISA's fragment of
+    /// D: lane 4·g + t holds, in each 16 × 8 block, rows g and g + 8, columns 2t and 2t + 1 (registers: column + 1,
+    /// then row + 8); a warp repeats the block over its <see cref="MmaTiling.WarpN"/> / 8 column blocks, then its
+    /// <see cref="MmaTiling.WarpM"/> / 16 row blocks; warp bits along M, then N, and any left over hold copies.
+    /// Example, [128, 128] on 4 warps: each warp 64 × 64 (4 × 8 blocks, 128 registers).
+    /// </summary>
+    public static LinearLayout Mma(int m, int n, MmaTiling tiling, int numThreads)
+    {
+        var registers = new List<EquatableArray<int>> { EquatableArray.Of(0, 1), EquatableArray.Of(8, 0) };
+        for (int c = 8; c < tiling.WarpN; c *= 2) registers.Add(EquatableArray.Of(0, c));
+        for (int r = 16; r < tiling.WarpM; r *= 2) registers.Add(EquatableArray.Of(r, 0));
+        var lanes = new List<EquatableArray<int>> { EquatableArray.Of(0, 2), EquatableArray.Of(0, 4), EquatableArray.Of(1, 0), EquatableArray.Of(2, 0), EquatableArray.Of(4, 0) };
+        var warps = new List<EquatableArray<int>>();
+        for (int w = 1; w < tiling.WarpsM; w *= 2) warps.Add(EquatableArray.Of(tiling.WarpM * w, 0));
+        for (int w = 1; w < tiling.WarpsN; w *= 2) warps.Add(EquatableArray.Of(0, tiling.WarpN * w));
+        while (warps.Count < Log2(numThreads) - LinearLayout.LaneBits) warps.Add(EquatableArray.Of(0, 0));
+        return Build(new[] { m, n }, registers, lanes, warps);
     }
 
     /// <summary>The layout of a scalar: nothing per thread to place.</summary>

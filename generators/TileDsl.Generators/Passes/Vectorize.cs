@@ -46,13 +46,15 @@ internal static class Vectorize
         }
     }
 
-    /// <summary>Elements of <paramref name="element"/> that one access of at most <see cref="MaxBytes"/> moves, from <paramref name="contiguous"/> registers.</summary>
-    public static int Width(int contiguous, ElementType element) => System.Math.Min(contiguous, MaxBytes / ElementTypes.Of(element).Bytes);
+    /// <summary>Elements of <paramref name="element"/> that one access of at most <see cref="MaxBytes"/> (and <see cref="MaxElements"/>) moves, from <paramref name="contiguous"/> registers.</summary>
+    public static int Width(int contiguous, ElementType element) => System.Math.Min(System.Math.Min(contiguous, MaxElements), MaxBytes / ElementTypes.Of(element).Bytes);
+
+    /// <summary>Elements of the largest vector type (<c>Vec4</c>).</summary>
+    public const int MaxElements = 4;
 
     private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element)
     {
-        // 16-bit floats move one element at a time for now (their 128-bit accesses come with the tensor-core path).
-        if (layout.Rank == 0 || ElementTypes.IsSixteenBit(element)) return null;
+        if (layout.Rank == 0) return null;
         int width = Width(layout.Contiguous(layout.Rank - 1), element);
         var stride = axis.Of(pointers);
         if (width < 2 || !stride.IsUnit) return null;

@@ -1,10 +1,12 @@
+using Half = System.Half;
 using ILGPU;
 using ILGPU.Runtime;
 using static TileDsl.Tl;
 
 namespace TileDsl.Kernels.Tutorials;
 
-/// <summary>Tiled fp32 matrix multiplication (Triton's tutorial 03) with grouped program ordering for L2 reuse.</summary>
+/// <summary>Tiled matrix multiplication (Triton's tutorial 03) with grouped program ordering for L2 reuse: fp32 on FMA
+/// units, bf16 and fp16 on tensor cores (fp32 accumulation).</summary>
 public static partial class Matmul
 {
     /// <summary>
@@ -15,6 +17,26 @@ public static partial class Matmul
     public static void Kernel(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K,
         int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
         [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 16, 32)] int BK, [Constexpr(8)] int GROUP_M)
+        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
+
+    /// <summary>The same for bfloat16 A, B and C: products accumulated in float on tensor cores, C rounded once.</summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K,
+        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
+
+    /// <summary>The same for half-precision A, B and C.</summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K,
+        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
+
+    [TileFunction]
+    private static void Program<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K,
+        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int BM, int BN, int BK, int GROUP_M)
+        where T : unmanaged
     {
         int pid = ProgramId(0);
         int programsM = Cdiv(M, BM);
@@ -43,7 +65,7 @@ public static partial class Matmul
             bNext = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
             acc = Dot(aTile, bTile, acc);
         }
-        Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+        Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc.To<T>(), (rm[.., None] < M) & (rn[None, ..] < N));
     }
 
     /// <summary>The block sizes of a launch: 128 × 128 × 16 blocks for large products, 32 × 32 × 32 for small ones.</summary>
@@ -66,7 +88,36 @@ public static partial class Matmul
         KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
     }
 
-    private static (TileGrid, Blocks) Check(TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks)
+    /// <summary>C = A · B of row-major bfloat16 matrices, on tensor cores (fp32 accumulation, C rounded once).</summary>
+    public static void Run(AcceleratorStream stream, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int m, int n, int k, Blocks? blocks = null)
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks);
+
+    /// <summary>The same on the host interpreter.</summary>
+    public static void Run(BFloat16[] a, BFloat16[] b, BFloat16[] c, int m, int n, int k, Blocks? blocks = null)
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks);
+
+    /// <summary>C = A · B of row-major half-precision matrices, on tensor cores (fp32 accumulation, C rounded once).</summary>
+    public static void Run(AcceleratorStream stream, ArrayView<Half> a, ArrayView<Half> b, ArrayView<Half> c, int m, int n, int k, Blocks? blocks = null)
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks);
+
+    /// <summary>The same on the host interpreter.</summary>
+    public static void Run(Half[] a, Half[] b, Half[] c, int m, int n, int k, Blocks? blocks = null)
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks);
+
+    private static void Run(TileTarget target, TileBuffer<BFloat16> a, TileBuffer<BFloat16> b, TileBuffer<BFloat16> c, int m, int n, int k, Blocks? blocks)
+    {
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.For(m, n) with { BK = 32 });
+        Bf16Kernel.Run(target, grid, new Bf16Kernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
+    }
+
+    private static void Run(TileTarget target, TileBuffer<Half> a, TileBuffer<Half> b, TileBuffer<Half> c, int m, int n, int k, Blocks? blocks)
+    {
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.For(m, n) with { BK = 32 });
+        Fp16Kernel.Run(target, grid, new Fp16Kernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
+    }
+
+    private static (TileGrid, Blocks) Check<T>(TileBuffer<T> a, TileBuffer<T> b, TileBuffer<T> c, int m, int n, int k, Blocks? blocks)
+        where T : unmanaged
     {
         LaunchChecks.AtLeast(m, 1, nameof(m));
         LaunchChecks.AtLeast(n, 1, nameof(n));

@@ -155,6 +155,9 @@ public static class TileMath
         return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
     }
 
+    /// <summary>The bits of a float that is a bfloat16 value (its upper half; <see cref="FloatToBFloat16"/> without the rounding).</summary>
+    public static ushort BFloat16Bits(float x) => (ushort)(Interop.FloatAsInt(x) >> 16);
+
     /// <summary><paramref name="x"/> rounded to the nearest bfloat16 value, as a float.</summary>
     public static float RoundToBFloat16(float x) => BFloat16ToFloat(FloatToBFloat16(x));
 

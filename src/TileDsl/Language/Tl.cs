@@ -262,17 +262,22 @@ public static class Tl
     [TileOp(TileOpKind.Dot)]
     public static Tile<float> Dot(Tile<BFloat16> a, Tile<BFloat16> b) => Reductions.Dot(a.To<float>(), b.To<float>(), null);
 
-    /// <summary><c>acc + Dot(a, b)</c> of bfloat16 tiles into a float accumulator.</summary>
-    [TileOp(TileOpKind.Dot)]
-    public static Tile<float> Dot(Tile<BFloat16> a, Tile<BFloat16> b, Tile<float> acc) => Reductions.Dot(a.To<float>(), b.To<float>(), acc);
-
     /// <summary>Dot of half-precision tiles: the products and their sum in float, a float tile.</summary>
     [TileOp(TileOpKind.Dot)]
     public static Tile<float> Dot(Tile<Half> a, Tile<Half> b) => Reductions.Dot(a.To<float>(), b.To<float>(), null);
 
-    /// <summary><c>acc + Dot(a, b)</c> of half-precision tiles into a float accumulator.</summary>
+    /// <summary>
+    /// <c>acc + Dot(a, b)</c> into a float accumulator, of float, bfloat16 or half-precision tiles (Triton's
+    /// <c>tl.dot(a, b, acc)</c>): 16-bit products are exact in float. One generic body serves all three (a
+    /// [TileFunction] over T).
+    /// </summary>
     [TileOp(TileOpKind.Dot)]
-    public static Tile<float> Dot(Tile<Half> a, Tile<Half> b, Tile<float> acc) => Reductions.Dot(a.To<float>(), b.To<float>(), acc);
+    public static Tile<float> Dot<T>(Tile<T> a, Tile<T> b, Tile<float> acc) where T : unmanaged
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(BFloat16) && typeof(T) != typeof(Half))
+            throw new InvalidOperationException($"Dot into a float accumulator takes float, BFloat16 or Half tiles, not {typeof(T).Name}.");
+        return Reductions.Dot(a.To<float>(), b.To<float>(), acc);
+    }
 
     /// <summary>The transpose of a 2-D tile: [M, N] → [N, M].</summary>
     [TileOp(TileOpKind.Trans)]

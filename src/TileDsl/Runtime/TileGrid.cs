@@ -16,5 +16,9 @@ public readonly record struct TileGrid(int X, int Y = 1, int Z = 1)
     /// <summary>ILGPU's launch configuration: one group of <paramref name="numThreads"/> threads per program.</summary>
     public KernelConfig ToKernelConfig(int numThreads) => new(new Index3D(X, Y, Z), new Index3D(numThreads, 1, 1));
 
+    /// <summary>The same with <paramref name="sharedBytes"/> of dynamic shared memory per program.</summary>
+    public KernelConfig ToKernelConfig(int numThreads, int sharedBytes)
+        => new(new Index3D(X, Y, Z), new Index3D(numThreads, 1, 1), SharedMemoryConfig.RequestDynamic<byte>(sharedBytes));
+
     public override string ToString() => $"({X}, {Y}, {Z})";
 }

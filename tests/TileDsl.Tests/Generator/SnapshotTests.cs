@@ -25,11 +25,13 @@ public sealed class SnapshotTests
 
     /// <summary>
     /// The tutorial softmax and matmul kernels, each cut down to one specialization (its [Constexpr] lists replaced by
-    /// the values below) so that the committed snapshot stays reviewable: softmax BLOCK = 1024, matmul 32 × 32 × 8.
+    /// the values below) so that the committed snapshot stays reviewable: softmax BLOCK = 1024, matmul 32 × 32 × 8, and
+    /// the bf16 matmul on tensor cores 32 × 32 × 32.
     /// </summary>
     [Theory]
     [InlineData("Softmax", "Rows", "BLOCK=1024")]
     [InlineData("Matmul", "Kernel", "BM=32,BN=32,BK=8")]
+    [InlineData("Matmul", "Bf16", "BM=32,BN=32,BK=32")]
     public void Tutorial_kernels(string file, string kernel, string specialization)
     {
         string source = File.ReadAllText(RepositoryFile($"src/TileDsl.Kernels/Tutorials/{file}.cs"));

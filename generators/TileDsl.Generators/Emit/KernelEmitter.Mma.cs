@@ -1,0 +1,225 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.Distributed;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Emit;
+
+/// <summary>
+/// Dot on tensor cores. On CUDA, inline PTX: the accumulators and fragments are PTX registers (an ILGPU value handed
+/// to inline PTX by reference would live in local memory), ranges of those that <see cref="TileMma.SharedAddress"/>
+/// declares first thing in the kernel (PTX wants declarations before uses in its text, and ILGPU places the blocks
+/// of an <c>if</c> after what follows it), <c>ldmatrix.x4</c> reads a 16 × 16 block
+/// of a, or two 8-column blocks of b, from the staged k-major rows at addresses each lane computes, and
+/// <c>mma.sync.aligned.m16n8k16.row.col</c> accumulates in fp32. The program's registers of the result are copied into
+/// the PTX accumulators before the first chunk and back after the last. On the CPU accelerator the same addresses feed
+/// <see cref="TileMma"/>'s emulation of both instructions, with the hardware's placement of every element.
+/// </summary>
+internal sealed partial class KernelEmitter
+{
+    /// <summary>PTX registers the tensor-core Dots have taken so far (accumulators, a and b fragments), out of TileMma's.</summary>
+    private int ptxAccumulators, ptxA, ptxB;
+
+    /// <summary>Per tensor-core Dot: the stem of its PTX registers, and the locals of its lanes' ldmatrix rows (set at its first chunk).</summary>
+    private readonly Dictionary<int, MmaNames> mmaNames = new();
+
+    private string? sharedAddress;
+
+    private sealed class MmaNames
+    {
+        public int C, A, B;
+        public string Stem = "";
+        public string ARow = "", BRow = "", AAt = "", BAt = "";
+    }
+
+    /// <summary>The PTX registers <see cref="TileMma.SharedAddress"/> declares: accumulators, and of each fragment.</summary>
+    private const int PtxAccumulators = 2048, PtxFragments = 512;
+
+    /// <summary>Whether a program has a Dot on tensor cores (its shared memory is then dynamic: ldmatrix needs its address).</summary>
+    public static bool UsesTensorCores(DistributedProgram program) => program.All.Any(s => s is DDotInit { Tiling.Mma: not null });
+
+    /// <summary>Tensor-core Dots whose accumulators stay in PTX registers across their runtime loop (see <see cref="ResidentAccumulators"/>).</summary>
+    private readonly HashSet<int> residentDots = new();
+
+    /// <summary>The PTX registers of a tensor-core Dot (taken at its first mention).</summary>
+    private MmaNames MmaRegisters(DDotInit init)
+    {
+        if (mmaNames.TryGetValue(init.Op.Id, out var existing)) return existing;
+        var mma = init.Tiling.Mma!;
+        var n = new MmaNames { Stem = names.Unique("mma"), C = ptxAccumulators, A = ptxA, B = ptxB };
+        mmaNames[init.Op.Id] = n;
+        ptxAccumulators += init.Home.RegisterCount;
+        ptxA += 4 * mma.BlocksM;
+        ptxB += 2 * mma.BlocksN;
+        if (ptxAccumulators > PtxAccumulators || ptxA > PtxFragments || ptxB > PtxFragments)
+            throw new System.InvalidOperationException($"The tensor-core Dots of this kernel need more than TileMma's {PtxAccumulators} accumulator and {PtxFragments} fragment registers.");
+        sharedAddress ??= names.Unique("sharedAddress");
+        return n;
+    }
+
+    private void MmaInit(DDotInit init)
+    {
+        var v = init.Op;
+        var n = MmaRegisters(init);
+        if (residentDots.Contains(v.Id)) return;
+        var regs = registers[(v.Id, init.Home)];
+        w.Open($"if ({target.IsCuda})");
+        if (v.Acc is null) MmaZero(n, init.Home.RegisterCount);
+        else MmaIn(n, regs);
+        w.Close();
+    }
+
+    private void MmaZero(MmaNames n, int count)
+    {
+        foreach (var group in Chunks(Enumerable.Range(0, count), 16))
+            w.Line(target.Ptx(string.Join(" ", group.Select(i => $"mov.f32 tdC{n.C + i}, 0f00000000;"))));
+    }
+
+    /// <summary>The program's registers <paramref name="regs"/> into the Dot's PTX accumulators.</summary>
+    private void MmaIn(MmaNames n, string[] regs)
+    {
+        foreach (var group in Chunks(Enumerable.Range(0, regs.Length), 8))
+            w.Line(target.Ptx(string.Join(" ", group.Select((i, k) => $"mov.f32 tdC{n.C + i}, %{k};")), group.Select(i => regs[i]).ToArray()));
+    }
+
+    /// <summary>
+    /// The Dot's PTX accumulators into the program's registers <paramref name="regs"/>, one at a time through one
+    /// local (inline PTX writes its outputs through memory).
+    /// </summary>
+    private void MmaOut(MmaNames n, string[] regs)
+    {
+        string result = names.Unique(n.Stem + "Out");
+        w.Open($"if ({target.IsCuda})");
+        w.Line($"float {result};");
+        for (int r = 0; r < regs.Length; r++)
+            w.Line($"{target.PtxOut($"mov.f32 %0, tdC{n.C + r};", result)} {regs[r]} = {result};");
+        w.Close();
+    }
+
+    /// <summary>
+    /// The carried values of a runtime loop that a tensor-core Dot accumulates into in place, at the loop's top level,
+    /// and that nothing else in the loop reads (<c>acc = Dot(a, b, acc)</c>): on CUDA they stay in the Dot's PTX
+    /// registers for the whole loop, entering before it and leaving after it, instead of at every iteration (the
+    /// program's registers would double the live accumulators). The CPU's emulation keeps using the program's.
+    /// </summary>
+    private List<(MmaNames Names, string[] Registers)> ResidentAccumulators(DLoop dloop, List<(string[] Targets, LinearLayout? Layout)> carried)
+    {
+        var resident = new List<(MmaNames, string[])>();
+        var loop = dloop.Loop;
+        for (int k = 0; k < loop.Args.Count; k++)
+        {
+            int arg = loop.Args[k].Id;
+            var init = dloop.Body.OfType<DDotInit>().FirstOrDefault(d => d.InPlace && d.Tiling.Mma is not null && d.Op.Acc == arg
+                && d.Op.Id == loop.Yields[k] && d.Home.Equals(carried[k].Layout));
+            if (init is null || dloop.Body.Any(s => s != init && program.Reads(s).Contains(arg))) continue;
+            var n = MmaRegisters(init);
+            residentDots.Add(init.Op.Id);
+            w.Open($"if ({target.IsCuda})");
+            MmaIn(n, carried[k].Targets);
+            w.Close();
+            resident.Add((n, carried[k].Targets));
+        }
+        return resident;
+    }
+
+    private void MmaSteps(DDot dot)
+    {
+        var t = dot.Tiling;
+        var mma = t.Mma!;
+        var n = mmaNames[dot.Op.Id];
+        var regs = registers[(dot.Op.Id, dot.Part)];
+        int mBits = Layouts.Log2(mma.WarpsM), nBits = Layouts.Log2(mma.WarpsN);
+        if (n.ARow.Length == 0)
+        {
+            // The row each lane gives ldmatrix (.x4: lanes 8j to 8j + 7 the rows of matrix j). For a's 16 × 16 block:
+            // k-major, m = l mod 16 at k = 8·(l / 16); MN-major (.trans), k = l mod 8 + 8·(l / 16) at m = 8·(l / 8 mod 2).
+            // For b's two 8-column blocks: k-major, n = l mod 8 + 8·(l / 16) at k = 8·(l / 8 mod 2); MN-major,
+            // k = l mod 8 + 8·(l / 8 mod 2) at n = 8·(l / 16). Plus the warp's first row or column.
+            var (aMn, aK) = t.A.KMajor ? (new[] { (0, 4, 1) }, new[] { (4, 1, 8) }) : (new[] { (3, 1, 8) }, new[] { (0, 3, 1), (4, 1, 8) });
+            var (bMn, bK) = t.B.KMajor ? (new[] { (0, 3, 1), (4, 1, 8) }, new[] { (3, 1, 8) }) : (new[] { (4, 1, 8) }, new[] { (0, 3, 1), (3, 1, 8) });
+            n.ARow = names.Unique(n.Stem + "RowA");
+            n.BRow = names.Unique(n.Stem + "RowB");
+            w.Line($"int {n.ARow} = {RowIndex(t.A, dot.A, aMn, aK, (LinearLayout.LaneBits, mBits, mma.WarpM))};");
+            w.Line($"int {n.BRow} = {RowIndex(t.B, dot.B, bMn, bK, (LinearLayout.LaneBits + mBits, nBits, mma.WarpN))};");
+            n.AAt = names.Unique(n.Stem + "AtA");
+            n.BAt = names.Unique(n.Stem + "AtB");
+        }
+        int steps = t.Chunk / 16;
+        string A(int mi, int j) => $"tdA{n.A + 4 * mi + j}";
+        string B(int pair, int j) => $"tdB{n.B + 4 * pair + j}";
+        string C(int mi, int ni, int j) => $"tdC{n.C + 4 * (ni + mma.BlocksN * mi) + j}";
+        // A block's first row (16 rows or columns further per block, 16 steps of k per kk).
+        int AOffset(int kk, int mi) => 16 * mi * t.A.Strides.Mn + 16 * kk * t.A.Strides.K;
+        int BOffset(int kk, int pair) => 16 * pair * t.B.Strides.Mn + 16 * kk * t.B.Strides.K;
+        string LoadMatrix(DotOperand o) => $"ldmatrix.sync.aligned.m8n8.x4{(o.KMajor ? "" : ".trans")}.shared.b16";
+        string type = mma.Input == IR.ElementType.BFloat16 ? "bf16" : "f16";
+
+        w.Open($"if ({target.IsCuda})");
+        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(n.ARow)} * 2;");
+        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(n.BRow)} * 2;");
+        for (int kk = 0; kk < steps; kk++)
+        {
+            for (int mi = 0; mi < mma.BlocksM; mi++)
+                w.Line(target.Ptx($"{LoadMatrix(t.A)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => A(mi, j)))}}}, [%0+{AOffset(kk, mi) * 2}];", n.AAt));
+            for (int pair = 0; pair < mma.BlocksN / 2; pair++)
+                w.Line(target.Ptx($"{LoadMatrix(t.B)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => B(pair, j)))}}}, [%0+{BOffset(kk, pair) * 2}];", n.BAt));
+            for (int mi = 0; mi < mma.BlocksM; mi++)
+            {
+                var instructions = Enumerable.Range(0, mma.BlocksN).Select(ni =>
+                {
+                    string c = string.Join(", ", Enumerable.Range(0, 4).Select(j => C(mi, ni, j)));
+                    string a = string.Join(", ", Enumerable.Range(0, 4).Select(j => A(mi, j)));
+                    string b = $"{B(ni / 2, 2 * (ni % 2))}, {B(ni / 2, 2 * (ni % 2) + 1)}";
+                    return $"mma.sync.aligned.m16n8k16.row.col.f32.{type}.{type}.f32 {{{c}}}, {{{a}}}, {{{b}}}, {{{c}}};";
+                });
+                foreach (var group in Chunks(instructions, 4)) w.Line(target.Ptx(string.Join(" ", group)));
+            }
+        }
+        w.Close();
+
+        w.Open("else");
+        string arena = Arena(t.Element);
+        string bfloat16 = Bool(mma.Input == IR.ElementType.BFloat16);
+        for (int kk = 0; kk < steps; kk++)
+        {
+            var a = Enumerable.Range(0, mma.BlocksM).Select(mi => names.Unique($"{n.Stem}A{mi}_{kk}")).ToArray();
+            var b = Enumerable.Range(0, mma.BlocksN / 2).Select(pair => names.Unique($"{n.Stem}B{pair}_{kk}")).ToArray();
+            for (int mi = 0; mi < a.Length; mi++) w.Line($"var {a[mi]} = TileMma.LoadMatrix({arena}, {Plus(n.ARow, AOffset(kk, mi))}, {Bool(!t.A.KMajor)}, {bfloat16});");
+            for (int pair = 0; pair < b.Length; pair++) w.Line($"var {b[pair]} = TileMma.LoadMatrix({arena}, {Plus(n.BRow, BOffset(kk, pair))}, {Bool(!t.B.KMajor)}, {bfloat16});");
+            for (int mi = 0; mi < mma.BlocksM; mi++)
+            {
+                for (int ni = 0; ni < mma.BlocksN; ni++)
+                {
+                    var c = Enumerable.Range(0, 4).Select(j => regs[4 * (ni + mma.BlocksN * mi) + j]).ToArray();
+                    string d = names.Unique($"{n.Stem}D{mi}_{ni}_{kk}");
+                    w.Line($"var {d} = TileMma.Mma({string.Join(", ", c)}, {a[mi]}, {b[ni / 2]}, {ni % 2}); "
+                        + string.Join(" ", c.Select((r, j) => $"{r} = {d}.{target.Lane(j)};")));
+                }
+            }
+        }
+        w.Close();
+
+        if (dot.Last && !residentDots.Contains(dot.Op.Id)) MmaOut(n, regs);
+    }
+
+    /// <summary>The arena index of the row a lane gives ldmatrix: its (MN, k) coordinates, each a sum of runs of lane
+    /// bits (shift, count, scale), and the warp's run (shift, count, extent) along MN, through the operand's strides.</summary>
+    private string RowIndex(DotOperand operand, SharedBuffer buffer, (int, int, int)[] mn, (int, int, int)[] k, (int Shift, int Count, int Extent) warp)
+    {
+        var (strideMn, strideK) = operand.Strides;
+        var terms = mn.Select(x => Scaled(Run(x.Item1, x.Item2), x.Item3 * strideMn))
+            .Concat(k.Select(x => Scaled(Run(x.Item1, x.Item2), x.Item3 * strideK))).ToList();
+        if (warp.Count > 0) terms.Add(Scaled(Run(warp.Shift, warp.Count), warp.Extent * strideMn));
+        terms.Add(buffer.Offset.ToString());
+        return Sum(terms);
+    }
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static IEnumerable<List<T>> Chunks<T>(IEnumerable<T> items, int size)
+    {
+        var list = items.ToList();
+        for (int i = 0; i < list.Count; i += size) yield return list.GetRange(i, System.Math.Min(size, list.Count - i));
+    }
+}
