@@ -93,6 +93,10 @@ public static class Tl
     [TileOp(TileOpKind.Where, WeakLiteral = true)]
     public static Tile<float> Where(Tile<bool> condition, double a, Tile<float> b) => Select(condition, Tile<float>.Scalar((float)a), b);
 
+    /// <summary>The choice between two scalars, <c>condition ? a : b</c> (as in a combiner of <see cref="Reduce{T}(Tile{T}, int, Func{T, T, T}, bool)"/>).</summary>
+    [TileOp(TileOpKind.Where)]
+    public static T Where<T>(bool condition, T a, T b) => condition ? a : b;
+
     [TileOp(TileOpKind.Exp)] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
     [TileOp(TileOpKind.Exp)] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
     [TileOp(TileOpKind.Exp)] public static float Exp(float x) => MathF.Exp(x);
@@ -116,6 +120,9 @@ public static class Tl
     [TileOp(TileOpKind.Abs)] public static Tile<float> Abs(Tile<float> x) => x.Map(MathF.Abs);
     [TileOp(TileOpKind.Abs)] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
     [TileOp(TileOpKind.Abs)] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
+    [TileOp(TileOpKind.Abs)] public static float Abs(float x) => MathF.Abs(x);
+    [TileOp(TileOpKind.Abs)] public static double Abs(double x) => Math.Abs(x);
+    [TileOp(TileOpKind.Abs)] public static int Abs(int x) => Math.Abs(x);
 
     [TileOp(TileOpKind.Rsqrt)] public static Tile<float> Rsqrt(Tile<float> x) => x.Map(TileMath.Rsqrt);
     [TileOp(TileOpKind.Rsqrt)] public static Tile<double> Rsqrt(Tile<double> x) => x.Map(TileMath.Rsqrt);
@@ -246,6 +253,28 @@ public static class Tl
     [TileOp(TileOpKind.Cumprod)]
     public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0)
         => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul));
+
+    /// <summary>
+    /// All elements of <paramref name="x"/> combined by <paramref name="combine"/>, a static <c>[TileFunction]</c>
+    /// method <c>(T a, T b) =&gt; T</c> on scalars passed by name (Triton's <c>tl.reduce</c> with no axis): a scalar. The
+    /// combiner must be associative and commutative; the host combines in row-major order, a kernel in a tree.
+    /// </summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static T Reduce<T>(Tile<T> x, Func<T, T, T> combine) => Reductions.All(x, combine);
+
+    /// <summary>The elements along <paramref name="axis"/> combined by <paramref name="combine"/> (Triton's
+    /// <c>tl.reduce</c>); the axis is removed, or kept with size 1 when <paramref name="keepDims"/>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<T> Reduce<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool keepDims = false)
+        => Reductions.Along(x, axis, keepDims, combine);
+
+    /// <summary>
+    /// The inclusive scan of <paramref name="x"/> along <paramref name="axis"/> by <paramref name="combine"/>, a static
+    /// <c>[TileFunction]</c> method <c>(T a, T b) =&gt; T</c> (Triton's <c>tl.associative_scan</c>): element k is
+    /// <c>combine(…combine(combine(x[0], x[1]), x[2])…, x[k])</c>, in that order, in the interpreter and in kernels alike.
+    /// </summary>
+    [TileOp(TileOpKind.AssociativeScan)]
+    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine) => Reductions.Scan(x, axis, combine);
 
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
