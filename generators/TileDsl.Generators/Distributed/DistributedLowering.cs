@@ -94,6 +94,7 @@ internal sealed class DistributedLowering
             {
                 case Define { Op: var op }:
                     values[op.Id] = op;
+                    foreach (var step in Combiner.Of(op)?.Values ?? Enumerable.Empty<Op>()) values[step.Id] = step;
                     Define(output, op);
                     break;
                 case StoreStatement store:
@@ -151,7 +152,7 @@ internal sealed class DistributedLowering
             case ScanOp scan:
             {
                 // The operand goes to shared memory row-major; each register then accumulates its row (or column) up to
-                // its own element, in order: the interpreter's sums, bit for bit.
+                // its own element, in order: the interpreter's sums (or combinations), bit for bit.
                 var map = SharedMap.RowMajor(op.Type.Shape);
                 var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
                     $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}");

@@ -168,6 +168,8 @@ internal sealed partial class BodyWalker
 
     private void RuntimeLoop(IForLoopOperation loop)
     {
+        if (b.Combining is { } combining)
+            throw Report(DiagnosticDescriptors.Combiner, loop, combining, "has a runtime loop", "a combiner is straight-line code: unroll the loop with 'foreach (var i in StaticRange(start, end))' or write the steps out");
         var (indexLocal, startOp) = LoopHeader(loop);
         if (loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation left } condition
             || !SymbolEqualityComparer.Default.Equals(left.Local, indexLocal)

@@ -44,10 +44,23 @@ internal sealed class IrBuilder
     /// <summary>The constant int value of <paramref name="id"/>, or null.</summary>
     public int? ConstantInt(int id) => constants.TryGetValue(id, out var c) && c is int i ? i : null;
 
+    /// <summary>
+    /// While a Reduce's or AssociativeScan's combiner is walked, that op (null otherwise): its values must be scalars
+    /// computed from its two parameters (TD0038 for any other value).
+    /// </summary>
+    public TileOpKind? Combining { get; set; }
+
     /// <summary>Creates a value that no statement defines (loop indices, arguments and results).</summary>
     public T Create<T>(Func<int, T> make) where T : Op
     {
         var op = make(values.Count);
+        if (Combining is { } kind && !(op.Type.IsScalar && op is ConstOp or ElementwiseOp or CastOp or CombinerParamOp))
+            throw new SemanticError(DiagnosticDescriptors.Combiner, kind, op switch
+            {
+                LoadOp or PointerOp => "reads memory",
+                ProgramIdOp => "reads the program's position",
+                _ => "computes a tile",
+            }, "a combiner computes on its two scalars only: arithmetic, comparisons, Where and ?:, Maximum, Minimum, math functions, casts and locals");
         values.Add(op);
         return op;
     }
