@@ -359,72 +359,82 @@ public static class Tl
 
     /// <summary>
     /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
-    /// <paramref name="mask"/> holds, atomically with respect to other programs; a statement.
+    /// <paramref name="mask"/> holds, atomically with respect to other programs (Triton's <c>atomic_add</c>). Returns the
+    /// values memory held before, 0 where the mask is off; a statement when they are not needed.
     /// </summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static void AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicAdd", (i, v) => ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), v)));
+    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicAdd", (_, old, v) => Arith<T>.Add(old, v));
 
-    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; a statement.</summary>
+    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static void AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the larger of itself and
     /// <paramref name="value"/> (broadcast to the pointers' shape), atomically across programs (Triton's
-    /// <c>atomic_max</c>); a statement. int, float or double.
+    /// <c>atomic_max</c>); returns the old values, 0 where the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static void AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicMax", (i, v) => ptrs.Write(i, Arith<T>.Max(ptrs.Read(i), v)));
+    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicMax", (_, old, v) => Arith<T>.Max(old, v));
 
-    /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static void AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the smaller of itself and
-    /// <paramref name="value"/>, atomically across programs (Triton's <c>atomic_min</c>); a statement. int, float or double.
+    /// <paramref name="value"/>, atomically across programs (Triton's <c>atomic_min</c>); returns the old values, 0 where
+    /// the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static void AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicMin", (i, v) => ptrs.Write(i, Arith<T>.Min(ptrs.Read(i), v)));
+    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicMin", (_, old, v) => Arith<T>.Min(old, v));
 
-    /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static void AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Replaces memory at each pointer where <paramref name="mask"/> holds with <paramref name="value"/>, atomically
-    /// (Triton's <c>atomic_xchg</c>); a statement. Among programs writing one address, the last one to run wins.
+    /// (Triton's <c>atomic_xchg</c>); returns the old values, 0 where the mask is off. Among programs writing one
+    /// address, the last one to run wins.
     /// </summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static void AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicXchg", ptrs.Write);
+    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicXchg", (_, _, v) => v);
 
-    /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program.</summary>
+    /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static void AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Compare-and-swap at each pointer (Triton's <c>atomic_cas</c>, which takes no mask): where memory equals
-    /// <paramref name="compare"/> (bit for bit), it becomes <paramref name="value"/>, atomically; a statement.
+    /// <paramref name="compare"/> (bit for bit), it becomes <paramref name="value"/>, atomically. Returns the old values:
+    /// where one equals <paramref name="compare"/>, the swap took place.
     /// </summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static void AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
+    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
     {
         var shape = ptrs.Offsets.Shape;
         Shapes.Broadcast(shape, compare.Shape, "AtomicCas");
-        Scatter(ptrs, value, null, "AtomicCas", (i, v) =>
-        {
-            if (SameBits(ptrs.Read(i), compare.Data[Shapes.SourceIndex(shape, compare.Shape, i)])) ptrs.Write(i, v);
-        });
+        return Atomically(ptrs, value, null, "AtomicCas", (i, old, v) => SameBits(old, compare.Data[Shapes.SourceIndex(shape, compare.Shape, i)]) ? v : old);
     }
 
-    /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program.</summary>
+    /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static void AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
-        => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value));
+    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
+        => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value)).Data[0];
+
+    /// <summary>An atomic: each element where the mask holds becomes <c>update(index, old, value)</c>; the old values,
+    /// 0 where the mask is off.</summary>
+    private static Tile<T> Atomically<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask, string op, Func<int, T, T, T> update) where T : unmanaged
+    {
+        var old = new T[Shapes.Count(ptrs.Offsets.Shape)];
+        Scatter(ptrs, value, mask, op, (i, v) => ptrs.Write(i, update(i, old[i] = ptrs.Read(i), v)));
+        return new Tile<T>(ptrs.Offsets.Shape, old);
+    }
 
     /// <summary>Bitwise equality, as a hardware compare-and-swap compares (NaN equals the same NaN; -0 differs from 0).</summary>
     private static bool SameBits<T>(T a, T b) where T : unmanaged
