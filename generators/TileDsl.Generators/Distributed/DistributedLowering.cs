@@ -98,7 +98,7 @@ internal sealed class DistributedLowering
                     Define(output, op);
                     break;
                 case StoreStatement store:
-                    output.Add(new DStore(store, plan.StoreLayouts[store]));
+                    Store(output, store);
                     break;
                 case Loop loop:
                     output.Add(Loop(loop));
@@ -165,6 +165,34 @@ internal sealed class DistributedLowering
                 break;
         }
         Convert(output, op);
+    }
+
+    /// <summary>
+    /// A Store or an atomic. An atomic whose old values are read defines them: in its registers, or, when its layout
+    /// replicates elements (only one copy runs the atomic; a scalar atomic runs in one thread), through a buffer that
+    /// the running copy writes and every thread reads back.
+    /// </summary>
+    private void Store(List<DStatement> output, StoreStatement store)
+    {
+        var layout = plan.StoreLayouts[store];
+        if (store.Result is not { } old || !(old.Type.IsScalar || plan.Layouts.ContainsKey(old.Id)))
+        {
+            output.Add(new DStore(store, layout));
+            return;
+        }
+        values[old.Id] = old;
+        if (!layout.Replicates(numThreads))
+        {
+            output.Add(new DStore(store, layout) { Result = old });
+        }
+        else
+        {
+            var buffer = new SharedBuffer(ElementTypes.Of(old.Type.Element).StagedAs, old.Type.Count, $"{NameOf(old)}: old values of {store.AtomicOp}, for every thread");
+            var map = SharedMap.RowMajor(old.Type.Shape);
+            output.Add(new DStore(store, layout) { Result = old, Broadcast = (buffer, map) });
+            output.Add(new DLocalLoad(buffer, old, layout, map));
+        }
+        Convert(output, old);
     }
 
     /// <summary>How the generated comments name a value's buffers: its local's name, else t{id}.</summary>

@@ -47,6 +47,7 @@ internal sealed partial class KernelEmitter
             return;
         }
         var v = load.Op;
+        if (v.Type.IsScalar) registers[(v.Id, load.Layout)] = new[] { names.Unique(Label(v)) }; // a scalar atomic's old value, read back by every thread
         var regs = Registers(v, load.Layout);
         bool boolean = v.Type.Element == ElementType.Bool;
         string Loaded(string read) => boolean ? read + " != 0" : read;
@@ -56,6 +57,7 @@ internal sealed partial class KernelEmitter
             string value = names.Unique(regs[group[0]] + "Vector");
             return $"var {value} = {element}[{at}]; " + string.Join(" ", group.Select((r, i) => $"{CsType(v)} {regs[r]} = {Loaded($"{value}.{target.Lane(i)}")};"));
         });
+        if (v.Type.IsScalar) scalars[v.Id] = regs[0];
     }
 
     /// <summary>

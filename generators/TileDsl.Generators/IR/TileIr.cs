@@ -170,6 +170,13 @@ internal sealed record LoopValueOp(int Id, TileType Type, LoopValueKind Kind) : 
     public override IEnumerable<int> Operands => Of();
 }
 
+/// <summary>The old values an atomic returns (<see cref="StoreStatement.Result"/>): the elements memory held before it,
+/// the element type's zero where its mask is off.</summary>
+internal sealed record AtomicValueOp(int Id, TileType Type) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
+
 internal abstract record Statement;
 
 internal sealed record Define(Op Op) : Statement;
@@ -177,7 +184,7 @@ internal sealed record Define(Op Op) : Statement;
 /// <summary>
 /// Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; when <see cref="Atomic"/>,
 /// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
-/// <see cref="Compare"/>) atomically instead.
+/// <see cref="Compare"/>) atomically instead, and, when the atomic is an expression, defines <see cref="Result"/>.
 /// </summary>
 internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement
 {
@@ -186,6 +193,9 @@ internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool At
 
     /// <summary>AtomicCas's compare operand, aligned to the pointers' rank like <see cref="Data"/>.</summary>
     public int? Compare { get; init; }
+
+    /// <summary>The old values, of the pointers' shape, when the atomic's value is used (an expression); else null.</summary>
+    public AtomicValueOp? Result { get; init; }
 
     /// <summary>The values the statement reads.</summary>
     public IEnumerable<int> Operands

@@ -212,8 +212,10 @@ internal sealed partial class BodyWalker
                 var shape = args.Skip(1).Select((a, i) => ConstantInt(a.Value, $"Dimension {i} of {method.Name}")).ToArray();
                 return kind == TileOpKind.Reshape ? ShapeSemantics.Reshape(b, source, shape, $"'{what}'") : ShapeSemantics.BroadcastTo(b, source, shape, $"'{what}'");
             }
-            case var write when MemorySemantics.Writes(write):
-                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
+            case TileOpKind.Store:
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "Store inside an expression", "call Store as a statement of its own");
+            case var atomic when MemorySemantics.Writes(atomic):
+                return Store(invocation, atomic, returnsOld: true);
             case TileOpKind.StaticRange:
                 throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");
             case var elementwise when ElementwiseSemantics.IsElementwise(elementwise):

@@ -90,15 +90,21 @@ internal sealed class IrBuilder
         return id;
     }
 
-    /// <summary>Gives a value just defined the name of the local it is assigned to, unless it has one.</summary>
+    /// <summary>Gives a value just defined (or the old values of an atomic just added) the name of the local it is
+    /// assigned to, unless it has one.</summary>
     public int Named(int id, string name)
     {
         var op = values[id];
-        if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0 || Current[Current.Count - 1] is not Define { Op.Id: var last } || last != id)
-            return id;
-        var named = op with { Name = name };
-        values[id] = named;
-        Current[Current.Count - 1] = new Define(named);
+        if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0) return id;
+        Statement? renamed = Current[Current.Count - 1] switch
+        {
+            Define { Op.Id: var last } when last == id => new Define(op with { Name = name }),
+            StoreStatement { Result.Id: var last } store when last == id => store with { Result = (AtomicValueOp)op with { Name = name } },
+            _ => null,
+        };
+        if (renamed is null) return id;
+        values[id] = op with { Name = name };
+        Current[Current.Count - 1] = renamed;
         return id;
     }
 
