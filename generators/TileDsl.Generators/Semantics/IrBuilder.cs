@@ -96,14 +96,15 @@ internal sealed class IrBuilder
     {
         var op = values[id];
         if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0) return id;
+        var named = op with { Name = name };
         Statement? renamed = Current[Current.Count - 1] switch
         {
-            Define { Op.Id: var last } when last == id => new Define(op with { Name = name }),
-            StoreStatement { Result.Id: var last } store when last == id => store with { Result = (AtomicValueOp)op with { Name = name } },
+            Define { Op.Id: var last } when last == id => new Define(named),
+            StoreStatement { Result.Id: var last } store when last == id => store with { Result = (AtomicValueOp)named },
             _ => null,
         };
         if (renamed is null) return id;
-        values[id] = op with { Name = name };
+        values[id] = named;
         Current[Current.Count - 1] = renamed;
         return id;
     }
