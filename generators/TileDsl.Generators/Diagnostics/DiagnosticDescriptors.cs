@@ -125,6 +125,10 @@ internal static class DiagnosticDescriptors
         "Unsupported [TileFunction] method",
         "[TileFunction] '{0}' {1}");
 
+    public static readonly DiagnosticDescriptor Combiner = Error("TD0038",
+        "Unsupported combiner",
+        "The combiner of {0} {1}: {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("TD0036",
         "The generator failed on this kernel",
         "The TileDsl generator failed while {1} tile kernel '{0}' ({2}); the other kernels are not affected. Please report this with the kernel's source.");

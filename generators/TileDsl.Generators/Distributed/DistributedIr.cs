@@ -106,7 +106,7 @@ internal sealed class DLoadMerge : DStatement
     public DDefine Load { get; }
 }
 
-/// <summary>A Store or AtomicAdd to global memory, from the registers of <see cref="Layout"/>.</summary>
+/// <summary>A Store or an atomic to global memory, from the registers of <see cref="Layout"/>.</summary>
 internal sealed class DStore : DStatement
 {
     public DStore(StoreStatement store, LinearLayout layout)
@@ -118,6 +118,15 @@ internal sealed class DStore : DStatement
     public StoreStatement Store { get; }
 
     public LinearLayout Layout { get; }
+
+    /// <summary>An atomic's old values when they are read: defined in registers of <see cref="Layout"/>, or written
+    /// to <see cref="Broadcast"/> when set (a <see cref="DLocalLoad"/> reads them back in every thread).</summary>
+    public AtomicValueOp? Result { get; init; }
+
+    public (SharedBuffer Buffer, SharedMap Map)? Broadcast { get; init; }
+
+    public override IEnumerable<SharedAccess> Accesses
+        => Broadcast is { } broadcast ? new[] { new SharedAccess(broadcast.Buffer, true) } : Enumerable.Empty<SharedAccess>();
 
     public VectorAccess? Vector { get; set; }
 }

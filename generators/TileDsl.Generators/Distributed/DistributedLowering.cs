@@ -94,10 +94,11 @@ internal sealed class DistributedLowering
             {
                 case Define { Op: var op }:
                     values[op.Id] = op;
+                    foreach (var step in Combiner.Of(op)?.Values ?? Enumerable.Empty<Op>()) values[step.Id] = step;
                     Define(output, op);
                     break;
                 case StoreStatement store:
-                    output.Add(new DStore(store, plan.StoreLayouts[store]));
+                    Store(output, store);
                     break;
                 case Loop loop:
                     output.Add(Loop(loop));
@@ -151,7 +152,7 @@ internal sealed class DistributedLowering
             case ScanOp scan:
             {
                 // The operand goes to shared memory row-major; each register then accumulates its row (or column) up to
-                // its own element, in order: the interpreter's sums, bit for bit.
+                // its own element, in order: the interpreter's sums (or combinations), bit for bit.
                 var map = SharedMap.RowMajor(op.Type.Shape);
                 var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
                     $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}");
@@ -164,6 +165,34 @@ internal sealed class DistributedLowering
                 break;
         }
         Convert(output, op);
+    }
+
+    /// <summary>
+    /// A Store or an atomic. An atomic whose old values are read defines them: in its registers, or, when its layout
+    /// replicates elements (only one copy runs the atomic; a scalar atomic runs in one thread), through a buffer that
+    /// the running copy writes and every thread reads back.
+    /// </summary>
+    private void Store(List<DStatement> output, StoreStatement store)
+    {
+        var layout = plan.StoreLayouts[store];
+        if (store.Result is not { } old || !(old.Type.IsScalar || plan.Layouts.ContainsKey(old.Id)))
+        {
+            output.Add(new DStore(store, layout));
+            return;
+        }
+        values[old.Id] = old;
+        if (!layout.Replicates(numThreads))
+        {
+            output.Add(new DStore(store, layout) { Result = old });
+        }
+        else
+        {
+            var buffer = new SharedBuffer(ElementTypes.Of(old.Type.Element).StagedAs, old.Type.Count, $"{NameOf(old)}: old values of {store.AtomicOp}, for every thread");
+            var map = SharedMap.RowMajor(old.Type.Shape);
+            output.Add(new DStore(store, layout) { Result = old, Broadcast = (buffer, map) });
+            output.Add(new DLocalLoad(buffer, old, layout, map));
+        }
+        Convert(output, old);
     }
 
     /// <summary>How the generated comments name a value's buffers: its local's name, else t{id}.</summary>

@@ -12,6 +12,8 @@ internal sealed class CodeWriter
 
     public int Depth => depth;
 
+    public bool IsEmpty => text.Length == 0;
+
     public CodeWriter Line(string line = "")
     {
         if (line.Length > 0) text.Append(' ', depth * 4).Append(line);

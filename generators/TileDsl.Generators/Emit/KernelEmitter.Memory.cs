@@ -8,7 +8,7 @@ using TileDsl.Generators.Semantics;
 namespace TileDsl.Generators.Emit;
 
 /// <summary>
-/// Global memory: Load, Store, AtomicAdd. A vectorized access (<see cref="VectorAccess"/>) moves each group of
+/// Global memory: Load, Store, the atomics (with their old values when read). A vectorized access (<see cref="VectorAccess"/>) moves each group of
 /// consecutive registers with one access where the view is aligned, the group's first offset is a multiple of its
 /// width and its masks hold, and one element at a time otherwise: the same values either way.
 /// </summary>
@@ -82,14 +82,25 @@ internal sealed partial class KernelEmitter
         var store = dstore.Store;
         var layout = dstore.Layout;
         string param = PointerParam(store.Pointers);
+        var old = dstore.Result;
+        var olds = old is not null && dstore.Broadcast is null ? Registers(old, layout) : null;
         OpenReplicaGuard(layout);
         string Assignment(int r)
         {
             string targetElement = $"{param}[{Operand(store.Pointers, layout, r)}]";
             string data = target.ToMemory(program.Values[store.Data].Type.Element, Operand(store.Data, layout, r));
             string? compare = store.Compare is { } c ? target.ToMemory(program.Values[c].Type.Element, Operand(c, layout, r)) : null;
-            string assignment = store.Atomic ? target.Atomic(store.AtomicOp, targetElement, data, compare) : $"{targetElement} = {data};";
-            return store.Mask is { } mask ? $"if ({Operand(mask, layout, r)}) {assignment}" : assignment;
+            string? mask = store.Mask is { } m ? Operand(m, layout, r) : null;
+            if (store.Atomic && old is not null)
+            {
+                // The old element, or 0 where the mask is off (the atomic runs only where it holds).
+                string atomic = target.Atomic(store.AtomicOp, targetElement, data, compare);
+                string value = mask is null ? atomic : $"{mask} ? {atomic} : {ElementTypes.Literal(ElementTypes.Of(old.Type.Element).Zero)}";
+                return olds is not null ? $"{CsType(old)} {olds[r]} = {value};"
+                    : $"{Arena(dstore.Broadcast!.Value.Buffer.Element)}[{SharedIndex(dstore.Broadcast.Value.Buffer, layout, dstore.Broadcast.Value.Map, r, 1)}] = {value};";
+            }
+            string assignment = store.Atomic ? target.Atomic(store.AtomicOp, targetElement, data, compare) + ";" : $"{targetElement} = {data};";
+            return mask is null ? assignment : $"if ({mask}) {assignment}";
         }
         if (dstore.Vector is not { } vector)
         {
@@ -150,14 +161,14 @@ internal sealed partial class KernelEmitter
     /// </summary>
     private void OpenReplicaGuard(LinearLayout layout)
     {
+        if (!layout.Replicates(numThreads)) return;
         int replicas = layout.ReplicaMask & (numThreads - 1);
-        if (replicas == 0) return;
         bool compact = replicas == ((numThreads - 1) & ~(layout.DistinctThreads - 1));
         w.Open(compact ? $"if ({tid} < {layout.DistinctThreads})" : $"if (({tid} & {replicas}) == 0)");
     }
 
     private void CloseReplicaGuard(LinearLayout layout)
     {
-        if ((layout.ReplicaMask & (numThreads - 1)) != 0) w.Close();
+        if (layout.Replicates(numThreads)) w.Close();
     }
 }

@@ -9,7 +9,8 @@ namespace TileDsl.Generators.Emit;
 /// Reductions along an axis: each thread combines its registers along the axis (in order), then butterfly
 /// <c>Warp.ShuffleXor</c> steps over the lane bits along it, which leave the result in every lane; if warps lie along
 /// it too, each warp writes its partial to shared memory and every thread combines the partials in warp order.
-/// Argmax and Argmin carry (value, index) pairs and keep the smaller index on ties.
+/// Argmax and Argmin carry (value, index) pairs and keep the smaller index on ties. Reduce writes out its combiner at
+/// each step, as <c>acc = combine(acc, other)</c>.
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -32,7 +33,7 @@ internal sealed partial class KernelEmitter
         }
         var values = arg ? result.Select(_ => names.Unique(label + "Value")).ToArray() : result;
         reductions[v] = (values, result);
-        w.Line($"// {label} = {v.Kind} along axis {v.Axis} of {Label(source)} {source.Type.ShapeText}");
+        w.Line($"// {label} = {OpText(v.Kind, v.Combine)} along axis {v.Axis} of {Label(source)} {source.Type.ShapeText}");
 
         for (int o = 0; o < sliced.RegisterCount; o++)
         {
@@ -44,7 +45,7 @@ internal sealed partial class KernelEmitter
             {
                 string next = Operand(v.Source, operand, r);
                 if (arg) ArgStep(v.Kind, values[o], result[o], next, Coordinate(operand, v.Axis, r), strict: true);
-                else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], next })};");
+                else CombineInto(v.Kind, v.Combine, values[o], next);
             }
         }
 
@@ -55,7 +56,7 @@ internal sealed partial class KernelEmitter
             {
                 string other = target.ShuffleXor(values[o], 1 << bit);
                 if (arg) ArgStep(v.Kind, values[o], result[o], other, target.ShuffleXor(result[o], 1 << bit), strict: false);
-                else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], other })};");
+                else CombineInto(v.Kind, v.Combine, values[o], other);
             }
         }
 
@@ -95,10 +96,40 @@ internal sealed partial class KernelEmitter
             for (int warp = 1; warp < warps; warp++)
             {
                 if (arg) ArgStep(v.Kind, values[o], result[o], $"{arena}[{Slot(warp)}]", $"{Arena(d.IndexScratch!.Element)}[{IndexSlot(warp)}]", strict: false);
-                else w.Line($"{values[o]} = {Apply(target.Template(v.Kind), new[] { values[o], $"{arena}[{Slot(warp)}]" })};");
+                else CombineInto(v.Kind, v.Combine, values[o], $"{arena}[{Slot(warp)}]");
             }
         }
     }
+
+    /// <summary><c>acc = acc ⊕ other</c> (the line, after the lines of a combiner's locals).</summary>
+    private void CombineInto(TileOpKind kind, Combiner? combine, string acc, string other)
+    {
+        string value = Combined(kind, combine, acc, other);
+        if (value != acc) w.Line($"{acc} = {value};");
+    }
+
+    /// <summary>
+    /// <c>acc ⊕ other</c> as an expression: the op's template, or its combiner written out, the combiner's named locals
+    /// as lines before it (under fresh names) and <paramref name="other"/> in a local first when it is an expression
+    /// (a shuffle, a shared read) that the combiner reads more than once.
+    /// </summary>
+    private string Combined(TileOpKind kind, Combiner? combine, string acc, string other)
+    {
+        if (combine is null) return Apply(target.Template(kind), new[] { acc, other });
+        if (!Simple.IsMatch(other) && combine.Reads(combine.B.Id) > 1)
+        {
+            string local = names.Unique(acc + "Other");
+            w.Line($"{CsType(combine.B)} {local} = {other};");
+            other = local;
+        }
+        scalars[combine.A.Id] = acc;
+        scalars[combine.B.Id] = other;
+        foreach (var op in combine.Body) Scalar(op);
+        return Scalar(combine.Result);
+    }
+
+    /// <summary>How the comments name a reduction or scan: its kind, and a combiner's method.</summary>
+    private static string OpText(TileOpKind kind, Combiner? combine) => combine is null ? kind.ToString() : $"{kind}({combine.Method})";
 
     /// <summary>The position among the warps along the axis: the warp bits along it, which are consecutive.</summary>
     private string WarpSlot(DReduce d)

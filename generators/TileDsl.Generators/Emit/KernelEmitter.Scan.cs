@@ -4,9 +4,11 @@ using TileDsl.Generators.IR;
 namespace TileDsl.Generators.Emit;
 
 /// <summary>
-/// Cumsum and Cumprod: after the operand's local store, each register runs over its line of the buffer along the
-/// axis, from the line's first element to its own, in order (so that the sums are the interpreter's, bit for bit).
-/// O(n) steps per element: meant for the short axes of tiles (Triton porters' cumsum over a block).
+/// Cumsum, Cumprod and AssociativeScan: after the operand's local store, each register runs over its line of the
+/// buffer along the axis, from the line's first element to its own, in order (so that the results are the
+/// interpreter's, bit for bit). Cumsum and Cumprod start from 0 and 1, AssociativeScan from the first element, then
+/// <c>acc = combine(acc, next)</c>. O(n) steps per element: meant for the short axes of tiles (Triton porters'
+/// cumsum over a block).
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -15,15 +17,47 @@ internal sealed partial class KernelEmitter
         var regs = Registers(scan, load.Layout);
         string arena = Arena(load.Buffer.Element);
         int stride = load.Map.Strides[scan.Axis];
-        bool sum = scan.Kind == TileOpKind.Cumsum;
-        w.Line($"// {Label(scan)}: {scan.Kind} along axis {scan.Axis}, each element from the start of its line");
+        w.Line($"// {Label(scan)}: {OpText(scan.Kind, scan.Combine)} along axis {scan.Axis}, each element from the start of its line");
         for (int r = 0; r < load.Layout.RegisterCount; r++)
         {
             string end = names.Unique(regs[r] + "At");
             string step = names.Unique("s");
             w.Line($"int {end} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1)};");
-            w.Line($"{CsType(scan)} {regs[r]} = {(sum ? "0" : "1")};");
-            w.Line($"for (int {step} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis)}; {step} <= {end}; {step} += {stride}) {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
+            string Line(int along) => SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: along);
+            if (scan.Combine is null)
+            {
+                bool sum = scan.Kind == TileOpKind.Cumsum;
+                w.Line($"{CsType(scan)} {regs[r]} = {(sum ? "0" : "1")};");
+                w.Line($"for (int {step} = {Line(0)}; {step} <= {end}; {step} += {stride}) {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
+                continue;
+            }
+            w.Line($"{CsType(scan)} {regs[r]} = {arena}[{Line(0)}];");
+            string loop = $"for (int {step} = {Line(1)}; {step} <= {end}; {step} += {stride})";
+            var (lines, value) = Captured(() => Combined(scan.Kind, scan.Combine, regs[r], $"{arena}[{step}]"));
+            if (lines.IsEmpty)
+            {
+                w.Line($"{loop} {regs[r]} = {value};");
+                continue;
+            }
+            w.Open(loop);
+            w.Append(lines);
+            w.Line($"{regs[r]} = {value};");
+            w.Close();
+        }
+    }
+
+    /// <summary>What <paramref name="write"/> returns, and the lines it writes, indented one level deeper, apart.</summary>
+    private (CodeWriter Lines, T Value) Captured<T>(System.Func<T> write)
+    {
+        var outer = w;
+        w = new CodeWriter(outer.Depth + 1);
+        try
+        {
+            return (w, write());
+        }
+        finally
+        {
+            w = outer;
         }
     }
 }

@@ -46,6 +46,7 @@ internal sealed partial class KernelEmitter
             return;
         }
         var v = load.Op;
+        if (v.Type.IsScalar) registers[(v.Id, load.Layout)] = new[] { names.Unique(Label(v)) }; // a scalar atomic's old value, read back by every thread
         var regs = Registers(v, load.Layout);
         bool boolean = v.Type.Element == ElementType.Bool;
         string Loaded(string read) => boolean ? read + " != 0" : read;
@@ -55,6 +56,7 @@ internal sealed partial class KernelEmitter
             string value = names.Unique(regs[group[0]] + "Vector");
             return $"var {value} = {element}[{at}]; " + string.Join(" ", group.Select((r, i) => $"{CsType(v)} {regs[r]} = {Loaded($"{value}.{target.Lane(i)}")};"));
         });
+        if (v.Type.IsScalar) scalars[v.Id] = regs[0];
     }
 
     /// <summary>
@@ -89,14 +91,16 @@ internal sealed partial class KernelEmitter
     }
 
     /// <summary>The index of a register's element in the arena (in vectors of <paramref name="vector"/> elements); with
-    /// <paramref name="lineOf"/>, of the first element of its line along that dimension.</summary>
-    private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1)
+    /// <paramref name="lineOf"/>, of the element <paramref name="along"/> steps from the start of its line along that
+    /// dimension.</summary>
+    private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1, int along = 0)
     {
         var own = layout.RegisterCoordinates(register);
         int constant = buffer.Offset;
         var terms = new List<string>();
         for (int d = 0; d < layout.Rank; d++)
         {
+            if (d == lineOf) constant += along * map.Strides[d];
             if (map.Strides[d] == 0 || d == lineOf) continue;
             constant += (own[d] - (d == map.WindowDim ? map.WindowStart : 0)) * map.Strides[d];
             string thread = ThreadPart(layout, d, vector, map.Strides[d]);

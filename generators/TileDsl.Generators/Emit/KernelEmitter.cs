@@ -15,7 +15,7 @@ namespace TileDsl.Generators.Emit;
 /// </summary>
 internal sealed partial class KernelEmitter
 {
-    private readonly CodeWriter w;
+    private CodeWriter w;
     private readonly DistributedProgram program;
     private readonly KernelSignature signature;
     private readonly Dictionary<ElementType, int> arenas;

@@ -48,17 +48,15 @@ internal sealed class Target
     /// <summary>The fields of a vector, in order.</summary>
     public string Lane(int index) => "XYZW"[index].ToString();
 
-    public string AtomicAdd(string target, string value) => $"Atomic.Add(ref {target}, {value});";
-
-    /// <summary>An atomic op on <paramref name="target"/>: ILGPU's Atomic.Add, Max, Min, Exchange, CompareExchange
-    /// (all defined for int, float and double in ILGPU 1.5.3).</summary>
+    /// <summary>An atomic op on <paramref name="target"/>, an expression whose value is the old element: ILGPU's
+    /// Atomic.Add, Max, Min, Exchange, CompareExchange (all defined for int, float and double in ILGPU 1.5.3).</summary>
     public string Atomic(TileOpKind kind, string target, string value, string? compare) => kind switch
     {
-        TileOpKind.AtomicAdd => AtomicAdd(target, value),
-        TileOpKind.AtomicMax => $"Atomic.Max(ref {target}, {value});",
-        TileOpKind.AtomicMin => $"Atomic.Min(ref {target}, {value});",
-        TileOpKind.AtomicXchg => $"Atomic.Exchange(ref {target}, {value});",
-        TileOpKind.AtomicCas => $"Atomic.CompareExchange(ref {target}, {compare}, {value});",
+        TileOpKind.AtomicAdd => $"Atomic.Add(ref {target}, {value})",
+        TileOpKind.AtomicMax => $"Atomic.Max(ref {target}, {value})",
+        TileOpKind.AtomicMin => $"Atomic.Min(ref {target}, {value})",
+        TileOpKind.AtomicXchg => $"Atomic.Exchange(ref {target}, {value})",
+        TileOpKind.AtomicCas => $"Atomic.CompareExchange(ref {target}, {compare}, {value})",
         _ => throw new System.InvalidOperationException($"{kind} is not an atomic op."),
     };
 

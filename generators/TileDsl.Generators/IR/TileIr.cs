@@ -97,18 +97,53 @@ internal sealed record LoadOp(int Id, TileType Type, int Pointers, int? Mask, in
 }
 
 /// <summary>
-/// Sum, Max, Min or Argmax of <see cref="Source"/> along <see cref="Axis"/>: the axis removed, or kept with size 1
-/// when <see cref="KeepDims"/>. A rank-0 result is a scalar.
+/// Sum, Max, Min, Argmax, Argmin, or Reduce by <see cref="Combine"/>, of <see cref="Source"/> along
+/// <see cref="Axis"/>: the axis removed, or kept with size 1 when <see cref="KeepDims"/>. A rank-0 result is a scalar.
 /// </summary>
 internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis, bool KeepDims) : Op(Id, Type)
 {
+    /// <summary>Reduce's combiner; null for the other kinds.</summary>
+    public Combiner? Combine { get; init; }
+
     public override IEnumerable<int> Operands => Of(Source);
 }
 
-/// <summary>The inclusive prefix sums (Cumsum) or products (Cumprod) of <see cref="Source"/> along <see cref="Axis"/>.</summary>
+/// <summary>The inclusive prefix sums (Cumsum), products (Cumprod) or combinations by <see cref="Combine"/>
+/// (AssociativeScan) of <see cref="Source"/> along <see cref="Axis"/>.</summary>
 internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis) : Op(Id, Type)
 {
+    /// <summary>AssociativeScan's combiner; null for Cumsum and Cumprod.</summary>
+    public Combiner? Combine { get; init; }
+
     public override IEnumerable<int> Operands => Of(Source);
+}
+
+/// <summary>A parameter of a <see cref="Combiner"/>: the left (<see cref="Index"/> 0) or right (1) operand of one combination.</summary>
+internal sealed record CombinerParamOp(int Id, TileType Type, int Index) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
+
+/// <summary>
+/// The combiner of Reduce or AssociativeScan: a [TileFunction] method <c>(T a, T b) =&gt; T</c> inlined as a small
+/// program of scalar ops. <see cref="Body"/> computes them (constants, elementwise ops, casts), in order, from
+/// <see cref="A"/> and <see cref="B"/>; <see cref="Result"/> is the combination. The emitters write it out at each step.
+/// </summary>
+internal sealed record Combiner(string Method, CombinerParamOp A, CombinerParamOp B, EquatableArray<Op> Body, int Result)
+{
+    /// <summary>Its parameters and ops, which the emitters look up by id.</summary>
+    public IEnumerable<Op> Values => new Op[] { A, B }.Concat(Body);
+
+    /// <summary>How many times the ops (and the result) read <paramref name="id"/>.</summary>
+    public int Reads(int id) => Body.SelectMany(op => op.Operands).Count(o => o == id) + (Result == id ? 1 : 0);
+
+    /// <summary>The combiner of a Reduce or AssociativeScan value, or null.</summary>
+    public static Combiner? Of(Op op) => op switch
+    {
+        ReduceOp reduce => reduce.Combine,
+        ScanOp scan => scan.Combine,
+        _ => null,
+    };
 }
 
 /// <summary>The matrix product of <see cref="A"/> [M, K] and <see cref="B"/> [K, N], plus <see cref="Acc"/> when given.</summary>
@@ -135,6 +170,13 @@ internal sealed record LoopValueOp(int Id, TileType Type, LoopValueKind Kind) : 
     public override IEnumerable<int> Operands => Of();
 }
 
+/// <summary>The old values an atomic returns (<see cref="StoreStatement.Result"/>): the elements memory held before it,
+/// the element type's zero where its mask is off.</summary>
+internal sealed record AtomicValueOp(int Id, TileType Type) : Op(Id, Type)
+{
+    public override IEnumerable<int> Operands => Of();
+}
+
 internal abstract record Statement;
 
 internal sealed record Define(Op Op) : Statement;
@@ -142,7 +184,7 @@ internal sealed record Define(Op Op) : Statement;
 /// <summary>
 /// Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; when <see cref="Atomic"/>,
 /// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
-/// <see cref="Compare"/>) atomically instead.
+/// <see cref="Compare"/>) atomically instead, and, when the atomic is an expression, defines <see cref="Result"/>.
 /// </summary>
 internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement
 {
@@ -151,6 +193,9 @@ internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool At
 
     /// <summary>AtomicCas's compare operand, aligned to the pointers' rank like <see cref="Data"/>.</summary>
     public int? Compare { get; init; }
+
+    /// <summary>The old values, of the pointers' shape, when the atomic's value is used (an expression); else null.</summary>
+    public AtomicValueOp? Result { get; init; }
 
     /// <summary>The values the statement reads.</summary>
     public IEnumerable<int> Operands

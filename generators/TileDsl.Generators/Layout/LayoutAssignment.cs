@@ -74,6 +74,9 @@ internal sealed class LayoutAssignment
                     if (!v.Type.IsScalar && Computes(v) && (v is LoadOp or DotOp or ReduceOp or ScanOp or ReshapeOp || v.Operands.Any(IsMaterialized)))
                         plan.Materialized.Add(v.Id);
                     break;
+                case StoreStatement { Result: { } old }:
+                    Carried(old);
+                    break;
                 case Loop loop:
                     values[loop.Index.Id] = loop.Index;
                     foreach (var arg in loop.Args) Carried(arg);
@@ -109,6 +112,9 @@ internal sealed class LayoutAssignment
             {
                 case Define { Op: var v } when !v.Type.IsScalar:
                     if (Prefer(v) is { } layout) preferred[v.Id] = layout;
+                    break;
+                case StoreStatement { Result: { } old } store when !old.Type.IsScalar:
+                    preferred[old.Id] = StoreLayout(store); // an atomic's old values live where it runs
                     break;
                 case Loop loop:
                     for (int k = 0; k < loop.Args.Count; k++) Inherit(loop.Args[k].Id, loop.Inits[k]);
@@ -180,12 +186,13 @@ internal sealed class LayoutAssignment
             {
                 case StoreStatement store:
                 {
-                    var data = values[store.Data];
-                    var pointers = values[store.Pointers].Type;
-                    var layout = data.Type.Shape.Equals(pointers.Shape) && preferred.TryGetValue(store.Data, out var p)
-                        ? p
-                        : Layouts.Blocked(pointers.Shape, numThreads);
+                    var layout = StoreLayout(store);
                     plan.StoreLayouts[store] = layout;
+                    if (store.Result is { Type.IsScalar: false } old)
+                    {
+                        preferred[old.Id] = layout; // its home: the atomic defines it where it runs
+                        Settle(old);
+                    }
                     Request(store.Pointers, layout);
                     RequestOperand(store.Data, layout);
                     if (store.Mask is { } mask) RequestOperand(mask, layout);
@@ -209,6 +216,16 @@ internal sealed class LayoutAssignment
         }
     }
 
+    /// <summary>Where a Store or an atomic writes from: the data's preferred layout if it has the pointers' shape, else
+    /// the blocked layout of the pointers.</summary>
+    private LinearLayout StoreLayout(StoreStatement store)
+    {
+        var pointers = values[store.Pointers].Type;
+        return values[store.Data].Type.Shape.Equals(pointers.Shape) && preferred.TryGetValue(store.Data, out var p)
+            ? p
+            : Layouts.Blocked(pointers.Shape, numThreads);
+    }
+
     /// <summary>Fixes the layouts of a value once all its users have asked, and asks its operands in turn.</summary>
     private void Settle(Op v)
     {
@@ -218,7 +235,7 @@ internal sealed class LayoutAssignment
         List<LinearLayout> layouts;
         if (plan.Materialized.Contains(v.Id))
         {
-            var home = carried || v is DotOp or ReduceOp ? Home(v)
+            var home = carried || v is DotOp or ReduceOp or AtomicValueOp ? Home(v)
                 : wanted.Count == 1 ? wanted[0]
                 : preferred.TryGetValue(v.Id, out var p) && wanted.Contains(p) ? p
                 : wanted[0];

@@ -38,6 +38,9 @@ internal sealed record LinearLayout(
     /// <summary>Threads that hold distinct elements (the others hold copies).</summary>
     public int DistinctThreads => 1 << ThreadBases.Count(b => !IsZero(b));
 
+    /// <summary>Whether, on <paramref name="numThreads"/> threads, several threads hold the same elements.</summary>
+    public bool Replicates(int numThreads) => (ReplicaMask & (numThreads - 1)) != 0;
+
     /// <summary>The tid bits that no coordinate reads: threads that differ only in them hold the same elements.</summary>
     public int ReplicaMask => ThreadBases.Select((b, bit) => IsZero(b) ? 1 << bit : 0).Aggregate(0, (a, m) => a | m);
 

@@ -152,7 +152,8 @@ internal sealed partial class BodyWalker
             case TileOpKind.ProgramId or TileOpKind.NumPrograms:
             {
                 int axis = ConstantInt(args[0].Value, $"The axis of {method.Name}");
-                return Guarded(args[0].Value, () => ShapeSemantics.ProgramId(b, axis, kind == TileOpKind.NumPrograms));
+                Guarded(args[0].Value, () => { ShapeSemantics.RequireProgramAxis(axis, kind == TileOpKind.NumPrograms); return 0; });
+                return ShapeSemantics.ProgramId(b, axis, kind == TileOpKind.NumPrograms);
             }
             case TileOpKind.Arange:
                 return ShapeSemantics.Arange(b, ConstantInt(args[0].Value, "The start of Arange"), ConstantInt(args[1].Value, "The end of Arange"), $"'{what}'");
@@ -181,12 +182,13 @@ internal sealed partial class BodyWalker
             }
             case TileOpKind.Cast:
                 return ElementwiseSemantics.Cast(b, Expression(invocation.Instance!), ElementOf(method.TypeArguments[0]), what);
-            case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax or TileOpKind.Argmin:
+            case TileOpKind.Sum or TileOpKind.Max or TileOpKind.Min or TileOpKind.Argmax or TileOpKind.Argmin or TileOpKind.Reduce:
                 return Reduce(invocation, kind, args);
-            case TileOpKind.Cumsum or TileOpKind.Cumprod:
+            case TileOpKind.Cumsum or TileOpKind.Cumprod or TileOpKind.AssociativeScan:
             {
                 int source = Expression(args[0].Value);
-                return ReduceSemantics.Scan(b, kind, source, args.Count > 1 ? Axis(args[1], source, kind) : 0, $"'{what}'");
+                int axis = args.Count > 1 ? Axis(args[1], source, kind) : 0;
+                return ReduceSemantics.Scan(b, kind, source, axis, $"'{what}'", CombinerArgument(args, kind, source));
             }
             case TileOpKind.Dot:
             {
@@ -210,8 +212,10 @@ internal sealed partial class BodyWalker
                 var shape = args.Skip(1).Select((a, i) => ConstantInt(a.Value, $"Dimension {i} of {method.Name}")).ToArray();
                 return kind == TileOpKind.Reshape ? ShapeSemantics.Reshape(b, source, shape, $"'{what}'") : ShapeSemantics.BroadcastTo(b, source, shape, $"'{what}'");
             }
-            case var write when MemorySemantics.Writes(write):
-                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, method.Name + " inside an expression", $"call {method.Name} as a statement of its own");
+            case TileOpKind.Store:
+                throw Report(DiagnosticDescriptors.UnsupportedExpression, invocation, "Store inside an expression", "call Store as a statement of its own");
+            case var atomic when MemorySemantics.Writes(atomic):
+                return Store(invocation, atomic, returnsOld: true);
             case TileOpKind.StaticRange:
                 throw Report(DiagnosticDescriptors.LoopForm, invocation, "StaticRange outside a foreach loop");
             case var elementwise when ElementwiseSemantics.IsElementwise(elementwise):
@@ -236,16 +240,26 @@ internal sealed partial class BodyWalker
     private int Reduce(IInvocationOperation invocation, TileOpKind kind, List<IArgumentOperation> args)
     {
         int source = Expression(args[0].Value);
-        int? axis = args.Count > 1 ? Axis(args[1], source, kind) : null;
+        int? axis = Named(args, "axis") is { } axisArgument ? Axis(axisArgument, source, kind) : null;
         bool keepDims = false;
-        if (args.Count > 2 && !IsDefault(args[2]))
+        if (Named(args, "keepDims") is { } keepArgument && !IsDefault(keepArgument))
         {
-            int keep = Expression(args[2].Value);
+            int keep = Expression(keepArgument.Value);
             if (!b.TryConstant(keep, out var k) || k is not bool flag)
-                throw Report(DiagnosticDescriptors.NotConstant, args[2].Value, $"The keepDims argument of {kind}");
+                throw Report(DiagnosticDescriptors.NotConstant, keepArgument.Value, $"The keepDims argument of {kind}");
             keepDims = flag;
         }
-        return ReduceSemantics.Reduce(b, kind, source, axis, keepDims, $"'{invocation.Syntax}'");
+        return ReduceSemantics.Reduce(b, kind, source, axis, keepDims, $"'{invocation.Syntax}'", CombinerArgument(args, kind, source));
+    }
+
+    private static IArgumentOperation? Named(List<IArgumentOperation> args, string parameter) => args.FirstOrDefault(a => a.Parameter?.Name == parameter);
+
+    /// <summary>The combiner of Reduce or AssociativeScan (once the source is known to take one), or null for the other ops.</summary>
+    private Combiner? CombinerArgument(List<IArgumentOperation> args, TileOpKind kind, int source)
+    {
+        if (Named(args, "combine") is not { } argument) return null;
+        ReduceSemantics.RequireOperand(b, kind, source);
+        return Combiner(argument, kind, b.Type(source).Element);
     }
 
     private int ExpandDims(IPropertyReferenceOperation indexer)

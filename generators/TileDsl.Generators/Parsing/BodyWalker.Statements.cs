@@ -151,23 +151,22 @@ internal sealed partial class BodyWalker
             "assign to local variables; write memory with Store(pointers, value, mask)"),
     };
 
-    /// <summary>Store or an atomic: (pointers, value[, mask]), AtomicCas (pointers, compare, value).</summary>
-    private void Store(IInvocationOperation invocation, TileOpKind kind)
+    /// <summary>Store or an atomic: (pointers, value[, mask]), AtomicCas (pointers, compare, value); with
+    /// <paramref name="returnsOld"/>, an atomic as an expression: the id of its old values.</summary>
+    private int Store(IInvocationOperation invocation, TileOpKind kind, bool returnsOld = false)
     {
         var args = ArgumentsInOrder(invocation);
         int pointers = Expression(args[0].Value);
         int? compare = kind == TileOpKind.AtomicCas ? Expression(args[1].Value) : null;
         int data = Expression(args[kind == TileOpKind.AtomicCas ? 2 : 1].Value);
         int? mask = kind == TileOpKind.AtomicCas ? null : MaskArgument(args.Count > 2 ? args[2] : null);
-        Guarded(invocation, () =>
-        {
-            MemorySemantics.Store(b, pointers, data, mask, kind != TileOpKind.Store, kind, compare);
-            return 0;
-        });
+        return Guarded(invocation, () => MemorySemantics.Store(b, pointers, data, mask, kind != TileOpKind.Store, kind, compare, returnsOld));
     }
 
     private void RuntimeLoop(IForLoopOperation loop)
     {
+        if (b.Combining is { } combining)
+            throw Report(DiagnosticDescriptors.Combiner, loop, combining, "has a runtime loop", "a combiner is straight-line code: unroll the loop with 'foreach (var i in StaticRange(start, end))' or write the steps out");
         var (indexLocal, startOp) = LoopHeader(loop);
         if (loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation left } condition
             || !SymbolEqualityComparer.Default.Equals(left.Local, indexLocal)

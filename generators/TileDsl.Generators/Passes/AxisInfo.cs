@@ -64,7 +64,7 @@ internal sealed class AxisInfo
     }
 
     /// <summary>Constant along the axis when every operand is; else unknown.</summary>
-    private AxisStride Uniform(Op op) => op.Operands.All(o => Of(o).IsUniform) && op is not (LoopValueOp or DotOp or ReduceOp or ScanOp or ReshapeOp)
+    private AxisStride Uniform(Op op) => op.Operands.All(o => Of(o).IsUniform) && op is not (LoopValueOp or DotOp or ReduceOp or ScanOp or ReshapeOp or AtomicValueOp)
         ? AxisStride.Constant(0)
         : AxisStride.Unknown;
 

@@ -37,6 +37,7 @@ internal static class InPlaceAccumulation
         DLocalLoad d => d.Op.Id == id,
         DDotInit d => d.Op.Id == id,
         DReduce d => d.Op.Id == id,
+        DStore d => d.Result?.Id == id && d.Broadcast is null,
         DLoop d => d.Loop.Results.Any(r => r.Id == id),
         _ => false,
     };

@@ -43,6 +43,7 @@ internal static class IssueLoadsEarly
         DLocalLoad d => new[] { d.Op.Id },
         DReduce d => new[] { d.Op.Id },
         DReduceCombine d => new[] { d.Reduce.Op.Id },
+        DStore { Result: { } old, Broadcast: null } => new[] { old.Id },
         _ => Enumerable.Empty<int>(),
     };
 }

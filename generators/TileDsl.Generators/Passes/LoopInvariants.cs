@@ -80,7 +80,10 @@ internal static class LoopInvariants
                     yield return (define.Op.Id, define.Layout);
                     break;
                 case DLocalLoad load:
-                    yield return (load.Op.Id, load.Layout);
+                    yield return (load.Op.Id, load.Op.Type.IsScalar ? null : load.Layout); // a scalar atomic's old value
+                    break;
+                case DStore { Result: { } old, Broadcast: null } store:
+                    yield return (old.Id, store.Layout);
                     break;
                 case DDotInit init:
                     yield return (init.Op.Id, init.Home);

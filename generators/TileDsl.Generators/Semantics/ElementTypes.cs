@@ -43,6 +43,9 @@ internal enum OpClass
 
     /// <summary><c>AtomicAdd</c>, <c>AtomicMax</c>, <c>AtomicMin</c>, <c>AtomicXchg</c>, <c>AtomicCas</c>.</summary>
     Atomic = 1 << 10,
+
+    /// <summary><c>Reduce</c>, <c>AssociativeScan</c>: tiles whose elements a [TileFunction] combiner takes as C# scalars.</summary>
+    Combine = 1 << 11,
 }
 
 /// <summary>
@@ -79,12 +82,12 @@ internal static class ElementTypes
     private static readonly ElementInfo[] Rows =
     {
         new(ElementType.Bool, "bool", SpecialType.System_Boolean, "", 1, -1, ElementType.Bool, ElementType.Int, "bool", OpClass.Equality | OpClass.Bitwise | OpClass.Logical, false),
-        new(ElementType.Int, "int", SpecialType.System_Int32, "", 4, 0, ElementType.Int, ElementType.Int, "int", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic, 0),
-        new(ElementType.Float, "float", SpecialType.System_Single, "", 4, 3, ElementType.Float, ElementType.Float, "float", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0f),
-        new(ElementType.Double, "double", SpecialType.System_Double, "", 8, 4, ElementType.Double, ElementType.Double, "double", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic, 0d),
+        new(ElementType.Int, "int", SpecialType.System_Int32, "", 4, 0, ElementType.Int, ElementType.Int, "int", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic | OpClass.Combine, 0),
+        new(ElementType.Float, "float", SpecialType.System_Single, "", 4, 3, ElementType.Float, ElementType.Float, "float", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic | OpClass.Combine, 0f),
+        new(ElementType.Double, "double", SpecialType.System_Double, "", 8, 4, ElementType.Double, ElementType.Double, "double", Numeric | OpClass.Transcendental | OpClass.Dot | OpClass.Atomic | OpClass.Combine, 0d),
         new(ElementType.Half, "System.Half", SpecialType.None, "System.Half", 2, 2, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
         new(ElementType.BFloat16, "BFloat16", SpecialType.None, "TileDsl.BFloat16", 2, 2, ElementType.Float, ElementType.Float, "ushort", Numeric | OpClass.Dot, 0f),
-        new(ElementType.Long, "long", SpecialType.System_Int64, "", 8, 1, ElementType.Long, ElementType.Long, "long", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic, 0L),
+        new(ElementType.Long, "long", SpecialType.System_Int64, "", 8, 1, ElementType.Long, ElementType.Long, "long", Numeric | OpClass.Bitwise | OpClass.Shift | OpClass.Atomic | OpClass.Combine, 0L),
     };
 
     public static ElementInfo Of(ElementType type) => Rows[(int)type];

@@ -140,6 +140,7 @@ internal static class ElementwiseSemantics
         OpClass.Shift => "shifts and '~' take int values",
         OpClass.Transcendental or OpClass.Dot => "convert first: x.To<float>()",
         OpClass.Atomic => "the atomics (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, AtomicCas) take int, float or double values",
+        OpClass.Combine => "Reduce and AssociativeScan take int, long, float or double tiles; convert first: x.To<float>() (16-bit floats), x.To<int>() (bool)",
         _ when element == ElementType.Bool => "convert first: x.To<int>()",
         _ => "convert the operands to a type that supports it",
     };

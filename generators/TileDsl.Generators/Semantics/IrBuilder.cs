@@ -44,10 +44,23 @@ internal sealed class IrBuilder
     /// <summary>The constant int value of <paramref name="id"/>, or null.</summary>
     public int? ConstantInt(int id) => constants.TryGetValue(id, out var c) && c is int i ? i : null;
 
+    /// <summary>
+    /// While a Reduce's or AssociativeScan's combiner is walked, that op (null otherwise): its values must be scalars
+    /// computed from its two parameters (TD0038 for any other value).
+    /// </summary>
+    public TileOpKind? Combining { get; set; }
+
     /// <summary>Creates a value that no statement defines (loop indices, arguments and results).</summary>
     public T Create<T>(Func<int, T> make) where T : Op
     {
         var op = make(values.Count);
+        if (Combining is { } kind && !(op.Type.IsScalar && op is ConstOp or ElementwiseOp or CastOp or CombinerParamOp))
+            throw new SemanticError(DiagnosticDescriptors.Combiner, kind, op switch
+            {
+                LoadOp or PointerOp => "reads memory",
+                ProgramIdOp => "reads the program's position",
+                _ => "computes a tile",
+            }, "a combiner computes on its two scalars only: arithmetic, comparisons, Where and ?:, Maximum, Minimum, math functions, casts and locals");
         values.Add(op);
         return op;
     }
@@ -77,15 +90,22 @@ internal sealed class IrBuilder
         return id;
     }
 
-    /// <summary>Gives a value just defined the name of the local it is assigned to, unless it has one.</summary>
+    /// <summary>Gives a value just defined (or the old values of an atomic just added) the name of the local it is
+    /// assigned to, unless it has one.</summary>
     public int Named(int id, string name)
     {
         var op = values[id];
-        if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0 || Current[Current.Count - 1] is not Define { Op.Id: var last } || last != id)
-            return id;
+        if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0) return id;
         var named = op with { Name = name };
+        Statement? renamed = Current[Current.Count - 1] switch
+        {
+            Define { Op.Id: var last } when last == id => new Define(named),
+            StoreStatement { Result.Id: var last } store when last == id => store with { Result = (AtomicValueOp)named },
+            _ => null,
+        };
+        if (renamed is null) return id;
         values[id] = named;
-        Current[Current.Count - 1] = new Define(named);
+        Current[Current.Count - 1] = renamed;
         return id;
     }
 

@@ -49,10 +49,11 @@ internal static class MemorySemantics
 
     /// <summary>
     /// Store (or an atomic: <paramref name="atomicOp"/>, AtomicCas with <paramref name="compare"/>) of
-    /// <paramref name="data"/> broadcast to the pointers' shape, where the mask holds.
+    /// <paramref name="data"/> broadcast to the pointers' shape, where the mask holds. With <paramref name="returnsOld"/>
+    /// (an atomic used as an expression), the id of its old values; else -1.
     /// </summary>
-    public static void Store(IrBuilder b, int pointers, int data, int? mask, bool atomic,
-        TileOpKind atomicOp = TileOpKind.AtomicAdd, int? compare = null)
+    public static int Store(IrBuilder b, int pointers, int data, int? mask, bool atomic,
+        TileOpKind atomicOp = TileOpKind.AtomicAdd, int? compare = null, bool returnsOld = false)
     {
         var shape = b.Type(pointers).Shape;
         string op = atomic ? atomicOp.ToString() : "Store";
@@ -63,10 +64,13 @@ internal static class MemorySemantics
         mask = Predicated(b, mask, op);
         int? on = mask is null ? null : ShapeSemantics.Align(b, mask.Value, shape.Count);
         int? against = compare is null ? null : ShapeSemantics.Align(b, compare.Value, shape.Count);
+        var old = returnsOld ? b.Create(id => new AtomicValueOp(id, new TileType(b.Type(pointers).Element, shape))) : null;
         b.Current.Add(new StoreStatement(pointers, ShapeSemantics.Align(b, data, shape.Count), on, atomic)
         {
             AtomicOp = atomic ? atomicOp : TileOpKind.AtomicAdd,
             Compare = against,
+            Result = old,
         });
+        return old?.Id ?? -1;
     }
 }

@@ -5,40 +5,53 @@ using TileDsl.Generators.IR;
 
 namespace TileDsl.Generators.Semantics;
 
-/// <summary>Sum, Max, Min, Argmax and Argmin: over all elements or along an axis, with or without keeping it; the scans
-/// Cumsum and Cumprod along an axis.</summary>
+/// <summary>Sum, Max, Min, Argmax, Argmin and Reduce (by a combiner): over all elements or along an axis, with or
+/// without keeping it; the scans Cumsum, Cumprod and AssociativeScan (by a combiner) along an axis.</summary>
 internal static class ReduceSemantics
 {
-    /// <summary>Along <paramref name="axis"/>, or over all elements when it is null (a 2-D tile: axis 1, then 0).</summary>
-    public static int Reduce(IrBuilder b, TileOpKind kind, int source, int? axis, bool keepDims, string what)
+    /// <summary>
+    /// Along <paramref name="axis"/>, or over all elements when it is null (a 2-D tile: axis 1, then 0);
+    /// <paramref name="combine"/> is Reduce's combiner.
+    /// </summary>
+    public static int Reduce(IrBuilder b, TileOpKind kind, int source, int? axis, bool keepDims, string what, Combiner? combine = null)
     {
+        RequireOperand(b, kind, source);
         var type = b.Type(source);
-        string name = kind.ToString();
-        if (type.IsScalar)
-            throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{name} of a scalar", $"{name} takes a tile");
-        ElementwiseSemantics.RequireAccepts(type.Element, kind == TileOpKind.Sum ? OpClass.Arithmetic : OpClass.Ordered, name, tile: true);
         if (kind == TileOpKind.Sum && ElementTypes.IsSixteenBit(type.Element))
             return Accumulated(b, source, what, wide => Reduce(b, kind, wide, axis, keepDims, what));
         if (axis is null)
         {
             if (kind is TileOpKind.Argmax or TileOpKind.Argmin && type.Rank != 1)
-                throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{name} over all elements of a 2-D tile", $"reduce one axis at a time: {name}(x, axis)");
+                throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{kind} over all elements of a 2-D tile", $"reduce one axis at a time: {kind}(x, axis)");
             int value = source;
-            for (int a = type.Rank - 1; a >= 0; a--) value = Along(b, kind, value, a, false, what);
+            for (int a = type.Rank - 1; a >= 0; a--) value = Along(b, kind, value, a, false, what, combine);
             return value;
         }
-        return Along(b, kind, source, axis.Value, keepDims, what);
+        return Along(b, kind, source, axis.Value, keepDims, what, combine);
     }
 
-    /// <summary>Cumsum or Cumprod along <paramref name="axis"/>: a tile of the same type.</summary>
-    public static int Scan(IrBuilder b, TileOpKind kind, int source, int axis, string what)
+    /// <summary>Cumsum, Cumprod or AssociativeScan (by <paramref name="combine"/>) along <paramref name="axis"/>: a tile of the same type.</summary>
+    public static int Scan(IrBuilder b, TileOpKind kind, int source, int axis, string what, Combiner? combine = null)
+    {
+        RequireOperand(b, kind, source);
+        var type = b.Type(source);
+        if (ElementTypes.IsSixteenBit(type.Element)) return Accumulated(b, source, what, wide => Scan(b, kind, wide, axis, what));
+        return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis) { Combine = combine }, what);
+    }
+
+    /// <summary>TD0011 for a scalar operand, TD0034 for an element type the op is not defined for.</summary>
+    public static void RequireOperand(IrBuilder b, TileOpKind kind, int source)
     {
         var type = b.Type(source);
         if (type.IsScalar)
             throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{kind} of a scalar", $"{kind} takes a tile");
-        ElementwiseSemantics.RequireAccepts(type.Element, OpClass.Arithmetic, kind.ToString(), tile: true);
-        if (ElementTypes.IsSixteenBit(type.Element)) return Accumulated(b, source, what, wide => Scan(b, kind, wide, axis, what));
-        return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis), what);
+        var family = kind switch
+        {
+            TileOpKind.Sum or TileOpKind.Cumsum or TileOpKind.Cumprod => OpClass.Arithmetic,
+            TileOpKind.Reduce or TileOpKind.AssociativeScan => OpClass.Combine,
+            _ => OpClass.Ordered,
+        };
+        ElementwiseSemantics.RequireAccepts(type.Element, family, kind.ToString(), tile: true);
     }
 
     /// <summary>A sum or product of 16-bit floats: accumulated in float, the result rounded back once (as Triton does).</summary>
@@ -53,11 +66,11 @@ internal static class ReduceSemantics
             throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"Axis {axis} of a tile of shape {type.ShapeText}", $"use an axis from 0 to {type.Rank - 1} for {op}");
     }
 
-    private static int Along(IrBuilder b, TileOpKind kind, int source, int axis, bool keepDims, string what)
+    private static int Along(IrBuilder b, TileOpKind kind, int source, int axis, bool keepDims, string what, Combiner? combine)
     {
         var type = b.Type(source);
         var shape = ShapeRules.Reduced(type.Shape, axis, keepDims).ToEquatableArray();
         var result = new TileType(kind is TileOpKind.Argmax or TileOpKind.Argmin ? ElementType.Int : type.Element, shape);
-        return b.DefineComputed(result, id => new ReduceOp(id, result, kind, source, axis, keepDims), what);
+        return b.DefineComputed(result, id => new ReduceOp(id, result, kind, source, axis, keepDims) { Combine = combine }, what);
     }
 }

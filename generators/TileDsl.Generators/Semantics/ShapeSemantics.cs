@@ -9,12 +9,16 @@ namespace TileDsl.Generators.Semantics;
 /// <summary>Creating, viewing and broadcasting tiles: ProgramId, Arange, Zeros/Full, x[.., None], ExpandDims, Trans, Reshape, BroadcastTo.</summary>
 internal static class ShapeSemantics
 {
-    public static int ProgramId(IrBuilder b, int axis, bool count)
+    /// <summary>TD0011 unless <paramref name="axis"/> is a program axis: 0, 1 or 2.</summary>
+    public static void RequireProgramAxis(int axis, bool count)
     {
         if (axis is < 0 or > 2)
             throw new SemanticError(DiagnosticDescriptors.UnsupportedExpression, $"{(count ? "NumPrograms" : "ProgramId")}({axis})", "program axes are 0, 1 and 2");
-        return b.Define(id => new ProgramIdOp(id, TileType.Scalar(ElementType.Int), axis, count));
     }
+
+    /// <summary>ProgramId (NumPrograms when <paramref name="count"/>) along an axis that <see cref="RequireProgramAxis"/> accepted.</summary>
+    public static int ProgramId(IrBuilder b, int axis, bool count)
+        => b.Define(id => new ProgramIdOp(id, TileType.Scalar(ElementType.Int), axis, count));
 
     public static int Arange(IrBuilder b, int start, int end, string what)
     {

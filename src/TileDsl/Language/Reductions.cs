@@ -38,15 +38,20 @@ internal static class Reductions
     }
 
     /// <summary>Inclusive scan along <paramref name="axis"/> from <paramref name="identity"/>, element by element in order.</summary>
-    public static Tile<T> Scan<T>(Tile<T> x, int axis, T identity, Func<T, T, T> combine)
+    public static Tile<T> Scan<T>(Tile<T> x, int axis, T identity, Func<T, T, T> combine) => Scan(x, axis, combine, v => combine(identity, v));
+
+    /// <summary>Inclusive scan along <paramref name="axis"/>, element by element in order: element k is
+    /// <c>combine(…combine(start(x[0]), x[1])…, x[k])</c>, with <paramref name="start"/> the identity by default.</summary>
+    public static Tile<T> Scan<T>(Tile<T> x, int axis, Func<T, T, T> combine, Func<T, T>? start = null)
     {
         var (outer, size, inner, _) = Split(x, axis, true);
         var data = new T[x.Data.Length];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
-                T acc = identity;
-                for (int k = 0; k < size; k++)
+                int first = o * size * inner + i;
+                T acc = data[first] = start is null ? x.Data[first] : start(x.Data[first]);
+                for (int k = 1; k < size; k++)
                 {
                     int at = (o * size + k) * inner + i;
                     data[at] = acc = combine(acc, x.Data[at]);

@@ -93,6 +93,10 @@ public static class Tl
     [TileOp(TileOpKind.Where, WeakLiteral = true)]
     public static Tile<float> Where(Tile<bool> condition, double a, Tile<float> b) => Select(condition, Tile<float>.Scalar((float)a), b);
 
+    /// <summary>The choice between two scalars, <c>condition ? a : b</c> (as in a combiner of <see cref="Reduce{T}(Tile{T}, int, Func{T, T, T}, bool)"/>).</summary>
+    [TileOp(TileOpKind.Where)]
+    public static T Where<T>(bool condition, T a, T b) => condition ? a : b;
+
     [TileOp(TileOpKind.Exp)] public static Tile<float> Exp(Tile<float> x) => x.Map(MathF.Exp);
     [TileOp(TileOpKind.Exp)] public static Tile<double> Exp(Tile<double> x) => x.Map(Math.Exp);
     [TileOp(TileOpKind.Exp)] public static float Exp(float x) => MathF.Exp(x);
@@ -116,6 +120,9 @@ public static class Tl
     [TileOp(TileOpKind.Abs)] public static Tile<float> Abs(Tile<float> x) => x.Map(MathF.Abs);
     [TileOp(TileOpKind.Abs)] public static Tile<double> Abs(Tile<double> x) => x.Map(Math.Abs);
     [TileOp(TileOpKind.Abs)] public static Tile<int> Abs(Tile<int> x) => x.Map(Math.Abs);
+    [TileOp(TileOpKind.Abs)] public static float Abs(float x) => MathF.Abs(x);
+    [TileOp(TileOpKind.Abs)] public static double Abs(double x) => Math.Abs(x);
+    [TileOp(TileOpKind.Abs)] public static int Abs(int x) => Math.Abs(x);
 
     [TileOp(TileOpKind.Rsqrt)] public static Tile<float> Rsqrt(Tile<float> x) => x.Map(TileMath.Rsqrt);
     [TileOp(TileOpKind.Rsqrt)] public static Tile<double> Rsqrt(Tile<double> x) => x.Map(TileMath.Rsqrt);
@@ -248,6 +255,28 @@ public static class Tl
         => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul));
 
     /// <summary>
+    /// All elements of <paramref name="x"/> combined by <paramref name="combine"/>, a static <c>[TileFunction]</c>
+    /// method <c>(T a, T b) =&gt; T</c> on scalars passed by name (Triton's <c>tl.reduce</c> with no axis): a scalar. The
+    /// combiner must be associative and commutative; the host combines in row-major order, a kernel in a tree.
+    /// </summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static T Reduce<T>(Tile<T> x, Func<T, T, T> combine) => Reductions.All(x, combine);
+
+    /// <summary>The elements along <paramref name="axis"/> combined by <paramref name="combine"/> (Triton's
+    /// <c>tl.reduce</c>); the axis is removed, or kept with size 1 when <paramref name="keepDims"/>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static Tile<T> Reduce<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool keepDims = false)
+        => Reductions.Along(x, axis, keepDims, combine);
+
+    /// <summary>
+    /// The inclusive scan of <paramref name="x"/> along <paramref name="axis"/> by <paramref name="combine"/>, a static
+    /// <c>[TileFunction]</c> method <c>(T a, T b) =&gt; T</c> (Triton's <c>tl.associative_scan</c>): element k is
+    /// <c>combine(…combine(combine(x[0], x[1]), x[2])…, x[k])</c>, in that order, in the interpreter and in kernels alike.
+    /// </summary>
+    [TileOp(TileOpKind.AssociativeScan)]
+    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine) => Reductions.Scan(x, axis, combine);
+
+    /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
     /// a [M, N] tile of the same element type (f32 for float tiles).
     /// </summary>
@@ -335,72 +364,82 @@ public static class Tl
 
     /// <summary>
     /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
-    /// <paramref name="mask"/> holds, atomically with respect to other programs; a statement.
+    /// <paramref name="mask"/> holds, atomically with respect to other programs (Triton's <c>atomic_add</c>). Returns the
+    /// values memory held before, 0 where the mask is off; a statement when they are not needed.
     /// </summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static void AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicAdd", (i, v) => ptrs.Write(i, Arith<T>.Add(ptrs.Read(i), v)));
+    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicAdd", (_, old, v) => Arith<T>.Add(old, v));
 
-    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; a statement.</summary>
+    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static void AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the larger of itself and
     /// <paramref name="value"/> (broadcast to the pointers' shape), atomically across programs (Triton's
-    /// <c>atomic_max</c>); a statement. int, float or double.
+    /// <c>atomic_max</c>); returns the old values, 0 where the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static void AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicMax", (i, v) => ptrs.Write(i, Arith<T>.Max(ptrs.Read(i), v)));
+    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicMax", (_, old, v) => Arith<T>.Max(old, v));
 
-    /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static void AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the smaller of itself and
-    /// <paramref name="value"/>, atomically across programs (Triton's <c>atomic_min</c>); a statement. int, float or double.
+    /// <paramref name="value"/>, atomically across programs (Triton's <c>atomic_min</c>); returns the old values, 0 where
+    /// the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static void AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicMin", (i, v) => ptrs.Write(i, Arith<T>.Min(ptrs.Read(i), v)));
+    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicMin", (_, old, v) => Arith<T>.Min(old, v));
 
-    /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program.</summary>
+    /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static void AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Replaces memory at each pointer where <paramref name="mask"/> holds with <paramref name="value"/>, atomically
-    /// (Triton's <c>atomic_xchg</c>); a statement. Among programs writing one address, the last one to run wins.
+    /// (Triton's <c>atomic_xchg</c>); returns the old values, 0 where the mask is off. Among programs writing one
+    /// address, the last one to run wins.
     /// </summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static void AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
-        => Scatter(ptrs, value, mask, "AtomicXchg", ptrs.Write);
+    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+        => Atomically(ptrs, value, mask, "AtomicXchg", (_, _, v) => v);
 
-    /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program.</summary>
+    /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static void AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value));
+    public static T AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Compare-and-swap at each pointer (Triton's <c>atomic_cas</c>, which takes no mask): where memory equals
-    /// <paramref name="compare"/> (bit for bit), it becomes <paramref name="value"/>, atomically; a statement.
+    /// <paramref name="compare"/> (bit for bit), it becomes <paramref name="value"/>, atomically. Returns the old values:
+    /// where one equals <paramref name="compare"/>, the swap took place.
     /// </summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static void AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
+    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
     {
         var shape = ptrs.Offsets.Shape;
         Shapes.Broadcast(shape, compare.Shape, "AtomicCas");
-        Scatter(ptrs, value, null, "AtomicCas", (i, v) =>
-        {
-            if (SameBits(ptrs.Read(i), compare.Data[Shapes.SourceIndex(shape, compare.Shape, i)])) ptrs.Write(i, v);
-        });
+        return Atomically(ptrs, value, null, "AtomicCas", (i, old, v) => SameBits(old, compare.Data[Shapes.SourceIndex(shape, compare.Shape, i)]) ? v : old);
     }
 
-    /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program.</summary>
+    /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static void AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
-        => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value));
+    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
+        => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value)).Data[0];
+
+    /// <summary>An atomic: each element where the mask holds becomes <c>update(index, old, value)</c>; the old values,
+    /// 0 where the mask is off.</summary>
+    private static Tile<T> Atomically<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask, string op, Func<int, T, T, T> update) where T : unmanaged
+    {
+        var old = new T[Shapes.Count(ptrs.Offsets.Shape)];
+        Scatter(ptrs, value, mask, op, (i, v) => ptrs.Write(i, update(i, old[i] = ptrs.Read(i), v)));
+        return new Tile<T>(ptrs.Offsets.Shape, old);
+    }
 
     /// <summary>Bitwise equality, as a hardware compare-and-swap compares (NaN equals the same NaN; -0 differs from 0).</summary>
     private static bool SameBits<T>(T a, T b) where T : unmanaged

@@ -63,4 +63,32 @@ public static partial class AtomicKernels
         AtomicXchg(last + slot, Full(B, pid), (slot + pid) % 3 != 0);
         AtomicCas(flags + slot, Zeros<float>(B), Full(B, pid + 0.5f));
     }
+
+    /// <summary>
+    /// The atomics as expressions, returning the old values (Triton's tl.atomic_*), on 128 threads: a block of B = 64
+    /// (replicated twice over the threads: the old values come back through shared memory) or 256 elements (in
+    /// registers). Over i &lt; n: sums[i] += x[i], highs[i] = max(highs[i], x[i]), lows[i] = min(lows[i], x[i]),
+    /// swapped[i] = -x[i], and slots[i] = 7 where it equals i % 2 (compare-and-swap; lanes past n compare slot n
+    /// with -1); each old value goes to its own
+    /// output at i (all lanes of the block: masked ones hold 0). Each program also takes a ticket (the old value of
+    /// counter += 1, once per program) and writes ticket + lane into tickets, so every thread must have it.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void OldValues(Ptr<float> x, Ptr<float> sums, Ptr<float> highs, Ptr<float> lows, Ptr<float> swapped, Ptr<int> slots,
+        Ptr<float> oldSums, Ptr<float> oldHighs, Ptr<float> oldLows, Ptr<float> oldSwapped, Ptr<int> oldSlots, Ptr<int> counter,
+        Ptr<int> tickets, int n, [Constexpr(64, 256)] int B)
+    {
+        int pid = ProgramId(0);
+        var offs = pid * B + Arange(0, B);
+        var inside = offs < n;
+        var v = Load(x + offs, inside);
+        Store(oldSums + offs, AtomicAdd(sums + offs, v, inside));
+        var high = AtomicMax(highs + offs, v, inside);
+        Store(oldHighs + offs, high);
+        Store(oldLows + offs, AtomicMin(lows + offs, v, inside) * 2f);
+        Store(oldSwapped + offs, AtomicXchg(swapped + offs, -v, inside));
+        Store(oldSlots + offs, AtomicCas(slots + Where(inside, offs, n), Where(inside, offs % 2, -1), Full(B, 7))); // lanes past n: slot n, never equal to -1
+        int ticket = AtomicAdd(counter, 1);
+        Store(tickets + offs, Arange(0, B) + ticket * 1000);
+    }
 }

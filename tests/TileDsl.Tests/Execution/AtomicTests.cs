@@ -130,4 +130,64 @@ public sealed class AtomicTests(CpuAccelerator cpu)
             else Assert.Contains(last[s], writers);
         }
     }
+
+    [Theory]
+    [InlineData(Runner.Interpreter, 64)]
+    [InlineData(Runner.CpuAccelerator, 64)]  // 64 elements on 128 threads: the old values come back through shared memory
+    [InlineData(Runner.CpuAccelerator, 256)] // 256 on 128: in the registers of the atomics
+    public void Atomics_return_the_old_values_and_zero_where_masked(Runner runner, int block)
+    {
+        const int n = 300;
+        int programs = Tl.Cdiv(n, block), size = programs * block;
+        var random = new Random(67);
+        var x = Reference.RandomFloats(random, n);
+        var sums = Reference.RandomFloats(random, n);
+        var highs = Reference.RandomFloats(random, n);
+        var lows = Reference.RandomFloats(random, n);
+        var swapped = Reference.RandomFloats(random, n);
+        var slots = Enumerable.Range(0, n).Select(_ => random.Next(2)).Append(5).ToArray(); // slot n: 5, the lanes past n
+        var (sums0, highs0, lows0, swapped0, slots0) = ((float[])sums.Clone(), (float[])highs.Clone(), (float[])lows.Clone(), (float[])swapped.Clone(), (int[])slots.Clone());
+        var olds = Enumerable.Range(0, 4).Select(_ => Reference.Poisoned(size, float.NaN)).ToArray();
+        var oldSlots = Reference.Poisoned(size, int.MinValue);
+        var counter = new int[1];
+        var tickets = Reference.Poisoned(size, int.MinValue);
+        if (runner == Runner.Interpreter)
+        {
+            AtomicKernels.OldValuesKernel.Interpret(programs, x, sums, highs, lows, swapped, slots, olds[0], olds[1], olds[2], olds[3], oldSlots, counter, tickets, n, block);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            AtomicKernels.OldValuesKernel.Launch(cpu.Accelerator, programs, d.View(x), d.View(sums), d.View(highs), d.View(lows), d.View(swapped),
+                d.View(slots), d.View(olds[0]), d.View(olds[1]), d.View(olds[2]), d.View(olds[3]), d.View(oldSlots), d.View(counter), d.View(tickets), n, block);
+            d.CopyBack();
+        }
+
+        // Every address is touched by one lane of one program: the old values are the initial contents, exactly.
+        for (int i = 0; i < size; i++)
+        {
+            bool inside = i < n;
+            Assert.Equal(inside ? sums0[i] : 0f, olds[0][i]);
+            Assert.Equal(inside ? highs0[i] : 0f, olds[1][i]);
+            Assert.Equal(inside ? lows0[i] * 2f : 0f, olds[2][i]);
+            Assert.Equal(inside ? swapped0[i] : 0f, olds[3][i]);
+            Assert.Equal(inside ? slots0[i] : 5, oldSlots[i]);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal((float)((double)sums0[i] + x[i]), sums[i]); // one float addition: the exact sum rounded once
+            Assert.Equal(Math.Max(highs0[i], x[i]), highs[i]);
+            Assert.Equal(Math.Min(lows0[i], x[i]), lows[i]);
+            Assert.Equal(-x[i], swapped[i]);
+            Assert.Equal(slots0[i] == i % 2 ? 7 : slots0[i], slots[i]);
+        }
+        Assert.Equal(5, slots[n]);
+
+        // Each program took one ticket (the counter's old value) and every thread of it saw the same one.
+        Assert.Equal(programs, counter[0]);
+        var taken = Enumerable.Range(0, programs).Select(p => tickets[p * block] / 1000).ToArray();
+        Assert.Equal(Enumerable.Range(0, programs), taken.OrderBy(t => t));
+        if (runner == Runner.Interpreter) Assert.Equal(Enumerable.Range(0, programs), taken); // programs run in order
+        for (int i = 0; i < size; i++) Assert.Equal(taken[i / block] * 1000 + i % block, tickets[i]);
+    }
 }

@@ -82,6 +82,14 @@ public sealed class DiagnosticTests
     [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { if (n > 1) { {|TD0010:return x;|} } return x * 2f; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), 3); } }")]
     [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { {|TD0010:while (n > 0) { }|} return x; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), n); } }")]
     [InlineData("TD0015", "public static partial class K { [TileFunction] static Tile<int> R(int size) => {|TD0015:Arange(0, size)|}; [TileKernel] public static void A(int n) { var y = R(12); } }")]
+    // Reduce and AssociativeScan take a static [TileFunction] combiner (T a, T b) => T by name, computing on scalars only.
+    [InlineData("TD0038", "public static partial class K { [TileKernel] public static void A(int n) { var s = Reduce(Zeros<float>(16), 0, {|TD0038:(a, b) => a + b|}); } }")]
+    [InlineData("TD0038", "public static partial class K { static float F(float a, float b) => a + b; [TileKernel] public static void A(int n) { var s = AssociativeScan(Zeros<float>(16), 0, {|TD0038:F|}); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileKernel] public static void A(int n) { var s = Reduce(Zeros<float>(16), {|TD0038:System.Math.Max|}); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileFunction] static float F(float a, float b) => Sum({|TD0038:Full(4, a)|}) + b; [TileKernel] public static void A(int n) { var s = Reduce(Zeros<float>(16), 0, F); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) => a + {|TD0038:ProgramId(0)|}; [TileKernel] public static void A(int n) { var s = AssociativeScan(Arange(0, 16), 0, F); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) { var s = a; {|TD0038:for (int i = 0; i < b; i++) { s = s * 2; }|} return s; } [TileKernel] public static void A(int n) { var s = Reduce(Arange(0, 16), F); } }")]
+    [InlineData("TD0034", "public static partial class K { [TileFunction] static bool F(bool a, bool b) => a | b; [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var s = {|TD0034:Reduce(m, 0, F)|}; } }")]
     public async Task Reports_diagnostic(string id, string source)
     {
         Assert.StartsWith("TD", id);

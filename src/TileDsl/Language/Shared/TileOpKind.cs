@@ -86,10 +86,12 @@ enum TileOpKind
     Min,
     Argmax,
     Argmin,
+    Reduce,
 
     // Scans
     Cumsum,
     Cumprod,
+    AssociativeScan,
 
     // Matrix product
     Dot,
