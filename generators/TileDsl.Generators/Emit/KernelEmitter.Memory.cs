@@ -45,18 +45,19 @@ internal sealed partial class KernelEmitter
             string elements = $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r, raw: true)))})";
             w.Line($"var {vectors[g]} = {fast[g]} ? {whole} : {elements};");
         }
-        issued[load.Id] = (groups, vectors);
+        issued[load.Id] = (layout, groups, vectors);
     }
 
-    /// <summary>The vectors a load issued, by the load's id: its groups of registers and their vectors.</summary>
-    private readonly Dictionary<int, (List<List<int>> Groups, string[] Vectors)> issued = new();
+    /// <summary>The vectors a load issued, by the load's id: its layout, its groups of registers and their vectors (of
+    /// the elements as memory holds them).</summary>
+    private readonly Dictionary<int, (LinearLayout Layout, List<List<int>> Groups, string[] Vectors)> issued = new();
 
     private void LoadMerge(DLoadMerge merge)
     {
         var load = (LoadOp)merge.Load.Op;
         var layout = merge.Load.Layout!;
         var regs = Registers(load, layout);
-        var (groups, vectors) = issued[load.Id];
+        var (_, groups, vectors) = issued[load.Id];
         for (int g = 0; g < groups.Count; g++)
             for (int i = 0; i < groups[g].Count; i++) w.Line($"{CsType(load)} {regs[groups[g][i]]} = {target.FromMemory(load.Type.Element, $"{vectors[g]}.{target.Lane(i)}")};");
     }

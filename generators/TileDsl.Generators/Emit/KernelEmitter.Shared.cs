@@ -30,9 +30,14 @@ internal sealed partial class KernelEmitter
         string Read(int r) => Operand(store.Value, store.Layout, r);
         bool boolean = v.Type.Element == ElementType.Bool;
         string Staged(int r) => boolean ? $"{Read(r)} ? 1 : 0" : target.ToMemoryExact(store.Buffer.Element, Read(r));
+        // A 16-bit tile staged from the vectors its load read goes as the bits came, vector by vector (no conversions).
+        var loaded = new Dictionary<int, (List<int> Group, string Vector)>();
+        if (v is LoadOp load && ElementTypes.IsSixteenBit(store.Buffer.Element) && issued.TryGetValue(load.Id, out var vectors) && vectors.Layout.Equals(store.Layout))
+            for (int g = 0; g < vectors.Groups.Count; g++) loaded[vectors.Groups[g][0]] = (vectors.Groups[g], vectors.Vectors[g]);
         w.Line($"// {store.Buffer.Purpose}");
         Access(store.Buffer, store.Layout, store.Map, store.Vector, (element, at, group) =>
         {
+            if (loaded.TryGetValue(group[0], out var same) && same.Group.SequenceEqual(group)) return $"{element}[{at}] = {same.Vector};";
             if (group.Count == 1) return $"{element}[{at}] = {Staged(group[0])};";
             return $"{element}[{at}] = new {target.VectorType(store.Buffer.Element, group.Count)}({string.Join(", ", group.Select(Staged))});";
         });

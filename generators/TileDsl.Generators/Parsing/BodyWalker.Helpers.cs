@@ -68,6 +68,10 @@ internal sealed partial class BodyWalker
         if (helperFailed) throw Silent();
         if (!definition.ReturnsVoid && callee.Returned is null)
             throw Report(DiagnosticDescriptors.TileFunction, syntax.Identifier.Parent!, name, "must end with 'return value;'");
+        // An unnamed scalar result takes the helper's name, so that the kernel computes it once into a local (unnamed
+        // scalars are written out where they are read).
+        if (callee.Returned is { } returned && b.Type(returned).IsScalar)
+            return b.Named(returned, char.ToLowerInvariant(definition.Name[0]) + definition.Name.Substring(1));
         return callee.Returned;
     }
 

@@ -17,39 +17,9 @@ public static partial class Matmul
     public static void Kernel(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K,
         int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
         [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 16, 32)] int BK, [Constexpr(8)] int GROUP_M)
-        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
-
-    /// <summary>The same for bfloat16 A, B and C: products accumulated in float on tensor cores, C rounded once.</summary>
-    [TileKernel(NumWarps = 4)]
-    public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K,
-        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
-        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
-        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
-
-    /// <summary>The same for half-precision A, B and C.</summary>
-    [TileKernel(NumWarps = 4)]
-    public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K,
-        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
-        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
-        => Program(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M);
-
-    [TileFunction]
-    private static void Program<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K,
-        int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int BM, int BN, int BK, int GROUP_M)
-        where T : unmanaged
     {
-        int pid = ProgramId(0);
-        int programsM = Cdiv(M, BM);
-        int programsN = Cdiv(N, BN);
-        int programsInGroup = GROUP_M * programsN;
-        int group = pid / programsInGroup;
-        int firstM = group * GROUP_M;
-        int groupRows = Minimum(programsM - firstM, GROUP_M);
-        int pidM = firstM + (pid % programsInGroup) % groupRows;
-        int pidN = (pid % programsInGroup) / groupRows;
-
-        var rm = pidM * BM + Arange(0, BM);
-        var rn = pidN * BN + Arange(0, BN);
+        var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
+        var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
         var rk = Arange(0, BK);
         var acc = Zeros<float>(BM, BN);
         // Software pipelining: the tiles of step k + BK are loaded before the Dot of step k, so that their global
@@ -65,13 +35,71 @@ public static partial class Matmul
             bNext = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
             acc = Dot(aTile, bTile, acc);
         }
-        Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc.To<T>(), (rm[.., None] < M) & (rn[None, ..] < N));
+        Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
+
+    /// <summary>
+    /// The same for bfloat16 A, B and C whose rows are contiguous (BLAS's leading dimensions: strides along k, n and n
+    /// are 1, so that the offsets of a row are known to step by one): products accumulated in float on tensor cores, C
+    /// rounded once. Each step's tiles are loaded where the Dot uses them, so that their bits go from the loaded
+    /// vectors to shared memory as they came (a tile carried to the next step would live converted, in float registers).
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
+
+    /// <summary>The same for half-precision A, B and C.</summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
+        [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
+
+    [TileFunction]
+    private static void SixteenBit<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
+        int BM, int BN, int BK, int GROUP_M)
+        where T : unmanaged
+    {
+        var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
+        var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
+        var acc = Zeros<float>(BM, BN);
+        for (int k = 0; k < K; k += BK)
+        {
+            var rk = k + Arange(0, BK);
+            var aTile = Load(a + (rm[.., None] * strideAm + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
+            var bTile = Load(b + (rk[.., None] * strideBk + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
+            acc = Dot(aTile, bTile, acc);
+        }
+        Store(c + (rm[.., None] * strideCm + rn[None, ..]), acc.To<T>(), (rm[.., None] < M) & (rn[None, ..] < N));
+    }
+
+    /// <summary>The block row of this program: programs run through C in groups of GROUP_M block rows, column by column.</summary>
+    [TileFunction]
+    private static int GroupedRow(int M, int N, int BM, int BN, int GROUP_M)
+    {
+        int pid = ProgramId(0);
+        int programsInGroup = GROUP_M * Cdiv(N, BN);
+        int firstM = pid / programsInGroup * GROUP_M;
+        return firstM + pid % programsInGroup % Minimum(Cdiv(M, BM) - firstM, GROUP_M);
+    }
+
+    /// <summary>The block column of this program (see <see cref="GroupedRow"/>).</summary>
+    [TileFunction]
+    private static int GroupedColumn(int M, int N, int BM, int BN, int GROUP_M)
+    {
+        int pid = ProgramId(0);
+        int programsInGroup = GROUP_M * Cdiv(N, BN);
+        int firstM = pid / programsInGroup * GROUP_M;
+        return pid % programsInGroup / Minimum(Cdiv(M, BM) - firstM, GROUP_M);
     }
 
     /// <summary>The block sizes of a launch: 128 × 128 × 16 blocks for large products, 32 × 32 × 32 for small ones.</summary>
     public readonly record struct Blocks(int BM, int BN, int BK)
     {
         public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 16) : new(32, 32, 32);
+
+        /// <summary>For bf16 and fp16: 128 × 128 × 64 for large products (the faster on an H200, docs/performance.md), 32 × 32 × 32 for small ones.</summary>
+        public static Blocks ForSixteenBit(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 64) : new(32, 32, 32);
     }
 
     /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>
@@ -106,14 +134,14 @@ public static partial class Matmul
 
     private static void Run(TileTarget target, TileBuffer<BFloat16> a, TileBuffer<BFloat16> b, TileBuffer<BFloat16> c, int m, int n, int k, Blocks? blocks)
     {
-        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.For(m, n) with { BK = 32 });
-        Bf16Kernel.Run(target, grid, new Bf16Kernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n));
+        Bf16Kernel.Run(target, grid, new Bf16Kernel.Args(a, b, c, m, n, k, k, n, n, bs.BM, bs.BN, bs.BK, 8));
     }
 
     private static void Run(TileTarget target, TileBuffer<Half> a, TileBuffer<Half> b, TileBuffer<Half> c, int m, int n, int k, Blocks? blocks)
     {
-        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.For(m, n) with { BK = 32 });
-        Fp16Kernel.Run(target, grid, new Fp16Kernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n));
+        Fp16Kernel.Run(target, grid, new Fp16Kernel.Args(a, b, c, m, n, k, k, n, n, bs.BM, bs.BN, bs.BK, 8));
     }
 
     private static (TileGrid, Blocks) Check<T>(TileBuffer<T> a, TileBuffer<T> b, TileBuffer<T> c, int m, int n, int k, Blocks? blocks)

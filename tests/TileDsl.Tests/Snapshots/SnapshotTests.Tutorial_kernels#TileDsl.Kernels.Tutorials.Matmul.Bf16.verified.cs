@@ -21,7 +21,7 @@ namespace TileDsl.Kernels.Tutorials
             /// <summary>The arguments of one launch, listed once for <c>Launch</c> (buffers as accelerator views) and <c>Interpret</c> (buffers as arrays).</summary>
             public readonly struct Args
             {
-                public Args(TileBuffer<BFloat16> a, TileBuffer<BFloat16> b, TileBuffer<BFloat16> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int BM, int BN, int BK, int GROUP_M)
+                public Args(TileBuffer<BFloat16> a, TileBuffer<BFloat16> b, TileBuffer<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int BM, int BN, int BK, int GROUP_M)
                 {
                     this.a = a;
                     this.b = b;
@@ -30,11 +30,8 @@ namespace TileDsl.Kernels.Tutorials
                     this.N = N;
                     this.K = K;
                     this.strideAm = strideAm;
-                    this.strideAk = strideAk;
                     this.strideBk = strideBk;
-                    this.strideBn = strideBn;
                     this.strideCm = strideCm;
-                    this.strideCn = strideCn;
                     this.BM = BM;
                     this.BN = BN;
                     this.BK = BK;
@@ -47,31 +44,28 @@ namespace TileDsl.Kernels.Tutorials
                 public readonly int N;
                 public readonly int K;
                 public readonly int strideAm;
-                public readonly int strideAk;
                 public readonly int strideBk;
-                public readonly int strideBn;
                 public readonly int strideCm;
-                public readonly int strideCn;
                 public readonly int BM;
                 public readonly int BN;
                 public readonly int BK;
                 public readonly int GROUP_M;
             }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int, int, int, int>> Bf16_BM32_BN32_BK32_GROUP_M8Cache =
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int>> Bf16_BM32_BN32_BK32_GROUP_M8Cache =
                 new(Bf16_BM32_BN32_BK32_GROUP_M8, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
-            public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
-                => Launch(accelerator.DefaultStream, grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+            public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+                => Launch(accelerator.DefaultStream, grid, new Args(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M));
 
             /// <summary>Launches one program instance per grid point on <paramref name="stream"/>; checks every argument first.</summary>
-            public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
-                => Launch(stream, grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+            public static void Launch(AcceleratorStream stream, TileGrid grid, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+                => Launch(stream, grid, new Args(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M));
 
             /// <summary>Runs the kernel's C# body on the host, program by program, with tile semantics (the interpreter).</summary>
-            public static void Interpret(TileGrid grid, BFloat16[] a, BFloat16[] b, BFloat16[] c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
-                => Interpret(grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
+            public static void Interpret(TileGrid grid, BFloat16[] a, BFloat16[] b, BFloat16[] c, int M, int N, int K, int strideAm, int strideBk, int strideCm, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+                => Interpret(grid, new Args(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M));
 
             /// <summary>Launches on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, in Args args) => Launch(accelerator.DefaultStream, grid, args);
@@ -93,7 +87,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 32, 8):
-                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 5120), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideAk, args.strideBk, args.strideBn, args.strideCm, args.strideCn, alignedViews);
+                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 5120), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -111,7 +105,7 @@ namespace TileDsl.Kernels.Tutorials
                 var aArray = a.a.Array("a");
                 var bArray = a.b.Array("b");
                 var cArray = a.c.Array("c");
-                Interpreter.Run("Matmul.Bf16", grid, () => global::TileDsl.Kernels.Tutorials.Matmul.Bf16(new Ptr<BFloat16>(aArray, "a"), new Ptr<BFloat16>(bArray, "b"), new Ptr<BFloat16>(cArray, "c"), a.M, a.N, a.K, a.strideAm, a.strideAk, a.strideBk, a.strideBn, a.strideCm, a.strideCn, a.BM, a.BN, a.BK, a.GROUP_M));
+                Interpreter.Run("Matmul.Bf16", grid, () => global::TileDsl.Kernels.Tutorials.Matmul.Bf16(new Ptr<BFloat16>(aArray, "a"), new Ptr<BFloat16>(bArray, "b"), new Ptr<BFloat16>(cArray, "c"), a.M, a.N, a.K, a.strideAm, a.strideBk, a.strideCm, a.BM, a.BN, a.BK, a.GROUP_M));
             }
 
             /// <summary>Launches on <paramref name="target"/>'s stream, or runs in the interpreter when it has none.</summary>
@@ -122,7 +116,7 @@ namespace TileDsl.Kernels.Tutorials
             }
 
             // BM = 32, BN = 32, BK = 32, GROUP_M = 8, 128 threads, 5120 bytes of shared memory
-            private static void Bf16_BM32_BN32_BK32_GROUP_M8(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int alignedViews)
+            private static void Bf16_BM32_BN32_BK32_GROUP_M8(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int alignedViews)
             {
                 int tid = Group.IdxX;
                 int tidMod4 = tid % 4;
@@ -145,118 +139,33 @@ namespace TileDsl.Kernels.Tutorials
                 bool bAligned = (alignedViews & 2) != 0;
                 bool cAligned = (alignedViews & 4) != 0;
                 int pid = Grid.IdxX;
-                int programsM = (M + 32 - 1) / 32;
-                int programsN = (N + 32 - 1) / 32;
-                int programsInGroup = 8 * programsN;
-                int group2 = pid / programsInGroup;
-                int firstM = group2 * 8;
-                int groupRows = XMath.Min(programsM - firstM, 8);
-                int pidM = firstM + ((pid % programsInGroup) % groupRows);
-                int pidN = (pid % programsInGroup) / groupRows;
-                bool t54_0 = (tidMod8 * 4) < K;
-                bool t54_1 = (tidMod8 * 4 + 1) < K;
-                bool t54_2 = (tidMod8 * 4 + 2) < K;
-                bool t54_3 = (tidMod8 * 4 + 3) < K;
-                int rm_0 = (pidM * 32) + tidDiv8;
-                int rm_1 = (pidM * 32) + (tidDiv8 + 16);
-                int rm2_0 = (pidM * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
-                int rm2_1 = (pidM * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
-                bool t52_0 = rm_0 < M;
-                bool t52_1 = rm_1 < M;
-                bool t55_0 = t52_0 & t54_0;
-                bool t55_1 = t52_0 & t54_1;
-                bool t55_2 = t52_0 & t54_2;
-                bool t55_3 = t52_0 & t54_3;
-                bool t55_4 = t52_1 & t54_0;
-                bool t55_5 = t52_1 & t54_1;
-                bool t55_6 = t52_1 & t54_2;
-                bool t55_7 = t52_1 & t54_3;
-                int t48_0 = (tidMod8 * 4) * strideAk;
-                int t48_1 = (tidMod8 * 4 + 1) * strideAk;
-                int t48_2 = (tidMod8 * 4 + 2) * strideAk;
-                int t48_3 = (tidMod8 * 4 + 3) * strideAk;
-                int t46_0 = rm_0 * strideAm;
-                int t46_1 = rm_1 * strideAm;
-                int t49_0 = t46_0 + t48_0;
-                int t49_1 = t46_0 + t48_1;
-                int t49_2 = t46_0 + t48_2;
-                int t49_3 = t46_0 + t48_3;
-                int t49_4 = t46_1 + t48_0;
-                int t49_5 = t46_1 + t48_1;
-                int t49_6 = t46_1 + t48_2;
-                int t49_7 = t46_1 + t48_3;
-                bool aNext_0Fast = aAligned & ((t49_0 & 3) == 0) & (strideAk == 1) & t55_0 & t55_1 & t55_2 & t55_3;
-                var aNext_0Vector = aNext_0Fast ? a4[t49_0 / 4] : new Vec4<ushort>(t55_0 ? a[t49_0] : (ushort)0, t55_1 ? a[t49_1] : (ushort)0, t55_2 ? a[t49_2] : (ushort)0, t55_3 ? a[t49_3] : (ushort)0);
-                bool aNext_4Fast = aAligned & ((t49_4 & 3) == 0) & (strideAk == 1) & t55_4 & t55_5 & t55_6 & t55_7;
-                var aNext_4Vector = aNext_4Fast ? a4[t49_4 / 4] : new Vec4<ushort>(t55_4 ? a[t49_4] : (ushort)0, t55_5 ? a[t49_5] : (ushort)0, t55_6 ? a[t49_6] : (ushort)0, t55_7 ? a[t49_7] : (ushort)0);
-                int rn_0 = (pidN * 32) + (tidMod8 * 4);
-                int rn_1 = (pidN * 32) + (tidMod8 * 4 + 1);
-                int rn_2 = (pidN * 32) + (tidMod8 * 4 + 2);
-                int rn_3 = (pidN * 32) + (tidMod8 * 4 + 3);
-                int rn2_0 = (pidN * 32) + (tidMod4 * 2 + tidDiv64 * 16);
-                int rn2_1 = (pidN * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
-                int rn2_2 = (pidN * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
-                int rn2_3 = (pidN * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
-                bool t67_0 = rn_0 < N;
-                bool t67_1 = rn_1 < N;
-                bool t67_2 = rn_2 < N;
-                bool t67_3 = rn_3 < N;
-                bool t65_0 = tidDiv8 < K;
-                bool t65_1 = (tidDiv8 + 16) < K;
-                bool t68_0 = t65_0 & t67_0;
-                bool t68_1 = t65_0 & t67_1;
-                bool t68_2 = t65_0 & t67_2;
-                bool t68_3 = t65_0 & t67_3;
-                bool t68_4 = t65_1 & t67_0;
-                bool t68_5 = t65_1 & t67_1;
-                bool t68_6 = t65_1 & t67_2;
-                bool t68_7 = t65_1 & t67_3;
-                int t61_0 = rn_0 * strideBn;
-                int t61_1 = rn_1 * strideBn;
-                int t61_2 = rn_2 * strideBn;
-                int t61_3 = rn_3 * strideBn;
-                int t59_0 = tidDiv8 * strideBk;
-                int t59_1 = (tidDiv8 + 16) * strideBk;
-                int t62_0 = t59_0 + t61_0;
-                int t62_1 = t59_0 + t61_1;
-                int t62_2 = t59_0 + t61_2;
-                int t62_3 = t59_0 + t61_3;
-                int t62_4 = t59_1 + t61_0;
-                int t62_5 = t59_1 + t61_1;
-                int t62_6 = t59_1 + t61_2;
-                int t62_7 = t59_1 + t61_3;
-                bool bNext_0Fast = bAligned & ((t62_0 & 3) == 0) & (strideBn == 1) & t68_0 & t68_1 & t68_2 & t68_3;
-                var bNext_0Vector = bNext_0Fast ? b4[t62_0 / 4] : new Vec4<ushort>(t68_0 ? b[t62_0] : (ushort)0, t68_1 ? b[t62_1] : (ushort)0, t68_2 ? b[t62_2] : (ushort)0, t68_3 ? b[t62_3] : (ushort)0);
-                bool bNext_4Fast = bAligned & ((t62_4 & 3) == 0) & (strideBn == 1) & t68_4 & t68_5 & t68_6 & t68_7;
-                var bNext_4Vector = bNext_4Fast ? b4[t62_4 / 4] : new Vec4<ushort>(t68_4 ? b[t62_4] : (ushort)0, t68_5 ? b[t62_5] : (ushort)0, t68_6 ? b[t62_6] : (ushort)0, t68_7 ? b[t62_7] : (ushort)0);
-                bool t100_0 = rn_0 < N;
-                bool t100_1 = rn_1 < N;
-                bool t100_2 = rn_2 < N;
-                bool t100_3 = rn_3 < N;
-                int t94_0 = rn_0 * strideBn;
-                int t94_1 = rn_1 * strideBn;
-                int t94_2 = rn_2 * strideBn;
-                int t94_3 = rn_3 * strideBn;
-                bool t85_0 = rm_0 < M;
-                bool t85_1 = rm_1 < M;
-                int t79_0 = rm_0 * strideAm;
-                int t79_1 = rm_1 * strideAm;
-                float bNext_0 = TileMath.BFloat16ToFloat(bNext_0Vector.X);
-                float bNext_1 = TileMath.BFloat16ToFloat(bNext_0Vector.Y);
-                float bNext_2 = TileMath.BFloat16ToFloat(bNext_0Vector.Z);
-                float bNext_3 = TileMath.BFloat16ToFloat(bNext_0Vector.W);
-                float bNext_4 = TileMath.BFloat16ToFloat(bNext_4Vector.X);
-                float bNext_5 = TileMath.BFloat16ToFloat(bNext_4Vector.Y);
-                float bNext_6 = TileMath.BFloat16ToFloat(bNext_4Vector.Z);
-                float bNext_7 = TileMath.BFloat16ToFloat(bNext_4Vector.W);
-                float aNext_0 = TileMath.BFloat16ToFloat(aNext_0Vector.X);
-                float aNext_1 = TileMath.BFloat16ToFloat(aNext_0Vector.Y);
-                float aNext_2 = TileMath.BFloat16ToFloat(aNext_0Vector.Z);
-                float aNext_3 = TileMath.BFloat16ToFloat(aNext_0Vector.W);
-                float aNext_4 = TileMath.BFloat16ToFloat(aNext_4Vector.X);
-                float aNext_5 = TileMath.BFloat16ToFloat(aNext_4Vector.Y);
-                float aNext_6 = TileMath.BFloat16ToFloat(aNext_4Vector.Z);
-                float aNext_7 = TileMath.BFloat16ToFloat(aNext_4Vector.W);
+                int programsInGroup = 8 * ((N + 32 - 1) / 32);
+                int firstM = (pid / programsInGroup) * 8;
+                int groupedRow = firstM + ((pid % programsInGroup) % XMath.Min(((M + 32 - 1) / 32) - firstM, 8));
+                int pid2 = Grid.IdxX;
+                int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
+                int firstM2 = (pid2 / programsInGroup2) * 8;
+                int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
+                int rn_0 = (groupedColumn * 32) + (tidMod8 * 4);
+                int rn_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
+                int rn_2 = (groupedColumn * 32) + (tidMod8 * 4 + 2);
+                int rn_3 = (groupedColumn * 32) + (tidMod8 * 4 + 3);
+                int rn2_0 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16);
+                int rn2_1 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
+                int rn2_2 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
+                int rn2_3 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
+                bool t75_0 = rn_0 < N;
+                bool t75_1 = rn_1 < N;
+                bool t75_2 = rn_2 < N;
+                bool t75_3 = rn_3 < N;
+                int rm_0 = (groupedRow * 32) + tidDiv8;
+                int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
+                int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
+                int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
+                bool t61_0 = rm_0 < M;
+                bool t61_1 = rm_1 < M;
+                int t56_0 = rm_0 * strideAm;
+                int t56_1 = rm_1 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -265,22 +174,6 @@ namespace TileDsl.Kernels.Tutorials
                 float acc_5 = 0f;
                 float acc_6 = 0f;
                 float acc_7 = 0f;
-                float aNext2_0 = aNext_0;
-                float aNext2_1 = aNext_1;
-                float aNext2_2 = aNext_2;
-                float aNext2_3 = aNext_3;
-                float aNext2_4 = aNext_4;
-                float aNext2_5 = aNext_5;
-                float aNext2_6 = aNext_6;
-                float aNext2_7 = aNext_7;
-                float bNext2_0 = bNext_0;
-                float bNext2_1 = bNext_1;
-                float bNext2_2 = bNext_2;
-                float bNext2_3 = bNext_3;
-                float bNext2_4 = bNext_4;
-                float bNext2_5 = bNext_5;
-                float bNext2_6 = bNext_6;
-                float bNext2_7 = bNext_7;
                 float acc2_0 = acc_0;
                 float acc2_1 = acc_1;
                 float acc2_2 = acc_2;
@@ -295,72 +188,84 @@ namespace TileDsl.Kernels.Tutorials
                 }
                 for (int k = 0; k < K; k += 32)
                 {
-                    int kk_0 = (k + 32) + (tidMod8 * 4);
-                    int kk_1 = (k + 32) + (tidMod8 * 4 + 1);
-                    int kk_2 = (k + 32) + (tidMod8 * 4 + 2);
-                    int kk_3 = (k + 32) + (tidMod8 * 4 + 3);
-                    int kk2_0 = (k + 32) + tidDiv8;
-                    int kk2_1 = (k + 32) + (tidDiv8 + 16);
-                    bool t87_0 = kk_0 < K;
-                    bool t87_1 = kk_1 < K;
-                    bool t87_2 = kk_2 < K;
-                    bool t87_3 = kk_3 < K;
-                    bool t88_0 = t85_0 & t87_0;
-                    bool t88_1 = t85_0 & t87_1;
-                    bool t88_2 = t85_0 & t87_2;
-                    bool t88_3 = t85_0 & t87_3;
-                    bool t88_4 = t85_1 & t87_0;
-                    bool t88_5 = t85_1 & t87_1;
-                    bool t88_6 = t85_1 & t87_2;
-                    bool t88_7 = t85_1 & t87_3;
-                    int t81_0 = kk_0 * strideAk;
-                    int t81_1 = kk_1 * strideAk;
-                    int t81_2 = kk_2 * strideAk;
-                    int t81_3 = kk_3 * strideAk;
-                    int t82_0 = t79_0 + t81_0;
-                    int t82_1 = t79_0 + t81_1;
-                    int t82_2 = t79_0 + t81_2;
-                    int t82_3 = t79_0 + t81_3;
-                    int t82_4 = t79_1 + t81_0;
-                    int t82_5 = t79_1 + t81_1;
-                    int t82_6 = t79_1 + t81_2;
-                    int t82_7 = t79_1 + t81_3;
-                    bool aNext3_0Fast = aAligned & ((t82_0 & 3) == 0) & (strideAk == 1) & t88_0 & t88_1 & t88_2 & t88_3;
-                    var aNext3_0Vector = aNext3_0Fast ? a4[t82_0 / 4] : new Vec4<ushort>(t88_0 ? a[t82_0] : (ushort)0, t88_1 ? a[t82_1] : (ushort)0, t88_2 ? a[t82_2] : (ushort)0, t88_3 ? a[t82_3] : (ushort)0);
-                    bool aNext3_4Fast = aAligned & ((t82_4 & 3) == 0) & (strideAk == 1) & t88_4 & t88_5 & t88_6 & t88_7;
-                    var aNext3_4Vector = aNext3_4Fast ? a4[t82_4 / 4] : new Vec4<ushort>(t88_4 ? a[t82_4] : (ushort)0, t88_5 ? a[t82_5] : (ushort)0, t88_6 ? a[t82_6] : (ushort)0, t88_7 ? a[t82_7] : (ushort)0);
-                    bool t98_0 = kk2_0 < K;
-                    bool t98_1 = kk2_1 < K;
-                    bool t101_0 = t98_0 & t100_0;
-                    bool t101_1 = t98_0 & t100_1;
-                    bool t101_2 = t98_0 & t100_2;
-                    bool t101_3 = t98_0 & t100_3;
-                    bool t101_4 = t98_1 & t100_0;
-                    bool t101_5 = t98_1 & t100_1;
-                    bool t101_6 = t98_1 & t100_2;
-                    bool t101_7 = t98_1 & t100_3;
-                    int t92_0 = kk2_0 * strideBk;
-                    int t92_1 = kk2_1 * strideBk;
-                    int t95_0 = t92_0 + t94_0;
-                    int t95_1 = t92_0 + t94_1;
-                    int t95_2 = t92_0 + t94_2;
-                    int t95_3 = t92_0 + t94_3;
-                    int t95_4 = t92_1 + t94_0;
-                    int t95_5 = t92_1 + t94_1;
-                    int t95_6 = t92_1 + t94_2;
-                    int t95_7 = t92_1 + t94_3;
-                    bool bNext3_0Fast = bAligned & ((t95_0 & 3) == 0) & (strideBn == 1) & t101_0 & t101_1 & t101_2 & t101_3;
-                    var bNext3_0Vector = bNext3_0Fast ? b4[t95_0 / 4] : new Vec4<ushort>(t101_0 ? b[t95_0] : (ushort)0, t101_1 ? b[t95_1] : (ushort)0, t101_2 ? b[t95_2] : (ushort)0, t101_3 ? b[t95_3] : (ushort)0);
-                    bool bNext3_4Fast = bAligned & ((t95_4 & 3) == 0) & (strideBn == 1) & t101_4 & t101_5 & t101_6 & t101_7;
-                    var bNext3_4Vector = bNext3_4Fast ? b4[t95_4 / 4] : new Vec4<ushort>(t101_4 ? b[t95_4] : (ushort)0, t101_5 ? b[t95_5] : (ushort)0, t101_6 ? b[t95_6] : (ushort)0, t101_7 ? b[t95_7] : (ushort)0);
-                    // acc = Dot(aNext [32, 32], bNext [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
+                    int rk_0 = k + (tidMod8 * 4);
+                    int rk_1 = k + (tidMod8 * 4 + 1);
+                    int rk_2 = k + (tidMod8 * 4 + 2);
+                    int rk_3 = k + (tidMod8 * 4 + 3);
+                    int rk2_0 = k + tidDiv8;
+                    int rk2_1 = k + (tidDiv8 + 16);
+                    bool t63_0 = rk_0 < K;
+                    bool t63_1 = rk_1 < K;
+                    bool t63_2 = rk_2 < K;
+                    bool t63_3 = rk_3 < K;
+                    bool t64_0 = t61_0 & t63_0;
+                    bool t64_1 = t61_0 & t63_1;
+                    bool t64_2 = t61_0 & t63_2;
+                    bool t64_3 = t61_0 & t63_3;
+                    bool t64_4 = t61_1 & t63_0;
+                    bool t64_5 = t61_1 & t63_1;
+                    bool t64_6 = t61_1 & t63_2;
+                    bool t64_7 = t61_1 & t63_3;
+                    int t58_0 = t56_0 + rk_0;
+                    int t58_1 = t56_0 + rk_1;
+                    int t58_2 = t56_0 + rk_2;
+                    int t58_3 = t56_0 + rk_3;
+                    int t58_4 = t56_1 + rk_0;
+                    int t58_5 = t56_1 + rk_1;
+                    int t58_6 = t56_1 + rk_2;
+                    int t58_7 = t56_1 + rk_3;
+                    bool aTile_0Fast = aAligned & ((t58_0 & 3) == 0) & t64_0 & t64_1 & t64_2 & t64_3;
+                    var aTile_0Vector = aTile_0Fast ? a4[t58_0 / 4] : new Vec4<ushort>(t64_0 ? a[t58_0] : (ushort)0, t64_1 ? a[t58_1] : (ushort)0, t64_2 ? a[t58_2] : (ushort)0, t64_3 ? a[t58_3] : (ushort)0);
+                    bool aTile_4Fast = aAligned & ((t58_4 & 3) == 0) & t64_4 & t64_5 & t64_6 & t64_7;
+                    var aTile_4Vector = aTile_4Fast ? a4[t58_4 / 4] : new Vec4<ushort>(t64_4 ? a[t58_4] : (ushort)0, t64_5 ? a[t58_5] : (ushort)0, t64_6 ? a[t58_6] : (ushort)0, t64_7 ? a[t58_7] : (ushort)0);
+                    bool t73_0 = rk2_0 < K;
+                    bool t73_1 = rk2_1 < K;
+                    bool t76_0 = t73_0 & t75_0;
+                    bool t76_1 = t73_0 & t75_1;
+                    bool t76_2 = t73_0 & t75_2;
+                    bool t76_3 = t73_0 & t75_3;
+                    bool t76_4 = t73_1 & t75_0;
+                    bool t76_5 = t73_1 & t75_1;
+                    bool t76_6 = t73_1 & t75_2;
+                    bool t76_7 = t73_1 & t75_3;
+                    int t68_0 = rk2_0 * strideBk;
+                    int t68_1 = rk2_1 * strideBk;
+                    int t70_0 = t68_0 + rn_0;
+                    int t70_1 = t68_0 + rn_1;
+                    int t70_2 = t68_0 + rn_2;
+                    int t70_3 = t68_0 + rn_3;
+                    int t70_4 = t68_1 + rn_0;
+                    int t70_5 = t68_1 + rn_1;
+                    int t70_6 = t68_1 + rn_2;
+                    int t70_7 = t68_1 + rn_3;
+                    bool bTile_0Fast = bAligned & ((t70_0 & 3) == 0) & t76_0 & t76_1 & t76_2 & t76_3;
+                    var bTile_0Vector = bTile_0Fast ? b4[t70_0 / 4] : new Vec4<ushort>(t76_0 ? b[t70_0] : (ushort)0, t76_1 ? b[t70_1] : (ushort)0, t76_2 ? b[t70_2] : (ushort)0, t76_3 ? b[t70_3] : (ushort)0);
+                    bool bTile_4Fast = bAligned & ((t70_4 & 3) == 0) & t76_4 & t76_5 & t76_6 & t76_7;
+                    var bTile_4Vector = bTile_4Fast ? b4[t70_4 / 4] : new Vec4<ushort>(t76_4 ? b[t70_4] : (ushort)0, t76_5 ? b[t70_5] : (ushort)0, t76_6 ? b[t70_6] : (ushort)0, t76_7 ? b[t70_7] : (ushort)0);
+                    // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
+                    float aTile_0 = TileMath.BFloat16ToFloat(aTile_0Vector.X);
+                    float aTile_1 = TileMath.BFloat16ToFloat(aTile_0Vector.Y);
+                    float aTile_2 = TileMath.BFloat16ToFloat(aTile_0Vector.Z);
+                    float aTile_3 = TileMath.BFloat16ToFloat(aTile_0Vector.W);
+                    float aTile_4 = TileMath.BFloat16ToFloat(aTile_4Vector.X);
+                    float aTile_5 = TileMath.BFloat16ToFloat(aTile_4Vector.Y);
+                    float aTile_6 = TileMath.BFloat16ToFloat(aTile_4Vector.Z);
+                    float aTile_7 = TileMath.BFloat16ToFloat(aTile_4Vector.W);
                     Group.Barrier();
                     // acc: a, k-major [32][40], BFloat16
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8] = new Vec4<ushort>(TileMath.BFloat16Bits(aNext2_0), TileMath.BFloat16Bits(aNext2_1), TileMath.BFloat16Bits(aNext2_2), TileMath.BFloat16Bits(aNext2_3));
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 160] = new Vec4<ushort>(TileMath.BFloat16Bits(aNext2_4), TileMath.BFloat16Bits(aNext2_5), TileMath.BFloat16Bits(aNext2_6), TileMath.BFloat16Bits(aNext2_7));
+                    sharedBFloat164[tidDiv8 * 10 + tidMod8] = aTile_0Vector;
+                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 160] = aTile_4Vector;
+                    float bTile_0 = TileMath.BFloat16ToFloat(bTile_0Vector.X);
+                    float bTile_1 = TileMath.BFloat16ToFloat(bTile_0Vector.Y);
+                    float bTile_2 = TileMath.BFloat16ToFloat(bTile_0Vector.Z);
+                    float bTile_3 = TileMath.BFloat16ToFloat(bTile_0Vector.W);
+                    float bTile_4 = TileMath.BFloat16ToFloat(bTile_4Vector.X);
+                    float bTile_5 = TileMath.BFloat16ToFloat(bTile_4Vector.Y);
+                    float bTile_6 = TileMath.BFloat16ToFloat(bTile_4Vector.Z);
+                    float bTile_7 = TileMath.BFloat16ToFloat(bTile_4Vector.W);
                     // acc: b, [32][40], BFloat16
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 320] = new Vec4<ushort>(TileMath.BFloat16Bits(bNext2_0), TileMath.BFloat16Bits(bNext2_1), TileMath.BFloat16Bits(bNext2_2), TileMath.BFloat16Bits(bNext2_3));
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 480] = new Vec4<ushort>(TileMath.BFloat16Bits(bNext2_4), TileMath.BFloat16Bits(bNext2_5), TileMath.BFloat16Bits(bNext2_6), TileMath.BFloat16Bits(bNext2_7));
+                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 320] = bTile_0Vector;
+                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 480] = bTile_4Vector;
                     Group.Barrier();
                     int mmaRowA = tidMod16 * 40 + tidDiv16Mod2 * 8 + tidDiv32Mod2 * 640;
                     int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 1280;
@@ -386,38 +291,6 @@ namespace TileDsl.Kernels.Tutorials
                         var mmaD0_0_1 = TileMma.Mma(acc2_0, acc2_1, acc2_2, acc2_3, mmaA0_1, mmaB0_1, 0); acc2_0 = mmaD0_0_1.X; acc2_1 = mmaD0_0_1.Y; acc2_2 = mmaD0_0_1.Z; acc2_3 = mmaD0_0_1.W;
                         var mmaD0_1_1 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_1, mmaB0_1, 1); acc2_4 = mmaD0_1_1.X; acc2_5 = mmaD0_1_1.Y; acc2_6 = mmaD0_1_1.Z; acc2_7 = mmaD0_1_1.W;
                     }
-                    float bNext3_0 = TileMath.BFloat16ToFloat(bNext3_0Vector.X);
-                    float bNext3_1 = TileMath.BFloat16ToFloat(bNext3_0Vector.Y);
-                    float bNext3_2 = TileMath.BFloat16ToFloat(bNext3_0Vector.Z);
-                    float bNext3_3 = TileMath.BFloat16ToFloat(bNext3_0Vector.W);
-                    float bNext3_4 = TileMath.BFloat16ToFloat(bNext3_4Vector.X);
-                    float bNext3_5 = TileMath.BFloat16ToFloat(bNext3_4Vector.Y);
-                    float bNext3_6 = TileMath.BFloat16ToFloat(bNext3_4Vector.Z);
-                    float bNext3_7 = TileMath.BFloat16ToFloat(bNext3_4Vector.W);
-                    float aNext3_0 = TileMath.BFloat16ToFloat(aNext3_0Vector.X);
-                    float aNext3_1 = TileMath.BFloat16ToFloat(aNext3_0Vector.Y);
-                    float aNext3_2 = TileMath.BFloat16ToFloat(aNext3_0Vector.Z);
-                    float aNext3_3 = TileMath.BFloat16ToFloat(aNext3_0Vector.W);
-                    float aNext3_4 = TileMath.BFloat16ToFloat(aNext3_4Vector.X);
-                    float aNext3_5 = TileMath.BFloat16ToFloat(aNext3_4Vector.Y);
-                    float aNext3_6 = TileMath.BFloat16ToFloat(aNext3_4Vector.Z);
-                    float aNext3_7 = TileMath.BFloat16ToFloat(aNext3_4Vector.W);
-                    aNext2_0 = aNext3_0;
-                    aNext2_1 = aNext3_1;
-                    aNext2_2 = aNext3_2;
-                    aNext2_3 = aNext3_3;
-                    aNext2_4 = aNext3_4;
-                    aNext2_5 = aNext3_5;
-                    aNext2_6 = aNext3_6;
-                    aNext2_7 = aNext3_7;
-                    bNext2_0 = bNext3_0;
-                    bNext2_1 = bNext3_1;
-                    bNext2_2 = bNext3_2;
-                    bNext2_3 = bNext3_3;
-                    bNext2_4 = bNext3_4;
-                    bNext2_5 = bNext3_5;
-                    bNext2_6 = bNext3_6;
-                    bNext2_7 = bNext3_7;
                 }
                 if (CudaAsm.IsSupported)
                 {
@@ -431,77 +304,73 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC6;", out mmaOut); acc2_6 = mmaOut;
                     CudaAsm.Emit("mov.f32 %0, tdC7;", out mmaOut); acc2_7 = mmaOut;
                 }
-                bool t118_0 = rn2_0 < N;
-                bool t118_1 = rn2_1 < N;
-                bool t118_2 = rn2_2 < N;
-                bool t118_3 = rn2_3 < N;
-                bool t116_0 = rm2_0 < M;
-                bool t116_1 = rm2_1 < M;
-                bool t119_0 = t116_0 & t118_0;
-                bool t119_1 = t116_0 & t118_1;
-                bool t119_2 = t116_1 & t118_0;
-                bool t119_3 = t116_1 & t118_1;
-                bool t119_4 = t116_0 & t118_2;
-                bool t119_5 = t116_0 & t118_3;
-                bool t119_6 = t116_1 & t118_2;
-                bool t119_7 = t116_1 & t118_3;
-                float t114_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t114_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t114_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t114_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t114_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t114_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t114_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t114_7 = TileMath.RoundToBFloat16(acc2_7);
-                int t111_0 = rn2_0 * strideCn;
-                int t111_1 = rn2_1 * strideCn;
-                int t111_2 = rn2_2 * strideCn;
-                int t111_3 = rn2_3 * strideCn;
-                int t109_0 = rm2_0 * strideCm;
-                int t109_1 = rm2_1 * strideCm;
-                int t112_0 = t109_0 + t111_0;
-                int t112_1 = t109_0 + t111_1;
-                int t112_2 = t109_1 + t111_0;
-                int t112_3 = t109_1 + t111_1;
-                int t112_4 = t109_0 + t111_2;
-                int t112_5 = t109_0 + t111_3;
-                int t112_6 = t109_1 + t111_2;
-                int t112_7 = t109_1 + t111_3;
-                if (cAligned & ((t112_0 & 1) == 0) & (strideCn == 1) & t119_0 & t119_1)
+                bool t90_0 = rn2_0 < N;
+                bool t90_1 = rn2_1 < N;
+                bool t90_2 = rn2_2 < N;
+                bool t90_3 = rn2_3 < N;
+                bool t88_0 = rm2_0 < M;
+                bool t88_1 = rm2_1 < M;
+                bool t91_0 = t88_0 & t90_0;
+                bool t91_1 = t88_0 & t90_1;
+                bool t91_2 = t88_1 & t90_0;
+                bool t91_3 = t88_1 & t90_1;
+                bool t91_4 = t88_0 & t90_2;
+                bool t91_5 = t88_0 & t90_3;
+                bool t91_6 = t88_1 & t90_2;
+                bool t91_7 = t88_1 & t90_3;
+                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
+                int t82_0 = rm2_0 * strideCm;
+                int t82_1 = rm2_1 * strideCm;
+                int t84_0 = t82_0 + rn2_0;
+                int t84_1 = t82_0 + rn2_1;
+                int t84_2 = t82_1 + rn2_0;
+                int t84_3 = t82_1 + rn2_1;
+                int t84_4 = t82_0 + rn2_2;
+                int t84_5 = t82_0 + rn2_3;
+                int t84_6 = t82_1 + rn2_2;
+                int t84_7 = t82_1 + rn2_3;
+                if (cAligned & ((t84_0 & 1) == 0) & t91_0 & t91_1)
                 {
-                    c2[t112_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t114_0), TileMath.FloatToBFloat16(t114_1));
+                    c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
                 }
                 else
                 {
-                    if (t119_0) c[t112_0] = TileMath.FloatToBFloat16(t114_0);
-                    if (t119_1) c[t112_1] = TileMath.FloatToBFloat16(t114_1);
+                    if (t91_0) c[t84_0] = TileMath.FloatToBFloat16(t86_0);
+                    if (t91_1) c[t84_1] = TileMath.FloatToBFloat16(t86_1);
                 }
-                if (cAligned & ((t112_2 & 1) == 0) & (strideCn == 1) & t119_2 & t119_3)
+                if (cAligned & ((t84_2 & 1) == 0) & t91_2 & t91_3)
                 {
-                    c2[t112_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t114_2), TileMath.FloatToBFloat16(t114_3));
-                }
-                else
-                {
-                    if (t119_2) c[t112_2] = TileMath.FloatToBFloat16(t114_2);
-                    if (t119_3) c[t112_3] = TileMath.FloatToBFloat16(t114_3);
-                }
-                if (cAligned & ((t112_4 & 1) == 0) & (strideCn == 1) & t119_4 & t119_5)
-                {
-                    c2[t112_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t114_4), TileMath.FloatToBFloat16(t114_5));
+                    c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
                 }
                 else
                 {
-                    if (t119_4) c[t112_4] = TileMath.FloatToBFloat16(t114_4);
-                    if (t119_5) c[t112_5] = TileMath.FloatToBFloat16(t114_5);
+                    if (t91_2) c[t84_2] = TileMath.FloatToBFloat16(t86_2);
+                    if (t91_3) c[t84_3] = TileMath.FloatToBFloat16(t86_3);
                 }
-                if (cAligned & ((t112_6 & 1) == 0) & (strideCn == 1) & t119_6 & t119_7)
+                if (cAligned & ((t84_4 & 1) == 0) & t91_4 & t91_5)
                 {
-                    c2[t112_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t114_6), TileMath.FloatToBFloat16(t114_7));
+                    c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
                 }
                 else
                 {
-                    if (t119_6) c[t112_6] = TileMath.FloatToBFloat16(t114_6);
-                    if (t119_7) c[t112_7] = TileMath.FloatToBFloat16(t114_7);
+                    if (t91_4) c[t84_4] = TileMath.FloatToBFloat16(t86_4);
+                    if (t91_5) c[t84_5] = TileMath.FloatToBFloat16(t86_5);
+                }
+                if (cAligned & ((t84_6 & 1) == 0) & t91_6 & t91_7)
+                {
+                    c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
+                }
+                else
+                {
+                    if (t91_6) c[t84_6] = TileMath.FloatToBFloat16(t86_6);
+                    if (t91_7) c[t84_7] = TileMath.FloatToBFloat16(t86_7);
                 }
             }
         }
