@@ -123,33 +123,24 @@ if (Wants("matmul16"))
     int size = small ? 512 : 4096;
     float[] a32 = Random((long)size * size), b32 = Random((long)size * size);
     var blocks = new[] { 32, 64 }.Select(bk => new Matmul.Blocks(128, 128, bk)).ToArray();
+    SixteenBitMatmul("bf16", v => (BFloat16)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
+    SixteenBitMatmul("fp16", v => (Half)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
+
+    void SixteenBitMatmul<T>(string name, Func<float, T> round, Func<T, float> widen, Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, Matmul.Blocks> run)
+        where T : unmanaged
     {
-        var (a, b) = (a32.Select(v => (BFloat16)v).ToArray(), b32.Select(v => (BFloat16)v).ToArray());
-        Save("matmul_bf16_a", a.Select(v => (float)v).ToArray());
-        Save("matmul_bf16_b", b.Select(v => (float)v).ToArray());
+        var (a, b) = (a32.Select(round).ToArray(), b32.Select(round).ToArray());
+        Save($"matmul_{name}_a", a.Select(widen).ToArray());
+        Save($"matmul_{name}_b", b.Select(widen).ToArray());
         using var ad = accelerator.Allocate1D(a);
         using var bd = accelerator.Allocate1D(b);
-        using var cd = accelerator.Allocate1D<BFloat16>((long)size * size);
+        using var cd = accelerator.Allocate1D<T>((long)size * size);
         foreach (var bs in blocks)
         {
-            double ms = Time(() => Matmul.Run(stream, ad.View, bd.View, cd.View, size, size, size, bs));
-            results.Add($"matmul_bf16_bk{bs.BK}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+            double ms = Time(() => run(ad.View, bd.View, cd.View, bs));
+            results.Add($"matmul_{name}_bk{bs.BK}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
         }
-        Save("matmul_bf16_c", cd.GetAsArray1D().Select(v => (float)v).ToArray());
-    }
-    {
-        var (a, b) = (a32.Select(v => (Half)v).ToArray(), b32.Select(v => (Half)v).ToArray());
-        Save("matmul_fp16_a", a.Select(v => (float)v).ToArray());
-        Save("matmul_fp16_b", b.Select(v => (float)v).ToArray());
-        using var ad = accelerator.Allocate1D(a);
-        using var bd = accelerator.Allocate1D(b);
-        using var cd = accelerator.Allocate1D<Half>((long)size * size);
-        foreach (var bs in blocks)
-        {
-            double ms = Time(() => Matmul.Run(stream, ad.View, bd.View, cd.View, size, size, size, bs));
-            results.Add($"matmul_fp16_bk{bs.BK}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
-        }
-        Save("matmul_fp16_c", cd.GetAsArray1D().Select(v => (float)v).ToArray());
+        Save($"matmul_{name}_c", cd.GetAsArray1D().Select(widen).ToArray());
     }
 }
 
