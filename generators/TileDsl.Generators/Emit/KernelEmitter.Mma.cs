@@ -10,8 +10,8 @@ namespace TileDsl.Generators.Emit;
 /// Dot on tensor cores. On CUDA, inline PTX: the accumulators and fragments are PTX registers (an ILGPU value handed
 /// to inline PTX by reference would live in local memory), ranges of those that <see cref="TileMma.SharedAddress"/>
 /// declares first thing in the kernel (PTX wants declarations before uses in its text, and ILGPU places the blocks
-/// of an <c>if</c> after what follows it), <c>ldmatrix.x4</c> reads a 16 × 16 block
-/// of a, or two 8-column blocks of b, from the staged k-major rows at addresses each lane computes, and
+/// of an <c>if</c> after what follows it), <c>ldmatrix.x4</c> (<c>.trans</c> for an MN-major operand) reads a
+/// 16 × 16 block of a, or two 8-column blocks of b, from the staged rows at addresses each lane computes, and
 /// <c>mma.sync.aligned.m16n8k16.row.col</c> accumulates in fp32. The program's registers of the result are copied into
 /// the PTX accumulators before the first chunk and back after the last. On the CPU accelerator the same addresses feed
 /// <see cref="TileMma"/>'s emulation of both instructions, with the hardware's placement of every element.

@@ -1,0 +1,77 @@
+using System.Linq;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using Xunit;
+
+namespace TileDsl.Tests.Generator;
+
+/// <summary>
+/// The tensor-core accumulator layout against the PTX ISA's fragment of D for mma.m16n8k16 (lane 4g + t holds, per
+/// 16 × 8 block, c0, c1 at row g, columns 2t, 2t + 1 and c2, c3 at row g + 8), written here independently of
+/// <see cref="Layouts.Mma"/>; and the tiling's choices.
+/// </summary>
+public sealed class MmaLayoutTests
+{
+    [Theory]
+    [InlineData(128, 128, 128)]
+    [InlineData(64, 32, 64)]
+    [InlineData(32, 32, 128)]
+    [InlineData(16, 16, 128)]
+    [InlineData(128, 32, 128)]
+    [InlineData(64, 64, 256)]
+    public void Accumulators_sit_where_the_ptx_fragment_puts_them(int m, int n, int threads)
+    {
+        var tiling = MmaTiling.For(m, n, 16, ElementType.BFloat16, threads)!;
+        var layout = Layouts.Mma(m, n, tiling, threads);
+        var count = new int[m * n];
+        for (int tid = 0; tid < threads; tid++)
+        {
+            int lane = tid % 32, warp = tid / 32, g = lane / 4, t = lane % 4;
+            int warpM = warp % tiling.WarpsM, warpN = warp / tiling.WarpsM % tiling.WarpsN;
+            for (int r = 0; r < layout.RegisterCount; r++)
+            {
+                // Register r = c + 4·(ni + BlocksN·mi): c0..c3 of column block ni in row block mi.
+                int c = r % 4, ni = r / 4 % tiling.BlocksN, mi = r / 4 / tiling.BlocksN;
+                int row = warpM * tiling.WarpM + 16 * mi + g + 8 * (c / 2);
+                int column = warpN * tiling.WarpN + 8 * ni + 2 * t + c % 2;
+                var at = Coordinates(layout, r, tid);
+                Assert.Equal((row, column), (at[0], at[1]));
+                count[row * n + column]++;
+            }
+        }
+        int copies = threads * layout.RegisterCount / (m * n);
+        Assert.All(count, k => Assert.Equal(copies, k));
+    }
+
+    [Theory]
+    [InlineData(128, 128, 4, 2, 2)]
+    [InlineData(64, 64, 4, 2, 2)]
+    [InlineData(128, 32, 4, 4, 1)]
+    [InlineData(64, 32, 2, 2, 1)]
+    [InlineData(16, 16, 4, 1, 1)]
+    [InlineData(32, 128, 8, 2, 4)]
+    public void Warps_halve_the_longer_side_of_their_part(int m, int n, int warps, int warpsM, int warpsN)
+    {
+        var tiling = MmaTiling.For(m, n, 32, ElementType.Half, 32 * warps)!;
+        Assert.Equal((warpsM, warpsN), (tiling.WarpsM, tiling.WarpsN));
+        Assert.Equal((m / warpsM, n / warpsN), (tiling.WarpM, tiling.WarpN));
+    }
+
+    [Theory]
+    [InlineData(24, 32, 32, "BFloat16")]
+    [InlineData(32, 40, 32, "BFloat16")]
+    [InlineData(32, 32, 8, "Half")]
+    [InlineData(32, 32, 32, "Float")]
+    public void Other_dots_stay_on_fma_units(int m, int n, int k, string input)
+        => Assert.Null(MmaTiling.For(m, n, k, System.Enum.Parse<ElementType>(input), 128));
+
+    private static int[] Coordinates(LinearLayout layout, int register, int tid)
+    {
+        var at = layout.RegisterCoordinates(register);
+        var bases = layout.ThreadBases.ToList();
+        for (int bit = 0; bit < bases.Count; bit++)
+            if ((tid >> bit & 1) != 0)
+                for (int d = 0; d < at.Length; d++) at[d] ^= bases[bit][d];
+        return at;
+    }
+}
