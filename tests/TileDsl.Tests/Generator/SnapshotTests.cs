@@ -38,7 +38,7 @@ public sealed class SnapshotTests
         foreach (var pair in specialization.Split(','))
         {
             var parts = pair.Split('=');
-            source = Regex.Replace(source, @"\[Constexpr\([0-9, ]+\)\] int " + parts[0] + @"\b", $"[Constexpr({parts[1]})] int {parts[0]}");
+            source = Regex.Replace(source, @"\[Constexpr\([0-9, ]+(, Warps = new\[\] \{[0-9, ]+\})?\)\] int " + parts[0] + @"\b", $"[Constexpr({parts[1]})] int {parts[0]}");
         }
         var (result, output) = TestCompilation.Run(source, File.ReadAllText(RepositoryFile("src/TileDsl.Kernels/Tutorials/RowBlock.cs")));
         Assert.Null(result.Exception);
