@@ -19,6 +19,7 @@ public sealed class MmaLayoutTests
     [InlineData(16, 16, 128)]
     [InlineData(128, 32, 128)]
     [InlineData(64, 64, 256)]
+    [InlineData(128, 128, 512)]
     public void Accumulators_sit_where_the_ptx_fragment_puts_them(int m, int n, int threads)
     {
         var tiling = MmaTiling.For(m, n, 16, ElementType.BFloat16, threads)!;
@@ -50,6 +51,7 @@ public sealed class MmaLayoutTests
     [InlineData(64, 32, 2, 2, 1)]
     [InlineData(16, 16, 4, 1, 1)]
     [InlineData(32, 128, 8, 2, 4)]
+    [InlineData(128, 128, 16, 4, 4)]
     public void Warps_halve_the_longer_side_of_their_part(int m, int n, int warps, int warpsM, int warpsN)
     {
         var tiling = MmaTiling.For(m, n, 32, ElementType.Half, 32 * warps)!;
