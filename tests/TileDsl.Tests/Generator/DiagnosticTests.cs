@@ -52,6 +52,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = {|TD0032:Dot(a, a)|}; } }")]
     [InlineData("TD0032", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<float>(16, 32); var c = Dot(a, Trans(a), {|TD0032:Zeros<float>(32, 32)|}); } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<int>(16, 16); var c = {|TD0034:Dot(a, a)|}; } }")]
+    [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var a = Zeros<double>(16, 16); var c = Dot(a, a, {|TD0034:Zeros<float>(16, 16)|}); } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(Ptr<System.Half> p) { var o = Arange(0, 16); {|TD0034:AtomicMax(p + o, Load(p + o))|}; } }")]
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(Ptr<System.Half> p) { var v = Load(p); {|TD0034:AtomicCas(p, v, v)|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var s = Sum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
