@@ -31,7 +31,7 @@ internal sealed record DotOperand(bool KMajor, int RowLength)
 /// </summary>
 internal sealed record DotTiling(int M, int N, int K, ElementType Element, int Chunk, int Slices, DotOperand A, DotOperand B)
 {
-    /// <summary>Set where the Dot runs on tensor cores: then a and b are staged k-major as their 16-bit bits.</summary>
+    /// <summary>Set where the Dot runs on tensor cores: then a and b are staged as their 16-bit bits (<see cref="ForMma"/>).</summary>
     public MmaTiling? Mma { get; init; }
 
     /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
@@ -74,22 +74,23 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
     public static DotTiling ForMma(int m, int n, int k, MmaTiling mma, LinearLayout aLayout, LinearLayout bLayout)
     {
         const int pad = 8;
-        bool aKMajor = aLayout.Contiguous(1) >= aLayout.Contiguous(0), bKMajor = bLayout.Contiguous(0) >= bLayout.Contiguous(1);
-        DotOperand Operand(bool kMajor, int extent, int chunk) => new(kMajor, (kMajor ? chunk : extent) + pad);
-        int Bytes(int chunk) => 2 * (Operand(aKMajor, m, chunk).Elements(chunk, m) + Operand(bKMajor, n, chunk).Elements(chunk, n));
-        int chunk = k;
-        while (chunk % 32 == 0 && Bytes(chunk) > StagingBytes) chunk /= 2;
-        return new DotTiling(m, n, k, mma.Input, chunk, 1, Operand(aKMajor, m, chunk), Operand(bKMajor, n, chunk)) { Mma = mma };
+        var a = (aLayout.Contiguous(1) >= aLayout.Contiguous(0), pad);
+        var b = (bLayout.Contiguous(0) >= bLayout.Contiguous(1), pad);
+        int chunk = ChunkOf(m, n, k, ElementTypes.Of(mma.Input).Bytes, a, b, steps: 16);
+        return new DotTiling(m, n, k, mma.Input, chunk, 1, Operand(a, m, chunk), Operand(b, n, chunk)) { Mma = mma };
     }
 
     private static DotOperand Operand((bool KMajor, int Pad) placement, int extent, int chunk)
         => new(placement.KMajor, (placement.KMajor ? chunk : extent) + placement.Pad);
 
-    /// <summary>The largest power-of-two part of k whose staged operands fit in <see cref="StagingBytes"/> (at least 8).</summary>
-    private static int ChunkOf(int m, int n, int k, int bytes, (bool KMajor, int Pad) a, (bool KMajor, int Pad) b)
+    /// <summary>
+    /// The largest power-of-two part of k whose staged operands fit in <see cref="StagingBytes"/>: at least 8, and a
+    /// multiple of <paramref name="steps"/> (the k of one mma instruction on tensor cores).
+    /// </summary>
+    private static int ChunkOf(int m, int n, int k, int bytes, (bool KMajor, int Pad) a, (bool KMajor, int Pad) b, int steps = 1)
     {
         int chunk = k;
-        while (chunk > 8 && chunk % 2 == 0 && (Operand(a, m, chunk).Elements(chunk, m) + Operand(b, n, chunk).Elements(chunk, n)) * bytes > StagingBytes)
+        while (chunk > 8 && chunk % (2 * steps) == 0 && (Operand(a, m, chunk).Elements(chunk, m) + Operand(b, n, chunk).Elements(chunk, n)) * bytes > StagingBytes)
             chunk /= 2;
         return chunk;
     }
