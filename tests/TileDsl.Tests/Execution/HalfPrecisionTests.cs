@@ -197,10 +197,7 @@ public sealed class HalfPrecisionTests(CpuAccelerator cpu)
             HalfPrecisionKernels.BFloat16MatmulKernel.Launch(cpu.Accelerator, grid, d.View(a), d.View(b), d.View(c), m, n, k, 32, 32, 16);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)(float)a[i * k + l] * (float)b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => (float)a[i * k + l], (l, j) => (float)b[l * n + j]);
         // Products of bf16 values are exact in float; 45 float additions of terms ≤ 1: error ≤ 45 · 2^-24 · 45 ≈ 1.2e-4.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 2e-4, what: "c");
     }
@@ -225,10 +222,7 @@ public sealed class HalfPrecisionTests(CpuAccelerator cpu)
             HalfPrecisionKernels.HalfDotKernel.Launch(cpu.Accelerator, 1, d.View(a), d.View(b), d.View(c), m, n, k);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)a[i * k + l] * (double)b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => (double)a[i * k + l], (l, j) => (double)b[l * n + j]);
         // Products of fp16 values are exact in float; 13 additions of terms ≤ 1: error ≤ 13 · 2^-24 · 13 ≈ 1e-5.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 2e-5, what: "c");
     }

@@ -30,10 +30,7 @@ public sealed class PointerLoopTests(CpuAccelerator cpu)
             PointerLoopKernels.MatmulKernel.Launch(cpu.Accelerator, grid, d.View(a), d.View(b), d.View(c), d.View(firsts), m, n, k, 8);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)a[i * k + l] * b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => a[i * k + l], (l, j) => b[l * n + j]);
         // 21 float products of magnitude ≤ 1 summed in float: error ≤ 21 · 2^-24 · 21 ≈ 2.6e-5.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 3e-5, what: "c");
         // Program (p0, p1) writes firsts[p0 · 2 + p1]: the sum of row p0 of a, walked element by element.

@@ -35,10 +35,7 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
             TensorCoreKernels.TransposedDotKernel.Launch(cpu.Accelerator, 1, d.View(aT), d.View(b), d.View(c), m, n, k);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)aT[l * m + i] * (double)b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => (double)aT[l * m + i], (l, j) => (double)b[l * n + j]);
         // fp16 products are exact in float; 27 float additions of terms ≤ 1: error ≤ 27 · 2^-24 · 27 ≈ 4.3e-5.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 5e-5, what: "c");
     }
@@ -69,10 +66,7 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
             Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c), m, n, k, blocks);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)(float)a[i * k + l] * (float)b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => (float)a[i * k + l], (l, j) => (float)b[l * n + j]);
         // The float sum is off by at most 100 · 2^-24 · 100 ≈ 6e-4; rounding it to bf16 adds at most 2^-9 of it.
         Reference.AssertClose(expected, i => (float)c[i], m * n, rtol: 1.0 / 256, atol: 1e-3, what: "c");
     }

@@ -107,10 +107,7 @@ public sealed class TutorialKernelsTests(CpuAccelerator cpu)
             Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c), m, n, k, blocks);
             d.CopyBack();
         }
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                for (int l = 0; l < k; l++) expected[i * n + j] += (double)a[i * k + l] * b[l * n + j];
+        var expected = Reference.Matmul(m, n, k, (i, l) => a[i * k + l], (l, j) => b[l * n + j]);
         // k ≤ 70 float products of magnitude ≤ 4 summed in float: error ≤ k·2^-24·Σ|a·b| ≈ 70·6e-8·280 ≈ 1.2e-3 worst case.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 2e-3, what: "c");
     }

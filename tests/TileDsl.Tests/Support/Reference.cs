@@ -17,6 +17,16 @@ internal static class Reference
 
     public static double[] RandomDoubles(Random random, int count) => Array.ConvertAll(RandomFloats(random, count), x => (double)x);
 
+    /// <summary>The float64 product of a [m, k] and b [k, n], row-major [m, n], from their elements a(i, l) and b(l, j).</summary>
+    public static double[] Matmul(int m, int n, int k, Func<int, int, double> a, Func<int, int, double> b)
+    {
+        var product = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                for (int l = 0; l < k; l++) product[i * n + j] += a(i, l) * b(l, j);
+        return product;
+    }
+
     public static T[] Poisoned<T>(int count, T poison)
     {
         var data = new T[count];
