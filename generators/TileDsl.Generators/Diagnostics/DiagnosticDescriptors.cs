@@ -105,6 +105,10 @@ internal static class DiagnosticDescriptors
         "Invalid MinProgramsPerSM",
         "MinProgramsPerSM of tile kernel '{0}' is {1}: use 0 (no hint) or a count from 1 to 32");
 
+    public static readonly DiagnosticDescriptor NumStages = Error("TD0040",
+        "Invalid NumStages",
+        "NumStages of tile kernel '{0}' is {1}: use 1 (no pipelining) or a count of stages from 2 to 8");
+
     public static readonly DiagnosticDescriptor TooManySpecializations = Error("TD0029",
         "Too many constexpr specializations",
         "Tile kernel '{0}' has {1} constexpr combinations; at most {2} are compiled: list fewer [Constexpr] values");

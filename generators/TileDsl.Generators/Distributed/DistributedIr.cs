@@ -28,6 +28,11 @@ internal sealed class SharedBuffer
 
     public int Offset { get; set; } = -1;
 
+    /// <summary>Stages of a software pipeline's buffer (<see cref="Elements"/> holds that many copies of a tile); 1 otherwise.</summary>
+    public int Stages { get; init; } = 1;
+
+    public int StageElements => Elements / Stages;
+
     public int End => Offset + Elements;
 
     /// <summary>Whether two buffers share memory once allocated.</summary>
@@ -65,8 +70,12 @@ internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1
     public int UnitDim => Strides.Select((s, d) => (s, d)).Where(t => t.s == 1).Select(t => t.d).DefaultIfEmpty(-1).First();
 }
 
-/// <summary>A shared-memory access of a statement: the barrier pass separates conflicting ones.</summary>
-internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write);
+/// <summary>
+/// A shared-memory access of a statement: the barrier pass separates conflicting ones. <see cref="Staged"/>: an access
+/// to a stage of a software pipeline's buffer (its copies, its Dot's reads), which the pipeline's own wait and barrier
+/// at the top of each iteration keep apart (they touch different stages in between).
+/// </summary>
+internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write, bool Staged = false);
 
 /// <summary>A statement of the distributed IR: a tile-IR op placed in layouts, or an explicit shared-memory step.</summary>
 internal abstract class DStatement

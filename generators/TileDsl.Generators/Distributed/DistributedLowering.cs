@@ -48,6 +48,7 @@ internal sealed class DistributedProgram
                 DStore d => d.Store.Operands,
                 DLocalStore d => new[] { d.Value },
                 DDotInit d => d.Op.Acc is { } acc ? new[] { acc } : new int[0],
+                DAsyncCopy d => d.Copy.Operands,
                 DReduce d => new[] { d.Op.Source },
                 DLoop d => d.Loop.Inits.Concat(d.Loop.Yields).Concat(new[] { d.Loop.Start, d.Loop.End, d.Loop.Step }),
                 _ => Enumerable.Empty<int>(),
@@ -71,16 +72,18 @@ internal sealed class DistributedLowering
     private readonly LayoutPlan plan;
     private readonly int numThreads;
     private readonly Dictionary<int, Op> values = new();
+    private readonly Pipelines pipelines;
 
-    private DistributedLowering(LayoutPlan plan, int numThreads)
+    private DistributedLowering(Specialization specialization, LayoutPlan plan)
     {
         this.plan = plan;
-        this.numThreads = numThreads;
+        numThreads = specialization.NumThreads;
+        pipelines = new Pipelines(specialization.Body, plan, numThreads);
     }
 
     public static DistributedProgram Lower(Specialization specialization, LayoutPlan plan)
     {
-        var lowering = new DistributedLowering(plan, specialization.NumThreads);
+        var lowering = new DistributedLowering(specialization, plan);
         var body = lowering.Statements(specialization.Body);
         return new DistributedProgram(body, lowering.values, specialization.NumThreads);
     }
@@ -100,8 +103,17 @@ internal sealed class DistributedLowering
                 case StoreStatement store:
                     Store(output, store);
                     break;
+                case AsyncCopy copy:
+                {
+                    var (buffer, map) = pipelines.Of(copy.Load);
+                    output.Add(new DAsyncCopy(copy, plan.CopyLayouts[copy], buffer, map, buffer.Element));
+                    if (copy.Commit) output.Add(new DAsyncCommit());
+                    break;
+                }
                 case Loop loop:
                     output.Add(Loop(loop));
+                    // A pipeline's last copies (past the loop's end: zeros) may still be landing.
+                    if (loop.Stages > 0) output.Add(new DAsyncWait(0));
                     foreach (var result in loop.Results) Convert(output, result);
                     break;
             }
@@ -123,6 +135,7 @@ internal sealed class DistributedLowering
             return;
         }
         if (!plan.Layouts.TryGetValue(op.Id, out var layouts)) return; // a view, or nobody reads it
+        if (op is LoadOp { Pipelined: true }) return; // its tile arrives in its pipeline's buffer
         if (!plan.Materialized.Contains(op.Id))
         {
             foreach (var layout in layouts) output.Add(new DDefine(op, layout));
@@ -133,7 +146,8 @@ internal sealed class DistributedLowering
         {
             case DotOp dot:
                 var operands = plan.OperandLayouts[op.Id];
-                DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads);
+                DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads,
+                    pipelines.Has(dot.A) ? pipelines.Of(dot.A).Buffer : null, pipelines.Has(dot.B) ? pipelines.Of(dot.B).Buffer : null);
                 break;
             case ReduceOp reduce:
                 ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);
@@ -220,6 +234,9 @@ internal sealed class DistributedLowering
         var top = new List<DStatement>();
         foreach (var arg in loop.Args.Where(a => !a.Type.IsScalar)) Convert(top, arg);
         var body = top.Concat(Statements(loop.Body)).ToList();
+        // A pipelined loop first waits for its own stage's copies (those of later iterations may stay in flight);
+        // the barrier makes every thread's copies visible and ends the reads of the stage about to be rewritten.
+        if (loop.Stages > 0) body.InsertRange(0, new DStatement[] { new DAsyncWait(loop.Stages - 2), new DBarrier() });
         var carried = loop.Args.Select(a => a.Type.IsScalar ? null : plan.Layouts[a.Id][0]).ToList();
         return new DLoop(loop, body, carried);
     }

@@ -214,7 +214,12 @@ internal sealed class DDot : DStatement
     /// <summary>Whether this is the Dot's last chunk of k (a tensor-core Dot hands its result to the program's registers after it).</summary>
     public bool Last { get; init; }
 
-    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false), new SharedAccess(B, false) };
+    /// <summary>Whether a (b) is read from the stage of its software pipeline that this iteration reads.</summary>
+    public bool AStaged { get; init; }
+
+    public bool BStaged { get; init; }
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false, AStaged), new SharedAccess(B, false, BStaged) };
 }
 
 /// <summary>A split Dot's last step: each thread adds, to its registers of the result, its elements of every slice's partials.</summary>
@@ -242,25 +247,39 @@ internal sealed class DDotSum : DStatement
 /// <summary>Lowers a Dot to explicit staging, multiply-add and (split) summing steps.</summary>
 internal static class DotLowering
 {
-    public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads)
+    /// <summary>How an operand lies in its buffer, for the generated comments.</summary>
+    public static string Placement(DotTiling tiling, DotOperand o, int extent)
+        => $"{(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}{(tiling.Mma is null ? "" : ", " + ElementTypes.CsName(tiling.Mma.Input))}";
+
+    /// <summary>How the Dot runs: on tensor cores where <see cref="MmaTiling.For"/> allows, else on FMA units.</summary>
+    public static DotTiling Tiling(DotOp dot, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads)
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
         var mma = MmaTiling.For(dot, aType, numThreads);
+        return mma is not null ? DotTiling.ForMma(m, n, k, mma, aLayout, bLayout) : DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
+    }
+
+    /// <summary>The Dot's steps; an operand with a pipeline buffer (<paramref name="aStages"/>, <paramref name="bStages"/>)
+    /// is read from the stage its loop reads this iteration instead of being staged here.</summary>
+    public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads,
+        SharedBuffer? aStages = null, SharedBuffer? bStages = null)
+    {
+        int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
+        var tiling = Tiling(dot, aLayout, bLayout, aType, numThreads);
+        var mma = tiling.Mma;
         var staged = mma?.Input ?? ElementTypes.Of(dot.Type.Element).StagedAs;
-        var tiling = mma is not null ? DotTiling.ForMma(m, n, k, mma, aLayout, bLayout) : DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
         var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
-        string Describe(string operand, DotOperand o, int extent)
-            => $"{name}: {operand}, {(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}{(mma is null ? "" : ", " + ElementTypes.CsName(mma.Input))}";
-        var a = new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m));
-        var b = new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n));
+        string Describe(string operand, DotOperand o, int extent) => $"{name}: {operand}, {Placement(tiling, o, extent)}";
+        var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m));
+        var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n));
         output.Add(new DDotInit(dot, home, part, tiling));
         for (int start = 0; start < k; start += tiling.Chunk)
         {
             var (aMap, bMap) = tiling.Maps(start);
-            output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
-            output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
-            output.Add(new DDot(dot, part, a, b, tiling) { Last = start + tiling.Chunk >= k });
+            if (aStages is null) output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
+            if (bStages is null) output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
+            output.Add(new DDot(dot, part, a, b, tiling) { Last = start + tiling.Chunk >= k, AStaged = aStages is not null, BStaged = bStages is not null });
         }
         if (tiling.Slices == 1) return;
         var partials = new SharedBuffer(staged, tiling.Slices * m * n, $"{name}: partial sums of {tiling.Slices} slices");

@@ -155,9 +155,12 @@ internal sealed partial class KernelEmitter
         string LoadMatrix(DotOperand o) => $"ldmatrix.sync.aligned.m8n8.x4{(o.KMajor ? "" : ".trans")}.shared.b16";
         string type = mma.Input == IR.ElementType.BFloat16 ? "bf16" : "f16";
 
+        // A pipelined operand is read from this iteration's stage of its buffer.
+        string aRow = Sum(new[] { n.ARow, StageOffset(dot.A, dot.AStaged) }.Where(t => t.Length > 0));
+        string bRow = Sum(new[] { n.BRow, StageOffset(dot.B, dot.BStaged) }.Where(t => t.Length > 0));
         w.Open($"if ({target.IsCuda})");
-        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(n.ARow)} * 2;");
-        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(n.BRow)} * 2;");
+        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(aRow)} * 2;");
+        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(bRow)} * 2;");
         for (int kk = 0; kk < steps; kk++)
         {
             for (int mi = 0; mi < mma.BlocksM; mi++)
@@ -185,8 +188,8 @@ internal sealed partial class KernelEmitter
         {
             var a = Enumerable.Range(0, mma.BlocksM).Select(mi => names.Unique($"{n.Stem}A{mi}_{kk}")).ToArray();
             var b = Enumerable.Range(0, mma.BlocksN / 2).Select(pair => names.Unique($"{n.Stem}B{pair}_{kk}")).ToArray();
-            for (int mi = 0; mi < a.Length; mi++) w.Line($"var {a[mi]} = TileMma.LoadMatrix({arena}, {Plus(n.ARow, AOffset(kk, mi))}, {Bool(!t.A.KMajor)}, {bfloat16});");
-            for (int pair = 0; pair < b.Length; pair++) w.Line($"var {b[pair]} = TileMma.LoadMatrix({arena}, {Plus(n.BRow, BOffset(kk, pair))}, {Bool(!t.B.KMajor)}, {bfloat16});");
+            for (int mi = 0; mi < a.Length; mi++) w.Line($"var {a[mi]} = TileMma.LoadMatrix({arena}, {Plus(aRow, AOffset(kk, mi))}, {Bool(!t.A.KMajor)}, {bfloat16});");
+            for (int pair = 0; pair < b.Length; pair++) w.Line($"var {b[pair]} = TileMma.LoadMatrix({arena}, {Plus(bRow, BOffset(kk, pair))}, {Bool(!t.B.KMajor)}, {bfloat16});");
             for (int mi = 0; mi < mma.BlocksM; mi++)
             {
                 for (int ni = 0; ni < mma.BlocksN; ni++)

@@ -127,6 +127,15 @@ internal sealed partial class KernelEmitter
                 case DLoop loop:
                     RuntimeLoop(loop);
                     break;
+                case DAsyncCopy copy:
+                    AsyncCopy(copy);
+                    break;
+                case DAsyncCommit:
+                    AsyncCommit();
+                    break;
+                case DAsyncWait wait:
+                    AsyncWait(wait);
+                    break;
             }
         }
     }
@@ -158,6 +167,8 @@ internal sealed partial class KernelEmitter
         string index = names.Unique(loop.Index.Name);
         scalars[loop.Index.Id] = index;
         string step = Scalar(loop.Step);
+        var outerStages = (stageRead, stageWrite);
+        if (loop.Stages > 0) OpenStages(loop.Stages);
         w.Open($"for (int {index} = {Scalar(loop.Start)}; {index} {(loop.Inclusive ? "<=" : "<")} {Scalar(loop.End)}; {(step == "1" ? index + "++" : $"{index} += {step}")})");
         Statements(dloop.Body);
 
@@ -169,7 +180,9 @@ internal sealed partial class KernelEmitter
             else for (int r = 0; r < layout.RegisterCount; r++) updates.Add((targets[r], Operand(loop.Yields[k], layout, r)));
         }
         Yield(updates);
+        if (loop.Stages > 0) NextStages(loop.Stages);
         w.Close();
+        (stageRead, stageWrite) = outerStages;
         foreach (var (mma, regs) in resident) MmaOut(mma, regs);
     }
 

@@ -8,11 +8,12 @@ namespace TileDsl.Generators.Emit;
 /// The parameters of a kernel's ILGPU entry points, shared by the launcher and the kernels. ILGPU takes at most 14
 /// parameters: with more runtime parameters, the scalars travel in one struct (<see cref="ScalarsStruct"/>). A kernel
 /// with vectorized global accesses also takes <see cref="AlignedViews"/>, a bit per view whose base address is
-/// 16-byte aligned (the launcher works it out).
+/// 16-byte aligned (the launcher works it out). A kernel with asynchronous copies (<c>cp.async</c> wants addresses,
+/// which ILGPU kernels cannot take) also takes each view's device address (<see cref="Addresses"/>).
 /// </summary>
 internal sealed class KernelSignature
 {
-    public KernelSignature(KernelModel model, bool alignedViews)
+    public KernelSignature(KernelModel model, bool alignedViews, bool addresses = false)
     {
         Model = model;
         var names = new Names(model.Parameters.Select(p => p.Name));
@@ -20,11 +21,13 @@ internal sealed class KernelSignature
         Pointers = Runtime.Where(p => p.Kind == ParameterKind.Pointer).ToList();
         Scalars = Runtime.Where(p => p.Kind == ParameterKind.Scalar).ToList();
         AlignedViews = alignedViews ? names.Unique("alignedViews") : null;
-        PacksScalars = Runtime.Count + (alignedViews ? 1 : 0) > KernelModel.MaxKernelParameters;
+        Addresses = addresses ? Pointers.ToDictionary(p => p.Name, p => names.Unique(Names.Identifier(p.Name).TrimStart('@') + "Address")) : new Dictionary<string, string>();
+        PacksScalars = Runtime.Count + (alignedViews ? 1 : 0) + Addresses.Count > KernelModel.MaxKernelParameters;
         ScalarsStruct = "Scalars" + model.Overload;
         ScalarsArgument = PacksScalars ? names.Unique("scalars") : "";
         Reserved = model.Parameters.Select(p => p.Name).ToList();
         if (AlignedViews is not null) Reserved.Add(AlignedViews);
+        Reserved.AddRange(Addresses.Values);
         if (PacksScalars) Reserved.Add(ScalarsArgument);
     }
 
@@ -38,6 +41,9 @@ internal sealed class KernelSignature
 
     /// <summary>The name of the aligned-views parameter, or null when the kernel takes none.</summary>
     public string? AlignedViews { get; }
+
+    /// <summary>The names of the views' address parameters, by pointer parameter (empty when the kernel takes none).</summary>
+    public Dictionary<string, string> Addresses { get; }
 
     public bool PacksScalars { get; }
 
@@ -59,12 +65,16 @@ internal sealed class KernelSignature
             return list.ToArray();
         }
         list.AddRange(Runtime.Select(p => (p.KernelType, Names.Identifier(p.Name))));
-        if (AlignedViews is not null) list.Add(("int", AlignedViews));
+        list.AddRange(Hidden());
         return list.ToArray();
     }
 
-    /// <summary>The fields of the scalars struct: the scalar parameters, then the aligned-views bits.</summary>
+    /// <summary>The parameters the launcher adds: the aligned-views bits, the views' addresses.</summary>
+    private IEnumerable<(string Type, string Name)> Hidden()
+        => (AlignedViews is null ? Enumerable.Empty<(string, string)>() : new[] { ("int", AlignedViews) })
+            .Concat(Pointers.Where(p => Addresses.ContainsKey(p.Name)).Select(p => ("long", Addresses[p.Name])));
+
+    /// <summary>The fields of the scalars struct: the scalar parameters, then the aligned-views bits and the addresses.</summary>
     public IEnumerable<(string Type, string Name)> PackedFields()
-        => Scalars.Select(p => (p.KernelType, Names.Identifier(p.Name)))
-            .Concat(AlignedViews is null ? Enumerable.Empty<(string, string)>() : new[] { ("int", AlignedViews) });
+        => Scalars.Select(p => (p.KernelType, Names.Identifier(p.Name))).Concat(Hidden());
 }

@@ -61,7 +61,10 @@ internal static class LauncherEmitter
         {
             string name = KernelName(model, s.Specialization);
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
-            w.Line($"    new({name}, {s.Specialization.NumThreads}{(model.MinProgramsPerSM > 0 ? ", " + model.MinProgramsPerSM : "")});");
+            // Past 48 KiB, dynamic shared memory must be granted to the kernel when it is loaded.
+            bool large = KernelEmitter.UsesTensorCores(s.Program) && s.SharedBytes > TileKernelGenerator.SharedMemoryBudget;
+            string extra = (model.MinProgramsPerSM > 0 || large ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + s.SharedBytes : "");
+            w.Line($"    new({name}, {s.Specialization.NumThreads}{extra});");
             w.Line();
         }
 
@@ -199,6 +202,8 @@ internal static class LauncherEmitter
         string Value((string Type, string Name) parameter)
         {
             var p = signature.Runtime.FirstOrDefault(q => Id(q) == parameter.Name);
+            var address = signature.Addresses.FirstOrDefault(a => a.Value == parameter.Name);
+            if (address.Key is not null) return $"LaunchChecks.Address({views[address.Key]})";
             return p is null ? aligned! : p.Kind == ParameterKind.Pointer ? views[p.Name] : $"args.{Id(p)}";
         }
         string call;

@@ -93,6 +93,10 @@ internal sealed record PointerOp(int Id, TileType Type, int Offsets) : Op(Id, Ty
 /// <summary>The elements at <see cref="Pointers"/> where <see cref="Mask"/> holds (all when null), <see cref="Other"/> elsewhere.</summary>
 internal sealed record LoadOp(int Id, TileType Type, int Pointers, int? Mask, int Other) : Op(Id, Type)
 {
+    /// <summary>Set by <c>Passes.Pipelining</c>: the tile arrives in its pipeline's shared buffer by
+    /// <see cref="AsyncCopy"/> statements issued iterations ahead, and the Dot reads it there (no registers).</summary>
+    public bool Pipelined { get; init; }
+
     public override IEnumerable<int> Operands => Of(Pointers, Mask, Other);
 }
 
@@ -211,6 +215,17 @@ internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool At
 }
 
 /// <summary>
+/// Copies the elements at <see cref="Pointers"/> where <see cref="Mask"/> holds (zeros elsewhere) into a stage of the
+/// shared buffer that feeds the pipelined load <see cref="Load"/> to its Dot, asynchronously (<c>cp.async</c>):
+/// stage <see cref="Stage"/> before the loop, or the stage the loop writes this iteration when it is -1. After the
+/// last copy of a stage (<see cref="Commit"/>) the copies issued so far form one group that the loop waits for.
+/// </summary>
+internal sealed record AsyncCopy(int Load, int Pointers, int? Mask, int Stage, bool Commit) : Statement
+{
+    public IEnumerable<int> Operands => Mask is { } mask ? new[] { Pointers, mask } : new[] { Pointers };
+}
+
+/// <summary>
 /// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (ids of int scalars) carrying variables
 /// in the scf.for form: each enters as <c>Inits[i]</c>, is <c>Args[i]</c> inside the body, leaves an iteration as
 /// <c>Yields[i]</c> and the loop as <c>Results[i]</c>.
@@ -225,7 +240,12 @@ internal sealed record Loop(
     EquatableArray<LoopValueOp> Args,
     EquatableArray<Statement> Body,
     EquatableArray<int> Yields,
-    EquatableArray<LoopValueOp> Results) : Statement;
+    EquatableArray<LoopValueOp> Results) : Statement
+{
+    /// <summary>Stages of its software pipeline (<c>Passes.Pipelining</c>): 0 when it has none, else the shared
+    /// buffers of each pipelined load hold this many iterations' tiles.</summary>
+    public int Stages { get; init; }
+}
 
 /// <summary>One constexpr specialization of a kernel: its constexpr values, its warps per program and its body.</summary>
 internal sealed record Specialization(EquatableArray<int> ConstexprValues, int NumWarps, EquatableArray<Statement> Body)

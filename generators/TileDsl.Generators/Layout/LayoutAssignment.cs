@@ -22,6 +22,9 @@ internal sealed class LayoutPlan
     /// <summary>The layout each Store or AtomicAdd writes from.</summary>
     public Dictionary<StoreStatement, LinearLayout> StoreLayouts { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The layout each <see cref="AsyncCopy"/> copies in: its pipelined load's, which the Dot stages from.</summary>
+    public Dictionary<AsyncCopy, LinearLayout> CopyLayouts { get; } = new();
+
     private sealed class ReferenceEqualityComparer : IEqualityComparer<StoreStatement>
     {
         public static readonly ReferenceEqualityComparer Instance = new();
@@ -199,6 +202,14 @@ internal sealed class LayoutAssignment
                     if (store.Compare is { } compare) RequestOperand(compare, layout);
                     break;
                 }
+                case AsyncCopy copy:
+                {
+                    var layout = Natural(copy.Load);
+                    plan.CopyLayouts[copy] = layout;
+                    Request(copy.Pointers, layout);
+                    if (copy.Mask is { } mask) RequestOperand(mask, layout);
+                    break;
+                }
                 case Define { Op: ReduceOp v } when v.Type.IsScalar:
                     ReadOperands(v);
                     break;
@@ -247,7 +258,7 @@ internal sealed class LayoutAssignment
             layouts = wanted;
         }
         plan.Layouts[v.Id] = layouts;
-        if (carried) return;
+        if (carried || v is LoadOp { Pipelined: true }) return; // a pipelined load's copies compute its addresses
         if (v is DotOp or ReduceOp or ReshapeOp)
         {
             ReadOperands(v);

@@ -26,6 +26,7 @@ internal sealed record KernelParameter(string Name, ParameterKind Kind, ElementT
 /// </summary>
 /// <param name="Overload">"" for a kernel whose name is not overloaded, else its number among the overloads (1, 2, ...,
 /// in the order of their signatures), which the names of its generated members carry.</param>
+/// <param name="NumStages">Stages of the software pipeline of runtime loops whose Dots read loaded tiles (1: none; <c>Passes.Pipelining</c>).</param>
 /// <param name="MinProgramsPerSM">The kernel's launch-bounds hint (0: none), passed to its <c>KernelCache</c>.</param>
 internal sealed record KernelModel(
     string HintName,
@@ -36,6 +37,7 @@ internal sealed record KernelModel(
     string Overload,
     int NumWarps,
     int MinProgramsPerSM,
+    int NumStages,
     EquatableArray<KernelParameter> Parameters,
     EquatableArray<Specialization> Specializations,
     EquatableArray<DiagnosticInfo> Diagnostics,

@@ -35,6 +35,9 @@ internal static class KernelParser
         int minPrograms = Named("MinProgramsPerSM", 0);
         if (minPrograms is < 0 or > 32)
             Report(DiagnosticDescriptors.MinProgramsPerSM, syntax.Identifier.GetLocation(), method.Name, minPrograms);
+        int numStages = Named("NumStages", 1);
+        if (numStages is < 1 or > 8)
+            Report(DiagnosticDescriptors.NumStages, syntax.Identifier.GetLocation(), method.Name, numStages);
         if (!method.IsStatic) Report(DiagnosticDescriptors.KernelNotStatic, syntax.Identifier.GetLocation(), method.Name);
         if (method.IsGenericMethod || IsInGenericType(method))
             Report(DiagnosticDescriptors.KernelGeneric, syntax.Identifier.GetLocation(), method.Name);
@@ -102,6 +105,7 @@ internal static class KernelParser
             overload,
             numWarps,
             minPrograms,
+            numStages,
             models,
             complete ? specializations.ToEquatableArray() : EquatableArray<Specialization>.Empty,
             diagnostics.ToEquatableArray(),

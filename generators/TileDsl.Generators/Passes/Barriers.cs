@@ -62,7 +62,8 @@ internal static class Barriers
         return output;
     }
 
-    private static bool Conflict(SharedAccess a, SharedAccess b) => (a.Write || b.Write) && a.Buffer.Overlaps(b.Buffer);
+    private static bool Conflict(SharedAccess a, SharedAccess b)
+        => (a.Write || b.Write) && a.Buffer.Overlaps(b.Buffer) && !(a.Staged && b.Staged && a.Buffer == b.Buffer);
 
     private static int Count(List<DStatement> body) => DistributedProgram.Flatten(body).Count(s => s is DBarrier);
 }

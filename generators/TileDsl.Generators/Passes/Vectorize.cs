@@ -33,6 +33,9 @@ internal static class Vectorize
                     define.Vector = Global(axis, layout, load.Pointers, load.Mask, load.Type.Element);
                     if (define.Vector is not null) body.Insert(++i, new DLoadMerge(define));
                     break;
+                case DAsyncCopy copy:
+                    copy.Vector = Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element);
+                    break;
                 case DStore { Store.Atomic: false } store:
                     store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);
                     break;

@@ -46,13 +46,13 @@ public static partial class Matmul
     /// 128-row blocks run on 16 warps: more warps waiting on their loads at once (on an H200, 128 × 128 × 32 blocks ran
     /// 2.1× faster than on 4 warps and 1.3× faster than on 8).
     /// </summary>
-    [TileKernel(NumWarps = 4)]
+    [TileKernel(NumWarps = 4, NumStages = 2)]
     public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 16 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
 
     /// <summary>The same for half-precision A, B and C.</summary>
-    [TileKernel(NumWarps = 4)]
+    [TileKernel(NumWarps = 4, NumStages = 2)]
     public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 16 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);

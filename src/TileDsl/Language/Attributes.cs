@@ -19,6 +19,16 @@ public sealed class TileKernelAttribute : Attribute
     /// spills, so measure. 0 (the default) leaves registers to the compiler; at most 32.
     /// </summary>
     public int MinProgramsPerSM { get; set; }
+
+    /// <summary>
+    /// Stages of the software pipeline of a runtime loop whose Dot reads tiles loaded in the loop (Triton's
+    /// <c>num_stages</c>): with n stages, the tiles of iteration i + n − 1 are copied from global to shared memory
+    /// asynchronously (<c>cp.async</c> on CUDA) while iteration i multiplies, so that the loads' latency hides behind
+    /// the tensor cores; shared memory holds n copies of the tiles. Applies to tensor-core Dots (bf16, fp16) whose
+    /// operands are loads of the iteration, with addresses computed from the loop index and loop-invariant values
+    /// (docs/lowering.md, "Pipelining"); other loops run as written. 1 (the default) turns it off; at most 8.
+    /// </summary>
+    public int NumStages { get; set; } = 1;
 }
 
 /// <summary>

@@ -1,8 +1,11 @@
 using System;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ILGPU;
+using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace TileDsl;
 
@@ -11,18 +14,27 @@ namespace TileDsl;
 /// accelerator on first launch and dropped with the accelerator. It is compiled for the group size it is launched
 /// with and the kernel's <see cref="TileKernelAttribute.MinProgramsPerSM"/> (<see cref="Specialization"/>: PTX
 /// <c>.maxntid</c> and <c>.minnctapersm</c>, CUDA's launch bounds), so that register allocation knows how many
-/// threads share a multiprocessor's registers.
+/// threads share a multiprocessor's registers. A kernel that takes more than 48 KiB of dynamic shared memory (software
+/// pipelines of large tiles) is allowed it on CUDA at load (<c>cuFuncSetAttribute</c>, up to the device's opt-in limit:
+/// 227 KiB on an H100 or H200).
 /// </summary>
 public sealed class KernelCache<TKernel>
     where TKernel : Delegate
 {
     private readonly ConditionalWeakTable<Accelerator, TKernel> loaded = new();
 
-    public KernelCache(Delegate kernel, int numThreads, int minProgramsPerSM = 0)
+    public KernelCache(Delegate kernel, int numThreads, int minProgramsPerSM = 0, int dynamicSharedBytes = 0)
     {
         Method = kernel.Method;
         Specialization = new KernelSpecialization(numThreads, minProgramsPerSM > 0 ? minProgramsPerSM : null);
+        DynamicSharedBytes = dynamicSharedBytes;
     }
+
+    /// <summary>Shared memory per program that launches of this kernel request (dynamic); 0 when it uses static shared memory.</summary>
+    public int DynamicSharedBytes { get; }
+
+    /// <summary>What CUDA grants a kernel without asking (48 KiB).</summary>
+    public const int DefaultSharedBytes = 48 * 1024;
 
     /// <summary>The kernel method.</summary>
     public MethodInfo Method { get; }
@@ -30,5 +42,37 @@ public sealed class KernelCache<TKernel>
     /// <summary>What the kernel is compiled for: the threads of one group and the programs per multiprocessor.</summary>
     public KernelSpecialization Specialization { get; }
 
-    public TKernel Get(Accelerator accelerator) => loaded.GetValue(accelerator, a => a.LoadKernel<TKernel>(Method, Specialization));
+    public TKernel Get(Accelerator accelerator) => loaded.GetValue(accelerator, Load);
+
+    private TKernel Load(Accelerator accelerator)
+    {
+        if (DynamicSharedBytes <= DefaultSharedBytes || accelerator is not CudaAccelerator cuda)
+            return accelerator.LoadKernel<TKernel>(Method, Specialization);
+        var compiled = cuda.Backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(Method), Specialization);
+        var kernel = cuda.LoadKernel(compiled);
+        const int maxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+        int status = CudaDriver.SetFunctionAttribute(((CudaKernel)kernel).FunctionPtr, maxDynamicSharedSizeBytes, DynamicSharedBytes);
+        if (status != 0)
+            throw new NotSupportedException($"Kernel {Method.Name} needs {DynamicSharedBytes} bytes of shared memory per program; {accelerator.Name} does not grant it (CUDA error {status}). Use smaller blocks or fewer NumStages.");
+        return kernel.CreateLauncherDelegate<TKernel>();
+    }
+}
+
+/// <summary>The one CUDA driver call ILGPU does not wrap.</summary>
+internal static class CudaDriver
+{
+    public static int SetFunctionAttribute(IntPtr function, int attribute, int value)
+        => OperatingSystem.IsWindows() ? WindowsDriver.cuFuncSetAttribute(function, attribute, value) : LinuxDriver.cuFuncSetAttribute(function, attribute, value);
+
+    private static class LinuxDriver
+    {
+        [DllImport("libcuda.so.1")]
+        public static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
+    }
+
+    private static class WindowsDriver
+    {
+        [DllImport("nvcuda.dll")]
+        public static extern int cuFuncSetAttribute(IntPtr function, int attribute, int value);
+    }
 }

@@ -47,12 +47,14 @@ public static class LaunchChecks
         int bits = 0;
         for (int i = 0; i < views.Length; i++)
         {
-            var view = views[i];
-            long address = view.Buffer.NativePtr.ToInt64() + view.Index * view.ElementSize;
-            if (address % 16 == 0) bits |= 1 << i;
+            if (Address(views[i]) % 16 == 0) bits |= 1 << i;
         }
         return bits;
     }
+
+    /// <summary>The device address of a view's first element: kernels that copy asynchronously (<c>cp.async</c>) take
+    /// it, since an ILGPU kernel cannot take the address of a view.</summary>
+    public static long Address(IContiguousArrayView view) => view.Buffer.NativePtr.ToInt64() + view.Index * view.ElementSize;
 
     public static ArgumentOutOfRangeException NotCompiled(string name, int value, params int[] compiled)
         => new(name, value, $"No specialization was compiled for {name} = {value}; compiled values: {string.Join(", ", compiled)}. Add the value to its [Constexpr(...)] attribute.");

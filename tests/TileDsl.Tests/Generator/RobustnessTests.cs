@@ -18,7 +18,7 @@ public sealed class RobustnessTests
     {
         // A specialization whose Store reads a value that nothing defines: the layout stage cannot place it.
         var body = EquatableArray.Of<Statement>(new StoreStatement(Pointers: 41, Data: 42, Mask: null, Atomic: false));
-        var model = new KernelModel("K.Broken.g.cs", "", EquatableArray.Of("partial class K"), "global::K", "Broken", "", 4, 0,
+        var model = new KernelModel("K.Broken.g.cs", "", EquatableArray.Of("partial class K"), "global::K", "Broken", "", 4, 0, 1,
             EquatableArray<KernelParameter>.Empty, EquatableArray.Of(new Specialization(EquatableArray<int>.Empty, 4, body)),
             EquatableArray<DiagnosticInfo>.Empty, new SourceSite("K.cs", new TextSpan(10, 6), new LinePositionSpan(new(1, 2), new(1, 8))));
 

@@ -52,7 +52,7 @@ namespace TileDsl.Kernels.Tutorials
                 public readonly int GROUP_M;
             }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int>> Bf16_BM32_BN32_BK32_GROUP_M8Cache =
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int, long, long, long>> Bf16_BM32_BN32_BK32_GROUP_M8Cache =
                 new(Bf16_BM32_BN32_BK32_GROUP_M8, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
@@ -87,7 +87,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 32, 8):
-                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 5120), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews);
+                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 10240), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView));
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -115,8 +115,8 @@ namespace TileDsl.Kernels.Tutorials
                 else Interpret(grid, args);
             }
 
-            // BM = 32, BN = 32, BK = 32, GROUP_M = 8, 128 threads, 5120 bytes of shared memory
-            private static void Bf16_BM32_BN32_BK32_GROUP_M8(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int alignedViews)
+            // BM = 32, BN = 32, BK = 32, GROUP_M = 8, 128 threads, 10240 bytes of shared memory
+            private static void Bf16_BM32_BN32_BK32_GROUP_M8(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int alignedViews, long aAddress, long bAddress, long cAddress)
             {
                 int tid = Group.IdxX;
                 int tidMod4 = tid % 4;
@@ -129,10 +129,8 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv32Mod2 = tid / 32 % 2;
                 int tidDiv64 = tid / 64;
                 var sharedBytes = SharedMemory.GetDynamic<byte>();
-                var sharedBFloat16 = sharedBytes.SubView(0, 5120).Cast<ushort>();
+                var sharedBFloat16 = sharedBytes.SubView(0, 10240).Cast<ushort>();
                 uint sharedAddress = TileMma.SharedAddress();
-                var a4 = a.Cast<Vec4<ushort>>();
-                var b4 = b.Cast<Vec4<ushort>>();
                 var c2 = c.Cast<Vec2<ushort>>();
                 var sharedBFloat164 = sharedBFloat16.Cast<Vec4<ushort>>();
                 bool aAligned = (alignedViews & 1) != 0;
@@ -146,6 +144,64 @@ namespace TileDsl.Kernels.Tutorials
                 int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
                 int firstM2 = (pid2 / programsInGroup2) * 8;
                 int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
+                bool firstInRange = 0 < K;
+                int rkAhead_0 = 0 + (tidMod8 * 4);
+                int rkAhead_1 = 0 + (tidMod8 * 4 + 1);
+                int rkAhead_2 = 0 + (tidMod8 * 4 + 2);
+                int rkAhead_3 = 0 + (tidMod8 * 4 + 3);
+                bool t103_0 = rkAhead_0 < K;
+                bool t103_1 = rkAhead_1 < K;
+                bool t103_2 = rkAhead_2 < K;
+                bool t103_3 = rkAhead_3 < K;
+                int rm_0 = (groupedRow * 32) + tidDiv8;
+                int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
+                int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
+                int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
+                bool t101_0 = rm_0 < M;
+                bool t101_1 = rm_1 < M;
+                bool t104_0 = t101_0 & t103_0;
+                bool t104_1 = t101_0 & t103_1;
+                bool t104_2 = t101_0 & t103_2;
+                bool t104_3 = t101_0 & t103_3;
+                bool t104_4 = t101_1 & t103_0;
+                bool t104_5 = t101_1 & t103_1;
+                bool t104_6 = t101_1 & t103_2;
+                bool t104_7 = t101_1 & t103_3;
+                bool t105_0 = t104_0 & firstInRange;
+                bool t105_1 = t104_1 & firstInRange;
+                bool t105_2 = t104_2 & firstInRange;
+                bool t105_3 = t104_3 & firstInRange;
+                bool t105_4 = t104_4 & firstInRange;
+                bool t105_5 = t104_5 & firstInRange;
+                bool t105_6 = t104_6 & firstInRange;
+                bool t105_7 = t104_7 & firstInRange;
+                int t96_0 = rm_0 * strideAm;
+                int t96_1 = rm_1 * strideAm;
+                int t98_0 = t96_0 + rkAhead_0;
+                int t98_1 = t96_0 + rkAhead_1;
+                int t98_2 = t96_0 + rkAhead_2;
+                int t98_3 = t96_0 + rkAhead_3;
+                int t98_4 = t96_1 + rkAhead_0;
+                int t98_5 = t96_1 + rkAhead_1;
+                int t98_6 = t96_1 + rkAhead_2;
+                int t98_7 = t96_1 + rkAhead_3;
+                // acc: a, k-major [32][40], BFloat16, 2 stages: stage 0
+                if (CudaAsm.IsSupported & aAligned & ((t98_0 & 3) == 0) & t105_0 & t105_1 & t105_2 & t105_3)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = new Vec4<ushort>(t105_0 ? a[t98_0] : (ushort)0, t105_1 ? a[t98_1] : (ushort)0, t105_2 ? a[t98_2] : (ushort)0, t105_3 ? a[t98_3] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t98_4 & 3) == 0) & t105_4 & t105_5 & t105_6 & t105_7)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = new Vec4<ushort>(t105_4 ? a[t98_4] : (ushort)0, t105_5 ? a[t98_5] : (ushort)0, t105_6 ? a[t98_6] : (ushort)0, t105_7 ? a[t98_7] : (ushort)0);
+                }
                 int rn_0 = (groupedColumn * 32) + (tidMod8 * 4);
                 int rn_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
                 int rn_2 = (groupedColumn * 32) + (tidMod8 * 4 + 2);
@@ -154,18 +210,66 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_1 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
                 int rn2_2 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
                 int rn2_3 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
-                bool t75_0 = rn_0 < N;
-                bool t75_1 = rn_1 < N;
-                bool t75_2 = rn_2 < N;
-                bool t75_3 = rn_3 < N;
-                int rm_0 = (groupedRow * 32) + tidDiv8;
-                int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
-                int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
-                int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
-                bool t61_0 = rm_0 < M;
-                bool t61_1 = rm_1 < M;
-                int t56_0 = rm_0 * strideAm;
-                int t56_1 = rm_1 * strideAm;
+                bool t116_0 = rn_0 < N;
+                bool t116_1 = rn_1 < N;
+                bool t116_2 = rn_2 < N;
+                bool t116_3 = rn_3 < N;
+                int rkAhead2_0 = 0 + tidDiv8;
+                int rkAhead2_1 = 0 + (tidDiv8 + 16);
+                bool t114_0 = rkAhead2_0 < K;
+                bool t114_1 = rkAhead2_1 < K;
+                bool t117_0 = t114_0 & t116_0;
+                bool t117_1 = t114_0 & t116_1;
+                bool t117_2 = t114_0 & t116_2;
+                bool t117_3 = t114_0 & t116_3;
+                bool t117_4 = t114_1 & t116_0;
+                bool t117_5 = t114_1 & t116_1;
+                bool t117_6 = t114_1 & t116_2;
+                bool t117_7 = t114_1 & t116_3;
+                bool t118_0 = t117_0 & firstInRange;
+                bool t118_1 = t117_1 & firstInRange;
+                bool t118_2 = t117_2 & firstInRange;
+                bool t118_3 = t117_3 & firstInRange;
+                bool t118_4 = t117_4 & firstInRange;
+                bool t118_5 = t117_5 & firstInRange;
+                bool t118_6 = t117_6 & firstInRange;
+                bool t118_7 = t117_7 & firstInRange;
+                int t109_0 = rkAhead2_0 * strideBk;
+                int t109_1 = rkAhead2_1 * strideBk;
+                int t111_0 = t109_0 + rn_0;
+                int t111_1 = t109_0 + rn_1;
+                int t111_2 = t109_0 + rn_2;
+                int t111_3 = t109_0 + rn_3;
+                int t111_4 = t109_1 + rn_0;
+                int t111_5 = t109_1 + rn_1;
+                int t111_6 = t109_1 + rn_2;
+                int t111_7 = t109_1 + rn_3;
+                // acc: b, [32][40], BFloat16, 2 stages: stage 0
+                if (CudaAsm.IsSupported & bAligned & ((t111_0 & 3) == 0) & t118_0 & t118_1 & t118_2 & t118_3)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 2560) * 2, bAddress + (long)t111_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 2560) / 4] = new Vec4<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t111_4 & 3) == 0) & t118_4 & t118_5 & t118_6 & t118_7)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3200) * 2, bAddress + (long)t111_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3200) / 4] = new Vec4<ushort>(t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool t145_0 = rn_0 < N;
+                bool t145_1 = rn_1 < N;
+                bool t145_2 = rn_2 < N;
+                bool t145_3 = rn_3 < N;
+                bool t130_0 = rm_0 < M;
+                bool t130_1 = rm_1 < M;
+                int t125_0 = rm_0 * strideAm;
+                int t125_1 = rm_1 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -186,93 +290,118 @@ namespace TileDsl.Kernels.Tutorials
                 {
                     CudaAsm.Emit("mov.f32 tdC0, %0; mov.f32 tdC1, %1; mov.f32 tdC2, %2; mov.f32 tdC3, %3; mov.f32 tdC4, %4; mov.f32 tdC5, %5; mov.f32 tdC6, %6; mov.f32 tdC7, %7;", acc2_0, acc2_1, acc2_2, acc2_3, acc2_4, acc2_5, acc2_6, acc2_7);
                 }
+                int stage = 0;
+                int stageAhead = 1;
                 for (int k = 0; k < K; k += 32)
                 {
-                    int rk_0 = k + (tidMod8 * 4);
-                    int rk_1 = k + (tidMod8 * 4 + 1);
-                    int rk_2 = k + (tidMod8 * 4 + 2);
-                    int rk_3 = k + (tidMod8 * 4 + 3);
-                    int rk2_0 = k + tidDiv8;
-                    int rk2_1 = k + (tidDiv8 + 16);
-                    bool t63_0 = rk_0 < K;
-                    bool t63_1 = rk_1 < K;
-                    bool t63_2 = rk_2 < K;
-                    bool t63_3 = rk_3 < K;
-                    bool t64_0 = t61_0 & t63_0;
-                    bool t64_1 = t61_0 & t63_1;
-                    bool t64_2 = t61_0 & t63_2;
-                    bool t64_3 = t61_0 & t63_3;
-                    bool t64_4 = t61_1 & t63_0;
-                    bool t64_5 = t61_1 & t63_1;
-                    bool t64_6 = t61_1 & t63_2;
-                    bool t64_7 = t61_1 & t63_3;
-                    int t58_0 = t56_0 + rk_0;
-                    int t58_1 = t56_0 + rk_1;
-                    int t58_2 = t56_0 + rk_2;
-                    int t58_3 = t56_0 + rk_3;
-                    int t58_4 = t56_1 + rk_0;
-                    int t58_5 = t56_1 + rk_1;
-                    int t58_6 = t56_1 + rk_2;
-                    int t58_7 = t56_1 + rk_3;
-                    bool aTile_0Fast = aAligned & ((t58_0 & 3) == 0) & t64_0 & t64_1 & t64_2 & t64_3;
-                    var aTile_0Vector = aTile_0Fast ? a4[t58_0 / 4] : new Vec4<ushort>(t64_0 ? a[t58_0] : (ushort)0, t64_1 ? a[t58_1] : (ushort)0, t64_2 ? a[t58_2] : (ushort)0, t64_3 ? a[t58_3] : (ushort)0);
-                    bool aTile_4Fast = aAligned & ((t58_4 & 3) == 0) & t64_4 & t64_5 & t64_6 & t64_7;
-                    var aTile_4Vector = aTile_4Fast ? a4[t58_4 / 4] : new Vec4<ushort>(t64_4 ? a[t58_4] : (ushort)0, t64_5 ? a[t58_5] : (ushort)0, t64_6 ? a[t58_6] : (ushort)0, t64_7 ? a[t58_7] : (ushort)0);
-                    bool t73_0 = rk2_0 < K;
-                    bool t73_1 = rk2_1 < K;
-                    bool t76_0 = t73_0 & t75_0;
-                    bool t76_1 = t73_0 & t75_1;
-                    bool t76_2 = t73_0 & t75_2;
-                    bool t76_3 = t73_0 & t75_3;
-                    bool t76_4 = t73_1 & t75_0;
-                    bool t76_5 = t73_1 & t75_1;
-                    bool t76_6 = t73_1 & t75_2;
-                    bool t76_7 = t73_1 & t75_3;
-                    int t68_0 = rk2_0 * strideBk;
-                    int t68_1 = rk2_1 * strideBk;
-                    int t70_0 = t68_0 + rn_0;
-                    int t70_1 = t68_0 + rn_1;
-                    int t70_2 = t68_0 + rn_2;
-                    int t70_3 = t68_0 + rn_3;
-                    int t70_4 = t68_1 + rn_0;
-                    int t70_5 = t68_1 + rn_1;
-                    int t70_6 = t68_1 + rn_2;
-                    int t70_7 = t68_1 + rn_3;
-                    bool bTile_0Fast = bAligned & ((t70_0 & 3) == 0) & t76_0 & t76_1 & t76_2 & t76_3;
-                    var bTile_0Vector = bTile_0Fast ? b4[t70_0 / 4] : new Vec4<ushort>(t76_0 ? b[t70_0] : (ushort)0, t76_1 ? b[t70_1] : (ushort)0, t76_2 ? b[t70_2] : (ushort)0, t76_3 ? b[t70_3] : (ushort)0);
-                    bool bTile_4Fast = bAligned & ((t70_4 & 3) == 0) & t76_4 & t76_5 & t76_6 & t76_7;
-                    var bTile_4Vector = bTile_4Fast ? b4[t70_4 / 4] : new Vec4<ushort>(t76_4 ? b[t70_4] : (ushort)0, t76_5 ? b[t70_5] : (ushort)0, t76_6 ? b[t70_6] : (ushort)0, t76_7 ? b[t70_7] : (ushort)0);
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
+                    Group.Barrier();
+                    int kAhead = k + 32;
+                    bool kAheadInRange = kAhead < K;
+                    int rkAhead3_0 = kAhead + (tidMod8 * 4);
+                    int rkAhead3_1 = kAhead + (tidMod8 * 4 + 1);
+                    int rkAhead3_2 = kAhead + (tidMod8 * 4 + 2);
+                    int rkAhead3_3 = kAhead + (tidMod8 * 4 + 3);
+                    bool t132_0 = rkAhead3_0 < K;
+                    bool t132_1 = rkAhead3_1 < K;
+                    bool t132_2 = rkAhead3_2 < K;
+                    bool t132_3 = rkAhead3_3 < K;
+                    bool t133_0 = t130_0 & t132_0;
+                    bool t133_1 = t130_0 & t132_1;
+                    bool t133_2 = t130_0 & t132_2;
+                    bool t133_3 = t130_0 & t132_3;
+                    bool t133_4 = t130_1 & t132_0;
+                    bool t133_5 = t130_1 & t132_1;
+                    bool t133_6 = t130_1 & t132_2;
+                    bool t133_7 = t130_1 & t132_3;
+                    bool t134_0 = t133_0 & kAheadInRange;
+                    bool t134_1 = t133_1 & kAheadInRange;
+                    bool t134_2 = t133_2 & kAheadInRange;
+                    bool t134_3 = t133_3 & kAheadInRange;
+                    bool t134_4 = t133_4 & kAheadInRange;
+                    bool t134_5 = t133_5 & kAheadInRange;
+                    bool t134_6 = t133_6 & kAheadInRange;
+                    bool t134_7 = t133_7 & kAheadInRange;
+                    int t127_0 = t125_0 + rkAhead3_0;
+                    int t127_1 = t125_0 + rkAhead3_1;
+                    int t127_2 = t125_0 + rkAhead3_2;
+                    int t127_3 = t125_0 + rkAhead3_3;
+                    int t127_4 = t125_1 + rkAhead3_0;
+                    int t127_5 = t125_1 + rkAhead3_1;
+                    int t127_6 = t125_1 + rkAhead3_2;
+                    int t127_7 = t125_1 + rkAhead3_3;
+                    // acc: a, k-major [32][40], BFloat16, 2 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & aAligned & ((t127_0 & 3) == 0) & t134_0 & t134_1 & t134_2 & t134_3)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t127_0 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = new Vec4<ushort>(t134_0 ? a[t127_0] : (ushort)0, t134_1 ? a[t127_1] : (ushort)0, t134_2 ? a[t127_2] : (ushort)0, t134_3 ? a[t127_3] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & aAligned & ((t127_4 & 3) == 0) & t134_4 & t134_5 & t134_6 & t134_7)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t127_4 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = new Vec4<ushort>(t134_4 ? a[t127_4] : (ushort)0, t134_5 ? a[t127_5] : (ushort)0, t134_6 ? a[t127_6] : (ushort)0, t134_7 ? a[t127_7] : (ushort)0);
+                    }
+                    int rkAhead4_0 = kAhead + tidDiv8;
+                    int rkAhead4_1 = kAhead + (tidDiv8 + 16);
+                    bool t143_0 = rkAhead4_0 < K;
+                    bool t143_1 = rkAhead4_1 < K;
+                    bool t146_0 = t143_0 & t145_0;
+                    bool t146_1 = t143_0 & t145_1;
+                    bool t146_2 = t143_0 & t145_2;
+                    bool t146_3 = t143_0 & t145_3;
+                    bool t146_4 = t143_1 & t145_0;
+                    bool t146_5 = t143_1 & t145_1;
+                    bool t146_6 = t143_1 & t145_2;
+                    bool t146_7 = t143_1 & t145_3;
+                    bool t147_0 = t146_0 & kAheadInRange;
+                    bool t147_1 = t146_1 & kAheadInRange;
+                    bool t147_2 = t146_2 & kAheadInRange;
+                    bool t147_3 = t146_3 & kAheadInRange;
+                    bool t147_4 = t146_4 & kAheadInRange;
+                    bool t147_5 = t146_5 & kAheadInRange;
+                    bool t147_6 = t146_6 & kAheadInRange;
+                    bool t147_7 = t146_7 & kAheadInRange;
+                    int t138_0 = rkAhead4_0 * strideBk;
+                    int t138_1 = rkAhead4_1 * strideBk;
+                    int t140_0 = t138_0 + rn_0;
+                    int t140_1 = t138_0 + rn_1;
+                    int t140_2 = t138_0 + rn_2;
+                    int t140_3 = t138_0 + rn_3;
+                    int t140_4 = t138_1 + rn_0;
+                    int t140_5 = t138_1 + rn_1;
+                    int t140_6 = t138_1 + rn_2;
+                    int t140_7 = t138_1 + rn_3;
+                    // acc: b, [32][40], BFloat16, 2 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & bAligned & ((t140_0 & 3) == 0) & t147_0 & t147_1 & t147_2 & t147_3)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 2560 + stageAhead * 1280) * 2, bAddress + (long)t140_0 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 2560 + stageAhead * 1280) / 4] = new Vec4<ushort>(t147_0 ? b[t140_0] : (ushort)0, t147_1 ? b[t140_1] : (ushort)0, t147_2 ? b[t140_2] : (ushort)0, t147_3 ? b[t140_3] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t140_4 & 3) == 0) & t147_4 & t147_5 & t147_6 & t147_7)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3200 + stageAhead * 1280) * 2, bAddress + (long)t140_4 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3200 + stageAhead * 1280) / 4] = new Vec4<ushort>(t147_4 ? b[t140_4] : (ushort)0, t147_5 ? b[t140_5] : (ushort)0, t147_6 ? b[t140_6] : (ushort)0, t147_7 ? b[t140_7] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
-                    float aTile_0 = TileMath.BFloat16ToFloat(aTile_0Vector.X);
-                    float aTile_1 = TileMath.BFloat16ToFloat(aTile_0Vector.Y);
-                    float aTile_2 = TileMath.BFloat16ToFloat(aTile_0Vector.Z);
-                    float aTile_3 = TileMath.BFloat16ToFloat(aTile_0Vector.W);
-                    float aTile_4 = TileMath.BFloat16ToFloat(aTile_4Vector.X);
-                    float aTile_5 = TileMath.BFloat16ToFloat(aTile_4Vector.Y);
-                    float aTile_6 = TileMath.BFloat16ToFloat(aTile_4Vector.Z);
-                    float aTile_7 = TileMath.BFloat16ToFloat(aTile_4Vector.W);
-                    Group.Barrier();
-                    // acc: a, k-major [32][40], BFloat16
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8] = aTile_0Vector;
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 160] = aTile_4Vector;
-                    float bTile_0 = TileMath.BFloat16ToFloat(bTile_0Vector.X);
-                    float bTile_1 = TileMath.BFloat16ToFloat(bTile_0Vector.Y);
-                    float bTile_2 = TileMath.BFloat16ToFloat(bTile_0Vector.Z);
-                    float bTile_3 = TileMath.BFloat16ToFloat(bTile_0Vector.W);
-                    float bTile_4 = TileMath.BFloat16ToFloat(bTile_4Vector.X);
-                    float bTile_5 = TileMath.BFloat16ToFloat(bTile_4Vector.Y);
-                    float bTile_6 = TileMath.BFloat16ToFloat(bTile_4Vector.Z);
-                    float bTile_7 = TileMath.BFloat16ToFloat(bTile_4Vector.W);
-                    // acc: b, [32][40], BFloat16
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 320] = bTile_0Vector;
-                    sharedBFloat164[tidDiv8 * 10 + tidMod8 + 480] = bTile_4Vector;
-                    Group.Barrier();
                     int mmaRowA = tidMod16 * 40 + tidDiv16Mod2 * 8 + tidDiv32Mod2 * 640;
-                    int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 1280;
+                    int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 2560;
                     if (CudaAsm.IsSupported)
                     {
-                        uint mmaAtA = sharedAddress + (uint)mmaRowA * 2;
-                        uint mmaAtB = sharedAddress + (uint)mmaRowB * 2;
+                        uint mmaAtA = sharedAddress + (uint)(mmaRowA + stage * 1280) * 2;
+                        uint mmaAtB = sharedAddress + (uint)(mmaRowB + stage * 1280) * 2;
                         CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {tdA0, tdA1, tdA2, tdA3}, [%0+0];", mmaAtA);
                         CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {tdB0, tdB1, tdB2, tdB3}, [%0+0];", mmaAtB);
                         CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC0, tdC1, tdC2, tdC3}, {tdA0, tdA1, tdA2, tdA3}, {tdB0, tdB1}, {tdC0, tdC1, tdC2, tdC3}; mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC4, tdC5, tdC6, tdC7}, {tdA0, tdA1, tdA2, tdA3}, {tdB2, tdB3}, {tdC4, tdC5, tdC6, tdC7};");
@@ -282,15 +411,17 @@ namespace TileDsl.Kernels.Tutorials
                     }
                     else
                     {
-                        var mmaA0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA, false, true);
-                        var mmaB0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB, true, true);
+                        var mmaA0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA + stage * 1280, false, true);
+                        var mmaB0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB + stage * 1280, true, true);
                         var mmaD0_0_0 = TileMma.Mma(acc2_0, acc2_1, acc2_2, acc2_3, mmaA0_0, mmaB0_0, 0); acc2_0 = mmaD0_0_0.X; acc2_1 = mmaD0_0_0.Y; acc2_2 = mmaD0_0_0.Z; acc2_3 = mmaD0_0_0.W;
                         var mmaD0_1_0 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_0, mmaB0_0, 1); acc2_4 = mmaD0_1_0.X; acc2_5 = mmaD0_1_0.Y; acc2_6 = mmaD0_1_0.Z; acc2_7 = mmaD0_1_0.W;
-                        var mmaA0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA + 16, false, true);
-                        var mmaB0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB + 640, true, true);
+                        var mmaA0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA + stage * 1280 + 16, false, true);
+                        var mmaB0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB + stage * 1280 + 640, true, true);
                         var mmaD0_0_1 = TileMma.Mma(acc2_0, acc2_1, acc2_2, acc2_3, mmaA0_1, mmaB0_1, 0); acc2_0 = mmaD0_0_1.X; acc2_1 = mmaD0_0_1.Y; acc2_2 = mmaD0_0_1.Z; acc2_3 = mmaD0_0_1.W;
                         var mmaD0_1_1 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_1, mmaB0_1, 1); acc2_4 = mmaD0_1_1.X; acc2_5 = mmaD0_1_1.Y; acc2_6 = mmaD0_1_1.Z; acc2_7 = mmaD0_1_1.W;
                     }
+                    stageAhead = stage;
+                    stage = stage == 1 ? 0 : stage + 1;
                 }
                 if (CudaAsm.IsSupported)
                 {
@@ -304,6 +435,7 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC6;", out mmaOut); acc2_6 = mmaOut;
                     CudaAsm.Emit("mov.f32 %0, tdC7;", out mmaOut); acc2_7 = mmaOut;
                 }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
                 bool t90_0 = rn2_0 < N;
                 bool t90_1 = rn2_1 < N;
                 bool t90_2 = rn2_2 < N;

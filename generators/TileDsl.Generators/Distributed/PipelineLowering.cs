@@ -1,0 +1,121 @@
+using System.Collections.Generic;
+using System.Linq;
+using TileDsl.Generators.IR;
+using TileDsl.Generators.Layout;
+using TileDsl.Generators.Semantics;
+
+namespace TileDsl.Generators.Distributed;
+
+/// <summary>
+/// Copies a tile from global memory into a stage of its pipeline buffer, in <see cref="Layout"/> (each thread its
+/// registers' elements, in vectors where the vectorization pass allowed): asynchronously on CUDA (<c>cp.async</c>),
+/// as plain loads and shared stores elsewhere and for the vectors that cannot go whole. Stage -1: the loop's write stage.
+/// </summary>
+internal sealed class DAsyncCopy : DStatement
+{
+    public DAsyncCopy(AsyncCopy copy, LinearLayout layout, SharedBuffer buffer, SharedMap map, ElementType element)
+    {
+        Copy = copy;
+        Layout = layout;
+        Buffer = buffer;
+        Map = map;
+        Element = element;
+    }
+
+    public AsyncCopy Copy { get; }
+
+    public LinearLayout Layout { get; }
+
+    public SharedBuffer Buffer { get; }
+
+    public SharedMap Map { get; }
+
+    public ElementType Element { get; }
+
+    public VectorAccess? Vector { get; set; }
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, true, Staged: true) };
+}
+
+/// <summary>Closes the group of asynchronous copies issued since the last one (<c>cp.async.commit_group</c>).</summary>
+internal sealed class DAsyncCommit : DStatement
+{
+}
+
+/// <summary>Waits until at most <see cref="Pending"/> groups of this thread's copies are still in flight
+/// (<c>cp.async.wait_group</c>); a barrier after it makes every thread's copies visible.</summary>
+internal sealed class DAsyncWait : DStatement
+{
+    public DAsyncWait(int pending) => Pending = pending;
+
+    public int Pending { get; }
+}
+
+/// <summary>
+/// The buffers of the software pipelines (<c>Passes.Pipelining</c>): one per pipelined load, of as many stages as its
+/// loop, each stage placed as the Dot reading it would stage the operand itself (<see cref="DotTiling"/>), rounded up
+/// to 128 bytes so that every stage starts aligned.
+/// </summary>
+internal sealed class Pipelines
+{
+    private readonly LayoutPlan plan;
+    private readonly int numThreads;
+    private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages)> owners = new();
+    private readonly Dictionary<int, (SharedBuffer Buffer, SharedMap Map)> buffers = new();
+    private readonly Dictionary<int, TileType> types = new();
+    private readonly Dictionary<int, int> pipelined = new();
+
+    public Pipelines(IEnumerable<Statement> body, LayoutPlan plan, int numThreads)
+    {
+        this.plan = plan;
+        this.numThreads = numThreads;
+        Find(body, 0);
+    }
+
+    private void Find(IEnumerable<Statement> body, int stages)
+    {
+        foreach (var statement in body)
+        {
+            switch (statement)
+            {
+                case Define { Op: var op }:
+                    types[op.Id] = op.Type;
+                    if (op is LoadOp { Pipelined: true } load) pipelined[load.Id] = stages;
+                    if (op is DotOp dot)
+                    {
+                        if (pipelined.TryGetValue(dot.A, out int sa)) owners[dot.A] = (dot, 0, types[dot.A], sa);
+                        if (pipelined.TryGetValue(dot.B, out int sb)) owners[dot.B] = (dot, 1, types[dot.A], sb);
+                    }
+                    break;
+                case StoreStatement { Result: { } old }:
+                    types[old.Id] = old.Type;
+                    break;
+                case Loop loop:
+                    foreach (var v in loop.Args.Concat(loop.Results).Append(loop.Index)) types[v.Id] = v.Type;
+                    Find(loop.Body, loop.Stages);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The pipeline buffer of a pipelined load, and the map of its stage 0.</summary>
+    public (SharedBuffer Buffer, SharedMap Map) Of(int load)
+    {
+        if (buffers.TryGetValue(load, out var known)) return known;
+        var (dot, operand, aType, stages) = owners[load];
+        var layouts = plan.OperandLayouts[dot.Id];
+        var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads);
+        var placement = operand == 0 ? tiling.A : tiling.B;
+        int extent = dot.Type.Shape[operand];
+        int align = 128 / ElementTypes.Of(tiling.Element).Bytes;
+        int stage = (placement.Elements(tiling.Chunk, extent) + align - 1) / align * align;
+        string name = dot.Name.Length > 0 ? dot.Name : "dot";
+        var buffer = new SharedBuffer(tiling.Element, stages * stage,
+            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages };
+        var maps = tiling.Maps(0);
+        buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
+        return buffers[load];
+    }
+
+    public bool Has(int load) => owners.ContainsKey(load);
+}
