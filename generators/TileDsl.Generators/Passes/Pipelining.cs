@@ -57,8 +57,10 @@ internal static class Pipelining
             string index = loop.Index.Name.Length > 0 ? loop.Index.Name : "index";
             for (int s = 0; s < stages - 1; s++)
             {
-                int at = s == 0 ? loop.Start : builder.Add(loop.Start, builder.Int(s * step), $"{index}Stage{s}");
-                builder.Copies(output, loop, loads, at, s);
+                int at = s == 0 ? loop.Start
+                    : values[loop.Start] is ConstOp { Value: int start } ? builder.Int(start + s * step)
+                    : builder.Add(loop.Start, builder.Int(s * step), $"{index}Stage{s}");
+                builder.Copies(output, loop, loads, at, s, $"{index}Stage{s}");
             }
             // In the loop, after its loads: the tiles of iteration i + stages - 1.
             var loopBody = new List<Statement>();
@@ -70,7 +72,7 @@ internal static class Pipelining
                 loopBody.Add(s is Define { Op: LoadOp load } && pipelined.Contains(load.Id) ? new Define(load with { Pipelined = true }) : s);
                 if (i != last) continue;
                 int ahead = builder.Add(loop.Index.Id, builder.Int((stages - 1) * step), index + "Ahead");
-                builder.Copies(loopBody, loop, loads, ahead, -1);
+                builder.Copies(loopBody, loop, loads, ahead, -1, index + "Ahead");
             }
             next = builder.Next;
             output.Add(loop with { Body = loopBody.ToEquatableArray(), Stages = stages });
@@ -170,14 +172,15 @@ internal static class Pipelining
         public int Add(int a, int b, string name) => Define(id => new ElementwiseOp(id, IntScalar, TileOpKind.Add, EquatableArray.Of(a, b)) { Name = name });
 
         /// <summary>The copies of <paramref name="loads"/> for the iteration whose index is <paramref name="at"/>, into
-        /// <paramref name="stage"/> (-1: the stage the loop writes), ending its commit group; appended to <paramref name="output"/>.</summary>
-        public void Copies(List<Statement> output, Loop loop, List<LoadOp> loads, int at, int stage)
+        /// <paramref name="stage"/> (-1: the stage the loop writes), ending its commit group; appended to <paramref name="output"/>.
+        /// <paramref name="name"/> names the iteration (its range test is <c>{name}InRange</c>).</summary>
+        public void Copies(List<Statement> output, Loop loop, List<LoadOp> loads, int at, int stage, string name)
         {
             var inBody = loop.Body.OfType<Define>().ToDictionary(d => d.Op.Id, d => d.Op);
             var bool1 = TileType.Scalar(ElementType.Bool);
             int inRange = Define(id => new ElementwiseOp(id, bool1, loop.Inclusive ? TileOpKind.Le : TileOpKind.Lt, EquatableArray.Of(at, loop.End))
             {
-                Name = (values[at].Name.Length > 0 ? values[at].Name : "first") + "InRange",
+                Name = name + "InRange",
             });
             var copies = new List<AsyncCopy>();
             foreach (var load in loads)

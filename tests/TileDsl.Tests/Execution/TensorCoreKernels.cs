@@ -21,4 +21,45 @@ public static partial class TensorCoreKernels
         var bTile = Load(b + (rk[.., None] * N + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
         Store(c + (rm[.., None] * N + rn[None, ..]), Dot(Trans(aTile), bTile), (rm[.., None] < M) & (rn[None, ..] < N));
     }
+
+    /// <summary>
+    /// c = a · b for a [M, K] (rows lda apart, from element aOffset) and b [K, N], 32 × 32 blocks of c, k in steps of 16
+    /// through a software pipeline of 3 stages: the tiles of step i + 2 are copied while step i multiplies.
+    /// </summary>
+    [TileKernel(NumWarps = 2, NumStages = 3)]
+    public static void PipelinedDot(Ptr<Half> a, Ptr<Half> b, Ptr<float> c, int M, int N, int K, int lda, int aOffset)
+    {
+        var rm = ProgramId(0) * 32 + Arange(0, 32);
+        var rn = Arange(0, 32);
+        var acc = Zeros<float>(32, 32);
+        for (int k = 0; k < K; k += 16)
+        {
+            var rk = k + Arange(0, 16);
+            var aTile = Load(a + (aOffset + rm[.., None] * lda + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
+            var bTile = Load(b + (rk[.., None] * N + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
+            acc = Dot(aTile, bTile, acc);
+        }
+        Store(c + (rm[.., None] * N + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
+
+    /// <summary>The same loop, but its a tile is also summed into c's first column: a load with a second reader stays
+    /// in the loop (only b is pipelined).</summary>
+    [TileKernel(NumWarps = 2, NumStages = 3)]
+    public static void PartlyPipelinedDot(Ptr<Half> a, Ptr<Half> b, Ptr<float> c, int M, int N, int K)
+    {
+        var rm = ProgramId(0) * 32 + Arange(0, 32);
+        var rn = Arange(0, 32);
+        var acc = Zeros<float>(32, 32);
+        var rowSums = Zeros<float>(32);
+        for (int k = 0; k < K; k += 16)
+        {
+            var rk = k + Arange(0, 16);
+            var aTile = Load(a + (rm[.., None] * K + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
+            var bTile = Load(b + (rk[.., None] * N + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
+            acc = Dot(aTile, bTile, acc);
+            rowSums += Sum(aTile.To<float>(), 1);
+        }
+        acc = Where(rn[None, ..] == 0, acc + rowSums[.., None], acc);
+        Store(c + (rm[.., None] * N + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
 }

@@ -70,4 +70,65 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         // The float sum is off by at most 100 · 2^-24 · 100 ≈ 6e-4; rounding it to bf16 adds at most 2^-9 of it.
         Reference.AssertClose(expected, i => (float)c[i], m * n, rtol: 1.0 / 256, atol: 1e-3, what: "c");
     }
+
+    /// <summary>
+    /// A 3-stage software pipeline over 5 steps of k (k = 75: the last step masked, two copies issued past the end of
+    /// the loop), 3 programs of 32 rows (m = 70: the last one masked), n = 24 of a 32-column block; a's rows either
+    /// packed or 77 elements apart from element 1 (no vector is aligned: every copy goes element by element).
+    /// </summary>
+    [Theory]
+    [InlineData(Runner.Interpreter, 75, 0)]
+    [InlineData(Runner.CpuAccelerator, 75, 0)]
+    [InlineData(Runner.CpuAccelerator, 77, 1)]
+    public void Pipelined_dot_reads_each_step_from_its_stage(Runner runner, int lda, int aOffset)
+    {
+        const int m = 70, n = 24, k = 75;
+        var random = new Random(43);
+        var a = Reference.RandomFloats(random, aOffset + m * lda).Select(v => (Half)v).ToArray();
+        var b = Reference.RandomFloats(random, k * n).Select(v => (Half)v).ToArray();
+        var c = Reference.Poisoned(m * n, float.NaN);
+        var grid = new TileGrid(3);
+        if (runner == Runner.Interpreter)
+        {
+            TensorCoreKernels.PipelinedDotKernel.Interpret(grid, a, b, c, m, n, k, lda, aOffset);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            TensorCoreKernels.PipelinedDotKernel.Launch(cpu.Accelerator, grid, d.View(a), d.View(b), d.View(c), m, n, k, lda, aOffset);
+            d.CopyBack();
+        }
+        var expected = Reference.Matmul(m, n, k, (i, l) => (double)a[aOffset + i * lda + l], (l, j) => (double)b[l * n + j]);
+        // fp16 products are exact in float; 75 float additions of terms ≤ 1: error ≤ 75 · 2^-24 · 75 ≈ 3.4e-4.
+        Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 4e-4, what: "c");
+    }
+
+    /// <summary>A loaded tile with a second reader is not pipelined; the other operand is, and both runners agree.</summary>
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void A_pipeline_leaves_a_tile_with_other_readers_in_the_loop(Runner runner)
+    {
+        const int m = 40, n = 32, k = 48;
+        var random = new Random(44);
+        var a = Reference.RandomFloats(random, m * k).Select(v => (Half)v).ToArray();
+        var b = Reference.RandomFloats(random, k * n).Select(v => (Half)v).ToArray();
+        var c = Reference.Poisoned(m * n, float.NaN);
+        var grid = new TileGrid(2);
+        if (runner == Runner.Interpreter)
+        {
+            TensorCoreKernels.PartlyPipelinedDotKernel.Interpret(grid, a, b, c, m, n, k);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            TensorCoreKernels.PartlyPipelinedDotKernel.Launch(cpu.Accelerator, grid, d.View(a), d.View(b), d.View(c), m, n, k);
+            d.CopyBack();
+        }
+        var expected = Reference.Matmul(m, n, k, (i, l) => (double)a[i * k + l], (l, j) => (double)b[l * n + j]);
+        for (int i = 0; i < m; i++)
+            for (int l = 0; l < k; l++) expected[i * n] += (double)a[i * k + l];
+        // Dot: 48 additions of terms ≤ 1 (≤ 1.5e-4); the row sums add 48 terms ≤ 1 in float once more.
+        Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 3e-4, what: "c");
+    }
 }

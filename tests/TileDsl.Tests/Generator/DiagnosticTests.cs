@@ -46,6 +46,8 @@ public sealed class DiagnosticTests
     [InlineData("TD0023", "public static partial class K { [TileKernel(NumWarps = 3)] public static void {|TD0023:A|}(int n) { } }")]
     [InlineData("TD0037", "public static partial class K { [TileKernel(MinProgramsPerSM = 33)] public static void {|TD0037:A|}(int n) { } }")]
     [InlineData("TD0037", "public static partial class K { [TileKernel(NumWarps = 8, MinProgramsPerSM = -1)] public static void {|TD0037:A|}(int n) { } }")]
+    [InlineData("TD0040", "public static partial class K { [TileKernel(NumStages = 0)] public static void {|TD0040:A|}(int n) { } }")]
+    [InlineData("TD0040", "public static partial class K { [TileKernel(NumStages = 9)] public static void {|TD0040:A|}(int n) { } }")]
     [InlineData("TD0029", "public static partial class K { [TileKernel] public static void {|TD0029:A|}([Constexpr(1, 2, 3, 4, 5, 6, 7, 8, 9)] int a, [Constexpr(1, 2, 3, 4, 5, 6, 7, 8)] int b) { } }")]
     [InlineData("TD0030", "public static partial class K { [TileKernel] public static void A(int n) { var z = {|TD0030:Zeros<float>(1024, 1024)|}; } }")]
     [InlineData("TD0031", "public static partial class K { [TileKernel] public static void A(int n) { foreach (var i in {|TD0031:StaticRange(0, 1000)|}) { } } }")]

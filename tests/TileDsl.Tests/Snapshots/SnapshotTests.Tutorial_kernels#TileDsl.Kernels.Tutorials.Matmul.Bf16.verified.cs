@@ -87,7 +87,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 32, 8):
-                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 10240), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView));
+                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 15360), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView));
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -115,7 +115,7 @@ namespace TileDsl.Kernels.Tutorials
                 else Interpret(grid, args);
             }
 
-            // BM = 32, BN = 32, BK = 32, GROUP_M = 8, 128 threads, 10240 bytes of shared memory
+            // BM = 32, BN = 32, BK = 32, GROUP_M = 8, 128 threads, 15360 bytes of shared memory
             private static void Bf16_BM32_BN32_BK32_GROUP_M8(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int alignedViews, long aAddress, long bAddress, long cAddress)
             {
                 int tid = Group.IdxX;
@@ -129,7 +129,7 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv32Mod2 = tid / 32 % 2;
                 int tidDiv64 = tid / 64;
                 var sharedBytes = SharedMemory.GetDynamic<byte>();
-                var sharedBFloat16 = sharedBytes.SubView(0, 10240).Cast<ushort>();
+                var sharedBFloat16 = sharedBytes.SubView(0, 15360).Cast<ushort>();
                 uint sharedAddress = TileMma.SharedAddress();
                 var c2 = c.Cast<Vec2<ushort>>();
                 var sharedBFloat164 = sharedBFloat16.Cast<Vec4<ushort>>();
@@ -144,7 +144,7 @@ namespace TileDsl.Kernels.Tutorials
                 int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
                 int firstM2 = (pid2 / programsInGroup2) * 8;
                 int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
-                bool firstInRange = 0 < K;
+                bool kStage0InRange = 0 < K;
                 int rkAhead_0 = 0 + (tidMod8 * 4);
                 int rkAhead_1 = 0 + (tidMod8 * 4 + 1);
                 int rkAhead_2 = 0 + (tidMod8 * 4 + 2);
@@ -167,14 +167,14 @@ namespace TileDsl.Kernels.Tutorials
                 bool t104_5 = t101_1 & t103_1;
                 bool t104_6 = t101_1 & t103_2;
                 bool t104_7 = t101_1 & t103_3;
-                bool t105_0 = t104_0 & firstInRange;
-                bool t105_1 = t104_1 & firstInRange;
-                bool t105_2 = t104_2 & firstInRange;
-                bool t105_3 = t104_3 & firstInRange;
-                bool t105_4 = t104_4 & firstInRange;
-                bool t105_5 = t104_5 & firstInRange;
-                bool t105_6 = t104_6 & firstInRange;
-                bool t105_7 = t104_7 & firstInRange;
+                bool t105_0 = t104_0 & kStage0InRange;
+                bool t105_1 = t104_1 & kStage0InRange;
+                bool t105_2 = t104_2 & kStage0InRange;
+                bool t105_3 = t104_3 & kStage0InRange;
+                bool t105_4 = t104_4 & kStage0InRange;
+                bool t105_5 = t104_5 & kStage0InRange;
+                bool t105_6 = t104_6 & kStage0InRange;
+                bool t105_7 = t104_7 & kStage0InRange;
                 int t96_0 = rm_0 * strideAm;
                 int t96_1 = rm_1 * strideAm;
                 int t98_0 = t96_0 + rkAhead_0;
@@ -185,7 +185,7 @@ namespace TileDsl.Kernels.Tutorials
                 int t98_5 = t96_1 + rkAhead_1;
                 int t98_6 = t96_1 + rkAhead_2;
                 int t98_7 = t96_1 + rkAhead_3;
-                // acc: a, k-major [32][40], BFloat16, 2 stages: stage 0
+                // acc: a, k-major [32][40], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported & aAligned & ((t98_0 & 3) == 0) & t105_0 & t105_1 & t105_2 & t105_3)
                 {
                     CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2);
@@ -226,14 +226,14 @@ namespace TileDsl.Kernels.Tutorials
                 bool t117_5 = t114_1 & t116_1;
                 bool t117_6 = t114_1 & t116_2;
                 bool t117_7 = t114_1 & t116_3;
-                bool t118_0 = t117_0 & firstInRange;
-                bool t118_1 = t117_1 & firstInRange;
-                bool t118_2 = t117_2 & firstInRange;
-                bool t118_3 = t117_3 & firstInRange;
-                bool t118_4 = t117_4 & firstInRange;
-                bool t118_5 = t117_5 & firstInRange;
-                bool t118_6 = t117_6 & firstInRange;
-                bool t118_7 = t117_7 & firstInRange;
+                bool t118_0 = t117_0 & kStage0InRange;
+                bool t118_1 = t117_1 & kStage0InRange;
+                bool t118_2 = t117_2 & kStage0InRange;
+                bool t118_3 = t117_3 & kStage0InRange;
+                bool t118_4 = t117_4 & kStage0InRange;
+                bool t118_5 = t117_5 & kStage0InRange;
+                bool t118_6 = t117_6 & kStage0InRange;
+                bool t118_7 = t117_7 & kStage0InRange;
                 int t109_0 = rkAhead2_0 * strideBk;
                 int t109_1 = rkAhead2_1 * strideBk;
                 int t111_0 = t109_0 + rn_0;
@@ -244,32 +244,138 @@ namespace TileDsl.Kernels.Tutorials
                 int t111_5 = t109_1 + rn_1;
                 int t111_6 = t109_1 + rn_2;
                 int t111_7 = t109_1 + rn_3;
-                // acc: b, [32][40], BFloat16, 2 stages: stage 0
+                // acc: b, [32][40], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported & bAligned & ((t111_0 & 3) == 0) & t118_0 & t118_1 & t118_2 & t118_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 2560) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 2560) / 4] = new Vec4<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = new Vec4<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_4 & 3) == 0) & t118_4 & t118_5 & t118_6 & t118_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3200) * 2, bAddress + (long)t111_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3200) / 4] = new Vec4<ushort>(t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = new Vec4<ushort>(t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t145_0 = rn_0 < N;
-                bool t145_1 = rn_1 < N;
-                bool t145_2 = rn_2 < N;
-                bool t145_3 = rn_3 < N;
-                bool t130_0 = rm_0 < M;
-                bool t130_1 = rm_1 < M;
-                int t125_0 = rm_0 * strideAm;
-                int t125_1 = rm_1 * strideAm;
+                bool kStage1InRange = 32 < K;
+                int rkAhead3_0 = 32 + (tidMod8 * 4);
+                int rkAhead3_1 = 32 + (tidMod8 * 4 + 1);
+                int rkAhead3_2 = 32 + (tidMod8 * 4 + 2);
+                int rkAhead3_3 = 32 + (tidMod8 * 4 + 3);
+                bool t131_0 = rkAhead3_0 < K;
+                bool t131_1 = rkAhead3_1 < K;
+                bool t131_2 = rkAhead3_2 < K;
+                bool t131_3 = rkAhead3_3 < K;
+                bool t129_0 = rm_0 < M;
+                bool t129_1 = rm_1 < M;
+                bool t132_0 = t129_0 & t131_0;
+                bool t132_1 = t129_0 & t131_1;
+                bool t132_2 = t129_0 & t131_2;
+                bool t132_3 = t129_0 & t131_3;
+                bool t132_4 = t129_1 & t131_0;
+                bool t132_5 = t129_1 & t131_1;
+                bool t132_6 = t129_1 & t131_2;
+                bool t132_7 = t129_1 & t131_3;
+                bool t133_0 = t132_0 & kStage1InRange;
+                bool t133_1 = t132_1 & kStage1InRange;
+                bool t133_2 = t132_2 & kStage1InRange;
+                bool t133_3 = t132_3 & kStage1InRange;
+                bool t133_4 = t132_4 & kStage1InRange;
+                bool t133_5 = t132_5 & kStage1InRange;
+                bool t133_6 = t132_6 & kStage1InRange;
+                bool t133_7 = t132_7 & kStage1InRange;
+                int t124_0 = rm_0 * strideAm;
+                int t124_1 = rm_1 * strideAm;
+                int t126_0 = t124_0 + rkAhead3_0;
+                int t126_1 = t124_0 + rkAhead3_1;
+                int t126_2 = t124_0 + rkAhead3_2;
+                int t126_3 = t124_0 + rkAhead3_3;
+                int t126_4 = t124_1 + rkAhead3_0;
+                int t126_5 = t124_1 + rkAhead3_1;
+                int t126_6 = t124_1 + rkAhead3_2;
+                int t126_7 = t124_1 + rkAhead3_3;
+                // acc: a, k-major [32][40], BFloat16, 3 stages: stage 1
+                if (CudaAsm.IsSupported & aAligned & ((t126_0 & 3) == 0) & t133_0 & t133_1 & t133_2 & t133_3)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = new Vec4<ushort>(t133_0 ? a[t126_0] : (ushort)0, t133_1 ? a[t126_1] : (ushort)0, t133_2 ? a[t126_2] : (ushort)0, t133_3 ? a[t126_3] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t126_4 & 3) == 0) & t133_4 & t133_5 & t133_6 & t133_7)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = new Vec4<ushort>(t133_4 ? a[t126_4] : (ushort)0, t133_5 ? a[t126_5] : (ushort)0, t133_6 ? a[t126_6] : (ushort)0, t133_7 ? a[t126_7] : (ushort)0);
+                }
+                bool t144_0 = rn_0 < N;
+                bool t144_1 = rn_1 < N;
+                bool t144_2 = rn_2 < N;
+                bool t144_3 = rn_3 < N;
+                int rkAhead4_0 = 32 + tidDiv8;
+                int rkAhead4_1 = 32 + (tidDiv8 + 16);
+                bool t142_0 = rkAhead4_0 < K;
+                bool t142_1 = rkAhead4_1 < K;
+                bool t145_0 = t142_0 & t144_0;
+                bool t145_1 = t142_0 & t144_1;
+                bool t145_2 = t142_0 & t144_2;
+                bool t145_3 = t142_0 & t144_3;
+                bool t145_4 = t142_1 & t144_0;
+                bool t145_5 = t142_1 & t144_1;
+                bool t145_6 = t142_1 & t144_2;
+                bool t145_7 = t142_1 & t144_3;
+                bool t146_0 = t145_0 & kStage1InRange;
+                bool t146_1 = t145_1 & kStage1InRange;
+                bool t146_2 = t145_2 & kStage1InRange;
+                bool t146_3 = t145_3 & kStage1InRange;
+                bool t146_4 = t145_4 & kStage1InRange;
+                bool t146_5 = t145_5 & kStage1InRange;
+                bool t146_6 = t145_6 & kStage1InRange;
+                bool t146_7 = t145_7 & kStage1InRange;
+                int t137_0 = rkAhead4_0 * strideBk;
+                int t137_1 = rkAhead4_1 * strideBk;
+                int t139_0 = t137_0 + rn_0;
+                int t139_1 = t137_0 + rn_1;
+                int t139_2 = t137_0 + rn_2;
+                int t139_3 = t137_0 + rn_3;
+                int t139_4 = t137_1 + rn_0;
+                int t139_5 = t137_1 + rn_1;
+                int t139_6 = t137_1 + rn_2;
+                int t139_7 = t137_1 + rn_3;
+                // acc: b, [32][40], BFloat16, 3 stages: stage 1
+                if (CudaAsm.IsSupported & bAligned & ((t139_0 & 3) == 0) & t146_0 & t146_1 & t146_2 & t146_3)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = new Vec4<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t139_4 & 3) == 0) & t146_4 & t146_5 & t146_6 & t146_7)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = new Vec4<ushort>(t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool t173_0 = rn_0 < N;
+                bool t173_1 = rn_1 < N;
+                bool t173_2 = rn_2 < N;
+                bool t173_3 = rn_3 < N;
+                bool t158_0 = rm_0 < M;
+                bool t158_1 = rm_1 < M;
+                int t153_0 = rm_0 * strideAm;
+                int t153_1 = rm_1 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -291,113 +397,113 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 tdC0, %0; mov.f32 tdC1, %1; mov.f32 tdC2, %2; mov.f32 tdC3, %3; mov.f32 tdC4, %4; mov.f32 tdC5, %5; mov.f32 tdC6, %6; mov.f32 tdC7, %7;", acc2_0, acc2_1, acc2_2, acc2_3, acc2_4, acc2_5, acc2_6, acc2_7);
                 }
                 int stage = 0;
-                int stageAhead = 1;
+                int stageAhead = 2;
                 for (int k = 0; k < K; k += 32)
                 {
-                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 1;");
                     Group.Barrier();
-                    int kAhead = k + 32;
+                    int kAhead = k + 64;
                     bool kAheadInRange = kAhead < K;
-                    int rkAhead3_0 = kAhead + (tidMod8 * 4);
-                    int rkAhead3_1 = kAhead + (tidMod8 * 4 + 1);
-                    int rkAhead3_2 = kAhead + (tidMod8 * 4 + 2);
-                    int rkAhead3_3 = kAhead + (tidMod8 * 4 + 3);
-                    bool t132_0 = rkAhead3_0 < K;
-                    bool t132_1 = rkAhead3_1 < K;
-                    bool t132_2 = rkAhead3_2 < K;
-                    bool t132_3 = rkAhead3_3 < K;
-                    bool t133_0 = t130_0 & t132_0;
-                    bool t133_1 = t130_0 & t132_1;
-                    bool t133_2 = t130_0 & t132_2;
-                    bool t133_3 = t130_0 & t132_3;
-                    bool t133_4 = t130_1 & t132_0;
-                    bool t133_5 = t130_1 & t132_1;
-                    bool t133_6 = t130_1 & t132_2;
-                    bool t133_7 = t130_1 & t132_3;
-                    bool t134_0 = t133_0 & kAheadInRange;
-                    bool t134_1 = t133_1 & kAheadInRange;
-                    bool t134_2 = t133_2 & kAheadInRange;
-                    bool t134_3 = t133_3 & kAheadInRange;
-                    bool t134_4 = t133_4 & kAheadInRange;
-                    bool t134_5 = t133_5 & kAheadInRange;
-                    bool t134_6 = t133_6 & kAheadInRange;
-                    bool t134_7 = t133_7 & kAheadInRange;
-                    int t127_0 = t125_0 + rkAhead3_0;
-                    int t127_1 = t125_0 + rkAhead3_1;
-                    int t127_2 = t125_0 + rkAhead3_2;
-                    int t127_3 = t125_0 + rkAhead3_3;
-                    int t127_4 = t125_1 + rkAhead3_0;
-                    int t127_5 = t125_1 + rkAhead3_1;
-                    int t127_6 = t125_1 + rkAhead3_2;
-                    int t127_7 = t125_1 + rkAhead3_3;
-                    // acc: a, k-major [32][40], BFloat16, 2 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & aAligned & ((t127_0 & 3) == 0) & t134_0 & t134_1 & t134_2 & t134_3)
+                    int rkAhead5_0 = kAhead + (tidMod8 * 4);
+                    int rkAhead5_1 = kAhead + (tidMod8 * 4 + 1);
+                    int rkAhead5_2 = kAhead + (tidMod8 * 4 + 2);
+                    int rkAhead5_3 = kAhead + (tidMod8 * 4 + 3);
+                    bool t160_0 = rkAhead5_0 < K;
+                    bool t160_1 = rkAhead5_1 < K;
+                    bool t160_2 = rkAhead5_2 < K;
+                    bool t160_3 = rkAhead5_3 < K;
+                    bool t161_0 = t158_0 & t160_0;
+                    bool t161_1 = t158_0 & t160_1;
+                    bool t161_2 = t158_0 & t160_2;
+                    bool t161_3 = t158_0 & t160_3;
+                    bool t161_4 = t158_1 & t160_0;
+                    bool t161_5 = t158_1 & t160_1;
+                    bool t161_6 = t158_1 & t160_2;
+                    bool t161_7 = t158_1 & t160_3;
+                    bool t162_0 = t161_0 & kAheadInRange;
+                    bool t162_1 = t161_1 & kAheadInRange;
+                    bool t162_2 = t161_2 & kAheadInRange;
+                    bool t162_3 = t161_3 & kAheadInRange;
+                    bool t162_4 = t161_4 & kAheadInRange;
+                    bool t162_5 = t161_5 & kAheadInRange;
+                    bool t162_6 = t161_6 & kAheadInRange;
+                    bool t162_7 = t161_7 & kAheadInRange;
+                    int t155_0 = t153_0 + rkAhead5_0;
+                    int t155_1 = t153_0 + rkAhead5_1;
+                    int t155_2 = t153_0 + rkAhead5_2;
+                    int t155_3 = t153_0 + rkAhead5_3;
+                    int t155_4 = t153_1 + rkAhead5_0;
+                    int t155_5 = t153_1 + rkAhead5_1;
+                    int t155_6 = t153_1 + rkAhead5_2;
+                    int t155_7 = t153_1 + rkAhead5_3;
+                    // acc: a, k-major [32][40], BFloat16, 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & aAligned & ((t155_0 & 3) == 0) & t162_0 & t162_1 & t162_2 & t162_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t127_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = new Vec4<ushort>(t134_0 ? a[t127_0] : (ushort)0, t134_1 ? a[t127_1] : (ushort)0, t134_2 ? a[t127_2] : (ushort)0, t134_3 ? a[t127_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = new Vec4<ushort>(t162_0 ? a[t155_0] : (ushort)0, t162_1 ? a[t155_1] : (ushort)0, t162_2 ? a[t155_2] : (ushort)0, t162_3 ? a[t155_3] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t127_4 & 3) == 0) & t134_4 & t134_5 & t134_6 & t134_7)
+                    if (CudaAsm.IsSupported & aAligned & ((t155_4 & 3) == 0) & t162_4 & t162_5 & t162_6 & t162_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t127_4 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = new Vec4<ushort>(t134_4 ? a[t127_4] : (ushort)0, t134_5 ? a[t127_5] : (ushort)0, t134_6 ? a[t127_6] : (ushort)0, t134_7 ? a[t127_7] : (ushort)0);
-                    }
-                    int rkAhead4_0 = kAhead + tidDiv8;
-                    int rkAhead4_1 = kAhead + (tidDiv8 + 16);
-                    bool t143_0 = rkAhead4_0 < K;
-                    bool t143_1 = rkAhead4_1 < K;
-                    bool t146_0 = t143_0 & t145_0;
-                    bool t146_1 = t143_0 & t145_1;
-                    bool t146_2 = t143_0 & t145_2;
-                    bool t146_3 = t143_0 & t145_3;
-                    bool t146_4 = t143_1 & t145_0;
-                    bool t146_5 = t143_1 & t145_1;
-                    bool t146_6 = t143_1 & t145_2;
-                    bool t146_7 = t143_1 & t145_3;
-                    bool t147_0 = t146_0 & kAheadInRange;
-                    bool t147_1 = t146_1 & kAheadInRange;
-                    bool t147_2 = t146_2 & kAheadInRange;
-                    bool t147_3 = t146_3 & kAheadInRange;
-                    bool t147_4 = t146_4 & kAheadInRange;
-                    bool t147_5 = t146_5 & kAheadInRange;
-                    bool t147_6 = t146_6 & kAheadInRange;
-                    bool t147_7 = t146_7 & kAheadInRange;
-                    int t138_0 = rkAhead4_0 * strideBk;
-                    int t138_1 = rkAhead4_1 * strideBk;
-                    int t140_0 = t138_0 + rn_0;
-                    int t140_1 = t138_0 + rn_1;
-                    int t140_2 = t138_0 + rn_2;
-                    int t140_3 = t138_0 + rn_3;
-                    int t140_4 = t138_1 + rn_0;
-                    int t140_5 = t138_1 + rn_1;
-                    int t140_6 = t138_1 + rn_2;
-                    int t140_7 = t138_1 + rn_3;
-                    // acc: b, [32][40], BFloat16, 2 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & bAligned & ((t140_0 & 3) == 0) & t147_0 & t147_1 & t147_2 & t147_3)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 2560 + stageAhead * 1280) * 2, bAddress + (long)t140_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 2560 + stageAhead * 1280) / 4] = new Vec4<ushort>(t147_0 ? b[t140_0] : (ushort)0, t147_1 ? b[t140_1] : (ushort)0, t147_2 ? b[t140_2] : (ushort)0, t147_3 ? b[t140_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = new Vec4<ushort>(t162_4 ? a[t155_4] : (ushort)0, t162_5 ? a[t155_5] : (ushort)0, t162_6 ? a[t155_6] : (ushort)0, t162_7 ? a[t155_7] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t140_4 & 3) == 0) & t147_4 & t147_5 & t147_6 & t147_7)
+                    int rkAhead6_0 = kAhead + tidDiv8;
+                    int rkAhead6_1 = kAhead + (tidDiv8 + 16);
+                    bool t171_0 = rkAhead6_0 < K;
+                    bool t171_1 = rkAhead6_1 < K;
+                    bool t174_0 = t171_0 & t173_0;
+                    bool t174_1 = t171_0 & t173_1;
+                    bool t174_2 = t171_0 & t173_2;
+                    bool t174_3 = t171_0 & t173_3;
+                    bool t174_4 = t171_1 & t173_0;
+                    bool t174_5 = t171_1 & t173_1;
+                    bool t174_6 = t171_1 & t173_2;
+                    bool t174_7 = t171_1 & t173_3;
+                    bool t175_0 = t174_0 & kAheadInRange;
+                    bool t175_1 = t174_1 & kAheadInRange;
+                    bool t175_2 = t174_2 & kAheadInRange;
+                    bool t175_3 = t174_3 & kAheadInRange;
+                    bool t175_4 = t174_4 & kAheadInRange;
+                    bool t175_5 = t174_5 & kAheadInRange;
+                    bool t175_6 = t174_6 & kAheadInRange;
+                    bool t175_7 = t174_7 & kAheadInRange;
+                    int t166_0 = rkAhead6_0 * strideBk;
+                    int t166_1 = rkAhead6_1 * strideBk;
+                    int t168_0 = t166_0 + rn_0;
+                    int t168_1 = t166_0 + rn_1;
+                    int t168_2 = t166_0 + rn_2;
+                    int t168_3 = t166_0 + rn_3;
+                    int t168_4 = t166_1 + rn_0;
+                    int t168_5 = t166_1 + rn_1;
+                    int t168_6 = t166_1 + rn_2;
+                    int t168_7 = t166_1 + rn_3;
+                    // acc: b, [32][40], BFloat16, 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & bAligned & ((t168_0 & 3) == 0) & t175_0 & t175_1 & t175_2 & t175_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3200 + stageAhead * 1280) * 2, bAddress + (long)t140_4 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3200 + stageAhead * 1280) / 4] = new Vec4<ushort>(t147_4 ? b[t140_4] : (ushort)0, t147_5 ? b[t140_5] : (ushort)0, t147_6 ? b[t140_6] : (ushort)0, t147_7 ? b[t140_7] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = new Vec4<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t168_4 & 3) == 0) & t175_4 & t175_5 & t175_6 & t175_7)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = new Vec4<ushort>(t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
                     int mmaRowA = tidMod16 * 40 + tidDiv16Mod2 * 8 + tidDiv32Mod2 * 640;
-                    int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 2560;
+                    int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 3840;
                     if (CudaAsm.IsSupported)
                     {
                         uint mmaAtA = sharedAddress + (uint)(mmaRowA + stage * 1280) * 2;
@@ -421,7 +527,7 @@ namespace TileDsl.Kernels.Tutorials
                         var mmaD0_1_1 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_1, mmaB0_1, 1); acc2_4 = mmaD0_1_1.X; acc2_5 = mmaD0_1_1.Y; acc2_6 = mmaD0_1_1.Z; acc2_7 = mmaD0_1_1.W;
                     }
                     stageAhead = stage;
-                    stage = stage == 1 ? 0 : stage + 1;
+                    stage = stage == 2 ? 0 : stage + 1;
                 }
                 if (CudaAsm.IsSupported)
                 {
