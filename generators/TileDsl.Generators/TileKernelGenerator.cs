@@ -32,7 +32,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
     /// <summary>Shared memory a program instance may use on the H100 through ILGPU (static allocation).</summary>
     public const int SharedMemoryBudget = 48 * 1024;
 
-    /// <summary>Shared memory a program with tensor-core Dots may use: its shared memory is dynamic, and the kernel is
+    /// <summary>Shared memory a program with tensor-core Dots or a software pipeline may use: its shared memory is dynamic, and the kernel is
     /// granted more than 48 KiB when it is loaded (the opt-in limit of an H100 or H200: 227 KiB).</summary>
     public const int DynamicSharedMemoryBudget = 227 * 1024;
 
@@ -68,7 +68,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
             var diagnostics = new List<DiagnosticInfo>();
             foreach (var spec in model.Specializations)
             {
-                var pipelined = Pipelining.Run(spec, model.NumStages);
+                var pipelined = model.NumStages > 1 ? Pipelining.Run(spec, model.NumStages, LayoutAssignment.Assign(spec.Body, spec.NumThreads)) : spec;
                 var program = DistributedLowering.Lower(pipelined, LayoutAssignment.Assign(pipelined.Body, pipelined.NumThreads));
                 LoopInvariants.Run(program, SharedMemoryBudget);
                 Vectorize.Run(program);
@@ -78,7 +78,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 var arenas = SharedAllocation.Run(program);
                 Barriers.Run(program);
                 int bytes = SharedAllocation.Bytes(arenas);
-                int budget = KernelEmitter.UsesTensorCores(program) ? DynamicSharedMemoryBudget : SharedMemoryBudget;
+                int budget = KernelEmitter.UsesDynamicShared(program) ? DynamicSharedMemoryBudget : SharedMemoryBudget;
                 if (bytes > budget)
                 {
                     string values = string.Join(", ", model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr)

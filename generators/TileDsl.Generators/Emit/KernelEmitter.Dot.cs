@@ -67,7 +67,10 @@ internal sealed partial class KernelEmitter
             int w = operand.Width;
             string thread = t0.KMajor ? ThreadPart(part, operand.Dim, w, t0.RowLength) : ThreadPart(part, operand.Dim, w);
             int sliceStride = (t0.KMajor ? t.Share : t.Share * t0.RowLength) / w;
-            this.w.Line($"int {operand.Base} = {Sum(new[] { (operand.Buffer.Offset / w).ToString(), thread, SliceOffset(slice, sliceStride) })};");
+            // A pipelined operand is read from this iteration's stage of its buffer.
+            bool staged = operand.Dim == 0 ? dot.AStaged : dot.BStaged;
+            string stage = staged ? Scaled(stageRead!, operand.Buffer.StageElements / w) : "0";
+            this.w.Line($"int {operand.Base} = {Sum(new[] { (operand.Buffer.Offset / w).ToString(), thread, SliceOffset(slice, sliceStride), stage })};");
         }
 
         string? k = null;

@@ -36,8 +36,9 @@ internal sealed partial class KernelEmitter
     /// <summary>The PTX registers <see cref="TileMma.SharedAddress"/> declares: accumulators, and of each fragment.</summary>
     private const int PtxAccumulators = 2048, PtxFragments = 512;
 
-    /// <summary>Whether a program has a Dot on tensor cores (its shared memory is then dynamic: ldmatrix needs its address).</summary>
-    public static bool UsesTensorCores(DistributedProgram program) => program.All.Any(s => s is DDotInit { Tiling.Mma: not null });
+    /// <summary>Whether a program's shared memory is dynamic: a Dot on tensor cores (ldmatrix) or a software pipeline
+    /// (cp.async) needs its address.</summary>
+    public static bool UsesDynamicShared(DistributedProgram program) => program.All.Any(s => s is DDotInit { Tiling.Mma: not null } or DAsyncCopy);
 
     /// <summary>Tensor-core Dots whose accumulators stay in PTX registers across their runtime loop (see <see cref="ResidentAccumulators"/>).</summary>
     private readonly HashSet<int> residentDots = new();

@@ -9,8 +9,8 @@ namespace TileDsl.Generators.Emit;
 /// Software pipelines (<c>Passes.Pipelining</c>): the loop's stage indices, and the asynchronous copies into a stage.
 /// On CUDA a vector of 4, 8 or 16 bytes goes with <c>cp.async.ca.shared.global</c> from the view's address (the launcher
 /// passes it) to the stage's shared address, where the view is aligned, the offset a multiple of the vector and every
-/// mask of the vector holds; otherwise, and on the CPU accelerator, the elements are read and stored at once (masked
-/// ones as zeros), into the same place. <c>cp.async.commit_group</c> and <c>wait_group</c> order them.
+/// mask of the vector holds; a single element of 4 bytes or more where its mask holds; otherwise, and on the CPU
+/// accelerator, the elements are read and stored at once (masked ones as zeros), into the same place. <c>cp.async.commit_group</c> and <c>wait_group</c> order them.
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -62,14 +62,25 @@ internal sealed partial class KernelEmitter
         foreach (var group in copy.Vector is { } v ? Groups(layout, v.Width) : Enumerable.Range(0, layout.RegisterCount).Select(r => new List<int> { r }).ToList())
         {
             string index = Sum(new[] { SharedIndex(copy.Buffer, layout, map, group[0], 1), stage });
+            string Source(int r) => $"{address} + (long){Parenthesized(Operand(pointers, layout, r))} * {bytes}";
+            string destination = $"{sharedAddress} + (uint){Parenthesized(index)} * {bytes}";
             if (copy.Vector is not { } vector)
             {
+                // One element: asynchronously where cp.async can move it (4 bytes or more) and its mask holds.
+                if (bytes >= 4)
+                {
+                    string? mask = copy.Copy.Mask is { } m ? Operand(m, layout, group[0]) : null;
+                    w.Open($"if ({target.IsCuda}{(mask is null ? "" : " & " + Parenthesized(mask))})");
+                    w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes};", destination, Source(group[0])));
+                    w.Close();
+                    w.Open("else");
+                }
                 w.Line($"{arena}[{index}] = {Raw(group[0])};");
+                if (bytes >= 4) w.Close();
                 continue;
             }
             w.Open($"if ({target.IsCuda} & {VectorCondition(pointers, copy.Copy.Mask, layout, group, vector)})");
-            w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {width * bytes};",
-                $"{sharedAddress} + (uint){Parenthesized(index)} * {bytes}", $"{address} + (long){Parenthesized(Operand(pointers, layout, group[0]))} * {bytes}"));
+            w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {width * bytes};", destination, Source(group[0])));
             w.Close();
             w.Open("else");
             w.Line($"{VectorView(arena, element, width)}[{Parenthesized(index)} / {width}] = new {target.VectorType(element, width)}({string.Join(", ", group.Select(Raw))});");

@@ -30,7 +30,7 @@ internal static class LauncherEmitter
         w.Line("using ILGPU;");
         w.Line("using ILGPU.Algorithms;");
         w.Line("using ILGPU.Runtime;");
-        if (specializations.Any(s => KernelEmitter.UsesTensorCores(s.Program))) w.Line("using ILGPU.Runtime.Cuda;");
+        if (specializations.Any(s => KernelEmitter.UsesDynamicShared(s.Program))) w.Line("using ILGPU.Runtime.Cuda;");
         w.Line("using TileDsl;");
         w.Line();
         if (model.Namespace.Length > 0) w.Open($"namespace {model.Namespace}");
@@ -62,7 +62,7 @@ internal static class LauncherEmitter
             string name = KernelName(model, s.Specialization);
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
             // Past 48 KiB, dynamic shared memory must be granted to the kernel when it is loaded.
-            bool large = KernelEmitter.UsesTensorCores(s.Program) && s.SharedBytes > TileKernelGenerator.SharedMemoryBudget;
+            bool large = KernelEmitter.UsesDynamicShared(s.Program) && s.SharedBytes > TileKernelGenerator.SharedMemoryBudget;
             string extra = (model.MinProgramsPerSM > 0 || large ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + s.SharedBytes : "");
             w.Line($"    new({name}, {s.Specialization.NumThreads}{extra});");
             w.Line();
@@ -219,7 +219,7 @@ internal static class LauncherEmitter
         }
         // A kernel with tensor-core Dots has its shared memory dynamic (ldmatrix needs its address): its size comes with the launch.
         Dispatch(w, model, constexprs, specializations, s => $"{KernelName(model, s.Specialization)}Cache.Get(accelerator)(stream, "
-            + (KernelEmitter.UsesTensorCores(s.Program) ? $"grid.ToKernelConfig({threads}, {s.SharedBytes})" : "config") + $"{call});");
+            + (KernelEmitter.UsesDynamicShared(s.Program) ? $"grid.ToKernelConfig({threads}, {s.SharedBytes})" : "config") + $"{call});");
         w.Close();
         w.Line();
     }

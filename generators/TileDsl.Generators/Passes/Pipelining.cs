@@ -9,7 +9,7 @@ namespace TileDsl.Generators.Passes;
 
 /// <summary>
 /// Software pipelining of runtime loops (Triton's <c>num_stages</c>), on the tile IR before layouts. In a loop whose
-/// Dot runs on tensor cores and reads a tile loaded in the same iteration, the load becomes a pipeline of
+/// Dot reads a tile loaded in the same iteration, the load becomes a pipeline of
 /// <c>stages</c> shared buffers: before the loop, the tiles of the first <c>stages − 1</c> iterations are copied
 /// asynchronously (<see cref="AsyncCopy"/>, one commit group per iteration); in iteration i the loop waits for its own
 /// group, copies the tiles of iteration i + stages − 1 into the stage that iteration i − 1 read, and its Dot reads the
@@ -19,22 +19,25 @@ namespace TileDsl.Generators.Passes;
 /// <para>
 /// A load qualifies when the Dot is its only reader, its <c>other</c> is +0 (a skipped copy leaves zeros), its address
 /// and mask are index arithmetic of the loop index and of values that do not change in the loop (no carried values, no
-/// loaded ones), the loop's step is a positive constant, and the Dot's operands fit in one staging chunk.
+/// loaded ones), the loop's step is a positive constant, the Dot stages its operands whole (one chunk of k, not split
+/// over slices of threads), and the tile is of the type the Dot stages (16-bit on tensor cores, float on FMA units).
 /// </para>
 /// </summary>
 internal static class Pipelining
 {
-    public static Specialization Run(Specialization specialization, int stages)
+    /// <summary>The specialization with its loops pipelined; <paramref name="plan"/> is the layout plan of its body as
+    /// written (where the Dots' tilings are decided).</summary>
+    public static Specialization Run(Specialization specialization, int stages, LayoutPlan plan)
     {
         if (stages < 2) return specialization;
         int next = MaxId(specialization.Body) + 1;
         var values = new Dictionary<int, Op>();
         Collect(specialization.Body, values);
-        var body = Rewrite(specialization.Body, stages, specialization.NumThreads, values, ref next);
+        var body = Rewrite(specialization.Body, stages, specialization.NumThreads, values, plan, ref next);
         return specialization with { Body = body.ToEquatableArray() };
     }
 
-    private static List<Statement> Rewrite(IEnumerable<Statement> body, int stages, int numThreads, Dictionary<int, Op> values, ref int next)
+    private static List<Statement> Rewrite(IEnumerable<Statement> body, int stages, int numThreads, Dictionary<int, Op> values, LayoutPlan plan, ref int next)
     {
         var output = new List<Statement>();
         foreach (var statement in body)
@@ -44,9 +47,9 @@ internal static class Pipelining
                 output.Add(statement);
                 continue;
             }
-            var inner = Rewrite(loop.Body, stages, numThreads, values, ref next);
+            var inner = Rewrite(loop.Body, stages, numThreads, values, plan, ref next);
             loop = loop with { Body = inner.ToEquatableArray() };
-            var loads = Candidates(loop, numThreads, values);
+            var loads = Candidates(loop, numThreads, values, plan);
             if (loads.Count == 0 || values[loop.Step] is not ConstOp { Value: int step } || step <= 0)
             {
                 output.Add(loop);
@@ -81,7 +84,7 @@ internal static class Pipelining
     }
 
     /// <summary>The loads of the loop's body that its tensor-core Dots read and that can be pipelined.</summary>
-    private static List<LoadOp> Candidates(Loop loop, int numThreads, Dictionary<int, Op> values)
+    private static List<LoadOp> Candidates(Loop loop, int numThreads, Dictionary<int, Op> values, LayoutPlan plan)
     {
         var reads = new Dictionary<int, int>();
         foreach (int id in Reads(loop.Body).Concat(loop.Yields)) reads[id] = reads.TryGetValue(id, out int n) ? n + 1 : 1;
@@ -89,11 +92,17 @@ internal static class Pipelining
         var result = new List<LoadOp>();
         foreach (var dot in loop.Body.OfType<Define>().Select(d => d.Op).OfType<DotOp>())
         {
+            // A stage holds one iteration's operand: the Dot must stage all of k at once, on all threads. On tensor
+            // cores the operands are staged as their 16-bit bits; on FMA units as the result's type, which a copy
+            // cannot convert to: there only float tiles are pipelined.
+            if (!plan.OperandLayouts.TryGetValue(dot.Id, out var layouts)) continue;
             var aType = values[dot.A].Type;
-            if (MmaTiling.For(dot, aType, numThreads) is null || !FitsOneChunk(dot.Type.Shape[0], dot.Type.Shape[1], aType.Shape[1], ElementTypes.Of(aType.Element).Bytes)) continue;
+            var tiling = Distributed.DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads);
+            var staged = tiling.Mma?.Input ?? tiling.Element;
+            if (tiling.Chunk != aType.Shape[1] || tiling.Slices != 1 || tiling.Mma is null && staged != ElementType.Float) continue;
             foreach (int operand in new[] { dot.A, dot.B })
             {
-                if (inBody.TryGetValue(operand, out var op) && op is LoadOp load && reads[load.Id] == 1
+                if (inBody.TryGetValue(operand, out var op) && op is LoadOp load && reads[load.Id] == 1 && load.Type.Element == staged
                     && values[load.Other] is ConstOp { Value: var other }
                     && System.BitConverter.DoubleToInt64Bits(System.Convert.ToDouble(other, System.Globalization.CultureInfo.InvariantCulture)) == 0
                     && Slice(load, inBody, loop) is not null && !result.Contains(load))
@@ -101,13 +110,6 @@ internal static class Pipelining
             }
         }
         return result;
-    }
-
-    /// <summary>Whether a Dot's staged a and b fit in one chunk of k whichever way they are placed (<see cref="Distributed.DotTiling.ForMma"/>).</summary>
-    private static bool FitsOneChunk(int m, int n, int k, int bytes)
-    {
-        int Largest(int extent) => System.Math.Max(extent * (k + 8), k * (extent + 8));
-        return (Largest(m) + Largest(n)) * bytes <= Distributed.DotTiling.StagingBytes;
     }
 
     /// <summary>The body's ops that the load's address and mask depend on through the loop index, in body order; null

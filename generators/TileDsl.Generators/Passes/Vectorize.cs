@@ -34,7 +34,9 @@ internal static class Vectorize
                     if (define.Vector is not null) body.Insert(++i, new DLoadMerge(define));
                     break;
                 case DAsyncCopy copy:
-                    copy.Vector = Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element);
+                    // A vector copy also needs its elements consecutive in the stage (the operand staged along the
+                    // dimension it was loaded along).
+                    copy.Vector = copy.Map.UnitDim == copy.Layout.Rank - 1 ? Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element) : null;
                     break;
                 case DStore { Store.Atomic: false } store:
                     store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);

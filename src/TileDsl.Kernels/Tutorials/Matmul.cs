@@ -11,28 +11,23 @@ public static partial class Matmul
 {
     /// <summary>
     /// C = A · B for A [M, K] and B [K, N] with any strides; one BM × BN block of C per program. Programs run through
-    /// C in groups of GROUP_M block rows, so that programs running together share A and B tiles in the L2 cache.
+    /// C in groups of GROUP_M block rows, so that programs running together share A and B tiles in the L2 cache. The
+    /// compiler pipelines the loop (NumStages = 3): the tiles of step k + 2·BK are copied to shared memory while step
+    /// k multiplies.
     /// </summary>
-    [TileKernel(NumWarps = 4)]
+    [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Kernel(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K,
         int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn,
         [Constexpr(32, 128)] int BM, [Constexpr(32, 128)] int BN, [Constexpr(8, 16, 32)] int BK, [Constexpr(8)] int GROUP_M)
     {
         var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
         var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
-        var rk = Arange(0, BK);
         var acc = Zeros<float>(BM, BN);
-        // Software pipelining: the tiles of step k + BK are loaded before the Dot of step k, so that their global
-        // loads are in flight while the Dot computes.
-        var aNext = Load(a + (rm[.., None] * strideAm + rk[None, ..] * strideAk), (rm[.., None] < M) & (rk[None, ..] < K));
-        var bNext = Load(b + (rk[.., None] * strideBk + rn[None, ..] * strideBn), (rk[.., None] < K) & (rn[None, ..] < N));
         for (int k = 0; k < K; k += BK)
         {
-            var aTile = aNext;
-            var bTile = bNext;
-            var kk = k + BK + rk;
-            aNext = Load(a + (rm[.., None] * strideAm + kk[None, ..] * strideAk), (rm[.., None] < M) & (kk[None, ..] < K));
-            bNext = Load(b + (kk[.., None] * strideBk + rn[None, ..] * strideBn), (kk[.., None] < K) & (rn[None, ..] < N));
+            var rk = k + Arange(0, BK);
+            var aTile = Load(a + (rm[.., None] * strideAm + rk[None, ..] * strideAk), (rm[.., None] < M) & (rk[None, ..] < K));
+            var bTile = Load(b + (rk[.., None] * strideBk + rn[None, ..] * strideBn), (rk[.., None] < K) & (rn[None, ..] < N));
             acc = Dot(aTile, bTile, acc);
         }
         Store(c + (rm[.., None] * strideCm + rn[None, ..] * strideCn), acc, (rm[.., None] < M) & (rn[None, ..] < N));
@@ -95,10 +90,10 @@ public static partial class Matmul
         return pid % programsInGroup / Minimum(Cdiv(M, BM) - firstM, GROUP_M);
     }
 
-    /// <summary>The block sizes of a launch: 128 × 128 × 16 blocks for large products, 32 × 32 × 32 for small ones.</summary>
+    /// <summary>The block sizes of a launch: 128 × 128 × 32 blocks for large products (the fastest fp32 blocks on an H200 with the pipeline, docs/performance.md), 32 × 32 × 32 for small ones.</summary>
     public readonly record struct Blocks(int BM, int BN, int BK)
     {
-        public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 16) : new(32, 32, 32);
+        public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 32) : new(32, 32, 32);
 
         /// <summary>For bf16 and fp16: 128 × 128 × 64 for large products (the fastest on an H200, docs/performance.md), 32 × 32 × 32 for small ones.</summary>
         public static Blocks ForSixteenBit(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 64) : new(32, 32, 32);

@@ -24,9 +24,9 @@ public sealed class TileKernelAttribute : Attribute
     /// Stages of the software pipeline of a runtime loop whose Dot reads tiles loaded in the loop (Triton's
     /// <c>num_stages</c>): with n stages, the tiles of iteration i + n − 1 are copied from global to shared memory
     /// asynchronously (<c>cp.async</c> on CUDA) while iteration i multiplies, so that the loads' latency hides behind
-    /// the tensor cores; shared memory holds n copies of the tiles. Applies to tensor-core Dots (bf16, fp16) whose
-    /// operands are loads of the iteration, with addresses computed from the loop index and loop-invariant values
-    /// (docs/lowering.md, "Pipelining"); other loops run as written. 1 (the default) turns it off; at most 8.
+    /// the multiply-adds; shared memory holds n copies of the tiles. Applies to Dots whose operands are loads of the
+    /// iteration (bf16 or fp16 tiles on tensor cores, float tiles on FMA units), with addresses computed from the loop
+    /// index and loop-invariant values (docs/dsl.md); other loops run as written. 1 (the default) turns it off; at most 8.
     /// </summary>
     public int NumStages { get; set; } = 1;
 }

@@ -5,6 +5,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using TileDsl;
 
 namespace TileDsl.Kernels.Tutorials
@@ -57,7 +58,25 @@ namespace TileDsl.Kernels.Tutorials
                 public readonly int GROUP_M;
             }
 
-            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int, int, int>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
+            /// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most 14).</summary>
+            public struct Scalars
+            {
+                public int M;
+                public int N;
+                public int K;
+                public int strideAm;
+                public int strideAk;
+                public int strideBk;
+                public int strideBn;
+                public int strideCm;
+                public int strideCn;
+                public int alignedViews;
+                public long aAddress;
+                public long bAddress;
+                public long cAddress;
+            }
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
                 new(Kernel_BM32_BN32_BK8_GROUP_M8, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
@@ -89,10 +108,11 @@ namespace TileDsl.Kernels.Tutorials
                 LaunchChecks.Grid(accelerator, grid, NumThreads);
                 var config = grid.ToKernelConfig(NumThreads);
                 int alignedViews = LaunchChecks.AlignedViews(aView, bView, cView);
+                var scalars = new Scalars { M = args.M, N = args.N, K = args.K, strideAm = args.strideAm, strideAk = args.strideAk, strideBk = args.strideBk, strideBn = args.strideBn, strideCm = args.strideCm, strideCn = args.strideCn, alignedViews = alignedViews, aAddress = LaunchChecks.Address(aView), bAddress = LaunchChecks.Address(bView), cAddress = LaunchChecks.Address(cView) };
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 8, 8):
-                        Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, config, aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideAk, args.strideBk, args.strideBn, args.strideCm, args.strideCn, alignedViews);
+                        Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 6912), aView, bView, cView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -120,9 +140,22 @@ namespace TileDsl.Kernels.Tutorials
                 else Interpret(grid, args);
             }
 
-            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 2304 bytes of shared memory
-            private static void Kernel_BM32_BN32_BK8_GROUP_M8(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, int alignedViews)
+            // BM = 32, BN = 32, BK = 8, GROUP_M = 8, 128 threads, 6912 bytes of shared memory
+            private static void Kernel_BM32_BN32_BK8_GROUP_M8(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, Scalars scalars)
             {
+                int M = scalars.M;
+                int N = scalars.N;
+                int K = scalars.K;
+                int strideAm = scalars.strideAm;
+                int strideAk = scalars.strideAk;
+                int strideBk = scalars.strideBk;
+                int strideBn = scalars.strideBn;
+                int strideCm = scalars.strideCm;
+                int strideCn = scalars.strideCn;
+                int alignedViews = scalars.alignedViews;
+                long aAddress = scalars.aAddress;
+                long bAddress = scalars.bAddress;
+                long cAddress = scalars.cAddress;
                 int tid = Group.IdxX;
                 int tidMod4 = tid % 4;
                 int tidMod8 = tid % 8;
@@ -130,13 +163,12 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv4 = tid / 4;
                 int tidDiv8 = tid / 8;
                 int tidDiv16 = tid / 16;
-                var sharedFloat = SharedMemory.Allocate<float>(576);
-                var a2 = a.Cast<Vec2<float>>();
-                var b2 = b.Cast<Vec2<float>>();
+                var sharedBytes = SharedMemory.GetDynamic<byte>();
+                var sharedFloat = sharedBytes.SubView(0, 6912).Cast<float>();
+                uint sharedAddress = TileMma.SharedAddress();
                 var c4 = c.Cast<Vec4<float>>();
                 var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
                 var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
-                bool aAligned = (alignedViews & 1) != 0;
                 bool bAligned = (alignedViews & 2) != 0;
                 bool cAligned = (alignedViews & 4) != 0;
                 int pid = Grid.IdxX;
@@ -147,49 +179,131 @@ namespace TileDsl.Kernels.Tutorials
                 int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
                 int firstM2 = (pid2 / programsInGroup2) * 8;
                 int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
-                bool t63_0 = (tidMod4 * 2) < K;
-                bool t63_1 = (tidMod4 * 2 + 1) < K;
+                bool kStage0InRange = 0 < K;
+                int rkAhead_0 = 0 + (tidMod4 * 2);
+                int rkAhead_1 = 0 + (tidMod4 * 2 + 1);
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
                 int rm_0 = (groupedRow * 32) + tidDiv4;
                 int rm2_0 = (groupedRow * 32) + (tidDiv8 * 2);
                 int rm2_1 = (groupedRow * 32) + (tidDiv8 * 2 + 1);
-                bool t61_0 = rm_0 < M;
-                bool t64_0 = t61_0 & t63_0;
-                bool t64_1 = t61_0 & t63_1;
-                int t57_0 = (tidMod4 * 2) * strideAk;
-                int t57_1 = (tidMod4 * 2 + 1) * strideAk;
-                int t55_0 = rm_0 * strideAm;
-                int t58_0 = t55_0 + t57_0;
-                int t58_1 = t55_0 + t57_1;
-                bool aNext_0Fast = aAligned & ((t58_0 & 1) == 0) & (strideAk == 1) & t64_0 & t64_1;
-                var aNext_0Vector = aNext_0Fast ? a2[t58_0 / 2] : new Vec2<float>(t64_0 ? a[t58_0] : 0f, t64_1 ? a[t58_1] : 0f);
+                bool t107_0 = rm_0 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                int t103_0 = rkAhead_0 * strideAk;
+                int t103_1 = rkAhead_1 * strideAk;
+                int t101_0 = rm_0 * strideAm;
+                int t104_0 = t101_0 + t103_0;
+                int t104_1 = t101_0 + t103_1;
+                // acc: a, [8][36], 3 stages: stage 0
+                if (CudaAsm.IsSupported & t111_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72] = t111_0 ? a[t104_0] : (float)0;
+                }
+                if (CudaAsm.IsSupported & t111_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = t111_1 ? a[t104_1] : (float)0;
+                }
                 int rn_0 = (groupedColumn * 32) + (tidMod16 * 2);
                 int rn_1 = (groupedColumn * 32) + (tidMod16 * 2 + 1);
                 int rn2_0 = (groupedColumn * 32) + (tidMod8 * 4);
                 int rn2_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
                 int rn2_2 = (groupedColumn * 32) + (tidMod8 * 4 + 2);
                 int rn2_3 = (groupedColumn * 32) + (tidMod8 * 4 + 3);
-                bool t76_0 = rn_0 < N;
-                bool t76_1 = rn_1 < N;
-                bool t74_0 = tidDiv16 < K;
-                bool t77_0 = t74_0 & t76_0;
-                bool t77_1 = t74_0 & t76_1;
-                int t70_0 = rn_0 * strideBn;
-                int t70_1 = rn_1 * strideBn;
-                int t68_0 = tidDiv16 * strideBk;
-                int t71_0 = t68_0 + t70_0;
-                int t71_1 = t68_0 + t70_1;
-                bool bNext_0Fast = bAligned & ((t71_0 & 1) == 0) & (strideBn == 1) & t77_0 & t77_1;
-                var bNext_0Vector = bNext_0Fast ? b2[t71_0 / 2] : new Vec2<float>(t77_0 ? b[t71_0] : 0f, t77_1 ? b[t71_1] : 0f);
-                bool t109_0 = rn_0 < N;
-                bool t109_1 = rn_1 < N;
-                int t103_0 = rn_0 * strideBn;
-                int t103_1 = rn_1 * strideBn;
-                bool t94_0 = rm_0 < M;
-                int t88_0 = rm_0 * strideAm;
-                float bNext_0 = bNext_0Vector.X;
-                float bNext_1 = bNext_0Vector.Y;
-                float aNext_0 = aNext_0Vector.X;
-                float aNext_1 = aNext_0Vector.Y;
+                bool t123_0 = rn_0 < N;
+                bool t123_1 = rn_1 < N;
+                int rkAhead2_0 = 0 + tidDiv16;
+                bool t121_0 = rkAhead2_0 < K;
+                bool t124_0 = t121_0 & t123_0;
+                bool t124_1 = t121_0 & t123_1;
+                bool t125_0 = t124_0 & kStage0InRange;
+                bool t125_1 = t124_1 & kStage0InRange;
+                int t117_0 = rn_0 * strideBn;
+                int t117_1 = rn_1 * strideBn;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t118_0 = t115_0 + t117_0;
+                int t118_1 = t115_0 + t117_1;
+                // acc: b, [8][36], 3 stages: stage 0
+                if (CudaAsm.IsSupported & bAligned & ((t118_0 & 1) == 0) & (strideBn == 1) & t125_0 & t125_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864) * 4, bAddress + (long)t118_0 * 4);
+                }
+                else
+                {
+                    sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864) / 2] = new Vec2<float>(t125_0 ? b[t118_0] : (float)0, t125_1 ? b[t118_1] : (float)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool kStage1InRange = 8 < K;
+                int rkAhead3_0 = 8 + (tidMod4 * 2);
+                int rkAhead3_1 = 8 + (tidMod4 * 2 + 1);
+                bool t139_0 = rkAhead3_0 < K;
+                bool t139_1 = rkAhead3_1 < K;
+                bool t137_0 = rm_0 < M;
+                bool t140_0 = t137_0 & t139_0;
+                bool t140_1 = t137_0 & t139_1;
+                bool t141_0 = t140_0 & kStage1InRange;
+                bool t141_1 = t140_1 & kStage1InRange;
+                int t133_0 = rkAhead3_0 * strideAk;
+                int t133_1 = rkAhead3_1 * strideAk;
+                int t131_0 = rm_0 * strideAm;
+                int t134_0 = t131_0 + t133_0;
+                int t134_1 = t131_0 + t133_1;
+                // acc: a, [8][36], 3 stages: stage 1
+                if (CudaAsm.IsSupported & t141_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 288] = t141_0 ? a[t134_0] : (float)0;
+                }
+                if (CudaAsm.IsSupported & t141_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36 + 288] = t141_1 ? a[t134_1] : (float)0;
+                }
+                bool t153_0 = rn_0 < N;
+                bool t153_1 = rn_1 < N;
+                int rkAhead4_0 = 8 + tidDiv16;
+                bool t151_0 = rkAhead4_0 < K;
+                bool t154_0 = t151_0 & t153_0;
+                bool t154_1 = t151_0 & t153_1;
+                bool t155_0 = t154_0 & kStage1InRange;
+                bool t155_1 = t154_1 & kStage1InRange;
+                int t147_0 = rn_0 * strideBn;
+                int t147_1 = rn_1 * strideBn;
+                int t145_0 = rkAhead4_0 * strideBk;
+                int t148_0 = t145_0 + t147_0;
+                int t148_1 = t145_0 + t147_1;
+                // acc: b, [8][36], 3 stages: stage 1
+                if (CudaAsm.IsSupported & bAligned & ((t148_0 & 1) == 0) & (strideBn == 1) & t155_0 & t155_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) * 4, bAddress + (long)t148_0 * 4);
+                }
+                else
+                {
+                    sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) / 2] = new Vec2<float>(t155_0 ? b[t148_0] : (float)0, t155_1 ? b[t148_1] : (float)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool t184_0 = rn_0 < N;
+                bool t184_1 = rn_1 < N;
+                int t178_0 = rn_0 * strideBn;
+                int t178_1 = rn_1 * strideBn;
+                bool t168_0 = rm_0 < M;
+                int t162_0 = rm_0 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -198,10 +312,6 @@ namespace TileDsl.Kernels.Tutorials
                 float acc_5 = 0f;
                 float acc_6 = 0f;
                 float acc_7 = 0f;
-                float aNext2_0 = aNext_0;
-                float aNext2_1 = aNext_1;
-                float bNext2_0 = bNext_0;
-                float bNext2_1 = bNext_1;
                 float acc2_0 = acc_0;
                 float acc2_1 = acc_1;
                 float acc2_2 = acc_2;
@@ -210,39 +320,65 @@ namespace TileDsl.Kernels.Tutorials
                 float acc2_5 = acc_5;
                 float acc2_6 = acc_6;
                 float acc2_7 = acc_7;
+                int stage = 0;
+                int stageAhead = 2;
                 for (int k = 0; k < K; k += 8)
                 {
-                    int kk_0 = (k + 8) + (tidMod4 * 2);
-                    int kk_1 = (k + 8) + (tidMod4 * 2 + 1);
-                    int kk2_0 = (k + 8) + tidDiv16;
-                    bool t96_0 = kk_0 < K;
-                    bool t96_1 = kk_1 < K;
-                    bool t97_0 = t94_0 & t96_0;
-                    bool t97_1 = t94_0 & t96_1;
-                    int t90_0 = kk_0 * strideAk;
-                    int t90_1 = kk_1 * strideAk;
-                    int t91_0 = t88_0 + t90_0;
-                    int t91_1 = t88_0 + t90_1;
-                    bool aNext3_0Fast = aAligned & ((t91_0 & 1) == 0) & (strideAk == 1) & t97_0 & t97_1;
-                    var aNext3_0Vector = aNext3_0Fast ? a2[t91_0 / 2] : new Vec2<float>(t97_0 ? a[t91_0] : 0f, t97_1 ? a[t91_1] : 0f);
-                    bool t107_0 = kk2_0 < K;
-                    bool t110_0 = t107_0 & t109_0;
-                    bool t110_1 = t107_0 & t109_1;
-                    int t101_0 = kk2_0 * strideBk;
-                    int t104_0 = t101_0 + t103_0;
-                    int t104_1 = t101_0 + t103_1;
-                    bool bNext3_0Fast = bAligned & ((t104_0 & 1) == 0) & (strideBn == 1) & t110_0 & t110_1;
-                    var bNext3_0Vector = bNext3_0Fast ? b2[t104_0 / 2] : new Vec2<float>(t110_0 ? b[t104_0] : 0f, t110_1 ? b[t104_1] : 0f);
-                    // acc = Dot(aNext [32, 8], bNext [8, 32]) on FMA units, through shared memory
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 1;");
                     Group.Barrier();
-                    // acc: a, [8][36]
-                    sharedFloat[tidDiv4 + tidMod4 * 72] = aNext2_0;
-                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = aNext2_1;
-                    // acc: b, [8][36]
-                    sharedFloat2[tidDiv16 * 18 + tidMod16 + 144] = new Vec2<float>(bNext2_0, bNext2_1);
-                    Group.Barrier();
-                    int aAt = tidDiv8;
-                    int bAt = tidMod8 + 72;
+                    int kAhead = k + 16;
+                    bool kAheadInRange = kAhead < K;
+                    int rkAhead5_0 = kAhead + (tidMod4 * 2);
+                    int rkAhead5_1 = kAhead + (tidMod4 * 2 + 1);
+                    bool t170_0 = rkAhead5_0 < K;
+                    bool t170_1 = rkAhead5_1 < K;
+                    bool t171_0 = t168_0 & t170_0;
+                    bool t171_1 = t168_0 & t170_1;
+                    bool t172_0 = t171_0 & kAheadInRange;
+                    bool t172_1 = t171_1 & kAheadInRange;
+                    int t164_0 = rkAhead5_0 * strideAk;
+                    int t164_1 = rkAhead5_1 * strideAk;
+                    int t165_0 = t162_0 + t164_0;
+                    int t165_1 = t162_0 + t164_1;
+                    // acc: a, [8][36], 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & t172_0)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat[tidDiv4 + tidMod4 * 72 + stageAhead * 288] = t172_0 ? a[t165_0] : (float)0;
+                    }
+                    if (CudaAsm.IsSupported & t172_1)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat[tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288] = t172_1 ? a[t165_1] : (float)0;
+                    }
+                    int rkAhead6_0 = kAhead + tidDiv16;
+                    bool t182_0 = rkAhead6_0 < K;
+                    bool t185_0 = t182_0 & t184_0;
+                    bool t185_1 = t182_0 & t184_1;
+                    bool t186_0 = t185_0 & kAheadInRange;
+                    bool t186_1 = t185_1 & kAheadInRange;
+                    int t176_0 = rkAhead6_0 * strideBk;
+                    int t179_0 = t176_0 + t178_0;
+                    int t179_1 = t176_0 + t178_1;
+                    // acc: b, [8][36], 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & bAligned & ((t179_0 & 1) == 0) & (strideBn == 1) & t186_0 & t186_1)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) * 4, bAddress + (long)t179_0 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) / 2] = new Vec2<float>(t186_0 ? b[t179_0] : (float)0, t186_1 ? b[t179_1] : (float)0);
+                    }
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                    // acc = Dot(aTile [32, 8], bTile [8, 32]) on FMA units, through shared memory
+                    int aAt = tidDiv8 + stage * 144;
+                    int bAt = tidMod8 + stage * 72 + 216;
                     var a0_0 = sharedFloat2[aAt];
                     var b0_0 = sharedFloat4[bAt];
                     acc2_0 += a0_0.X * b0_0.X;
@@ -323,64 +459,59 @@ namespace TileDsl.Kernels.Tutorials
                     acc2_5 += a0_7.Y * b0_7.Y;
                     acc2_6 += a0_7.Y * b0_7.Z;
                     acc2_7 += a0_7.Y * b0_7.W;
-                    float bNext3_0 = bNext3_0Vector.X;
-                    float bNext3_1 = bNext3_0Vector.Y;
-                    float aNext3_0 = aNext3_0Vector.X;
-                    float aNext3_1 = aNext3_0Vector.Y;
-                    aNext2_0 = aNext3_0;
-                    aNext2_1 = aNext3_1;
-                    bNext2_0 = bNext3_0;
-                    bNext2_1 = bNext3_1;
+                    stageAhead = stage;
+                    stage = stage == 2 ? 0 : stage + 1;
                 }
-                bool t126_0 = rn2_0 < N;
-                bool t126_1 = rn2_1 < N;
-                bool t126_2 = rn2_2 < N;
-                bool t126_3 = rn2_3 < N;
-                bool t124_0 = rm2_0 < M;
-                bool t124_1 = rm2_1 < M;
-                bool t127_0 = t124_0 & t126_0;
-                bool t127_1 = t124_0 & t126_1;
-                bool t127_2 = t124_0 & t126_2;
-                bool t127_3 = t124_0 & t126_3;
-                bool t127_4 = t124_1 & t126_0;
-                bool t127_5 = t124_1 & t126_1;
-                bool t127_6 = t124_1 & t126_2;
-                bool t127_7 = t124_1 & t126_3;
-                int t120_0 = rn2_0 * strideCn;
-                int t120_1 = rn2_1 * strideCn;
-                int t120_2 = rn2_2 * strideCn;
-                int t120_3 = rn2_3 * strideCn;
-                int t118_0 = rm2_0 * strideCm;
-                int t118_1 = rm2_1 * strideCm;
-                int t121_0 = t118_0 + t120_0;
-                int t121_1 = t118_0 + t120_1;
-                int t121_2 = t118_0 + t120_2;
-                int t121_3 = t118_0 + t120_3;
-                int t121_4 = t118_1 + t120_0;
-                int t121_5 = t118_1 + t120_1;
-                int t121_6 = t118_1 + t120_2;
-                int t121_7 = t118_1 + t120_3;
-                if (cAligned & ((t121_0 & 3) == 0) & (strideCn == 1) & t127_0 & t127_1 & t127_2 & t127_3)
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
+                bool t95_0 = rn2_0 < N;
+                bool t95_1 = rn2_1 < N;
+                bool t95_2 = rn2_2 < N;
+                bool t95_3 = rn2_3 < N;
+                bool t93_0 = rm2_0 < M;
+                bool t93_1 = rm2_1 < M;
+                bool t96_0 = t93_0 & t95_0;
+                bool t96_1 = t93_0 & t95_1;
+                bool t96_2 = t93_0 & t95_2;
+                bool t96_3 = t93_0 & t95_3;
+                bool t96_4 = t93_1 & t95_0;
+                bool t96_5 = t93_1 & t95_1;
+                bool t96_6 = t93_1 & t95_2;
+                bool t96_7 = t93_1 & t95_3;
+                int t89_0 = rn2_0 * strideCn;
+                int t89_1 = rn2_1 * strideCn;
+                int t89_2 = rn2_2 * strideCn;
+                int t89_3 = rn2_3 * strideCn;
+                int t87_0 = rm2_0 * strideCm;
+                int t87_1 = rm2_1 * strideCm;
+                int t90_0 = t87_0 + t89_0;
+                int t90_1 = t87_0 + t89_1;
+                int t90_2 = t87_0 + t89_2;
+                int t90_3 = t87_0 + t89_3;
+                int t90_4 = t87_1 + t89_0;
+                int t90_5 = t87_1 + t89_1;
+                int t90_6 = t87_1 + t89_2;
+                int t90_7 = t87_1 + t89_3;
+                if (cAligned & ((t90_0 & 3) == 0) & (strideCn == 1) & t96_0 & t96_1 & t96_2 & t96_3)
                 {
-                    c4[t121_0 / 4] = new Vec4<float>(acc2_0, acc2_1, acc2_2, acc2_3);
+                    c4[t90_0 / 4] = new Vec4<float>(acc2_0, acc2_1, acc2_2, acc2_3);
                 }
                 else
                 {
-                    if (t127_0) c[t121_0] = acc2_0;
-                    if (t127_1) c[t121_1] = acc2_1;
-                    if (t127_2) c[t121_2] = acc2_2;
-                    if (t127_3) c[t121_3] = acc2_3;
+                    if (t96_0) c[t90_0] = acc2_0;
+                    if (t96_1) c[t90_1] = acc2_1;
+                    if (t96_2) c[t90_2] = acc2_2;
+                    if (t96_3) c[t90_3] = acc2_3;
                 }
-                if (cAligned & ((t121_4 & 3) == 0) & (strideCn == 1) & t127_4 & t127_5 & t127_6 & t127_7)
+                if (cAligned & ((t90_4 & 3) == 0) & (strideCn == 1) & t96_4 & t96_5 & t96_6 & t96_7)
                 {
-                    c4[t121_4 / 4] = new Vec4<float>(acc2_4, acc2_5, acc2_6, acc2_7);
+                    c4[t90_4 / 4] = new Vec4<float>(acc2_4, acc2_5, acc2_6, acc2_7);
                 }
                 else
                 {
-                    if (t127_4) c[t121_4] = acc2_4;
-                    if (t127_5) c[t121_5] = acc2_5;
-                    if (t127_6) c[t121_6] = acc2_6;
-                    if (t127_7) c[t121_7] = acc2_7;
+                    if (t96_4) c[t90_4] = acc2_4;
+                    if (t96_5) c[t90_5] = acc2_5;
+                    if (t96_6) c[t90_6] = acc2_6;
+                    if (t96_7) c[t90_7] = acc2_7;
                 }
             }
         }
