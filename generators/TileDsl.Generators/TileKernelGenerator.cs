@@ -69,15 +69,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
             foreach (var spec in model.Specializations)
             {
                 var pipelined = model.NumStages > 1 ? Pipelining.Run(spec, model.NumStages, LayoutAssignment.Assign(spec.Body, spec.NumThreads)) : spec;
-                var program = DistributedLowering.Lower(pipelined, LayoutAssignment.Assign(pipelined.Body, pipelined.NumThreads));
-                LoopInvariants.Run(program, SharedMemoryBudget);
-                Vectorize.Run(program);
-                IssueLoadsEarly.Run(program);
-                SinkRecomputation.Run(program);
-                InPlaceAccumulation.Run(program);
-                var arenas = SharedAllocation.Run(program);
-                Barriers.Run(program);
-                int bytes = SharedAllocation.Bytes(arenas);
+                var (program, arenas, bytes) = LowerVariant(pipelined, null);
                 int budget = KernelEmitter.UsesDynamicShared(program) ? DynamicSharedMemoryBudget : SharedMemoryBudget;
                 if (bytes > budget)
                 {
@@ -86,7 +78,15 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryBudget, model.KernelSite,
                         model.DisplayName, values.Length > 0 ? values : "its only specialization", bytes, budget));
                 }
-                lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes));
+                // A second kernel for launches whose int arguments are divisible by 16 (or 1 where a stride along the
+                // last dimension) and whose views are aligned: its vectors need no run-time tests but their masks.
+                LoweredVariant? divisible = null;
+                if (Assumptions(model, program) is { } assumed)
+                {
+                    var variant = LowerVariant(pipelined, assumed);
+                    divisible = new LoweredVariant(variant.Program, variant.Arenas, variant.Bytes, assumed);
+                }
+                lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes) { Divisible = divisible });
             }
             if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
             bool vectorized = lowered.Any(s => s.Program.All.Any(d => d is DDefine { Vector: not null } or DStore { Vector: not null } or DAsyncCopy { Vector: not null }));
@@ -98,6 +98,51 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
             var info = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.KernelSite, model.MethodName, "lowering", $"{e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}: {e.Message}");
             return new LoweredKernel(model.HintName, "", EquatableArray.Of(info));
         }
+    }
+
+    /// <summary>The distributed program of one specialization through the passes, its arenas and shared bytes.</summary>
+    private static (DistributedProgram Program, Dictionary<ElementType, int> Arenas, int Bytes) LowerVariant(Specialization spec, IReadOnlyDictionary<string, int>? assumed)
+    {
+        var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads));
+        LoopInvariants.Run(program, SharedMemoryBudget);
+        Vectorize.Run(program, assumed);
+        IssueLoadsEarly.Run(program);
+        SinkRecomputation.Run(program);
+        InPlaceAccumulation.Run(program);
+        var arenas = SharedAllocation.Run(program);
+        Barriers.Run(program);
+        return (program, arenas, SharedAllocation.Bytes(arenas));
+    }
+
+    /// <summary>
+    /// What a kernel specialized for divisible arguments assumes of each int parameter (by name): 1 for those whose
+    /// being 1 makes an access's offsets consecutive (a stride along the last dimension, tested at run time in the
+    /// general kernel's vectors), a multiple of <see cref="AxisInfo.Divisible"/> for the others. Null when the program has no
+    /// vector access (nothing would change).
+    /// </summary>
+    private static Dictionary<string, int>? Assumptions(KernelModel model, DistributedProgram program)
+    {
+        var vectors = program.All.Select(s => s switch
+        {
+            DDefine d => d.Vector,
+            DStore d => d.Vector,
+            DAsyncCopy d => d.Vector,
+            _ => null,
+        }).Where(v => v is not null).ToList();
+        if (vectors.Count == 0) return null;
+        // A parameter that scales the last dimension's index of an access (vectorized or not) is its unit stride.
+        var axis = new AxisInfo(program.Values);
+        var pointers = program.All.Select(s => s switch
+        {
+            DDefine { Op: LoadOp load } => load.Pointers,
+            DStore d => d.Store.Pointers,
+            DAsyncCopy d => d.Copy.Pointers,
+            _ => (int?)null,
+        }).Where(p => p is not null);
+        var units = new HashSet<string>(pointers.Select(p => axis.Of(p!.Value).Scalar).Where(u => u is not null)
+            .Select(u => program.Values[u!.Value]).OfType<ParamOp>().Select(p => p.Parameter));
+        return model.Parameters.Where(p => p.Kind == ParameterKind.Scalar && p.Element == ElementType.Int)
+            .ToDictionary(p => p.Name, p => units.Contains(p.Name) ? 1 : AxisInfo.Divisible);
     }
 }
 

@@ -144,9 +144,18 @@ internal sealed class DStore : DStatement
 /// How a global access moves <see cref="Width"/> consecutive registers at once (a 128-bit access for fp32 × 4), where
 /// the view is 16-byte aligned, the group's first offset is a multiple of the width and (when not known to hold for
 /// the whole group) every mask of the group holds, and <see cref="UnitStride"/> (a scalar that must be 1 for the
-/// offsets to be consecutive), if any, is 1; otherwise one element at a time. Both paths give the same values.
+/// offsets to be consecutive), if any, is 1; otherwise one element at a time. Both paths give the same values. Where
+/// all that is known (<see cref="Whole"/>), the vector moves whole where its first mask holds, and not at all elsewhere.
 /// </summary>
-internal sealed record VectorAccess(int Width, int? UnitStride, bool MaskUniform);
+internal sealed record VectorAccess(int Width, int? UnitStride, bool MaskUniform)
+{
+    /// <summary>Known to start aligned (in a kernel specialized for divisible arguments: the view is 16-byte aligned and
+    /// the first offset a multiple of the width), so that only the masks decide.</summary>
+    public bool Aligned { get; init; }
+
+    /// <summary>Only the first element's mask decides, and nothing else: the vector moves whole or not at all.</summary>
+    public bool Whole => Aligned && UnitStride is null && MaskUniform;
+}
 
 /// <summary>Writes the registers of value <see cref="Value"/> in <see cref="Layout"/> to a buffer (Triton's local_store).</summary>
 internal sealed class DLocalStore : DStatement

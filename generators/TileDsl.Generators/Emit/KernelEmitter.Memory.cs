@@ -40,9 +40,17 @@ internal sealed partial class KernelEmitter
         {
             fast[g] = names.Unique(regs[groups[g][0]] + "Fast");
             vectors[g] = names.Unique(regs[groups[g][0]] + "Vector");
-            w.Line($"bool {fast[g]} = {VectorCondition(load.Pointers, load.Mask, layout, groups[g], vector)};");
             string whole = $"{VectorView(param, load.Type.Element, vector.Width)}[{Parenthesized(Operand(load.Pointers, layout, groups[g][0]))} / {vector.Width}]";
-            string elements = $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r, raw: true)))})";
+            if (vector.Whole && load.Mask is null)
+            {
+                w.Line($"var {vectors[g]} = {whole};");
+                continue;
+            }
+            // Known whole: where the first mask is off, all are (every element is 'other').
+            string elements = vector.Whole
+                ? $"new {vectorType}({string.Join(", ", groups[g].Select(_ => RawOther(load)))})"
+                : $"new {vectorType}({string.Join(", ", groups[g].Select(r => LoadElement(load, layout, r, raw: true)))})";
+            w.Line($"bool {fast[g]} = {VectorCondition(load.Pointers, load.Mask, layout, groups[g], vector)};");
             w.Line($"var {vectors[g]} = {fast[g]} ? {whole} : {elements};");
         }
         issued[load.Id] = (layout, groups, vectors);
@@ -68,11 +76,16 @@ internal sealed partial class KernelEmitter
         var element = load.Type.Element;
         string read = $"{PointerParam(load.Pointers)}[{Operand(load.Pointers, layout, r)}]";
         if (!raw) read = target.FromMemory(element, read);
-        // The bits of a masked element: +0 is all zeros in every 16-bit type.
-        string other = !raw ? Scalar(load.Other)
-            : ElementTypes.IsSixteenBit(element) && program.Values[load.Other] is ConstOp { Value: var value } && IsPositiveZero(value)
-            ? $"({ElementTypes.Of(element).Storage})0" : target.ToMemory(element, Scalar(load.Other));
+        string other = !raw ? Scalar(load.Other) : RawOther(load);
         return load.Mask is { } mask ? $"{Operand(mask, layout, r)} ? {read} : {other}" : read;
+    }
+
+    /// <summary>A load's <c>other</c> as memory holds it. The bits of +0 are all zeros in every 16-bit type.</summary>
+    private string RawOther(LoadOp load)
+    {
+        var element = load.Type.Element;
+        return ElementTypes.IsSixteenBit(element) && program.Values[load.Other] is ConstOp { Value: var value } && IsPositiveZero(value)
+            ? $"({ElementTypes.Of(element).Storage})0" : target.ToMemory(element, Scalar(load.Other));
     }
 
     private static bool IsPositiveZero(object value)
@@ -112,9 +125,16 @@ internal sealed partial class KernelEmitter
             var element = program.Values[store.Data].Type.Element;
             foreach (var group in Groups(layout, vector.Width))
             {
-                w.Open($"if ({VectorCondition(store.Pointers, store.Mask, layout, group, vector)})");
                 string values = string.Join(", ", group.Select(r => target.ToMemory(element, Operand(store.Data, layout, r))));
-                w.Line($"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, group[0]))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});");
+                string assignment = $"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, group[0]))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});";
+                if (vector.Whole)
+                {
+                    // Known whole: stored at once where the first mask holds, not at all elsewhere.
+                    w.Line(store.Mask is { } m ? $"if ({Operand(m, layout, group[0])}) {assignment}" : assignment);
+                    continue;
+                }
+                w.Open($"if ({VectorCondition(store.Pointers, store.Mask, layout, group, vector)})");
+                w.Line(assignment);
                 w.Close();
                 w.Open("else");
                 foreach (int r in group) w.Line(Assignment(r));
@@ -131,15 +151,16 @@ internal sealed partial class KernelEmitter
     /// <summary>When a group of registers may move at once: view aligned, first offset a multiple of the width, unit stride, masks hold.</summary>
     private string VectorCondition(int pointers, int? mask, LinearLayout layout, List<int> group, VectorAccess vector)
     {
-        var terms = new List<string>
+        var terms = new List<string>();
+        if (!vector.Aligned)
         {
-            AlignedFlag(program.Values[pointers].Type.PointerParam!),
-            $"(({Operand(pointers, layout, group[0])} & {vector.Width - 1}) == 0)",
-        };
+            terms.Add(AlignedFlag(program.Values[pointers].Type.PointerParam!));
+            terms.Add($"(({Operand(pointers, layout, group[0])} & {vector.Width - 1}) == 0)");
+        }
         if (vector.UnitStride is { } stride) terms.Add($"({Scalar(stride)} == 1)");
         if (mask is { } m) terms.AddRange((vector.MaskUniform ? group.Take(1) : group).Select(r => Parenthesized(Operand(m, layout, r))));
         // & rather than &&: no short-circuit branches in the kernel.
-        return string.Join(" & ", terms);
+        return terms.Count == 0 ? "true" : string.Join(" & ", terms);
     }
 
     private string AlignedFlag(string parameter)

@@ -79,6 +79,20 @@ internal sealed partial class KernelEmitter
                 if (bytes >= 4) w.Close();
                 continue;
             }
+            if (vector.Whole)
+            {
+                // Known whole: copied at once where the first mask holds, zeros elsewhere (and on the CPU, read and stored at once).
+                string? first = copy.Copy.Mask is { } m ? Operand(m, layout, group[0]) : null;
+                string read = $"{VectorView(param, element, width)}[{Parenthesized(Operand(pointers, layout, group[0]))} / {width}]";
+                string zeros = $"new {target.VectorType(element, width)}({string.Join(", ", group.Select(_ => $"({ElementTypes.Of(element).Storage})0"))})";
+                w.Open($"if ({target.IsCuda}{(first is null ? "" : " & " + Parenthesized(first))})");
+                w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {width * bytes};", destination, Source(group[0])));
+                w.Close();
+                w.Open("else");
+                w.Line($"{VectorView(arena, element, width)}[{Parenthesized(index)} / {width}] = {(first is null ? read : $"{first} ? {read} : {zeros}")};");
+                w.Close();
+                continue;
+            }
             w.Open($"if ({target.IsCuda} & {VectorCondition(pointers, copy.Copy.Mask, layout, group, vector)})");
             w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {width * bytes};", destination, Source(group[0])));
             w.Close();

@@ -8,7 +8,15 @@ using TileDsl.Generators.Semantics;
 namespace TileDsl.Generators.Emit;
 
 /// <summary>One specialization ready to emit: its tile IR, distributed program and shared arenas.</summary>
-internal sealed record LoweredSpecialization(Specialization Specialization, DistributedProgram Program, Dictionary<ElementType, int> Arenas, int SharedBytes);
+internal sealed record LoweredSpecialization(Specialization Specialization, DistributedProgram Program, Dictionary<ElementType, int> Arenas, int SharedBytes)
+{
+    /// <summary>The same specialization for launches with divisible arguments (<see cref="LoweredVariant.Assumed"/>), if any.</summary>
+    public LoweredVariant? Divisible { get; init; }
+}
+
+/// <summary>A specialization lowered for launches whose int arguments are what <see cref="Assumed"/> says (1 or a
+/// multiple of 16) and whose views are 16-byte aligned.</summary>
+internal sealed record LoweredVariant(DistributedProgram Program, Dictionary<ElementType, int> Arenas, int SharedBytes, IReadOnlyDictionary<string, int> Assumed);
 
 /// <summary>
 /// Emit: the generated file of one kernel: a nested <c>{Method}Kernel</c> class with the argument record, the typed
@@ -57,19 +65,26 @@ internal static class LauncherEmitter
         var kernelParameters = signature.Parameters();
         string kernelTypes = string.Join(", ", kernelParameters.Select(p => p.Type));
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
-        foreach (var s in specializations)
+        // The divisible variants that differ from their general kernel (others are not emitted).
+        var divisible = specializations.Where(s => s.Divisible is { } d
+            && KernelText(s.Program, s.Arenas, signature) != KernelText(d.Program, d.Arenas, signature)).ToDictionary(s => s, s => s.Divisible!);
+        void Cache(string name, DistributedProgram program, int numThreads, int sharedBytes)
         {
-            string name = KernelName(model, s.Specialization);
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
             // Past 48 KiB, dynamic shared memory must be granted to the kernel when it is loaded.
-            bool large = KernelEmitter.UsesDynamicShared(s.Program) && s.SharedBytes > TileKernelGenerator.SharedMemoryBudget;
-            string extra = (model.MinProgramsPerSM > 0 || large ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + s.SharedBytes : "");
-            w.Line($"    new({name}, {s.Specialization.NumThreads}{extra});");
+            bool large = KernelEmitter.UsesDynamicShared(program) && sharedBytes > TileKernelGenerator.SharedMemoryBudget;
+            string extra = (model.MinProgramsPerSM > 0 || large ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + sharedBytes : "");
+            w.Line($"    new({name}, {numThreads}{extra});");
             w.Line();
+        }
+        foreach (var s in specializations)
+        {
+            Cache(KernelName(model, s.Specialization), s.Program, s.Specialization.NumThreads, s.SharedBytes);
+            if (divisible.TryGetValue(s, out var d)) Cache(KernelName(model, s.Specialization) + DivisibleSuffix, d.Program, s.Specialization.NumThreads, d.SharedBytes);
         }
 
         FlatOverloads(w, model, args);
-        Launch(w, model, signature, specializations, args, warpsBy, numThreads);
+        Launch(w, model, signature, specializations, divisible, args, warpsBy, numThreads);
         Interpret(w, model, args);
         w.Line("/// <summary>Launches on <paramref name=\"target\"/>'s stream, or runs in the interpreter when it has none.</summary>");
         w.Open($"public static void Run(TileTarget target, TileGrid grid, in {args} args)");
@@ -83,6 +98,11 @@ internal static class LauncherEmitter
             string values = string.Join(", ", constexprs.Select((p, i) => $"{p.Name} = {s.Specialization.ConstexprValues[i]}"));
             w.Line($"// {(values.Length > 0 ? values + ", " : "")}{s.Specialization.NumThreads} threads{(s.SharedBytes > 0 ? $", {s.SharedBytes} bytes of shared memory" : "")}");
             KernelEmitter.Emit(w, s.Program, signature, s.Arenas, KernelName(model, s.Specialization));
+            if (!divisible.TryGetValue(s, out var d)) continue;
+            w.Line();
+            string assumed = string.Join(", ", d.Assumed.Select(a => a.Value == 1 ? $"{a.Key} = 1" : $"{a.Key} % {a.Value} = 0"));
+            w.Line($"// The same for 16-byte aligned views and {assumed}{(d.SharedBytes != s.SharedBytes ? $"; {d.SharedBytes} bytes of shared memory" : "")}");
+            KernelEmitter.Emit(w, d.Program, signature, d.Arenas, KernelName(model, s.Specialization) + DivisibleSuffix);
         }
 
         w.Close();
@@ -92,6 +112,17 @@ internal static class LauncherEmitter
     }
 
     private static string KernelName(KernelModel model, Specialization spec) => model.MethodName + model.Overload + model.Suffix(spec);
+
+    /// <summary>The name suffix of a specialization's kernel for divisible arguments.</summary>
+    private const string DivisibleSuffix = "_Divisible";
+
+    /// <summary>A kernel as emitted, under a fixed name (to tell whether two variants differ).</summary>
+    private static string KernelText(DistributedProgram program, Dictionary<ElementType, int> arenas, KernelSignature signature)
+    {
+        var text = new CodeWriter();
+        KernelEmitter.Emit(text, program, signature, arenas, "Kernel");
+        return text.ToString();
+    }
 
     private static string Id(KernelParameter p) => Names.Identifier(p.Name);
 
@@ -171,7 +202,8 @@ internal static class LauncherEmitter
         };
     }
 
-    private static void Launch(CodeWriter w, KernelModel model, KernelSignature signature, IReadOnlyList<LoweredSpecialization> specializations, string args,
+    private static void Launch(CodeWriter w, KernelModel model, KernelSignature signature, IReadOnlyList<LoweredSpecialization> specializations,
+        Dictionary<LoweredSpecialization, LoweredVariant> divisible, string args,
         List<KernelParameter> warpsBy, string numThreads)
     {
         var constexprs = model.Parameters.Where(p => p.Kind == ParameterKind.Constexpr).ToList();
@@ -218,8 +250,17 @@ internal static class LauncherEmitter
             call = string.Concat(signature.Parameters().Select(p => ", " + Value(p)));
         }
         // A kernel with tensor-core Dots has its shared memory dynamic (ldmatrix needs its address): its size comes with the launch.
-        Dispatch(w, model, constexprs, specializations, s => $"{KernelName(model, s.Specialization)}Cache.Get(accelerator)(stream, "
-            + (KernelEmitter.UsesDynamicShared(s.Program) ? $"grid.ToKernelConfig({threads}, {s.SharedBytes})" : "config") + $"{call});");
+        string Call(string name, DistributedProgram program, int sharedBytes) => $"{name}Cache.Get(accelerator)(stream, "
+            + (KernelEmitter.UsesDynamicShared(program) ? $"grid.ToKernelConfig({threads}, {sharedBytes})" : "config") + $"{call});";
+        // Where the arguments are what a divisible variant assumes (and every view is aligned), it runs instead.
+        string Condition(LoweredVariant d) => string.Join(" && ", new[] { $"{aligned} == {(1 << signature.Pointers.Count) - 1}" }
+            .Concat(d.Assumed.Select(a => a.Value == 1 ? $"args.{Id(model.Parameters.First(p => p.Name == a.Key))} == 1" : $"args.{Id(model.Parameters.First(p => p.Name == a.Key))} % {a.Value} == 0")));
+        Dispatch(w, model, constexprs, specializations, s =>
+        {
+            string name = KernelName(model, s.Specialization);
+            string general = Call(name, s.Program, s.SharedBytes);
+            return divisible.TryGetValue(s, out var d) ? $"if ({Condition(d)}) {Call(name + DivisibleSuffix, d.Program, d.SharedBytes)} else {general}" : general;
+        });
         w.Close();
         w.Line();
     }

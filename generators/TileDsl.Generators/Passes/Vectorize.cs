@@ -18,7 +18,13 @@ internal static class Vectorize
 {
     public const int MaxBytes = 16;
 
-    public static void Run(DistributedProgram program) => Run(program, new AxisInfo(program.Values), program.Body);
+    /// <summary>Sets the vector widths; <paramref name="assumed"/>: what the int parameters are known to be in a kernel
+    /// specialized for divisible arguments (<see cref="AxisInfo.Assumed"/>), null in the general kernel.</summary>
+    public static void Run(DistributedProgram program, IReadOnlyDictionary<string, int>? assumed = null)
+    {
+        var loops = program.All.OfType<DLoop>().ToDictionary(l => l.Loop.Index.Id, l => l.Loop);
+        Run(program, new AxisInfo(program.Values, loops, assumed), program.Body);
+    }
 
     private static void Run(DistributedProgram program, AxisInfo axis, List<DStatement> body)
     {
@@ -63,7 +69,8 @@ internal static class Vectorize
         int width = Width(layout.Contiguous(layout.Rank - 1), element);
         var stride = axis.Of(pointers);
         if (width < 2 || !stride.IsUnit) return null;
-        return new VectorAccess(width, stride.Scalar, mask is null || axis.Of(mask.Value).IsUniform);
+        if (axis.Assumed is null) return new VectorAccess(width, stride.Scalar, mask is null || axis.Of(mask.Value).IsUniform);
+        return new VectorAccess(width, stride.Scalar, mask is null || axis.UniformIn(mask.Value, width)) { Aligned = axis.RunDivisor(pointers) >= width };
     }
 
     private static int Shared(LinearLayout layout, SharedMap map, ElementType element)

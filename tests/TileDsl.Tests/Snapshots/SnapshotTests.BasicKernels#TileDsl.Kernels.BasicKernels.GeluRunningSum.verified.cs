@@ -38,6 +38,9 @@ namespace TileDsl.Kernels
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> GeluRunningSum_BLOCK256Cache =
                 new(GeluRunningSum_BLOCK256, 64);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> GeluRunningSum_BLOCK256_DivisibleCache =
+                new(GeluRunningSum_BLOCK256_Divisible, 64);
+
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> gelu, ArrayView<float> running, int cols, [Constexpr(256)] int BLOCK)
                 => Launch(accelerator.DefaultStream, grid, new Args(x, gelu, running, cols, BLOCK));
@@ -67,7 +70,7 @@ namespace TileDsl.Kernels
                 switch (args.BLOCK)
                 {
                     case 256:
-                        GeluRunningSum_BLOCK256Cache.Get(accelerator)(stream, config, xView, geluView, runningView, args.cols, alignedViews);
+                        if (alignedViews == 7 && args.cols % 16 == 0) GeluRunningSum_BLOCK256_DivisibleCache.Get(accelerator)(stream, config, xView, geluView, runningView, args.cols, alignedViews); else GeluRunningSum_BLOCK256Cache.Get(accelerator)(stream, config, xView, geluView, runningView, args.cols, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -206,6 +209,99 @@ namespace TileDsl.Kernels
                     if (inside_2) running[t36_2] = t41_2;
                     if (inside_3) running[t36_3] = t41_3;
                 }
+            }
+
+            // The same for 16-byte aligned views and cols % 16 = 0
+            private static void GeluRunningSum_BLOCK256_Divisible(ArrayView<float> x, ArrayView<float> gelu, ArrayView<float> running, int cols, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                var sharedFloat = SharedMemory.Allocate<float>(256);
+                var gelu4 = gelu.Cast<Vec4<float>>();
+                var running4 = running.Cast<Vec4<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                int programIdX = Grid.IdxX;
+                int at = programIdX * cols;
+                int t15_0 = at + (tid * 4);
+                int t15_1 = at + (tid * 4 + 1);
+                int t15_2 = at + (tid * 4 + 2);
+                int t15_3 = at + (tid * 4 + 3);
+                bool inside_0 = (tid * 4) < cols;
+                bool inside_1 = (tid * 4 + 1) < cols;
+                bool inside_2 = (tid * 4 + 2) < cols;
+                bool inside_3 = (tid * 4 + 3) < cols;
+                bool v_0Fast = inside_0;
+                var v_0Vector = v_0Fast ? x4[t15_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                int t33_0 = at + (tid * 4);
+                int t33_1 = at + (tid * 4 + 1);
+                int t33_2 = at + (tid * 4 + 2);
+                int t33_3 = at + (tid * 4 + 3);
+                float v_0 = v_0Vector.X;
+                float v_1 = v_0Vector.Y;
+                float v_2 = v_0Vector.Z;
+                float v_3 = v_0Vector.W;
+                float t24_0 = 0.044715f * v_0;
+                float t24_1 = 0.044715f * v_1;
+                float t24_2 = 0.044715f * v_2;
+                float t24_3 = 0.044715f * v_3;
+                float t25_0 = t24_0 * v_0;
+                float t25_1 = t24_1 * v_1;
+                float t25_2 = t24_2 * v_2;
+                float t25_3 = t24_3 * v_3;
+                float t26_0 = t25_0 * v_0;
+                float t26_1 = t25_1 * v_1;
+                float t26_2 = t25_2 * v_2;
+                float t26_3 = t25_3 * v_3;
+                float t27_0 = v_0 + t26_0;
+                float t27_1 = v_1 + t26_1;
+                float t27_2 = v_2 + t26_2;
+                float t27_3 = v_3 + t26_3;
+                float t28_0 = 0.7978846f * t27_0;
+                float t28_1 = 0.7978846f * t27_1;
+                float t28_2 = 0.7978846f * t27_2;
+                float t28_3 = 0.7978846f * t27_3;
+                float t29_0 = TileMath.Tanh(t28_0);
+                float t29_1 = TileMath.Tanh(t28_1);
+                float t29_2 = TileMath.Tanh(t28_2);
+                float t29_3 = TileMath.Tanh(t28_3);
+                float t30_0 = 1f + t29_0;
+                float t30_1 = 1f + t29_1;
+                float t30_2 = 1f + t29_2;
+                float t30_3 = 1f + t29_3;
+                float t20_0 = 0.5f * v_0;
+                float t20_1 = 0.5f * v_1;
+                float t20_2 = 0.5f * v_2;
+                float t20_3 = 0.5f * v_3;
+                float g_0 = t20_0 * t30_0;
+                float g_1 = t20_1 * t30_1;
+                float g_2 = t20_2 * t30_2;
+                float g_3 = t20_3 * t30_3;
+                if (inside_0) gelu4[t33_0 / 4] = new Vec4<float>(g_0, g_1, g_2, g_3);
+                float t39_0 = inside_0 ? g_0 : 0f;
+                float t39_1 = inside_1 ? g_1 : 0f;
+                float t39_2 = inside_2 ? g_2 : 0f;
+                float t39_3 = inside_3 ? g_3 : 0f;
+                // t41: Cumsum along axis 0
+                sharedFloat4[tid] = new Vec4<float>(t39_0, t39_1, t39_2, t39_3);
+                Group.Barrier();
+                // t41: Cumsum along axis 0, each element from the start of its line
+                int t41_0At = tid * 4;
+                float t41_0 = 0;
+                for (int s = 0; s <= t41_0At; s += 1) t41_0 += sharedFloat[s];
+                int t41_1At = tid * 4 + 1;
+                float t41_1 = 0;
+                for (int s2 = 0; s2 <= t41_1At; s2 += 1) t41_1 += sharedFloat[s2];
+                int t41_2At = tid * 4 + 2;
+                float t41_2 = 0;
+                for (int s3 = 0; s3 <= t41_2At; s3 += 1) t41_2 += sharedFloat[s3];
+                int t41_3At = tid * 4 + 3;
+                float t41_3 = 0;
+                for (int s4 = 0; s4 <= t41_3At; s4 += 1) t41_3 += sharedFloat[s4];
+                int t36_0 = at + (tid * 4);
+                int t36_1 = at + (tid * 4 + 1);
+                int t36_2 = at + (tid * 4 + 2);
+                int t36_3 = at + (tid * 4 + 3);
+                if (inside_0) running4[t36_0 / 4] = new Vec4<float>(t41_0, t41_1, t41_2, t41_3);
             }
         }
     }

@@ -46,14 +46,26 @@ namespace TileDsl.Kernels
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN32Cache =
                 new(RowBiasAdd_BM16_BN32, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN32_DivisibleCache =
+                new(RowBiasAdd_BM16_BN32_Divisible, 128);
+
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN64Cache =
                 new(RowBiasAdd_BM16_BN64, 128);
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM16_BN64_DivisibleCache =
+                new(RowBiasAdd_BM16_BN64_Divisible, 128);
 
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN32Cache =
                 new(RowBiasAdd_BM32_BN32, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN32_DivisibleCache =
+                new(RowBiasAdd_BM32_BN32_Divisible, 128);
+
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN64Cache =
                 new(RowBiasAdd_BM32_BN64, 128);
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>> RowBiasAdd_BM32_BN64_DivisibleCache =
+                new(RowBiasAdd_BM32_BN64_Divisible, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, [Constexpr(16, 32)] int BM, [Constexpr(32, 64)] int BN)
@@ -85,16 +97,16 @@ namespace TileDsl.Kernels
                 switch ((args.BM, args.BN))
                 {
                     case (16, 32):
-                        RowBiasAdd_BM16_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
+                        if (alignedViews == 7 && args.rows % 16 == 0 && args.cols % 16 == 0 && args.stride % 16 == 0) RowBiasAdd_BM16_BN32_DivisibleCache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews); else RowBiasAdd_BM16_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (16, 64):
-                        RowBiasAdd_BM16_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
+                        if (alignedViews == 7 && args.rows % 16 == 0 && args.cols % 16 == 0 && args.stride % 16 == 0) RowBiasAdd_BM16_BN64_DivisibleCache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews); else RowBiasAdd_BM16_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (32, 32):
-                        RowBiasAdd_BM32_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
+                        if (alignedViews == 7 && args.rows % 16 == 0 && args.cols % 16 == 0 && args.stride % 16 == 0) RowBiasAdd_BM32_BN32_DivisibleCache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews); else RowBiasAdd_BM32_BN32Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     case (32, 64):
-                        RowBiasAdd_BM32_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
+                        if (alignedViews == 7 && args.rows % 16 == 0 && args.cols % 16 == 0 && args.stride % 16 == 0) RowBiasAdd_BM32_BN64_DivisibleCache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews); else RowBiasAdd_BM32_BN64Cache.Get(accelerator)(stream, config, xView, biasView, outputView, args.rows, args.cols, args.stride, args.scale, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -188,6 +200,63 @@ namespace TileDsl.Kernels
                     if (mask_2) output[offsets_2] = t43_2;
                     if (mask_3) output[offsets_3] = t43_3;
                 }
+            }
+
+            // The same for 16-byte aligned views and rows % 16 = 0, cols % 16 = 0, stride % 16 = 0
+            private static void RowBiasAdd_BM16_BN32_Divisible(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                int tidMod8 = tid % 8;
+                int tidDiv8 = tid / 8;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                int programIdX = Grid.IdxX;
+                int programIdY = Grid.IdxY;
+                int c_0 = (programIdY * 32) + (tidMod8 * 4);
+                int c_1 = (programIdY * 32) + (tidMod8 * 4 + 1);
+                int c_2 = (programIdY * 32) + (tidMod8 * 4 + 2);
+                int c_3 = (programIdY * 32) + (tidMod8 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                bool b_0Fast = t34_0;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                int r_0 = (programIdX * 16) + tidDiv8;
+                int t30_0 = r_0 * stride;
+                int offsets_0 = t30_0 + c_0;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool tile_0Fast = mask_0;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float t41_0 = tile_0 * scale;
+                float t41_1 = tile_1 * scale;
+                float t41_2 = tile_2 * scale;
+                float t41_3 = tile_3 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
+                float t43_0 = t41_0 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
+                if (mask_0) output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
             }
 
             // BM = 16, BN = 64, 128 threads
@@ -296,6 +365,89 @@ namespace TileDsl.Kernels
                 }
             }
 
+            // The same for 16-byte aligned views and rows % 16 = 0, cols % 16 = 0, stride % 16 = 0
+            private static void RowBiasAdd_BM16_BN64_Divisible(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                int tidMod16 = tid % 16;
+                int tidDiv16 = tid / 16;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                int programIdX = Grid.IdxX;
+                int programIdY = Grid.IdxY;
+                int c_0 = (programIdY * 64) + (tidMod16 * 4);
+                int c_1 = (programIdY * 64) + (tidMod16 * 4 + 1);
+                int c_2 = (programIdY * 64) + (tidMod16 * 4 + 2);
+                int c_3 = (programIdY * 64) + (tidMod16 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                bool b_0Fast = t34_0;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                int r_0 = (programIdX * 16) + tidDiv16;
+                int r_1 = (programIdX * 16) + (tidDiv16 + 8);
+                int t30_0 = r_0 * stride;
+                int t30_1 = r_1 * stride;
+                int offsets_0 = t30_0 + c_0;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                bool tile_0Fast = mask_0;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool tile_4Fast = mask_4;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
+                float t41_0 = tile_0 * scale;
+                float t41_1 = tile_1 * scale;
+                float t41_2 = tile_2 * scale;
+                float t41_3 = tile_3 * scale;
+                float t41_4 = tile_4 * scale;
+                float t41_5 = tile_5 * scale;
+                float t41_6 = tile_6 * scale;
+                float t41_7 = tile_7 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
+                float t43_0 = t41_0 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
+                float t43_4 = t41_4 + b_0;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
+                if (mask_0) output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                if (mask_4) output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
+            }
+
             // BM = 32, BN = 32, 128 threads
             private static void RowBiasAdd_BM32_BN32(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
             {
@@ -400,6 +552,89 @@ namespace TileDsl.Kernels
                     if (mask_6) output[offsets_6] = t43_6;
                     if (mask_7) output[offsets_7] = t43_7;
                 }
+            }
+
+            // The same for 16-byte aligned views and rows % 16 = 0, cols % 16 = 0, stride % 16 = 0
+            private static void RowBiasAdd_BM32_BN32_Divisible(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                int tidMod8 = tid % 8;
+                int tidDiv8 = tid / 8;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                int programIdX = Grid.IdxX;
+                int programIdY = Grid.IdxY;
+                int c_0 = (programIdY * 32) + (tidMod8 * 4);
+                int c_1 = (programIdY * 32) + (tidMod8 * 4 + 1);
+                int c_2 = (programIdY * 32) + (tidMod8 * 4 + 2);
+                int c_3 = (programIdY * 32) + (tidMod8 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                bool b_0Fast = t34_0;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                int r_0 = (programIdX * 32) + tidDiv8;
+                int r_1 = (programIdX * 32) + (tidDiv8 + 16);
+                int t30_0 = r_0 * stride;
+                int t30_1 = r_1 * stride;
+                int offsets_0 = t30_0 + c_0;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                bool tile_0Fast = mask_0;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool tile_4Fast = mask_4;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
+                float t41_0 = tile_0 * scale;
+                float t41_1 = tile_1 * scale;
+                float t41_2 = tile_2 * scale;
+                float t41_3 = tile_3 * scale;
+                float t41_4 = tile_4 * scale;
+                float t41_5 = tile_5 * scale;
+                float t41_6 = tile_6 * scale;
+                float t41_7 = tile_7 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
+                float t43_0 = t41_0 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
+                float t43_4 = t41_4 + b_0;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
+                if (mask_0) output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                if (mask_4) output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
             }
 
             // BM = 32, BN = 64, 128 threads
@@ -578,6 +813,141 @@ namespace TileDsl.Kernels
                     if (mask_14) output[offsets_14] = t43_14;
                     if (mask_15) output[offsets_15] = t43_15;
                 }
+            }
+
+            // The same for 16-byte aligned views and rows % 16 = 0, cols % 16 = 0, stride % 16 = 0
+            private static void RowBiasAdd_BM32_BN64_Divisible(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> output, int rows, int cols, int stride, float scale, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                int tidMod16 = tid % 16;
+                int tidDiv16 = tid / 16;
+                var bias4 = bias.Cast<Vec4<float>>();
+                var output4 = output.Cast<Vec4<float>>();
+                var x4 = x.Cast<Vec4<float>>();
+                int programIdX = Grid.IdxX;
+                int programIdY = Grid.IdxY;
+                int c_0 = (programIdY * 64) + (tidMod16 * 4);
+                int c_1 = (programIdY * 64) + (tidMod16 * 4 + 1);
+                int c_2 = (programIdY * 64) + (tidMod16 * 4 + 2);
+                int c_3 = (programIdY * 64) + (tidMod16 * 4 + 3);
+                bool t34_0 = c_0 < cols;
+                bool t34_1 = c_1 < cols;
+                bool t34_2 = c_2 < cols;
+                bool t34_3 = c_3 < cols;
+                bool b_0Fast = t34_0;
+                var b_0Vector = b_0Fast ? bias4[c_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                int r_0 = (programIdX * 32) + tidDiv16;
+                int r_1 = (programIdX * 32) + (tidDiv16 + 8);
+                int r_2 = (programIdX * 32) + (tidDiv16 + 16);
+                int r_3 = (programIdX * 32) + (tidDiv16 + 24);
+                int t30_0 = r_0 * stride;
+                int t30_1 = r_1 * stride;
+                int t30_2 = r_2 * stride;
+                int t30_3 = r_3 * stride;
+                int offsets_0 = t30_0 + c_0;
+                int offsets_1 = t30_0 + c_1;
+                int offsets_2 = t30_0 + c_2;
+                int offsets_3 = t30_0 + c_3;
+                int offsets_4 = t30_1 + c_0;
+                int offsets_5 = t30_1 + c_1;
+                int offsets_6 = t30_1 + c_2;
+                int offsets_7 = t30_1 + c_3;
+                int offsets_8 = t30_2 + c_0;
+                int offsets_9 = t30_2 + c_1;
+                int offsets_10 = t30_2 + c_2;
+                int offsets_11 = t30_2 + c_3;
+                int offsets_12 = t30_3 + c_0;
+                int offsets_13 = t30_3 + c_1;
+                int offsets_14 = t30_3 + c_2;
+                int offsets_15 = t30_3 + c_3;
+                bool t27_0 = c_0 < cols;
+                bool t27_1 = c_1 < cols;
+                bool t27_2 = c_2 < cols;
+                bool t27_3 = c_3 < cols;
+                bool t25_0 = r_0 < rows;
+                bool t25_1 = r_1 < rows;
+                bool t25_2 = r_2 < rows;
+                bool t25_3 = r_3 < rows;
+                bool mask_0 = t25_0 & t27_0;
+                bool mask_1 = t25_0 & t27_1;
+                bool mask_2 = t25_0 & t27_2;
+                bool mask_3 = t25_0 & t27_3;
+                bool mask_4 = t25_1 & t27_0;
+                bool mask_5 = t25_1 & t27_1;
+                bool mask_6 = t25_1 & t27_2;
+                bool mask_7 = t25_1 & t27_3;
+                bool mask_8 = t25_2 & t27_0;
+                bool mask_9 = t25_2 & t27_1;
+                bool mask_10 = t25_2 & t27_2;
+                bool mask_11 = t25_2 & t27_3;
+                bool mask_12 = t25_3 & t27_0;
+                bool mask_13 = t25_3 & t27_1;
+                bool mask_14 = t25_3 & t27_2;
+                bool mask_15 = t25_3 & t27_3;
+                bool tile_0Fast = mask_0;
+                var tile_0Vector = tile_0Fast ? x4[offsets_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool tile_4Fast = mask_4;
+                var tile_4Vector = tile_4Fast ? x4[offsets_4 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool tile_8Fast = mask_8;
+                var tile_8Vector = tile_8Fast ? x4[offsets_8 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool tile_12Fast = mask_12;
+                var tile_12Vector = tile_12Fast ? x4[offsets_12 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                float tile_0 = tile_0Vector.X;
+                float tile_1 = tile_0Vector.Y;
+                float tile_2 = tile_0Vector.Z;
+                float tile_3 = tile_0Vector.W;
+                float tile_4 = tile_4Vector.X;
+                float tile_5 = tile_4Vector.Y;
+                float tile_6 = tile_4Vector.Z;
+                float tile_7 = tile_4Vector.W;
+                float tile_8 = tile_8Vector.X;
+                float tile_9 = tile_8Vector.Y;
+                float tile_10 = tile_8Vector.Z;
+                float tile_11 = tile_8Vector.W;
+                float tile_12 = tile_12Vector.X;
+                float tile_13 = tile_12Vector.Y;
+                float tile_14 = tile_12Vector.Z;
+                float tile_15 = tile_12Vector.W;
+                float t41_0 = tile_0 * scale;
+                float t41_1 = tile_1 * scale;
+                float t41_2 = tile_2 * scale;
+                float t41_3 = tile_3 * scale;
+                float t41_4 = tile_4 * scale;
+                float t41_5 = tile_5 * scale;
+                float t41_6 = tile_6 * scale;
+                float t41_7 = tile_7 * scale;
+                float t41_8 = tile_8 * scale;
+                float t41_9 = tile_9 * scale;
+                float t41_10 = tile_10 * scale;
+                float t41_11 = tile_11 * scale;
+                float t41_12 = tile_12 * scale;
+                float t41_13 = tile_13 * scale;
+                float t41_14 = tile_14 * scale;
+                float t41_15 = tile_15 * scale;
+                float b_0 = b_0Vector.X;
+                float b_1 = b_0Vector.Y;
+                float b_2 = b_0Vector.Z;
+                float b_3 = b_0Vector.W;
+                float t43_0 = t41_0 + b_0;
+                float t43_1 = t41_1 + b_1;
+                float t43_2 = t41_2 + b_2;
+                float t43_3 = t41_3 + b_3;
+                float t43_4 = t41_4 + b_0;
+                float t43_5 = t41_5 + b_1;
+                float t43_6 = t41_6 + b_2;
+                float t43_7 = t41_7 + b_3;
+                float t43_8 = t41_8 + b_0;
+                float t43_9 = t41_9 + b_1;
+                float t43_10 = t41_10 + b_2;
+                float t43_11 = t41_11 + b_3;
+                float t43_12 = t41_12 + b_0;
+                float t43_13 = t41_13 + b_1;
+                float t43_14 = t41_14 + b_2;
+                float t43_15 = t41_15 + b_3;
+                if (mask_0) output4[offsets_0 / 4] = new Vec4<float>(t43_0, t43_1, t43_2, t43_3);
+                if (mask_4) output4[offsets_4 / 4] = new Vec4<float>(t43_4, t43_5, t43_6, t43_7);
+                if (mask_8) output4[offsets_8 / 4] = new Vec4<float>(t43_8, t43_9, t43_10, t43_11);
+                if (mask_12) output4[offsets_12 / 4] = new Vec4<float>(t43_12, t43_13, t43_14, t43_15);
             }
         }
     }

@@ -38,8 +38,14 @@ namespace TileDsl.Kernels
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK256Cache =
                 new(VectorAdd_BLOCK256, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK256_DivisibleCache =
+                new(VectorAdd_BLOCK256_Divisible, 128);
+
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK1024Cache =
                 new(VectorAdd_BLOCK1024, 128);
+
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>> VectorAdd_BLOCK1024_DivisibleCache =
+                new(VectorAdd_BLOCK1024_Divisible, 128);
 
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, [Constexpr(256, 1024)] int BLOCK)
@@ -70,10 +76,10 @@ namespace TileDsl.Kernels
                 switch (args.BLOCK)
                 {
                     case 256:
-                        VectorAdd_BLOCK256Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
+                        if (alignedViews == 7 && args.n % 16 == 0) VectorAdd_BLOCK256_DivisibleCache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews); else VectorAdd_BLOCK256Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
                         break;
                     case 1024:
-                        VectorAdd_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
+                        if (alignedViews == 7 && args.n % 16 == 0) VectorAdd_BLOCK1024_DivisibleCache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews); else VectorAdd_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, zView, args.n, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -132,6 +138,31 @@ namespace TileDsl.Kernels
                     if (mask_0) z[offs_0] = t22_0;
                     if (mask_1) z[offs_1] = t22_1;
                 }
+            }
+
+            // The same for 16-byte aligned views and n % 16 = 0
+            private static void VectorAdd_BLOCK256_Divisible(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                var x2 = x.Cast<Vec2<float>>();
+                var y2 = y.Cast<Vec2<float>>();
+                var z2 = z.Cast<Vec2<float>>();
+                int pid = Grid.IdxX;
+                int offs_0 = (pid * 256) + (tid * 2);
+                int offs_1 = (pid * 256) + (tid * 2 + 1);
+                bool mask_0 = offs_0 < n;
+                bool mask_1 = offs_1 < n;
+                bool xTile_0Fast = mask_0;
+                var xTile_0Vector = xTile_0Fast ? x2[offs_0 / 2] : new Vec2<float>(0f, 0f);
+                bool yTile_0Fast = mask_0;
+                var yTile_0Vector = yTile_0Fast ? y2[offs_0 / 2] : new Vec2<float>(0f, 0f);
+                float yTile_0 = yTile_0Vector.X;
+                float yTile_1 = yTile_0Vector.Y;
+                float xTile_0 = xTile_0Vector.X;
+                float xTile_1 = xTile_0Vector.Y;
+                float t22_0 = xTile_0 + yTile_0;
+                float t22_1 = xTile_1 + yTile_1;
+                if (mask_0) z2[offs_0 / 2] = new Vec2<float>(t22_0, t22_1);
             }
 
             // BLOCK = 1024, 128 threads
@@ -215,6 +246,66 @@ namespace TileDsl.Kernels
                     if (mask_6) z[offs_6] = t22_6;
                     if (mask_7) z[offs_7] = t22_7;
                 }
+            }
+
+            // The same for 16-byte aligned views and n % 16 = 0
+            private static void VectorAdd_BLOCK1024_Divisible(ArrayView<float> x, ArrayView<float> y, ArrayView<float> z, int n, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                var x4 = x.Cast<Vec4<float>>();
+                var y4 = y.Cast<Vec4<float>>();
+                var z4 = z.Cast<Vec4<float>>();
+                int pid = Grid.IdxX;
+                int offs_0 = (pid * 1024) + (tid * 4);
+                int offs_1 = (pid * 1024) + (tid * 4 + 1);
+                int offs_2 = (pid * 1024) + (tid * 4 + 2);
+                int offs_3 = (pid * 1024) + (tid * 4 + 3);
+                int offs_4 = (pid * 1024) + (tid * 4 + 512);
+                int offs_5 = (pid * 1024) + (tid * 4 + 513);
+                int offs_6 = (pid * 1024) + (tid * 4 + 514);
+                int offs_7 = (pid * 1024) + (tid * 4 + 515);
+                bool mask_0 = offs_0 < n;
+                bool mask_1 = offs_1 < n;
+                bool mask_2 = offs_2 < n;
+                bool mask_3 = offs_3 < n;
+                bool mask_4 = offs_4 < n;
+                bool mask_5 = offs_5 < n;
+                bool mask_6 = offs_6 < n;
+                bool mask_7 = offs_7 < n;
+                bool xTile_0Fast = mask_0;
+                var xTile_0Vector = xTile_0Fast ? x4[offs_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool xTile_4Fast = mask_4;
+                var xTile_4Vector = xTile_4Fast ? x4[offs_4 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool yTile_0Fast = mask_0;
+                var yTile_0Vector = yTile_0Fast ? y4[offs_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                bool yTile_4Fast = mask_4;
+                var yTile_4Vector = yTile_4Fast ? y4[offs_4 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                float yTile_0 = yTile_0Vector.X;
+                float yTile_1 = yTile_0Vector.Y;
+                float yTile_2 = yTile_0Vector.Z;
+                float yTile_3 = yTile_0Vector.W;
+                float yTile_4 = yTile_4Vector.X;
+                float yTile_5 = yTile_4Vector.Y;
+                float yTile_6 = yTile_4Vector.Z;
+                float yTile_7 = yTile_4Vector.W;
+                float xTile_0 = xTile_0Vector.X;
+                float xTile_1 = xTile_0Vector.Y;
+                float xTile_2 = xTile_0Vector.Z;
+                float xTile_3 = xTile_0Vector.W;
+                float xTile_4 = xTile_4Vector.X;
+                float xTile_5 = xTile_4Vector.Y;
+                float xTile_6 = xTile_4Vector.Z;
+                float xTile_7 = xTile_4Vector.W;
+                float t22_0 = xTile_0 + yTile_0;
+                float t22_1 = xTile_1 + yTile_1;
+                float t22_2 = xTile_2 + yTile_2;
+                float t22_3 = xTile_3 + yTile_3;
+                float t22_4 = xTile_4 + yTile_4;
+                float t22_5 = xTile_5 + yTile_5;
+                float t22_6 = xTile_6 + yTile_6;
+                float t22_7 = xTile_7 + yTile_7;
+                if (mask_0) z4[offs_0 / 4] = new Vec4<float>(t22_0, t22_1, t22_2, t22_3);
+                if (mask_4) z4[offs_4 / 4] = new Vec4<float>(t22_4, t22_5, t22_6, t22_7);
             }
         }
     }

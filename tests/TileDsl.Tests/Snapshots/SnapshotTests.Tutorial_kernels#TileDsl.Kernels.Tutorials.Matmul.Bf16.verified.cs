@@ -55,6 +55,9 @@ namespace TileDsl.Kernels.Tutorials
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int, long, long, long>> Bf16_BM32_BN32_BK32_GROUP_M8Cache =
                 new(Bf16_BM32_BN32_BK32_GROUP_M8, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<ushort>, int, int, int, int, int, int, int, long, long, long>> Bf16_BM32_BN32_BK32_GROUP_M8_DivisibleCache =
+                new(Bf16_BM32_BN32_BK32_GROUP_M8_Divisible, 128);
+
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<BFloat16> a, ArrayView<BFloat16> b, ArrayView<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
                 => Launch(accelerator.DefaultStream, grid, new Args(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M));
@@ -87,7 +90,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 32, 8):
-                        Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 15360), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView));
+                        if (alignedViews == 7 && args.M % 16 == 0 && args.N % 16 == 0 && args.K % 16 == 0 && args.strideAm % 16 == 0 && args.strideBk % 16 == 0 && args.strideCm % 16 == 0) Bf16_BM32_BN32_BK32_GROUP_M8_DivisibleCache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 15360), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView)); else Bf16_BM32_BN32_BK32_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 15360), aView, bView, cView, args.M, args.N, args.K, args.strideAm, args.strideBk, args.strideCm, alignedViews, LaunchChecks.Address(aView), LaunchChecks.Address(bView), LaunchChecks.Address(cView));
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -610,6 +613,470 @@ namespace TileDsl.Kernels.Tutorials
                     if (t91_6) c[t84_6] = TileMath.FloatToBFloat16(t86_6);
                     if (t91_7) c[t84_7] = TileMath.FloatToBFloat16(t86_7);
                 }
+            }
+
+            // The same for 16-byte aligned views and M % 16 = 0, N % 16 = 0, K % 16 = 0, strideAm % 16 = 0, strideBk % 16 = 0, strideCm % 16 = 0
+            private static void Bf16_BM32_BN32_BK32_GROUP_M8_Divisible(ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> c, int M, int N, int K, int strideAm, int strideBk, int strideCm, int alignedViews, long aAddress, long bAddress, long cAddress)
+            {
+                int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
+                int tidMod8 = tid % 8;
+                int tidMod16 = tid % 16;
+                int tidDiv4Mod8 = tid / 4 % 8;
+                int tidDiv8Mod2 = tid / 8 % 2;
+                int tidDiv8 = tid / 8;
+                int tidDiv16Mod2 = tid / 16 % 2;
+                int tidDiv32Mod2 = tid / 32 % 2;
+                int tidDiv64 = tid / 64;
+                var sharedBytes = SharedMemory.GetDynamic<byte>();
+                var sharedBFloat16 = sharedBytes.SubView(0, 15360).Cast<ushort>();
+                uint sharedAddress = TileMma.SharedAddress();
+                var a4 = a.Cast<Vec4<ushort>>();
+                var b4 = b.Cast<Vec4<ushort>>();
+                var c2 = c.Cast<Vec2<ushort>>();
+                var sharedBFloat164 = sharedBFloat16.Cast<Vec4<ushort>>();
+                int pid = Grid.IdxX;
+                int programsInGroup = 8 * ((N + 32 - 1) / 32);
+                int firstM = (pid / programsInGroup) * 8;
+                int groupedRow = firstM + ((pid % programsInGroup) % XMath.Min(((M + 32 - 1) / 32) - firstM, 8));
+                int pid2 = Grid.IdxX;
+                int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
+                int firstM2 = (pid2 / programsInGroup2) * 8;
+                int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
+                bool kStage0InRange = 0 < K;
+                int rkAhead_0 = 0 + (tidMod8 * 4);
+                int rkAhead_1 = 0 + (tidMod8 * 4 + 1);
+                int rkAhead_2 = 0 + (tidMod8 * 4 + 2);
+                int rkAhead_3 = 0 + (tidMod8 * 4 + 3);
+                bool t103_0 = rkAhead_0 < K;
+                bool t103_1 = rkAhead_1 < K;
+                bool t103_2 = rkAhead_2 < K;
+                bool t103_3 = rkAhead_3 < K;
+                int rm_0 = (groupedRow * 32) + tidDiv8;
+                int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
+                int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
+                int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
+                bool t101_0 = rm_0 < M;
+                bool t101_1 = rm_1 < M;
+                bool t104_0 = t101_0 & t103_0;
+                bool t104_1 = t101_0 & t103_1;
+                bool t104_2 = t101_0 & t103_2;
+                bool t104_3 = t101_0 & t103_3;
+                bool t104_4 = t101_1 & t103_0;
+                bool t104_5 = t101_1 & t103_1;
+                bool t104_6 = t101_1 & t103_2;
+                bool t104_7 = t101_1 & t103_3;
+                bool t105_0 = t104_0 & kStage0InRange;
+                bool t105_1 = t104_1 & kStage0InRange;
+                bool t105_2 = t104_2 & kStage0InRange;
+                bool t105_3 = t104_3 & kStage0InRange;
+                bool t105_4 = t104_4 & kStage0InRange;
+                bool t105_5 = t104_5 & kStage0InRange;
+                bool t105_6 = t104_6 & kStage0InRange;
+                bool t105_7 = t104_7 & kStage0InRange;
+                int t96_0 = rm_0 * strideAm;
+                int t96_1 = rm_1 * strideAm;
+                int t98_0 = t96_0 + rkAhead_0;
+                int t98_1 = t96_0 + rkAhead_1;
+                int t98_2 = t96_0 + rkAhead_2;
+                int t98_3 = t96_0 + rkAhead_3;
+                int t98_4 = t96_1 + rkAhead_0;
+                int t98_5 = t96_1 + rkAhead_1;
+                int t98_6 = t96_1 + rkAhead_2;
+                int t98_7 = t96_1 + rkAhead_3;
+                // acc: a, k-major [32][40], BFloat16, 3 stages: stage 0
+                if (CudaAsm.IsSupported & t105_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = t105_0 ? a4[t98_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported & t105_4)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = t105_4 ? a4[t98_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                int rn_0 = (groupedColumn * 32) + (tidMod8 * 4);
+                int rn_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
+                int rn_2 = (groupedColumn * 32) + (tidMod8 * 4 + 2);
+                int rn_3 = (groupedColumn * 32) + (tidMod8 * 4 + 3);
+                int rn2_0 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16);
+                int rn2_1 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
+                int rn2_2 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
+                int rn2_3 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
+                bool t116_0 = rn_0 < N;
+                bool t116_1 = rn_1 < N;
+                bool t116_2 = rn_2 < N;
+                bool t116_3 = rn_3 < N;
+                int rkAhead2_0 = 0 + tidDiv8;
+                int rkAhead2_1 = 0 + (tidDiv8 + 16);
+                bool t114_0 = rkAhead2_0 < K;
+                bool t114_1 = rkAhead2_1 < K;
+                bool t117_0 = t114_0 & t116_0;
+                bool t117_1 = t114_0 & t116_1;
+                bool t117_2 = t114_0 & t116_2;
+                bool t117_3 = t114_0 & t116_3;
+                bool t117_4 = t114_1 & t116_0;
+                bool t117_5 = t114_1 & t116_1;
+                bool t117_6 = t114_1 & t116_2;
+                bool t117_7 = t114_1 & t116_3;
+                bool t118_0 = t117_0 & kStage0InRange;
+                bool t118_1 = t117_1 & kStage0InRange;
+                bool t118_2 = t117_2 & kStage0InRange;
+                bool t118_3 = t117_3 & kStage0InRange;
+                bool t118_4 = t117_4 & kStage0InRange;
+                bool t118_5 = t117_5 & kStage0InRange;
+                bool t118_6 = t117_6 & kStage0InRange;
+                bool t118_7 = t117_7 & kStage0InRange;
+                int t109_0 = rkAhead2_0 * strideBk;
+                int t109_1 = rkAhead2_1 * strideBk;
+                int t111_0 = t109_0 + rn_0;
+                int t111_1 = t109_0 + rn_1;
+                int t111_2 = t109_0 + rn_2;
+                int t111_3 = t109_0 + rn_3;
+                int t111_4 = t109_1 + rn_0;
+                int t111_5 = t109_1 + rn_1;
+                int t111_6 = t109_1 + rn_2;
+                int t111_7 = t109_1 + rn_3;
+                // acc: b, [32][40], BFloat16, 3 stages: stage 0
+                if (CudaAsm.IsSupported & t118_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = t118_0 ? b4[t111_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported & t118_4)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = t118_4 ? b4[t111_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool kStage1InRange = 32 < K;
+                int rkAhead3_0 = 32 + (tidMod8 * 4);
+                int rkAhead3_1 = 32 + (tidMod8 * 4 + 1);
+                int rkAhead3_2 = 32 + (tidMod8 * 4 + 2);
+                int rkAhead3_3 = 32 + (tidMod8 * 4 + 3);
+                bool t131_0 = rkAhead3_0 < K;
+                bool t131_1 = rkAhead3_1 < K;
+                bool t131_2 = rkAhead3_2 < K;
+                bool t131_3 = rkAhead3_3 < K;
+                bool t129_0 = rm_0 < M;
+                bool t129_1 = rm_1 < M;
+                bool t132_0 = t129_0 & t131_0;
+                bool t132_1 = t129_0 & t131_1;
+                bool t132_2 = t129_0 & t131_2;
+                bool t132_3 = t129_0 & t131_3;
+                bool t132_4 = t129_1 & t131_0;
+                bool t132_5 = t129_1 & t131_1;
+                bool t132_6 = t129_1 & t131_2;
+                bool t132_7 = t129_1 & t131_3;
+                bool t133_0 = t132_0 & kStage1InRange;
+                bool t133_1 = t132_1 & kStage1InRange;
+                bool t133_2 = t132_2 & kStage1InRange;
+                bool t133_3 = t132_3 & kStage1InRange;
+                bool t133_4 = t132_4 & kStage1InRange;
+                bool t133_5 = t132_5 & kStage1InRange;
+                bool t133_6 = t132_6 & kStage1InRange;
+                bool t133_7 = t132_7 & kStage1InRange;
+                int t124_0 = rm_0 * strideAm;
+                int t124_1 = rm_1 * strideAm;
+                int t126_0 = t124_0 + rkAhead3_0;
+                int t126_1 = t124_0 + rkAhead3_1;
+                int t126_2 = t124_0 + rkAhead3_2;
+                int t126_3 = t124_0 + rkAhead3_3;
+                int t126_4 = t124_1 + rkAhead3_0;
+                int t126_5 = t124_1 + rkAhead3_1;
+                int t126_6 = t124_1 + rkAhead3_2;
+                int t126_7 = t124_1 + rkAhead3_3;
+                // acc: a, k-major [32][40], BFloat16, 3 stages: stage 1
+                if (CudaAsm.IsSupported & t133_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = t133_0 ? a4[t126_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported & t133_4)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = t133_4 ? a4[t126_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                bool t144_0 = rn_0 < N;
+                bool t144_1 = rn_1 < N;
+                bool t144_2 = rn_2 < N;
+                bool t144_3 = rn_3 < N;
+                int rkAhead4_0 = 32 + tidDiv8;
+                int rkAhead4_1 = 32 + (tidDiv8 + 16);
+                bool t142_0 = rkAhead4_0 < K;
+                bool t142_1 = rkAhead4_1 < K;
+                bool t145_0 = t142_0 & t144_0;
+                bool t145_1 = t142_0 & t144_1;
+                bool t145_2 = t142_0 & t144_2;
+                bool t145_3 = t142_0 & t144_3;
+                bool t145_4 = t142_1 & t144_0;
+                bool t145_5 = t142_1 & t144_1;
+                bool t145_6 = t142_1 & t144_2;
+                bool t145_7 = t142_1 & t144_3;
+                bool t146_0 = t145_0 & kStage1InRange;
+                bool t146_1 = t145_1 & kStage1InRange;
+                bool t146_2 = t145_2 & kStage1InRange;
+                bool t146_3 = t145_3 & kStage1InRange;
+                bool t146_4 = t145_4 & kStage1InRange;
+                bool t146_5 = t145_5 & kStage1InRange;
+                bool t146_6 = t145_6 & kStage1InRange;
+                bool t146_7 = t145_7 & kStage1InRange;
+                int t137_0 = rkAhead4_0 * strideBk;
+                int t137_1 = rkAhead4_1 * strideBk;
+                int t139_0 = t137_0 + rn_0;
+                int t139_1 = t137_0 + rn_1;
+                int t139_2 = t137_0 + rn_2;
+                int t139_3 = t137_0 + rn_3;
+                int t139_4 = t137_1 + rn_0;
+                int t139_5 = t137_1 + rn_1;
+                int t139_6 = t137_1 + rn_2;
+                int t139_7 = t137_1 + rn_3;
+                // acc: b, [32][40], BFloat16, 3 stages: stage 1
+                if (CudaAsm.IsSupported & t146_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = t146_0 ? b4[t139_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported & t146_4)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = t146_4 ? b4[t139_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool t173_0 = rn_0 < N;
+                bool t173_1 = rn_1 < N;
+                bool t173_2 = rn_2 < N;
+                bool t173_3 = rn_3 < N;
+                bool t158_0 = rm_0 < M;
+                bool t158_1 = rm_1 < M;
+                int t153_0 = rm_0 * strideAm;
+                int t153_1 = rm_1 * strideAm;
+                float acc_0 = 0f;
+                float acc_1 = 0f;
+                float acc_2 = 0f;
+                float acc_3 = 0f;
+                float acc_4 = 0f;
+                float acc_5 = 0f;
+                float acc_6 = 0f;
+                float acc_7 = 0f;
+                float acc2_0 = acc_0;
+                float acc2_1 = acc_1;
+                float acc2_2 = acc_2;
+                float acc2_3 = acc_3;
+                float acc2_4 = acc_4;
+                float acc2_5 = acc_5;
+                float acc2_6 = acc_6;
+                float acc2_7 = acc_7;
+                if (CudaAsm.IsSupported)
+                {
+                    CudaAsm.Emit("mov.f32 tdC0, %0; mov.f32 tdC1, %1; mov.f32 tdC2, %2; mov.f32 tdC3, %3; mov.f32 tdC4, %4; mov.f32 tdC5, %5; mov.f32 tdC6, %6; mov.f32 tdC7, %7;", acc2_0, acc2_1, acc2_2, acc2_3, acc2_4, acc2_5, acc2_6, acc2_7);
+                }
+                int stage = 0;
+                int stageAhead = 2;
+                for (int k = 0; k < K; k += 32)
+                {
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 1;");
+                    Group.Barrier();
+                    int kAhead = k + 64;
+                    bool kAheadInRange = kAhead < K;
+                    int rkAhead5_0 = kAhead + (tidMod8 * 4);
+                    int rkAhead5_1 = kAhead + (tidMod8 * 4 + 1);
+                    int rkAhead5_2 = kAhead + (tidMod8 * 4 + 2);
+                    int rkAhead5_3 = kAhead + (tidMod8 * 4 + 3);
+                    bool t160_0 = rkAhead5_0 < K;
+                    bool t160_1 = rkAhead5_1 < K;
+                    bool t160_2 = rkAhead5_2 < K;
+                    bool t160_3 = rkAhead5_3 < K;
+                    bool t161_0 = t158_0 & t160_0;
+                    bool t161_1 = t158_0 & t160_1;
+                    bool t161_2 = t158_0 & t160_2;
+                    bool t161_3 = t158_0 & t160_3;
+                    bool t161_4 = t158_1 & t160_0;
+                    bool t161_5 = t158_1 & t160_1;
+                    bool t161_6 = t158_1 & t160_2;
+                    bool t161_7 = t158_1 & t160_3;
+                    bool t162_0 = t161_0 & kAheadInRange;
+                    bool t162_1 = t161_1 & kAheadInRange;
+                    bool t162_2 = t161_2 & kAheadInRange;
+                    bool t162_3 = t161_3 & kAheadInRange;
+                    bool t162_4 = t161_4 & kAheadInRange;
+                    bool t162_5 = t161_5 & kAheadInRange;
+                    bool t162_6 = t161_6 & kAheadInRange;
+                    bool t162_7 = t161_7 & kAheadInRange;
+                    int t155_0 = t153_0 + rkAhead5_0;
+                    int t155_1 = t153_0 + rkAhead5_1;
+                    int t155_2 = t153_0 + rkAhead5_2;
+                    int t155_3 = t153_0 + rkAhead5_3;
+                    int t155_4 = t153_1 + rkAhead5_0;
+                    int t155_5 = t153_1 + rkAhead5_1;
+                    int t155_6 = t153_1 + rkAhead5_2;
+                    int t155_7 = t153_1 + rkAhead5_3;
+                    // acc: a, k-major [32][40], BFloat16, 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & t162_0)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = t162_0 ? a4[t155_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & t162_4)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = t162_4 ? a4[t155_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    }
+                    int rkAhead6_0 = kAhead + tidDiv8;
+                    int rkAhead6_1 = kAhead + (tidDiv8 + 16);
+                    bool t171_0 = rkAhead6_0 < K;
+                    bool t171_1 = rkAhead6_1 < K;
+                    bool t174_0 = t171_0 & t173_0;
+                    bool t174_1 = t171_0 & t173_1;
+                    bool t174_2 = t171_0 & t173_2;
+                    bool t174_3 = t171_0 & t173_3;
+                    bool t174_4 = t171_1 & t173_0;
+                    bool t174_5 = t171_1 & t173_1;
+                    bool t174_6 = t171_1 & t173_2;
+                    bool t174_7 = t171_1 & t173_3;
+                    bool t175_0 = t174_0 & kAheadInRange;
+                    bool t175_1 = t174_1 & kAheadInRange;
+                    bool t175_2 = t174_2 & kAheadInRange;
+                    bool t175_3 = t174_3 & kAheadInRange;
+                    bool t175_4 = t174_4 & kAheadInRange;
+                    bool t175_5 = t174_5 & kAheadInRange;
+                    bool t175_6 = t174_6 & kAheadInRange;
+                    bool t175_7 = t174_7 & kAheadInRange;
+                    int t166_0 = rkAhead6_0 * strideBk;
+                    int t166_1 = rkAhead6_1 * strideBk;
+                    int t168_0 = t166_0 + rn_0;
+                    int t168_1 = t166_0 + rn_1;
+                    int t168_2 = t166_0 + rn_2;
+                    int t168_3 = t166_0 + rn_3;
+                    int t168_4 = t166_1 + rn_0;
+                    int t168_5 = t166_1 + rn_1;
+                    int t168_6 = t166_1 + rn_2;
+                    int t168_7 = t166_1 + rn_3;
+                    // acc: b, [32][40], BFloat16, 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & t175_0)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = t175_0 ? b4[t168_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & t175_4)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = t175_4 ? b4[t168_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                    // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
+                    int mmaRowA = tidMod16 * 40 + tidDiv16Mod2 * 8 + tidDiv32Mod2 * 640;
+                    int mmaRowB = tidDiv16Mod2 * 8 + tidMod8 * 40 + tidDiv8Mod2 * 320 + tidDiv64 * 16 + 3840;
+                    if (CudaAsm.IsSupported)
+                    {
+                        uint mmaAtA = sharedAddress + (uint)(mmaRowA + stage * 1280) * 2;
+                        uint mmaAtB = sharedAddress + (uint)(mmaRowB + stage * 1280) * 2;
+                        CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {tdA0, tdA1, tdA2, tdA3}, [%0+0];", mmaAtA);
+                        CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {tdB0, tdB1, tdB2, tdB3}, [%0+0];", mmaAtB);
+                        CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC0, tdC1, tdC2, tdC3}, {tdA0, tdA1, tdA2, tdA3}, {tdB0, tdB1}, {tdC0, tdC1, tdC2, tdC3}; mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC4, tdC5, tdC6, tdC7}, {tdA0, tdA1, tdA2, tdA3}, {tdB2, tdB3}, {tdC4, tdC5, tdC6, tdC7};");
+                        CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {tdA0, tdA1, tdA2, tdA3}, [%0+32];", mmaAtA);
+                        CudaAsm.Emit("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {tdB0, tdB1, tdB2, tdB3}, [%0+1280];", mmaAtB);
+                        CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC0, tdC1, tdC2, tdC3}, {tdA0, tdA1, tdA2, tdA3}, {tdB0, tdB1}, {tdC0, tdC1, tdC2, tdC3}; mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {tdC4, tdC5, tdC6, tdC7}, {tdA0, tdA1, tdA2, tdA3}, {tdB2, tdB3}, {tdC4, tdC5, tdC6, tdC7};");
+                    }
+                    else
+                    {
+                        var mmaA0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA + stage * 1280, false, true);
+                        var mmaB0_0 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB + stage * 1280, true, true);
+                        var mmaD0_0_0 = TileMma.Mma(acc2_0, acc2_1, acc2_2, acc2_3, mmaA0_0, mmaB0_0, 0); acc2_0 = mmaD0_0_0.X; acc2_1 = mmaD0_0_0.Y; acc2_2 = mmaD0_0_0.Z; acc2_3 = mmaD0_0_0.W;
+                        var mmaD0_1_0 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_0, mmaB0_0, 1); acc2_4 = mmaD0_1_0.X; acc2_5 = mmaD0_1_0.Y; acc2_6 = mmaD0_1_0.Z; acc2_7 = mmaD0_1_0.W;
+                        var mmaA0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowA + stage * 1280 + 16, false, true);
+                        var mmaB0_1 = TileMma.LoadMatrix(sharedBFloat16, mmaRowB + stage * 1280 + 640, true, true);
+                        var mmaD0_0_1 = TileMma.Mma(acc2_0, acc2_1, acc2_2, acc2_3, mmaA0_1, mmaB0_1, 0); acc2_0 = mmaD0_0_1.X; acc2_1 = mmaD0_0_1.Y; acc2_2 = mmaD0_0_1.Z; acc2_3 = mmaD0_0_1.W;
+                        var mmaD0_1_1 = TileMma.Mma(acc2_4, acc2_5, acc2_6, acc2_7, mmaA0_1, mmaB0_1, 1); acc2_4 = mmaD0_1_1.X; acc2_5 = mmaD0_1_1.Y; acc2_6 = mmaD0_1_1.Z; acc2_7 = mmaD0_1_1.W;
+                    }
+                    stageAhead = stage;
+                    stage = stage == 2 ? 0 : stage + 1;
+                }
+                if (CudaAsm.IsSupported)
+                {
+                    float mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC0;", out mmaOut); acc2_0 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC1;", out mmaOut); acc2_1 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC2;", out mmaOut); acc2_2 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC3;", out mmaOut); acc2_3 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC4;", out mmaOut); acc2_4 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC5;", out mmaOut); acc2_5 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC6;", out mmaOut); acc2_6 = mmaOut;
+                    CudaAsm.Emit("mov.f32 %0, tdC7;", out mmaOut); acc2_7 = mmaOut;
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
+                bool t90_0 = rn2_0 < N;
+                bool t90_1 = rn2_1 < N;
+                bool t90_2 = rn2_2 < N;
+                bool t90_3 = rn2_3 < N;
+                bool t88_0 = rm2_0 < M;
+                bool t88_1 = rm2_1 < M;
+                bool t91_0 = t88_0 & t90_0;
+                bool t91_1 = t88_0 & t90_1;
+                bool t91_2 = t88_1 & t90_0;
+                bool t91_3 = t88_1 & t90_1;
+                bool t91_4 = t88_0 & t90_2;
+                bool t91_5 = t88_0 & t90_3;
+                bool t91_6 = t88_1 & t90_2;
+                bool t91_7 = t88_1 & t90_3;
+                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
+                int t82_0 = rm2_0 * strideCm;
+                int t82_1 = rm2_1 * strideCm;
+                int t84_0 = t82_0 + rn2_0;
+                int t84_1 = t82_0 + rn2_1;
+                int t84_2 = t82_1 + rn2_0;
+                int t84_3 = t82_1 + rn2_1;
+                int t84_4 = t82_0 + rn2_2;
+                int t84_5 = t82_0 + rn2_3;
+                int t84_6 = t82_1 + rn2_2;
+                int t84_7 = t82_1 + rn2_3;
+                if (t91_0) c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
+                if (t91_2) c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
+                if (t91_4) c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
+                if (t91_6) c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
             }
         }
     }

@@ -79,6 +79,9 @@ namespace TileDsl.Kernels.Tutorials
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> Kernel_BM32_BN32_BK8_GROUP_M8Cache =
                 new(Kernel_BM32_BN32_BK8_GROUP_M8, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> Kernel_BM32_BN32_BK8_GROUP_M8_DivisibleCache =
+                new(Kernel_BM32_BN32_BK8_GROUP_M8_Divisible, 128);
+
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int M, int N, int K, int strideAm, int strideAk, int strideBk, int strideBn, int strideCm, int strideCn, [Constexpr(32)] int BM, [Constexpr(32)] int BN, [Constexpr(8)] int BK, [Constexpr(8)] int GROUP_M)
                 => Launch(accelerator.DefaultStream, grid, new Args(a, b, c, M, N, K, strideAm, strideAk, strideBk, strideBn, strideCm, strideCn, BM, BN, BK, GROUP_M));
@@ -112,7 +115,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch ((args.BM, args.BN, args.BK, args.GROUP_M))
                 {
                     case (32, 32, 8, 8):
-                        Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 6912), aView, bView, cView, scalars);
+                        if (alignedViews == 7 && args.M % 16 == 0 && args.N % 16 == 0 && args.K % 16 == 0 && args.strideAm % 16 == 0 && args.strideAk == 1 && args.strideBk % 16 == 0 && args.strideBn == 1 && args.strideCm % 16 == 0 && args.strideCn == 1) Kernel_BM32_BN32_BK8_GROUP_M8_DivisibleCache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 6912), aView, bView, cView, scalars); else Kernel_BM32_BN32_BK8_GROUP_M8Cache.Get(accelerator)(stream, grid.ToKernelConfig(NumThreads, 6912), aView, bView, cView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -513,6 +516,360 @@ namespace TileDsl.Kernels.Tutorials
                     if (t96_6) c[t90_6] = acc2_6;
                     if (t96_7) c[t90_7] = acc2_7;
                 }
+            }
+
+            // The same for 16-byte aligned views and M % 16 = 0, N % 16 = 0, K % 16 = 0, strideAm % 16 = 0, strideAk = 1, strideBk % 16 = 0, strideBn = 1, strideCm % 16 = 0, strideCn = 1
+            private static void Kernel_BM32_BN32_BK8_GROUP_M8_Divisible(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, Scalars scalars)
+            {
+                int M = scalars.M;
+                int N = scalars.N;
+                int K = scalars.K;
+                int strideAm = scalars.strideAm;
+                int strideAk = scalars.strideAk;
+                int strideBk = scalars.strideBk;
+                int strideBn = scalars.strideBn;
+                int strideCm = scalars.strideCm;
+                int strideCn = scalars.strideCn;
+                int alignedViews = scalars.alignedViews;
+                long aAddress = scalars.aAddress;
+                long bAddress = scalars.bAddress;
+                long cAddress = scalars.cAddress;
+                int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
+                int tidMod8 = tid % 8;
+                int tidMod16 = tid % 16;
+                int tidDiv4 = tid / 4;
+                int tidDiv8 = tid / 8;
+                int tidDiv16 = tid / 16;
+                var sharedBytes = SharedMemory.GetDynamic<byte>();
+                var sharedFloat = sharedBytes.SubView(0, 6912).Cast<float>();
+                uint sharedAddress = TileMma.SharedAddress();
+                var b2 = b.Cast<Vec2<float>>();
+                var c4 = c.Cast<Vec4<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                int pid = Grid.IdxX;
+                int programsInGroup = 8 * ((N + 32 - 1) / 32);
+                int firstM = (pid / programsInGroup) * 8;
+                int groupedRow = firstM + ((pid % programsInGroup) % XMath.Min(((M + 32 - 1) / 32) - firstM, 8));
+                int pid2 = Grid.IdxX;
+                int programsInGroup2 = 8 * ((N + 32 - 1) / 32);
+                int firstM2 = (pid2 / programsInGroup2) * 8;
+                int groupedColumn = (pid2 % programsInGroup2) / XMath.Min(((M + 32 - 1) / 32) - firstM2, 8);
+                bool kStage0InRange = 0 < K;
+                int rkAhead_0 = 0 + (tidMod4 * 2);
+                int rkAhead_1 = 0 + (tidMod4 * 2 + 1);
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                int rm_0 = (groupedRow * 32) + tidDiv4;
+                int rm2_0 = (groupedRow * 32) + (tidDiv8 * 2);
+                int rm2_1 = (groupedRow * 32) + (tidDiv8 * 2 + 1);
+                bool t107_0 = rm_0 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                int t103_0 = rkAhead_0 * strideAk;
+                int t103_1 = rkAhead_1 * strideAk;
+                int t101_0 = rm_0 * strideAm;
+                int t104_0 = t101_0 + t103_0;
+                int t104_1 = t101_0 + t103_1;
+                // acc: a, [8][36], 3 stages: stage 0
+                if (CudaAsm.IsSupported & t111_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72] = t111_0 ? a[t104_0] : (float)0;
+                }
+                if (CudaAsm.IsSupported & t111_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36] = t111_1 ? a[t104_1] : (float)0;
+                }
+                int rn_0 = (groupedColumn * 32) + (tidMod16 * 2);
+                int rn_1 = (groupedColumn * 32) + (tidMod16 * 2 + 1);
+                int rn2_0 = (groupedColumn * 32) + (tidMod8 * 4);
+                int rn2_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
+                int rn2_2 = (groupedColumn * 32) + (tidMod8 * 4 + 2);
+                int rn2_3 = (groupedColumn * 32) + (tidMod8 * 4 + 3);
+                bool t123_0 = rn_0 < N;
+                bool t123_1 = rn_1 < N;
+                int rkAhead2_0 = 0 + tidDiv16;
+                bool t121_0 = rkAhead2_0 < K;
+                bool t124_0 = t121_0 & t123_0;
+                bool t124_1 = t121_0 & t123_1;
+                bool t125_0 = t124_0 & kStage0InRange;
+                bool t125_1 = t124_1 & kStage0InRange;
+                int t117_0 = rn_0 * strideBn;
+                int t117_1 = rn_1 * strideBn;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t118_0 = t115_0 + t117_0;
+                int t118_1 = t115_0 + t117_1;
+                // acc: b, [8][36], 3 stages: stage 0
+                if (CudaAsm.IsSupported & t125_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864) * 4, bAddress + (long)t118_0 * 4);
+                }
+                else
+                {
+                    sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864) / 2] = t125_0 ? b2[t118_0 / 2] : new Vec2<float>((float)0, (float)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool kStage1InRange = 8 < K;
+                int rkAhead3_0 = 8 + (tidMod4 * 2);
+                int rkAhead3_1 = 8 + (tidMod4 * 2 + 1);
+                bool t139_0 = rkAhead3_0 < K;
+                bool t139_1 = rkAhead3_1 < K;
+                bool t137_0 = rm_0 < M;
+                bool t140_0 = t137_0 & t139_0;
+                bool t140_1 = t137_0 & t139_1;
+                bool t141_0 = t140_0 & kStage1InRange;
+                bool t141_1 = t140_1 & kStage1InRange;
+                int t133_0 = rkAhead3_0 * strideAk;
+                int t133_1 = rkAhead3_1 * strideAk;
+                int t131_0 = rm_0 * strideAm;
+                int t134_0 = t131_0 + t133_0;
+                int t134_1 = t131_0 + t133_1;
+                // acc: a, [8][36], 3 stages: stage 1
+                if (CudaAsm.IsSupported & t141_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 288] = t141_0 ? a[t134_0] : (float)0;
+                }
+                if (CudaAsm.IsSupported & t141_1)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4);
+                }
+                else
+                {
+                    sharedFloat[tidDiv4 + tidMod4 * 72 + 36 + 288] = t141_1 ? a[t134_1] : (float)0;
+                }
+                bool t153_0 = rn_0 < N;
+                bool t153_1 = rn_1 < N;
+                int rkAhead4_0 = 8 + tidDiv16;
+                bool t151_0 = rkAhead4_0 < K;
+                bool t154_0 = t151_0 & t153_0;
+                bool t154_1 = t151_0 & t153_1;
+                bool t155_0 = t154_0 & kStage1InRange;
+                bool t155_1 = t154_1 & kStage1InRange;
+                int t147_0 = rn_0 * strideBn;
+                int t147_1 = rn_1 * strideBn;
+                int t145_0 = rkAhead4_0 * strideBk;
+                int t148_0 = t145_0 + t147_0;
+                int t148_1 = t145_0 + t147_1;
+                // acc: b, [8][36], 3 stages: stage 1
+                if (CudaAsm.IsSupported & t155_0)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) * 4, bAddress + (long)t148_0 * 4);
+                }
+                else
+                {
+                    sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) / 2] = t155_0 ? b2[t148_0 / 2] : new Vec2<float>((float)0, (float)0);
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                bool t184_0 = rn_0 < N;
+                bool t184_1 = rn_1 < N;
+                int t178_0 = rn_0 * strideBn;
+                int t178_1 = rn_1 * strideBn;
+                bool t168_0 = rm_0 < M;
+                int t162_0 = rm_0 * strideAm;
+                float acc_0 = 0f;
+                float acc_1 = 0f;
+                float acc_2 = 0f;
+                float acc_3 = 0f;
+                float acc_4 = 0f;
+                float acc_5 = 0f;
+                float acc_6 = 0f;
+                float acc_7 = 0f;
+                float acc2_0 = acc_0;
+                float acc2_1 = acc_1;
+                float acc2_2 = acc_2;
+                float acc2_3 = acc_3;
+                float acc2_4 = acc_4;
+                float acc2_5 = acc_5;
+                float acc2_6 = acc_6;
+                float acc2_7 = acc_7;
+                int stage = 0;
+                int stageAhead = 2;
+                for (int k = 0; k < K; k += 8)
+                {
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 1;");
+                    Group.Barrier();
+                    int kAhead = k + 16;
+                    bool kAheadInRange = kAhead < K;
+                    int rkAhead5_0 = kAhead + (tidMod4 * 2);
+                    int rkAhead5_1 = kAhead + (tidMod4 * 2 + 1);
+                    bool t170_0 = rkAhead5_0 < K;
+                    bool t170_1 = rkAhead5_1 < K;
+                    bool t171_0 = t168_0 & t170_0;
+                    bool t171_1 = t168_0 & t170_1;
+                    bool t172_0 = t171_0 & kAheadInRange;
+                    bool t172_1 = t171_1 & kAheadInRange;
+                    int t164_0 = rkAhead5_0 * strideAk;
+                    int t164_1 = rkAhead5_1 * strideAk;
+                    int t165_0 = t162_0 + t164_0;
+                    int t165_1 = t162_0 + t164_1;
+                    // acc: a, [8][36], 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & t172_0)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat[tidDiv4 + tidMod4 * 72 + stageAhead * 288] = t172_0 ? a[t165_0] : (float)0;
+                    }
+                    if (CudaAsm.IsSupported & t172_1)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat[tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288] = t172_1 ? a[t165_1] : (float)0;
+                    }
+                    int rkAhead6_0 = kAhead + tidDiv16;
+                    bool t182_0 = rkAhead6_0 < K;
+                    bool t185_0 = t182_0 & t184_0;
+                    bool t185_1 = t182_0 & t184_1;
+                    bool t186_0 = t185_0 & kAheadInRange;
+                    bool t186_1 = t185_1 & kAheadInRange;
+                    int t176_0 = rkAhead6_0 * strideBk;
+                    int t179_0 = t176_0 + t178_0;
+                    int t179_1 = t176_0 + t178_1;
+                    // acc: b, [8][36], 3 stages: stage stageAhead
+                    if (CudaAsm.IsSupported & t186_0)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) * 4, bAddress + (long)t179_0 * 4);
+                    }
+                    else
+                    {
+                        sharedFloat2[(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) / 2] = t186_0 ? b2[t179_0 / 2] : new Vec2<float>((float)0, (float)0);
+                    }
+                    if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
+                    // acc = Dot(aTile [32, 8], bTile [8, 32]) on FMA units, through shared memory
+                    int aAt = tidDiv8 + stage * 144;
+                    int bAt = tidMod8 + stage * 72 + 216;
+                    var a0_0 = sharedFloat2[aAt];
+                    var b0_0 = sharedFloat4[bAt];
+                    acc2_0 += a0_0.X * b0_0.X;
+                    acc2_1 += a0_0.X * b0_0.Y;
+                    acc2_2 += a0_0.X * b0_0.Z;
+                    acc2_3 += a0_0.X * b0_0.W;
+                    acc2_4 += a0_0.Y * b0_0.X;
+                    acc2_5 += a0_0.Y * b0_0.Y;
+                    acc2_6 += a0_0.Y * b0_0.Z;
+                    acc2_7 += a0_0.Y * b0_0.W;
+                    var a0_1 = sharedFloat2[aAt + 18];
+                    var b0_1 = sharedFloat4[bAt + 9];
+                    acc2_0 += a0_1.X * b0_1.X;
+                    acc2_1 += a0_1.X * b0_1.Y;
+                    acc2_2 += a0_1.X * b0_1.Z;
+                    acc2_3 += a0_1.X * b0_1.W;
+                    acc2_4 += a0_1.Y * b0_1.X;
+                    acc2_5 += a0_1.Y * b0_1.Y;
+                    acc2_6 += a0_1.Y * b0_1.Z;
+                    acc2_7 += a0_1.Y * b0_1.W;
+                    var a0_2 = sharedFloat2[aAt + 36];
+                    var b0_2 = sharedFloat4[bAt + 18];
+                    acc2_0 += a0_2.X * b0_2.X;
+                    acc2_1 += a0_2.X * b0_2.Y;
+                    acc2_2 += a0_2.X * b0_2.Z;
+                    acc2_3 += a0_2.X * b0_2.W;
+                    acc2_4 += a0_2.Y * b0_2.X;
+                    acc2_5 += a0_2.Y * b0_2.Y;
+                    acc2_6 += a0_2.Y * b0_2.Z;
+                    acc2_7 += a0_2.Y * b0_2.W;
+                    var a0_3 = sharedFloat2[aAt + 54];
+                    var b0_3 = sharedFloat4[bAt + 27];
+                    acc2_0 += a0_3.X * b0_3.X;
+                    acc2_1 += a0_3.X * b0_3.Y;
+                    acc2_2 += a0_3.X * b0_3.Z;
+                    acc2_3 += a0_3.X * b0_3.W;
+                    acc2_4 += a0_3.Y * b0_3.X;
+                    acc2_5 += a0_3.Y * b0_3.Y;
+                    acc2_6 += a0_3.Y * b0_3.Z;
+                    acc2_7 += a0_3.Y * b0_3.W;
+                    var a0_4 = sharedFloat2[aAt + 72];
+                    var b0_4 = sharedFloat4[bAt + 36];
+                    acc2_0 += a0_4.X * b0_4.X;
+                    acc2_1 += a0_4.X * b0_4.Y;
+                    acc2_2 += a0_4.X * b0_4.Z;
+                    acc2_3 += a0_4.X * b0_4.W;
+                    acc2_4 += a0_4.Y * b0_4.X;
+                    acc2_5 += a0_4.Y * b0_4.Y;
+                    acc2_6 += a0_4.Y * b0_4.Z;
+                    acc2_7 += a0_4.Y * b0_4.W;
+                    var a0_5 = sharedFloat2[aAt + 90];
+                    var b0_5 = sharedFloat4[bAt + 45];
+                    acc2_0 += a0_5.X * b0_5.X;
+                    acc2_1 += a0_5.X * b0_5.Y;
+                    acc2_2 += a0_5.X * b0_5.Z;
+                    acc2_3 += a0_5.X * b0_5.W;
+                    acc2_4 += a0_5.Y * b0_5.X;
+                    acc2_5 += a0_5.Y * b0_5.Y;
+                    acc2_6 += a0_5.Y * b0_5.Z;
+                    acc2_7 += a0_5.Y * b0_5.W;
+                    var a0_6 = sharedFloat2[aAt + 108];
+                    var b0_6 = sharedFloat4[bAt + 54];
+                    acc2_0 += a0_6.X * b0_6.X;
+                    acc2_1 += a0_6.X * b0_6.Y;
+                    acc2_2 += a0_6.X * b0_6.Z;
+                    acc2_3 += a0_6.X * b0_6.W;
+                    acc2_4 += a0_6.Y * b0_6.X;
+                    acc2_5 += a0_6.Y * b0_6.Y;
+                    acc2_6 += a0_6.Y * b0_6.Z;
+                    acc2_7 += a0_6.Y * b0_6.W;
+                    var a0_7 = sharedFloat2[aAt + 126];
+                    var b0_7 = sharedFloat4[bAt + 63];
+                    acc2_0 += a0_7.X * b0_7.X;
+                    acc2_1 += a0_7.X * b0_7.Y;
+                    acc2_2 += a0_7.X * b0_7.Z;
+                    acc2_3 += a0_7.X * b0_7.W;
+                    acc2_4 += a0_7.Y * b0_7.X;
+                    acc2_5 += a0_7.Y * b0_7.Y;
+                    acc2_6 += a0_7.Y * b0_7.Z;
+                    acc2_7 += a0_7.Y * b0_7.W;
+                    stageAhead = stage;
+                    stage = stage == 2 ? 0 : stage + 1;
+                }
+                if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
+                bool t95_0 = rn2_0 < N;
+                bool t95_1 = rn2_1 < N;
+                bool t95_2 = rn2_2 < N;
+                bool t95_3 = rn2_3 < N;
+                bool t93_0 = rm2_0 < M;
+                bool t93_1 = rm2_1 < M;
+                bool t96_0 = t93_0 & t95_0;
+                bool t96_1 = t93_0 & t95_1;
+                bool t96_2 = t93_0 & t95_2;
+                bool t96_3 = t93_0 & t95_3;
+                bool t96_4 = t93_1 & t95_0;
+                bool t96_5 = t93_1 & t95_1;
+                bool t96_6 = t93_1 & t95_2;
+                bool t96_7 = t93_1 & t95_3;
+                int t89_0 = rn2_0 * strideCn;
+                int t89_1 = rn2_1 * strideCn;
+                int t89_2 = rn2_2 * strideCn;
+                int t89_3 = rn2_3 * strideCn;
+                int t87_0 = rm2_0 * strideCm;
+                int t87_1 = rm2_1 * strideCm;
+                int t90_0 = t87_0 + t89_0;
+                int t90_1 = t87_0 + t89_1;
+                int t90_2 = t87_0 + t89_2;
+                int t90_3 = t87_0 + t89_3;
+                int t90_4 = t87_1 + t89_0;
+                int t90_5 = t87_1 + t89_1;
+                int t90_6 = t87_1 + t89_2;
+                int t90_7 = t87_1 + t89_3;
+                if (t96_0) c4[t90_0 / 4] = new Vec4<float>(acc2_0, acc2_1, acc2_2, acc2_3);
+                if (t96_4) c4[t90_4 / 4] = new Vec4<float>(acc2_4, acc2_5, acc2_6, acc2_7);
             }
         }
     }

@@ -40,6 +40,9 @@ namespace TileDsl.Kernels.Tutorials
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int>> Rows_BLOCK1024Cache =
                 new(Rows_BLOCK1024, 256, 6);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int>> Rows_BLOCK1024_DivisibleCache =
+                new(Rows_BLOCK1024_Divisible, 256, 6);
+
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, [Constexpr(1024)] int BLOCK)
                 => Launch(accelerator.DefaultStream, grid, new Args(x, y, cols, xStride, yStride, BLOCK));
@@ -68,7 +71,7 @@ namespace TileDsl.Kernels.Tutorials
                 switch (args.BLOCK)
                 {
                     case 1024:
-                        Rows_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, args.cols, args.xStride, args.yStride, alignedViews);
+                        if (alignedViews == 3 && args.cols % 16 == 0 && args.xStride % 16 == 0 && args.yStride % 16 == 0) Rows_BLOCK1024_DivisibleCache.Get(accelerator)(stream, config, xView, yView, args.cols, args.xStride, args.yStride, alignedViews); else Rows_BLOCK1024Cache.Get(accelerator)(stream, config, xView, yView, args.cols, args.xStride, args.yStride, alignedViews);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -185,6 +188,89 @@ namespace TileDsl.Kernels.Tutorials
                     if (inside_2) y[t24_2] = t27_2;
                     if (inside_3) y[t24_3] = t27_3;
                 }
+            }
+
+            // The same for 16-byte aligned views and cols % 16 = 0, xStride % 16 = 0, yStride % 16 = 0
+            private static void Rows_BLOCK1024_Divisible(ArrayView<float> x, ArrayView<float> y, int cols, int xStride, int yStride, int alignedViews)
+            {
+                int tid = Group.IdxX;
+                int tidDiv32 = tid / 32;
+                var sharedFloat = SharedMemory.Allocate<float>(8);
+                var x4 = x.Cast<Vec4<float>>();
+                var y4 = y.Cast<Vec4<float>>();
+                int row = Grid.IdxX;
+                int t15_0 = (row * xStride) + (tid * 4);
+                int t15_1 = (row * xStride) + (tid * 4 + 1);
+                int t15_2 = (row * xStride) + (tid * 4 + 2);
+                int t15_3 = (row * xStride) + (tid * 4 + 3);
+                bool inside_0 = (tid * 4) < cols;
+                bool inside_1 = (tid * 4 + 1) < cols;
+                bool inside_2 = (tid * 4 + 2) < cols;
+                bool inside_3 = (tid * 4 + 3) < cols;
+                bool values_0Fast = inside_0;
+                var values_0Vector = values_0Fast ? x4[t15_0 / 4] : new Vec4<float>(float.NegativeInfinity, float.NegativeInfinity, float.NegativeInfinity, float.NegativeInfinity);
+                float values_0 = values_0Vector.X;
+                float values_1 = values_0Vector.Y;
+                float values_2 = values_0Vector.Z;
+                float values_3 = values_0Vector.W;
+                // valuesMax = Max along axis 0 of values [1024]
+                float valuesMax = values_0;
+                valuesMax = XMath.Max(valuesMax, values_1);
+                valuesMax = XMath.Max(valuesMax, values_2);
+                valuesMax = XMath.Max(valuesMax, values_3);
+                valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 1));
+                valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 2));
+                valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 4));
+                valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 8));
+                valuesMax = XMath.Max(valuesMax, Warp.ShuffleXor(valuesMax, 16));
+                sharedFloat[tidDiv32] = valuesMax;
+                Group.Barrier();
+                valuesMax = sharedFloat[0];
+                valuesMax = XMath.Max(valuesMax, sharedFloat[1]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[2]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[3]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[4]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[5]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[6]);
+                valuesMax = XMath.Max(valuesMax, sharedFloat[7]);
+                float shifted_0 = values_0 - valuesMax;
+                float shifted_1 = values_1 - valuesMax;
+                float shifted_2 = values_2 - valuesMax;
+                float shifted_3 = values_3 - valuesMax;
+                float numerator_0 = XMath.Exp(shifted_0);
+                float numerator_1 = XMath.Exp(shifted_1);
+                float numerator_2 = XMath.Exp(shifted_2);
+                float numerator_3 = XMath.Exp(shifted_3);
+                // numeratorSum = Sum along axis 0 of numerator [1024]
+                float numeratorSum = numerator_0;
+                numeratorSum = numeratorSum + numerator_1;
+                numeratorSum = numeratorSum + numerator_2;
+                numeratorSum = numeratorSum + numerator_3;
+                numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 1);
+                numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 2);
+                numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 4);
+                numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 8);
+                numeratorSum = numeratorSum + Warp.ShuffleXor(numeratorSum, 16);
+                Group.Barrier();
+                sharedFloat[tidDiv32] = numeratorSum;
+                Group.Barrier();
+                numeratorSum = sharedFloat[0];
+                numeratorSum = numeratorSum + sharedFloat[1];
+                numeratorSum = numeratorSum + sharedFloat[2];
+                numeratorSum = numeratorSum + sharedFloat[3];
+                numeratorSum = numeratorSum + sharedFloat[4];
+                numeratorSum = numeratorSum + sharedFloat[5];
+                numeratorSum = numeratorSum + sharedFloat[6];
+                numeratorSum = numeratorSum + sharedFloat[7];
+                float t27_0 = numerator_0 / numeratorSum;
+                float t27_1 = numerator_1 / numeratorSum;
+                float t27_2 = numerator_2 / numeratorSum;
+                float t27_3 = numerator_3 / numeratorSum;
+                int t24_0 = (row * yStride) + (tid * 4);
+                int t24_1 = (row * yStride) + (tid * 4 + 1);
+                int t24_2 = (row * yStride) + (tid * 4 + 2);
+                int t24_3 = (row * yStride) + (tid * 4 + 3);
+                if (inside_0) y4[t24_0 / 4] = new Vec4<float>(t27_0, t27_1, t27_2, t27_3);
             }
         }
     }

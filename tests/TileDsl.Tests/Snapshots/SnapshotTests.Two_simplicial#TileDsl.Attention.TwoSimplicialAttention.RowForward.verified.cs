@@ -92,6 +92,9 @@ namespace TileDsl.Attention
             private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> RowForward_D32_BJ16_BK16_DET0Cache =
                 new(RowForward_D32_BJ16_BK16_DET0, 128);
 
+            private static readonly KernelCache<System.Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Scalars>> RowForward_D32_BJ16_BK16_DET0_DivisibleCache =
+                new(RowForward_D32_BJ16_BK16_DET0_Divisible, 128);
+
             /// <summary>Launches one program instance per grid point on the accelerator's default stream.</summary>
             public static void Launch(Accelerator accelerator, TileGrid grid, ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, int n, int heads, int groupSize, int qStrideB, int qStrideN, int qStrideH, int kvStrideB, int kvStrideN, int kvStrideH, float scale, int w1, int w2, [Constexpr(32)] int D, [Constexpr(16)] int BJ, [Constexpr(16)] int BK, [Constexpr(0)] int DET)
                 => Launch(accelerator.DefaultStream, grid, new Args(q, k1, v1, k2, v2, o, lse, n, heads, groupSize, qStrideB, qStrideN, qStrideH, kvStrideB, kvStrideN, kvStrideH, scale, w1, w2, D, BJ, BK, DET));
@@ -129,7 +132,7 @@ namespace TileDsl.Attention
                 switch ((args.D, args.BJ, args.BK, args.DET))
                 {
                     case (32, 16, 16, 0):
-                        RowForward_D32_BJ16_BK16_DET0Cache.Get(accelerator)(stream, config, qView, k1View, v1View, k2View, v2View, oView, lseView, scalars);
+                        if (alignedViews == 127 && args.n % 16 == 0 && args.heads % 16 == 0 && args.groupSize % 16 == 0 && args.qStrideB % 16 == 0 && args.qStrideN % 16 == 0 && args.qStrideH % 16 == 0 && args.kvStrideB % 16 == 0 && args.kvStrideN % 16 == 0 && args.kvStrideH % 16 == 0 && args.w1 % 16 == 0 && args.w2 % 16 == 0) RowForward_D32_BJ16_BK16_DET0_DivisibleCache.Get(accelerator)(stream, config, qView, k1View, v1View, k2View, v2View, oView, lseView, scalars); else RowForward_D32_BJ16_BK16_DET0Cache.Get(accelerator)(stream, config, qView, k1View, v1View, k2View, v2View, oView, lseView, scalars);
                         break;
                     default:
                         throw new System.Diagnostics.UnreachableException("Every constexpr combination is compiled.");
@@ -615,6 +618,452 @@ namespace TileDsl.Attention
                         o[t212_0] = t214_0;
                         o[t212_1] = t214_1;
                     }
+                }
+                if (tid < 1)
+                {
+                    lse[(bh * n) + i] = (m * 0.6931472f) + XMath.Log(l);
+                }
+            }
+
+            // The same for 16-byte aligned views and n % 16 = 0, heads % 16 = 0, groupSize % 16 = 0, qStrideB % 16 = 0, qStrideN % 16 = 0, qStrideH % 16 = 0, kvStrideB % 16 = 0, kvStrideN % 16 = 0, kvStrideH % 16 = 0, w1 % 16 = 0, w2 % 16 = 0
+            private static void RowForward_D32_BJ16_BK16_DET0_Divisible(ArrayView<float> q, ArrayView<float> k1, ArrayView<float> v1, ArrayView<float> k2, ArrayView<float> v2, ArrayView<float> o, ArrayView<float> lse, Scalars scalars)
+            {
+                int n = scalars.n;
+                int heads = scalars.heads;
+                int groupSize = scalars.groupSize;
+                int qStrideB = scalars.qStrideB;
+                int qStrideN = scalars.qStrideN;
+                int qStrideH = scalars.qStrideH;
+                int kvStrideB = scalars.kvStrideB;
+                int kvStrideN = scalars.kvStrideN;
+                int kvStrideH = scalars.kvStrideH;
+                float scale = scalars.scale;
+                int w1 = scalars.w1;
+                int w2 = scalars.w2;
+                int alignedViews = scalars.alignedViews;
+                int tid = Group.IdxX;
+                int tidMod4 = tid % 4;
+                int tidMod8 = tid % 8;
+                int tidMod16 = tid % 16;
+                int tidDiv4Mod8 = tid / 4 % 8;
+                int tidDiv8Mod8 = tid / 8 % 8;
+                int tidDiv8 = tid / 8;
+                int tidDiv16 = tid / 16;
+                int tidDiv32 = tid / 32;
+                int tidDiv64 = tid / 64;
+                var sharedFloat = SharedMemory.Allocate<float>(2240);
+                var k14 = k1.Cast<Vec4<float>>();
+                var k24 = k2.Cast<Vec4<float>>();
+                var o2 = o.Cast<Vec2<float>>();
+                var q4 = q.Cast<Vec4<float>>();
+                var sharedFloat2 = sharedFloat.Cast<Vec2<float>>();
+                var sharedFloat4 = sharedFloat.Cast<Vec4<float>>();
+                var v12 = v1.Cast<Vec2<float>>();
+                var v24 = v2.Cast<Vec4<float>>();
+                int i = Grid.IdxX;
+                int bh = Grid.IdxY;
+                int batch = bh / heads;
+                int head = bh % heads;
+                int qOffset = ((batch * qStrideB) + (i * qStrideN)) + (head * qStrideH);
+                int kvOffset = (batch * kvStrideB) + ((head / groupSize) * kvStrideH);
+                int t87_0 = qOffset + (tidMod8 * 4);
+                int t87_1 = qOffset + (tidMod8 * 4 + 1);
+                int t87_2 = qOffset + (tidMod8 * 4 + 2);
+                int t87_3 = qOffset + (tidMod8 * 4 + 3);
+                var qRow_0Vector = q4[t87_0 / 4];
+                float qkScale = scale * 1.442695f;
+                int firstJ = XMath.Max(0, (i - w1) + 1);
+                float acc_0 = 0f;
+                float acc_1 = 0f;
+                float qRow_0 = qRow_0Vector.X;
+                float qRow_1 = qRow_0Vector.Y;
+                float qRow_2 = qRow_0Vector.Z;
+                float qRow_3 = qRow_0Vector.W;
+                float l = 0f;
+                float acc2_0 = acc_0;
+                float acc2_1 = acc_1;
+                float m = float.NegativeInfinity;
+                for (int ks = XMath.Max(0, (i - w2) + 1); ks <= i; ks += 16)
+                {
+                    int rk_0 = ks + (tidMod8 * 2);
+                    int rk_1 = ks + (tidMod8 * 2 + 1);
+                    int rk2_0 = ks + tidDiv8;
+                    int t126_0 = rk2_0 * kvStrideN;
+                    int t128_0 = t126_0 + (tidMod8 * 4);
+                    int t128_1 = t126_0 + (tidMod8 * 4 + 1);
+                    int t128_2 = t126_0 + (tidMod8 * 4 + 2);
+                    int t128_3 = t126_0 + (tidMod8 * 4 + 3);
+                    int kAt_0 = kvOffset + t128_0;
+                    int kAt_1 = kvOffset + t128_1;
+                    int kAt_2 = kvOffset + t128_2;
+                    int kAt_3 = kvOffset + t128_3;
+                    bool kInside_0 = rk2_0 <= i;
+                    bool kInside2_0 = rk_0 <= i;
+                    bool kInside2_1 = rk_1 <= i;
+                    bool k2Tile_0Fast = kInside_0;
+                    var k2Tile_0Vector = k2Tile_0Fast ? k24[kAt_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                    bool v2Tile_0Fast = kInside_0;
+                    var v2Tile_0Vector = v2Tile_0Fast ? v24[kAt_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                    float k2Tile_0 = k2Tile_0Vector.X;
+                    float k2Tile_1 = k2Tile_0Vector.Y;
+                    float k2Tile_2 = k2Tile_0Vector.Z;
+                    float k2Tile_3 = k2Tile_0Vector.W;
+                    Group.Barrier();
+                    // dot: b, [32][20]
+                    sharedFloat[tidMod8 * 80 + tidDiv8] = k2Tile_0;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 20] = k2Tile_1;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 40] = k2Tile_2;
+                    sharedFloat[tidMod8 * 80 + tidDiv8 + 60] = k2Tile_3;
+                    float v2Tile_0 = v2Tile_0Vector.X;
+                    float v2Tile_1 = v2Tile_0Vector.Y;
+                    float v2Tile_2 = v2Tile_0Vector.Z;
+                    float v2Tile_3 = v2Tile_0Vector.W;
+                    // dot: b, [16][36]
+                    sharedFloat4[tidDiv8 * 9 + tidMod8 + 160] = new Vec4<float>(v2Tile_0, v2Tile_1, v2Tile_2, v2Tile_3);
+                    float l2 = l;
+                    float acc3_0 = acc2_0;
+                    float acc3_1 = acc2_1;
+                    float m2 = m;
+                    for (int js = firstJ; js <= i; js += 16)
+                    {
+                        int rj_0 = js + tidDiv8;
+                        int rj2_0 = js + (tidDiv16 * 2);
+                        int rj2_1 = js + (tidDiv16 * 2 + 1);
+                        int t147_0 = rj_0 * kvStrideN;
+                        int t1472_0 = rj2_0 * kvStrideN;
+                        int t1472_1 = rj2_1 * kvStrideN;
+                        int jRows_0 = kvOffset + t147_0;
+                        int jRows2_0 = kvOffset + t1472_0;
+                        int jRows2_1 = kvOffset + t1472_1;
+                        int t154_0 = jRows_0 + (tidMod8 * 4);
+                        int t154_1 = jRows_0 + (tidMod8 * 4 + 1);
+                        int t154_2 = jRows_0 + (tidMod8 * 4 + 2);
+                        int t154_3 = jRows_0 + (tidMod8 * 4 + 3);
+                        bool jInside_0 = rj_0 <= i;
+                        bool jInside2_0 = rj2_0 <= i;
+                        bool jInside2_1 = rj2_1 <= i;
+                        bool k1Tile_0Fast = jInside_0;
+                        var k1Tile_0Vector = k1Tile_0Fast ? k14[t154_0 / 4] : new Vec4<float>(0f, 0f, 0f, 0f);
+                        // t175 = Dot(factor [16, 32], t174 [32, 16]) on FMA units, through shared memory, k split over 4 slices of 32 threads
+                        float t175_0 = 0;
+                        float t175_1 = 0;
+                        float t175Part_0 = 0;
+                        float t175Part_1 = 0;
+                        float t175Part_2 = 0;
+                        float t175Part_3 = 0;
+                        float t175Part_4 = 0;
+                        float t175Part_5 = 0;
+                        float t175Part_6 = 0;
+                        float t175Part_7 = 0;
+                        float k1Tile_0 = k1Tile_0Vector.X;
+                        float k1Tile_1 = k1Tile_0Vector.Y;
+                        float k1Tile_2 = k1Tile_0Vector.Z;
+                        float k1Tile_3 = k1Tile_0Vector.W;
+                        float factor_0 = qRow_0 * k1Tile_0;
+                        float factor_1 = qRow_1 * k1Tile_1;
+                        float factor_2 = qRow_2 * k1Tile_2;
+                        float factor_3 = qRow_3 * k1Tile_3;
+                        Group.Barrier();
+                        // dot: a, k-major [16][36]
+                        sharedFloat4[tidDiv8 * 9 + tidMod8 + 304] = new Vec4<float>(factor_0, factor_1, factor_2, factor_3);
+                        Group.Barrier();
+                        int aAt = tidDiv4Mod8 * 18 + tidDiv32 * 2 + 304;
+                        int bAt = tidMod4 + tidDiv32 * 40;
+                        var a0_0 = sharedFloat4[aAt];
+                        var a1_0 = sharedFloat4[aAt + 9];
+                        var b0_0 = sharedFloat4[bAt];
+                        t175Part_0 += a0_0.X * b0_0.X;
+                        t175Part_1 += a0_0.X * b0_0.Y;
+                        t175Part_2 += a0_0.X * b0_0.Z;
+                        t175Part_3 += a0_0.X * b0_0.W;
+                        t175Part_4 += a1_0.X * b0_0.X;
+                        t175Part_5 += a1_0.X * b0_0.Y;
+                        t175Part_6 += a1_0.X * b0_0.Z;
+                        t175Part_7 += a1_0.X * b0_0.W;
+                        var b0_1 = sharedFloat4[bAt + 5];
+                        t175Part_0 += a0_0.Y * b0_1.X;
+                        t175Part_1 += a0_0.Y * b0_1.Y;
+                        t175Part_2 += a0_0.Y * b0_1.Z;
+                        t175Part_3 += a0_0.Y * b0_1.W;
+                        t175Part_4 += a1_0.Y * b0_1.X;
+                        t175Part_5 += a1_0.Y * b0_1.Y;
+                        t175Part_6 += a1_0.Y * b0_1.Z;
+                        t175Part_7 += a1_0.Y * b0_1.W;
+                        var b0_2 = sharedFloat4[bAt + 10];
+                        t175Part_0 += a0_0.Z * b0_2.X;
+                        t175Part_1 += a0_0.Z * b0_2.Y;
+                        t175Part_2 += a0_0.Z * b0_2.Z;
+                        t175Part_3 += a0_0.Z * b0_2.W;
+                        t175Part_4 += a1_0.Z * b0_2.X;
+                        t175Part_5 += a1_0.Z * b0_2.Y;
+                        t175Part_6 += a1_0.Z * b0_2.Z;
+                        t175Part_7 += a1_0.Z * b0_2.W;
+                        var b0_3 = sharedFloat4[bAt + 15];
+                        t175Part_0 += a0_0.W * b0_3.X;
+                        t175Part_1 += a0_0.W * b0_3.Y;
+                        t175Part_2 += a0_0.W * b0_3.Z;
+                        t175Part_3 += a0_0.W * b0_3.W;
+                        t175Part_4 += a1_0.W * b0_3.X;
+                        t175Part_5 += a1_0.W * b0_3.Y;
+                        t175Part_6 += a1_0.W * b0_3.Z;
+                        t175Part_7 += a1_0.W * b0_3.W;
+                        var a0_4 = sharedFloat4[aAt + 1];
+                        var a1_4 = sharedFloat4[aAt + 10];
+                        var b0_4 = sharedFloat4[bAt + 20];
+                        t175Part_0 += a0_4.X * b0_4.X;
+                        t175Part_1 += a0_4.X * b0_4.Y;
+                        t175Part_2 += a0_4.X * b0_4.Z;
+                        t175Part_3 += a0_4.X * b0_4.W;
+                        t175Part_4 += a1_4.X * b0_4.X;
+                        t175Part_5 += a1_4.X * b0_4.Y;
+                        t175Part_6 += a1_4.X * b0_4.Z;
+                        t175Part_7 += a1_4.X * b0_4.W;
+                        var b0_5 = sharedFloat4[bAt + 25];
+                        t175Part_0 += a0_4.Y * b0_5.X;
+                        t175Part_1 += a0_4.Y * b0_5.Y;
+                        t175Part_2 += a0_4.Y * b0_5.Z;
+                        t175Part_3 += a0_4.Y * b0_5.W;
+                        t175Part_4 += a1_4.Y * b0_5.X;
+                        t175Part_5 += a1_4.Y * b0_5.Y;
+                        t175Part_6 += a1_4.Y * b0_5.Z;
+                        t175Part_7 += a1_4.Y * b0_5.W;
+                        var b0_6 = sharedFloat4[bAt + 30];
+                        t175Part_0 += a0_4.Z * b0_6.X;
+                        t175Part_1 += a0_4.Z * b0_6.Y;
+                        t175Part_2 += a0_4.Z * b0_6.Z;
+                        t175Part_3 += a0_4.Z * b0_6.W;
+                        t175Part_4 += a1_4.Z * b0_6.X;
+                        t175Part_5 += a1_4.Z * b0_6.Y;
+                        t175Part_6 += a1_4.Z * b0_6.Z;
+                        t175Part_7 += a1_4.Z * b0_6.W;
+                        var b0_7 = sharedFloat4[bAt + 35];
+                        t175Part_0 += a0_4.W * b0_7.X;
+                        t175Part_1 += a0_4.W * b0_7.Y;
+                        t175Part_2 += a0_4.W * b0_7.Z;
+                        t175Part_3 += a0_4.W * b0_7.W;
+                        t175Part_4 += a1_4.W * b0_7.X;
+                        t175Part_5 += a1_4.W * b0_7.Y;
+                        t175Part_6 += a1_4.W * b0_7.Z;
+                        t175Part_7 += a1_4.W * b0_7.W;
+                        Group.Barrier();
+                        // dot: partial sums of 4 slices
+                        sharedFloat4[tidDiv4Mod8 * 8 + tidMod4 + tidDiv32 * 64 + 304] = new Vec4<float>(t175Part_0, t175Part_1, t175Part_2, t175Part_3);
+                        sharedFloat4[tidDiv4Mod8 * 8 + tidMod4 + tidDiv32 * 64 + 308] = new Vec4<float>(t175Part_4, t175Part_5, t175Part_6, t175Part_7);
+                        Group.Barrier();
+                        t175_0 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1216] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1472] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1728] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1984];
+                        t175_1 += sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1216] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1472] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1728] + sharedFloat[tidDiv8 * 16 + tidMod8 * 2 + 1 + 1984];
+                        bool t179_0 = jInside_0 & kInside2_0;
+                        bool t179_1 = jInside_0 & kInside2_1;
+                        float logits_0 = t175_0 * qkScale;
+                        float logits_1 = t175_1 * qkScale;
+                        float logits2_0 = t179_0 ? logits_0 : float.NegativeInfinity;
+                        float logits2_1 = t179_1 ? logits_1 : float.NegativeInfinity;
+                        // logitsMax = Max along axis 1 of logits [16, 16]
+                        float logitsMax_0 = logits2_0;
+                        logitsMax_0 = XMath.Max(logitsMax_0, logits2_1);
+                        logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 1));
+                        logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 2));
+                        logitsMax_0 = XMath.Max(logitsMax_0, Warp.ShuffleXor(logitsMax_0, 4));
+                        // t182Max = Max along axis 0 of t182 [16]
+                        float t182Max = logitsMax_0;
+                        t182Max = XMath.Max(t182Max, Warp.ShuffleXor(t182Max, 8));
+                        t182Max = XMath.Max(t182Max, Warp.ShuffleXor(t182Max, 16));
+                        Group.Barrier();
+                        sharedFloat[tidDiv32 + 1216] = t182Max;
+                        Group.Barrier();
+                        t182Max = sharedFloat[1216];
+                        t182Max = XMath.Max(t182Max, sharedFloat[1217]);
+                        t182Max = XMath.Max(t182Max, sharedFloat[1218]);
+                        t182Max = XMath.Max(t182Max, sharedFloat[1219]);
+                        float mNew = XMath.Max(m2, t182Max);
+                        float alpha = XMath.Exp2(m2 - mNew);
+                        float t185_0 = logits2_0 - mNew;
+                        float t185_1 = logits2_1 - mNew;
+                        float p_0 = XMath.Exp2(t185_0);
+                        float p_1 = XMath.Exp2(t185_1);
+                        // pSum = Sum along axis 1 of p [16, 16]
+                        float pSum_0 = p_0;
+                        pSum_0 = pSum_0 + p_1;
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 1);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 2);
+                        pSum_0 = pSum_0 + Warp.ShuffleXor(pSum_0, 4);
+                        // t190Sum = Sum along axis 0 of t190 [16]
+                        float t190Sum = pSum_0;
+                        t190Sum = t190Sum + Warp.ShuffleXor(t190Sum, 8);
+                        t190Sum = t190Sum + Warp.ShuffleXor(t190Sum, 16);
+                        Group.Barrier();
+                        sharedFloat[tidDiv32 + 1216] = t190Sum;
+                        Group.Barrier();
+                        t190Sum = sharedFloat[1216];
+                        t190Sum = t190Sum + sharedFloat[1217];
+                        t190Sum = t190Sum + sharedFloat[1218];
+                        t190Sum = t190Sum + sharedFloat[1219];
+                        float l3 = (l2 * alpha) + t190Sum;
+                        int t194_0 = jRows2_0 + (tidMod16 * 2);
+                        int t194_1 = jRows2_0 + (tidMod16 * 2 + 1);
+                        int t194_2 = jRows2_1 + (tidMod16 * 2);
+                        int t194_3 = jRows2_1 + (tidMod16 * 2 + 1);
+                        bool v1Tile_0Fast = jInside2_0;
+                        var v1Tile_0Vector = v1Tile_0Fast ? v12[t194_0 / 2] : new Vec2<float>(0f, 0f);
+                        bool v1Tile_2Fast = jInside2_1;
+                        var v1Tile_2Vector = v1Tile_2Fast ? v12[t194_2 / 2] : new Vec2<float>(0f, 0f);
+                        // t200 = Dot(p [16, 16], v2Tile [16, 32]) on FMA units, through shared memory, k split over 2 slices of 64 threads
+                        float t200_0 = 0;
+                        float t200_1 = 0;
+                        float t200_2 = 0;
+                        float t200_3 = 0;
+                        float t200Part_0 = 0;
+                        float t200Part_1 = 0;
+                        float t200Part_2 = 0;
+                        float t200Part_3 = 0;
+                        float t200Part_4 = 0;
+                        float t200Part_5 = 0;
+                        float t200Part_6 = 0;
+                        float t200Part_7 = 0;
+                        Group.Barrier();
+                        // dot: a, [16][20]
+                        sharedFloat[tidDiv8 + tidMod8 * 40 + 1216] = p_0;
+                        sharedFloat[tidDiv8 + tidMod8 * 40 + 1236] = p_1;
+                        Group.Barrier();
+                        int aAt2 = tidDiv8Mod8 + tidDiv64 * 80 + 608;
+                        int bAt2 = tidMod8 + tidDiv64 * 72 + 160;
+                        var a0_02 = sharedFloat2[aAt2];
+                        var b0_02 = sharedFloat4[bAt2];
+                        t200Part_0 += a0_02.X * b0_02.X;
+                        t200Part_1 += a0_02.X * b0_02.Y;
+                        t200Part_2 += a0_02.X * b0_02.Z;
+                        t200Part_3 += a0_02.X * b0_02.W;
+                        t200Part_4 += a0_02.Y * b0_02.X;
+                        t200Part_5 += a0_02.Y * b0_02.Y;
+                        t200Part_6 += a0_02.Y * b0_02.Z;
+                        t200Part_7 += a0_02.Y * b0_02.W;
+                        var a0_1 = sharedFloat2[aAt2 + 10];
+                        var b0_12 = sharedFloat4[bAt2 + 9];
+                        t200Part_0 += a0_1.X * b0_12.X;
+                        t200Part_1 += a0_1.X * b0_12.Y;
+                        t200Part_2 += a0_1.X * b0_12.Z;
+                        t200Part_3 += a0_1.X * b0_12.W;
+                        t200Part_4 += a0_1.Y * b0_12.X;
+                        t200Part_5 += a0_1.Y * b0_12.Y;
+                        t200Part_6 += a0_1.Y * b0_12.Z;
+                        t200Part_7 += a0_1.Y * b0_12.W;
+                        var a0_2 = sharedFloat2[aAt2 + 20];
+                        var b0_22 = sharedFloat4[bAt2 + 18];
+                        t200Part_0 += a0_2.X * b0_22.X;
+                        t200Part_1 += a0_2.X * b0_22.Y;
+                        t200Part_2 += a0_2.X * b0_22.Z;
+                        t200Part_3 += a0_2.X * b0_22.W;
+                        t200Part_4 += a0_2.Y * b0_22.X;
+                        t200Part_5 += a0_2.Y * b0_22.Y;
+                        t200Part_6 += a0_2.Y * b0_22.Z;
+                        t200Part_7 += a0_2.Y * b0_22.W;
+                        var a0_3 = sharedFloat2[aAt2 + 30];
+                        var b0_32 = sharedFloat4[bAt2 + 27];
+                        t200Part_0 += a0_3.X * b0_32.X;
+                        t200Part_1 += a0_3.X * b0_32.Y;
+                        t200Part_2 += a0_3.X * b0_32.Z;
+                        t200Part_3 += a0_3.X * b0_32.W;
+                        t200Part_4 += a0_3.Y * b0_32.X;
+                        t200Part_5 += a0_3.Y * b0_32.Y;
+                        t200Part_6 += a0_3.Y * b0_32.Z;
+                        t200Part_7 += a0_3.Y * b0_32.W;
+                        var a0_42 = sharedFloat2[aAt2 + 40];
+                        var b0_42 = sharedFloat4[bAt2 + 36];
+                        t200Part_0 += a0_42.X * b0_42.X;
+                        t200Part_1 += a0_42.X * b0_42.Y;
+                        t200Part_2 += a0_42.X * b0_42.Z;
+                        t200Part_3 += a0_42.X * b0_42.W;
+                        t200Part_4 += a0_42.Y * b0_42.X;
+                        t200Part_5 += a0_42.Y * b0_42.Y;
+                        t200Part_6 += a0_42.Y * b0_42.Z;
+                        t200Part_7 += a0_42.Y * b0_42.W;
+                        var a0_5 = sharedFloat2[aAt2 + 50];
+                        var b0_52 = sharedFloat4[bAt2 + 45];
+                        t200Part_0 += a0_5.X * b0_52.X;
+                        t200Part_1 += a0_5.X * b0_52.Y;
+                        t200Part_2 += a0_5.X * b0_52.Z;
+                        t200Part_3 += a0_5.X * b0_52.W;
+                        t200Part_4 += a0_5.Y * b0_52.X;
+                        t200Part_5 += a0_5.Y * b0_52.Y;
+                        t200Part_6 += a0_5.Y * b0_52.Z;
+                        t200Part_7 += a0_5.Y * b0_52.W;
+                        var a0_6 = sharedFloat2[aAt2 + 60];
+                        var b0_62 = sharedFloat4[bAt2 + 54];
+                        t200Part_0 += a0_6.X * b0_62.X;
+                        t200Part_1 += a0_6.X * b0_62.Y;
+                        t200Part_2 += a0_6.X * b0_62.Z;
+                        t200Part_3 += a0_6.X * b0_62.W;
+                        t200Part_4 += a0_6.Y * b0_62.X;
+                        t200Part_5 += a0_6.Y * b0_62.Y;
+                        t200Part_6 += a0_6.Y * b0_62.Z;
+                        t200Part_7 += a0_6.Y * b0_62.W;
+                        var a0_7 = sharedFloat2[aAt2 + 70];
+                        var b0_72 = sharedFloat4[bAt2 + 63];
+                        t200Part_0 += a0_7.X * b0_72.X;
+                        t200Part_1 += a0_7.X * b0_72.Y;
+                        t200Part_2 += a0_7.X * b0_72.Z;
+                        t200Part_3 += a0_7.X * b0_72.W;
+                        t200Part_4 += a0_7.Y * b0_72.X;
+                        t200Part_5 += a0_7.Y * b0_72.Y;
+                        t200Part_6 += a0_7.Y * b0_72.Z;
+                        t200Part_7 += a0_7.Y * b0_72.W;
+                        Group.Barrier();
+                        // dot: partial sums of 2 slices
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 304] = new Vec4<float>(t200Part_0, t200Part_1, t200Part_2, t200Part_3);
+                        sharedFloat4[tidDiv8Mod8 * 16 + tidMod8 + tidDiv64 * 128 + 312] = new Vec4<float>(t200Part_4, t200Part_5, t200Part_6, t200Part_7);
+                        Group.Barrier();
+                        t200_0 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1728];
+                        t200_1 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 1 + 1728];
+                        t200_2 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 32 + 1728];
+                        t200_3 += sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1216] + sharedFloat[tidDiv16 * 64 + tidMod16 * 2 + 33 + 1728];
+                        float v1Tile_0 = v1Tile_0Vector.X;
+                        float v1Tile_1 = v1Tile_0Vector.Y;
+                        float v1Tile_2 = v1Tile_2Vector.X;
+                        float v1Tile_3 = v1Tile_2Vector.Y;
+                        float t201_0 = v1Tile_0 * t200_0;
+                        float t201_1 = v1Tile_1 * t200_1;
+                        float t201_2 = v1Tile_2 * t200_2;
+                        float t201_3 = v1Tile_3 * t200_3;
+                        // t201Sum = Sum along axis 0 of t201 [16, 32]
+                        float t201Sum_0 = t201_0;
+                        t201Sum_0 = t201Sum_0 + t201_2;
+                        float t201Sum_1 = t201_1;
+                        t201Sum_1 = t201Sum_1 + t201_3;
+                        t201Sum_0 = t201Sum_0 + Warp.ShuffleXor(t201Sum_0, 16);
+                        t201Sum_1 = t201Sum_1 + Warp.ShuffleXor(t201Sum_1, 16);
+                        Group.Barrier();
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1216] = t201Sum_0;
+                        sharedFloat[tidDiv32 * 32 + tidMod16 * 2 + 1 + 1216] = t201Sum_1;
+                        Group.Barrier();
+                        t201Sum_0 = sharedFloat[tidMod16 * 2 + 1216];
+                        t201Sum_0 = t201Sum_0 + sharedFloat[tidMod16 * 2 + 1248];
+                        t201Sum_0 = t201Sum_0 + sharedFloat[tidMod16 * 2 + 1280];
+                        t201Sum_0 = t201Sum_0 + sharedFloat[tidMod16 * 2 + 1312];
+                        t201Sum_1 = sharedFloat[tidMod16 * 2 + 1 + 1216];
+                        t201Sum_1 = t201Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1248];
+                        t201Sum_1 = t201Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1280];
+                        t201Sum_1 = t201Sum_1 + sharedFloat[tidMod16 * 2 + 1 + 1312];
+                        float t199_0 = acc3_0 * alpha;
+                        float t199_1 = acc3_1 * alpha;
+                        float acc4_0 = t199_0 + t201Sum_0;
+                        float acc4_1 = t199_1 + t201Sum_1;
+                        l2 = l3;
+                        acc3_0 = acc4_0;
+                        acc3_1 = acc4_1;
+                        m2 = mNew;
+                    }
+                    l = l2;
+                    acc2_0 = acc3_0;
+                    acc2_1 = acc3_1;
+                    m = m2;
+                }
+                float t214_0 = acc2_0 / l;
+                float t214_1 = acc2_1 / l;
+                int t212_0 = qOffset + (tidMod16 * 2);
+                int t212_1 = qOffset + (tidMod16 * 2 + 1);
+                if (tid < 16)
+                {
+                    o2[t212_0 / 2] = new Vec2<float>(t214_0, t214_1);
                 }
                 if (tid < 1)
                 {
