@@ -38,15 +38,15 @@ public static partial class Matmul
     /// are 1, so that the offsets of a row are known to step by one): products accumulated in float on tensor cores, C
     /// rounded once. Each step's tiles are loaded where the Dot uses them, and the compiler pipelines the loop
     /// (NumStages = 3: the tiles of step k + 2·BK are copied to shared memory while step k multiplies; on an H200 2.3×
-    /// faster than without). 128-row blocks run on 16 warps (before the pipeline, 128 × 128 × 32 blocks ran 2.1× faster
-    /// than on 4 warps and 1.3× faster than on 8: more warps waiting on their loads at once).
+    /// faster than without). 128-row blocks run on 8 warps (64 × 32 each); fp16's on 16 (32 × 32): on an H200, with the
+    /// pipeline, 8 warps made bf16 9 % faster and fp16 12 % slower than 16 (docs/performance.md).
     /// </summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
-        [Constexpr(32, 128, Warps = new[] { 4, 16 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
 
-    /// <summary>The same for half-precision A, B and C.</summary>
+    /// <summary>The same for half-precision A, B and C (16 warps for 128-row blocks).</summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 16 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
