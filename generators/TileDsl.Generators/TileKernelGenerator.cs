@@ -89,7 +89,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes) { Divisible = divisible });
             }
             if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
-            bool vectorized = lowered.Any(s => s.Program.All.Any(d => d is DDefine { Vector: not null } or DStore { Vector: not null } or DAsyncCopy { Vector: not null }));
+            bool vectorized = lowered.Any(s => s.Program.VectorAccesses.Any());
             bool addresses = lowered.Any(s => s.Program.All.Any(d => d is DAsyncCopy));
             return new LoweredKernel(model.HintName, LauncherEmitter.Emit(model, new KernelSignature(model, vectorized, addresses), lowered), EquatableArray<DiagnosticInfo>.Empty);
         }
@@ -122,14 +122,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
     /// </summary>
     private static Dictionary<string, int>? Assumptions(KernelModel model, DistributedProgram program)
     {
-        var vectors = program.All.Select(s => s switch
-        {
-            DDefine d => d.Vector,
-            DStore d => d.Vector,
-            DAsyncCopy d => d.Vector,
-            _ => null,
-        }).Where(v => v is not null).ToList();
-        if (vectors.Count == 0) return null;
+        if (!program.VectorAccesses.Any()) return null;
         // A parameter that scales the last dimension's index of an access (vectorized or not) is its unit stride.
         var axis = new AxisInfo(program.Values);
         var pointers = program.All.Select(s => s switch

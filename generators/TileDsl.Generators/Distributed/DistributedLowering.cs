@@ -30,6 +30,15 @@ internal sealed class DistributedProgram
 
     public IEnumerable<SharedBuffer> Buffers => All.SelectMany(s => s.Accesses).Select(a => a.Buffer).Distinct();
 
+    /// <summary>The vectorized global accesses: loads, stores and asynchronous copies.</summary>
+    public IEnumerable<VectorAccess> VectorAccesses => All.Select(s => s switch
+    {
+        DDefine d => d.Vector,
+        DStore d => d.Vector,
+        DAsyncCopy d => d.Vector,
+        _ => null,
+    }).Where(v => v is not null).Select(v => v!);
+
     /// <summary>The values a statement reads (through views, and inside loops).</summary>
     public HashSet<int> Reads(DStatement statement)
     {

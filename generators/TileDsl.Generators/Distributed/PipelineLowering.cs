@@ -62,38 +62,22 @@ internal sealed class Pipelines
     private readonly int numThreads;
     private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages)> owners = new();
     private readonly Dictionary<int, (SharedBuffer Buffer, SharedMap Map)> buffers = new();
-    private readonly Dictionary<int, TileType> types = new();
-    private readonly Dictionary<int, int> pipelined = new();
 
     public Pipelines(IEnumerable<Statement> body, LayoutPlan plan, int numThreads)
     {
         this.plan = plan;
         this.numThreads = numThreads;
+        var values = Passes.Pipelining.Values(body);
         Find(body, 0);
-    }
 
-    private void Find(IEnumerable<Statement> body, int stages)
-    {
-        foreach (var statement in body)
+        void Find(IEnumerable<Statement> statements, int stages)
         {
-            switch (statement)
+            foreach (var statement in statements)
             {
-                case Define { Op: var op }:
-                    types[op.Id] = op.Type;
-                    if (op is LoadOp { Pipelined: true } load) pipelined[load.Id] = stages;
-                    if (op is DotOp dot)
-                    {
-                        if (pipelined.TryGetValue(dot.A, out int sa)) owners[dot.A] = (dot, 0, types[dot.A], sa);
-                        if (pipelined.TryGetValue(dot.B, out int sb)) owners[dot.B] = (dot, 1, types[dot.A], sb);
-                    }
-                    break;
-                case StoreStatement { Result: { } old }:
-                    types[old.Id] = old.Type;
-                    break;
-                case Loop loop:
-                    foreach (var v in loop.Args.Concat(loop.Results).Append(loop.Index)) types[v.Id] = v.Type;
-                    Find(loop.Body, loop.Stages);
-                    break;
+                if (statement is Loop loop) Find(loop.Body, loop.Stages);
+                if (statement is not Define { Op: DotOp dot }) continue;
+                foreach (var (operand, id) in new[] { (0, dot.A), (1, dot.B) })
+                    if (values[id] is LoadOp { Pipelined: true }) owners[id] = (dot, operand, values[dot.A].Type, stages);
             }
         }
     }

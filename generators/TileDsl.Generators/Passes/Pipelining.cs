@@ -30,9 +30,8 @@ internal static class Pipelining
     public static Specialization Run(Specialization specialization, int stages, LayoutPlan plan)
     {
         if (stages < 2) return specialization;
-        int next = MaxId(specialization.Body) + 1;
-        var values = new Dictionary<int, Op>();
-        Collect(specialization.Body, values);
+        var values = Values(specialization.Body);
+        int next = values.Count == 0 ? 1 : values.Keys.Max() + 1;
         var body = Rewrite(specialization.Body, stages, specialization.NumThreads, values, plan, ref next);
         return specialization with { Body = body.ToEquatableArray() };
     }
@@ -245,32 +244,33 @@ internal static class Pipelining
         }
     }
 
-    private static void Collect(IEnumerable<Statement> body, Dictionary<int, Op> values)
-    {
-        foreach (var statement in body)
-        {
-            switch (statement)
-            {
-                case Define d:
-                    values[d.Op.Id] = d.Op;
-                    foreach (var step in Combiner.Of(d.Op)?.Values ?? Enumerable.Empty<Op>()) values[step.Id] = step;
-                    break;
-                case StoreStatement { Result: { } old }:
-                    values[old.Id] = old;
-                    break;
-                case Loop l:
-                    values[l.Index.Id] = l.Index;
-                    foreach (var v in l.Args.Concat(l.Results)) values[v.Id] = v;
-                    Collect(l.Body, values);
-                    break;
-            }
-        }
-    }
-
-    private static int MaxId(IEnumerable<Statement> body)
+    /// <summary>Every value a body defines, loops and combiners included, by id.</summary>
+    public static Dictionary<int, Op> Values(IEnumerable<Statement> body)
     {
         var values = new Dictionary<int, Op>();
-        Collect(body, values);
-        return values.Count == 0 ? 0 : values.Keys.Max();
+        Collect(body);
+        return values;
+
+        void Collect(IEnumerable<Statement> statements)
+        {
+            foreach (var statement in statements)
+            {
+                switch (statement)
+                {
+                    case Define d:
+                        values[d.Op.Id] = d.Op;
+                        foreach (var step in Combiner.Of(d.Op)?.Values ?? Enumerable.Empty<Op>()) values[step.Id] = step;
+                        break;
+                    case StoreStatement { Result: { } old }:
+                        values[old.Id] = old;
+                        break;
+                    case Loop l:
+                        values[l.Index.Id] = l.Index;
+                        foreach (var v in l.Args.Concat(l.Results)) values[v.Id] = v;
+                        Collect(l.Body);
+                        break;
+                }
+            }
+        }
     }
 }
