@@ -113,8 +113,9 @@ internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Sour
 }
 
 /// <summary>The inclusive prefix sums (Cumsum), products (Cumprod) or combinations by <see cref="Combine"/>
-/// (AssociativeScan) of <see cref="Source"/> along <see cref="Axis"/>.</summary>
-internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis) : Op(Id, Type)
+/// (AssociativeScan) of <see cref="Source"/> along <see cref="Axis"/>; when <see cref="Reverse"/>, the suffix ones, each
+/// line combined from its last element toward its first.</summary>
+internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis, bool Reverse) : Op(Id, Type)
 {
     /// <summary>AssociativeScan's combiner; null for Cumsum and Cumprod.</summary>
     public Combiner? Combine { get; init; }

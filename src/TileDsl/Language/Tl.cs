@@ -244,15 +244,18 @@ public static class Tl
     public static Tile<int> Argmin<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmin(x, axis, keepDims);
 
     /// <summary>The inclusive prefix sums of <paramref name="x"/> along a constant <paramref name="axis"/> (Triton's
-    /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. Int, float or double tiles.</summary>
+    /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. With <paramref name="reverse"/>
+    /// (a constant), the suffix sums: element k is x[n-1] + … + x[k], added from the end of the line toward its start.
+    /// Int, float or double tiles.</summary>
     [TileOp(TileOpKind.Cumsum)]
-    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0)
-        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 0f, Arith<float>.Add), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(0), Arith<T>.Add));
+    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0, bool reverse = false)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 0f, Arith<float>.Add, reverse), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(0), Arith<T>.Add, reverse));
 
-    /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1.</summary>
+    /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1; with
+    /// <paramref name="reverse"/>, the suffix products, multiplied from the end of the line toward its start.</summary>
     [TileOp(TileOpKind.Cumprod)]
-    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0)
-        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul));
+    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0, bool reverse = false)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul, reverse), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul, reverse));
 
     /// <summary>
     /// All elements of <paramref name="x"/> combined by <paramref name="combine"/>, a static <c>[TileFunction]</c>
@@ -272,9 +275,11 @@ public static class Tl
     /// The inclusive scan of <paramref name="x"/> along <paramref name="axis"/> by <paramref name="combine"/>, a static
     /// <c>[TileFunction]</c> method <c>(T a, T b) =&gt; T</c> (Triton's <c>tl.associative_scan</c>): element k is
     /// <c>combine(…combine(combine(x[0], x[1]), x[2])…, x[k])</c>, in that order, in the interpreter and in kernels alike.
+    /// With <paramref name="reverse"/> (a constant; Triton's <c>reverse=True</c>) the scan runs from the end of each line
+    /// of n elements toward its start: element k is <c>combine(…combine(combine(x[n-1], x[n-2]), x[n-3])…, x[k])</c>.
     /// </summary>
     [TileOp(TileOpKind.AssociativeScan)]
-    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine) => Reductions.Scan(x, axis, combine);
+    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool reverse = false) => Reductions.Scan(x, axis, combine, reverse);
 
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
