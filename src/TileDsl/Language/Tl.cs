@@ -370,15 +370,20 @@ public static class Tl
     /// <summary>
     /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
     /// <paramref name="mask"/> holds, atomically with respect to other programs (Triton's <c>atomic_add</c>). Returns the
-    /// values memory held before, 0 where the mask is off; a statement when they are not needed.
+    /// values memory held before, 0 where the mask is off; a statement when they are not needed. Every atomic takes
+    /// Triton's <c>sem</c> and <c>scope</c> as constant <paramref name="sem"/> (acquire and release by default) and
+    /// <paramref name="scope"/> (the device by default), which order the program's other memory accesses around it in
+    /// kernels (see <see cref="AtomicSem"/>); the interpreter, running one program at a time, needs no ordering.
     /// </summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicAdd", (_, old, v) => Arith<T>.Add(old, v));
 
     /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static T AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicAdd<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the larger of itself and
@@ -386,12 +391,14 @@ public static class Tl
     /// <c>atomic_max</c>); returns the old values, 0 where the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicMax", (_, old, v) => Arith<T>.Max(old, v));
 
     /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static T AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicMax<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the smaller of itself and
@@ -399,12 +406,14 @@ public static class Tl
     /// the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicMin", (_, old, v) => Arith<T>.Min(old, v));
 
     /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static T AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicMin<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Replaces memory at each pointer where <paramref name="mask"/> holds with <paramref name="value"/>, atomically
@@ -412,12 +421,14 @@ public static class Tl
     /// address, the last one to run wins.
     /// </summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicXchg", (_, _, v) => v);
 
     /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static T AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicXchg<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Compare-and-swap at each pointer (Triton's <c>atomic_cas</c>, which takes no mask): where memory equals
@@ -425,7 +436,7 @@ public static class Tl
     /// where one equals <paramref name="compare"/>, the swap took place.
     /// </summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
+    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
     {
         var shape = ptrs.Offsets.Shape;
         Shapes.Broadcast(shape, compare.Shape, "AtomicCas");
@@ -434,7 +445,7 @@ public static class Tl
 
     /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
+    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>An atomic: each element where the mask holds becomes <c>update(index, old, value)</c>; the old values,
