@@ -178,7 +178,7 @@ internal sealed class DistributedLowering
                 // its own element, in order: the interpreter's sums (or combinations), bit for bit.
                 var map = SharedMap.RowMajor(op.Type.Shape);
                 var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
-                    $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}");
+                    $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}{(scan.Reverse ? ", reversed" : "")}");
                 output.Add(new DLocalStore(buffer, scan.Source, home, map));
                 output.Add(new DLocalLoad(buffer, scan, home, map));
                 break;

@@ -116,6 +116,10 @@ internal sealed partial class KernelEmitter
             string assignment = store.Atomic ? target.Atomic(store.AtomicOp, targetElement, data, compare) + ";" : $"{targetElement} = {data};";
             return mask is null ? assignment : $"if ({mask}) {assignment}";
         }
+        // An atomic's sem: one fence before all of this thread's updates (release), one after them (acquire); the order
+        // among the lanes of one call is not defined anyway.
+        var order = store.Atomic ? store.Order : new MemoryOrder(AtomicSem.Relaxed, AtomicScope.Gpu);
+        if (order.Releases) w.Line(target.Fence(order.Scope));
         if (dstore.Vector is not { } vector)
         {
             for (int r = 0; r < layout.RegisterCount; r++) w.Line(Assignment(r));
@@ -141,6 +145,7 @@ internal sealed partial class KernelEmitter
                 w.Close();
             }
         }
+        if (order.Acquires) w.Line(target.Fence(order.Scope));
         CloseReplicaGuard(layout);
     }
 

@@ -5,10 +5,10 @@ namespace TileDsl.Generators.Emit;
 
 /// <summary>
 /// Cumsum, Cumprod and AssociativeScan: after the operand's local store, each register runs over its line of the
-/// buffer along the axis, from the line's first element to its own, in order (so that the results are the
-/// interpreter's, bit for bit). Cumsum and Cumprod start from 0 and 1, AssociativeScan from the first element, then
-/// <c>acc = combine(acc, next)</c>. O(n) steps per element: meant for the short axes of tiles (Triton porters'
-/// cumsum over a block).
+/// buffer along the axis, from the line's first element to its own (from its last element down to its own for a
+/// reverse scan), in order (so that the results are the interpreter's, bit for bit). Cumsum and Cumprod start from 0
+/// and 1, AssociativeScan from the first element combined, then <c>acc = combine(acc, next)</c>. O(n) steps per
+/// element: meant for the short axes of tiles (Triton porters' cumsum over a block).
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -17,29 +17,32 @@ internal sealed partial class KernelEmitter
         var regs = Registers(scan, load.Layout);
         string arena = Arena(load.Buffer.Element);
         int stride = load.Map.Strides[scan.Axis];
-        w.Line($"// {Label(scan)}: {OpText(scan.Kind, scan.Combine)} along axis {scan.Axis}, each element from the start of its line");
+        int length = scan.Type.Shape[scan.Axis];
+        // The k-th element combined into every register's value, and the loop's test and step from there to its own.
+        int Along(int k) => scan.Reverse ? length - 1 - k : k;
+        var (reaches, next) = scan.Reverse ? (">=", "-=") : ("<=", "+=");
+        w.Line($"// {Label(scan)}: {OpText(scan.Kind, scan.Combine)} along axis {scan.Axis}, each element from the {(scan.Reverse ? "end" : "start")} of its line");
         for (int r = 0; r < load.Layout.RegisterCount; r++)
         {
             string end = names.Unique(regs[r] + "At");
             string step = names.Unique("s");
             w.Line($"int {end} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1)};");
-            string Line(int along) => SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: along);
+            string Loop(int from) => $"for (int {step} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: Along(from))}; {step} {reaches} {end}; {step} {next} {stride})";
             if (scan.Combine is null)
             {
                 bool sum = scan.Kind == TileOpKind.Cumsum;
                 w.Line($"{CsType(scan)} {regs[r]} = {(sum ? "0" : "1")};");
-                w.Line($"for (int {step} = {Line(0)}; {step} <= {end}; {step} += {stride}) {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
+                w.Line($"{Loop(0)} {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
                 continue;
             }
-            w.Line($"{CsType(scan)} {regs[r]} = {arena}[{Line(0)}];");
-            string loop = $"for (int {step} = {Line(1)}; {step} <= {end}; {step} += {stride})";
+            w.Line($"{CsType(scan)} {regs[r]} = {arena}[{SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: Along(0))}];");
             var (lines, value) = Captured(() => Combined(scan.Kind, scan.Combine, regs[r], $"{arena}[{step}]"));
             if (lines.IsEmpty)
             {
-                w.Line($"{loop} {regs[r]} = {value};");
+                w.Line($"{Loop(1)} {regs[r]} = {value};");
                 continue;
             }
-            w.Open(loop);
+            w.Open(Loop(1));
             w.Append(lines);
             w.Line($"{regs[r]} = {value};");
             w.Close();

@@ -60,6 +60,15 @@ internal sealed class Target
         _ => throw new System.InvalidOperationException($"{kind} is not an atomic op."),
     };
 
+    /// <summary>A memory fence of an atomic's <paramref name="scope"/>: ILGPU's MemoryFence (PTX <c>membar.cta</c>,
+    /// <c>membar.gl</c>, <c>membar.sys</c>: <c>fence.sc</c> at that scope from sm_70 on; a full barrier on the CPU).</summary>
+    public string Fence(AtomicScope scope) => scope switch
+    {
+        AtomicScope.Cta => "MemoryFence.GroupLevel();",
+        AtomicScope.Gpu => "MemoryFence.DeviceLevel();",
+        _ => "MemoryFence.SystemLevel();",
+    };
+
     /// <summary>The C# template of an elementwise op over its operands {0}, {1}, {2}.</summary>
     public string Template(TileOpKind kind) => kind switch
     {

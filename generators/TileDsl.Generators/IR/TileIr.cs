@@ -113,8 +113,9 @@ internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Sour
 }
 
 /// <summary>The inclusive prefix sums (Cumsum), products (Cumprod) or combinations by <see cref="Combine"/>
-/// (AssociativeScan) of <see cref="Source"/> along <see cref="Axis"/>.</summary>
-internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis) : Op(Id, Type)
+/// (AssociativeScan) of <see cref="Source"/> along <see cref="Axis"/>; when <see cref="Reverse"/>, the suffix ones, each
+/// line combined from its last element toward its first.</summary>
+internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source, int Axis, bool Reverse) : Op(Id, Type)
 {
     /// <summary>AssociativeScan's combiner; null for Cumsum and Cumprod.</summary>
     public Combiner? Combine { get; init; }
@@ -190,6 +191,16 @@ internal sealed record Define(Op Op) : Statement;
 /// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
 /// <see cref="Compare"/>) atomically instead, and, when the atomic is an expression, defines <see cref="Result"/>.
 /// </summary>
+/// <summary>An atomic's memory ordering (Triton's sem) and the threads it holds towards (its scope).</summary>
+internal readonly record struct MemoryOrder(AtomicSem Sem, AtomicScope Scope)
+{
+    /// <summary>The accesses before the atomic are ordered before it: a fence before.</summary>
+    public bool Releases => Sem is AtomicSem.AcqRel or AtomicSem.Release;
+
+    /// <summary>The accesses after the atomic are ordered after it: a fence after.</summary>
+    public bool Acquires => Sem is AtomicSem.AcqRel or AtomicSem.Acquire;
+}
+
 internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement
 {
     /// <summary>Which atomic op (AtomicAdd unless set); unused when not <see cref="Atomic"/>.</summary>
@@ -200,6 +211,9 @@ internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool At
 
     /// <summary>The old values, of the pointers' shape, when the atomic's value is used (an expression); else null.</summary>
     public AtomicValueOp? Result { get; init; }
+
+    /// <summary>An atomic's sem and scope (acquire and release on the device unless set); unused when not <see cref="Atomic"/>.</summary>
+    public MemoryOrder Order { get; init; }
 
     /// <summary>The values the statement reads.</summary>
     public IEnumerable<int> Operands

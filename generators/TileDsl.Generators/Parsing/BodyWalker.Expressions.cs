@@ -187,8 +187,9 @@ internal sealed partial class BodyWalker
             case TileOpKind.Cumsum or TileOpKind.Cumprod or TileOpKind.AssociativeScan:
             {
                 int source = Expression(args[0].Value);
-                int axis = args.Count > 1 ? Axis(args[1], source, kind) : 0;
-                return ReduceSemantics.Scan(b, kind, source, axis, $"'{what}'", CombinerArgument(args, kind, source));
+                int axis = Named(args, "axis") is { } axisArgument ? Axis(axisArgument, source, kind) : 0;
+                bool reverse = ConstantFlag(Named(args, "reverse"), kind);
+                return ReduceSemantics.Scan(b, kind, source, axis, reverse, $"'{what}'", CombinerArgument(args, kind, source));
             }
             case TileOpKind.Dot:
             {
@@ -241,15 +242,19 @@ internal sealed partial class BodyWalker
     {
         int source = Expression(args[0].Value);
         int? axis = Named(args, "axis") is { } axisArgument ? Axis(axisArgument, source, kind) : null;
-        bool keepDims = false;
-        if (Named(args, "keepDims") is { } keepArgument && !IsDefault(keepArgument))
-        {
-            int keep = Expression(keepArgument.Value);
-            if (!b.TryConstant(keep, out var k) || k is not bool flag)
-                throw Report(DiagnosticDescriptors.NotConstant, keepArgument.Value, $"The keepDims argument of {kind}");
-            keepDims = flag;
-        }
+        bool keepDims = ConstantFlag(Named(args, "keepDims"), kind);
         return ReduceSemantics.Reduce(b, kind, source, axis, keepDims, $"'{invocation.Syntax}'", CombinerArgument(args, kind, source));
+    }
+
+    /// <summary>A constant bool argument (a reduction's keepDims, a scan's reverse); false when it is left out. TD0014
+    /// when it is not a compile-time constant.</summary>
+    private bool ConstantFlag(IArgumentOperation? argument, TileOpKind kind)
+    {
+        if (IsDefault(argument)) return false;
+        int value = Expression(argument!.Value);
+        if (!b.TryConstant(value, out var known) || known is not bool flag)
+            throw Report(DiagnosticDescriptors.NotConstant, argument!.Value, $"The {argument.Parameter!.Name} argument of {kind}");
+        return flag;
     }
 
     private static IArgumentOperation? Named(List<IArgumentOperation> args, string parameter) => args.FirstOrDefault(a => a.Parameter?.Name == parameter);

@@ -151,16 +151,33 @@ internal sealed partial class BodyWalker
             "assign to local variables; write memory with Store(pointers, value, mask)"),
     };
 
-    /// <summary>Store or an atomic: (pointers, value[, mask]), AtomicCas (pointers, compare, value); with
-    /// <paramref name="returnsOld"/>, an atomic as an expression: the id of its old values.</summary>
+    /// <summary>Store or an atomic: (pointers, value[, mask]), AtomicCas (pointers, compare, value), an atomic's
+    /// constant sem and scope; with <paramref name="returnsOld"/>, an atomic as an expression: the id of its old values.</summary>
     private int Store(IInvocationOperation invocation, TileOpKind kind, bool returnsOld = false)
     {
         var args = ArgumentsInOrder(invocation);
         int pointers = Expression(args[0].Value);
         int? compare = kind == TileOpKind.AtomicCas ? Expression(args[1].Value) : null;
         int data = Expression(args[kind == TileOpKind.AtomicCas ? 2 : 1].Value);
-        int? mask = kind == TileOpKind.AtomicCas ? null : MaskArgument(args.Count > 2 ? args[2] : null);
-        return Guarded(invocation, () => MemorySemantics.Store(b, pointers, data, mask, kind != TileOpKind.Store, kind, compare, returnsOld));
+        int? mask = MaskArgument(Named(args, "mask"));
+        var order = kind == TileOpKind.Store ? default : AtomicOrder(args);
+        return Guarded(invocation, () => MemorySemantics.Store(b, pointers, data, mask, kind != TileOpKind.Store, kind, compare, returnsOld, order));
+    }
+
+    /// <summary>An atomic's sem and scope: constants (TD0014 otherwise); the system scope is TD0041.</summary>
+    private MemoryOrder AtomicOrder(List<IArgumentOperation> args)
+    {
+        T Constant<T>(string parameter, T missing) where T : struct, Enum
+        {
+            if (Named(args, parameter) is not { } argument) return missing;
+            if (argument.Value.ConstantValue is not { HasValue: true, Value: int value })
+                throw Report(DiagnosticDescriptors.NotConstant, argument.Value, $"The {parameter} argument of an atomic");
+            return (T)(object)value;
+        }
+        var scope = Constant("scope", AtomicScope.Gpu);
+        if (scope == AtomicScope.Sys)
+            throw Report(DiagnosticDescriptors.UnsupportedAtomicScope, Named(args, "scope")!.Value);
+        return new MemoryOrder(Constant("sem", AtomicSem.AcqRel), scope);
     }
 
     private void RuntimeLoop(IForLoopOperation loop)

@@ -50,10 +50,10 @@ internal static class MemorySemantics
     /// <summary>
     /// Store (or an atomic: <paramref name="atomicOp"/>, AtomicCas with <paramref name="compare"/>) of
     /// <paramref name="data"/> broadcast to the pointers' shape, where the mask holds. With <paramref name="returnsOld"/>
-    /// (an atomic used as an expression), the id of its old values; else -1.
+    /// (an atomic used as an expression), the id of its old values; else -1. <paramref name="order"/>: an atomic's sem and scope.
     /// </summary>
     public static int Store(IrBuilder b, int pointers, int data, int? mask, bool atomic,
-        TileOpKind atomicOp = TileOpKind.AtomicAdd, int? compare = null, bool returnsOld = false)
+        TileOpKind atomicOp = TileOpKind.AtomicAdd, int? compare = null, bool returnsOld = false, MemoryOrder order = default)
     {
         var shape = b.Type(pointers).Shape;
         string op = atomic ? atomicOp.ToString() : "Store";
@@ -70,6 +70,7 @@ internal static class MemorySemantics
             AtomicOp = atomic ? atomicOp : TileOpKind.AtomicAdd,
             Compare = against,
             Result = old,
+            Order = order,
         });
         return old?.Id ?? -1;
     }

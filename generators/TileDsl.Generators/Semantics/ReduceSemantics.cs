@@ -30,13 +30,14 @@ internal static class ReduceSemantics
         return Along(b, kind, source, axis.Value, keepDims, what, combine);
     }
 
-    /// <summary>Cumsum, Cumprod or AssociativeScan (by <paramref name="combine"/>) along <paramref name="axis"/>: a tile of the same type.</summary>
-    public static int Scan(IrBuilder b, TileOpKind kind, int source, int axis, string what, Combiner? combine = null)
+    /// <summary>Cumsum, Cumprod or AssociativeScan (by <paramref name="combine"/>) along <paramref name="axis"/>, from the
+    /// end of each line when <paramref name="reverse"/>: a tile of the same type.</summary>
+    public static int Scan(IrBuilder b, TileOpKind kind, int source, int axis, bool reverse, string what, Combiner? combine = null)
     {
         RequireOperand(b, kind, source);
         var type = b.Type(source);
-        if (ElementTypes.IsSixteenBit(type.Element)) return Accumulated(b, source, what, wide => Scan(b, kind, wide, axis, what));
-        return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis) { Combine = combine }, what);
+        if (ElementTypes.IsSixteenBit(type.Element)) return Accumulated(b, source, what, wide => Scan(b, kind, wide, axis, reverse, what));
+        return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis, reverse) { Combine = combine }, what);
     }
 
     /// <summary>TD0011 for a scalar operand, TD0034 for an element type the op is not defined for.</summary>

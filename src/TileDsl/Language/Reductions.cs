@@ -37,24 +37,27 @@ internal static class Reductions
         return new Tile<T>(shape, data);
     }
 
-    /// <summary>Inclusive scan along <paramref name="axis"/> from <paramref name="identity"/>, element by element in order.</summary>
-    public static Tile<T> Scan<T>(Tile<T> x, int axis, T identity, Func<T, T, T> combine) => Scan(x, axis, combine, v => combine(identity, v));
+    /// <summary>Inclusive scan along <paramref name="axis"/> from <paramref name="identity"/>, element by element in order
+    /// (from the end of each line when <paramref name="reverse"/>).</summary>
+    public static Tile<T> Scan<T>(Tile<T> x, int axis, T identity, Func<T, T, T> combine, bool reverse = false)
+        => Scan(x, axis, combine, reverse, v => combine(identity, v));
 
     /// <summary>Inclusive scan along <paramref name="axis"/>, element by element in order: element k is
-    /// <c>combine(…combine(start(x[0]), x[1])…, x[k])</c>, with <paramref name="start"/> the identity by default.</summary>
-    public static Tile<T> Scan<T>(Tile<T> x, int axis, Func<T, T, T> combine, Func<T, T>? start = null)
+    /// <c>combine(…combine(start(x[0]), x[1])…, x[k])</c>, with <paramref name="start"/> the identity by default; when
+    /// <paramref name="reverse"/>, from the end of each line: <c>combine(…combine(start(x[n-1]), x[n-2])…, x[k])</c>.</summary>
+    public static Tile<T> Scan<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool reverse = false, Func<T, T>? start = null)
     {
         var (outer, size, inner, _) = Split(x, axis, true);
         var data = new T[x.Data.Length];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
-                int first = o * size * inner + i;
-                T acc = data[first] = start is null ? x.Data[first] : start(x.Data[first]);
-                for (int k = 1; k < size; k++)
+                T acc = default!;
+                for (int k = 0; k < size; k++)
                 {
-                    int at = (o * size + k) * inner + i;
-                    data[at] = acc = combine(acc, x.Data[at]);
+                    int at = (o * size + (reverse ? size - 1 - k : k)) * inner + i;
+                    T next = x.Data[at];
+                    data[at] = acc = k > 0 ? combine(acc, next) : start is null ? next : start(next);
                 }
             }
         return new Tile<T>(x.Shape, data);

@@ -244,15 +244,18 @@ public static class Tl
     public static Tile<int> Argmin<T>(Tile<T> x, int axis, bool keepDims = false) => Reductions.Argmin(x, axis, keepDims);
 
     /// <summary>The inclusive prefix sums of <paramref name="x"/> along a constant <paramref name="axis"/> (Triton's
-    /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. Int, float or double tiles.</summary>
+    /// <c>cumsum</c>): element k is x[0] + … + x[k], added in that order from 0. With <paramref name="reverse"/>
+    /// (a constant), the suffix sums: element k is x[n-1] + … + x[k], added from the end of the line toward its start.
+    /// Int, float or double tiles.</summary>
     [TileOp(TileOpKind.Cumsum)]
-    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0)
-        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 0f, Arith<float>.Add), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(0), Arith<T>.Add));
+    public static Tile<T> Cumsum<T>(Tile<T> x, int axis = 0, bool reverse = false)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 0f, Arith<float>.Add, reverse), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(0), Arith<T>.Add, reverse));
 
-    /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1.</summary>
+    /// <summary>The inclusive prefix products along <paramref name="axis"/>, multiplied in order from 1; with
+    /// <paramref name="reverse"/>, the suffix products, multiplied from the end of the line toward its start.</summary>
     [TileOp(TileOpKind.Cumprod)]
-    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0)
-        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul));
+    public static Tile<T> Cumprod<T>(Tile<T> x, int axis = 0, bool reverse = false)
+        => Reductions.Accumulated(x, t => Reductions.Scan(t, axis, 1f, Arith<float>.Mul, reverse), t => Reductions.Scan(t, axis, Convert<T>.From<int>()(1), Arith<T>.Mul, reverse));
 
     /// <summary>
     /// All elements of <paramref name="x"/> combined by <paramref name="combine"/>, a static <c>[TileFunction]</c>
@@ -272,9 +275,11 @@ public static class Tl
     /// The inclusive scan of <paramref name="x"/> along <paramref name="axis"/> by <paramref name="combine"/>, a static
     /// <c>[TileFunction]</c> method <c>(T a, T b) =&gt; T</c> (Triton's <c>tl.associative_scan</c>): element k is
     /// <c>combine(…combine(combine(x[0], x[1]), x[2])…, x[k])</c>, in that order, in the interpreter and in kernels alike.
+    /// With <paramref name="reverse"/> (a constant; Triton's <c>reverse=True</c>) the scan runs from the end of each line
+    /// of n elements toward its start: element k is <c>combine(…combine(combine(x[n-1], x[n-2]), x[n-3])…, x[k])</c>.
     /// </summary>
     [TileOp(TileOpKind.AssociativeScan)]
-    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine) => Reductions.Scan(x, axis, combine);
+    public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool reverse = false) => Reductions.Scan(x, axis, combine, reverse);
 
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into
@@ -365,15 +370,20 @@ public static class Tl
     /// <summary>
     /// Adds <paramref name="value"/> (broadcast to the pointers' shape) to memory at each pointer where
     /// <paramref name="mask"/> holds, atomically with respect to other programs (Triton's <c>atomic_add</c>). Returns the
-    /// values memory held before, 0 where the mask is off; a statement when they are not needed.
+    /// values memory held before, 0 where the mask is off; a statement when they are not needed. Every atomic takes
+    /// Triton's <c>sem</c> and <c>scope</c> as constant <paramref name="sem"/> (acquire and release by default) and
+    /// <paramref name="scope"/> (the device by default), which order the program's other memory accesses around it in
+    /// kernels (see <see cref="AtomicSem"/>); the interpreter, running one program at a time, needs no ordering.
     /// </summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicAdd<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicAdd", (_, old, v) => Arith<T>.Add(old, v));
 
     /// <summary>Adds <paramref name="value"/> to the element at <paramref name="ptr"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicAdd)]
-    public static T AtomicAdd<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicAdd<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicAdd(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the larger of itself and
@@ -381,12 +391,14 @@ public static class Tl
     /// <c>atomic_max</c>); returns the old values, 0 where the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicMax<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicMax", (_, old, v) => Arith<T>.Max(old, v));
 
     /// <summary>The larger of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMax)]
-    public static T AtomicMax<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicMax<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicMax(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Sets memory at each pointer where <paramref name="mask"/> holds to the smaller of itself and
@@ -394,12 +406,14 @@ public static class Tl
     /// the mask is off. int, float or double.
     /// </summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicMin<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicMin", (_, old, v) => Arith<T>.Min(old, v));
 
     /// <summary>The smaller of the element at <paramref name="ptr"/> and <paramref name="value"/>, stored atomically once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicMin)]
-    public static T AtomicMin<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicMin<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicMin(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Replaces memory at each pointer where <paramref name="mask"/> holds with <paramref name="value"/>, atomically
@@ -407,12 +421,14 @@ public static class Tl
     /// address, the last one to run wins.
     /// </summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null) where T : unmanaged
+    public static Tile<T> AtomicXchg<T>(PtrTile<T> ptrs, Tile<T> value, Tile<bool>? mask = null,
+        AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => Atomically(ptrs, value, mask, "AtomicXchg", (_, _, v) => v);
 
     /// <summary>Replaces the element at <paramref name="ptr"/> with <paramref name="value"/> atomically, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicXchg)]
-    public static T AtomicXchg<T>(Ptr<T> ptr, T value) where T : unmanaged => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
+    public static T AtomicXchg<T>(Ptr<T> ptr, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
+        => AtomicXchg(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>
     /// Compare-and-swap at each pointer (Triton's <c>atomic_cas</c>, which takes no mask): where memory equals
@@ -420,7 +436,7 @@ public static class Tl
     /// where one equals <paramref name="compare"/>, the swap took place.
     /// </summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value) where T : unmanaged
+    public static Tile<T> AtomicCas<T>(PtrTile<T> ptrs, Tile<T> compare, Tile<T> value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
     {
         var shape = ptrs.Offsets.Shape;
         Shapes.Broadcast(shape, compare.Shape, "AtomicCas");
@@ -429,7 +445,7 @@ public static class Tl
 
     /// <summary>Compare-and-swap of the element at <paramref name="ptr"/>, once per program; returns the old value.</summary>
     [TileOp(TileOpKind.AtomicCas)]
-    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value) where T : unmanaged
+    public static T AtomicCas<T>(Ptr<T> ptr, T compare, T value, AtomicSem sem = AtomicSem.AcqRel, AtomicScope scope = AtomicScope.Gpu) where T : unmanaged
         => AtomicCas(ptr + Tile<int>.Scalar(0), Tile<T>.Scalar(compare), Tile<T>.Scalar(value)).Data[0];
 
     /// <summary>An atomic: each element where the mask holds becomes <c>update(index, old, value)</c>; the old values,

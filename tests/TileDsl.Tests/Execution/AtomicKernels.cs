@@ -38,11 +38,11 @@ public static partial class AtomicKernels
     {
         int pid = ProgramId(0);
         int score = pid * 7 % 11;
-        AtomicAdd(counter, 1);
-        AtomicMax(best, score);
-        AtomicMin(worst, score * 0.5);
-        AtomicXchg(last, pid);
-        AtomicCas(owner, 0, pid + 1);
+        AtomicAdd(counter, 1, AtomicSem.Relaxed); // a sem where a tile atomic takes its mask
+        AtomicMax(best, score, scope: AtomicScope.Cta);
+        AtomicMin(worst, score * 0.5, AtomicSem.Release, AtomicScope.Gpu);
+        AtomicXchg(last, pid, AtomicSem.Acquire);
+        AtomicCas(owner, 0, pid + 1, sem: AtomicSem.AcqRel);
         if (pid % 2 == 0)
         {
             AtomicAdd(evens, 1);
@@ -82,13 +82,35 @@ public static partial class AtomicKernels
         var offs = pid * B + Arange(0, B);
         var inside = offs < n;
         var v = Load(x + offs, inside);
-        Store(oldSums + offs, AtomicAdd(sums + offs, v, inside));
-        var high = AtomicMax(highs + offs, v, inside);
+        // Each sem and scope once (the results do not depend on them: one lane per address).
+        Store(oldSums + offs, AtomicAdd(sums + offs, v, inside, AtomicSem.Relaxed));
+        var high = AtomicMax(highs + offs, v, inside, AtomicSem.Acquire, AtomicScope.Cta);
         Store(oldHighs + offs, high);
-        Store(oldLows + offs, AtomicMin(lows + offs, v, inside) * 2f);
-        Store(oldSwapped + offs, AtomicXchg(swapped + offs, -v, inside));
-        Store(oldSlots + offs, AtomicCas(slots + Where(inside, offs, n), Where(inside, offs % 2, -1), Full(B, 7))); // lanes past n: slot n, never equal to -1
-        int ticket = AtomicAdd(counter, 1);
+        Store(oldLows + offs, AtomicMin(lows + offs, v, inside, sem: AtomicSem.Release) * 2f);
+        Store(oldSwapped + offs, AtomicXchg(swapped + offs, -v, inside, scope: AtomicScope.Gpu));
+        Store(oldSlots + offs, AtomicCas(slots + Where(inside, offs, n), Where(inside, offs % 2, -1), Full(B, 7), AtomicSem.AcqRel, AtomicScope.Cta)); // lanes past n: slot n, never equal to -1
+        int ticket = AtomicAdd(counter, 1, AtomicSem.AcqRel);
         Store(tickets + offs, Arange(0, B) + ticket * 1000);
+    }
+
+    /// <summary>
+    /// The last program to arrive sums the others' partial sums (Triton's split-k "last block" pattern): each program
+    /// stores the sum of its block of x (i &lt; n) into partials[pid], then takes a ticket with an acquire-release
+    /// AtomicAdd; the one holding the last ticket reads every partial (the release of each earlier program's ticket
+    /// and its own acquire make them visible) and stores their sum into total. At most 64 programs.
+    /// </summary>
+    [TileKernel(NumWarps = 2)]
+    public static void LastArrival(Ptr<int> x, Ptr<int> partials, Ptr<int> arrivals, Ptr<int> total, int n, [Constexpr(32)] int B)
+    {
+        int pid = ProgramId(0);
+        int programs = NumPrograms(0);
+        var offs = pid * B + Arange(0, B);
+        Store(partials + pid, Sum(Load(x + offs, offs < n)));
+        int ticket = AtomicAdd(arrivals, 1, AtomicSem.AcqRel, AtomicScope.Gpu);
+        if (ticket == programs - 1)
+        {
+            var p = Arange(0, 64);
+            Store(total, Sum(Load(partials + p, p < programs)));
+        }
     }
 }

@@ -190,4 +190,30 @@ public sealed class AtomicTests(CpuAccelerator cpu)
         if (runner == Runner.Interpreter) Assert.Equal(Enumerable.Range(0, programs), taken); // programs run in order
         for (int i = 0; i < size; i++) Assert.Equal(taken[i / block] * 1000 + i % block, tickets[i]);
     }
+
+    [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void The_last_program_to_take_an_acquire_release_ticket_sees_every_partial(Runner runner)
+    {
+        const int n = 300, block = 32;
+        int programs = Tl.Cdiv(n, block);
+        var x = Enumerable.Range(0, n).Select(i => i * 37 % 101 - 50).ToArray();
+        var partials = Reference.Poisoned(programs, int.MinValue);
+        var arrivals = new int[1];
+        var total = Reference.Poisoned(1, int.MinValue);
+        if (runner == Runner.Interpreter)
+        {
+            AtomicKernels.LastArrivalKernel.Interpret(programs, x, partials, arrivals, total, n, block);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            AtomicKernels.LastArrivalKernel.Launch(cpu.Accelerator, programs, d.View(x), d.View(partials), d.View(arrivals), d.View(total), n, block);
+            d.CopyBack();
+        }
+        Assert.Equal(programs, arrivals[0]);
+        Assert.Equal(Enumerable.Range(0, programs).Select(p => x.Skip(p * block).Take(block).Sum()), partials);
+        Assert.Equal(x.Sum(), total[0]); // written once, by the last arrival, from every partial
+    }
 }

@@ -53,15 +53,20 @@ public static partial class CombinerKernels
         Store(columnSums + c, Reduce(Where(inside, bits.To<long>() * 8589934592L + 1L, 0L), 0, Add), c < 50);
     }
 
-    /// <summary>logCumSumExp: LogAddExp scanned along each row; filled: LastNonzero scanned down each column of words.</summary>
+    /// <summary>logCumSumExp: LogAddExp scanned along each row; filled: LastNonzero scanned down each column of words
+    /// (a forward fill); parity: Xor scanned along each row of words. With REVERSE = 1, each scan runs from the end of
+    /// its line (reverse: true), through the masked lanes first: filled becomes a backward fill.</summary>
     [TileKernel(NumWarps = 2)]
-    public static void Scans(Ptr<float> x, Ptr<int> words, Ptr<float> logCumSumExp, Ptr<int> filled, int rows)
+    public static void Scans(Ptr<float> x, Ptr<int> words, Ptr<float> logCumSumExp, Ptr<int> filled, Ptr<int> parity, int rows,
+        [Constexpr(0, 1)] int REVERSE)
     {
         var r = Arange(0, 16);
         var c = Arange(0, 64);
         var inside = (r[.., None] < rows) & (c[None, ..] < 50);
         var at = r[.., None] * 50 + c[None, ..];
-        Store(logCumSumExp + at, AssociativeScan(Load(x + at, inside, float.NegativeInfinity), 1, LogAddExp), inside);
-        Store(filled + at, AssociativeScan(Load(words + at, inside), 0, LastNonzero), inside);
+        Store(logCumSumExp + at, AssociativeScan(Load(x + at, inside, float.NegativeInfinity), 1, LogAddExp, REVERSE == 1), inside);
+        var bits = Load(words + at, inside);
+        Store(filled + at, AssociativeScan(bits, 0, LastNonzero, reverse: REVERSE == 1), inside);
+        Store(parity + at, AssociativeScan(bits, 1, Xor, REVERSE != 0), inside);
     }
 }

@@ -95,44 +95,59 @@ public sealed class CombinerTests(CpuAccelerator cpu)
             written: r => r < Rows, what: "logSumExp");
     }
 
-    [Fact]
-    public void AssociativeScan_combines_in_order_and_agrees_exactly_between_interpreter_and_CPU()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AssociativeScan_combines_in_order_and_agrees_exactly_between_interpreter_and_CPU(bool reverse)
     {
         var (x, words) = Inputs(seed: 23, zeros: 0.4);
-        (float[] LogCumSumExp, int[] Filled) Run(Runner runner)
+        const int Length = Rows * Cols + 64; // and past the block: poison that must stay
+        (float[] LogCumSumExp, int[] Filled, int[] Parity) Run(Runner runner)
         {
-            var logCumSumExp = Reference.Poisoned(Rows * Cols + 64, float.NaN);
-            var filled = Reference.Poisoned(Rows * Cols + 64, int.MinValue);
+            (float[] LogCumSumExp, int[] Filled, int[] Parity) o =
+                (Reference.Poisoned(Length, float.NaN), Reference.Poisoned(Length, int.MinValue), Reference.Poisoned(Length, int.MinValue));
             if (runner == Runner.Interpreter)
             {
-                CombinerKernels.ScansKernel.Interpret(1, x, words, logCumSumExp, filled, Rows);
-                return (logCumSumExp, filled);
+                CombinerKernels.ScansKernel.Interpret(1, x, words, o.LogCumSumExp, o.Filled, o.Parity, Rows, reverse ? 1 : 0);
+                return o;
             }
             using var d = new DeviceArrays(cpu.Accelerator);
-            CombinerKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(words), d.View(logCumSumExp), d.View(filled), Rows);
+            CombinerKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(words), d.View(o.LogCumSumExp), d.View(o.Filled), d.View(o.Parity),
+                Rows, reverse ? 1 : 0);
             d.CopyBack();
-            return (logCumSumExp, filled);
+            return o;
         }
         var interpreted = Run(Runner.Interpreter);
         var accelerated = Run(Runner.CpuAccelerator);
-        // The same combinations in the same order, from the first element of each line.
+        // The same combinations in the same order, from the first (reverse: the last) element of each line.
         Assert.Equal(interpreted.LogCumSumExp, accelerated.LogCumSumExp);
         Assert.Equal(interpreted.Filled, accelerated.Filled);
+        Assert.Equal(interpreted.Parity, accelerated.Parity);
 
-        // LastNonzero is not commutative: scanned in order down each column it is a forward fill.
-        for (int i = 0; i < Rows * Cols + 64; i++)
+        // The indices a scan combines into element k of a line of n: 0..k, or k..n-1 when reversed.
+        System.Collections.Generic.IEnumerable<int> Combined(int k, int n) => reverse ? Enumerable.Range(k, n - k) : Enumerable.Range(0, k + 1);
+        for (int i = 0; i < Length; i++)
         {
             int r = i / Cols, c = i % Cols;
-            int fill = 0;
-            for (int k = 0; k <= r && r < Rows; k++) fill = words[k * Cols + c] != 0 ? words[k * Cols + c] : fill;
-            Assert.Equal(r < Rows ? fill : int.MinValue, accelerated.Filled[i]);
+            bool inside = r < Rows; // else past the block
+            // LastNonzero is not commutative: scanned down each column it takes the nearest nonzero word combined last,
+            // the last one at or above row r (a forward fill), or reversed the first one at or below it (a backward fill).
+            if (!inside)
+            {
+                Assert.Equal((int.MinValue, int.MinValue), (accelerated.Filled[i], accelerated.Parity[i]));
+                continue;
+            }
+            var column = Combined(r, Rows).Select(k => words[k * Cols + c]).Where(w => w != 0);
+            Assert.Equal(reverse ? column.FirstOrDefault() : column.LastOrDefault(), accelerated.Filled[i]);
+            // Xor is exact in any order: the parity of the combined words of the row.
+            Assert.Equal(Combined(c, Cols).Aggregate(0, (p, k) => p ^ words[r * Cols + k]), accelerated.Parity[i]);
         }
         Assert.Contains(0, words);
 
-        // log Σ eˣ of each row's prefix: at most 49 combinations, < 8e-5 as for Reduce.
-        var expected = Enumerable.Range(0, Rows * Cols + 64)
-            .Select(i => i < Rows * Cols ? LogSumExp(Enumerable.Range(0, i % Cols + 1).Select(c => x[i / Cols * Cols + c])) : 0).ToArray();
-        Reference.AssertClose(expected, i => accelerated.LogCumSumExp[i], Rows * Cols + 64, rtol: 0, atol: 8e-5, written: i => i < Rows * Cols,
+        // log Σ eˣ of each row's prefix (suffix): at most 49 combinations, < 8e-5 as for Reduce.
+        var expected = Enumerable.Range(0, Length)
+            .Select(i => i < Rows * Cols ? LogSumExp(Combined(i % Cols, Cols).Select(c => x[i / Cols * Cols + c])) : 0).ToArray();
+        Reference.AssertClose(expected, i => accelerated.LogCumSumExp[i], Length, rtol: 0, atol: 8e-5, written: i => i < Rows * Cols,
             what: "logCumSumExp");
     }
 }

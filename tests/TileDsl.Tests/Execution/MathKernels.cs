@@ -51,20 +51,23 @@ public static partial class MathKernels
 
     /// <summary>
     /// Scans of a ragged rows × 48 block held as 16 × 64 (masked with 0 for sums, 1 for products): prefix sums along
-    /// each row and each column, prefix products along rows, prefix sums of an int tile.
+    /// each row and each column, prefix products along rows, prefix sums of an int tile (0 past 48); with REVERSE = 1
+    /// the suffix ones (reverse: true, from the end of each line, where the masked lanes are).
     /// </summary>
     [TileKernel(NumWarps = 2)]
-    public static void Scans(Ptr<float> x, Ptr<float> rowSums, Ptr<float> columnSums, Ptr<float> rowProducts, Ptr<int> counts, int rows)
+    public static void Scans(Ptr<float> x, Ptr<float> rowSums, Ptr<float> columnSums, Ptr<float> rowProducts, Ptr<int> counts, int rows,
+        [Constexpr(0, 1)] int REVERSE)
     {
         var r = Arange(0, 16);
         var c = Arange(0, 64);
         var mask = (r[.., None] < rows) & (c[None, ..] < 48);
         var at = r[.., None] * 48 + c[None, ..];
         var tile = Load(x + at, mask);
-        Store(rowSums + at, Cumsum(tile, 1), mask);
-        Store(columnSums + at, Cumsum(tile, 0), mask);
-        Store(rowProducts + at, Cumprod(Load(x + at, mask, 1f), 1), mask);
-        Store(counts + c, Cumsum(c % 3), c < 48);
+        bool reverse = REVERSE == 1;
+        Store(rowSums + at, Cumsum(tile, 1, reverse), mask);
+        Store(columnSums + at, Cumsum(tile, axis: 0, reverse: reverse), mask);
+        Store(rowProducts + at, Cumprod(Load(x + at, mask, 1f), 1, reverse), mask);
+        Store(counts + c, Cumsum(Where(c < 48, c % 3, 0), reverse: reverse), c < 48);
     }
 
     /// <summary>

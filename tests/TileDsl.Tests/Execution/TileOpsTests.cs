@@ -165,27 +165,31 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
         }
     }
 
-    [Fact]
-    public void Cumsum_and_Cumprod_match_float64_and_agree_exactly_between_interpreter_and_CPU()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cumsum_and_Cumprod_match_float64_and_agree_exactly_between_interpreter_and_CPU(bool reverse)
     {
         const int rows = 11, cols = 48; // a 16 × 64 tile, masked to 11 × 48
         var x = Reference.RandomFloats(new Random(13), 16 * cols);
+        // The elements a scan combines into element k of a line of n: 0..k, or k..n-1 reversed.
+        IEnumerable<int> Combined(int k, int n) => reverse ? Enumerable.Range(k, n - k) : Enumerable.Range(0, k + 1);
         float[][] Run(Runner runner)
         {
             var outputs = new[] { Reference.Poisoned(16 * cols, float.NaN), Reference.Poisoned(16 * cols, float.NaN), Reference.Poisoned(16 * cols, float.NaN) };
             var counts = Reference.Poisoned(64, int.MinValue);
             if (runner == Runner.Interpreter)
             {
-                MathKernels.ScansKernel.Interpret(1, x, outputs[0], outputs[1], outputs[2], counts, rows);
+                MathKernels.ScansKernel.Interpret(1, x, outputs[0], outputs[1], outputs[2], counts, rows, reverse ? 1 : 0);
             }
             else
             {
                 using var d = new DeviceArrays(cpu.Accelerator);
-                MathKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(outputs[0]), d.View(outputs[1]), d.View(outputs[2]), d.View(counts), rows);
+                MathKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(outputs[0]), d.View(outputs[1]), d.View(outputs[2]), d.View(counts),
+                    rows, reverse ? 1 : 0);
                 d.CopyBack();
             }
-            int running = 0;
-            for (int c = 0; c < 64; c++) Assert.Equal(c < cols ? running += c % 3 : int.MinValue, counts[c]);
+            for (int c = 0; c < 64; c++) Assert.Equal(c < cols ? Combined(c, cols).Sum(j => j % 3) : int.MinValue, counts[c]);
             return outputs;
         }
         var interpreted = Run(Runner.Interpreter);
@@ -194,14 +198,24 @@ public sealed class TileOpsTests(CpuAccelerator cpu)
 
         double At(int r, int c) => x[r * cols + c];
         bool Written(int i) => i / cols < rows;
-        var rowSums = Enumerable.Range(0, 16 * cols).Select(i => Enumerable.Range(0, i % cols + 1).Sum(c => At(i / cols, c))).ToArray();
-        var columnSums = Enumerable.Range(0, 16 * cols).Select(i => Enumerable.Range(0, i / cols + 1).Sum(r => r < rows ? At(r, i % cols) : 0)).ToArray();
-        var rowProducts = Enumerable.Range(0, 16 * cols).Select(i => Enumerable.Range(0, i % cols + 1).Aggregate(1.0, (p, c) => p * At(i / cols, c))).ToArray();
+        var rowSums = Enumerable.Range(0, 16 * cols).Select(i => Combined(i % cols, cols).Sum(c => At(i / cols, c))).ToArray();
+        var columnSums = Enumerable.Range(0, 16 * cols).Select(i => Combined(i / cols, 16).Sum(r => r < rows ? At(r, i % cols) : 0)).ToArray();
+        var rowProducts = Enumerable.Range(0, 16 * cols).Select(i => Combined(i % cols, cols).Aggregate(1.0, (p, c) => p * At(i / cols, c))).ToArray();
         // Sums of at most 48 values of magnitude ≤ 2 in float: error ≤ 48·2^-24·Σ|x| ≤ 48·6e-8·96 < 3e-4; products of
         // at most 48 factors: relative error ≤ 48·2^-24 < 3e-6.
         Reference.AssertClose(rowSums, i => accelerated[0][i], 16 * cols, rtol: 0, atol: 3e-4, written: Written, what: "row Cumsum");
         Reference.AssertClose(columnSums, i => accelerated[1][i], 16 * cols, rtol: 0, atol: 3e-4, written: Written, what: "column Cumsum");
         Reference.AssertClose(rowProducts, i => accelerated[2][i], 16 * cols, rtol: 3e-6, atol: 0, written: Written, what: "row Cumprod");
+
+        // The documented order, to the bit: float additions from 0, over the combined elements in scan order (the
+        // masked lanes past column 48 add zeros first in a reverse scan, which changes nothing).
+        for (int i = 0; i < 16 * cols; i++)
+        {
+            if (!Written(i)) continue;
+            var order = Combined(i % cols, cols).ToList();
+            if (reverse) order.Reverse();
+            Assert.Equal(order.Aggregate(0f, (sum, c) => sum + x[i / cols * cols + c]), accelerated[0][i]);
+        }
     }
 
     [Theory]

@@ -59,6 +59,10 @@ public sealed class DiagnosticTests
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(Ptr<System.Half> p) { var v = Load(p); {|TD0034:AtomicCas(p, v, v)|}; } }")]
     [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var s = Sum(Zeros<float>(16, 16), {|TD0011:2|}); } }")]
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool keep) { var s = Sum(Zeros<float>(16, 16), 0, {|TD0014:keep|}); } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool back) { var s = Cumsum(Zeros<float>(16, 16), 1, {|TD0014:back|}); } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(Ptr<int> p, int s) { AtomicAdd(p, 1, {|TD0014:(AtomicSem)s|}); } }")]
+    [InlineData("TD0041", "public static partial class K { [TileKernel] public static void A(Ptr<int> p) { var o = Arange(0, 16); AtomicAdd(p + o, o, scope: {|TD0041:AtomicScope.Sys|}); } }")]
+    [InlineData("TD0041", "public static partial class K { [TileKernel] public static void A(Ptr<int> p) { int old = AtomicCas(p, 0, 1, AtomicSem.Relaxed, {|TD0041:AtomicScope.Sys|}); } }")]
     // A runtime double beside a float tile is not a weakly typed literal. (These tests' Roslyn 4.11 predates C# 14's
     // extension operators, so `v * d` is checked by the build of WeakLiteralKernels only; the Tl overloads here.)
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(double d) { var v = Zeros<float>(16); var w = Where(v > 0.5f, v, {|TD0014:d|}); } }")]
