@@ -186,11 +186,6 @@ internal abstract record Statement;
 
 internal sealed record Define(Op Op) : Statement;
 
-/// <summary>
-/// Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; when <see cref="Atomic"/>,
-/// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
-/// <see cref="Compare"/>) atomically instead, and, when the atomic is an expression, defines <see cref="Result"/>.
-/// </summary>
 /// <summary>An atomic's memory ordering (Triton's sem) and the threads it holds towards (its scope).</summary>
 internal readonly record struct MemoryOrder(AtomicSem Sem, AtomicScope Scope)
 {
@@ -201,6 +196,11 @@ internal readonly record struct MemoryOrder(AtomicSem Sem, AtomicScope Scope)
     public bool Acquires => Sem is AtomicSem.AcqRel or AtomicSem.Acquire;
 }
 
+/// <summary>
+/// Stores <see cref="Data"/> at <see cref="Pointers"/> where <see cref="Mask"/> holds; when <see cref="Atomic"/>,
+/// applies <see cref="AtomicOp"/> (AtomicAdd, AtomicMax, AtomicMin, AtomicXchg, or AtomicCas against
+/// <see cref="Compare"/>) atomically instead, and, when the atomic is an expression, defines <see cref="Result"/>.
+/// </summary>
 internal sealed record StoreStatement(int Pointers, int Data, int? Mask, bool Atomic) : Statement
 {
     /// <summary>Which atomic op (AtomicAdd unless set); unused when not <see cref="Atomic"/>.</summary>
