@@ -11,6 +11,7 @@ using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
 using TileDsl.Generators.Parsing;
 using TileDsl.Generators.Passes;
+using TileDsl.Generators.Semantics;
 
 namespace TileDsl.Generators;
 
@@ -68,8 +69,8 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
             var diagnostics = new List<DiagnosticInfo>();
             foreach (var spec in model.Specializations)
             {
-                var pipelined = model.NumStages > 1 ? Pipelining.Run(spec, model.NumStages, LayoutAssignment.Assign(spec.Body, spec.NumThreads)) : spec;
-                var (program, arenas, bytes) = LowerVariant(pipelined, null);
+                var pipelined = Pipelined(model, spec, wgmma: false);
+                var (program, arenas, bytes) = LowerVariant(pipelined, null, wgmma: false);
                 int budget = KernelEmitter.UsesDynamicShared(program) ? DynamicSharedMemoryBudget : SharedMemoryBudget;
                 if (bytes > budget)
                 {
@@ -80,13 +81,16 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 }
                 // A second kernel for launches whose int arguments are divisible by 16 (or 1 where a stride along the
                 // last dimension) and whose views are aligned: its vectors need no run-time tests but their masks.
-                LoweredVariant? divisible = null;
-                if (Assumptions(model, program) is { } assumed)
+                // And where 16-bit Dots can run on wgmma, the same two for Hopper (the launcher picks by device).
+                LoweredSpecialization? hopper = null;
+                if (HasSixteenBitDot(spec))
                 {
-                    var variant = LowerVariant(pipelined, assumed);
-                    divisible = new LoweredVariant(variant.Program, variant.Arenas, variant.Bytes, assumed);
+                    var forHopper = Pipelined(model, spec, wgmma: true);
+                    var (hopperProgram, hopperArenas, hopperBytes) = LowerVariant(forHopper, null, wgmma: true);
+                    if (KernelEmitter.UsesWgmma(hopperProgram) && hopperBytes <= DynamicSharedMemoryBudget)
+                        hopper = new LoweredSpecialization(spec, hopperProgram, hopperArenas, hopperBytes) { Divisible = Divisible(model, forHopper, hopperProgram, wgmma: true) };
                 }
-                lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes) { Divisible = divisible });
+                lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes) { Divisible = Divisible(model, pipelined, program, wgmma: false), Hopper = hopper });
             }
             if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
             bool vectorized = lowered.Any(s => s.Program.VectorAccesses.Any());
@@ -100,10 +104,30 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
         }
     }
 
-    /// <summary>The distributed program of one specialization through the passes, its arenas and shared bytes.</summary>
-    private static (DistributedProgram Program, Dictionary<ElementType, int> Arenas, int Bytes) LowerVariant(Specialization spec, IReadOnlyDictionary<string, int>? assumed)
+    /// <summary>The specialization with its loops software-pipelined (<c>NumStages</c>), decided on the layout plan of
+    /// its body as written (of its Hopper variant with <paramref name="wgmma"/>).</summary>
+    private static Specialization Pipelined(KernelModel model, Specialization spec, bool wgmma)
+        => model.NumStages > 1 ? Pipelining.Run(spec, model.NumStages, LayoutAssignment.Assign(spec.Body, spec.NumThreads, wgmma)) : spec;
+
+    /// <summary>The variant for divisible arguments of a lowered program, if it has vector accesses.</summary>
+    private static LoweredVariant? Divisible(KernelModel model, Specialization pipelined, DistributedProgram program, bool wgmma)
     {
-        var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads));
+        if (Assumptions(model, program) is not { } assumed) return null;
+        var variant = LowerVariant(pipelined, assumed, wgmma);
+        return new LoweredVariant(variant.Program, variant.Arenas, variant.Bytes, assumed);
+    }
+
+    /// <summary>Whether a body has a Dot of 16-bit tiles (which may have a wgmma tiling).</summary>
+    private static bool HasSixteenBitDot(Specialization spec)
+    {
+        var values = Pipelining.Values(spec.Body);
+        return values.Values.OfType<DotOp>().Any(d => ElementTypes.IsSixteenBit(values[d.A].Type.Element));
+    }
+
+    /// <summary>The distributed program of one specialization through the passes, its arenas and shared bytes.</summary>
+    private static (DistributedProgram Program, Dictionary<ElementType, int> Arenas, int Bytes) LowerVariant(Specialization spec, IReadOnlyDictionary<string, int>? assumed, bool wgmma)
+    {
+        var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads, wgmma));
         LoopInvariants.Run(program, SharedMemoryBudget);
         Vectorize.Run(program, assumed);
         IssueLoadsEarly.Run(program);

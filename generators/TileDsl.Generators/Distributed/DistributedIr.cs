@@ -33,6 +33,12 @@ internal sealed class SharedBuffer
 
     public int StageElements => Elements / Stages;
 
+    /// <summary>The bytes its offset (and each stage) is a multiple of: 16, or <see cref="SwizzleAlignment"/> for a
+    /// 128-byte-swizzled operand (the hardware swizzles address bits 4–6 by bits 7–9).</summary>
+    public int Alignment { get; init; } = 16;
+
+    public const int SwizzleAlignment = 1024;
+
     public int End => Offset + Elements;
 
     /// <summary>Whether two buffers share memory once allocated.</summary>
@@ -50,6 +56,10 @@ internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1
     public int SlotShift { get; init; }
 
     public int SlotStride { get; init; }
+
+    /// <summary>Set for a 128-byte-swizzled buffer: the index is <c>TileMma.Swizzle128(row, column, rows)</c> of the
+    /// coordinates (window-relative), not the strides' sum (the strides give its rows' and columns' units only).</summary>
+    public SwizzleMap? Swizzle { get; init; }
 
     /// <summary>Row-major over a shape, rows padded to <paramref name="rowLength"/> (default: no padding).</summary>
     public static SharedMap RowMajor(IReadOnlyList<int> shape, int? rowLength = null)
@@ -69,6 +79,10 @@ internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1
     /// <summary>The dimension with stride 1, or -1.</summary>
     public int UnitDim => Strides.Select((s, d) => (s, d)).Where(t => t.s == 1).Select(t => t.d).DefaultIfEmpty(-1).First();
 }
+
+/// <summary>A 128-byte-swizzled map: tile dimension <see cref="RowDim"/> runs along rows, the other along columns, in
+/// panels of <see cref="Rows"/> rows.</summary>
+internal sealed record SwizzleMap(int RowDim, int Rows);
 
 /// <summary>
 /// A shared-memory access of a statement: the barrier pass separates conflicting ones. <see cref="Staged"/>: an access

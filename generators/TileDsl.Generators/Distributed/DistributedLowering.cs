@@ -155,7 +155,7 @@ internal sealed class DistributedLowering
         {
             case DotOp dot:
                 var operands = plan.OperandLayouts[op.Id];
-                DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads,
+                DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads, plan.Wgmma,
                     pipelines.Has(dot.A) ? pipelines.Of(dot.A).Buffer : null, pipelines.Has(dot.B) ? pipelines.Of(dot.B).Buffer : null);
                 break;
             case ReduceOp reduce:

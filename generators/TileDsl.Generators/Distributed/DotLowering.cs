@@ -12,12 +12,30 @@ namespace TileDsl.Generators.Distributed;
 /// <summary>
 /// How one operand of a Dot sits in shared memory: MN-major, rows of k ([chunk][RowLength], RowLength = M or N plus
 /// padding: a thread reads its rows of a, or columns of b, as vectors at each step of k), or K-major ([M or N][RowLength],
-/// RowLength = chunk plus padding: a thread reads vectors of consecutive k). Rows are padded by 16 bytes.
+/// RowLength = chunk plus padding: a thread reads vectors of consecutive k). Rows are padded by 16 bytes. A
+/// <see cref="Swizzled"/> operand (read by <c>wgmma</c>) is not padded: its rows of 64 lie in panels of
+/// <see cref="Rows"/> rows with the 128-byte swizzle (<c>TileMma.Swizzle128</c>).
 /// </summary>
 internal sealed record DotOperand(bool KMajor, int RowLength)
 {
+    /// <summary>Whether the operand lies 128-byte swizzled, for <c>wgmma</c>'s descriptors.</summary>
+    public bool Swizzled { get; init; }
+
+    /// <summary>A swizzled operand's rows per panel: M or N when K-major, else the chunk of k.</summary>
+    public int Rows { get; init; }
+
     /// <summary>The buffer's elements for <paramref name="extent"/> rows or columns of the operand over a chunk of k.</summary>
-    public int Elements(int chunk, int extent) => KMajor ? extent * RowLength : chunk * RowLength;
+    public int Elements(int chunk, int extent) => Swizzled ? chunk * extent : KMajor ? extent * RowLength : chunk * RowLength;
+
+    /// <summary>Where a swizzled operand's first element of k = <paramref name="k"/> lies from the first of its row (or
+    /// column) along MN, a multiple of 64: along a K-major row, in 64-column panels; else 64 elements per row of k.</summary>
+    public int SwizzledK(int k) => KMajor ? k / 64 * Rows * 64 + k % 64 : k * 64;
+
+    /// <summary>Elements from one row (or column) along MN to the next, where that is a multiple of 64.</summary>
+    public int SwizzledMn => KMajor ? 64 : Rows;
+
+    /// <summary>Bytes between the 64-column panels of a swizzled 16-bit operand (its descriptor's leading byte offset).</summary>
+    public int PanelBytes => Rows * 64 * 2;
 
     /// <summary>Strides of the operand's (MN, k) coordinates in the buffer.</summary>
     public (int Mn, int K) Strides => KMajor ? (RowLength, 1) : (1, RowLength);
@@ -47,8 +65,11 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
 
     /// <summary>The staging maps of a and b for the chunk starting at <paramref name="start"/>: a's dims (m, k), b's (k, n).</summary>
     public (SharedMap A, SharedMap B) Maps(int start)
-        => (new SharedMap(EquatableArray.Of(A.Strides.Mn, A.Strides.K), 1, start, Chunk),
-            new SharedMap(EquatableArray.Of(B.Strides.K, B.Strides.Mn), 0, start, Chunk));
+        => (new SharedMap(EquatableArray.Of(A.Strides.Mn, A.Strides.K), 1, start, Chunk) { Swizzle = Swizzle(A, 0) },
+            new SharedMap(EquatableArray.Of(B.Strides.K, B.Strides.Mn), 0, start, Chunk) { Swizzle = Swizzle(B, 1) });
+
+    /// <summary>A swizzled operand's rows: along MN (tile dimension <paramref name="mnDim"/>) when K-major, else along k.</summary>
+    private static SwizzleMap? Swizzle(DotOperand o, int mnDim) => o.Swizzled ? new SwizzleMap(o.KMajor ? mnDim : 1 - mnDim, o.Rows) : null;
 
     public static DotTiling For(int m, int n, int k, ElementType element, int numThreads, LinearLayout aLayout, LinearLayout bLayout)
     {
@@ -73,11 +94,14 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
     /// </summary>
     public static DotTiling ForMma(int m, int n, int k, MmaTiling mma, LinearLayout aLayout, LinearLayout bLayout)
     {
-        const int pad = 8;
+        // wgmma reads its operands unpadded, 128-byte swizzled, k staged 64 at a time at least.
+        int pad = mma.Wgmma ? 0 : 8;
         var a = (aLayout.Contiguous(1) >= aLayout.Contiguous(0), pad);
         var b = (bLayout.Contiguous(0) >= bLayout.Contiguous(1), pad);
-        int chunk = ChunkOf(m, n, k, ElementTypes.Of(mma.Input).Bytes, a, b, steps: 16);
-        return new DotTiling(m, n, k, mma.Input, chunk, 1, Operand(a, m, chunk), Operand(b, n, chunk)) { Mma = mma };
+        int chunk = ChunkOf(m, n, k, ElementTypes.Of(mma.Input).Bytes, a, b, steps: mma.Wgmma ? 64 : 16);
+        DotOperand Staged((bool KMajor, int Pad) placement, int extent)
+            => mma.Wgmma ? Operand(placement, extent, chunk) with { Swizzled = true, RowLength = 64, Rows = placement.KMajor ? extent : chunk } : Operand(placement, extent, chunk);
+        return new DotTiling(m, n, k, mma.Input, chunk, 1, Staged(a, m), Staged(b, n)) { Mma = mma };
     }
 
     private static DotOperand Operand((bool KMajor, int Pad) placement, int extent, int chunk)
@@ -249,30 +273,30 @@ internal static class DotLowering
 {
     /// <summary>How an operand lies in its buffer, for the generated comments.</summary>
     public static string Placement(DotTiling tiling, DotOperand o, int extent)
-        => $"{(o.KMajor ? $"k-major [{extent}][{o.RowLength}]" : $"[{tiling.Chunk}][{o.RowLength}]")}{(tiling.Mma is null ? "" : ", " + ElementTypes.CsName(tiling.Mma.Input))}";
+        => $"{(o.KMajor ? $"k-major [{extent}][{(o.Swizzled ? tiling.Chunk : o.RowLength)}]" : $"[{tiling.Chunk}][{(o.Swizzled ? extent : o.RowLength)}]")}{(o.Swizzled ? " 128-byte swizzled" : "")}{(tiling.Mma is null ? "" : ", " + ElementTypes.CsName(tiling.Mma.Input))}";
 
     /// <summary>How the Dot runs: on tensor cores where <see cref="MmaTiling.For"/> allows, else on FMA units.</summary>
-    public static DotTiling Tiling(DotOp dot, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads)
+    public static DotTiling Tiling(DotOp dot, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads, bool wgmma)
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
-        var mma = MmaTiling.For(dot, aType, numThreads);
+        var mma = MmaTiling.For(dot, aType, numThreads, wgmma);
         return mma is not null ? DotTiling.ForMma(m, n, k, mma, aLayout, bLayout) : DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
     }
 
     /// <summary>The Dot's steps; an operand with a pipeline buffer (<paramref name="aStages"/>, <paramref name="bStages"/>)
     /// is read from the stage its loop reads this iteration instead of being staged here.</summary>
     public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads,
-        SharedBuffer? aStages = null, SharedBuffer? bStages = null)
+        bool wgmma, SharedBuffer? aStages = null, SharedBuffer? bStages = null)
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
-        var tiling = Tiling(dot, aLayout, bLayout, aType, numThreads);
+        var tiling = Tiling(dot, aLayout, bLayout, aType, numThreads, wgmma);
         var mma = tiling.Mma;
         var staged = mma?.Input ?? ElementTypes.Of(dot.Type.Element).StagedAs;
         var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         string Describe(string operand, DotOperand o, int extent) => $"{name}: {operand}, {Placement(tiling, o, extent)}";
-        var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m));
-        var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n));
+        var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m)) { Alignment = tiling.A.Swizzled ? SharedBuffer.SwizzleAlignment : 16 };
+        var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n)) { Alignment = tiling.B.Swizzled ? SharedBuffer.SwizzleAlignment : 16 };
         output.Add(new DDotInit(dot, home, part, tiling));
         for (int start = 0; start < k; start += tiling.Chunk)
         {

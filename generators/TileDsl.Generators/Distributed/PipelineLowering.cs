@@ -54,7 +54,7 @@ internal sealed class DAsyncWait : DStatement
 /// <summary>
 /// The buffers of the software pipelines (<c>Passes.Pipelining</c>): one per pipelined load, of as many stages as its
 /// loop, each stage placed as the Dot reading it would stage the operand itself (<see cref="DotTiling"/>), rounded up
-/// to 128 bytes so that every stage starts aligned.
+/// to 128 bytes (1024 for a swizzled one) so that every stage starts aligned.
 /// </summary>
 internal sealed class Pipelines
 {
@@ -88,14 +88,14 @@ internal sealed class Pipelines
         if (buffers.TryGetValue(load, out var known)) return known;
         var (dot, operand, aType, stages) = owners[load];
         var layouts = plan.OperandLayouts[dot.Id];
-        var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads);
+        var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads, plan.Wgmma);
         var placement = operand == 0 ? tiling.A : tiling.B;
         int extent = dot.Type.Shape[operand];
-        int align = 128 / ElementTypes.Of(tiling.Element).Bytes;
+        int alignment = placement.Swizzled ? SharedBuffer.SwizzleAlignment : 128, align = alignment / ElementTypes.Of(tiling.Element).Bytes;
         int stage = (placement.Elements(tiling.Chunk, extent) + align - 1) / align * align;
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         var buffer = new SharedBuffer(tiling.Element, stages * stage,
-            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages };
+            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = alignment };
         var maps = tiling.Maps(0);
         buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
         return buffers[load];

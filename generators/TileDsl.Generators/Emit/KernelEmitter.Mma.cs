@@ -40,6 +40,9 @@ internal sealed partial class KernelEmitter
     /// (cp.async) needs its address.</summary>
     public static bool UsesDynamicShared(DistributedProgram program) => program.All.Any(s => s is DDotInit { Tiling.Mma: not null } or DAsyncCopy);
 
+    /// <summary>Whether a program has Dots on <c>wgmma</c> (a Hopper variant).</summary>
+    public static bool UsesWgmma(DistributedProgram program) => program.All.Any(s => s is DDotInit { Tiling.Mma.Wgmma: true });
+
     /// <summary>Tensor-core Dots whose accumulators stay in PTX registers across their runtime loop (see <see cref="ResidentAccumulators"/>).</summary>
     private readonly HashSet<int> residentDots = new();
 
@@ -128,6 +131,11 @@ internal sealed partial class KernelEmitter
     {
         var t = dot.Tiling;
         var mma = t.Mma!;
+        if (mma.Wgmma)
+        {
+            WgmmaSteps(dot);
+            return;
+        }
         var n = mmaNames[dot.Op.Id];
         var regs = registers[(dot.Op.Id, dot.Part)];
         int mBits = Layouts.Log2(mma.WarpsM), nBits = Layouts.Log2(mma.WarpsN);

@@ -100,6 +100,15 @@ internal sealed partial class KernelEmitter
     /// dimension.</summary>
     private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1, int along = 0)
     {
+        if (map.Swizzle is { } swizzle)
+        {
+            // A vector starts at a column that is a multiple of its width (at most 8: one 16-byte chunk), so its
+            // elements stay consecutive through the swizzle.
+            string Along(int d) => Plus(Coordinate(layout, d, register), d == map.WindowDim ? -map.WindowStart : 0);
+            string swizzled = $"TileMma.Swizzle128({Along(swizzle.RowDim)}, {Along(1 - swizzle.RowDim)}, {swizzle.Rows})";
+            string index = buffer.Offset == 0 ? swizzled : $"{buffer.Offset} + {swizzled}";
+            return vector == 1 ? index : $"({index}) / {vector}";
+        }
         var own = layout.RegisterCoordinates(register);
         int constant = buffer.Offset;
         var terms = new List<string>();

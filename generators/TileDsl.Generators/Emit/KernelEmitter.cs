@@ -24,6 +24,9 @@ internal sealed partial class KernelEmitter
     private readonly int numThreads;
     private readonly string tid;
 
+    /// <summary>Whether the program has Dots on <c>wgmma</c> (its barriers fence the async proxy first).</summary>
+    private readonly bool wgmma;
+
     private KernelEmitter(CodeWriter body, DistributedProgram program, KernelSignature signature, Dictionary<ElementType, int> arenas)
     {
         w = body;
@@ -33,6 +36,7 @@ internal sealed partial class KernelEmitter
         numThreads = program.NumThreads;
         names = new Names(signature.Reserved);
         tid = names.Unique("tid");
+        wgmma = UsesWgmma(program);
     }
 
     public static void Emit(CodeWriter output, DistributedProgram program, KernelSignature signature, Dictionary<ElementType, int> arenas, string methodName)
@@ -104,6 +108,8 @@ internal sealed partial class KernelEmitter
                     LocalLoad(load);
                     break;
                 case DBarrier:
+                    // wgmma reads shared memory through the async proxy: the threads' own writes before it first.
+                    if (wgmma) w.Line($"if ({target.IsCuda}) {target.Ptx("fence.proxy.async.shared::cta;")}");
                     w.Line(target.Barrier);
                     break;
                 case DDotInit init:

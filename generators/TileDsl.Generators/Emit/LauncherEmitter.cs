@@ -12,6 +12,9 @@ internal sealed record LoweredSpecialization(Specialization Specialization, Dist
 {
     /// <summary>The same specialization for launches with divisible arguments (<see cref="LoweredVariant.Assumed"/>), if any.</summary>
     public LoweredVariant? Divisible { get; init; }
+
+    /// <summary>The same specialization for Hopper, with its Dots on <c>wgmma</c> (and its own divisible variant), if any.</summary>
+    public LoweredSpecialization? Hopper { get; init; }
 }
 
 /// <summary>A specialization lowered for launches whose int arguments are what <see cref="Assumed"/> says (1 or a
@@ -65,22 +68,29 @@ internal static class LauncherEmitter
         var kernelParameters = signature.Parameters();
         string kernelTypes = string.Join(", ", kernelParameters.Select(p => p.Type));
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
+        // Each specialization's kernels: its own and its Hopper variant's, if any (suffix _Hopper).
+        var kernels = specializations.SelectMany(s => s.Hopper is { } h
+            ? new[] { (Name: KernelName(model, s.Specialization), Lowered: s), (Name: KernelName(model, s.Specialization) + HopperSuffix, Lowered: h) }
+            : new[] { (Name: KernelName(model, s.Specialization), Lowered: s) }).ToList();
         // The divisible variants that differ from their general kernel (others are not emitted).
-        var divisible = specializations.Where(s => s.Divisible is { } d
+        var divisible = kernels.Select(k => k.Lowered).Where(s => s.Divisible is { } d
             && KernelText(s.Program, s.Arenas, signature) != KernelText(d.Program, d.Arenas, signature)).ToDictionary(s => s, s => s.Divisible!);
         void Cache(string name, DistributedProgram program, int numThreads, int sharedBytes)
         {
             w.Line($"private static readonly KernelCache<{delegateType}> {name}Cache =");
-            // Past 48 KiB, dynamic shared memory must be granted to the kernel when it is loaded.
+            // Past 48 KiB, dynamic shared memory must be granted to the kernel when it is loaded; a Hopper kernel's PTX
+            // targets sm_90a.
             bool large = KernelEmitter.UsesDynamicShared(program) && sharedBytes > TileKernelGenerator.SharedMemoryBudget;
-            string extra = (model.MinProgramsPerSM > 0 || large ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + sharedBytes : "");
+            bool hopper = KernelEmitter.UsesWgmma(program);
+            string extra = (model.MinProgramsPerSM > 0 || large || hopper ? ", " + model.MinProgramsPerSM : "") + (large ? ", dynamicSharedBytes: " + sharedBytes : "")
+                + (hopper ? ", hopper: true" : "");
             w.Line($"    new({name}, {numThreads}{extra});");
             w.Line();
         }
-        foreach (var s in specializations)
+        foreach (var (name, s) in kernels)
         {
-            Cache(KernelName(model, s.Specialization), s.Program, s.Specialization.NumThreads, s.SharedBytes);
-            if (divisible.TryGetValue(s, out var d)) Cache(KernelName(model, s.Specialization) + DivisibleSuffix, d.Program, s.Specialization.NumThreads, d.SharedBytes);
+            Cache(name, s.Program, s.Specialization.NumThreads, s.SharedBytes);
+            if (divisible.TryGetValue(s, out var d)) Cache(name + DivisibleSuffix, d.Program, s.Specialization.NumThreads, d.SharedBytes);
         }
 
         FlatOverloads(w, model, args);
@@ -92,17 +102,18 @@ internal static class LauncherEmitter
         w.Line("else Interpret(grid, args);");
         w.Close();
 
-        foreach (var s in specializations)
+        foreach (var (name, s) in kernels)
         {
             w.Line();
             string values = string.Join(", ", constexprs.Select((p, i) => $"{p.Name} = {s.Specialization.ConstexprValues[i]}"));
-            w.Line($"// {(values.Length > 0 ? values + ", " : "")}{s.Specialization.NumThreads} threads{(s.SharedBytes > 0 ? $", {s.SharedBytes} bytes of shared memory" : "")}");
-            KernelEmitter.Emit(w, s.Program, signature, s.Arenas, KernelName(model, s.Specialization));
+            string hopper = name.EndsWith(HopperSuffix) ? "; for Hopper (wgmma, PTX target sm_90a)" : "";
+            w.Line($"// {(values.Length > 0 ? values + ", " : "")}{s.Specialization.NumThreads} threads{(s.SharedBytes > 0 ? $", {s.SharedBytes} bytes of shared memory" : "")}{hopper}");
+            KernelEmitter.Emit(w, s.Program, signature, s.Arenas, name);
             if (!divisible.TryGetValue(s, out var d)) continue;
             w.Line();
             string assumed = string.Join(", ", d.Assumed.Select(a => a.Value == 1 ? $"{a.Key} = 1" : $"{a.Key} % {a.Value} = 0"));
             w.Line($"// The same for 16-byte aligned views and {assumed}{(d.SharedBytes != s.SharedBytes ? $"; {d.SharedBytes} bytes of shared memory" : "")}");
-            KernelEmitter.Emit(w, d.Program, signature, d.Arenas, KernelName(model, s.Specialization) + DivisibleSuffix);
+            KernelEmitter.Emit(w, d.Program, signature, d.Arenas, name + DivisibleSuffix);
         }
 
         w.Close();
@@ -115,6 +126,9 @@ internal static class LauncherEmitter
 
     /// <summary>The name suffix of a specialization's kernel for divisible arguments.</summary>
     private const string DivisibleSuffix = "_Divisible";
+
+    /// <summary>The name suffix of a specialization's Hopper kernels.</summary>
+    private const string HopperSuffix = "_Hopper";
 
     /// <summary>A kernel as emitted, under a fixed name (to tell whether two variants differ).</summary>
     private static string KernelText(DistributedProgram program, Dictionary<ElementType, int> arenas, KernelSignature signature)
@@ -255,11 +269,16 @@ internal static class LauncherEmitter
         // Where the arguments are what a divisible variant assumes (and every view is aligned), it runs instead.
         string Condition(LoweredVariant d) => string.Join(" && ", new[] { $"{aligned} == {(1 << signature.Pointers.Count) - 1}" }
             .Concat(d.Assumed.Select(a => a.Value == 1 ? $"args.{Id(model.Parameters.First(p => p.Name == a.Key))} == 1" : $"args.{Id(model.Parameters.First(p => p.Name == a.Key))} % {a.Value} == 0")));
+        string Kernels(LoweredSpecialization s, string name)
+        {
+            string general = Call(name, s.Program, s.SharedBytes);
+            return divisible.TryGetValue(s, out var d) ? $"if ({Condition(d)}) {Call(name + DivisibleSuffix, d.Program, d.SharedBytes)} else {general}" : general;
+        }
+        // On Hopper (or as TensorCores.Path says), the Hopper kernels.
         Dispatch(w, model, constexprs, specializations, s =>
         {
             string name = KernelName(model, s.Specialization);
-            string general = Call(name, s.Program, s.SharedBytes);
-            return divisible.TryGetValue(s, out var d) ? $"if ({Condition(d)}) {Call(name + DivisibleSuffix, d.Program, d.SharedBytes)} else {general}" : general;
+            return s.Hopper is { } h ? $"if (TileMma.UsesWgmma(accelerator)) {{ {Kernels(h, name + HopperSuffix)} }} else {{ {Kernels(s, name)} }}" : Kernels(s, name);
         });
         w.Close();
         w.Line();

@@ -12,6 +12,9 @@ namespace TileDsl.Generators.Layout;
 /// </summary>
 internal sealed class LayoutPlan
 {
+    /// <summary>Whether this is the plan of a Hopper variant: 16-bit Dots take their <c>wgmma</c> tiling where they have one.</summary>
+    public bool Wgmma { get; init; }
+
     public Dictionary<int, List<LinearLayout>> Layouts { get; } = new();
 
     public HashSet<int> Materialized { get; } = new();
@@ -49,13 +52,18 @@ internal sealed class LayoutAssignment
     private readonly Dictionary<int, Op> values = new();
     private readonly Dictionary<int, LinearLayout> preferred = new();
     private readonly Dictionary<int, List<LinearLayout>> requests = new();
-    private readonly LayoutPlan plan = new();
+    private readonly LayoutPlan plan;
 
-    private LayoutAssignment(int numThreads) => this.numThreads = numThreads;
-
-    public static LayoutPlan Assign(IReadOnlyList<Statement> body, int numThreads)
+    private LayoutAssignment(int numThreads, bool wgmma)
     {
-        var assignment = new LayoutAssignment(numThreads);
+        this.numThreads = numThreads;
+        plan = new LayoutPlan { Wgmma = wgmma };
+    }
+
+    /// <summary>The plan of a body on <paramref name="numThreads"/> threads; with <paramref name="wgmma"/>, of its Hopper variant.</summary>
+    public static LayoutPlan Assign(IReadOnlyList<Statement> body, int numThreads, bool wgmma = false)
+    {
+        var assignment = new LayoutAssignment(numThreads, wgmma);
         assignment.Collect(body);
         assignment.Forward(body);
         assignment.Backward(body);
@@ -140,7 +148,7 @@ internal sealed class LayoutAssignment
         switch (v)
         {
             case DotOp dot:
-                return MmaTiling.For(dot, values[dot.A].Type, numThreads) is { } mma
+                return MmaTiling.For(dot, values[dot.A].Type, numThreads, plan.Wgmma) is { } mma
                     ? Layouts.Mma(v.Type.Shape[0], v.Type.Shape[1], mma, numThreads)
                     : Layouts.Dot(v.Type.Shape[0], v.Type.Shape[1], numThreads);
             case ReduceOp reduce:

@@ -9,10 +9,16 @@ namespace TileDsl.Generators.Layout;
 /// <see cref="WarpsN"/> over the tile: each split halves the longer side of a warp's part (M on a tie), down to 16,
 /// so that parts stay near square and a warp loads the fewest fragments per mma (128 × 128 on 4 warps: 64 × 64
 /// each, 4 + 4 ldmatrix per 32 mma). Operands reach the fragments by <c>ldmatrix.x4</c>: a 16 × 16 block of a, or two
-/// 8-column blocks of b, per instruction.
+/// 8-column blocks of b, per instruction. With <see cref="Wgmma"/> (the Hopper variant of a kernel), the Dot runs on
+/// <c>wgmma.mma_async.m64nNk16</c> instead: each warpgroup (4 warps along M) computes 64 rows × <see cref="WarpN"/>
+/// columns straight from shared memory, each of its warps holding 16 of the rows exactly as an mma.sync warp of
+/// 16 × <see cref="WarpN"/> would (the PTX ISA's accumulator fragments agree), so the layout is the same linear layout.
 /// </summary>
 internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int WarpM, int WarpN)
 {
+    /// <summary>Whether the Dot runs on <c>wgmma</c> (warpgroups of 4 × 1 warps of 16 rows, operands 128-byte swizzled).</summary>
+    public bool Wgmma { get; init; }
+
     /// <summary>16-row blocks of a per warp.</summary>
     public int BlocksM => WarpM / 16;
 
@@ -35,9 +41,27 @@ internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int 
         return new MmaTiling(input, wm, wn, m / wm, n / wn);
     }
 
-    /// <summary>The tiling of <paramref name="dot"/> whose a is of <paramref name="aType"/>, or null (see <see cref="For(int, int, int, ElementType, int)"/>).</summary>
-    public static MmaTiling? For(DotOp dot, TileType aType, int numThreads)
-        => For(dot.Type.Shape[0], dot.Type.Shape[1], aType.Shape[1], aType.Element, numThreads);
+    /// <summary>
+    /// The <c>wgmma</c> tiling of a Dot, or null where it cannot run there: one 16-row block per warp along M (m / 16
+    /// warps, whole warpgroups: m a multiple of 64), the rest of the warps along N, each warpgroup's columns
+    /// (<c>wgmma</c>'s N) a multiple of 64 up to 256, and k a multiple of 64 (a K-major operand's 128-byte rows).
+    /// </summary>
+    public static MmaTiling? ForWgmma(int m, int n, int k, ElementType input, int numThreads)
+    {
+        if (!ElementTypes.IsSixteenBit(input) || numThreads % 128 != 0 || m % 64 != 0 || n % 64 != 0 || k % 64 != 0) return null;
+        int warps = numThreads / 32, warpsM = m / 16;
+        if (warpsM > warps || warps % warpsM != 0 || n % (warps / warpsM) != 0) return null;
+        int warpsN = warps / warpsM, warpN = n / warpsN;
+        return warpN % 64 == 0 && warpN <= 256 ? new MmaTiling(input, warpsM, warpsN, 16, warpN) { Wgmma = true } : null;
+    }
 
-    public override string ToString() => $"{WarpsM} × {WarpsN} warps of {WarpM} × {WarpN}";
+    /// <summary>The tiling of <paramref name="dot"/> whose a is of <paramref name="aType"/>, or null (see <see cref="For(int, int, int, ElementType, int)"/>);
+    /// with <paramref name="wgmma"/> (a Hopper variant), the <see cref="ForWgmma"/> tiling where there is one.</summary>
+    public static MmaTiling? For(DotOp dot, TileType aType, int numThreads, bool wgmma)
+    {
+        int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
+        return (wgmma ? ForWgmma(m, n, k, aType.Element, numThreads) : null) ?? For(m, n, k, aType.Element, numThreads);
+    }
+
+    public override string ToString() => $"{WarpsM} × {WarpsN} warps of {WarpM} × {WarpN}{(Wgmma ? " (wgmma)" : "")}";
 }

@@ -96,7 +96,7 @@ internal static class Pipelining
             // cannot convert to: there only float tiles are pipelined.
             if (!plan.OperandLayouts.TryGetValue(dot.Id, out var layouts)) continue;
             var aType = values[dot.A].Type;
-            var tiling = Distributed.DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads);
+            var tiling = Distributed.DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads, plan.Wgmma);
             var staged = tiling.Mma?.Input ?? tiling.Element;
             if (tiling.Chunk != aType.Shape[1] || tiling.Slices != 1 || tiling.Mma is null && staged != ElementType.Float) continue;
             foreach (int operand in new[] { dot.A, dot.B })

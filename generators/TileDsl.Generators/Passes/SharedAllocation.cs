@@ -11,7 +11,9 @@ namespace TileDsl.Generators.Passes;
 /// last, and across a whole loop when it is used in the loop and outside it, or read in the loop before it is
 /// written there (its contents carry over from one iteration to the next). Buffers whose lives do not meet may share
 /// memory (the barrier pass then keeps their uses apart); those that meet are kept apart, so that a loop-invariant
-/// operand staged before a loop, or a second stage, stays intact. Offsets are 16-byte aligned (vector accesses).
+/// operand staged before a loop, or a second stage, stays intact. Offsets are 16-byte aligned (vector accesses), those
+/// of 128-byte-swizzled buffers 1024-byte aligned; then every arena is a multiple of 1024 bytes too (they follow one
+/// another in dynamic shared memory).
 /// </summary>
 internal static class SharedAllocation
 {
@@ -37,7 +39,7 @@ internal static class SharedAllocation
         var placed = new List<SharedBuffer>();
         foreach (var buffer in ranges.Keys.OrderBy(b => ranges[b].First).ThenByDescending(b => b.Elements))
         {
-            int align = Vectorize.MaxBytes / ElementTypes.Of(buffer.Element).Bytes;
+            int align = System.Math.Max(Vectorize.MaxBytes, buffer.Alignment) / ElementTypes.Of(buffer.Element).Bytes;
             var live = placed.Where(p => p.Element == buffer.Element && Meets(ranges[p], ranges[buffer])).OrderBy(p => p.Offset).ToList();
             int offset = 0;
             foreach (var other in live)
@@ -49,6 +51,9 @@ internal static class SharedAllocation
             placed.Add(buffer);
             arenas[buffer.Element] = System.Math.Max(arenas.TryGetValue(buffer.Element, out int size) ? size : 0, Align(buffer.End, align));
         }
+        if (placed.Any(b => b.Alignment > Vectorize.MaxBytes))
+            foreach (var element in arenas.Keys.ToList())
+                arenas[element] = Align(arenas[element], SharedBuffer.SwizzleAlignment / ElementTypes.Of(element).Bytes);
         return arenas;
 
         void Walk(List<DStatement> body)

@@ -2,7 +2,9 @@ using System;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using ILGPU;
+using ILGPU.Backends.PTX;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
@@ -16,19 +18,25 @@ namespace TileDsl;
 /// <c>.maxntid</c> and <c>.minnctapersm</c>, CUDA's launch bounds), so that register allocation knows how many
 /// threads share a multiprocessor's registers. A kernel that takes more than 48 KiB of dynamic shared memory (software
 /// pipelines of large tiles) is allowed it on CUDA at load (<c>cuFuncSetAttribute</c>, up to the device's opt-in limit:
-/// 227 KiB on an H100 or H200).
+/// 227 KiB on an H100 or H200). A kernel's Hopper variant (<c>wgmma</c>, an <c>sm_90a</c> instruction) is compiled
+/// here too and its PTX target raised to <c>sm_90a</c> before the driver sees it (ILGPU 1.5.3 writes <c>sm_80</c> at
+/// most).
 /// </summary>
 public sealed class KernelCache<TKernel>
     where TKernel : Delegate
 {
     private readonly ConditionalWeakTable<Accelerator, TKernel> loaded = new();
 
-    public KernelCache(Delegate kernel, int numThreads, int minProgramsPerSM = 0, int dynamicSharedBytes = 0)
+    public KernelCache(Delegate kernel, int numThreads, int minProgramsPerSM = 0, int dynamicSharedBytes = 0, bool hopper = false)
     {
         Method = kernel.Method;
         Specialization = new KernelSpecialization(numThreads, minProgramsPerSM > 0 ? minProgramsPerSM : null);
         DynamicSharedBytes = dynamicSharedBytes;
+        Hopper = hopper;
     }
+
+    /// <summary>Whether the kernel is a Hopper variant (its PTX targets <c>sm_90a</c> on CUDA).</summary>
+    public bool Hopper { get; }
 
     /// <summary>Shared memory per program that launches of this kernel request (dynamic); 0 when it uses static shared memory.</summary>
     public int DynamicSharedBytes { get; }
@@ -44,17 +52,37 @@ public sealed class KernelCache<TKernel>
 
     public TKernel Get(Accelerator accelerator) => loaded.GetValue(accelerator, Load);
 
+    /// <summary>Whether the kernel has been loaded on <paramref name="accelerator"/> (launched there at least once).</summary>
+    public bool IsLoadedOn(Accelerator accelerator) => loaded.TryGetValue(accelerator, out _);
+
     private TKernel Load(Accelerator accelerator)
     {
-        if (DynamicSharedBytes <= DefaultSharedBytes || accelerator is not CudaAccelerator cuda)
+        bool large = DynamicSharedBytes > DefaultSharedBytes;
+        if (accelerator is not CudaAccelerator cuda || !large && !Hopper)
             return accelerator.LoadKernel<TKernel>(Method, Specialization);
         var compiled = cuda.Backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(Method), Specialization);
+        if (Hopper) compiled = KernelCache.ForHopper((PTXCompiledKernel)compiled);
         var kernel = cuda.LoadKernel(compiled);
+        if (!large) return kernel.CreateLauncherDelegate<TKernel>();
         const int maxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
         int status = CudaDriver.SetFunctionAttribute(((CudaKernel)kernel).FunctionPtr, maxDynamicSharedSizeBytes, DynamicSharedBytes);
         if (status != 0)
             throw new NotSupportedException($"Kernel {Method.Name} needs {DynamicSharedBytes} bytes of shared memory per program; {accelerator.Name} does not grant it (CUDA error {status}). Use smaller blocks or fewer NumStages.");
         return kernel.CreateLauncherDelegate<TKernel>();
+    }
+}
+
+/// <summary>What all kernel caches share.</summary>
+public static class KernelCache
+{
+    /// <summary>The PTX with its target raised to <c>sm_90a</c> (the only target with <c>wgmma</c>); ILGPU keeps the text
+    /// in a get-only property, set here through its backing field.</summary>
+    public static PTXCompiledKernel ForHopper(PTXCompiledKernel compiled)
+    {
+        var text = typeof(PTXCompiledKernel).GetField("<PTXAssembly>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new NotSupportedException("This ILGPU version keeps a kernel's PTX elsewhere; TileDsl's Hopper kernels need ILGPU 1.5.3.");
+        text.SetValue(compiled, Regex.Replace(compiled.PTXAssembly, @"^\.target sm_\w+", ".target sm_90a", RegexOptions.Multiline));
+        return compiled;
     }
 }
 

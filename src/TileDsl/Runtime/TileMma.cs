@@ -77,6 +77,56 @@ public static class TileMma
         return new Vec4<float>(c0, c1, c2, c3);
     }
 
+    /// <summary>
+    /// Where element (<paramref name="row"/>, <paramref name="column"/>) of a 16-bit operand lies in its buffer when it
+    /// is staged for <c>wgmma</c> with the 128-byte swizzle (the layout a shared-memory matrix descriptor with swizzle
+    /// mode 1 names): columns in panels of 64 (128 bytes), each panel <paramref name="rows"/> rows of 64 one after
+    /// the other, and in row r the 16-byte chunk c stored at chunk c XOR (r mod 8), so that the 8 rows of a core
+    /// matrix fall in distinct banks. The buffer must start 1024-byte aligned (the hardware swizzles address bits).
+    /// </summary>
+    public static int Swizzle128(int row, int column, int rows)
+        => (column >> 6) * rows * 64 + row * 64 + ((((column >> 3) & 7) ^ (row & 7)) << 3) + (column & 7);
+
+    /// <summary>
+    /// A <c>wgmma</c> shared-memory matrix descriptor of a 128-byte-swizzled operand at <paramref name="address"/>
+    /// (PTX ISA, "Matrix Descriptor Format"): the address, the leading-dimension byte offset (between panels of 64
+    /// columns), the stride-dimension byte offset (between groups of 8 rows: 1024), each in 16-byte units, and
+    /// swizzle mode 1 in bits 62–63.
+    /// </summary>
+    public static long Descriptor(uint address, int leadingBytes, int strideBytes)
+        => (long)((address & 0x3FFFF) >> 4) | ((long)(leadingBytes >> 4) << 16) | ((long)(strideBytes >> 4) << 32) | (1L << 62);
+
+    /// <summary>
+    /// <c>wgmma.mma_async</c> emulated for one element of the accumulator (the CPU's model of the Hopper path):
+    /// <paramref name="acc"/> plus the products of row <paramref name="row"/> of a and column <paramref name="column"/>
+    /// of b over k = 0 … <paramref name="length"/> − 1, both read through <see cref="Swizzle128"/> from buffers at
+    /// <paramref name="a"/> and <paramref name="b"/> (K-major: rows along M or N; else rows along k, of
+    /// <paramref name="aRows"/> and <paramref name="bRows"/> rows), summed in float in the order of k.
+    /// </summary>
+    public static float SwizzledDot(ArrayView<ushort> arena, int a, int aRows, bool aKMajor, int row, int b, int bRows, bool bKMajor, int column,
+        int length, bool bfloat16, float acc)
+    {
+        for (int k = 0; k < length; k++)
+        {
+            int atA = a + (aKMajor ? Swizzle128(row, k, aRows) : Swizzle128(k, row, aRows));
+            int atB = b + (bKMajor ? Swizzle128(column, k, bRows) : Swizzle128(k, column, bRows));
+            acc += Value(arena[atA], bfloat16) * Value(arena[atB], bfloat16);
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// Whether launches on <paramref name="accelerator"/> run a kernel's Hopper variant (<c>wgmma</c>): on a CUDA
+    /// device of compute capability 9.x under <see cref="TensorCorePath.Auto"/>, or anywhere under
+    /// <see cref="TensorCorePath.Wgmma"/> (the CPU accelerator then runs its emulation).
+    /// </summary>
+    public static bool UsesWgmma(ILGPU.Runtime.Accelerator accelerator) => TensorCores.Path switch
+    {
+        TensorCorePath.Wgmma => true,
+        TensorCorePath.MmaSync => false,
+        _ => accelerator is CudaAccelerator { Architecture.Major: 9 },
+    };
+
     private static float Value(ushort bits, bool bfloat16) => bfloat16 ? TileMath.BFloat16ToFloat(bits) : TileMath.HalfToFloat(bits);
 }
 

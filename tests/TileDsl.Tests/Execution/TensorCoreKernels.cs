@@ -62,4 +62,26 @@ public static partial class TensorCoreKernels
         acc = Where(rn[None, ..] == 0, acc + rowSums[.., None], acc);
         Store(c + (rm[.., None] * N + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
     }
+
+    /// <summary>
+    /// c = Trans(aT) · Trans(bT) for aT [K, M] (a arrives contiguous along m: staged M-major) and bT [N, K] (b arrives
+    /// contiguous along k: staged K-major), the transposes of the tutorial's operands; 64 × 64 blocks of c, k in steps
+    /// of 64. On 4 warps: mma.sync, 2 × 2 warps of 32 × 32; the Hopper variant, one warpgroup of 16 × 64 per warp,
+    /// wgmma with both operands' transpose flags the other way from the tutorial's (M-major a, K-major b).
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void TransposedOperandsDot(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
+    {
+        var rm = ProgramId(0) * 64 + Arange(0, 64);
+        var rn = ProgramId(1) * 64 + Arange(0, 64);
+        var acc = Zeros<float>(64, 64);
+        for (int k = 0; k < K; k += 64)
+        {
+            var rk = k + Arange(0, 64);
+            var aTile = Load(aT + (rk[.., None] * M + rm[None, ..]), (rk[.., None] < K) & (rm[None, ..] < M));
+            var bTile = Load(bT + (rn[.., None] * K + rk[None, ..]), (rn[.., None] < N) & (rk[None, ..] < K));
+            acc = Dot(Trans(aTile), Trans(bTile), acc);
+        }
+        Store(c + (rm[.., None] * N + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
 }

@@ -135,4 +135,86 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         // Dot: 48 additions of terms ≤ 1 (≤ 1.5e-4); the row sums add 48 terms ≤ 1 in float once more.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 3e-4, what: "c");
     }
+
+    /// <summary>
+    /// The Hopper kernels (wgmma) on the CPU accelerator, through their emulation (<c>TensorCores.Use(Wgmma)</c>): the
+    /// operands staged 128-byte swizzled through the 3-stage pipeline, every accumulator computed from the swizzled
+    /// stages at its register's place (warp w of a warpgroup: rows 16w to 16w + 15), so a wrong swizzle, stage or
+    /// placement fails here. bf16 on 8 warps (two warpgroups along M, 128 columns each) and fp16 on 16 (two along N,
+    /// 64 columns each). 130 × 136 × 100: masked rows, columns and k (the general kernel); 256 × 128 × 192: every
+    /// argument a multiple of 16 (the kernel for divisible arguments). The launcher is shown to have loaded the Hopper
+    /// kernel it should have.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 130, 136, 100)]
+    [InlineData(false, 256, 128, 192)]
+    [InlineData(true, 130, 136, 100)]
+    public void Hopper_matmul_reads_swizzled_stages(bool fp16, int m, int n, int k)
+    {
+        var random = new Random(45);
+        var a32 = Reference.RandomFloats(random, m * k);
+        var b32 = Reference.RandomFloats(random, k * n);
+        var blocks = new Matmul.Blocks(128, 128, 64);
+        bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
+        string kernel = $"{(fp16 ? "Fp16" : "Bf16")}_BM128_BN128_BK64_GROUP_M8_Hopper{(divisible ? "_Divisible" : "")}Cache";
+        double[] expected;
+        float[] c;
+        using (TensorCores.Use(TensorCorePath.Wgmma))
+        using (var d = new DeviceArrays(cpu.Accelerator))
+        {
+            if (fp16)
+            {
+                var (a, b, c16) = (a32.Select(v => (Half)v).ToArray(), b32.Select(v => (Half)v).ToArray(), Reference.Poisoned(m * n, Half.NaN));
+                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c16), m, n, k, blocks);
+                d.CopyBack();
+                expected = Reference.Matmul(m, n, k, (i, l) => (double)a[i * k + l], (l, j) => (double)b[l * n + j]);
+                c = c16.Select(v => (float)v).ToArray();
+                Assert.True(Loaded(typeof(Matmul.Fp16Kernel), kernel));
+            }
+            else
+            {
+                var (a, b, c16) = (a32.Select(v => (BFloat16)v).ToArray(), b32.Select(v => (BFloat16)v).ToArray(), Reference.Poisoned(m * n, (BFloat16)float.NaN));
+                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c16), m, n, k, blocks);
+                d.CopyBack();
+                expected = Reference.Matmul(m, n, k, (i, l) => (double)(float)a[i * k + l], (l, j) => (double)(float)b[l * n + j]);
+                c = c16.Select(v => (float)v).ToArray();
+                Assert.True(Loaded(typeof(Matmul.Bf16Kernel), kernel));
+            }
+        }
+        // The float sum is off by at most k · 2^-24 · k ≤ 192 · 2^-24 · 192 ≈ 2.2e-3 (terms ≤ 1); rounding it to 16 bits
+        // adds at most 2^-9 (bf16) or 2^-12 (fp16) of it.
+        Reference.AssertClose(expected, i => c[i], m * n, rtol: fp16 ? 1.0 / 2048 : 1.0 / 256, atol: 3e-3, what: "c");
+    }
+
+    /// <summary>The transposed operands (M-major a, K-major b: wgmma's transpose flags the other way round) through
+    /// mma.sync and through the Hopper kernel's emulation; 100 × 70 × 150: masked rows, columns and k.</summary>
+    [Theory]
+    [InlineData(TensorCorePath.MmaSync)]
+    [InlineData(TensorCorePath.Wgmma)]
+    public void Transposed_operands_on_either_tensor_core_path(TensorCorePath path)
+    {
+        const int m = 100, n = 70, k = 150;
+        var random = new Random(46);
+        var aT = Reference.RandomFloats(random, k * m).Select(v => (Half)v).ToArray();
+        var bT = Reference.RandomFloats(random, n * k).Select(v => (Half)v).ToArray();
+        var c = Reference.Poisoned(m * n, float.NaN);
+        using (TensorCores.Use(path))
+        using (var d = new DeviceArrays(cpu.Accelerator))
+        {
+            TensorCoreKernels.TransposedOperandsDotKernel.Launch(cpu.Accelerator, new TileGrid(2, 2), d.View(aT), d.View(bT), d.View(c), m, n, k);
+            d.CopyBack();
+        }
+        Assert.True(Loaded(typeof(TensorCoreKernels.TransposedOperandsDotKernel), path == TensorCorePath.Wgmma ? "TransposedOperandsDot_HopperCache" : "TransposedOperandsDotCache"));
+        var expected = Reference.Matmul(m, n, k, (i, l) => (double)aT[l * m + i], (l, j) => (double)bT[j * k + l]);
+        // fp16 products are exact in float; 150 float additions of terms ≤ 1: error ≤ 150 · 2^-24 · 150 ≈ 1.3e-3.
+        Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 1.5e-3, what: "c");
+    }
+
+    /// <summary>Whether the kernel cache <paramref name="field"/> of a generated launcher has loaded its kernel on the CPU accelerator.</summary>
+    private bool Loaded(Type launcher, string field)
+    {
+        var cache = launcher.GetField(field, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.GetValue(null);
+        Assert.NotNull(cache);
+        return (bool)cache!.GetType().GetMethod("IsLoadedOn")!.Invoke(cache, new object[] { cpu.Accelerator })!;
+    }
 }
