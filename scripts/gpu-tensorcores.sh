@@ -16,8 +16,9 @@ python3 scripts/bench_compare.py /tmp/tiledsl/matmul16 2>&1 | tee "$out/compare.
 for f in .bundle/ptx/*.ptx; do
   [ -e "$f" ] || continue
   echo "== $f"
-  sed 's/^\.target sm_[0-9]*/.target sm_90/' "$f" > /tmp/tiledsl/kernel.ptx
-  ptxas -arch=sm_90 -v /tmp/tiledsl/kernel.ptx -o /tmp/tiledsl/kernel.cubin 2>&1 | grep -E "registers|spill|stack|rror"
+  arch=sm_90; grep -q wgmma "$f" && arch=sm_90a   # a Hopper kernel (wgmma) needs sm_90a
+  sed "s/^\.target sm_[0-9a-z]*/.target $arch/" "$f" > /tmp/tiledsl/kernel.ptx
+  ptxas -arch=$arch -v /tmp/tiledsl/kernel.ptx -o /tmp/tiledsl/kernel.cubin 2>&1 | grep -E "registers|spill|stack|rror"
   cuobjdump -sass /tmp/tiledsl/kernel.cubin > /tmp/tiledsl/kernel.sass
-  for op in HMMA LDSM LDL STL LDS STS BAR; do printf '%s %s  ' "$op" "$(grep -c "\b$op" /tmp/tiledsl/kernel.sass)"; done; echo
+  for op in HMMA HGMMA LDSM LDL STL LDS STS BAR; do printf '%s %s  ' "$op" "$(grep -c "\b$op" /tmp/tiledsl/kernel.sass)"; done; echo
 done 2>&1 | tee "$out/ptxas.txt"

@@ -243,6 +243,10 @@ internal sealed class DDot : DStatement
 
     public bool BStaged { get; init; }
 
+    /// <summary>Whether a wgmma Dot may leave its chunk in flight until the next iteration's (both operands read from
+    /// pipeline stages, whose copies the pipelining pass put after it): the emitter then waits for the one before.</summary>
+    public bool Deferrable { get; init; }
+
     public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false, AStaged), new SharedAccess(B, false, BStaged) };
 }
 
@@ -303,7 +307,13 @@ internal static class DotLowering
             var (aMap, bMap) = tiling.Maps(start);
             if (aStages is null) output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
             if (bStages is null) output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
-            output.Add(new DDot(dot, part, a, b, tiling) { Last = start + tiling.Chunk >= k, AStaged = aStages is not null, BStaged = bStages is not null });
+            output.Add(new DDot(dot, part, a, b, tiling)
+            {
+                Last = start + tiling.Chunk >= k,
+                AStaged = aStages is not null,
+                BStaged = bStages is not null,
+                Deferrable = mma is { Wgmma: true } && aStages is not null && bStages is not null,
+            });
         }
         if (tiling.Slices == 1) return;
         var partials = new SharedBuffer(staged, tiling.Slices * m * n, $"{name}: partial sums of {tiling.Slices} slices");

@@ -9,8 +9,9 @@ namespace TileDsl.Generators.Emit;
 /// Software pipelines (<c>Passes.Pipelining</c>): the loop's stage indices, and the asynchronous copies into a stage.
 /// On CUDA a vector of 4, 8 or 16 bytes goes with <c>cp.async.ca.shared.global</c> from the view's address (the launcher
 /// passes it) to the stage's shared address, where the view is aligned, the offset a multiple of the vector and every
-/// mask of the vector holds; a single element of 4 bytes or more where its mask holds; otherwise, and on the CPU
-/// accelerator, the elements are read and stored at once (masked ones as zeros), into the same place. <c>cp.async.commit_group</c> and <c>wait_group</c> order them.
+/// mask of the vector holds; a single element of 4 bytes or more, or a vector known whole, always, with a source size
+/// of 0 where its (first) mask is off (cp.async's zero fill); otherwise, and on the CPU accelerator, the elements are
+/// read and stored at once (masked ones as zeros), into the same place. <c>cp.async.commit_group</c> and <c>wait_group</c> order them.
 /// </summary>
 internal sealed partial class KernelEmitter
 {
@@ -70,8 +71,8 @@ internal sealed partial class KernelEmitter
                 if (bytes >= 4)
                 {
                     string? mask = copy.Copy.Mask is { } m ? Operand(m, layout, group[0]) : null;
-                    w.Open($"if ({target.IsCuda}{(mask is null ? "" : " & " + Parenthesized(mask))})");
-                    w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes};", destination, Source(group[0])));
+                    w.Open($"if ({target.IsCuda})");
+                    w.Line(CopyAsync(bytes, destination, Source(group[0]), mask));
                     w.Close();
                     w.Open("else");
                 }
@@ -85,8 +86,8 @@ internal sealed partial class KernelEmitter
                 string? first = copy.Copy.Mask is { } m ? Operand(m, layout, group[0]) : null;
                 string read = $"{VectorView(param, element, width)}[{Parenthesized(Operand(pointers, layout, group[0]))} / {width}]";
                 string zeros = $"new {target.VectorType(element, width)}({string.Join(", ", group.Select(_ => $"({ElementTypes.Of(element).Storage})0"))})";
-                w.Open($"if ({target.IsCuda}{(first is null ? "" : " & " + Parenthesized(first))})");
-                w.Line(target.Ptx($"cp.async.ca.shared.global [%0], [%1], {width * bytes};", destination, Source(group[0])));
+                w.Open($"if ({target.IsCuda})");
+                w.Line(CopyAsync(width * bytes, destination, Source(group[0]), first));
                 w.Close();
                 w.Open("else");
                 w.Line($"{VectorView(arena, element, width)}[{Parenthesized(index)} / {width}] = {(first is null ? read : $"{first} ? {read} : {zeros}")};");
@@ -101,6 +102,13 @@ internal sealed partial class KernelEmitter
             w.Close();
         }
     }
+
+    /// <summary><c>cp.async</c> of <paramref name="bytes"/>; with a mask, its source size is 0 where the mask is off,
+    /// which fills the destination with zeros and reads nothing (no branch around the copy).</summary>
+    private string CopyAsync(int bytes, string destination, string source, string? mask)
+        => mask is null
+            ? target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes};", destination, source)
+            : target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes}, %2;", destination, source, $"{Parenthesized(mask)} ? {bytes}u : 0u");
 
     private void AsyncCommit() => w.Line($"if ({target.IsCuda}) {target.Ptx("cp.async.commit_group;")}");
 

@@ -91,6 +91,17 @@ internal sealed partial class KernelEmitter
         return parts.Count == 0 ? "0" : string.Join(" + ", parts);
     }
 
+    /// <summary>Values of the thread alone (of runs of tid bits and constants) that loops would otherwise recompute,
+    /// declared once at the kernel's start (after the runs), by expression.</summary>
+    private readonly Dictionary<string, string> threadConstants = new();
+
+    /// <summary>A local holding <paramref name="expression"/>, a function of the thread alone, declared at the kernel's start.</summary>
+    private string ThreadConstant(string expression, string stem)
+    {
+        if (!threadConstants.TryGetValue(expression, out var name)) threadConstants[expression] = name = names.Unique(stem);
+        return name;
+    }
+
     private string Run(int shift, int count)
     {
         int bits = Layouts.Log2(numThreads);

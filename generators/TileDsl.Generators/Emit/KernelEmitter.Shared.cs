@@ -105,7 +105,7 @@ internal sealed partial class KernelEmitter
             // A vector starts at a column that is a multiple of its width (at most 8: one 16-byte chunk), so its
             // elements stay consecutive through the swizzle.
             string Along(int d) => Plus(Coordinate(layout, d, register), d == map.WindowDim ? -map.WindowStart : 0);
-            string swizzled = $"TileMma.Swizzle128({Along(swizzle.RowDim)}, {Along(1 - swizzle.RowDim)}, {swizzle.Rows})";
+            string swizzled = ThreadConstant($"TileMma.Swizzle128({Along(swizzle.RowDim)}, {Along(1 - swizzle.RowDim)}, {swizzle.Rows})", "swizzled");
             string index = buffer.Offset == 0 ? swizzled : $"{buffer.Offset} + {swizzled}";
             return vector == 1 ? index : $"({index}) / {vector}";
         }

@@ -12,12 +12,16 @@ namespace TileDsl.Generators.Emit;
 /// descriptor's start by 32 bytes along a K-major row, or by 16 rows of an MN-major operand. The accumulators are
 /// the same PTX registers as mma.sync's (warp w of a warpgroup holds rows 16w to 16w + 15, as an mma.sync warp of
 /// 16 rows would). Per chunk: <c>wgmma.fence</c>, the instructions, <c>commit_group</c>, <c>wait_group 0</c> (so that
-/// the stages and registers are free again when the chunk ends). The generic-proxy writes that staged the operands
+/// the stages and registers are free again when the chunk ends), or, in a pipelined loop with resident accumulators,
+/// <c>wait_group 1</c> and a barrier: the chunk overlaps the copies that follow it and the next iteration's start. The generic-proxy writes that staged the operands
 /// are made visible to wgmma's async proxy by <c>fence.proxy.async</c> before each barrier of the program. On the CPU
 /// accelerator each thread computes its accumulators from the same swizzled buffers (<c>TileMma.SwizzledDot</c>).
 /// </summary>
 internal sealed partial class KernelEmitter
 {
+    /// <summary>Set when a Dot of the loop being emitted leaves a wgmma chunk in flight (the loop waits for it after its end).</summary>
+    private bool wgmmaInFlight;
+
     private void WgmmaSteps(DDot dot)
     {
         var t = dot.Tiling;
@@ -47,7 +51,16 @@ internal sealed partial class KernelEmitter
                 aStep == 0 ? aAt : $"{aAt} + {aStep}", bStep == 0 ? bAt : $"{bAt} + {bStep}"));
         }
         w.Line(target.Ptx("wgmma.commit_group.sync.aligned;"));
-        w.Line(target.Ptx("wgmma.wait_group.sync.aligned 0;"));
+        // In a pipelined loop whose accumulators stay in the PTX registers, the chunk runs on while the iteration goes
+        // on: waiting for the one before it, then a barrier (every warpgroup done with it), frees the stage the
+        // pipeline's copies after this Dot write. The loop waits for the last one after it ends.
+        bool deferred = dot.Deferrable && residentDots.Contains(dot.Op.Id);
+        w.Line(target.Ptx($"wgmma.wait_group.sync.aligned {(deferred ? 1 : 0)};"));
+        if (deferred)
+        {
+            w.Line(target.Barrier);
+            wgmmaInFlight = true;
+        }
         w.Close();
 
         w.Open("else");

@@ -59,6 +59,8 @@ internal sealed partial class KernelEmitter
     {
         foreach (var run in runs.OrderBy(r => r.Key.Shift).ThenBy(r => r.Key.Count))
             output.Line($"int {run.Value} = {RunExpression(run.Key.Shift, run.Key.Count)};");
+        foreach (var constant in threadConstants)
+            output.Line($"int {constant.Value} = {constant.Key};");
         if (sharedAddress is null)
         {
             foreach (var arena in arenaNames.OrderBy(a => a.Key))
@@ -176,6 +178,8 @@ internal sealed partial class KernelEmitter
         var outerStages = (stageRead, stageWrite);
         if (loop.Stages > 0) OpenStages(loop.Stages);
         w.Open($"for (int {index} = {Scalar(loop.Start)}; {index} {(loop.Inclusive ? "<=" : "<")} {Scalar(loop.End)}; {(step == "1" ? index + "++" : $"{index} += {step}")})");
+        bool outerInFlight = wgmmaInFlight;
+        wgmmaInFlight = false;
         Statements(dloop.Body);
 
         var updates = new List<(string Target, string Source)>();
@@ -189,6 +193,8 @@ internal sealed partial class KernelEmitter
         if (loop.Stages > 0) NextStages(loop.Stages);
         w.Close();
         (stageRead, stageWrite) = outerStages;
+        if (wgmmaInFlight) w.Line($"if ({target.IsCuda}) {target.Ptx("wgmma.wait_group.sync.aligned 0;")}");
+        wgmmaInFlight = outerInFlight;
         foreach (var (mma, regs) in resident) MmaOut(mma, regs);
     }
 

@@ -48,7 +48,7 @@ internal static class Pipelining
             }
             var inner = Rewrite(loop.Body, stages, numThreads, values, plan, ref next);
             loop = loop with { Body = inner.ToEquatableArray() };
-            var loads = Candidates(loop, numThreads, values, plan);
+            var loads = Candidates(loop, numThreads, values, plan, out var asyncDots);
             if (loads.Count == 0 || values[loop.Step] is not ConstOp { Value: int step } || step <= 0)
             {
                 output.Add(loop);
@@ -64,10 +64,13 @@ internal static class Pipelining
                     : builder.Add(loop.Start, builder.Int(s * step), $"{index}Stage{s}");
                 builder.Copies(output, loop, loads, at, s, $"{index}Stage{s}");
             }
-            // In the loop, after its loads: the tiles of iteration i + stages - 1.
+            // In the loop, after its loads: the tiles of iteration i + stages - 1. After the Dots instead where they run
+            // asynchronously (wgmma): the copies then overlap them (they write the stage the iteration before read,
+            // which its Dot finished with before the barrier the lowering puts ahead of them).
             var loopBody = new List<Statement>();
             var pipelined = new HashSet<int>(loads.Select(l => l.Id));
-            int last = loop.Body.Select((s, i) => (s, i)).Last(t => t.s is Define { Op: LoadOp l } && pipelined.Contains(l.Id)).i;
+            int last = loop.Body.Select((s, i) => (s, i)).Last(t => t.s is Define { Op: LoadOp l } && pipelined.Contains(l.Id)
+                || t.s is Define { Op: DotOp d } && asyncDots.Contains(d.Id)).i;
             for (int i = 0; i < loop.Body.Count; i++)
             {
                 var s = loop.Body[i];
@@ -82,9 +85,11 @@ internal static class Pipelining
         return output;
     }
 
-    /// <summary>The loads of the loop's body that its tensor-core Dots read and that can be pipelined.</summary>
-    private static List<LoadOp> Candidates(Loop loop, int numThreads, Dictionary<int, Op> values, LayoutPlan plan)
+    /// <summary>The loads of the loop's body that its tensor-core Dots read and that can be pipelined; in
+    /// <paramref name="asyncDots"/>, the Dots among those readers that run on wgmma with both operands pipelined.</summary>
+    private static List<LoadOp> Candidates(Loop loop, int numThreads, Dictionary<int, Op> values, LayoutPlan plan, out HashSet<int> asyncDots)
     {
+        asyncDots = new HashSet<int>();
         var reads = new Dictionary<int, int>();
         foreach (int id in Reads(loop.Body).Concat(loop.Yields)) reads[id] = reads.TryGetValue(id, out int n) ? n + 1 : 1;
         var inBody = loop.Body.OfType<Define>().ToDictionary(d => d.Op.Id, d => d.Op);
@@ -107,6 +112,7 @@ internal static class Pipelining
                     && Slice(load, inBody, loop) is not null && !result.Contains(load))
                     result.Add(load);
             }
+            if (tiling.Mma is { Wgmma: true } && result.Any(l => l.Id == dot.A) && result.Any(l => l.Id == dot.B)) asyncDots.Add(dot.Id);
         }
         return result;
     }
