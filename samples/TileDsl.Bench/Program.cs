@@ -20,6 +20,7 @@ using Half = System.Half;
 //        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
 //        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
 //        --only matmul|matmul16|rows|attention    one group of the tutorial benchmarks (e.g. under a profiler)
+//        --only matmul16 --n 8192                 the 16-bit matmuls at another size
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
 //        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -120,9 +121,9 @@ if (Wants("matmul"))
 // floats (exactly) for the check; C is saved as floats of its 16-bit values.
 if (Wants("matmul16"))
 {
-    int size = small ? 512 : 4096;
+    int size = int.Parse(Option("--n", small ? "512" : "4096"), CultureInfo.InvariantCulture);
     float[] a32 = Random((long)size * size), b32 = Random((long)size * size);
-    var blocks = new[] { 32, 64 }.Select(bk => new Matmul.Blocks(128, 128, bk)).ToArray();
+    var blocks = new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 128, 64), new Matmul.Blocks(128, 256, 64) };
     SixteenBitMatmul("bf16", v => (BFloat16)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
     SixteenBitMatmul("fp16", v => (Half)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
 
@@ -135,14 +136,16 @@ if (Wants("matmul16"))
         using var ad = accelerator.Allocate1D(a);
         using var bd = accelerator.Allocate1D(b);
         using var cd = accelerator.Allocate1D<T>((long)size * size);
-        // mma.sync beside the default path (wgmma on Hopper, where a block has a Hopper kernel), whose result is checked.
+        // mma.sync beside the default path (wgmma on Hopper, where a block has a Hopper kernel); every result is checked.
         foreach (var (path, suffix) in new[] { (TensorCorePath.MmaSync, "_mmasync"), (TensorCorePath.Auto, "") })
         {
             using var scope = TensorCores.Use(path);
             foreach (var bs in blocks)
             {
                 double ms = Time(() => run(ad.View, bd.View, cd.View, bs));
-                results.Add($"matmul_{name}_bk{bs.BK}{suffix}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+                string label = $"{(bs.BN == 128 ? "" : $"bn{bs.BN}_")}bk{bs.BK}{suffix}";
+                results.Add($"matmul_{name}_{label}", $"{size}x{size}x{size}", ms, "TFLOP/s", 2.0 * size * size * size / 1e9);
+                Save($"matmul_{name}_c_{label}", cd.GetAsArray1D().Select(widen).ToArray());
             }
         }
         Save($"matmul_{name}_c", cd.GetAsArray1D().Select(widen).ToArray());

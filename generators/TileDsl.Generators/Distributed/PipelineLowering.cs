@@ -95,7 +95,7 @@ internal sealed class Pipelines
         int stage = (placement.Elements(tiling.Chunk, extent) + align - 1) / align * align;
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         var buffer = new SharedBuffer(tiling.Element, stages * stage,
-            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = alignment };
+            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = placement.Swizzled ? alignment : 16 };
         var maps = tiling.Maps(0);
         buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
         return buffers[load];

@@ -106,9 +106,13 @@ internal sealed partial class KernelEmitter
     /// <summary><c>cp.async</c> of <paramref name="bytes"/>; with a mask, its source size is 0 where the mask is off,
     /// which fills the destination with zeros and reads nothing (no branch around the copy).</summary>
     private string CopyAsync(int bytes, string destination, string source, string? mask)
-        => mask is null
-            ? target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes};", destination, source)
-            : target.Ptx($"cp.async.ca.shared.global [%0], [%1], {bytes}, %2;", destination, source, $"{Parenthesized(mask)} ? {bytes}u : 0u");
+    {
+        // 16 bytes may skip L1 (.cg: tiles are read once per program); smaller copies must go through it (.ca).
+        string copy = $"cp.async.{(bytes == 16 ? "cg" : "ca")}.shared.global [%0], [%1], {bytes}";
+        return mask is null
+            ? target.Ptx($"{copy};", destination, source)
+            : target.Ptx($"{copy}, %2;", destination, source, $"{Parenthesized(mask)} ? {bytes}u : 0u");
+    }
 
     private void AsyncCommit() => w.Line($"if ({target.IsCuda}) {target.Ptx("cp.async.commit_group;")}");
 

@@ -74,6 +74,9 @@ internal sealed class LayoutAssignment
 
     private LinearLayout Blocked(TileType type) => Layouts.Blocked(type.Shape, numThreads);
 
+    /// <summary>16-bit elements in one 16-byte copy.</summary>
+    private const int Vectorize16Bit = 8;
+
     private void Collect(IReadOnlyList<Statement> body)
     {
         foreach (var statement in body)
@@ -212,7 +215,12 @@ internal sealed class LayoutAssignment
                 }
                 case AsyncCopy copy:
                 {
-                    var layout = Natural(copy.Load);
+                    // Into wgmma's swizzled stages, 16-bit tiles go 16 bytes a copy (8 elements a thread): a whole
+                    // 16-byte chunk of the swizzle each, half the instructions of the usual 8-byte vectors.
+                    var load = values[copy.Load];
+                    var layout = plan.Wgmma && Semantics.ElementTypes.IsSixteenBit(load.Type.Element)
+                        ? Layouts.Blocked(load.Type.Shape, numThreads, Vectorize16Bit)
+                        : Natural(copy.Load);
                     plan.CopyLayouts[copy] = layout;
                     Request(copy.Pointers, layout);
                     if (copy.Mask is { } mask) RequestOperand(mask, layout);

@@ -17,14 +17,15 @@ internal static class Layouts
     /// dimension first, then the one before (neighbouring threads touch neighbouring addresses: coalesced, and with
     /// 16-byte vector accesses); what is left over stacks in registers. Tiles smaller than the program are replicated.
     /// Example, [16, 32] on 128 threads: registers 4 contiguous columns, lanes 8 along columns × 4 along rows, warps 4
-    /// along rows: thread t holds row t / 8, columns 4·(t % 8) to 4·(t % 8) + 3.
+    /// along rows: thread t holds row t / 8, columns 4·(t % 8) to 4·(t % 8) + 3. <paramref name="maxVector"/> widens the
+    /// vectors (8 for the 16-byte copies of 16-bit tiles into wgmma's stages).
     /// </summary>
-    public static LinearLayout Blocked(IReadOnlyList<int> shape, int numThreads)
+    public static LinearLayout Blocked(IReadOnlyList<int> shape, int numThreads, int maxVector = MaxVector)
     {
         int rank = shape.Count;
         var filled = new int[rank];
         int perThread = Math.Max(1, ShapeRules.Count(shape) / numThreads);
-        int vec = rank == 0 ? 1 : Math.Min(Math.Min(MaxVector, shape[rank - 1]), perThread);
+        int vec = rank == 0 ? 1 : Math.Min(Math.Min(maxVector, shape[rank - 1]), perThread);
         var registers = new List<EquatableArray<int>>();
         for (int v = 1; v < vec; v *= 2) registers.Add(Next(shape, filled, lastOnly: true));
         var lanes = Enumerable.Range(0, LinearLayout.LaneBits).Select(_ => Next(shape, filled)).ToList();

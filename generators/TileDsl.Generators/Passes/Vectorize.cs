@@ -42,7 +42,8 @@ internal static class Vectorize
                 case DAsyncCopy copy:
                     // A vector copy also needs its elements consecutive in the stage (the operand staged along the
                     // dimension it was loaded along).
-                    copy.Vector = copy.Map.UnitDim == copy.Layout.Rank - 1 ? Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element) : null;
+                    // A copy moves up to 16 bytes whatever the element (Vec8 of 16-bit elements on the CPU).
+                    copy.Vector = copy.Map.UnitDim == copy.Layout.Rank - 1 ? Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element, MaxBytes) : null;
                     break;
                 case DStore { Store.Atomic: false } store:
                     store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);
@@ -63,10 +64,10 @@ internal static class Vectorize
     /// <summary>Elements of the largest vector type (<c>Vec4</c>).</summary>
     public const int MaxElements = 4;
 
-    private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element)
+    private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element, int maxElements = MaxElements)
     {
         if (layout.Rank == 0) return null;
-        int width = Width(layout.Contiguous(layout.Rank - 1), element);
+        int width = System.Math.Min(System.Math.Min(layout.Contiguous(layout.Rank - 1), maxElements), MaxBytes / ElementTypes.Of(element).Bytes);
         var stride = axis.Of(pointers);
         if (width < 2 || !stride.IsUnit) return null;
         if (axis.Assumed is null) return new VectorAccess(width, stride.Scalar, mask is null || axis.Of(mask.Value).IsUniform);

@@ -43,13 +43,13 @@ public static partial class Matmul
     /// </summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
-        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
 
-    /// <summary>The same for half-precision A, B and C (16 warps for 128-row blocks).</summary>
+    /// <summary>The same for half-precision A, B and C.</summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
-        [Constexpr(32, 128, Warps = new[] { 4, 16 })] int BM, [Constexpr(32, 128)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
+        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
 
     [TileFunction]

@@ -140,23 +140,24 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
     /// The Hopper kernels (wgmma) on the CPU accelerator, through their emulation (<c>TensorCores.Use(Wgmma)</c>): the
     /// operands staged 128-byte swizzled through the 3-stage pipeline, every accumulator computed from the swizzled
     /// stages at its register's place (warp w of a warpgroup: rows 16w to 16w + 15), so a wrong swizzle, stage or
-    /// placement fails here. bf16 on 8 warps (two warpgroups along M, 128 columns each) and fp16 on 16 (two along N,
-    /// 64 columns each). 130 × 136 × 100: masked rows, columns and k (the general kernel); 256 × 128 × 192: every
-    /// argument a multiple of 16 (the kernel for divisible arguments). The launcher is shown to have loaded the Hopper
-    /// kernel it should have.
+    /// placement fails here. 8 warps: two warpgroups along M, 128 (or 256) columns each. 130 × 136 × 100: masked rows,
+    /// columns and k (the general kernel); 256 × 128 × 192: every argument a multiple of 16 (the kernel for divisible
+    /// arguments); 100 × 200 × 70 on 128 × 256 blocks (wgmma m64n256k16). The launcher is shown to have loaded the
+    /// Hopper kernel it should have.
     /// </summary>
     [Theory]
-    [InlineData(false, 130, 136, 100)]
-    [InlineData(false, 256, 128, 192)]
-    [InlineData(true, 130, 136, 100)]
-    public void Hopper_matmul_reads_swizzled_stages(bool fp16, int m, int n, int k)
+    [InlineData(false, 130, 136, 100, 128)]
+    [InlineData(false, 256, 128, 192, 128)]
+    [InlineData(false, 100, 200, 70, 256)]
+    [InlineData(true, 130, 136, 100, 128)]
+    public void Hopper_matmul_reads_swizzled_stages(bool fp16, int m, int n, int k, int bn)
     {
         var random = new Random(45);
         var a32 = Reference.RandomFloats(random, m * k);
         var b32 = Reference.RandomFloats(random, k * n);
-        var blocks = new Matmul.Blocks(128, 128, 64);
+        var blocks = new Matmul.Blocks(128, bn, 64);
         bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
-        string kernel = $"{(fp16 ? "Fp16" : "Bf16")}_BM128_BN128_BK64_GROUP_M8_Hopper{(divisible ? "_Divisible" : "")}Cache";
+        string kernel = $"{(fp16 ? "Fp16" : "Bf16")}_BM128_BN{bn}_BK64_GROUP_M8_Hopper{(divisible ? "_Divisible" : "")}Cache";
         double[] expected;
         float[] c;
         using (TensorCores.Use(TensorCorePath.Wgmma))

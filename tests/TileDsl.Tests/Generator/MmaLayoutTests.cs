@@ -67,6 +67,68 @@ public sealed class MmaLayoutTests
     public void Other_dots_stay_on_fma_units(int m, int n, int k, string input)
         => Assert.Null(MmaTiling.For(m, n, k, System.Enum.Parse<ElementType>(input), 128));
 
+    /// <summary>
+    /// The wgmma tiling's layout against the PTX ISA's D fragment of <c>wgmma.mma_async.m64nNk16</c>, written here
+    /// independently: thread T of warpgroup G holds d[i] at row 64·G' + 16·(T / 32) + (T % 32) / 4 + 8·(i / 2 % 2),
+    /// column N·G'' + 8·(i / 4) + 2·(T % 4) + i % 2, warpgroups along M first (G'), then N (G''); every element once.
+    /// </summary>
+    [Theory]
+    [InlineData(128, 128, 256, 128)]
+    [InlineData(128, 128, 512, 64)]
+    [InlineData(64, 256, 128, 256)]
+    [InlineData(128, 256, 256, 256)]
+    public void Wgmma_accumulators_sit_where_the_ptx_fragment_puts_them(int m, int n, int threads, int columns)
+    {
+        var tiling = MmaTiling.ForWgmma(m, n, 64, ElementType.BFloat16, threads)!;
+        Assert.True(tiling.Wgmma);
+        Assert.Equal(columns, tiling.WarpN);
+        var layout = Layouts.Mma(m, n, tiling, threads);
+        Assert.Equal(columns / 2, layout.RegisterCount);
+        int groupsM = m / 64;
+        var count = new int[m * n];
+        for (int tid = 0; tid < threads; tid++)
+        {
+            int group = tid / 128, inGroup = tid % 128, groupM = group % groupsM, groupN = group / groupsM;
+            for (int i = 0; i < layout.RegisterCount; i++)
+            {
+                int row = 64 * groupM + 16 * (inGroup / 32) + inGroup % 32 / 4 + 8 * (i / 2 % 2);
+                int column = columns * groupN + 8 * (i / 4) + 2 * (inGroup % 4) + i % 2;
+                var at = Coordinates(layout, i, tid);
+                Assert.Equal((row, column), (at[0], at[1]));
+                count[row * n + column]++;
+            }
+        }
+        Assert.All(count, k => Assert.Equal(1, k));
+    }
+
+    [Theory]
+    [InlineData(32, 128, 64, 128)]   // fewer than 64 rows
+    [InlineData(128, 128, 32, 256)]  // k not a multiple of 64
+    [InlineData(128, 128, 64, 128)]  // 8 row blocks on 4 warps
+    [InlineData(64, 512, 64, 128)]   // 512 columns for one warpgroup
+    [InlineData(64, 96, 64, 128)]    // columns not a multiple of 64
+    public void Dots_wgmma_cannot_take_have_no_wgmma_tiling(int m, int n, int k, int threads)
+        => Assert.Null(MmaTiling.ForWgmma(m, n, k, ElementType.BFloat16, threads));
+
+    /// <summary>The 128-byte swizzle against the PTX ISA's pattern, written here independently: byte address bits 4–6
+    /// XOR bits 7–9 within each 1024-byte group of 8 rows of 128 bytes; every element of a panel in its own place.</summary>
+    [Fact]
+    public void Swizzle128_permutes_16_byte_chunks_by_row()
+    {
+        const int rows = 24;
+        var seen = new bool[2 * rows * 64];
+        for (int row = 0; row < rows; row++)
+            for (int column = 0; column < 128; column++)
+            {
+                int at = TileMma.Swizzle128(row, column, rows);
+                int linear = (column / 64 * rows + row) * 128 + column % 64 * 2;   // bytes, unswizzled
+                int expected = linear ^ ((linear >> 7 & 7) << 4);
+                Assert.Equal(expected, at * 2);
+                Assert.False(seen[at]);
+                seen[at] = true;
+            }
+    }
+
     private static int[] Coordinates(LinearLayout layout, int register, int tid)
     {
         var at = layout.RegisterCoordinates(register);

@@ -685,17 +685,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t98_6 = t96_1 + rkAhead_2;
                 int t98_7 = t96_1 + rkAhead_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & t105_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2, t105_0 ? 8u : 0u);
                 }
                 else
                 {
                     sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = t105_0 ? a4[t98_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                if (CudaAsm.IsSupported & t105_4)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2, t105_4 ? 8u : 0u);
                 }
                 else
                 {
@@ -744,17 +744,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t111_6 = t109_1 + rn_2;
                 int t111_7 = t109_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & t118_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 8u : 0u);
                 }
                 else
                 {
                     sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = t118_0 ? b4[t111_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                if (CudaAsm.IsSupported & t118_4)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2, t118_4 ? 8u : 0u);
                 }
                 else
                 {
@@ -799,17 +799,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t126_6 = t124_1 + rkAhead3_2;
                 int t126_7 = t124_1 + rkAhead3_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & t133_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2, t133_0 ? 8u : 0u);
                 }
                 else
                 {
                     sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = t133_0 ? a4[t126_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                if (CudaAsm.IsSupported & t133_4)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2, t133_4 ? 8u : 0u);
                 }
                 else
                 {
@@ -850,17 +850,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t139_6 = t137_1 + rn_2;
                 int t139_7 = t137_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & t146_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 8u : 0u);
                 }
                 else
                 {
                     sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = t146_0 ? b4[t139_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                if (CudaAsm.IsSupported & t146_4)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2, t146_4 ? 8u : 0u);
                 }
                 else
                 {
@@ -936,17 +936,17 @@ namespace TileDsl.Kernels.Tutorials
                     int t155_6 = t153_1 + rkAhead5_2;
                     int t155_7 = t153_1 + rkAhead5_3;
                     // acc: a, k-major [32][40], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & t162_0)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2, t162_0 ? 8u : 0u);
                     }
                     else
                     {
                         sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = t162_0 ? a4[t155_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & t162_4)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2, t162_4 ? 8u : 0u);
                     }
                     else
                     {
@@ -983,17 +983,17 @@ namespace TileDsl.Kernels.Tutorials
                     int t168_6 = t166_1 + rn_2;
                     int t168_7 = t166_1 + rn_3;
                     // acc: b, [32][40], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & t175_0)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 8u : 0u);
                     }
                     else
                     {
                         sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = t175_0 ? b4[t168_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & t175_4)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2, t175_4 ? 8u : 0u);
                     }
                     else
                     {

@@ -201,17 +201,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t104_0 = t101_0 + t103_0;
                 int t104_1 = t101_0 + t103_1;
                 // acc: a, [8][36], 3 stages: stage 0
-                if (CudaAsm.IsSupported & t111_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4, t111_0 ? 4u : 0u);
                 }
                 else
                 {
                     sharedFloat[tidDiv4 + tidMod4 * 72] = t111_0 ? a[t104_0] : (float)0;
                 }
-                if (CudaAsm.IsSupported & t111_1)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4, t111_1 ? 4u : 0u);
                 }
                 else
                 {
@@ -262,17 +262,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t134_0 = t131_0 + t133_0;
                 int t134_1 = t131_0 + t133_1;
                 // acc: a, [8][36], 3 stages: stage 1
-                if (CudaAsm.IsSupported & t141_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4, t141_0 ? 4u : 0u);
                 }
                 else
                 {
                     sharedFloat[tidDiv4 + tidMod4 * 72 + 288] = t141_0 ? a[t134_0] : (float)0;
                 }
-                if (CudaAsm.IsSupported & t141_1)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4, t141_1 ? 4u : 0u);
                 }
                 else
                 {
@@ -344,17 +344,17 @@ namespace TileDsl.Kernels.Tutorials
                     int t165_0 = t162_0 + t164_0;
                     int t165_1 = t162_0 + t164_1;
                     // acc: a, [8][36], 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & t172_0)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4, t172_0 ? 4u : 0u);
                     }
                     else
                     {
                         sharedFloat[tidDiv4 + tidMod4 * 72 + stageAhead * 288] = t172_0 ? a[t165_0] : (float)0;
                     }
-                    if (CudaAsm.IsSupported & t172_1)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4, t172_1 ? 4u : 0u);
                     }
                     else
                     {
@@ -575,17 +575,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t104_0 = t101_0 + t103_0;
                 int t104_1 = t101_0 + t103_1;
                 // acc: a, [8][36], 3 stages: stage 0
-                if (CudaAsm.IsSupported & t111_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72) * 4, aAddress + (long)t104_0 * 4, t111_0 ? 4u : 0u);
                 }
                 else
                 {
                     sharedFloat[tidDiv4 + tidMod4 * 72] = t111_0 ? a[t104_0] : (float)0;
                 }
-                if (CudaAsm.IsSupported & t111_1)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36) * 4, aAddress + (long)t104_1 * 4, t111_1 ? 4u : 0u);
                 }
                 else
                 {
@@ -611,9 +611,9 @@ namespace TileDsl.Kernels.Tutorials
                 int t118_0 = t115_0 + t117_0;
                 int t118_1 = t115_0 + t117_1;
                 // acc: b, [8][36], 3 stages: stage 0
-                if (CudaAsm.IsSupported & t125_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864) * 4, bAddress + (long)t118_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864) * 4, bAddress + (long)t118_0 * 4, t125_0 ? 8u : 0u);
                 }
                 else
                 {
@@ -636,17 +636,17 @@ namespace TileDsl.Kernels.Tutorials
                 int t134_0 = t131_0 + t133_0;
                 int t134_1 = t131_0 + t133_1;
                 // acc: a, [8][36], 3 stages: stage 1
-                if (CudaAsm.IsSupported & t141_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 288) * 4, aAddress + (long)t134_0 * 4, t141_0 ? 4u : 0u);
                 }
                 else
                 {
                     sharedFloat[tidDiv4 + tidMod4 * 72 + 288] = t141_0 ? a[t134_0] : (float)0;
                 }
-                if (CudaAsm.IsSupported & t141_1)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + 288) * 4, aAddress + (long)t134_1 * 4, t141_1 ? 4u : 0u);
                 }
                 else
                 {
@@ -666,9 +666,9 @@ namespace TileDsl.Kernels.Tutorials
                 int t148_0 = t145_0 + t147_0;
                 int t148_1 = t145_0 + t147_1;
                 // acc: b, [8][36], 3 stages: stage 1
-                if (CudaAsm.IsSupported & t155_0)
+                if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) * 4, bAddress + (long)t148_0 * 4);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + 288) * 4, bAddress + (long)t148_0 * 4, t155_0 ? 8u : 0u);
                 }
                 else
                 {
@@ -718,17 +718,17 @@ namespace TileDsl.Kernels.Tutorials
                     int t165_0 = t162_0 + t164_0;
                     int t165_1 = t162_0 + t164_1;
                     // acc: a, [8][36], 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & t172_0)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + stageAhead * 288) * 4, aAddress + (long)t165_0 * 4, t172_0 ? 4u : 0u);
                     }
                     else
                     {
                         sharedFloat[tidDiv4 + tidMod4 * 72 + stageAhead * 288] = t172_0 ? a[t165_0] : (float)0;
                     }
-                    if (CudaAsm.IsSupported & t172_1)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 4, %2;", sharedAddress + (uint)(tidDiv4 + tidMod4 * 72 + 36 + stageAhead * 288) * 4, aAddress + (long)t165_1 * 4, t172_1 ? 4u : 0u);
                     }
                     else
                     {
@@ -744,9 +744,9 @@ namespace TileDsl.Kernels.Tutorials
                     int t179_0 = t176_0 + t178_0;
                     int t179_1 = t176_0 + t178_1;
                     // acc: b, [8][36], 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & t186_0)
+                    if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) * 4, bAddress + (long)t179_0 * 4);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 36 + tidMod16 * 2 + 864 + stageAhead * 288) * 4, bAddress + (long)t179_0 * 4, t186_0 ? 8u : 0u);
                     }
                     else
                     {
