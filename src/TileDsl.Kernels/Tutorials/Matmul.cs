@@ -95,8 +95,11 @@ public static partial class Matmul
     {
         public static Blocks For(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 32) : new(32, 32, 32);
 
-        /// <summary>For bf16 and fp16: 128 × 128 × 64 for large products (the fastest on an H200, docs/performance.md), 32 × 32 × 32 for small ones.</summary>
-        public static Blocks ForSixteenBit(int m, int n) => m >= 512 && n >= 512 ? new(128, 128, 64) : new(32, 32, 32);
+        /// <summary>For bf16 and fp16: 128 × 128 × 64 for large products (the fastest mma.sync blocks on an H200,
+        /// docs/performance.md), 128 × 256 × 64 where the launch runs Hopper kernels (<paramref name="hopper"/>: wgmma
+        /// m64n256k16, the fastest there), 32 × 32 × 32 for small products.</summary>
+        public static Blocks ForSixteenBit(int m, int n, bool hopper = false)
+            => m < 512 || n < 512 ? new(32, 32, 32) : hopper ? new(128, 256, 64) : new(128, 128, 64);
     }
 
     /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>
@@ -131,15 +134,18 @@ public static partial class Matmul
 
     private static void Run(TileTarget target, TileBuffer<BFloat16> a, TileBuffer<BFloat16> b, TileBuffer<BFloat16> c, int m, int n, int k, Blocks? blocks)
     {
-        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n));
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n, Hopper(target)));
         Bf16Kernel.Run(target, grid, new Bf16Kernel.Args(a, b, c, m, n, k, k, n, n, bs.BM, bs.BN, bs.BK, 8));
     }
 
     private static void Run(TileTarget target, TileBuffer<Half> a, TileBuffer<Half> b, TileBuffer<Half> c, int m, int n, int k, Blocks? blocks)
     {
-        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n));
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForSixteenBit(m, n, Hopper(target)));
         Fp16Kernel.Run(target, grid, new Fp16Kernel.Args(a, b, c, m, n, k, k, n, n, bs.BM, bs.BN, bs.BK, 8));
     }
+
+    /// <summary>Whether launches on <paramref name="target"/> run Hopper kernels (wgmma).</summary>
+    private static bool Hopper(TileTarget target) => target.Stream is { } stream && TileMma.UsesWgmma(stream.Accelerator);
 
     private static (TileGrid, Blocks) Check<T>(TileBuffer<T> a, TileBuffer<T> b, TileBuffer<T> c, int m, int n, int k, Blocks? blocks)
         where T : unmanaged
