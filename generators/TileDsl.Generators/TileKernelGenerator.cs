@@ -93,8 +93,10 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 lowered.Add(new LoweredSpecialization(spec, program, arenas, bytes) { Divisible = Divisible(model, pipelined, program, wgmma: false), Hopper = hopper });
             }
             if (diagnostics.Count > 0) return new LoweredKernel(model.HintName, "", diagnostics.ToEquatableArray());
-            bool vectorized = lowered.Any(s => s.Program.VectorAccesses.Any());
-            bool addresses = lowered.Any(s => s.Program.All.Any(d => d is DAsyncCopy));
+            // The signature serves every kernel: the Hopper ones may vectorize or pipeline where the others do not.
+            var programs = lowered.SelectMany(s => s.Hopper is { } h ? new[] { s.Program, h.Program } : new[] { s.Program }).ToList();
+            bool vectorized = programs.Any(p => p.VectorAccesses.Any());
+            bool addresses = programs.Any(p => p.All.Any(d => d is DAsyncCopy));
             return new LoweredKernel(model.HintName, LauncherEmitter.Emit(model, new KernelSignature(model, vectorized, addresses), lowered), EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (Exception e)
