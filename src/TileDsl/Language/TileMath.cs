@@ -205,16 +205,7 @@ public static class TileMath
     }
 
     /// <summary><paramref name="x"/> rounded to the nearest half-precision value, as a float.</summary>
-    public static float RoundToHalf(float x)
-    {
-        // On CUDA both conversions in one piece of inline PTX (one result to hand back, not two); NaN as below.
-        if (CudaAsm.IsSupported && (Interop.FloatAsInt(x) & 0x7FFFFFFFu) <= 0x7F800000u)
-        {
-            CudaAsm.Emit("{ .reg .b16 h; cvt.rn.f16.f32 h, %1; cvt.f32.f16 %0, h; }", out float rounded, x);
-            return rounded;
-        }
-        return HalfToFloat(FloatToHalf(x));
-    }
+    public static float RoundToHalf(float x) => HalfToFloat(FloatToHalf(x));
 }
 
 /// <summary>The four 32-bit words of one Philox4x32 block (<see cref="TileMath.Philox4x32"/>).</summary>

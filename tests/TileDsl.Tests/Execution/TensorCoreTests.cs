@@ -211,6 +211,23 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 1.5e-3, what: "c");
     }
 
+    /// <summary>The tensor-core path is scoped (nested scopes restore the outer one, Auto outside any) and checks its argument.</summary>
+    [Fact]
+    public void Tensor_core_path_scopes_nest_and_check_their_argument()
+    {
+        Assert.Equal(TensorCorePath.Auto, TensorCores.Path);
+        Assert.False(TileMma.UsesWgmma(cpu.Accelerator));
+        using (TensorCores.Use(TensorCorePath.Wgmma))
+        {
+            Assert.True(TileMma.UsesWgmma(cpu.Accelerator));
+            using (TensorCores.Use(TensorCorePath.MmaSync)) Assert.False(TileMma.UsesWgmma(cpu.Accelerator));
+            Assert.Equal(TensorCorePath.Wgmma, TensorCores.Path);
+        }
+        Assert.Equal(TensorCorePath.Auto, TensorCores.Path);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => TensorCores.Use((TensorCorePath)7));
+        Assert.Equal("path", error.ParamName);
+    }
+
     /// <summary>Whether the kernel cache <paramref name="field"/> of a generated launcher has loaded its kernel on the CPU accelerator.</summary>
     private bool Loaded(Type launcher, string field)
     {
