@@ -148,7 +148,6 @@ if (Wants("matmul16"))
                 Save($"matmul_{name}_c_{label}", cd.GetAsArray1D().Select(widen).ToArray());
             }
         }
-        Save($"matmul_{name}_c", cd.GetAsArray1D().Select(widen).ToArray());
     }
 }
 

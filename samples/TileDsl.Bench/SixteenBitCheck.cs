@@ -99,14 +99,7 @@ internal static partial class SixteenBitCheck
             accelerator.Synchronize();
             cd.CopyToCPU(c);
         }
-        double worst = 0;
-        for (int i = 0; i < 32; i++)
-            for (int j = 0; j < 32; j++)
-            {
-                double exact = 0;
-                for (int l = 0; l < 64; l++) exact += (double)(float)a[i * 64 + l] * (float)b[l * 32 + j];
-                worst = System.Math.Max(worst, System.Math.Abs(exact - c[i * 32 + j]));
-            }
+        double worst = WorstError(32, 32, 64, (i, l) => (float)a[i * 64 + l], (l, j) => (float)b[l * 32 + j], c);
         System.Console.WriteLine($"sixteen: bf16 Dot [32, 64] × [64, 32] on {accelerator.Name}: max abs error {worst:E2} against float64 (bound 64 · 2^-24 · 64 = 2.4e-4)");
 
         var aT = new Half[64 * 64];
@@ -122,15 +115,23 @@ internal static partial class SixteenBitCheck
             accelerator.Synchronize();
             cd.CopyToCPU(ct);
         }
-        double worstT = 0;
-        for (int i = 0; i < 64; i++)
-            for (int j = 0; j < 64; j++)
-            {
-                double exact = 0;
-                for (int l = 0; l < 64; l++) exact += (double)aT[l * 64 + i] * (double)bT[j * 64 + l];
-                worstT = System.Math.Max(worstT, System.Math.Abs(exact - ct[i * 64 + j]));
-            }
+        double worstT = WorstError(64, 64, 64, (i, l) => (double)aT[l * 64 + i], (l, j) => (double)bT[j * 64 + l], ct);
         System.Console.WriteLine($"sixteen: fp16 Dot Trans([64, 64]) × Trans([64, 64]) on {accelerator.Name}{(TileMma.UsesWgmma(accelerator) ? " (wgmma)" : "")}: max abs error {worstT:E2} against float64 (bound 2.4e-4)");
         return differ == 0 && worst <= 2.4e-4 && worstT <= 2.4e-4 ? 0 : 1;
+    }
+
+    /// <summary>The largest absolute difference between <paramref name="c"/> [m, n] (row-major) and the float64 product
+    /// of <paramref name="a"/> [m, k] and <paramref name="b"/> [k, n].</summary>
+    private static double WorstError(int m, int n, int k, System.Func<int, int, double> a, System.Func<int, int, double> b, float[] c)
+    {
+        double worst = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double exact = 0;
+                for (int l = 0; l < k; l++) exact += a(i, l) * b(l, j);
+                worst = System.Math.Max(worst, System.Math.Abs(exact - c[i * n + j]));
+            }
+        return worst;
     }
 }

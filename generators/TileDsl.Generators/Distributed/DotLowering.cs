@@ -37,6 +37,9 @@ internal sealed record DotOperand(bool KMajor, int RowLength)
     /// <summary>Bytes between the 64-column panels of a swizzled 16-bit operand (its descriptor's leading byte offset).</summary>
     public int PanelBytes => Rows * 64 * 2;
 
+    /// <summary>The alignment of its buffer: <see cref="SharedBuffer.SwizzleAlignment"/> when swizzled, else a vector's 16 bytes.</summary>
+    public int Alignment => Swizzled ? SharedBuffer.SwizzleAlignment : 16;
+
     /// <summary>Strides of the operand's (MN, k) coordinates in the buffer.</summary>
     public (int Mn, int K) Strides => KMajor ? (RowLength, 1) : (1, RowLength);
 }
@@ -299,8 +302,8 @@ internal static class DotLowering
         var part = tiling.Slices == 1 ? home : Layouts.Dot(m, n, numThreads / tiling.Slices);
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         string Describe(string operand, DotOperand o, int extent) => $"{name}: {operand}, {Placement(tiling, o, extent)}";
-        var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m)) { Alignment = tiling.A.Swizzled ? SharedBuffer.SwizzleAlignment : 16 };
-        var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n)) { Alignment = tiling.B.Swizzled ? SharedBuffer.SwizzleAlignment : 16 };
+        var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m)) { Alignment = tiling.A.Alignment };
+        var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n)) { Alignment = tiling.B.Alignment };
         output.Add(new DDotInit(dot, home, part, tiling));
         for (int start = 0; start < k; start += tiling.Chunk)
         {

@@ -91,11 +91,11 @@ internal sealed class Pipelines
         var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads, plan.Wgmma);
         var placement = operand == 0 ? tiling.A : tiling.B;
         int extent = dot.Type.Shape[operand];
-        int alignment = placement.Swizzled ? SharedBuffer.SwizzleAlignment : 128, align = alignment / ElementTypes.Of(tiling.Element).Bytes;
+        int align = System.Math.Max(placement.Alignment, 128) / ElementTypes.Of(tiling.Element).Bytes;
         int stage = (placement.Elements(tiling.Chunk, extent) + align - 1) / align * align;
         string name = dot.Name.Length > 0 ? dot.Name : "dot";
         var buffer = new SharedBuffer(tiling.Element, stages * stage,
-            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = placement.Swizzled ? alignment : 16 };
+            $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = placement.Alignment };
         var maps = tiling.Maps(0);
         buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
         return buffers[load];

@@ -74,8 +74,6 @@ internal sealed class LayoutAssignment
 
     private LinearLayout Blocked(TileType type) => Layouts.Blocked(type.Shape, numThreads);
 
-    /// <summary>16-bit elements in one 16-byte copy.</summary>
-    private const int Vectorize16Bit = 8;
 
     private void Collect(IReadOnlyList<Statement> body)
     {
@@ -219,7 +217,7 @@ internal sealed class LayoutAssignment
                     // 16-byte chunk of the swizzle each, half the instructions of the usual 8-byte vectors.
                     var load = values[copy.Load];
                     var layout = plan.Wgmma && Semantics.ElementTypes.IsSixteenBit(load.Type.Element)
-                        ? Layouts.Blocked(load.Type.Shape, numThreads, Vectorize16Bit)
+                        ? Layouts.Blocked(load.Type.Shape, numThreads, Passes.Vectorize.MaxCopyElements)
                         : Natural(copy.Load);
                     plan.CopyLayouts[copy] = layout;
                     Request(copy.Pointers, layout);

@@ -43,7 +43,7 @@ internal static class Vectorize
                     // A vector copy also needs its elements consecutive in the stage (the operand staged along the
                     // dimension it was loaded along).
                     // A copy moves up to 16 bytes whatever the element (Vec8 of 16-bit elements on the CPU).
-                    copy.Vector = copy.Map.UnitDim == copy.Layout.Rank - 1 ? Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element, MaxBytes) : null;
+                    copy.Vector = copy.Map.UnitDim == copy.Layout.Rank - 1 ? Global(axis, copy.Layout, copy.Copy.Pointers, copy.Copy.Mask, copy.Element, MaxCopyElements) : null;
                     break;
                 case DStore { Store.Atomic: false } store:
                     store.Vector = Global(axis, store.Layout, store.Store.Pointers, store.Store.Mask, program.Values[store.Store.Data].Type.Element);
@@ -61,8 +61,11 @@ internal static class Vectorize
     /// <summary>Elements of <paramref name="element"/> that one access of at most <see cref="MaxBytes"/> (and <see cref="MaxElements"/>) moves, from <paramref name="contiguous"/> registers.</summary>
     public static int Width(int contiguous, ElementType element) => System.Math.Min(System.Math.Min(contiguous, MaxElements), MaxBytes / ElementTypes.Of(element).Bytes);
 
-    /// <summary>Elements of the largest vector type (<c>Vec4</c>).</summary>
+    /// <summary>Elements of the largest vector type of loads and stores (<c>Vec4</c>).</summary>
     public const int MaxElements = 4;
+
+    /// <summary>Elements of the largest vector type of asynchronous copies (<c>Vec8</c>, of 16-bit elements).</summary>
+    public const int MaxCopyElements = 8;
 
     private static VectorAccess? Global(AxisInfo axis, LinearLayout layout, int pointers, int? mask, ElementType element, int maxElements = MaxElements)
     {

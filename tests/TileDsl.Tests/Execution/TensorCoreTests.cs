@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using ILGPU;
 using TileDsl.Kernels.Tutorials;
 using TileDsl.Tests.Support;
 using Half = System.Half;
@@ -158,29 +159,23 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         var blocks = new Matmul.Blocks(128, bn, 64);
         bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
         string kernel = $"{(fp16 ? "Fp16" : "Bf16")}_BM128_BN{bn}_BK64_GROUP_M8_Hopper{(divisible ? "_Divisible" : "")}Cache";
-        double[] expected;
-        float[] c;
-        using (TensorCores.Use(TensorCorePath.Wgmma))
-        using (var d = new DeviceArrays(cpu.Accelerator))
+        var (expected, c) = fp16
+            ? Run(v => (Half)v, v => (float)v, Half.NaN, (a, b, c16) => Matmul.Run(cpu.Accelerator.DefaultStream, a, b, c16, m, n, k, blocks), typeof(Matmul.Fp16Kernel))
+            : Run(v => (BFloat16)v, v => (float)v, (BFloat16)float.NaN, (a, b, c16) => Matmul.Run(cpu.Accelerator.DefaultStream, a, b, c16, m, n, k, blocks), typeof(Matmul.Bf16Kernel));
+
+        // One type's run under TensorCorePath.Wgmma: the float64 reference of its 16-bit inputs and C widened to float.
+        (double[], float[]) Run<T>(Func<float, T> round, Func<T, float> widen, T nan, Action<ArrayView<T>, ArrayView<T>, ArrayView<T>> run, Type launcher)
+            where T : unmanaged
         {
-            if (fp16)
+            var (a, b, c16) = (a32.Select(round).ToArray(), b32.Select(round).ToArray(), Reference.Poisoned(m * n, nan));
+            using (TensorCores.Use(TensorCorePath.Wgmma))
+            using (var d = new DeviceArrays(cpu.Accelerator))
             {
-                var (a, b, c16) = (a32.Select(v => (Half)v).ToArray(), b32.Select(v => (Half)v).ToArray(), Reference.Poisoned(m * n, Half.NaN));
-                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c16), m, n, k, blocks);
+                run(d.View(a), d.View(b), d.View(c16));
                 d.CopyBack();
-                expected = Reference.Matmul(m, n, k, (i, l) => (double)a[i * k + l], (l, j) => (double)b[l * n + j]);
-                c = c16.Select(v => (float)v).ToArray();
-                Assert.True(Loaded(typeof(Matmul.Fp16Kernel), kernel));
             }
-            else
-            {
-                var (a, b, c16) = (a32.Select(v => (BFloat16)v).ToArray(), b32.Select(v => (BFloat16)v).ToArray(), Reference.Poisoned(m * n, (BFloat16)float.NaN));
-                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c16), m, n, k, blocks);
-                d.CopyBack();
-                expected = Reference.Matmul(m, n, k, (i, l) => (double)(float)a[i * k + l], (l, j) => (double)(float)b[l * n + j]);
-                c = c16.Select(v => (float)v).ToArray();
-                Assert.True(Loaded(typeof(Matmul.Bf16Kernel), kernel));
-            }
+            Assert.True(Loaded(launcher, kernel));
+            return (Reference.Matmul(m, n, k, (i, l) => widen(a[i * k + l]), (l, j) => widen(b[l * n + j])), c16.Select(widen).ToArray());
         }
         // The float sum is off by at most k · 2^-24 · k ≤ 192 · 2^-24 · 192 ≈ 2.2e-3 (terms ≤ 1); rounding it to 16 bits
         // adds at most 2^-9 (bf16) or 2^-12 (fp16) of it.
