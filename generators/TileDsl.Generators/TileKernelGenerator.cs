@@ -81,9 +81,10 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
                 }
                 // A second kernel for launches whose int arguments are divisible by 16 (or 1 where a stride along the
                 // last dimension) and whose views are aligned: its vectors need no run-time tests but their masks.
-                // And where 16-bit Dots can run on wgmma, the same two for Hopper (the launcher picks by device).
+                // And where tensor-core Dots (16-bit or tf32) can run on wgmma, the same two for Hopper (the launcher
+                // picks by device).
                 LoweredSpecialization? hopper = null;
-                if (HasSixteenBitDot(spec))
+                if (HasTensorCoreDot(spec))
                 {
                     var forHopper = Pipelined(model, spec, wgmma: true);
                     var (hopperProgram, hopperArenas, hopperBytes) = LowerVariant(forHopper, null, wgmma: true);
@@ -119,11 +120,11 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
         return new LoweredVariant(variant.Program, variant.Arenas, variant.Bytes, assumed);
     }
 
-    /// <summary>Whether a body has a Dot of 16-bit tiles (which may have a wgmma tiling).</summary>
-    private static bool HasSixteenBitDot(Specialization spec)
+    /// <summary>Whether a body has a Dot of 16-bit tiles or at tf32 (which may have a wgmma tiling).</summary>
+    private static bool HasTensorCoreDot(Specialization spec)
     {
         var values = Pipelining.Values(spec.Body);
-        return values.Values.OfType<DotOp>().Any(d => ElementTypes.IsSixteenBit(values[d.A].Type.Element));
+        return values.Values.OfType<DotOp>().Any(d => d.Tf32 || ElementTypes.IsSixteenBit(values[d.A].Type.Element));
     }
 
     /// <summary>The distributed program of one specialization through the passes, its arenas and shared bytes.</summary>

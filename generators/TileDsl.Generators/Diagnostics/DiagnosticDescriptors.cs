@@ -137,6 +137,10 @@ internal static class DiagnosticDescriptors
         "Unsupported atomic scope",
         "AtomicScope.Sys is not available: ILGPU's atomics are device-scoped, so the host and other devices are not guaranteed to see this update as atomic; use AtomicScope.Gpu (the default) or AtomicScope.Cta, and let the host read the results after the kernel");
 
+    public static readonly DiagnosticDescriptor Tf32Shape = Error("TD0045",
+        "tf32 Dot shape not a multiple of 16",
+        "Dot {0} × {1} at InputPrecision.Tf32 runs on tensor cores, which take M, N and K in multiples of 16: make the block sizes multiples of 16, or use InputPrecision.Ieee (FMA units)");
+
     public static readonly DiagnosticDescriptor InternalError = Error("TD0036",
         "The generator failed on this kernel",
         "The TileDsl generator failed while {1} tile kernel '{0}' ({2}); the other kernels are not affected. Please report this with the kernel's source.");

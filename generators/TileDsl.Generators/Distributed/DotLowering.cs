@@ -13,11 +13,17 @@ namespace TileDsl.Generators.Distributed;
 /// How one operand of a Dot sits in shared memory: MN-major, rows of k ([chunk][RowLength], RowLength = M or N plus
 /// padding: a thread reads its rows of a, or columns of b, as vectors at each step of k), or K-major ([M or N][RowLength],
 /// RowLength = chunk plus padding: a thread reads vectors of consecutive k). Rows are padded by 16 bytes. A
-/// <see cref="Swizzled"/> operand (read by <c>wgmma</c>) is not padded: its rows of 64 lie in panels of
-/// <see cref="Rows"/> rows with the 128-byte swizzle (<c>TileMma.Swizzle128</c>).
+/// <see cref="Swizzled"/> operand (read by <c>wgmma</c>) is not padded: its rows of 128 bytes (64 16-bit elements, 32
+/// floats) lie in panels of <see cref="Rows"/> rows with the 128-byte swizzle (<c>TileMma.Swizzle128</c>).
 /// </summary>
 internal sealed record DotOperand(bool KMajor, int RowLength)
 {
+    /// <summary>Bytes of an element as staged (2, or 4 for tf32).</summary>
+    public int Bytes { get; init; } = 2;
+
+    /// <summary>Elements of a swizzled operand's 128-byte row.</summary>
+    public int SwizzleRow => 128 / Bytes;
+
     /// <summary>Whether the operand lies 128-byte swizzled, for <c>wgmma</c>'s descriptors.</summary>
     public bool Swizzled { get; init; }
 
@@ -28,14 +34,14 @@ internal sealed record DotOperand(bool KMajor, int RowLength)
     public int Elements(int chunk, int extent) => Swizzled ? chunk * extent : KMajor ? extent * RowLength : chunk * RowLength;
 
     /// <summary>Where a swizzled operand's first element of k = <paramref name="k"/> lies from the first of its row (or
-    /// column) along MN, a multiple of 64: along a K-major row, in 64-column panels; else 64 elements per row of k.</summary>
-    public int SwizzledK(int k) => KMajor ? k / 64 * Rows * 64 + k % 64 : k * 64;
+    /// column) along MN, a multiple of a row: along a K-major row, in panels of a row's columns; else a row per k.</summary>
+    public int SwizzledK(int k) => KMajor ? k / SwizzleRow * Rows * SwizzleRow + k % SwizzleRow : k * SwizzleRow;
 
-    /// <summary>Elements from one row (or column) along MN to the next, where that is a multiple of 64.</summary>
-    public int SwizzledMn => KMajor ? 64 : Rows;
+    /// <summary>Elements from one row (or column) along MN to the next, where that is a multiple of a row's elements.</summary>
+    public int SwizzledMn => KMajor ? SwizzleRow : Rows;
 
-    /// <summary>Bytes between the 64-column panels of a swizzled 16-bit operand (its descriptor's leading byte offset).</summary>
-    public int PanelBytes => Rows * 64 * 2;
+    /// <summary>Bytes between the panels of a swizzled operand (its descriptor's leading byte offset).</summary>
+    public int PanelBytes => Rows * 128;
 
     /// <summary>The alignment of its buffer: <see cref="SharedBuffer.SwizzleAlignment"/> when swizzled, else a vector's 16 bytes.</summary>
     public int Alignment => Swizzled ? SharedBuffer.SwizzleAlignment : 16;
@@ -57,6 +63,11 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
 
     /// <summary>Bytes a Dot may stage at once; larger operands are staged in chunks of k.</summary>
     public const int StagingBytes = 40 * 1024;
+
+    /// <summary>The same on tensor cores: a chunk of all of k is what a pipeline stage holds (a 128 × 256 block's
+    /// operands over 64 of k of a 16-bit type, or 32 of tf32, take 48 to 53 KiB), and the dynamic shared memory
+    /// these Dots use goes past 48 KiB.</summary>
+    public const int MmaStagingBytes = 64 * 1024;
 
     /// <summary>Registers per thread above which a Dot's k is not split further.</summary>
     public const int SplitRegisters = 8;
@@ -93,17 +104,23 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
     /// MN-major ([chunk][M or N + 8], read by <c>ldmatrix.trans</c>), whichever lets the threads store it in vectors
     /// from the layout it arrives in (a loaded b is contiguous along n); rows padded by 16 bytes, so that the 8 rows of
     /// one 8 × 8 matrix fall in distinct banks. k is staged in the largest power-of-two part (a multiple of 16) that
-    /// fits in <see cref="StagingBytes"/>.
+    /// fits in <see cref="StagingBytes"/>. tf32 operands are always k-major: <c>ldmatrix.trans</c> moves 16-bit
+    /// elements, and <c>wgmma</c> transposes only 16-bit ones (an operand loaded along MN is transposed on its way into
+    /// shared memory, one element a copy).
     /// </summary>
     public static DotTiling ForMma(int m, int n, int k, MmaTiling mma, LinearLayout aLayout, LinearLayout bLayout)
     {
-        // wgmma reads its operands unpadded, 128-byte swizzled, k staged 64 at a time at least.
-        int pad = mma.Wgmma ? 0 : 8;
-        var a = (aLayout.Contiguous(1) >= aLayout.Contiguous(0), pad);
-        var b = (bLayout.Contiguous(0) >= bLayout.Contiguous(1), pad);
-        int chunk = ChunkOf(m, n, k, ElementTypes.Of(mma.Input).Bytes, a, b, steps: mma.Wgmma ? 64 : 16);
+        // wgmma reads its operands unpadded, 128-byte swizzled, k staged a 128-byte row at a time at least.
+        int bytes = ElementTypes.Of(mma.Input).Bytes;
+        int pad = mma.Wgmma ? 0 : Vectorize.MaxBytes / bytes;
+        var a = (mma.Tf32 || aLayout.Contiguous(1) >= aLayout.Contiguous(0), pad);
+        var b = (mma.Tf32 || bLayout.Contiguous(0) >= bLayout.Contiguous(1), pad);
+        int chunk = ChunkOf(m, n, k, bytes, a, b, steps: mma.Wgmma ? 128 / bytes : 16, budget: MmaStagingBytes);
         DotOperand Staged((bool KMajor, int Pad) placement, int extent)
-            => mma.Wgmma ? Operand(placement, extent, chunk) with { Swizzled = true, RowLength = 64, Rows = placement.KMajor ? extent : chunk } : Operand(placement, extent, chunk);
+        {
+            var operand = Operand(placement, extent, chunk) with { Bytes = bytes };
+            return mma.Wgmma ? operand with { Swizzled = true, RowLength = operand.SwizzleRow, Rows = placement.KMajor ? extent : chunk } : operand;
+        }
         return new DotTiling(m, n, k, mma.Input, chunk, 1, Staged(a, m), Staged(b, n)) { Mma = mma };
     }
 
@@ -111,13 +128,13 @@ internal sealed record DotTiling(int M, int N, int K, ElementType Element, int C
         => new(placement.KMajor, (placement.KMajor ? chunk : extent) + placement.Pad);
 
     /// <summary>
-    /// The largest power-of-two part of k whose staged operands fit in <see cref="StagingBytes"/>: at least 8, and a
-    /// multiple of <paramref name="steps"/> (the k of one mma instruction on tensor cores).
+    /// The largest power-of-two part of k whose staged operands fit in <paramref name="budget"/> bytes: at least 8, and
+    /// a multiple of <paramref name="steps"/> (the k of one mma instruction, or a swizzled row, on tensor cores).
     /// </summary>
-    private static int ChunkOf(int m, int n, int k, int bytes, (bool KMajor, int Pad) a, (bool KMajor, int Pad) b, int steps = 1)
+    private static int ChunkOf(int m, int n, int k, int bytes, (bool KMajor, int Pad) a, (bool KMajor, int Pad) b, int steps = 1, int budget = StagingBytes)
     {
         int chunk = k;
-        while (chunk > 8 && chunk % (2 * steps) == 0 && (Operand(a, m, chunk).Elements(chunk, m) + Operand(b, n, chunk).Elements(chunk, n)) * bytes > StagingBytes)
+        while (chunk > 8 && chunk % (2 * steps) == 0 && (Operand(a, m, chunk).Elements(chunk, m) + Operand(b, n, chunk).Elements(chunk, n)) * bytes > budget)
             chunk /= 2;
         return chunk;
     }

@@ -28,7 +28,7 @@ internal sealed partial class KernelEmitter
         var t = init.Tiling;
         var a = program.Values[v.A];
         var b = program.Values[v.B];
-        string how = t.Mma is { } mma ? $"on tensor cores ({(mma.Wgmma ? $"wgmma m64n{mma.WarpN}k16" : "mma.sync m16n8k16")}, {ElementTypes.CsName(mma.Input)} in, float out), {mma}" : "on FMA units";
+        string how = t.Mma is { } mma ? $"on tensor cores ({mma.Instruction}, {(mma.Tf32 ? "tf32" : ElementTypes.CsName(mma.Input))} in, float out), {mma}" : "on FMA units";
         w.Line($"// {Label(v)} = Dot({Label(a)} [{t.M}, {t.K}], {Label(b)} [{t.K}, {t.N}]) {how}, through shared memory"
             + (t.Chunk < t.K ? $", {t.Chunk} of k at a time" : "") + (t.Slices == 1 ? "" : $", k split over {t.Slices} slices of {numThreads / t.Slices} threads"));
         if (init.InPlace && v.Acc is { } accumulator && registers.TryGetValue((accumulator, init.Home), out var accumulated))

@@ -12,7 +12,8 @@ namespace TileDsl.Generators.Emit;
 /// declares first thing in the kernel (PTX wants declarations before uses in its text, and ILGPU places the blocks
 /// of an <c>if</c> after what follows it), <c>ldmatrix.x4</c> (<c>.trans</c> for an MN-major operand) reads a
 /// 16 × 16 block of a, or two 8-column blocks of b, from the staged rows at addresses each lane computes, and
-/// <c>mma.sync.aligned.m16n8k16.row.col</c> accumulates in fp32. The program's registers of the result are copied into
+/// <c>mma.sync.aligned.m16n8k16.row.col</c> accumulates in fp32 (<c>m16n8k8</c> of tf32: <c>ldmatrix</c> moves
+/// 32-bit elements as pairs of 16-bit ones, a k-major 8 × 4 block of floats per 8 × 8 matrix). The program's registers of the result are copied into
 /// the PTX accumulators before the first chunk and back after the last. On the CPU accelerator the same addresses feed
 /// <see cref="TileMma"/>'s emulation of both instructions, with the hardware's placement of every element.
 /// </summary>
@@ -144,9 +145,11 @@ internal sealed partial class KernelEmitter
             // The row each lane gives ldmatrix (.x4: lanes 8j to 8j + 7 the rows of matrix j). For a's 16 × 16 block:
             // k-major, m = l mod 16 at k = 8·(l / 16); MN-major (.trans), k = l mod 8 + 8·(l / 16) at m = 8·(l / 8 mod 2).
             // For b's two 8-column blocks: k-major, n = l mod 8 + 8·(l / 16) at k = 8·(l / 8 mod 2); MN-major,
-            // k = l mod 8 + 8·(l / 8 mod 2) at n = 8·(l / 16). Plus the warp's first row or column.
-            var (aMn, aK) = t.A.KMajor ? (new[] { (0, 4, 1) }, new[] { (4, 1, 8) }) : (new[] { (3, 1, 8) }, new[] { (0, 3, 1), (4, 1, 8) });
-            var (bMn, bK) = t.B.KMajor ? (new[] { (0, 3, 1), (4, 1, 8) }, new[] { (3, 1, 8) }) : (new[] { (4, 1, 8) }, new[] { (0, 3, 1), (3, 1, 8) });
+            // k = l mod 8 + 8·(l / 8 mod 2) at n = 8·(l / 16). Plus the warp's first row or column. (tf32, always
+            // k-major: the same rows, k stepping by 4 instead of 8, 16 bytes either way.)
+            int half = 16 / t.A.Bytes;
+            var (aMn, aK) = t.A.KMajor ? (new[] { (0, 4, 1) }, new[] { (4, 1, half) }) : (new[] { (3, 1, 8) }, new[] { (0, 3, 1), (4, 1, 8) });
+            var (bMn, bK) = t.B.KMajor ? (new[] { (0, 3, 1), (4, 1, 8) }, new[] { (3, 1, half) }) : (new[] { (4, 1, 8) }, new[] { (0, 3, 1), (3, 1, 8) });
             n.ARow = names.Unique(n.Stem + "RowA");
             n.BRow = names.Unique(n.Stem + "RowB");
             w.Line($"int {n.ARow} = {RowIndex(t.A, dot.A, aMn, aK, (LinearLayout.LaneBits, mBits, mma.WarpM))};");
@@ -154,28 +157,28 @@ internal sealed partial class KernelEmitter
             n.AAt = names.Unique(n.Stem + "AtA");
             n.BAt = names.Unique(n.Stem + "AtB");
         }
-        int steps = t.Chunk / 16;
+        int steps = t.Chunk / mma.KStep, bytes = t.A.Bytes;
         string A(int mi, int j) => $"tdA{n.A + 4 * mi + j}";
         string B(int pair, int j) => $"tdB{n.B + 4 * pair + j}";
         string C(int mi, int ni, int j) => $"tdC{n.C + 4 * (ni + mma.BlocksN * mi) + j}";
-        // A block's first row (16 rows or columns further per block, 16 steps of k per kk).
-        int AOffset(int kk, int mi) => 16 * mi * t.A.Strides.Mn + 16 * kk * t.A.Strides.K;
-        int BOffset(int kk, int pair) => 16 * pair * t.B.Strides.Mn + 16 * kk * t.B.Strides.K;
+        // A block's first row (16 rows or columns further per block, a k step further per kk).
+        int AOffset(int kk, int mi) => 16 * mi * t.A.Strides.Mn + mma.KStep * kk * t.A.Strides.K;
+        int BOffset(int kk, int pair) => 16 * pair * t.B.Strides.Mn + mma.KStep * kk * t.B.Strides.K;
         string LoadMatrix(DotOperand o) => $"ldmatrix.sync.aligned.m8n8.x4{(o.KMajor ? "" : ".trans")}.shared.b16";
-        string type = mma.Input == IR.ElementType.BFloat16 ? "bf16" : "f16";
+        string type = mma.PtxType;
 
         // A pipelined operand is read from this iteration's stage of its buffer.
         string aRow = Sum(new[] { n.ARow, StageOffset(dot.A, dot.AStaged) }.Where(t => t.Length > 0));
         string bRow = Sum(new[] { n.BRow, StageOffset(dot.B, dot.BStaged) }.Where(t => t.Length > 0));
         w.Open($"if ({target.IsCuda})");
-        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(aRow)} * 2;");
-        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(bRow)} * 2;");
+        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(aRow)} * {bytes};");
+        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(bRow)} * {bytes};");
         for (int kk = 0; kk < steps; kk++)
         {
             for (int mi = 0; mi < mma.BlocksM; mi++)
-                w.Line(target.Ptx($"{LoadMatrix(t.A)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => A(mi, j)))}}}, [%0+{AOffset(kk, mi) * 2}];", n.AAt));
+                w.Line(target.Ptx($"{LoadMatrix(t.A)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => A(mi, j)))}}}, [%0+{AOffset(kk, mi) * bytes}];", n.AAt));
             for (int pair = 0; pair < mma.BlocksN / 2; pair++)
-                w.Line(target.Ptx($"{LoadMatrix(t.B)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => B(pair, j)))}}}, [%0+{BOffset(kk, pair) * 2}];", n.BAt));
+                w.Line(target.Ptx($"{LoadMatrix(t.B)} {{{string.Join(", ", Enumerable.Range(0, 4).Select(j => B(pair, j)))}}}, [%0+{BOffset(kk, pair) * bytes}];", n.BAt));
             for (int mi = 0; mi < mma.BlocksM; mi++)
             {
                 var instructions = Enumerable.Range(0, mma.BlocksN).Select(ni =>
@@ -183,7 +186,7 @@ internal sealed partial class KernelEmitter
                     string c = string.Join(", ", Enumerable.Range(0, 4).Select(j => C(mi, ni, j)));
                     string a = string.Join(", ", Enumerable.Range(0, 4).Select(j => A(mi, j)));
                     string b = $"{B(ni / 2, 2 * (ni % 2))}, {B(ni / 2, 2 * (ni % 2) + 1)}";
-                    return $"mma.sync.aligned.m16n8k16.row.col.f32.{type}.{type}.f32 {{{c}}}, {{{a}}}, {{{b}}}, {{{c}}};";
+                    return $"mma.sync.aligned.m16n8k{mma.KStep}.row.col.f32.{type}.{type}.f32 {{{c}}}, {{{a}}}, {{{b}}}, {{{c}}};";
                 });
                 foreach (var group in Chunks(instructions, 4)) w.Line(target.Ptx(string.Join(" ", group)));
             }
@@ -197,15 +200,16 @@ internal sealed partial class KernelEmitter
         {
             var a = Enumerable.Range(0, mma.BlocksM).Select(mi => names.Unique($"{n.Stem}A{mi}_{kk}")).ToArray();
             var b = Enumerable.Range(0, mma.BlocksN / 2).Select(pair => names.Unique($"{n.Stem}B{pair}_{kk}")).ToArray();
-            for (int mi = 0; mi < a.Length; mi++) w.Line($"var {a[mi]} = TileMma.LoadMatrix({arena}, {Plus(aRow, AOffset(kk, mi))}, {Bool(!t.A.KMajor)}, {bfloat16});");
-            for (int pair = 0; pair < b.Length; pair++) w.Line($"var {b[pair]} = TileMma.LoadMatrix({arena}, {Plus(bRow, BOffset(kk, pair))}, {Bool(!t.B.KMajor)}, {bfloat16});");
+            string LoadFragment(DotOperand o, string row) => mma.Tf32 ? $"TileMma.LoadMatrixTf32({arena}, {row})" : $"TileMma.LoadMatrix({arena}, {row}, {Bool(!o.KMajor)}, {bfloat16})";
+            for (int mi = 0; mi < a.Length; mi++) w.Line($"var {a[mi]} = {LoadFragment(t.A, Plus(aRow, AOffset(kk, mi)))};");
+            for (int pair = 0; pair < b.Length; pair++) w.Line($"var {b[pair]} = {LoadFragment(t.B, Plus(bRow, BOffset(kk, pair)))};");
             for (int mi = 0; mi < mma.BlocksM; mi++)
             {
                 for (int ni = 0; ni < mma.BlocksN; ni++)
                 {
                     var c = Enumerable.Range(0, 4).Select(j => regs[4 * (ni + mma.BlocksN * mi) + j]).ToArray();
                     string d = names.Unique($"{n.Stem}D{mi}_{ni}_{kk}");
-                    w.Line($"var {d} = TileMma.Mma({string.Join(", ", c)}, {a[mi]}, {b[ni / 2]}, {ni % 2}); "
+                    w.Line($"var {d} = TileMma.{(mma.Tf32 ? "MmaTf32" : "Mma")}({string.Join(", ", c)}, {a[mi]}, {b[ni / 2]}, {ni % 2}); "
                         + string.Join(" ", c.Select((r, j) => $"{r} = {d}.{target.Lane(j)};")));
                 }
             }

@@ -100,15 +100,7 @@ internal sealed partial class KernelEmitter
     /// dimension.</summary>
     private string SharedIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, int register, int vector, int lineOf = -1, int along = 0)
     {
-        if (map.Swizzle is { } swizzle)
-        {
-            // A vector starts at a column that is a multiple of its width (at most 8: one 16-byte chunk), so its
-            // elements stay consecutive through the swizzle.
-            string Along(int d) => Plus(Coordinate(layout, d, register), d == map.WindowDim ? -map.WindowStart : 0);
-            string swizzled = ThreadConstant($"TileMma.Swizzle128({Along(swizzle.RowDim)}, {Along(1 - swizzle.RowDim)}, {swizzle.Rows})", "swizzled");
-            string index = buffer.Offset == 0 ? swizzled : $"{buffer.Offset} + {swizzled}";
-            return vector == 1 ? index : $"({index}) / {vector}";
-        }
+        if (map.Swizzle is { } swizzle) return SwizzledIndex(buffer, layout, map, swizzle, register, vector);
         var own = layout.RegisterCoordinates(register);
         int constant = buffer.Offset;
         var terms = new List<string>();
@@ -123,5 +115,23 @@ internal sealed partial class KernelEmitter
         // Every term is a multiple of the vector width (the pass checked the strides, the layout its thread parts).
         if (map.SlotStride > 0) terms.Add(Scaled(Run(map.SlotShift, Layouts.Log2(numThreads) - map.SlotShift), map.SlotStride / vector));
         return Sum(terms.Concat(new[] { (constant / vector).ToString() }));
+    }
+
+    /// <summary>The index of a register's element in a 128-byte-swizzled buffer (in vectors of <paramref name="vector"/>).</summary>
+    private string SwizzledIndex(SharedBuffer buffer, LinearLayout layout, SharedMap map, SwizzleMap swizzle, int register, int vector)
+    {
+        // A vector starts at a column that is a multiple of its width (at most one 16-byte chunk), so its
+        // elements stay consecutive through the swizzle. Floats (tf32) have their own: 32 to a row, 4 to a chunk.
+        // The swizzle depends on a row's place in its group of 8 and a column's in its panel: the register's
+        // whole groups of rows and whole panels only add a constant, so registers share their thread constant.
+        int rowElements = 128 / ElementTypes.Of(buffer.Element).Bytes, columnDim = 1 - swizzle.RowDim;
+        var own = layout.RegisterCoordinates(register);
+        int Own(int d) => own[d] - (d == map.WindowDim ? map.WindowStart : 0);
+        int rowPart = Own(swizzle.RowDim) % 8, columnPart = Own(columnDim) % rowElements;
+        int constant = buffer.Offset + (Own(swizzle.RowDim) - rowPart) * rowElements + (Own(columnDim) - columnPart) * swizzle.Rows;
+        string function = buffer.Element == IR.ElementType.Float ? "Swizzle128Float" : "Swizzle128";
+        string swizzled = ThreadConstant($"TileMma.{function}({Plus(ThreadPart(layout, swizzle.RowDim), rowPart)}, {Plus(ThreadPart(layout, columnDim), columnPart)}, {swizzle.Rows})", "swizzled");
+        string index = constant == 0 ? swizzled : $"{constant} + {swizzled}";
+        return vector == 1 ? index : $"({index}) / {vector}";
     }
 }

@@ -5,7 +5,7 @@ using TileDsl.Generators.Layout;
 namespace TileDsl.Generators.Emit;
 
 /// <summary>
-/// Dot on Hopper's <c>wgmma.mma_async.m64nNk16</c> (a kernel's Hopper variant). Each warpgroup multiplies its 64 rows
+/// Dot on Hopper's <c>wgmma.mma_async.m64nNk16</c> (<c>k8</c> of tf32; a kernel's Hopper variant). Each warpgroup multiplies its 64 rows
 /// of a by its N columns of b straight from shared memory, where both lie 128-byte swizzled
 /// (<c>TileMma.Swizzle128</c>), named by 64-bit matrix descriptors (<c>TileMma.Descriptor</c>: the start address,
 /// the bytes between 64-column panels and between groups of 8 rows, swizzle mode 1); a k step of 16 moves a
@@ -28,8 +28,8 @@ internal sealed partial class KernelEmitter
         var mma = t.Mma!;
         var n = mmaNames[dot.Op.Id];
         var regs = registers[(dot.Op.Id, dot.Part)];
-        string type = mma.Input == IR.ElementType.BFloat16 ? "bf16" : "f16";
-        int steps = t.Chunk / 16;
+        string type = mma.PtxType;
+        int steps = t.Chunk / mma.KStep, bytes = t.A.Bytes;
         string aStart = Sum(new[] { dot.A.Offset.ToString(), StageOffset(dot.A, dot.AStaged) }.Where(s => s.Length > 0));
         string bStart = Sum(new[] { dot.B.Offset.ToString(), StageOffset(dot.B, dot.BStaged) }.Where(s => s.Length > 0));
 
@@ -39,15 +39,16 @@ internal sealed partial class KernelEmitter
         string groupColumn = nBits == 0 ? "0" : Scaled(Run(LinearLayout.LaneBits + mBits, nBits), mma.WarpN * t.B.SwizzledMn);
         w.Open($"if ({target.IsCuda})");
         string aAt = names.Unique(n.Stem + "DescriptorA"), bAt = names.Unique(n.Stem + "DescriptorB");
-        w.Line($"long {aAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * 2, {t.A.PanelBytes}, 1024);");
-        w.Line($"long {bAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { bStart, groupColumn }))} * 2, {t.B.PanelBytes}, 1024);");
+        w.Line($"long {aAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * {bytes}, {t.A.PanelBytes}, 1024);");
+        w.Line($"long {bAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { bStart, groupColumn }))} * {bytes}, {t.B.PanelBytes}, 1024);");
         w.Line(target.Ptx("wgmma.fence.sync.aligned;"));
         string accumulators = string.Join(", ", Enumerable.Range(0, regs.Length).Select(i => $"tdC{n.C + i}"));
         for (int kk = 0; kk < steps; kk++)
         {
-            // Descriptor addresses count 16-byte units.
-            int aStep = t.A.SwizzledK(16 * kk) * 2 / 16, bStep = t.B.SwizzledK(16 * kk) * 2 / 16;
-            w.Line(target.Ptx($"wgmma.mma_async.sync.aligned.m64n{mma.WarpN}k16.f32.{type}.{type} {{{accumulators}}}, %0, %1, 1, 1, 1, {(t.A.KMajor ? 0 : 1)}, {(t.B.KMajor ? 0 : 1)};",
+            // Descriptor addresses count 16-byte units. tf32 takes no transpose flags (both operands are K-major).
+            int aStep = t.A.SwizzledK(mma.KStep * kk) * bytes / 16, bStep = t.B.SwizzledK(mma.KStep * kk) * bytes / 16;
+            string transpose = mma.Tf32 ? "" : $", {(t.A.KMajor ? 0 : 1)}, {(t.B.KMajor ? 0 : 1)}";
+            w.Line(target.Ptx($"wgmma.mma_async.sync.aligned.m64n{mma.WarpN}k{mma.KStep}.f32.{type}.{type} {{{accumulators}}}, %0, %1, 1, 1, 1{transpose};",
                 aStep == 0 ? aAt : $"{aAt} + {aStep}", bStep == 0 ? bAt : $"{bAt} + {bStep}"));
         }
         w.Line(target.Ptx("wgmma.commit_group.sync.aligned;"));
@@ -67,8 +68,10 @@ internal sealed partial class KernelEmitter
         string arena = Arena(t.Element);
         string bfloat16 = Bool(mma.Input == IR.ElementType.BFloat16);
         for (int r = 0; r < regs.Length; r++)
-            w.Line($"{regs[r]} = TileMma.SwizzledDot({arena}, {aStart}, {t.A.Rows}, {Bool(t.A.KMajor)}, {Coordinate(dot.Part, 0, r)}, "
-                + $"{bStart}, {t.B.Rows}, {Bool(t.B.KMajor)}, {Coordinate(dot.Part, 1, r)}, {t.Chunk}, {bfloat16}, {regs[r]});");
+            w.Line(mma.Tf32
+                ? $"{regs[r]} = TileMma.SwizzledDotTf32({arena}, {aStart}, {t.A.Rows}, {Coordinate(dot.Part, 0, r)}, {bStart}, {t.B.Rows}, {Coordinate(dot.Part, 1, r)}, {t.Chunk}, {regs[r]});"
+                : $"{regs[r]} = TileMma.SwizzledDot({arena}, {aStart}, {t.A.Rows}, {Bool(t.A.KMajor)}, {Coordinate(dot.Part, 0, r)}, "
+                    + $"{bStart}, {t.B.Rows}, {Bool(t.B.KMajor)}, {Coordinate(dot.Part, 1, r)}, {t.Chunk}, {bfloat16}, {regs[r]});");
         w.Close();
 
         if (dot.Last && !residentDots.Contains(dot.Op.Id)) MmaOut(n, regs);

@@ -151,8 +151,9 @@ internal sealed record Combiner(string Method, CombinerParamOp A, CombinerParamO
     };
 }
 
-/// <summary>The matrix product of <see cref="A"/> [M, K] and <see cref="B"/> [K, N], plus <see cref="Acc"/> when given.</summary>
-internal sealed record DotOp(int Id, TileType Type, int A, int B, int? Acc) : Op(Id, Type)
+/// <summary>The matrix product of <see cref="A"/> [M, K] and <see cref="B"/> [K, N], plus <see cref="Acc"/> when given;
+/// with <see cref="Tf32"/>, of float operands truncated to tf32 (on tensor cores, <c>InputPrecision.Tf32</c>).</summary>
+internal sealed record DotOp(int Id, TileType Type, int A, int B, int? Acc, bool Tf32 = false) : Op(Id, Type)
 {
     public override IEnumerable<int> Operands => Of(A, B, Acc);
 }

@@ -215,9 +215,11 @@ internal sealed class LayoutAssignment
                 {
                     // Into wgmma's swizzled stages, 16-bit tiles go 16 bytes a copy (8 elements a thread): a whole
                     // 16-byte chunk of the swizzle each, half the instructions of the usual 8-byte vectors.
+                    // A tf32 Dot's b, loaded along n, goes into its k-major stage one element a copy, transposed.
                     var load = values[copy.Load];
                     var layout = plan.Wgmma && Semantics.ElementTypes.IsSixteenBit(load.Type.Element)
                         ? Layouts.Blocked(load.Type.Shape, numThreads, Passes.Vectorize.MaxCopyElements)
+                        : values.Values.OfType<DotOp>().Any(d => d.Tf32 && d.B == copy.Load) ? Layouts.Transposing(load.Type.Shape, numThreads)
                         : Natural(copy.Load);
                     plan.CopyLayouts[copy] = layout;
                     Request(copy.Pointers, layout);

@@ -104,14 +104,34 @@ internal static class Layouts
     /// <summary>The next unplaced coordinate bit, along the last dimension first (or only); zero when all are placed.</summary>
     private static EquatableArray<int> Next(IReadOnlyList<int> shape, int[] filled, bool lastOnly = false)
     {
-        var basis = new int[shape.Count];
         for (int d = shape.Count - 1; d >= (lastOnly ? shape.Count - 1 : 0); d--)
-        {
-            if (1 << filled[d] >= shape[d]) continue;
-            basis[d] = 1 << filled[d]++;
-            break;
-        }
+            if (1 << filled[d] < shape[d]) return Along(shape, filled, d);
+        return new int[shape.Count].ToEquatableArray();
+    }
+
+    /// <summary>The next unfilled bit along dimension <paramref name="dim"/> (zero, a copy, when it is full).</summary>
+    private static EquatableArray<int> Along(IReadOnlyList<int> shape, int[] filled, int dim)
+    {
+        var basis = new int[shape.Count];
+        if (1 << filled[dim] < shape[dim]) basis[dim] = 1 << filled[dim]++;
         return basis.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// The layout that copies a [K, N] tile loaded along N (contiguous) into a K-major 128-byte-swizzled stage, one
+    /// 4-byte element per copy (tf32's b): lanes 8 along N × 4 along K, so that a warp's 32 elements land in 32
+    /// distinct banks (8 rows of the stage, whose swizzle spreads them over the 8 chunks, × 4 consecutive floats of
+    /// a chunk) and read 4 runs of 32 bytes; warps further along N, registers over the rest.
+    /// </summary>
+    public static LinearLayout Transposing(IReadOnlyList<int> shape, int numThreads)
+    {
+        var filled = new int[shape.Count];
+        var lanes = Enumerable.Range(0, 3).Select(_ => Along(shape, filled, 1))
+            .Concat(Enumerable.Range(0, LinearLayout.LaneBits - 3).Select(_ => Along(shape, filled, 0))).ToList();
+        var warps = Enumerable.Range(0, Log2(numThreads) - LinearLayout.LaneBits).Select(_ => Next(shape, filled)).ToList();
+        var registers = new List<EquatableArray<int>>();
+        while (Enumerable.Range(0, shape.Count).Any(d => 1 << filled[d] < shape[d])) registers.Add(Next(shape, filled));
+        return Build(shape, registers, lanes, warps);
     }
 
     private static LinearLayout Build(IReadOnlyList<int> shape, List<EquatableArray<int>> registers, List<EquatableArray<int>> lanes, List<EquatableArray<int>> warps)

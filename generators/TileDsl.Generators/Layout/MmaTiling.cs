@@ -13,11 +13,22 @@ namespace TileDsl.Generators.Layout;
 /// <c>wgmma.mma_async.m64nNk16</c> instead: each warpgroup (4 warps along M) computes 64 rows × <see cref="WarpN"/>
 /// columns straight from shared memory, each of its warps holding 16 of the rows exactly as an mma.sync warp of
 /// 16 × <see cref="WarpN"/> would (the PTX ISA's accumulator fragments agree), so the layout is the same linear layout.
+/// A float Dot at tf32 (<see cref="Tf32"/>) runs the same way on <c>m16n8k8</c> and <c>m64nNk8</c> (.tf32): a
+/// fragment register holds one 32-bit element instead of two 16-bit ones, so a k step of 8 spans the same 32 bytes.
 /// </summary>
 internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int WarpM, int WarpN)
 {
     /// <summary>Whether the Dot runs on <c>wgmma</c> (warpgroups of 4 × 1 warps of 16 rows, operands 128-byte swizzled).</summary>
     public bool Wgmma { get; init; }
+
+    /// <summary>Whether the inputs are floats read as tf32 (else fp16 or bf16).</summary>
+    public bool Tf32 => Input == ElementType.Float;
+
+    /// <summary>k per mma instruction: 16 of a 16-bit type, 8 of tf32 (32 bytes of a row either way).</summary>
+    public int KStep => Tf32 ? 8 : 16;
+
+    /// <summary>The inputs' PTX type.</summary>
+    public string PtxType => Tf32 ? "tf32" : Input == ElementType.BFloat16 ? "bf16" : "f16";
 
     /// <summary>16-row blocks of a per warp.</summary>
     public int BlocksM => WarpM / 16;
@@ -27,11 +38,12 @@ internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int 
 
     /// <summary>
     /// The tensor-core tiling of a Dot [m, k] × [k, n] of <paramref name="input"/> on <paramref name="numThreads"/>
-    /// threads, or null where it runs on FMA units: inputs other than fp16/bf16, or m, n, k not multiples of 16.
+    /// threads, or null where it runs on FMA units: inputs other than fp16/bf16 (or floats at <paramref name="tf32"/>),
+    /// or m, n, k not multiples of 16.
     /// </summary>
-    public static MmaTiling? For(int m, int n, int k, ElementType input, int numThreads)
+    public static MmaTiling? For(int m, int n, int k, ElementType input, int numThreads, bool tf32 = false)
     {
-        if (!ElementTypes.IsSixteenBit(input) || m % 16 != 0 || n % 16 != 0 || k % 16 != 0 || numThreads % 32 != 0) return null;
+        if (!TakesTensorCores(input, tf32) || m % 16 != 0 || n % 16 != 0 || k % 16 != 0 || numThreads % 32 != 0) return null;
         int warps = numThreads / 32, wm = 1, wn = 1;
         while (wm * wn < warps && (m / wm >= 32 || n / wn >= 32))
         {
@@ -44,11 +56,12 @@ internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int 
     /// <summary>
     /// The <c>wgmma</c> tiling of a Dot, or null where it cannot run there: one 16-row block per warp along M (m / 16
     /// warps, whole warpgroups: m a multiple of 64), the rest of the warps along N, each warpgroup's columns
-    /// (<c>wgmma</c>'s N) a multiple of 64 up to 256, and k a multiple of 64 (a K-major operand's 128-byte rows).
+    /// (<c>wgmma</c>'s N) a multiple of 64 up to 256, and k a multiple of a K-major operand's 128-byte rows (64 of a
+    /// 16-bit type, 32 of tf32).
     /// </summary>
-    public static MmaTiling? ForWgmma(int m, int n, int k, ElementType input, int numThreads)
+    public static MmaTiling? ForWgmma(int m, int n, int k, ElementType input, int numThreads, bool tf32 = false)
     {
-        if (!ElementTypes.IsSixteenBit(input) || numThreads % 128 != 0 || m % 64 != 0 || n % 64 != 0 || k % 64 != 0) return null;
+        if (!TakesTensorCores(input, tf32) || numThreads % 128 != 0 || m % 64 != 0 || n % 64 != 0 || k % (128 / ElementTypes.Of(input).Bytes) != 0) return null;
         int warps = numThreads / 32, warpsM = m / 16;
         if (warpsM > warps || warps % warpsM != 0 || n % (warps / warpsM) != 0) return null;
         int warpsN = warps / warpsM, warpN = n / warpsN;
@@ -60,8 +73,13 @@ internal sealed record MmaTiling(ElementType Input, int WarpsM, int WarpsN, int 
     public static MmaTiling? For(DotOp dot, TileType aType, int numThreads, bool wgmma)
     {
         int m = dot.Type.Shape[0], n = dot.Type.Shape[1], k = aType.Shape[1];
-        return (wgmma ? ForWgmma(m, n, k, aType.Element, numThreads) : null) ?? For(m, n, k, aType.Element, numThreads);
+        return (wgmma ? ForWgmma(m, n, k, aType.Element, numThreads, dot.Tf32) : null) ?? For(m, n, k, aType.Element, numThreads, dot.Tf32);
     }
 
+    private static bool TakesTensorCores(ElementType input, bool tf32) => ElementTypes.IsSixteenBit(input) || tf32 && input == ElementType.Float;
+
     public override string ToString() => $"{WarpsM} × {WarpsN} warps of {WarpM} × {WarpN}{(Wgmma ? " (wgmma)" : "")}";
+
+    /// <summary>The instruction's shape, for the generated comments: <c>mma.sync m16n8k16</c>, <c>wgmma m64n256k8</c>.</summary>
+    public string Instruction => Wgmma ? $"wgmma m64n{WarpN}k{KStep}" : $"mma.sync m16n8k{KStep}";
 }

@@ -194,8 +194,16 @@ internal sealed partial class BodyWalker
             case TileOpKind.Dot:
             {
                 int a = Expression(args[0].Value), c = Expression(args[1].Value);
-                int? acc = args.Count > 2 ? Expression(args[2].Value) : null;
-                return DotSemantics.Dot(b, a, c, acc, args.Count > 2 ? args[2].Value.Syntax : null, $"'{what}'");
+                var accArgument = Named(args, "acc") is { } given && !IsDefault(given) ? given : null;
+                int? acc = accArgument is null ? null : Expression(accArgument.Value);
+                bool tf32 = false;
+                if (Named(args, "inputPrecision") is { } precision)
+                {
+                    if (precision.Value.ConstantValue is not { HasValue: true, Value: int value })
+                        throw Report(DiagnosticDescriptors.NotConstant, precision.Value, "The inputPrecision of Dot");
+                    tf32 = (InputPrecision)value == InputPrecision.Tf32;
+                }
+                return DotSemantics.Dot(b, a, c, acc, accArgument?.Value.Syntax, $"'{what}'", tf32);
             }
             case TileOpKind.Trans:
                 return ShapeSemantics.Trans(b, Expression(args[0].Value));

@@ -6,10 +6,11 @@ namespace TileDsl.Generators.Semantics;
 
 /// <summary>Dot: [M, K] × [K, N] (+ [M, N]) of float or double tiles, accumulated in the operands' type; of 16-bit float
 /// tiles, a float result (Triton's default out_dtype): their products are exact in float. Operands of one 16-bit
-/// type stay 16-bit (Lowering runs them on tensor cores where the shapes allow).</summary>
+/// type stay 16-bit (Lowering runs them on tensor cores where the shapes allow). Float tiles at
+/// <c>InputPrecision.Tf32</c> run on tensor cores too, so their shapes must be multiples of 16 (TD0045).</summary>
 internal static class DotSemantics
 {
-    public static int Dot(IrBuilder b, int a, int bOperand, int? acc, Microsoft.CodeAnalysis.SyntaxNode? accSite, string what)
+    public static int Dot(IrBuilder b, int a, int bOperand, int? acc, Microsoft.CodeAnalysis.SyntaxNode? accSite, string what, bool tf32 = false)
     {
         var ta = b.Type(a);
         var tb = b.Type(bOperand);
@@ -24,7 +25,11 @@ internal static class DotSemantics
         if (acc is not null && b.Type(acc.Value).Element != result)
             throw new SemanticError(DiagnosticDescriptors.ElementTypeNotSupported, "Dot", $"{ElementTypes.CsName(ta.Element)} tiles into a {ElementTypes.CsName(b.Type(acc.Value).Element)} accumulator",
                 $"the accumulator of {ElementTypes.CsName(ta.Element)} tiles is {ElementTypes.CsName(result)}") { At = accSite };
+        // tf32 runs only on tensor cores (Layout.MmaTiling), whose fragments tile M and N by 16 and K by 8 (16 here, so
+        // that the staging of k matches the 16-bit Dots').
+        if (tf32 && (ta.Shape[0] % 16 != 0 || tb.Shape[1] % 16 != 0 || ta.Shape[1] % 16 != 0))
+            throw new SemanticError(DiagnosticDescriptors.Tf32Shape, ta.ShapeText, tb.ShapeText);
         var type = new TileType(result, shape);
-        return b.DefineComputed(type, id => new DotOp(id, type, a, bOperand, acc), what);
+        return b.DefineComputed(type, id => new DotOp(id, type, a, bOperand, acc, tf32), what);
     }
 }

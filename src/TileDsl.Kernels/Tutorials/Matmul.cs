@@ -6,7 +6,7 @@ using static TileDsl.Tl;
 namespace TileDsl.Kernels.Tutorials;
 
 /// <summary>Tiled matrix multiplication (Triton's tutorial 03) with grouped program ordering for L2 reuse: fp32 on FMA
-/// units, bf16 and fp16 on tensor cores (fp32 accumulation).</summary>
+/// units or, at tf32, on tensor cores; bf16 and fp16 on tensor cores (fp32 accumulation).</summary>
 public static partial class Matmul
 {
     /// <summary>
@@ -52,6 +52,28 @@ public static partial class Matmul
     public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
         => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
+
+    /// <summary>
+    /// C = A · B of float matrices whose rows are contiguous, on tensor cores at tf32 (<see cref="InputPrecision.Tf32"/>:
+    /// each element of A and B truncated to tf32, products summed in float; Triton's default for fp32 <c>tl.dot</c>). B
+    /// is staged k-major (tf32 mma reads only k-major operands), so its tiles are transposed into shared memory.
+    /// </summary>
+    [TileKernel(NumWarps = 4, NumStages = 3)]
+    public static void Tf32(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
+        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+    {
+        var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
+        var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
+        var acc = Zeros<float>(BM, BN);
+        for (int k = 0; k < K; k += BK)
+        {
+            var rk = k + Arange(0, BK);
+            var aTile = Load(a + (rm[.., None] * strideAm + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
+            var bTile = Load(b + (rk[.., None] * strideBk + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
+            acc = Dot(aTile, bTile, acc, InputPrecision.Tf32);
+        }
+        Store(c + (rm[.., None] * strideCm + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
+    }
 
     [TileFunction]
     private static void SixteenBit<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
@@ -101,18 +123,32 @@ public static partial class Matmul
         /// m64n256k16, the fastest there), 32 × 32 × 32 for small products.</summary>
         public static Blocks ForSixteenBit(int m, int n, bool hopper = false)
             => m < 512 || n < 512 ? new(32, 32, 32) : hopper ? new(128, 256, 64) : new(128, 128, 64);
+
+        /// <summary>For tf32: 128 × 256 × 32 where the launch runs Hopper kernels (wgmma m64n256k8), 128 × 128 × 32
+        /// elsewhere, 32 × 32 × 32 for small products.</summary>
+        public static Blocks ForTf32(int m, int n, bool hopper = false)
+            => m < 512 || n < 512 ? new(32, 32, 32) : hopper ? new(128, 256, 32) : new(128, 128, 32);
     }
 
-    /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N].</summary>
-    public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null)
-        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks);
+    /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N]: in fp32 on FMA units, or at
+    /// <see cref="InputPrecision.Tf32"/> on tensor cores (<see cref="Tf32"/>).</summary>
+    public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null,
+        InputPrecision inputPrecision = InputPrecision.Ieee)
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision);
 
     /// <summary>The same on the host interpreter.</summary>
-    public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null)
-        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks);
+    public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null, InputPrecision inputPrecision = InputPrecision.Ieee)
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks, inputPrecision);
 
-    private static void Run(TileTarget target, TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks)
+    private static void Run(TileTarget target, TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks,
+        InputPrecision inputPrecision)
     {
+        if (inputPrecision == InputPrecision.Tf32)
+        {
+            var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)));
+            Tf32Kernel.Run(target, tf32Grid, new Tf32Kernel.Args(a, b, c, m, n, k, k, n, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
+            return;
+        }
         var (grid, bs) = Check(a, b, c, m, n, k, blocks);
         KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
     }

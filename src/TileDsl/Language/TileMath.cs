@@ -162,6 +162,13 @@ public static class TileMath
     /// <summary><paramref name="x"/> rounded to the nearest bfloat16 value, as a float.</summary>
     public static float RoundToBFloat16(float x) => BFloat16ToFloat(FloatToBFloat16(x));
 
+    /// <summary>
+    /// <paramref name="x"/> as TensorFloat-32: its low 13 mantissa bits cleared (1 sign, 8 exponent and 10 mantissa bits
+    /// kept), which is how tensor cores read an fp32 operand of a <c>.tf32</c> mma; NaN stays NaN.
+    /// </summary>
+    public static float TruncateToTf32(float x)
+        => float.IsNaN(x) ? x : Interop.IntAsFloat(Interop.FloatAsInt(x) & 0xFFFFE000u);
+
     /// <summary>The float value of the IEEE half-precision <paramref name="bits"/> (exact, subnormals included).</summary>
     public static float HalfToFloat(ushort bits)
     {

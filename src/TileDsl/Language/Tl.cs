@@ -313,6 +313,21 @@ public static class Tl
         return Reductions.Dot(a.To<float>(), b.To<float>(), acc);
     }
 
+    /// <summary>
+    /// Dot of float tiles at <paramref name="inputPrecision"/> (a constant; Triton's <c>input_precision</c>): with
+    /// <see cref="InputPrecision.Tf32"/>, each operand truncated to tf32 (<see cref="TileMath.TruncateToTf32"/>), the
+    /// products summed in float, on tensor cores; M, N and K must be multiples of 16 then (TD0045).
+    /// </summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<float> a, Tile<float> b, InputPrecision inputPrecision) => Dot(a, b, null, inputPrecision);
+
+    /// <summary><c>acc + Dot(a, b, inputPrecision)</c>.</summary>
+    [TileOp(TileOpKind.Dot)]
+    public static Tile<float> Dot(Tile<float> a, Tile<float> b, Tile<float>? acc, InputPrecision inputPrecision)
+        => inputPrecision == InputPrecision.Tf32
+            ? Reductions.Dot(a.Map(TileMath.TruncateToTf32), b.Map(TileMath.TruncateToTf32), acc)
+            : Reductions.Dot(a, b, acc);
+
     /// <summary>The transpose of a 2-D tile: [M, N] → [N, M].</summary>
     [TileOp(TileOpKind.Trans)]
     public static Tile<T> Trans<T>(Tile<T> x)

@@ -78,6 +78,46 @@ public static class TileMma
     }
 
     /// <summary>
+    /// <c>ldmatrix.sync.aligned.m8n8.x4.b16</c> over tf32 rows (a row of the 8 × 8 16-bit matrix is 4 floats): lane 8j + i
+    /// gives, in <paramref name="row"/>, the arena index of row i of matrix j; every lane g·4 + t receives, of each
+    /// matrix j, row g's element t (register j), as the tensor cores read it (<see cref="TileMath.TruncateToTf32"/>).
+    /// </summary>
+    public static Vec4<float> LoadMatrixTf32(ArrayView<float> arena, int row)
+    {
+        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3;
+        return new Vec4<float>(
+            TileMath.TruncateToTf32(arena[Warp.Shuffle(row, g) + t]),
+            TileMath.TruncateToTf32(arena[Warp.Shuffle(row, 8 + g) + t]),
+            TileMath.TruncateToTf32(arena[Warp.Shuffle(row, 16 + g) + t]),
+            TileMath.TruncateToTf32(arena[Warp.Shuffle(row, 24 + g) + t]));
+    }
+
+    /// <summary>
+    /// <c>mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32</c>, D = A·B + C, on one warp. Lane g·4 + t holds C and D as
+    /// in <see cref="Mma"/>; A's registers (from <see cref="LoadMatrixTf32"/>) are rows g, g + 8, g, g + 8 at k = t
+    /// (+ 4 for registers 2 and 3); B's registers are 2·<paramref name="half"/> and the next: k = t and t + 4 at column g.
+    /// </summary>
+    public static Vec4<float> MmaTf32(float c0, float c1, float c2, float c3, Vec4<float> a, Vec4<float> b, int half)
+    {
+        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3;
+        float b0 = half == 0 ? b.X : b.Z, b1 = half == 0 ? b.Y : b.W;
+        for (int q = 0; q < 4; q++)
+        {
+            // k = q and q + 4: held by lane 4g + q in A, by lane 4n + q in B (column n).
+            int fromA = 4 * g + q, fromB0 = 8 * t + q, fromB1 = 8 * t + 4 + q;
+            float upper = Warp.Shuffle(a.X, fromA), lower = Warp.Shuffle(a.Y, fromA);
+            float upper4 = Warp.Shuffle(a.Z, fromA), lower4 = Warp.Shuffle(a.W, fromA);
+            float left = Warp.Shuffle(b0, fromB0), left4 = Warp.Shuffle(b1, fromB0);
+            float right = Warp.Shuffle(b0, fromB1), right4 = Warp.Shuffle(b1, fromB1);
+            c0 += upper * left + upper4 * left4;
+            c1 += upper * right + upper4 * right4;
+            c2 += lower * left + lower4 * left4;
+            c3 += lower * right + lower4 * right4;
+        }
+        return new Vec4<float>(c0, c1, c2, c3);
+    }
+
+    /// <summary>
     /// Where element (<paramref name="row"/>, <paramref name="column"/>) of a 16-bit operand lies in its buffer when it
     /// is staged for <c>wgmma</c> with the 128-byte swizzle (the layout a shared-memory matrix descriptor with swizzle
     /// mode 1 names): columns in panels of 64 (128 bytes), each panel <paramref name="rows"/> rows of 64 one after
@@ -86,6 +126,10 @@ public static class TileMma
     /// </summary>
     public static int Swizzle128(int row, int column, int rows)
         => (column >> 6) * rows * 64 + row * 64 + ((((column >> 3) & 7) ^ (row & 7)) << 3) + (column & 7);
+
+    /// <summary><see cref="Swizzle128"/> of a float (tf32) operand: columns in panels of 32 (128 bytes), 4 to a 16-byte chunk.</summary>
+    public static int Swizzle128Float(int row, int column, int rows)
+        => (column >> 5) * rows * 32 + row * 32 + ((((column >> 2) & 7) ^ (row & 7)) << 2) + (column & 3);
 
     /// <summary>
     /// A <c>wgmma</c> shared-memory matrix descriptor of a 128-byte-swizzled operand at <paramref name="address"/>
@@ -112,6 +156,14 @@ public static class TileMma
             int atB = b + (bKMajor ? Swizzle128(column, k, bRows) : Swizzle128(k, column, bRows));
             acc += Value(arena[atA], bfloat16) * Value(arena[atB], bfloat16);
         }
+        return acc;
+    }
+
+    /// <summary><see cref="SwizzledDot"/> of K-major float operands read as tf32 (<c>wgmma</c> takes tf32 only K-major).</summary>
+    public static float SwizzledDotTf32(ArrayView<float> arena, int a, int aRows, int row, int b, int bRows, int column, int length, float acc)
+    {
+        for (int k = 0; k < length; k++)
+            acc += TileMath.TruncateToTf32(arena[a + Swizzle128Float(row, k, aRows)]) * TileMath.TruncateToTf32(arena[b + Swizzle128Float(column, k, bRows)]);
         return acc;
     }
 

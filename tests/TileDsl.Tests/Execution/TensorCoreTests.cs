@@ -206,6 +206,60 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 1.5e-3, what: "c");
     }
 
+    /// <summary>
+    /// The tutorial matmul at tf32 (<see cref="Matmul.Tf32"/>): a and b staged k-major (b transposed on its way into the
+    /// stages, one element a copy), ldmatrix of 32-bit rows and mma.sync m16n8k8 (4 warps of 16 × 64 on 32 × 128
+    /// blocks), or the Hopper kernel's emulation (wgmma m64n128k8 on 128 × 128 blocks, 8 warps); 130 × 136 × 100:
+    /// masked rows, columns and k (the general kernels); 96 × 64 × 96 on the Hopper path: every argument a multiple of
+    /// 16 (the kernel for divisible arguments). Against float64 of the operands truncated to tf32, which the interpreter
+    /// models; the result must also be visibly off the full-precision product, or the truncation did not happen.
+    /// </summary>
+    [Theory]
+    [InlineData(Runner.Interpreter, TensorCorePath.Auto, 70, 50, 60, 32, 32)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.MmaSync, 130, 136, 100, 32, 128)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 130, 136, 100, 128, 128)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 96, 64, 96, 128, 128)]
+    public void Tf32_matmul_truncates_its_operands(Runner runner, TensorCorePath path, int m, int n, int k, int bm, int bn)
+    {
+        var random = new Random(47);
+        var a = Reference.RandomFloats(random, m * k);
+        var b = Reference.RandomFloats(random, k * n);
+        var c = Reference.Poisoned(m * n, float.NaN);
+        var blocks = new Matmul.Blocks(bm, bn, 32);
+        if (runner == Runner.Interpreter)
+        {
+            Matmul.Run(a, b, c, m, n, k, blocks, InputPrecision.Tf32);
+        }
+        else
+        {
+            using (TensorCores.Use(path))
+            using (var d = new DeviceArrays(cpu.Accelerator))
+            {
+                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c), m, n, k, blocks, InputPrecision.Tf32);
+                d.CopyBack();
+            }
+            bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
+            string kernel = $"Tf32_BM{bm}_BN{bn}_BK32_GROUP_M8{(path == TensorCorePath.Wgmma ? "_Hopper" : "")}{(divisible ? "_Divisible" : "")}Cache";
+            Assert.True(Loaded(typeof(Matmul.Tf32Kernel), kernel));
+        }
+        var truncated = Reference.Matmul(m, n, k, (i, l) => TileMath.TruncateToTf32(a[i * k + l]), (l, j) => TileMath.TruncateToTf32(b[l * n + j]));
+        // tf32 products are exact in float (11 × 11 significant bits); k float additions of terms ≤ 1: error ≤ k · 2^-24 · k ≤ 6e-4.
+        Reference.AssertClose(truncated, i => c[i], m * n, rtol: 0, atol: 6e-4, what: "c");
+        var full = Reference.Matmul(m, n, k, (i, l) => a[i * k + l], (l, j) => b[l * n + j]);
+        Assert.True(Enumerable.Range(0, m * n).Max(i => Math.Abs(full[i] - c[i])) > 2e-3, "the result is as close to the fp32 product as IEEE: were the operands truncated?");
+    }
+
+    /// <summary>tf32 keeps sign, exponent and the top 10 mantissa bits of a float (the tensor cores' reading), NaN stays NaN.</summary>
+    [Fact]
+    public void Tf32_truncation_keeps_ten_mantissa_bits()
+    {
+        Assert.Equal(1f, TileMath.TruncateToTf32(1f + 3 * MathF.Pow(2, -12)));
+        Assert.Equal(1f + MathF.Pow(2, -10), TileMath.TruncateToTf32(1f + MathF.Pow(2, -10) + MathF.Pow(2, -11)));
+        Assert.Equal(-3.140625f, TileMath.TruncateToTf32(-MathF.PI));
+        Assert.Equal(float.PositiveInfinity, TileMath.TruncateToTf32(float.PositiveInfinity));
+        Assert.True(float.IsNaN(TileMath.TruncateToTf32(BitConverter.Int32BitsToSingle(0x7F800001))));
+    }
+
     /// <summary>The tensor-core path is scoped (nested scopes restore the outer one, Auto outside any) and checks its argument.</summary>
     [Fact]
     public void Tensor_core_path_scopes_nest_and_check_their_argument()

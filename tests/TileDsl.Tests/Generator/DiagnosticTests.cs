@@ -61,6 +61,9 @@ public sealed class DiagnosticTests
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool keep) { var s = Sum(Zeros<float>(16, 16), 0, {|TD0014:keep|}); } }")]
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(bool back) { var s = Cumsum(Zeros<float>(16, 16), 1, {|TD0014:back|}); } }")]
     [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(Ptr<int> p, int s) { AtomicAdd(p, 1, {|TD0014:(AtomicSem)s|}); } }")]
+    [InlineData("TD0045", "public static partial class K { [TileKernel] public static void A(int n) { var c = {|TD0045:Dot(Zeros<float>(16, 8), Zeros<float>(8, 16), InputPrecision.Tf32)|}; } }")]
+    [InlineData("TD0045", "public static partial class K { [TileKernel] public static void A(int n) { var c = {|TD0045:Dot(Zeros<float>(32, 16), Zeros<float>(16, 8), Zeros<float>(32, 8), InputPrecision.Tf32)|}; } }")]
+    [InlineData("TD0014", "public static partial class K { [TileKernel] public static void A(int p) { var c = Dot(Zeros<float>(16, 16), Zeros<float>(16, 16), {|TD0014:(InputPrecision)p|}); } }")]
     [InlineData("TD0041", "public static partial class K { [TileKernel] public static void A(Ptr<int> p) { var o = Arange(0, 16); AtomicAdd(p + o, o, scope: {|TD0041:AtomicScope.Sys|}); } }")]
     [InlineData("TD0041", "public static partial class K { [TileKernel] public static void A(Ptr<int> p) { int old = AtomicCas(p, 0, 1, AtomicSem.Relaxed, {|TD0041:AtomicScope.Sys|}); } }")]
     // A runtime double beside a float tile is not a weakly typed literal. (These tests' Roslyn 4.11 predates C# 14's

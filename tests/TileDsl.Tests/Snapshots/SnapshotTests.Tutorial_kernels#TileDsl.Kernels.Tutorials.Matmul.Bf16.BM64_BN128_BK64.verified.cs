@@ -5091,17 +5091,7 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv16 = tid / 16;
                 int tidDiv32 = tid / 32;
                 int swizzled = TileMma.Swizzle128(tidDiv8, tidMod8 * 8, 64);
-                int swizzled2 = TileMma.Swizzle128(tidDiv8 + 16, tidMod8 * 8, 64);
-                int swizzled3 = TileMma.Swizzle128(tidDiv8 + 32, tidMod8 * 8, 64);
-                int swizzled4 = TileMma.Swizzle128(tidDiv8 + 48, tidMod8 * 8, 64);
-                int swizzled5 = TileMma.Swizzle128(tidDiv16, tidMod16 * 8, 64);
-                int swizzled6 = TileMma.Swizzle128(tidDiv16 + 8, tidMod16 * 8, 64);
-                int swizzled7 = TileMma.Swizzle128(tidDiv16 + 16, tidMod16 * 8, 64);
-                int swizzled8 = TileMma.Swizzle128(tidDiv16 + 24, tidMod16 * 8, 64);
-                int swizzled9 = TileMma.Swizzle128(tidDiv16 + 32, tidMod16 * 8, 64);
-                int swizzled10 = TileMma.Swizzle128(tidDiv16 + 40, tidMod16 * 8, 64);
-                int swizzled11 = TileMma.Swizzle128(tidDiv16 + 48, tidMod16 * 8, 64);
-                int swizzled12 = TileMma.Swizzle128(tidDiv16 + 56, tidMod16 * 8, 64);
+                int swizzled2 = TileMma.Swizzle128(tidDiv16, tidMod16 * 8, 64);
                 var sharedBytes = SharedMemory.GetDynamic<byte>();
                 var sharedBFloat16 = sharedBytes.SubView(0, 73728).Cast<ushort>();
                 uint sharedAddress = TileMma.SharedAddress();
@@ -5256,27 +5246,27 @@ namespace TileDsl.Kernels.Tutorials
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t98_8 & 7) == 0) & t105_8 & t105_9 & t105_10 & t105_11 & t105_12 & t105_13 & t105_14 & t105_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)swizzled2 * 2, aAddress + (long)t98_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t98_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled2 / 8] = new Vec8<ushort>(t105_8 ? a[t98_8] : (ushort)0, t105_9 ? a[t98_9] : (ushort)0, t105_10 ? a[t98_10] : (ushort)0, t105_11 ? a[t98_11] : (ushort)0, t105_12 ? a[t98_12] : (ushort)0, t105_13 ? a[t98_13] : (ushort)0, t105_14 ? a[t98_14] : (ushort)0, t105_15 ? a[t98_15] : (ushort)0);
+                    sharedBFloat168[(1024 + swizzled) / 8] = new Vec8<ushort>(t105_8 ? a[t98_8] : (ushort)0, t105_9 ? a[t98_9] : (ushort)0, t105_10 ? a[t98_10] : (ushort)0, t105_11 ? a[t98_11] : (ushort)0, t105_12 ? a[t98_12] : (ushort)0, t105_13 ? a[t98_13] : (ushort)0, t105_14 ? a[t98_14] : (ushort)0, t105_15 ? a[t98_15] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t98_16 & 7) == 0) & t105_16 & t105_17 & t105_18 & t105_19 & t105_20 & t105_21 & t105_22 & t105_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)swizzled3 * 2, aAddress + (long)t98_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t98_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled3 / 8] = new Vec8<ushort>(t105_16 ? a[t98_16] : (ushort)0, t105_17 ? a[t98_17] : (ushort)0, t105_18 ? a[t98_18] : (ushort)0, t105_19 ? a[t98_19] : (ushort)0, t105_20 ? a[t98_20] : (ushort)0, t105_21 ? a[t98_21] : (ushort)0, t105_22 ? a[t98_22] : (ushort)0, t105_23 ? a[t98_23] : (ushort)0);
+                    sharedBFloat168[(2048 + swizzled) / 8] = new Vec8<ushort>(t105_16 ? a[t98_16] : (ushort)0, t105_17 ? a[t98_17] : (ushort)0, t105_18 ? a[t98_18] : (ushort)0, t105_19 ? a[t98_19] : (ushort)0, t105_20 ? a[t98_20] : (ushort)0, t105_21 ? a[t98_21] : (ushort)0, t105_22 ? a[t98_22] : (ushort)0, t105_23 ? a[t98_23] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t98_24 & 7) == 0) & t105_24 & t105_25 & t105_26 & t105_27 & t105_28 & t105_29 & t105_30 & t105_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)swizzled4 * 2, aAddress + (long)t98_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t98_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled4 / 8] = new Vec8<ushort>(t105_24 ? a[t98_24] : (ushort)0, t105_25 ? a[t98_25] : (ushort)0, t105_26 ? a[t98_26] : (ushort)0, t105_27 ? a[t98_27] : (ushort)0, t105_28 ? a[t98_28] : (ushort)0, t105_29 ? a[t98_29] : (ushort)0, t105_30 ? a[t98_30] : (ushort)0, t105_31 ? a[t98_31] : (ushort)0);
+                    sharedBFloat168[(3072 + swizzled) / 8] = new Vec8<ushort>(t105_24 ? a[t98_24] : (ushort)0, t105_25 ? a[t98_25] : (ushort)0, t105_26 ? a[t98_26] : (ushort)0, t105_27 ? a[t98_27] : (ushort)0, t105_28 ? a[t98_28] : (ushort)0, t105_29 ? a[t98_29] : (ushort)0, t105_30 ? a[t98_30] : (ushort)0, t105_31 ? a[t98_31] : (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod16 * 8);
                 int rn_1 = (groupedColumn * 128) + (tidMod16 * 8 + 1);
@@ -5545,67 +5535,67 @@ namespace TileDsl.Kernels.Tutorials
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported & bAligned & ((t111_0 & 7) == 0) & t118_0 & t118_1 & t118_2 & t118_3 & t118_4 & t118_5 & t118_6 & t118_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled5) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t111_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled5) / 8] = new Vec8<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0, t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2) / 8] = new Vec8<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0, t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_8 & 7) == 0) & t118_8 & t118_9 & t118_10 & t118_11 & t118_12 & t118_13 & t118_14 & t118_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled6) * 2, bAddress + (long)t111_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t111_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled6) / 8] = new Vec8<ushort>(t118_8 ? b[t111_8] : (ushort)0, t118_9 ? b[t111_9] : (ushort)0, t118_10 ? b[t111_10] : (ushort)0, t118_11 ? b[t111_11] : (ushort)0, t118_12 ? b[t111_12] : (ushort)0, t118_13 ? b[t111_13] : (ushort)0, t118_14 ? b[t111_14] : (ushort)0, t118_15 ? b[t111_15] : (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2) / 8] = new Vec8<ushort>(t118_8 ? b[t111_8] : (ushort)0, t118_9 ? b[t111_9] : (ushort)0, t118_10 ? b[t111_10] : (ushort)0, t118_11 ? b[t111_11] : (ushort)0, t118_12 ? b[t111_12] : (ushort)0, t118_13 ? b[t111_13] : (ushort)0, t118_14 ? b[t111_14] : (ushort)0, t118_15 ? b[t111_15] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_16 & 7) == 0) & t118_16 & t118_17 & t118_18 & t118_19 & t118_20 & t118_21 & t118_22 & t118_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled7) * 2, bAddress + (long)t111_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t111_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled7) / 8] = new Vec8<ushort>(t118_16 ? b[t111_16] : (ushort)0, t118_17 ? b[t111_17] : (ushort)0, t118_18 ? b[t111_18] : (ushort)0, t118_19 ? b[t111_19] : (ushort)0, t118_20 ? b[t111_20] : (ushort)0, t118_21 ? b[t111_21] : (ushort)0, t118_22 ? b[t111_22] : (ushort)0, t118_23 ? b[t111_23] : (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2) / 8] = new Vec8<ushort>(t118_16 ? b[t111_16] : (ushort)0, t118_17 ? b[t111_17] : (ushort)0, t118_18 ? b[t111_18] : (ushort)0, t118_19 ? b[t111_19] : (ushort)0, t118_20 ? b[t111_20] : (ushort)0, t118_21 ? b[t111_21] : (ushort)0, t118_22 ? b[t111_22] : (ushort)0, t118_23 ? b[t111_23] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_24 & 7) == 0) & t118_24 & t118_25 & t118_26 & t118_27 & t118_28 & t118_29 & t118_30 & t118_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled8) * 2, bAddress + (long)t111_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t111_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled8) / 8] = new Vec8<ushort>(t118_24 ? b[t111_24] : (ushort)0, t118_25 ? b[t111_25] : (ushort)0, t118_26 ? b[t111_26] : (ushort)0, t118_27 ? b[t111_27] : (ushort)0, t118_28 ? b[t111_28] : (ushort)0, t118_29 ? b[t111_29] : (ushort)0, t118_30 ? b[t111_30] : (ushort)0, t118_31 ? b[t111_31] : (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2) / 8] = new Vec8<ushort>(t118_24 ? b[t111_24] : (ushort)0, t118_25 ? b[t111_25] : (ushort)0, t118_26 ? b[t111_26] : (ushort)0, t118_27 ? b[t111_27] : (ushort)0, t118_28 ? b[t111_28] : (ushort)0, t118_29 ? b[t111_29] : (ushort)0, t118_30 ? b[t111_30] : (ushort)0, t118_31 ? b[t111_31] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_32 & 7) == 0) & t118_32 & t118_33 & t118_34 & t118_35 & t118_36 & t118_37 & t118_38 & t118_39)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled9) * 2, bAddress + (long)t111_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t111_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled9) / 8] = new Vec8<ushort>(t118_32 ? b[t111_32] : (ushort)0, t118_33 ? b[t111_33] : (ushort)0, t118_34 ? b[t111_34] : (ushort)0, t118_35 ? b[t111_35] : (ushort)0, t118_36 ? b[t111_36] : (ushort)0, t118_37 ? b[t111_37] : (ushort)0, t118_38 ? b[t111_38] : (ushort)0, t118_39 ? b[t111_39] : (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2) / 8] = new Vec8<ushort>(t118_32 ? b[t111_32] : (ushort)0, t118_33 ? b[t111_33] : (ushort)0, t118_34 ? b[t111_34] : (ushort)0, t118_35 ? b[t111_35] : (ushort)0, t118_36 ? b[t111_36] : (ushort)0, t118_37 ? b[t111_37] : (ushort)0, t118_38 ? b[t111_38] : (ushort)0, t118_39 ? b[t111_39] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_40 & 7) == 0) & t118_40 & t118_41 & t118_42 & t118_43 & t118_44 & t118_45 & t118_46 & t118_47)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled10) * 2, bAddress + (long)t111_40 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t111_40 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled10) / 8] = new Vec8<ushort>(t118_40 ? b[t111_40] : (ushort)0, t118_41 ? b[t111_41] : (ushort)0, t118_42 ? b[t111_42] : (ushort)0, t118_43 ? b[t111_43] : (ushort)0, t118_44 ? b[t111_44] : (ushort)0, t118_45 ? b[t111_45] : (ushort)0, t118_46 ? b[t111_46] : (ushort)0, t118_47 ? b[t111_47] : (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2) / 8] = new Vec8<ushort>(t118_40 ? b[t111_40] : (ushort)0, t118_41 ? b[t111_41] : (ushort)0, t118_42 ? b[t111_42] : (ushort)0, t118_43 ? b[t111_43] : (ushort)0, t118_44 ? b[t111_44] : (ushort)0, t118_45 ? b[t111_45] : (ushort)0, t118_46 ? b[t111_46] : (ushort)0, t118_47 ? b[t111_47] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_48 & 7) == 0) & t118_48 & t118_49 & t118_50 & t118_51 & t118_52 & t118_53 & t118_54 & t118_55)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled11) * 2, bAddress + (long)t111_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t111_48 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled11) / 8] = new Vec8<ushort>(t118_48 ? b[t111_48] : (ushort)0, t118_49 ? b[t111_49] : (ushort)0, t118_50 ? b[t111_50] : (ushort)0, t118_51 ? b[t111_51] : (ushort)0, t118_52 ? b[t111_52] : (ushort)0, t118_53 ? b[t111_53] : (ushort)0, t118_54 ? b[t111_54] : (ushort)0, t118_55 ? b[t111_55] : (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2) / 8] = new Vec8<ushort>(t118_48 ? b[t111_48] : (ushort)0, t118_49 ? b[t111_49] : (ushort)0, t118_50 ? b[t111_50] : (ushort)0, t118_51 ? b[t111_51] : (ushort)0, t118_52 ? b[t111_52] : (ushort)0, t118_53 ? b[t111_53] : (ushort)0, t118_54 ? b[t111_54] : (ushort)0, t118_55 ? b[t111_55] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t111_56 & 7) == 0) & t118_56 & t118_57 & t118_58 & t118_59 & t118_60 & t118_61 & t118_62 & t118_63)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled12) * 2, bAddress + (long)t111_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t111_56 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled12) / 8] = new Vec8<ushort>(t118_56 ? b[t111_56] : (ushort)0, t118_57 ? b[t111_57] : (ushort)0, t118_58 ? b[t111_58] : (ushort)0, t118_59 ? b[t111_59] : (ushort)0, t118_60 ? b[t111_60] : (ushort)0, t118_61 ? b[t111_61] : (ushort)0, t118_62 ? b[t111_62] : (ushort)0, t118_63 ? b[t111_63] : (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2) / 8] = new Vec8<ushort>(t118_56 ? b[t111_56] : (ushort)0, t118_57 ? b[t111_57] : (ushort)0, t118_58 ? b[t111_58] : (ushort)0, t118_59 ? b[t111_59] : (ushort)0, t118_60 ? b[t111_60] : (ushort)0, t118_61 ? b[t111_61] : (ushort)0, t118_62 ? b[t111_62] : (ushort)0, t118_63 ? b[t111_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -5740,27 +5730,27 @@ namespace TileDsl.Kernels.Tutorials
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t126_8 & 7) == 0) & t133_8 & t133_9 & t133_10 & t133_11 & t133_12 & t133_13 & t133_14 & t133_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled2 + 4096) * 2, aAddress + (long)t126_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t126_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled2 + 4096) / 8] = new Vec8<ushort>(t133_8 ? a[t126_8] : (ushort)0, t133_9 ? a[t126_9] : (ushort)0, t133_10 ? a[t126_10] : (ushort)0, t133_11 ? a[t126_11] : (ushort)0, t133_12 ? a[t126_12] : (ushort)0, t133_13 ? a[t126_13] : (ushort)0, t133_14 ? a[t126_14] : (ushort)0, t133_15 ? a[t126_15] : (ushort)0);
+                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_8 ? a[t126_8] : (ushort)0, t133_9 ? a[t126_9] : (ushort)0, t133_10 ? a[t126_10] : (ushort)0, t133_11 ? a[t126_11] : (ushort)0, t133_12 ? a[t126_12] : (ushort)0, t133_13 ? a[t126_13] : (ushort)0, t133_14 ? a[t126_14] : (ushort)0, t133_15 ? a[t126_15] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t126_16 & 7) == 0) & t133_16 & t133_17 & t133_18 & t133_19 & t133_20 & t133_21 & t133_22 & t133_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled3 + 4096) * 2, aAddress + (long)t126_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t126_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled3 + 4096) / 8] = new Vec8<ushort>(t133_16 ? a[t126_16] : (ushort)0, t133_17 ? a[t126_17] : (ushort)0, t133_18 ? a[t126_18] : (ushort)0, t133_19 ? a[t126_19] : (ushort)0, t133_20 ? a[t126_20] : (ushort)0, t133_21 ? a[t126_21] : (ushort)0, t133_22 ? a[t126_22] : (ushort)0, t133_23 ? a[t126_23] : (ushort)0);
+                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_16 ? a[t126_16] : (ushort)0, t133_17 ? a[t126_17] : (ushort)0, t133_18 ? a[t126_18] : (ushort)0, t133_19 ? a[t126_19] : (ushort)0, t133_20 ? a[t126_20] : (ushort)0, t133_21 ? a[t126_21] : (ushort)0, t133_22 ? a[t126_22] : (ushort)0, t133_23 ? a[t126_23] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & aAligned & ((t126_24 & 7) == 0) & t133_24 & t133_25 & t133_26 & t133_27 & t133_28 & t133_29 & t133_30 & t133_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled4 + 4096) * 2, aAddress + (long)t126_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t126_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled4 + 4096) / 8] = new Vec8<ushort>(t133_24 ? a[t126_24] : (ushort)0, t133_25 ? a[t126_25] : (ushort)0, t133_26 ? a[t126_26] : (ushort)0, t133_27 ? a[t126_27] : (ushort)0, t133_28 ? a[t126_28] : (ushort)0, t133_29 ? a[t126_29] : (ushort)0, t133_30 ? a[t126_30] : (ushort)0, t133_31 ? a[t126_31] : (ushort)0);
+                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_24 ? a[t126_24] : (ushort)0, t133_25 ? a[t126_25] : (ushort)0, t133_26 ? a[t126_26] : (ushort)0, t133_27 ? a[t126_27] : (ushort)0, t133_28 ? a[t126_28] : (ushort)0, t133_29 ? a[t126_29] : (ushort)0, t133_30 ? a[t126_30] : (ushort)0, t133_31 ? a[t126_31] : (ushort)0);
                 }
                 bool t144_0 = rn_0 < N;
                 bool t144_1 = rn_1 < N;
@@ -5989,67 +5979,67 @@ namespace TileDsl.Kernels.Tutorials
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported & bAligned & ((t139_0 & 7) == 0) & t146_0 & t146_1 & t146_2 & t146_3 & t146_4 & t146_5 & t146_6 & t146_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled5 + 8192) * 2, bAddress + (long)t139_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t139_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled5 + 8192) / 8] = new Vec8<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0, t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0, t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_8 & 7) == 0) & t146_8 & t146_9 & t146_10 & t146_11 & t146_12 & t146_13 & t146_14 & t146_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled6 + 8192) * 2, bAddress + (long)t139_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t139_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled6 + 8192) / 8] = new Vec8<ushort>(t146_8 ? b[t139_8] : (ushort)0, t146_9 ? b[t139_9] : (ushort)0, t146_10 ? b[t139_10] : (ushort)0, t146_11 ? b[t139_11] : (ushort)0, t146_12 ? b[t139_12] : (ushort)0, t146_13 ? b[t139_13] : (ushort)0, t146_14 ? b[t139_14] : (ushort)0, t146_15 ? b[t139_15] : (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_8 ? b[t139_8] : (ushort)0, t146_9 ? b[t139_9] : (ushort)0, t146_10 ? b[t139_10] : (ushort)0, t146_11 ? b[t139_11] : (ushort)0, t146_12 ? b[t139_12] : (ushort)0, t146_13 ? b[t139_13] : (ushort)0, t146_14 ? b[t139_14] : (ushort)0, t146_15 ? b[t139_15] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_16 & 7) == 0) & t146_16 & t146_17 & t146_18 & t146_19 & t146_20 & t146_21 & t146_22 & t146_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled7 + 8192) * 2, bAddress + (long)t139_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t139_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled7 + 8192) / 8] = new Vec8<ushort>(t146_16 ? b[t139_16] : (ushort)0, t146_17 ? b[t139_17] : (ushort)0, t146_18 ? b[t139_18] : (ushort)0, t146_19 ? b[t139_19] : (ushort)0, t146_20 ? b[t139_20] : (ushort)0, t146_21 ? b[t139_21] : (ushort)0, t146_22 ? b[t139_22] : (ushort)0, t146_23 ? b[t139_23] : (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_16 ? b[t139_16] : (ushort)0, t146_17 ? b[t139_17] : (ushort)0, t146_18 ? b[t139_18] : (ushort)0, t146_19 ? b[t139_19] : (ushort)0, t146_20 ? b[t139_20] : (ushort)0, t146_21 ? b[t139_21] : (ushort)0, t146_22 ? b[t139_22] : (ushort)0, t146_23 ? b[t139_23] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_24 & 7) == 0) & t146_24 & t146_25 & t146_26 & t146_27 & t146_28 & t146_29 & t146_30 & t146_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled8 + 8192) * 2, bAddress + (long)t139_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t139_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled8 + 8192) / 8] = new Vec8<ushort>(t146_24 ? b[t139_24] : (ushort)0, t146_25 ? b[t139_25] : (ushort)0, t146_26 ? b[t139_26] : (ushort)0, t146_27 ? b[t139_27] : (ushort)0, t146_28 ? b[t139_28] : (ushort)0, t146_29 ? b[t139_29] : (ushort)0, t146_30 ? b[t139_30] : (ushort)0, t146_31 ? b[t139_31] : (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_24 ? b[t139_24] : (ushort)0, t146_25 ? b[t139_25] : (ushort)0, t146_26 ? b[t139_26] : (ushort)0, t146_27 ? b[t139_27] : (ushort)0, t146_28 ? b[t139_28] : (ushort)0, t146_29 ? b[t139_29] : (ushort)0, t146_30 ? b[t139_30] : (ushort)0, t146_31 ? b[t139_31] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_32 & 7) == 0) & t146_32 & t146_33 & t146_34 & t146_35 & t146_36 & t146_37 & t146_38 & t146_39)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled9 + 8192) * 2, bAddress + (long)t139_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t139_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled9 + 8192) / 8] = new Vec8<ushort>(t146_32 ? b[t139_32] : (ushort)0, t146_33 ? b[t139_33] : (ushort)0, t146_34 ? b[t139_34] : (ushort)0, t146_35 ? b[t139_35] : (ushort)0, t146_36 ? b[t139_36] : (ushort)0, t146_37 ? b[t139_37] : (ushort)0, t146_38 ? b[t139_38] : (ushort)0, t146_39 ? b[t139_39] : (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_32 ? b[t139_32] : (ushort)0, t146_33 ? b[t139_33] : (ushort)0, t146_34 ? b[t139_34] : (ushort)0, t146_35 ? b[t139_35] : (ushort)0, t146_36 ? b[t139_36] : (ushort)0, t146_37 ? b[t139_37] : (ushort)0, t146_38 ? b[t139_38] : (ushort)0, t146_39 ? b[t139_39] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_40 & 7) == 0) & t146_40 & t146_41 & t146_42 & t146_43 & t146_44 & t146_45 & t146_46 & t146_47)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled10 + 8192) * 2, bAddress + (long)t139_40 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t139_40 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled10 + 8192) / 8] = new Vec8<ushort>(t146_40 ? b[t139_40] : (ushort)0, t146_41 ? b[t139_41] : (ushort)0, t146_42 ? b[t139_42] : (ushort)0, t146_43 ? b[t139_43] : (ushort)0, t146_44 ? b[t139_44] : (ushort)0, t146_45 ? b[t139_45] : (ushort)0, t146_46 ? b[t139_46] : (ushort)0, t146_47 ? b[t139_47] : (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_40 ? b[t139_40] : (ushort)0, t146_41 ? b[t139_41] : (ushort)0, t146_42 ? b[t139_42] : (ushort)0, t146_43 ? b[t139_43] : (ushort)0, t146_44 ? b[t139_44] : (ushort)0, t146_45 ? b[t139_45] : (ushort)0, t146_46 ? b[t139_46] : (ushort)0, t146_47 ? b[t139_47] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_48 & 7) == 0) & t146_48 & t146_49 & t146_50 & t146_51 & t146_52 & t146_53 & t146_54 & t146_55)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled11 + 8192) * 2, bAddress + (long)t139_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t139_48 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled11 + 8192) / 8] = new Vec8<ushort>(t146_48 ? b[t139_48] : (ushort)0, t146_49 ? b[t139_49] : (ushort)0, t146_50 ? b[t139_50] : (ushort)0, t146_51 ? b[t139_51] : (ushort)0, t146_52 ? b[t139_52] : (ushort)0, t146_53 ? b[t139_53] : (ushort)0, t146_54 ? b[t139_54] : (ushort)0, t146_55 ? b[t139_55] : (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_48 ? b[t139_48] : (ushort)0, t146_49 ? b[t139_49] : (ushort)0, t146_50 ? b[t139_50] : (ushort)0, t146_51 ? b[t139_51] : (ushort)0, t146_52 ? b[t139_52] : (ushort)0, t146_53 ? b[t139_53] : (ushort)0, t146_54 ? b[t139_54] : (ushort)0, t146_55 ? b[t139_55] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported & bAligned & ((t139_56 & 7) == 0) & t146_56 & t146_57 & t146_58 & t146_59 & t146_60 & t146_61 & t146_62 & t146_63)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled12 + 8192) * 2, bAddress + (long)t139_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t139_56 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled12 + 8192) / 8] = new Vec8<ushort>(t146_56 ? b[t139_56] : (ushort)0, t146_57 ? b[t139_57] : (ushort)0, t146_58 ? b[t139_58] : (ushort)0, t146_59 ? b[t139_59] : (ushort)0, t146_60 ? b[t139_60] : (ushort)0, t146_61 ? b[t139_61] : (ushort)0, t146_62 ? b[t139_62] : (ushort)0, t146_63 ? b[t139_63] : (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_56 ? b[t139_56] : (ushort)0, t146_57 ? b[t139_57] : (ushort)0, t146_58 ? b[t139_58] : (ushort)0, t146_59 ? b[t139_59] : (ushort)0, t146_60 ? b[t139_60] : (ushort)0, t146_61 ? b[t139_61] : (ushort)0, t146_62 ? b[t139_62] : (ushort)0, t146_63 ? b[t139_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool t173_0 = rn_0 < N;
@@ -6420,27 +6410,27 @@ namespace TileDsl.Kernels.Tutorials
                     }
                     if (CudaAsm.IsSupported & aAligned & ((t155_8 & 7) == 0) & t162_8 & t162_9 & t162_10 & t162_11 & t162_12 & t162_13 & t162_14 & t162_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled2 + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled2 + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_8 ? a[t155_8] : (ushort)0, t162_9 ? a[t155_9] : (ushort)0, t162_10 ? a[t155_10] : (ushort)0, t162_11 ? a[t155_11] : (ushort)0, t162_12 ? a[t155_12] : (ushort)0, t162_13 ? a[t155_13] : (ushort)0, t162_14 ? a[t155_14] : (ushort)0, t162_15 ? a[t155_15] : (ushort)0);
+                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_8 ? a[t155_8] : (ushort)0, t162_9 ? a[t155_9] : (ushort)0, t162_10 ? a[t155_10] : (ushort)0, t162_11 ? a[t155_11] : (ushort)0, t162_12 ? a[t155_12] : (ushort)0, t162_13 ? a[t155_13] : (ushort)0, t162_14 ? a[t155_14] : (ushort)0, t162_15 ? a[t155_15] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & aAligned & ((t155_16 & 7) == 0) & t162_16 & t162_17 & t162_18 & t162_19 & t162_20 & t162_21 & t162_22 & t162_23)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled3 + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled3 + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_16 ? a[t155_16] : (ushort)0, t162_17 ? a[t155_17] : (ushort)0, t162_18 ? a[t155_18] : (ushort)0, t162_19 ? a[t155_19] : (ushort)0, t162_20 ? a[t155_20] : (ushort)0, t162_21 ? a[t155_21] : (ushort)0, t162_22 ? a[t155_22] : (ushort)0, t162_23 ? a[t155_23] : (ushort)0);
+                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_16 ? a[t155_16] : (ushort)0, t162_17 ? a[t155_17] : (ushort)0, t162_18 ? a[t155_18] : (ushort)0, t162_19 ? a[t155_19] : (ushort)0, t162_20 ? a[t155_20] : (ushort)0, t162_21 ? a[t155_21] : (ushort)0, t162_22 ? a[t155_22] : (ushort)0, t162_23 ? a[t155_23] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & aAligned & ((t155_24 & 7) == 0) & t162_24 & t162_25 & t162_26 & t162_27 & t162_28 & t162_29 & t162_30 & t162_31)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled4 + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled4 + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_24 ? a[t155_24] : (ushort)0, t162_25 ? a[t155_25] : (ushort)0, t162_26 ? a[t155_26] : (ushort)0, t162_27 ? a[t155_27] : (ushort)0, t162_28 ? a[t155_28] : (ushort)0, t162_29 ? a[t155_29] : (ushort)0, t162_30 ? a[t155_30] : (ushort)0, t162_31 ? a[t155_31] : (ushort)0);
+                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_24 ? a[t155_24] : (ushort)0, t162_25 ? a[t155_25] : (ushort)0, t162_26 ? a[t155_26] : (ushort)0, t162_27 ? a[t155_27] : (ushort)0, t162_28 ? a[t155_28] : (ushort)0, t162_29 ? a[t155_29] : (ushort)0, t162_30 ? a[t155_30] : (ushort)0, t162_31 ? a[t155_31] : (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv16;
                     int rkAhead6_1 = kAhead + (tidDiv16 + 8);
@@ -6661,67 +6651,67 @@ namespace TileDsl.Kernels.Tutorials
                     // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported & bAligned & ((t168_0 & 7) == 0) & t175_0 & t175_1 & t175_2 & t175_3 & t175_4 & t175_5 & t175_6 & t175_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled5 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled5 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0, t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
+                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0, t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_8 & 7) == 0) & t175_8 & t175_9 & t175_10 & t175_11 & t175_12 & t175_13 & t175_14 & t175_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled6 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled6 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_8 ? b[t168_8] : (ushort)0, t175_9 ? b[t168_9] : (ushort)0, t175_10 ? b[t168_10] : (ushort)0, t175_11 ? b[t168_11] : (ushort)0, t175_12 ? b[t168_12] : (ushort)0, t175_13 ? b[t168_13] : (ushort)0, t175_14 ? b[t168_14] : (ushort)0, t175_15 ? b[t168_15] : (ushort)0);
+                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_8 ? b[t168_8] : (ushort)0, t175_9 ? b[t168_9] : (ushort)0, t175_10 ? b[t168_10] : (ushort)0, t175_11 ? b[t168_11] : (ushort)0, t175_12 ? b[t168_12] : (ushort)0, t175_13 ? b[t168_13] : (ushort)0, t175_14 ? b[t168_14] : (ushort)0, t175_15 ? b[t168_15] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_16 & 7) == 0) & t175_16 & t175_17 & t175_18 & t175_19 & t175_20 & t175_21 & t175_22 & t175_23)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled7 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled7 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_16 ? b[t168_16] : (ushort)0, t175_17 ? b[t168_17] : (ushort)0, t175_18 ? b[t168_18] : (ushort)0, t175_19 ? b[t168_19] : (ushort)0, t175_20 ? b[t168_20] : (ushort)0, t175_21 ? b[t168_21] : (ushort)0, t175_22 ? b[t168_22] : (ushort)0, t175_23 ? b[t168_23] : (ushort)0);
+                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_16 ? b[t168_16] : (ushort)0, t175_17 ? b[t168_17] : (ushort)0, t175_18 ? b[t168_18] : (ushort)0, t175_19 ? b[t168_19] : (ushort)0, t175_20 ? b[t168_20] : (ushort)0, t175_21 ? b[t168_21] : (ushort)0, t175_22 ? b[t168_22] : (ushort)0, t175_23 ? b[t168_23] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_24 & 7) == 0) & t175_24 & t175_25 & t175_26 & t175_27 & t175_28 & t175_29 & t175_30 & t175_31)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled8 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled8 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_24 ? b[t168_24] : (ushort)0, t175_25 ? b[t168_25] : (ushort)0, t175_26 ? b[t168_26] : (ushort)0, t175_27 ? b[t168_27] : (ushort)0, t175_28 ? b[t168_28] : (ushort)0, t175_29 ? b[t168_29] : (ushort)0, t175_30 ? b[t168_30] : (ushort)0, t175_31 ? b[t168_31] : (ushort)0);
+                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_24 ? b[t168_24] : (ushort)0, t175_25 ? b[t168_25] : (ushort)0, t175_26 ? b[t168_26] : (ushort)0, t175_27 ? b[t168_27] : (ushort)0, t175_28 ? b[t168_28] : (ushort)0, t175_29 ? b[t168_29] : (ushort)0, t175_30 ? b[t168_30] : (ushort)0, t175_31 ? b[t168_31] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_32 & 7) == 0) & t175_32 & t175_33 & t175_34 & t175_35 & t175_36 & t175_37 & t175_38 & t175_39)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled9 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled9 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_32 ? b[t168_32] : (ushort)0, t175_33 ? b[t168_33] : (ushort)0, t175_34 ? b[t168_34] : (ushort)0, t175_35 ? b[t168_35] : (ushort)0, t175_36 ? b[t168_36] : (ushort)0, t175_37 ? b[t168_37] : (ushort)0, t175_38 ? b[t168_38] : (ushort)0, t175_39 ? b[t168_39] : (ushort)0);
+                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_32 ? b[t168_32] : (ushort)0, t175_33 ? b[t168_33] : (ushort)0, t175_34 ? b[t168_34] : (ushort)0, t175_35 ? b[t168_35] : (ushort)0, t175_36 ? b[t168_36] : (ushort)0, t175_37 ? b[t168_37] : (ushort)0, t175_38 ? b[t168_38] : (ushort)0, t175_39 ? b[t168_39] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_40 & 7) == 0) & t175_40 & t175_41 & t175_42 & t175_43 & t175_44 & t175_45 & t175_46 & t175_47)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled10 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled10 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_40 ? b[t168_40] : (ushort)0, t175_41 ? b[t168_41] : (ushort)0, t175_42 ? b[t168_42] : (ushort)0, t175_43 ? b[t168_43] : (ushort)0, t175_44 ? b[t168_44] : (ushort)0, t175_45 ? b[t168_45] : (ushort)0, t175_46 ? b[t168_46] : (ushort)0, t175_47 ? b[t168_47] : (ushort)0);
+                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_40 ? b[t168_40] : (ushort)0, t175_41 ? b[t168_41] : (ushort)0, t175_42 ? b[t168_42] : (ushort)0, t175_43 ? b[t168_43] : (ushort)0, t175_44 ? b[t168_44] : (ushort)0, t175_45 ? b[t168_45] : (ushort)0, t175_46 ? b[t168_46] : (ushort)0, t175_47 ? b[t168_47] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_48 & 7) == 0) & t175_48 & t175_49 & t175_50 & t175_51 & t175_52 & t175_53 & t175_54 & t175_55)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled11 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled11 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_48 ? b[t168_48] : (ushort)0, t175_49 ? b[t168_49] : (ushort)0, t175_50 ? b[t168_50] : (ushort)0, t175_51 ? b[t168_51] : (ushort)0, t175_52 ? b[t168_52] : (ushort)0, t175_53 ? b[t168_53] : (ushort)0, t175_54 ? b[t168_54] : (ushort)0, t175_55 ? b[t168_55] : (ushort)0);
+                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_48 ? b[t168_48] : (ushort)0, t175_49 ? b[t168_49] : (ushort)0, t175_50 ? b[t168_50] : (ushort)0, t175_51 ? b[t168_51] : (ushort)0, t175_52 ? b[t168_52] : (ushort)0, t175_53 ? b[t168_53] : (ushort)0, t175_54 ? b[t168_54] : (ushort)0, t175_55 ? b[t168_55] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported & bAligned & ((t168_56 & 7) == 0) & t175_56 & t175_57 & t175_58 & t175_59 & t175_60 & t175_61 & t175_62 & t175_63)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled12 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled12 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_56 ? b[t168_56] : (ushort)0, t175_57 ? b[t168_57] : (ushort)0, t175_58 ? b[t168_58] : (ushort)0, t175_59 ? b[t168_59] : (ushort)0, t175_60 ? b[t168_60] : (ushort)0, t175_61 ? b[t168_61] : (ushort)0, t175_62 ? b[t168_62] : (ushort)0, t175_63 ? b[t168_63] : (ushort)0);
+                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_56 ? b[t168_56] : (ushort)0, t175_57 ? b[t168_57] : (ushort)0, t175_58 ? b[t168_58] : (ushort)0, t175_59 ? b[t168_59] : (ushort)0, t175_60 ? b[t168_60] : (ushort)0, t175_61 ? b[t168_61] : (ushort)0, t175_62 ? b[t168_62] : (ushort)0, t175_63 ? b[t168_63] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     stageAhead = stage;
@@ -7327,17 +7317,7 @@ namespace TileDsl.Kernels.Tutorials
                 int tidDiv16 = tid / 16;
                 int tidDiv32 = tid / 32;
                 int swizzled = TileMma.Swizzle128(tidDiv8, tidMod8 * 8, 64);
-                int swizzled2 = TileMma.Swizzle128(tidDiv8 + 16, tidMod8 * 8, 64);
-                int swizzled3 = TileMma.Swizzle128(tidDiv8 + 32, tidMod8 * 8, 64);
-                int swizzled4 = TileMma.Swizzle128(tidDiv8 + 48, tidMod8 * 8, 64);
-                int swizzled5 = TileMma.Swizzle128(tidDiv16, tidMod16 * 8, 64);
-                int swizzled6 = TileMma.Swizzle128(tidDiv16 + 8, tidMod16 * 8, 64);
-                int swizzled7 = TileMma.Swizzle128(tidDiv16 + 16, tidMod16 * 8, 64);
-                int swizzled8 = TileMma.Swizzle128(tidDiv16 + 24, tidMod16 * 8, 64);
-                int swizzled9 = TileMma.Swizzle128(tidDiv16 + 32, tidMod16 * 8, 64);
-                int swizzled10 = TileMma.Swizzle128(tidDiv16 + 40, tidMod16 * 8, 64);
-                int swizzled11 = TileMma.Swizzle128(tidDiv16 + 48, tidMod16 * 8, 64);
-                int swizzled12 = TileMma.Swizzle128(tidDiv16 + 56, tidMod16 * 8, 64);
+                int swizzled2 = TileMma.Swizzle128(tidDiv16, tidMod16 * 8, 64);
                 var sharedBytes = SharedMemory.GetDynamic<byte>();
                 var sharedBFloat16 = sharedBytes.SubView(0, 73728).Cast<ushort>();
                 uint sharedAddress = TileMma.SharedAddress();
@@ -7491,27 +7471,27 @@ namespace TileDsl.Kernels.Tutorials
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)swizzled2 * 2, aAddress + (long)t98_8 * 2, t105_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t98_8 * 2, t105_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled2 / 8] = t105_8 ? a8[t98_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(1024 + swizzled) / 8] = t105_8 ? a8[t98_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)swizzled3 * 2, aAddress + (long)t98_16 * 2, t105_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t98_16 * 2, t105_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled3 / 8] = t105_16 ? a8[t98_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(2048 + swizzled) / 8] = t105_16 ? a8[t98_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)swizzled4 * 2, aAddress + (long)t98_24 * 2, t105_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t98_24 * 2, t105_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled4 / 8] = t105_24 ? a8[t98_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(3072 + swizzled) / 8] = t105_24 ? a8[t98_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod16 * 8);
                 int rn_1 = (groupedColumn * 128) + (tidMod16 * 8 + 1);
@@ -7780,67 +7760,67 @@ namespace TileDsl.Kernels.Tutorials
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled5) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled5) / 8] = t118_0 ? b8[t111_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2) / 8] = t118_0 ? b8[t111_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled6) * 2, bAddress + (long)t111_8 * 2, t118_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t111_8 * 2, t118_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled6) / 8] = t118_8 ? b8[t111_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2) / 8] = t118_8 ? b8[t111_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled7) * 2, bAddress + (long)t111_16 * 2, t118_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t111_16 * 2, t118_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled7) / 8] = t118_16 ? b8[t111_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2) / 8] = t118_16 ? b8[t111_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled8) * 2, bAddress + (long)t111_24 * 2, t118_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t111_24 * 2, t118_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled8) / 8] = t118_24 ? b8[t111_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2) / 8] = t118_24 ? b8[t111_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled9) * 2, bAddress + (long)t111_32 * 2, t118_32 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t111_32 * 2, t118_32 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled9) / 8] = t118_32 ? b8[t111_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2) / 8] = t118_32 ? b8[t111_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled10) * 2, bAddress + (long)t111_40 * 2, t118_40 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t111_40 * 2, t118_40 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled10) / 8] = t118_40 ? b8[t111_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2) / 8] = t118_40 ? b8[t111_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled11) * 2, bAddress + (long)t111_48 * 2, t118_48 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t111_48 * 2, t118_48 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled11) / 8] = t118_48 ? b8[t111_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2) / 8] = t118_48 ? b8[t111_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled12) * 2, bAddress + (long)t111_56 * 2, t118_56 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t111_56 * 2, t118_56 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled12) / 8] = t118_56 ? b8[t111_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2) / 8] = t118_56 ? b8[t111_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -7975,27 +7955,27 @@ namespace TileDsl.Kernels.Tutorials
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled2 + 4096) * 2, aAddress + (long)t126_8 * 2, t133_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t126_8 * 2, t133_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled2 + 4096) / 8] = t133_8 ? a8[t126_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = t133_8 ? a8[t126_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled3 + 4096) * 2, aAddress + (long)t126_16 * 2, t133_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t126_16 * 2, t133_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled3 + 4096) / 8] = t133_16 ? a8[t126_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = t133_16 ? a8[t126_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled4 + 4096) * 2, aAddress + (long)t126_24 * 2, t133_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t126_24 * 2, t133_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled4 + 4096) / 8] = t133_24 ? a8[t126_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = t133_24 ? a8[t126_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 bool t144_0 = rn_0 < N;
                 bool t144_1 = rn_1 < N;
@@ -8224,67 +8204,67 @@ namespace TileDsl.Kernels.Tutorials
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled5 + 8192) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled5 + 8192) / 8] = t146_0 ? b8[t139_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = t146_0 ? b8[t139_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled6 + 8192) * 2, bAddress + (long)t139_8 * 2, t146_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t139_8 * 2, t146_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled6 + 8192) / 8] = t146_8 ? b8[t139_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = t146_8 ? b8[t139_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled7 + 8192) * 2, bAddress + (long)t139_16 * 2, t146_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t139_16 * 2, t146_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled7 + 8192) / 8] = t146_16 ? b8[t139_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = t146_16 ? b8[t139_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled8 + 8192) * 2, bAddress + (long)t139_24 * 2, t146_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t139_24 * 2, t146_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled8 + 8192) / 8] = t146_24 ? b8[t139_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = t146_24 ? b8[t139_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled9 + 8192) * 2, bAddress + (long)t139_32 * 2, t146_32 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t139_32 * 2, t146_32 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled9 + 8192) / 8] = t146_32 ? b8[t139_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = t146_32 ? b8[t139_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled10 + 8192) * 2, bAddress + (long)t139_40 * 2, t146_40 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t139_40 * 2, t146_40 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled10 + 8192) / 8] = t146_40 ? b8[t139_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = t146_40 ? b8[t139_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled11 + 8192) * 2, bAddress + (long)t139_48 * 2, t146_48 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t139_48 * 2, t146_48 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled11 + 8192) / 8] = t146_48 ? b8[t139_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = t146_48 ? b8[t139_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled12 + 8192) * 2, bAddress + (long)t139_56 * 2, t146_56 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t139_56 * 2, t146_56 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled12 + 8192) / 8] = t146_56 ? b8[t139_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = t146_56 ? b8[t139_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool t173_0 = rn_0 < N;
@@ -8655,27 +8635,27 @@ namespace TileDsl.Kernels.Tutorials
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled2 + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2, t162_8 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2, t162_8 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled2 + stageAhead * 4096) / 8] = t162_8 ? a8[t155_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = t162_8 ? a8[t155_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled3 + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2, t162_16 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2, t162_16 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled3 + stageAhead * 4096) / 8] = t162_16 ? a8[t155_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = t162_16 ? a8[t155_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled4 + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2, t162_24 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2, t162_24 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled4 + stageAhead * 4096) / 8] = t162_24 ? a8[t155_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = t162_24 ? a8[t155_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv16;
                     int rkAhead6_1 = kAhead + (tidDiv16 + 8);
@@ -8896,67 +8876,67 @@ namespace TileDsl.Kernels.Tutorials
                     // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled5 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled5 + stageAhead * 8192) / 8] = t175_0 ? b8[t168_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = t175_0 ? b8[t168_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled6 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2, t175_8 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2, t175_8 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled6 + stageAhead * 8192) / 8] = t175_8 ? b8[t168_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = t175_8 ? b8[t168_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled7 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2, t175_16 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2, t175_16 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled7 + stageAhead * 8192) / 8] = t175_16 ? b8[t168_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = t175_16 ? b8[t168_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled8 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2, t175_24 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2, t175_24 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled8 + stageAhead * 8192) / 8] = t175_24 ? b8[t168_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = t175_24 ? b8[t168_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled9 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2, t175_32 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2, t175_32 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled9 + stageAhead * 8192) / 8] = t175_32 ? b8[t168_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = t175_32 ? b8[t168_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled10 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2, t175_40 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2, t175_40 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled10 + stageAhead * 8192) / 8] = t175_40 ? b8[t168_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = t175_40 ? b8[t168_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled11 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2, t175_48 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2, t175_48 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled11 + stageAhead * 8192) / 8] = t175_48 ? b8[t168_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = t175_48 ? b8[t168_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled12 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2, t175_56 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2, t175_56 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled12 + stageAhead * 8192) / 8] = t175_56 ? b8[t168_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = t175_56 ? b8[t168_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     stageAhead = stage;
