@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine: the tensor-core checks and benchmarks of this revision (scripts/gpu-bundle.sh packs it).
-# bf16/fp16 against the interpreter (TileDsl.Bench --only sixteen); the 16-bit matmuls checked against float64 and
+# bf16/fp16 against the interpreter (TileDsl.Bench --only sixteen), tf32 against float64 (--only tf32); the tensor-core matmuls checked against float64 and
 # timed beside torch.matmul (--only matmul16, bench_compare.py); then, for each PTX file in .bundle/ptx (written by
 # `TileDsl.Bench --ptx`), ptxas's registers, spills and stack, and the SASS counts of HMMA, LDSM and local loads/stores.
 # Results go to $OUT.
@@ -11,6 +11,7 @@ mkdir -p /tmp/tiledsl "$out"
 tar -C /tmp/tiledsl -xJf .bundle/tiledsl.tar.xz
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --only sixteen --out /tmp/tiledsl/sixteen 2>&1 | tee "$out/sixteen.txt"
+/tmp/tiledsl/publish/TileDsl.Bench --device cuda --only tf32 --out /tmp/tiledsl/tf32 2>&1 | tee "$out/tf32.txt"
 /tmp/tiledsl/publish/TileDsl.Bench --device cuda --only matmul16 --out /tmp/tiledsl/matmul16 2>&1 | tee "$out/matmul16.txt"
 python3 scripts/bench_compare.py /tmp/tiledsl/matmul16 2>&1 | tee "$out/compare.md"
 for f in .bundle/ptx/*.ptx; do

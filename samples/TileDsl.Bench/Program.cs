@@ -22,6 +22,7 @@ using Half = System.Half;
 //        --only matmul|matmul16|rows|attention    one group of the tutorial benchmarks (e.g. under a profiler)
 //        --only matmul16 --n 8192                 the 16-bit matmuls at another size
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
+//        --only tf32                              how the tensor cores read floats at tf32 (Tf32Check)
 //        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
@@ -117,17 +118,19 @@ if (Wants("matmul"))
     Download("matmul_c", c);
 }
 
-// Matmul of bf16 and of fp16 on tensor cores: C (16-bit) = A·B, fp32 accumulation. The 16-bit inputs are saved as
-// floats (exactly) for the check; C is saved as floats of its 16-bit values.
+// Matmul of bf16, of fp16 and of floats at tf32 on tensor cores: C = A·B, fp32 accumulation (C 16-bit, or float). The
+// 16-bit inputs are saved as floats (exactly) for the check; C is saved as floats of its 16-bit values.
 if (Wants("matmul16"))
 {
     int size = int.Parse(Option("--n", small ? "512" : "4096"), CultureInfo.InvariantCulture);
     float[] a32 = Random((long)size * size), b32 = Random((long)size * size);
     var blocks = new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 128, 64), new Matmul.Blocks(128, 256, 64) };
-    SixteenBitMatmul("bf16", v => (BFloat16)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
-    SixteenBitMatmul("fp16", v => (Half)v, v => (float)v, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
+    TensorCoreMatmul("bf16", v => (BFloat16)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
+    TensorCoreMatmul("fp16", v => (Half)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
+    TensorCoreMatmul("tf32", v => v, v => v, new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 256, 32) },
+        (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs, InputPrecision.Tf32));
 
-    void SixteenBitMatmul<T>(string name, Func<float, T> round, Func<T, float> widen, Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, Matmul.Blocks> run)
+    void TensorCoreMatmul<T>(string name, Func<float, T> round, Func<T, float> widen, Matmul.Blocks[] blocks, Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, Matmul.Blocks> run)
         where T : unmanaged
     {
         var (a, b) = (a32.Select(round).ToArray(), b32.Select(round).ToArray());
@@ -200,6 +203,7 @@ if (Wants("attention"))
 }
 
 if (only == "sixteen") return SixteenBitCheck.Run(accelerator);
+if (only == "tf32") return Tf32Check.Run(accelerator);
 if (only == "large") return LargeViewCheck.Run(accelerator);
 
 results.Write(outDir);

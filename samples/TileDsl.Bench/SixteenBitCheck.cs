@@ -122,7 +122,7 @@ internal static partial class SixteenBitCheck
 
     /// <summary>The largest absolute difference between <paramref name="c"/> [m, n] (row-major) and the float64 product
     /// of <paramref name="a"/> [m, k] and <paramref name="b"/> [k, n].</summary>
-    private static double WorstError(int m, int n, int k, System.Func<int, int, double> a, System.Func<int, int, double> b, float[] c)
+    internal static double WorstError(int m, int n, int k, System.Func<int, int, double> a, System.Func<int, int, double> b, float[] c)
     {
         double worst = 0;
         for (int i = 0; i < m; i++)
