@@ -172,8 +172,9 @@ public static class TileMath
     /// <summary>The float value of the IEEE half-precision <paramref name="bits"/> (exact, subnormals included).</summary>
     public static float HalfToFloat(ushort bits)
     {
-        // In kernels on CUDA, the hardware's exact conversion (cvt.f32.f16) instead of the branches below.
-        if (CudaAsm.IsSupported) return Interop.IntAsFloat(bits);
+        // In kernels on CUDA, the hardware's exact conversion (cvt.f32.f16) instead of the branches below, but for
+        // infinities and NaNs, whose payload the hardware would not keep (it returns the canonical NaN).
+        if (CudaAsm.IsSupported && (bits & 0x7C00) != 0x7C00) return Interop.IntAsFloat(bits);
         uint sign = (uint)(bits & 0x8000) << 16;
         uint exponent = (uint)(bits >> 10) & 0x1Fu, mantissa = bits & 0x3FFu;
         if (exponent == 0x1F) return Interop.IntAsFloat(sign | 0x7F800000u | (mantissa << 13));
