@@ -76,6 +76,14 @@ internal sealed record SharedMap(EquatableArray<int> Strides, int WindowDim = -1
 
     public bool HasWindow => WindowDim >= 0;
 
+    /// <summary>The same placement addressed by the transposed tile's coordinates (a rank-2 map).</summary>
+    public SharedMap Transposed() => this with
+    {
+        Strides = EquatableArray.Of(Strides[1], Strides[0]),
+        WindowDim = HasWindow ? 1 - WindowDim : -1,
+        Swizzle = Swizzle is { } swizzle ? swizzle with { RowDim = 1 - swizzle.RowDim } : null,
+    };
+
     /// <summary>The dimension with stride 1, or -1.</summary>
     public int UnitDim => Strides.Select((s, d) => (s, d)).Where(t => t.s == 1).Select(t => t.d).DefaultIfEmpty(-1).First();
 }

@@ -60,7 +60,7 @@ internal sealed class Pipelines
 {
     private readonly LayoutPlan plan;
     private readonly int numThreads;
-    private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages)> owners = new();
+    private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages, bool Transposed)> owners = new();
     private readonly Dictionary<int, (SharedBuffer Buffer, SharedMap Map)> buffers = new();
 
     public Pipelines(IEnumerable<Statement> body, LayoutPlan plan, int numThreads)
@@ -77,16 +77,20 @@ internal sealed class Pipelines
                 if (statement is Loop loop) Find(loop.Body, loop.Stages);
                 if (statement is not Define { Op: DotOp dot }) continue;
                 foreach (var (operand, id) in new[] { (0, dot.A), (1, dot.B) })
-                    if (values[id] is LoadOp { Pipelined: true }) owners[id] = (dot, operand, values[dot.A].Type, stages);
+                {
+                    if (values[id] is LoadOp { Pipelined: true }) owners[id] = (dot, operand, values[dot.A].Type, stages, false);
+                    if (values[id] is TransOp trans && values[trans.Source] is LoadOp { Pipelined: true }) owners[trans.Source] = (dot, operand, values[dot.A].Type, stages, true);
+                }
             }
         }
     }
 
-    /// <summary>The pipeline buffer of a pipelined load, and the map of its stage 0.</summary>
+    /// <summary>The pipeline buffer of a pipelined load, and the map of its stage 0 (by the load's own dimensions: a
+    /// load that the Dot reads through <c>Trans</c> is copied into the stage transposed).</summary>
     public (SharedBuffer Buffer, SharedMap Map) Of(int load)
     {
         if (buffers.TryGetValue(load, out var known)) return known;
-        var (dot, operand, aType, stages) = owners[load];
+        var (dot, operand, aType, stages, transposed) = owners[load];
         var layouts = plan.OperandLayouts[dot.Id];
         var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads, plan.Wgmma);
         var placement = operand == 0 ? tiling.A : tiling.B;
@@ -97,9 +101,15 @@ internal sealed class Pipelines
         var buffer = new SharedBuffer(tiling.Element, stages * stage,
             $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = placement.Alignment };
         var maps = tiling.Maps(0);
-        buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
+        var map = operand == 0 ? maps.A : maps.B;
+        buffers[load] = (buffer, transposed ? map.Transposed() : map);
         return buffers[load];
     }
 
-    public bool Has(int load) => owners.ContainsKey(load);
+    /// <summary>The pipeline buffer that a Dot operand (a pipelined load, or its <c>Trans</c>) is read from, or null.</summary>
+    public SharedBuffer? StageOf(int operand, IReadOnlyDictionary<int, Op> values)
+    {
+        int load = values[operand] is TransOp trans ? trans.Source : operand;
+        return owners.ContainsKey(load) ? Of(load).Buffer : null;
+    }
 }
