@@ -63,8 +63,9 @@ if any(k.startswith("matmul_bk") for k in rows):
     out.append((f"matmul fp32 (TF32 off), best of blocks: {best}", shape, ms, value, t, 2 * n ** 3 / t / 1e9, "TFLOP/s", "torch.matmul"))
 
 # Matmuls on tensor cores: 16-bit (C rounded to 16 bits: its error bound is half an ulp of the type on top of the fp32
-# sum), and fp32 at tf32 (operands truncated to 10 mantissa bits; torch with TF32 allowed, its inputs and output fp32).
-for dtype, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16"), (torch.float32, "tf32")):
+# sum), and fp32 at tf32 (operands truncated to 10 mantissa bits; torch with TF32 allowed, its inputs and output fp32;
+# "tf32tn": B given transposed, [N, K], to both).
+for dtype, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16"), (torch.float32, "tf32"), (torch.float32, "tf32tn")):
     group = {k: r for k, r in rows.items() if k.startswith(f"matmul_{name}_")}
     if not group:
         continue
@@ -78,12 +79,14 @@ for dtype, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16"), (torch.fl
         if os.path.exists(os.path.join(d, f"matmul_{name}_c{label}.f32")):
             checks.append((f"matmul {name} C{f' ({label[1:]})' if label else ''}", err(load(f"matmul_{name}_c{label}", (n, n)), reference), 2e-2 if name == "bf16" else 5e-3))
     a16, b16 = a.to(dtype), b.to(dtype)
-    torch.backends.cuda.matmul.allow_tf32 = name == "tf32"
+    if name == "tf32tn":
+        b16 = b16.t().contiguous().t()  # the transposed view of Bᵀ [N, K]: cuBLAS's "TN"
+    torch.backends.cuda.matmul.allow_tf32 = name.startswith("tf32")
     t = bench(lambda: torch.matmul(a16, b16))
     torch.backends.cuda.matmul.allow_tf32 = False
     for k_, (_, m_ms, _, m_value) in sorted(group.items()):
         print(f"{k_}: {m_ms:.3f} ms, {m_value:.2f} TFLOP/s")
-    out.append((f"matmul {name} (fp32 accumulation), best of blocks: {best}", shape, ms, value, t, 2 * n ** 3 / t / 1e9, "TFLOP/s", f"torch.matmul {name}{' (allow_tf32)' if name == 'tf32' else ''}"))
+    out.append((f"matmul {name} (fp32 accumulation), best of blocks: {best}", shape, ms, value, t, 2 * n ** 3 / t / 1e9, "TFLOP/s", f"torch.matmul {name}{' (allow_tf32)' if name.startswith('tf32') else ''}"))
 
 if "softmax" in rows:
     shape, ms, unit, value = rows["softmax"]

@@ -127,8 +127,11 @@ if (Wants("matmul16"))
     var blocks = new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 128, 64), new Matmul.Blocks(128, 256, 64) };
     TensorCoreMatmul("bf16", v => (BFloat16)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
     TensorCoreMatmul("fp16", v => (Half)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
-    TensorCoreMatmul("tf32", v => v, v => v, new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 256, 32) },
-        (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs, InputPrecision.Tf32));
+    var tf32Blocks = new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 256, 32) };
+    TensorCoreMatmul("tf32", v => v, v => v, tf32Blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs, InputPrecision.Tf32));
+    // The same from Bᵀ ("TN": both operands contiguous along k); saved and checked as A and B like the others.
+    using (var bT = accelerator.Allocate1D(Enumerable.Range(0, size * size).Select(i => b32[(long)(i % size) * size + i / size]).ToArray()))
+        TensorCoreMatmul("tf32tn", v => v, v => v, tf32Blocks, (a, _, c, bs) => Matmul.Run(stream, a, bT.View, c, size, size, size, bs, InputPrecision.Tf32, transposedB: true));
 
     void TensorCoreMatmul<T>(string name, Func<float, T> round, Func<T, float> widen, Matmul.Blocks[] blocks, Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, Matmul.Blocks> run)
         where T : unmanaged

@@ -55,12 +55,26 @@ public static partial class Matmul
 
     /// <summary>
     /// C = A · B of float matrices whose rows are contiguous, on tensor cores at tf32 (<see cref="InputPrecision.Tf32"/>:
-    /// each element of A and B truncated to tf32, products summed in float; Triton's default for fp32 <c>tl.dot</c>). B
-    /// is staged k-major (tf32 mma reads only k-major operands), so its tiles are transposed into shared memory.
+    /// each element of A and B truncated to tf32, products summed in float; Triton's default for fp32 <c>tl.dot</c>).
+    /// tf32 mma reads only k-major operands, so B [K, N] is transposed on its way into shared memory, one element a
+    /// copy; <see cref="Tf32TransposedB"/>, which takes Bᵀ, copies 16 bytes at a time.
     /// </summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Tf32(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+        => Tf32Product(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M, 0);
+
+    /// <summary>C = A · B at tf32 for A [M, K] and Bᵀ [N, K] given (rows contiguous: BLAS's "TN"): both operands arrive
+    /// contiguous along k, as tf32 mma reads them, so both are copied into the pipeline's stages 16 bytes at a time.</summary>
+    [TileKernel(NumWarps = 4, NumStages = 3)]
+    public static void Tf32TransposedB(Ptr<float> a, Ptr<float> bT, Ptr<float> c, int M, int N, int K, int strideAm, int strideBn, int strideCm,
+        [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
+        => Tf32Product(a, bT, c, M, N, K, strideAm, strideBn, strideCm, BM, BN, BK, GROUP_M, 1);
+
+    /// <summary>The tf32 kernels' body: B read as [K, N], or with <paramref name="TRANSPOSED_B"/> = 1 as Bᵀ [N, K].</summary>
+    [TileFunction]
+    private static void Tf32Product(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K, int strideAm, int strideB, int strideCm,
+        int BM, int BN, int BK, int GROUP_M, int TRANSPOSED_B)
     {
         var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
         var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
@@ -69,7 +83,9 @@ public static partial class Matmul
         {
             var rk = k + Arange(0, BK);
             var aTile = Load(a + (rm[.., None] * strideAm + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
-            var bTile = Load(b + (rk[.., None] * strideBk + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
+            var bTile = TRANSPOSED_B == 1
+                ? Trans(Load(b + (rn[.., None] * strideB + rk[None, ..]), (rn[.., None] < N) & (rk[None, ..] < K)))
+                : Load(b + (rk[.., None] * strideB + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
             acc = Dot(aTile, bTile, acc, InputPrecision.Tf32);
         }
         Store(c + (rm[.., None] * strideCm + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
@@ -131,26 +147,33 @@ public static partial class Matmul
     }
 
     /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N]: in fp32 on FMA units, or at
-    /// <see cref="InputPrecision.Tf32"/> on tensor cores (<see cref="Tf32"/>).</summary>
+    /// <see cref="InputPrecision.Tf32"/> on tensor cores (<see cref="Tf32"/>). With <paramref name="transposedB"/>,
+    /// <paramref name="b"/> holds Bᵀ [N, K] row-major instead (at tf32, <see cref="Tf32TransposedB"/>: faster).</summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null,
-        InputPrecision inputPrecision = InputPrecision.Ieee)
-        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision);
+        InputPrecision inputPrecision = InputPrecision.Ieee, bool transposedB = false)
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB);
 
     /// <summary>The same on the host interpreter.</summary>
-    public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null, InputPrecision inputPrecision = InputPrecision.Ieee)
-        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks, inputPrecision);
+    public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null, InputPrecision inputPrecision = InputPrecision.Ieee,
+        bool transposedB = false)
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks, inputPrecision, transposedB);
 
     private static void Run(TileTarget target, TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks,
-        InputPrecision inputPrecision)
+        InputPrecision inputPrecision, bool transposedB)
     {
         if (inputPrecision == InputPrecision.Tf32)
         {
             var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)));
-            Tf32Kernel.Run(target, tf32Grid, new Tf32Kernel.Args(a, b, c, m, n, k, k, n, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
+            if (transposedB)
+                Tf32TransposedBKernel.Run(target, tf32Grid, new Tf32TransposedBKernel.Args(a, b, c, m, n, k, k, k, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
+            else
+                Tf32Kernel.Run(target, tf32Grid, new Tf32Kernel.Args(a, b, c, m, n, k, k, n, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
             return;
         }
         var (grid, bs) = Check(a, b, c, m, n, k, blocks);
-        KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, n, 1, n, 1, bs.BM, bs.BN, bs.BK, 8));
+        // Strides of B along k and n: 1 and K for Bᵀ [N, K], N and 1 for B [K, N].
+        var (strideBk, strideBn) = transposedB ? (1, k) : (n, 1);
+        KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, strideBk, strideBn, n, 1, bs.BM, bs.BN, bs.BK, 8));
     }
 
     /// <summary>C = A · B of row-major bfloat16 matrices, on tensor cores (fp32 accumulation, C rounded once).</summary>

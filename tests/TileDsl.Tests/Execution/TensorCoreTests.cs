@@ -211,36 +211,43 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
     /// stages, one element a copy), ldmatrix of 32-bit rows and mma.sync m16n8k8 (4 warps of 16 × 64 on 32 × 128
     /// blocks), or the Hopper kernel's emulation (wgmma m64n128k8 on 128 × 128 blocks, 8 warps); 130 × 136 × 100:
     /// masked rows, columns and k (the general kernels); 96 × 64 × 96 on the Hopper path: every argument a multiple of
-    /// 16 (the kernel for divisible arguments). Against float64 of the operands truncated to tf32, which the interpreter
-    /// models; the result must also be visibly off the full-precision product, or the truncation did not happen.
+    /// 16 (the kernel for divisible arguments). With <paramref name="transposedB"/>, <see cref="Matmul.Tf32TransposedB"/>
+    /// from Bᵀ (both operands copied 16 bytes at a time, b through its Trans). Against float64 of the operands truncated
+    /// to tf32, which the interpreter models; the result must also be visibly off the full-precision product, or the
+    /// truncation did not happen.
     /// </summary>
     [Theory]
-    [InlineData(Runner.Interpreter, TensorCorePath.Auto, 70, 50, 60, 32, 32)]
-    [InlineData(Runner.CpuAccelerator, TensorCorePath.MmaSync, 130, 136, 100, 32, 128)]
-    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 130, 136, 100, 128, 128)]
-    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 96, 64, 96, 128, 128)]
-    public void Tf32_matmul_truncates_its_operands(Runner runner, TensorCorePath path, int m, int n, int k, int bm, int bn)
+    [InlineData(Runner.Interpreter, TensorCorePath.Auto, 70, 50, 60, 32, 32, false)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.MmaSync, 130, 136, 100, 32, 128, false)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 130, 136, 100, 128, 128, false)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 96, 64, 96, 128, 128, false)]
+    [InlineData(Runner.Interpreter, TensorCorePath.Auto, 70, 50, 60, 32, 32, true)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.MmaSync, 70, 50, 60, 32, 32, true)]
+    [InlineData(Runner.CpuAccelerator, TensorCorePath.Wgmma, 130, 136, 100, 128, 128, true)]
+    public void Tf32_matmul_truncates_its_operands(Runner runner, TensorCorePath path, int m, int n, int k, int bm, int bn, bool transposedB)
     {
         var random = new Random(47);
         var a = Reference.RandomFloats(random, m * k);
         var b = Reference.RandomFloats(random, k * n);
+        var given = transposedB ? Enumerable.Range(0, n * k).Select(i => b[i % k * n + i / k]).ToArray() : b; // Bᵀ [N, K]
         var c = Reference.Poisoned(m * n, float.NaN);
         var blocks = new Matmul.Blocks(bm, bn, 32);
         if (runner == Runner.Interpreter)
         {
-            Matmul.Run(a, b, c, m, n, k, blocks, InputPrecision.Tf32);
+            Matmul.Run(a, given, c, m, n, k, blocks, InputPrecision.Tf32, transposedB);
         }
         else
         {
             using (TensorCores.Use(path))
             using (var d = new DeviceArrays(cpu.Accelerator))
             {
-                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c), m, n, k, blocks, InputPrecision.Tf32);
+                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(given), d.View(c), m, n, k, blocks, InputPrecision.Tf32, transposedB);
                 d.CopyBack();
             }
             bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
-            string kernel = $"Tf32_BM{bm}_BN{bn}_BK32_GROUP_M8{(path == TensorCorePath.Wgmma ? "_Hopper" : "")}{(divisible ? "_Divisible" : "")}Cache";
-            Assert.True(Loaded(typeof(Matmul.Tf32Kernel), kernel));
+            string name = transposedB ? "Tf32TransposedB" : "Tf32";
+            string kernel = $"{name}_BM{bm}_BN{bn}_BK32_GROUP_M8{(path == TensorCorePath.Wgmma ? "_Hopper" : "")}{(divisible ? "_Divisible" : "")}Cache";
+            Assert.True(Loaded(transposedB ? typeof(Matmul.Tf32TransposedBKernel) : typeof(Matmul.Tf32Kernel), kernel));
         }
         var truncated = Reference.Matmul(m, n, k, (i, l) => TileMath.TruncateToTf32(a[i * k + l]), (l, j) => TileMath.TruncateToTf32(b[l * n + j]));
         // tf32 products are exact in float (11 × 11 significant bits); k float additions of terms ≤ 1: error ≤ k · 2^-24 · k ≤ 6e-4.
