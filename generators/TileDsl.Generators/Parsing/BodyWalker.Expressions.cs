@@ -196,13 +196,8 @@ internal sealed partial class BodyWalker
                 int a = Expression(args[0].Value), c = Expression(args[1].Value);
                 var accArgument = Named(args, "acc") is { } given && !IsDefault(given) ? given : null;
                 int? acc = accArgument is null ? null : Expression(accArgument.Value);
-                bool tf32 = false;
-                if (Named(args, "inputPrecision") is { } precision)
-                {
-                    if (precision.Value.ConstantValue is not { HasValue: true, Value: int value })
-                        throw Report(DiagnosticDescriptors.NotConstant, precision.Value, "The inputPrecision of Dot");
-                    tf32 = (InputPrecision)value == InputPrecision.Tf32;
-                }
+                bool tf32 = Named(args, "inputPrecision") is { } precision
+                    && (InputPrecision)ConstantEnum(precision.Value, "The inputPrecision of Dot") == InputPrecision.Tf32;
                 return DotSemantics.Dot(b, a, c, acc, accArgument?.Value.Syntax, $"'{what}'", tf32);
             }
             case TileOpKind.Trans:
@@ -295,6 +290,16 @@ internal sealed partial class BodyWalker
         int mask = Expression(argument.Value);
         if (b.Type(mask).Element != ElementType.Bool) throw Silent();
         return mask;
+    }
+
+    /// <summary>The value of an enum argument known when generating: a C# constant, or a conditional whose condition
+    /// is (a constant argument of a helper: <c>TF32 == 1 ? InputPrecision.Tf32 : InputPrecision.Ieee</c>).</summary>
+    private int ConstantEnum(IOperation op, string what)
+    {
+        if (op.ConstantValue is { HasValue: true, Value: int value }) return value;
+        if (op is IConditionalOperation { WhenFalse: { } whenFalse } conditional && b.TryConstant(Expression(conditional.Condition), out var taken) && taken is bool choice)
+            return ConstantEnum(choice ? conditional.WhenTrue : whenFalse, what);
+        throw Report(DiagnosticDescriptors.NotConstant, op, what);
     }
 
     private int ConstantInt(IOperation op, string what)

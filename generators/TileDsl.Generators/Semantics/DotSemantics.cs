@@ -25,8 +25,9 @@ internal static class DotSemantics
         if (acc is not null && b.Type(acc.Value).Element != result)
             throw new SemanticError(DiagnosticDescriptors.ElementTypeNotSupported, "Dot", $"{ElementTypes.CsName(ta.Element)} tiles into a {ElementTypes.CsName(b.Type(acc.Value).Element)} accumulator",
                 $"the accumulator of {ElementTypes.CsName(ta.Element)} tiles is {ElementTypes.CsName(result)}") { At = accSite };
-        // tf32 runs only on tensor cores (Layout.MmaTiling), whose fragments tile M and N by 16 and K by 8 (16 here, so
-        // that the staging of k matches the 16-bit Dots').
+        // tf32 concerns float operands (16-bit ones are exact either way); it runs only on tensor cores
+        // (Layout.MmaTiling), whose fragments tile M and N by 16 and K by 8 (16 here, as the 16-bit Dots' staging).
+        tf32 &= ta.Element == ElementType.Float;
         if (tf32 && (ta.Shape[0] % 16 != 0 || tb.Shape[1] % 16 != 0 || ta.Shape[1] % 16 != 0))
             throw new SemanticError(DiagnosticDescriptors.Tf32Shape, ta.ShapeText, tb.ShapeText);
         var type = new TileType(result, shape);

@@ -45,13 +45,13 @@ public static partial class Matmul
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Bf16(Ptr<BFloat16> a, Ptr<BFloat16> b, Ptr<BFloat16> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
-        => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
+        => TensorCoreProduct(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M, 0, 0);
 
     /// <summary>The same for half-precision A, B and C.</summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Fp16(Ptr<Half> a, Ptr<Half> b, Ptr<Half> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32, 64)] int BK, [Constexpr(8)] int GROUP_M)
-        => SixteenBit(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M);
+        => TensorCoreProduct(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M, 0, 0);
 
     /// <summary>
     /// C = A · B of float matrices whose rows are contiguous, on tensor cores at tf32 (<see cref="InputPrecision.Tf32"/>:
@@ -62,19 +62,22 @@ public static partial class Matmul
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Tf32(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
-        => Tf32Product(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M, 0);
+        => TensorCoreProduct(a, b, c, M, N, K, strideAm, strideBk, strideCm, BM, BN, BK, GROUP_M, 1, 0);
 
     /// <summary>C = A · B at tf32 for A [M, K] and Bᵀ [N, K] given (rows contiguous: BLAS's "TN"): both operands arrive
     /// contiguous along k, as tf32 mma reads them, so both are copied into the pipeline's stages 16 bytes at a time.</summary>
     [TileKernel(NumWarps = 4, NumStages = 3)]
     public static void Tf32TransposedB(Ptr<float> a, Ptr<float> bT, Ptr<float> c, int M, int N, int K, int strideAm, int strideBn, int strideCm,
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
-        => Tf32Product(a, bT, c, M, N, K, strideAm, strideBn, strideCm, BM, BN, BK, GROUP_M, 1);
+        => TensorCoreProduct(a, bT, c, M, N, K, strideAm, strideBn, strideCm, BM, BN, BK, GROUP_M, 1, 1);
 
-    /// <summary>The tf32 kernels' body: B read as [K, N], or with <paramref name="TRANSPOSED_B"/> = 1 as Bᵀ [N, K].</summary>
+    /// <summary>The tensor-core kernels' body: C (of <typeparamref name="T"/>, rounded once) = A · B accumulated in float,
+    /// float operands read as tf32 where <paramref name="TF32"/> = 1; B read as [K, N], or with
+    /// <paramref name="TRANSPOSED_B"/> = 1 as Bᵀ [N, K].</summary>
     [TileFunction]
-    private static void Tf32Product(Ptr<float> a, Ptr<float> b, Ptr<float> c, int M, int N, int K, int strideAm, int strideB, int strideCm,
-        int BM, int BN, int BK, int GROUP_M, int TRANSPOSED_B)
+    private static void TensorCoreProduct<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K, int strideAm, int strideB, int strideCm,
+        int BM, int BN, int BK, int GROUP_M, int TF32, int TRANSPOSED_B)
+        where T : unmanaged
     {
         var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
         var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
@@ -86,25 +89,7 @@ public static partial class Matmul
             var bTile = TRANSPOSED_B == 1
                 ? Trans(Load(b + (rn[.., None] * strideB + rk[None, ..]), (rn[.., None] < N) & (rk[None, ..] < K)))
                 : Load(b + (rk[.., None] * strideB + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
-            acc = Dot(aTile, bTile, acc, InputPrecision.Tf32);
-        }
-        Store(c + (rm[.., None] * strideCm + rn[None, ..]), acc, (rm[.., None] < M) & (rn[None, ..] < N));
-    }
-
-    [TileFunction]
-    private static void SixteenBit<T>(Ptr<T> a, Ptr<T> b, Ptr<T> c, int M, int N, int K, int strideAm, int strideBk, int strideCm,
-        int BM, int BN, int BK, int GROUP_M)
-        where T : unmanaged
-    {
-        var rm = GroupedRow(M, N, BM, BN, GROUP_M) * BM + Arange(0, BM);
-        var rn = GroupedColumn(M, N, BM, BN, GROUP_M) * BN + Arange(0, BN);
-        var acc = Zeros<float>(BM, BN);
-        for (int k = 0; k < K; k += BK)
-        {
-            var rk = k + Arange(0, BK);
-            var aTile = Load(a + (rm[.., None] * strideAm + rk[None, ..]), (rm[.., None] < M) & (rk[None, ..] < K));
-            var bTile = Load(b + (rk[.., None] * strideBk + rn[None, ..]), (rk[.., None] < K) & (rn[None, ..] < N));
-            acc = Dot(aTile, bTile, acc);
+            acc = Dot(aTile, bTile, acc, TF32 == 1 ? InputPrecision.Tf32 : InputPrecision.Ieee);
         }
         Store(c + (rm[.., None] * strideCm + rn[None, ..]), acc.To<T>(), (rm[.., None] < M) & (rn[None, ..] < N));
     }

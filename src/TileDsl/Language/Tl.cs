@@ -321,12 +321,18 @@ public static class Tl
     [TileOp(TileOpKind.Dot)]
     public static Tile<float> Dot(Tile<float> a, Tile<float> b, InputPrecision inputPrecision) => Dot(a, b, null, inputPrecision);
 
-    /// <summary><c>acc + Dot(a, b, inputPrecision)</c>.</summary>
+    /// <summary><c>acc + Dot(a, b, inputPrecision)</c> of float, bfloat16 or half-precision tiles into a float
+    /// accumulator (null: none); the precision changes nothing for 16-bit tiles, whose products are exact anyway.</summary>
     [TileOp(TileOpKind.Dot)]
-    public static Tile<float> Dot(Tile<float> a, Tile<float> b, Tile<float>? acc, InputPrecision inputPrecision)
-        => inputPrecision == InputPrecision.Tf32
-            ? Reductions.Dot(a.Map(TileMath.TruncateToTf32), b.Map(TileMath.TruncateToTf32), acc)
-            : Reductions.Dot(a, b, acc);
+    public static Tile<float> Dot<T>(Tile<T> a, Tile<T> b, Tile<float>? acc, InputPrecision inputPrecision) where T : unmanaged
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(BFloat16) && typeof(T) != typeof(Half))
+            throw new InvalidOperationException($"Dot into a float accumulator takes float, BFloat16 or Half tiles, not {typeof(T).Name}.");
+        var (af, bf) = (a.To<float>(), b.To<float>());
+        return typeof(T) == typeof(float) && inputPrecision == InputPrecision.Tf32
+            ? Reductions.Dot(af.Map(TileMath.TruncateToTf32), bf.Map(TileMath.TruncateToTf32), acc)
+            : Reductions.Dot(af, bf, acc);
+    }
 
     /// <summary>The transpose of a 2-D tile: [M, N] → [N, M].</summary>
     [TileOp(TileOpKind.Trans)]

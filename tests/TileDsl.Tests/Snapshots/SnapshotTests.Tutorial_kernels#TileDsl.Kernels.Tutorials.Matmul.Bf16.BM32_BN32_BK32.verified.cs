@@ -152,58 +152,58 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_1 = 0 + (tidMod8 * 4 + 1);
                 int rkAhead_2 = 0 + (tidMod8 * 4 + 2);
                 int rkAhead_3 = 0 + (tidMod8 * 4 + 3);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
                 int rm_0 = (groupedRow * 32) + tidDiv8;
                 int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
                 int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
                 int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_1 & t103_0;
-                bool t104_5 = t101_1 & t103_1;
-                bool t104_6 = t101_1 & t103_2;
-                bool t104_7 = t101_1 & t103_3;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_1 + rkAhead_0;
-                int t98_5 = t96_1 + rkAhead_1;
-                int t98_6 = t96_1 + rkAhead_2;
-                int t98_7 = t96_1 + rkAhead_3;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_1 & t109_0;
+                bool t110_5 = t107_1 & t109_1;
+                bool t110_6 = t107_1 & t109_2;
+                bool t110_7 = t107_1 & t109_3;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_1 + rkAhead_0;
+                int t104_5 = t102_1 + rkAhead_1;
+                int t104_6 = t102_1 + rkAhead_2;
+                int t104_7 = t102_1 + rkAhead_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & aAligned & ((t98_0 & 3) == 0) & t105_0 & t105_1 & t105_2 & t105_3)
+                if (CudaAsm.IsSupported & aAligned & ((t104_0 & 3) == 0) & t111_0 & t111_1 & t111_2 & t111_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t104_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = new Vec4<ushort>(t105_0 ? a[t98_0] : (ushort)0, t105_1 ? a[t98_1] : (ushort)0, t105_2 ? a[t98_2] : (ushort)0, t105_3 ? a[t98_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = new Vec4<ushort>(t111_0 ? a[t104_0] : (ushort)0, t111_1 ? a[t104_1] : (ushort)0, t111_2 ? a[t104_2] : (ushort)0, t111_3 ? a[t104_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_4 & 3) == 0) & t105_4 & t105_5 & t105_6 & t105_7)
+                if (CudaAsm.IsSupported & aAligned & ((t104_4 & 3) == 0) & t111_4 & t111_5 & t111_6 & t111_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t104_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = new Vec4<ushort>(t105_4 ? a[t98_4] : (ushort)0, t105_5 ? a[t98_5] : (ushort)0, t105_6 ? a[t98_6] : (ushort)0, t105_7 ? a[t98_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = new Vec4<ushort>(t111_4 ? a[t104_4] : (ushort)0, t111_5 ? a[t104_5] : (ushort)0, t111_6 ? a[t104_6] : (ushort)0, t111_7 ? a[t104_7] : (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 32) + (tidMod8 * 4);
                 int rn_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
@@ -213,56 +213,56 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_1 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
                 int rn2_2 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
                 int rn2_3 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
                 int rkAhead2_0 = 0 + tidDiv8;
                 int rkAhead2_1 = 0 + (tidDiv8 + 16);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_1 & t116_0;
-                bool t117_5 = t114_1 & t116_1;
-                bool t117_6 = t114_1 & t116_2;
-                bool t117_7 = t114_1 & t116_3;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_1 + rn_0;
-                int t111_5 = t109_1 + rn_1;
-                int t111_6 = t109_1 + rn_2;
-                int t111_7 = t109_1 + rn_3;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_1 & t122_0;
+                bool t123_5 = t120_1 & t122_1;
+                bool t123_6 = t120_1 & t122_2;
+                bool t123_7 = t120_1 & t122_3;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_1 + rn_0;
+                int t117_5 = t115_1 + rn_1;
+                int t117_6 = t115_1 + rn_2;
+                int t117_7 = t115_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & bAligned & ((t111_0 & 3) == 0) & t118_0 & t118_1 & t118_2 & t118_3)
+                if (CudaAsm.IsSupported & bAligned & ((t117_0 & 3) == 0) & t124_0 & t124_1 & t124_2 & t124_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t117_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = new Vec4<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = new Vec4<ushort>(t124_0 ? b[t117_0] : (ushort)0, t124_1 ? b[t117_1] : (ushort)0, t124_2 ? b[t117_2] : (ushort)0, t124_3 ? b[t117_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_4 & 3) == 0) & t118_4 & t118_5 & t118_6 & t118_7)
+                if (CudaAsm.IsSupported & bAligned & ((t117_4 & 3) == 0) & t124_4 & t124_5 & t124_6 & t124_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t117_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = new Vec4<ushort>(t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = new Vec4<ushort>(t124_4 ? b[t117_4] : (ushort)0, t124_5 ? b[t117_5] : (ushort)0, t124_6 ? b[t117_6] : (ushort)0, t124_7 ? b[t117_7] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 32 < K;
@@ -270,115 +270,115 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_1 = 32 + (tidMod8 * 4 + 1);
                 int rkAhead3_2 = 32 + (tidMod8 * 4 + 2);
                 int rkAhead3_3 = 32 + (tidMod8 * 4 + 3);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_1 & t131_0;
-                bool t132_5 = t129_1 & t131_1;
-                bool t132_6 = t129_1 & t131_2;
-                bool t132_7 = t129_1 & t131_3;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_1 + rkAhead3_0;
-                int t126_5 = t124_1 + rkAhead3_1;
-                int t126_6 = t124_1 + rkAhead3_2;
-                int t126_7 = t124_1 + rkAhead3_3;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_1 & t137_0;
+                bool t138_5 = t135_1 & t137_1;
+                bool t138_6 = t135_1 & t137_2;
+                bool t138_7 = t135_1 & t137_3;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_1 + rkAhead3_0;
+                int t132_5 = t130_1 + rkAhead3_1;
+                int t132_6 = t130_1 + rkAhead3_2;
+                int t132_7 = t130_1 + rkAhead3_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & aAligned & ((t126_0 & 3) == 0) & t133_0 & t133_1 & t133_2 & t133_3)
+                if (CudaAsm.IsSupported & aAligned & ((t132_0 & 3) == 0) & t139_0 & t139_1 & t139_2 & t139_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t132_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = new Vec4<ushort>(t133_0 ? a[t126_0] : (ushort)0, t133_1 ? a[t126_1] : (ushort)0, t133_2 ? a[t126_2] : (ushort)0, t133_3 ? a[t126_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = new Vec4<ushort>(t139_0 ? a[t132_0] : (ushort)0, t139_1 ? a[t132_1] : (ushort)0, t139_2 ? a[t132_2] : (ushort)0, t139_3 ? a[t132_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_4 & 3) == 0) & t133_4 & t133_5 & t133_6 & t133_7)
+                if (CudaAsm.IsSupported & aAligned & ((t132_4 & 3) == 0) & t139_4 & t139_5 & t139_6 & t139_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t132_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = new Vec4<ushort>(t133_4 ? a[t126_4] : (ushort)0, t133_5 ? a[t126_5] : (ushort)0, t133_6 ? a[t126_6] : (ushort)0, t133_7 ? a[t126_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = new Vec4<ushort>(t139_4 ? a[t132_4] : (ushort)0, t139_5 ? a[t132_5] : (ushort)0, t139_6 ? a[t132_6] : (ushort)0, t139_7 ? a[t132_7] : (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
                 int rkAhead4_0 = 32 + tidDiv8;
                 int rkAhead4_1 = 32 + (tidDiv8 + 16);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_1 & t144_0;
-                bool t145_5 = t142_1 & t144_1;
-                bool t145_6 = t142_1 & t144_2;
-                bool t145_7 = t142_1 & t144_3;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_1 + rn_0;
-                int t139_5 = t137_1 + rn_1;
-                int t139_6 = t137_1 + rn_2;
-                int t139_7 = t137_1 + rn_3;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_1 & t150_0;
+                bool t151_5 = t148_1 & t150_1;
+                bool t151_6 = t148_1 & t150_2;
+                bool t151_7 = t148_1 & t150_3;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_1 + rn_0;
+                int t145_5 = t143_1 + rn_1;
+                int t145_6 = t143_1 + rn_2;
+                int t145_7 = t143_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & bAligned & ((t139_0 & 3) == 0) & t146_0 & t146_1 & t146_2 & t146_3)
+                if (CudaAsm.IsSupported & bAligned & ((t145_0 & 3) == 0) & t152_0 & t152_1 & t152_2 & t152_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t145_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = new Vec4<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = new Vec4<ushort>(t152_0 ? b[t145_0] : (ushort)0, t152_1 ? b[t145_1] : (ushort)0, t152_2 ? b[t145_2] : (ushort)0, t152_3 ? b[t145_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_4 & 3) == 0) & t146_4 & t146_5 & t146_6 & t146_7)
+                if (CudaAsm.IsSupported & bAligned & ((t145_4 & 3) == 0) & t152_4 & t152_5 & t152_6 & t152_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t145_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = new Vec4<ushort>(t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = new Vec4<ushort>(t152_4 ? b[t145_4] : (ushort)0, t152_5 ? b[t145_5] : (ushort)0, t152_6 ? b[t145_6] : (ushort)0, t152_7 ? b[t145_7] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -411,97 +411,97 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_1 = kAhead + (tidMod8 * 4 + 1);
                     int rkAhead5_2 = kAhead + (tidMod8 * 4 + 2);
                     int rkAhead5_3 = kAhead + (tidMod8 * 4 + 3);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_1 & t160_0;
-                    bool t161_5 = t158_1 & t160_1;
-                    bool t161_6 = t158_1 & t160_2;
-                    bool t161_7 = t158_1 & t160_3;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_1 + rkAhead5_0;
-                    int t155_5 = t153_1 + rkAhead5_1;
-                    int t155_6 = t153_1 + rkAhead5_2;
-                    int t155_7 = t153_1 + rkAhead5_3;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_1 & t166_0;
+                    bool t167_5 = t164_1 & t166_1;
+                    bool t167_6 = t164_1 & t166_2;
+                    bool t167_7 = t164_1 & t166_3;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_1 + rkAhead5_0;
+                    int t161_5 = t159_1 + rkAhead5_1;
+                    int t161_6 = t159_1 + rkAhead5_2;
+                    int t161_7 = t159_1 + rkAhead5_3;
                     // acc: a, k-major [32][40], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & aAligned & ((t155_0 & 3) == 0) & t162_0 & t162_1 & t162_2 & t162_3)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_0 & 3) == 0) & t168_0 & t168_1 & t168_2 & t168_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t161_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = new Vec4<ushort>(t162_0 ? a[t155_0] : (ushort)0, t162_1 ? a[t155_1] : (ushort)0, t162_2 ? a[t155_2] : (ushort)0, t162_3 ? a[t155_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = new Vec4<ushort>(t168_0 ? a[t161_0] : (ushort)0, t168_1 ? a[t161_1] : (ushort)0, t168_2 ? a[t161_2] : (ushort)0, t168_3 ? a[t161_3] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_4 & 3) == 0) & t162_4 & t162_5 & t162_6 & t162_7)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_4 & 3) == 0) & t168_4 & t168_5 & t168_6 & t168_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t161_4 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = new Vec4<ushort>(t162_4 ? a[t155_4] : (ushort)0, t162_5 ? a[t155_5] : (ushort)0, t162_6 ? a[t155_6] : (ushort)0, t162_7 ? a[t155_7] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = new Vec4<ushort>(t168_4 ? a[t161_4] : (ushort)0, t168_5 ? a[t161_5] : (ushort)0, t168_6 ? a[t161_6] : (ushort)0, t168_7 ? a[t161_7] : (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv8;
                     int rkAhead6_1 = kAhead + (tidDiv8 + 16);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_1 & t173_0;
-                    bool t174_5 = t171_1 & t173_1;
-                    bool t174_6 = t171_1 & t173_2;
-                    bool t174_7 = t171_1 & t173_3;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_1 + rn_0;
-                    int t168_5 = t166_1 + rn_1;
-                    int t168_6 = t166_1 + rn_2;
-                    int t168_7 = t166_1 + rn_3;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_1 & t179_0;
+                    bool t180_5 = t177_1 & t179_1;
+                    bool t180_6 = t177_1 & t179_2;
+                    bool t180_7 = t177_1 & t179_3;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_1 + rn_0;
+                    int t174_5 = t172_1 + rn_1;
+                    int t174_6 = t172_1 + rn_2;
+                    int t174_7 = t172_1 + rn_3;
                     // acc: b, [32][40], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & bAligned & ((t168_0 & 3) == 0) & t175_0 & t175_1 & t175_2 & t175_3)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_0 & 3) == 0) & t181_0 & t181_1 & t181_2 & t181_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t174_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = new Vec4<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = new Vec4<ushort>(t181_0 ? b[t174_0] : (ushort)0, t181_1 ? b[t174_1] : (ushort)0, t181_2 ? b[t174_2] : (ushort)0, t181_3 ? b[t174_3] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_4 & 3) == 0) & t175_4 & t175_5 & t175_6 & t175_7)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_4 & 3) == 0) & t181_4 & t181_5 & t181_6 & t181_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t174_4 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = new Vec4<ushort>(t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = new Vec4<ushort>(t181_4 ? b[t174_4] : (ushort)0, t181_5 ? b[t174_5] : (ushort)0, t181_6 ? b[t174_6] : (ushort)0, t181_7 ? b[t174_7] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
@@ -545,73 +545,73 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC7;", out mmaOut); acc2_7 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                if (cAligned & ((t84_0 & 1) == 0) & t91_0 & t91_1)
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
                 }
                 else
                 {
-                    if (t91_0) c[t84_0] = TileMath.FloatToBFloat16(t86_0);
-                    if (t91_1) c[t84_1] = TileMath.FloatToBFloat16(t86_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
                 }
-                if (cAligned & ((t84_2 & 1) == 0) & t91_2 & t91_3)
+                if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                }
-                else
-                {
-                    if (t91_2) c[t84_2] = TileMath.FloatToBFloat16(t86_2);
-                    if (t91_3) c[t84_3] = TileMath.FloatToBFloat16(t86_3);
-                }
-                if (cAligned & ((t84_4 & 1) == 0) & t91_4 & t91_5)
-                {
-                    c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
                 }
                 else
                 {
-                    if (t91_4) c[t84_4] = TileMath.FloatToBFloat16(t86_4);
-                    if (t91_5) c[t84_5] = TileMath.FloatToBFloat16(t86_5);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
                 }
-                if (cAligned & ((t84_6 & 1) == 0) & t91_6 & t91_7)
+                if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
                 }
                 else
                 {
-                    if (t91_6) c[t84_6] = TileMath.FloatToBFloat16(t86_6);
-                    if (t91_7) c[t84_7] = TileMath.FloatToBFloat16(t86_7);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
+                }
+                if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
+                {
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                }
+                else
+                {
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
                 }
             }
 
@@ -648,58 +648,58 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_1 = 0 + (tidMod8 * 4 + 1);
                 int rkAhead_2 = 0 + (tidMod8 * 4 + 2);
                 int rkAhead_3 = 0 + (tidMod8 * 4 + 3);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
                 int rm_0 = (groupedRow * 32) + tidDiv8;
                 int rm_1 = (groupedRow * 32) + (tidDiv8 + 16);
                 int rm2_0 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16);
                 int rm2_1 = (groupedRow * 32) + (tidDiv4Mod8 + tidDiv32Mod2 * 16 + 8);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_1 & t103_0;
-                bool t104_5 = t101_1 & t103_1;
-                bool t104_6 = t101_1 & t103_2;
-                bool t104_7 = t101_1 & t103_3;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_1 + rkAhead_0;
-                int t98_5 = t96_1 + rkAhead_1;
-                int t98_6 = t96_1 + rkAhead_2;
-                int t98_7 = t96_1 + rkAhead_3;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_1 & t109_0;
+                bool t110_5 = t107_1 & t109_1;
+                bool t110_6 = t107_1 & t109_2;
+                bool t110_7 = t107_1 & t109_3;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_1 + rkAhead_0;
+                int t104_5 = t102_1 + rkAhead_1;
+                int t104_6 = t102_1 + rkAhead_2;
+                int t104_7 = t102_1 + rkAhead_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t98_0 * 2, t105_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4) * 2, aAddress + (long)t104_0 * 2, t111_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = t105_0 ? a4[t98_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4) / 4] = t111_0 ? a4[t104_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t98_4 * 2, t105_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640) * 2, aAddress + (long)t104_4 * 2, t111_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = t105_4 ? a4[t98_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640) / 4] = t111_4 ? a4[t104_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 32) + (tidMod8 * 4);
                 int rn_1 = (groupedColumn * 32) + (tidMod8 * 4 + 1);
@@ -709,56 +709,56 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_1 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 1);
                 int rn2_2 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 8);
                 int rn2_3 = (groupedColumn * 32) + (tidMod4 * 2 + tidDiv64 * 16 + 9);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
                 int rkAhead2_0 = 0 + tidDiv8;
                 int rkAhead2_1 = 0 + (tidDiv8 + 16);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_1 & t116_0;
-                bool t117_5 = t114_1 & t116_1;
-                bool t117_6 = t114_1 & t116_2;
-                bool t117_7 = t114_1 & t116_3;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_1 + rn_0;
-                int t111_5 = t109_1 + rn_1;
-                int t111_6 = t109_1 + rn_2;
-                int t111_7 = t109_1 + rn_3;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_1 & t122_0;
+                bool t123_5 = t120_1 & t122_1;
+                bool t123_6 = t120_1 & t122_2;
+                bool t123_7 = t120_1 & t122_3;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_1 + rn_0;
+                int t117_5 = t115_1 + rn_1;
+                int t117_6 = t115_1 + rn_2;
+                int t117_7 = t115_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840) * 2, bAddress + (long)t117_0 * 2, t124_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = t118_0 ? b4[t111_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840) / 4] = t124_0 ? b4[t117_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t111_4 * 2, t118_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480) * 2, bAddress + (long)t117_4 * 2, t124_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = t118_4 ? b4[t111_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480) / 4] = t124_4 ? b4[t117_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 32 < K;
@@ -766,115 +766,115 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_1 = 32 + (tidMod8 * 4 + 1);
                 int rkAhead3_2 = 32 + (tidMod8 * 4 + 2);
                 int rkAhead3_3 = 32 + (tidMod8 * 4 + 3);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_1 & t131_0;
-                bool t132_5 = t129_1 & t131_1;
-                bool t132_6 = t129_1 & t131_2;
-                bool t132_7 = t129_1 & t131_3;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_1 + rkAhead3_0;
-                int t126_5 = t124_1 + rkAhead3_1;
-                int t126_6 = t124_1 + rkAhead3_2;
-                int t126_7 = t124_1 + rkAhead3_3;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_1 & t137_0;
+                bool t138_5 = t135_1 & t137_1;
+                bool t138_6 = t135_1 & t137_2;
+                bool t138_7 = t135_1 & t137_3;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_1 + rkAhead3_0;
+                int t132_5 = t130_1 + rkAhead3_1;
+                int t132_6 = t130_1 + rkAhead3_2;
+                int t132_7 = t130_1 + rkAhead3_3;
                 // acc: a, k-major [32][40], BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t126_0 * 2, t133_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 1280) * 2, aAddress + (long)t132_0 * 2, t139_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = t133_0 ? a4[t126_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 1280) / 4] = t139_0 ? a4[t132_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t126_4 * 2, t133_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) * 2, aAddress + (long)t132_4 * 2, t139_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = t133_4 ? a4[t126_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + 1280) / 4] = t139_4 ? a4[t132_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
                 int rkAhead4_0 = 32 + tidDiv8;
                 int rkAhead4_1 = 32 + (tidDiv8 + 16);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_1 & t144_0;
-                bool t145_5 = t142_1 & t144_1;
-                bool t145_6 = t142_1 & t144_2;
-                bool t145_7 = t142_1 & t144_3;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_1 + rn_0;
-                int t139_5 = t137_1 + rn_1;
-                int t139_6 = t137_1 + rn_2;
-                int t139_7 = t137_1 + rn_3;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_1 & t150_0;
+                bool t151_5 = t148_1 & t150_1;
+                bool t151_6 = t148_1 & t150_2;
+                bool t151_7 = t148_1 & t150_3;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_1 + rn_0;
+                int t145_5 = t143_1 + rn_1;
+                int t145_6 = t143_1 + rn_2;
+                int t145_7 = t143_1 + rn_3;
                 // acc: b, [32][40], BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) * 2, bAddress + (long)t145_0 * 2, t152_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = t146_0 ? b4[t139_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + 1280) / 4] = t152_0 ? b4[t145_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t139_4 * 2, t146_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) * 2, bAddress + (long)t145_4 * 2, t152_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = t146_4 ? b4[t139_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + 1280) / 4] = t152_4 ? b4[t145_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -907,97 +907,97 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_1 = kAhead + (tidMod8 * 4 + 1);
                     int rkAhead5_2 = kAhead + (tidMod8 * 4 + 2);
                     int rkAhead5_3 = kAhead + (tidMod8 * 4 + 3);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_1 & t160_0;
-                    bool t161_5 = t158_1 & t160_1;
-                    bool t161_6 = t158_1 & t160_2;
-                    bool t161_7 = t158_1 & t160_3;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_1 + rkAhead5_0;
-                    int t155_5 = t153_1 + rkAhead5_1;
-                    int t155_6 = t153_1 + rkAhead5_2;
-                    int t155_7 = t153_1 + rkAhead5_3;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_1 & t166_0;
+                    bool t167_5 = t164_1 & t166_1;
+                    bool t167_6 = t164_1 & t166_2;
+                    bool t167_7 = t164_1 & t166_3;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_1 + rkAhead5_0;
+                    int t161_5 = t159_1 + rkAhead5_1;
+                    int t161_6 = t159_1 + rkAhead5_2;
+                    int t161_7 = t159_1 + rkAhead5_3;
                     // acc: a, k-major [32][40], BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t155_0 * 2, t162_0 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) * 2, aAddress + (long)t161_0 * 2, t168_0 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = t162_0 ? a4[t155_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + stageAhead * 1280) / 4] = t168_0 ? a4[t161_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t155_4 * 2, t162_4 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) * 2, aAddress + (long)t161_4 * 2, t168_4 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = t162_4 ? a4[t155_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 640 + stageAhead * 1280) / 4] = t168_4 ? a4[t161_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv8;
                     int rkAhead6_1 = kAhead + (tidDiv8 + 16);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_1 & t173_0;
-                    bool t174_5 = t171_1 & t173_1;
-                    bool t174_6 = t171_1 & t173_2;
-                    bool t174_7 = t171_1 & t173_3;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_1 + rn_0;
-                    int t168_5 = t166_1 + rn_1;
-                    int t168_6 = t166_1 + rn_2;
-                    int t168_7 = t166_1 + rn_3;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_1 & t179_0;
+                    bool t180_5 = t177_1 & t179_1;
+                    bool t180_6 = t177_1 & t179_2;
+                    bool t180_7 = t177_1 & t179_3;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_1 + rn_0;
+                    int t174_5 = t172_1 + rn_1;
+                    int t174_6 = t172_1 + rn_2;
+                    int t174_7 = t172_1 + rn_3;
                     // acc: b, [32][40], BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) * 2, bAddress + (long)t174_0 * 2, t181_0 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = t175_0 ? b4[t168_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 3840 + stageAhead * 1280) / 4] = t181_0 ? b4[t174_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t168_4 * 2, t175_4 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) * 2, bAddress + (long)t174_4 * 2, t181_4 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = t175_4 ? b4[t168_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv8 * 40 + tidMod8 * 4 + 4480 + stageAhead * 1280) / 4] = t181_4 ? b4[t174_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [32, 32], bTile [32, 32]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 16 × 16, through shared memory
@@ -1041,42 +1041,42 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC7;", out mmaOut); acc2_7 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                if (t91_0) c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
-                if (t91_2) c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                if (t91_4) c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
-                if (t91_6) c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
             }
         }
     }

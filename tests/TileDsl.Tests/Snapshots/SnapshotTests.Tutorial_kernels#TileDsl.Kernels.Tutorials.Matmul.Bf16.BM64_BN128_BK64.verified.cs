@@ -160,10 +160,10 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_1 = 0 + (tidMod16 * 4 + 1);
                 int rkAhead_2 = 0 + (tidMod16 * 4 + 2);
                 int rkAhead_3 = 0 + (tidMod16 * 4 + 3);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
                 int rm_0 = (groupedRow * 64) + tidDiv16;
                 int rm_1 = (groupedRow * 64) + (tidDiv16 + 8);
                 int rm_2 = (groupedRow * 64) + (tidDiv16 + 16);
@@ -176,182 +176,182 @@ namespace TileDsl.Kernels.Tutorials
                 int rm2_1 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 8);
                 int rm2_2 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 16);
                 int rm2_3 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 24);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t101_2 = rm_2 < M;
-                bool t101_3 = rm_3 < M;
-                bool t101_4 = rm_4 < M;
-                bool t101_5 = rm_5 < M;
-                bool t101_6 = rm_6 < M;
-                bool t101_7 = rm_7 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_1 & t103_0;
-                bool t104_5 = t101_1 & t103_1;
-                bool t104_6 = t101_1 & t103_2;
-                bool t104_7 = t101_1 & t103_3;
-                bool t104_8 = t101_2 & t103_0;
-                bool t104_9 = t101_2 & t103_1;
-                bool t104_10 = t101_2 & t103_2;
-                bool t104_11 = t101_2 & t103_3;
-                bool t104_12 = t101_3 & t103_0;
-                bool t104_13 = t101_3 & t103_1;
-                bool t104_14 = t101_3 & t103_2;
-                bool t104_15 = t101_3 & t103_3;
-                bool t104_16 = t101_4 & t103_0;
-                bool t104_17 = t101_4 & t103_1;
-                bool t104_18 = t101_4 & t103_2;
-                bool t104_19 = t101_4 & t103_3;
-                bool t104_20 = t101_5 & t103_0;
-                bool t104_21 = t101_5 & t103_1;
-                bool t104_22 = t101_5 & t103_2;
-                bool t104_23 = t101_5 & t103_3;
-                bool t104_24 = t101_6 & t103_0;
-                bool t104_25 = t101_6 & t103_1;
-                bool t104_26 = t101_6 & t103_2;
-                bool t104_27 = t101_6 & t103_3;
-                bool t104_28 = t101_7 & t103_0;
-                bool t104_29 = t101_7 & t103_1;
-                bool t104_30 = t101_7 & t103_2;
-                bool t104_31 = t101_7 & t103_3;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                bool t105_8 = t104_8 & kStage0InRange;
-                bool t105_9 = t104_9 & kStage0InRange;
-                bool t105_10 = t104_10 & kStage0InRange;
-                bool t105_11 = t104_11 & kStage0InRange;
-                bool t105_12 = t104_12 & kStage0InRange;
-                bool t105_13 = t104_13 & kStage0InRange;
-                bool t105_14 = t104_14 & kStage0InRange;
-                bool t105_15 = t104_15 & kStage0InRange;
-                bool t105_16 = t104_16 & kStage0InRange;
-                bool t105_17 = t104_17 & kStage0InRange;
-                bool t105_18 = t104_18 & kStage0InRange;
-                bool t105_19 = t104_19 & kStage0InRange;
-                bool t105_20 = t104_20 & kStage0InRange;
-                bool t105_21 = t104_21 & kStage0InRange;
-                bool t105_22 = t104_22 & kStage0InRange;
-                bool t105_23 = t104_23 & kStage0InRange;
-                bool t105_24 = t104_24 & kStage0InRange;
-                bool t105_25 = t104_25 & kStage0InRange;
-                bool t105_26 = t104_26 & kStage0InRange;
-                bool t105_27 = t104_27 & kStage0InRange;
-                bool t105_28 = t104_28 & kStage0InRange;
-                bool t105_29 = t104_29 & kStage0InRange;
-                bool t105_30 = t104_30 & kStage0InRange;
-                bool t105_31 = t104_31 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t96_2 = rm_2 * strideAm;
-                int t96_3 = rm_3 * strideAm;
-                int t96_4 = rm_4 * strideAm;
-                int t96_5 = rm_5 * strideAm;
-                int t96_6 = rm_6 * strideAm;
-                int t96_7 = rm_7 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_1 + rkAhead_0;
-                int t98_5 = t96_1 + rkAhead_1;
-                int t98_6 = t96_1 + rkAhead_2;
-                int t98_7 = t96_1 + rkAhead_3;
-                int t98_8 = t96_2 + rkAhead_0;
-                int t98_9 = t96_2 + rkAhead_1;
-                int t98_10 = t96_2 + rkAhead_2;
-                int t98_11 = t96_2 + rkAhead_3;
-                int t98_12 = t96_3 + rkAhead_0;
-                int t98_13 = t96_3 + rkAhead_1;
-                int t98_14 = t96_3 + rkAhead_2;
-                int t98_15 = t96_3 + rkAhead_3;
-                int t98_16 = t96_4 + rkAhead_0;
-                int t98_17 = t96_4 + rkAhead_1;
-                int t98_18 = t96_4 + rkAhead_2;
-                int t98_19 = t96_4 + rkAhead_3;
-                int t98_20 = t96_5 + rkAhead_0;
-                int t98_21 = t96_5 + rkAhead_1;
-                int t98_22 = t96_5 + rkAhead_2;
-                int t98_23 = t96_5 + rkAhead_3;
-                int t98_24 = t96_6 + rkAhead_0;
-                int t98_25 = t96_6 + rkAhead_1;
-                int t98_26 = t96_6 + rkAhead_2;
-                int t98_27 = t96_6 + rkAhead_3;
-                int t98_28 = t96_7 + rkAhead_0;
-                int t98_29 = t96_7 + rkAhead_1;
-                int t98_30 = t96_7 + rkAhead_2;
-                int t98_31 = t96_7 + rkAhead_3;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t107_2 = rm_2 < M;
+                bool t107_3 = rm_3 < M;
+                bool t107_4 = rm_4 < M;
+                bool t107_5 = rm_5 < M;
+                bool t107_6 = rm_6 < M;
+                bool t107_7 = rm_7 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_1 & t109_0;
+                bool t110_5 = t107_1 & t109_1;
+                bool t110_6 = t107_1 & t109_2;
+                bool t110_7 = t107_1 & t109_3;
+                bool t110_8 = t107_2 & t109_0;
+                bool t110_9 = t107_2 & t109_1;
+                bool t110_10 = t107_2 & t109_2;
+                bool t110_11 = t107_2 & t109_3;
+                bool t110_12 = t107_3 & t109_0;
+                bool t110_13 = t107_3 & t109_1;
+                bool t110_14 = t107_3 & t109_2;
+                bool t110_15 = t107_3 & t109_3;
+                bool t110_16 = t107_4 & t109_0;
+                bool t110_17 = t107_4 & t109_1;
+                bool t110_18 = t107_4 & t109_2;
+                bool t110_19 = t107_4 & t109_3;
+                bool t110_20 = t107_5 & t109_0;
+                bool t110_21 = t107_5 & t109_1;
+                bool t110_22 = t107_5 & t109_2;
+                bool t110_23 = t107_5 & t109_3;
+                bool t110_24 = t107_6 & t109_0;
+                bool t110_25 = t107_6 & t109_1;
+                bool t110_26 = t107_6 & t109_2;
+                bool t110_27 = t107_6 & t109_3;
+                bool t110_28 = t107_7 & t109_0;
+                bool t110_29 = t107_7 & t109_1;
+                bool t110_30 = t107_7 & t109_2;
+                bool t110_31 = t107_7 & t109_3;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                bool t111_8 = t110_8 & kStage0InRange;
+                bool t111_9 = t110_9 & kStage0InRange;
+                bool t111_10 = t110_10 & kStage0InRange;
+                bool t111_11 = t110_11 & kStage0InRange;
+                bool t111_12 = t110_12 & kStage0InRange;
+                bool t111_13 = t110_13 & kStage0InRange;
+                bool t111_14 = t110_14 & kStage0InRange;
+                bool t111_15 = t110_15 & kStage0InRange;
+                bool t111_16 = t110_16 & kStage0InRange;
+                bool t111_17 = t110_17 & kStage0InRange;
+                bool t111_18 = t110_18 & kStage0InRange;
+                bool t111_19 = t110_19 & kStage0InRange;
+                bool t111_20 = t110_20 & kStage0InRange;
+                bool t111_21 = t110_21 & kStage0InRange;
+                bool t111_22 = t110_22 & kStage0InRange;
+                bool t111_23 = t110_23 & kStage0InRange;
+                bool t111_24 = t110_24 & kStage0InRange;
+                bool t111_25 = t110_25 & kStage0InRange;
+                bool t111_26 = t110_26 & kStage0InRange;
+                bool t111_27 = t110_27 & kStage0InRange;
+                bool t111_28 = t110_28 & kStage0InRange;
+                bool t111_29 = t110_29 & kStage0InRange;
+                bool t111_30 = t110_30 & kStage0InRange;
+                bool t111_31 = t110_31 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t102_2 = rm_2 * strideAm;
+                int t102_3 = rm_3 * strideAm;
+                int t102_4 = rm_4 * strideAm;
+                int t102_5 = rm_5 * strideAm;
+                int t102_6 = rm_6 * strideAm;
+                int t102_7 = rm_7 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_1 + rkAhead_0;
+                int t104_5 = t102_1 + rkAhead_1;
+                int t104_6 = t102_1 + rkAhead_2;
+                int t104_7 = t102_1 + rkAhead_3;
+                int t104_8 = t102_2 + rkAhead_0;
+                int t104_9 = t102_2 + rkAhead_1;
+                int t104_10 = t102_2 + rkAhead_2;
+                int t104_11 = t102_2 + rkAhead_3;
+                int t104_12 = t102_3 + rkAhead_0;
+                int t104_13 = t102_3 + rkAhead_1;
+                int t104_14 = t102_3 + rkAhead_2;
+                int t104_15 = t102_3 + rkAhead_3;
+                int t104_16 = t102_4 + rkAhead_0;
+                int t104_17 = t102_4 + rkAhead_1;
+                int t104_18 = t102_4 + rkAhead_2;
+                int t104_19 = t102_4 + rkAhead_3;
+                int t104_20 = t102_5 + rkAhead_0;
+                int t104_21 = t102_5 + rkAhead_1;
+                int t104_22 = t102_5 + rkAhead_2;
+                int t104_23 = t102_5 + rkAhead_3;
+                int t104_24 = t102_6 + rkAhead_0;
+                int t104_25 = t102_6 + rkAhead_1;
+                int t104_26 = t102_6 + rkAhead_2;
+                int t104_27 = t102_6 + rkAhead_3;
+                int t104_28 = t102_7 + rkAhead_0;
+                int t104_29 = t102_7 + rkAhead_1;
+                int t104_30 = t102_7 + rkAhead_2;
+                int t104_31 = t102_7 + rkAhead_3;
                 // acc: a, k-major [64][72], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & aAligned & ((t98_0 & 3) == 0) & t105_0 & t105_1 & t105_2 & t105_3)
+                if (CudaAsm.IsSupported & aAligned & ((t104_0 & 3) == 0) & t111_0 & t111_1 & t111_2 & t111_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4) * 2, aAddress + (long)t98_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4) * 2, aAddress + (long)t104_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4) / 4] = new Vec4<ushort>(t105_0 ? a[t98_0] : (ushort)0, t105_1 ? a[t98_1] : (ushort)0, t105_2 ? a[t98_2] : (ushort)0, t105_3 ? a[t98_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4) / 4] = new Vec4<ushort>(t111_0 ? a[t104_0] : (ushort)0, t111_1 ? a[t104_1] : (ushort)0, t111_2 ? a[t104_2] : (ushort)0, t111_3 ? a[t104_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_4 & 3) == 0) & t105_4 & t105_5 & t105_6 & t105_7)
+                if (CudaAsm.IsSupported & aAligned & ((t104_4 & 3) == 0) & t111_4 & t111_5 & t111_6 & t111_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576) * 2, aAddress + (long)t98_4 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576) / 4] = new Vec4<ushort>(t105_4 ? a[t98_4] : (ushort)0, t105_5 ? a[t98_5] : (ushort)0, t105_6 ? a[t98_6] : (ushort)0, t105_7 ? a[t98_7] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & aAligned & ((t98_8 & 3) == 0) & t105_8 & t105_9 & t105_10 & t105_11)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152) * 2, aAddress + (long)t98_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576) * 2, aAddress + (long)t104_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152) / 4] = new Vec4<ushort>(t105_8 ? a[t98_8] : (ushort)0, t105_9 ? a[t98_9] : (ushort)0, t105_10 ? a[t98_10] : (ushort)0, t105_11 ? a[t98_11] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576) / 4] = new Vec4<ushort>(t111_4 ? a[t104_4] : (ushort)0, t111_5 ? a[t104_5] : (ushort)0, t111_6 ? a[t104_6] : (ushort)0, t111_7 ? a[t104_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_12 & 3) == 0) & t105_12 & t105_13 & t105_14 & t105_15)
+                if (CudaAsm.IsSupported & aAligned & ((t104_8 & 3) == 0) & t111_8 & t111_9 & t111_10 & t111_11)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728) * 2, aAddress + (long)t98_12 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728) / 4] = new Vec4<ushort>(t105_12 ? a[t98_12] : (ushort)0, t105_13 ? a[t98_13] : (ushort)0, t105_14 ? a[t98_14] : (ushort)0, t105_15 ? a[t98_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & aAligned & ((t98_16 & 3) == 0) & t105_16 & t105_17 & t105_18 & t105_19)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304) * 2, aAddress + (long)t98_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152) * 2, aAddress + (long)t104_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304) / 4] = new Vec4<ushort>(t105_16 ? a[t98_16] : (ushort)0, t105_17 ? a[t98_17] : (ushort)0, t105_18 ? a[t98_18] : (ushort)0, t105_19 ? a[t98_19] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152) / 4] = new Vec4<ushort>(t111_8 ? a[t104_8] : (ushort)0, t111_9 ? a[t104_9] : (ushort)0, t111_10 ? a[t104_10] : (ushort)0, t111_11 ? a[t104_11] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_20 & 3) == 0) & t105_20 & t105_21 & t105_22 & t105_23)
+                if (CudaAsm.IsSupported & aAligned & ((t104_12 & 3) == 0) & t111_12 & t111_13 & t111_14 & t111_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880) * 2, aAddress + (long)t98_20 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880) / 4] = new Vec4<ushort>(t105_20 ? a[t98_20] : (ushort)0, t105_21 ? a[t98_21] : (ushort)0, t105_22 ? a[t98_22] : (ushort)0, t105_23 ? a[t98_23] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & aAligned & ((t98_24 & 3) == 0) & t105_24 & t105_25 & t105_26 & t105_27)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456) * 2, aAddress + (long)t98_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728) * 2, aAddress + (long)t104_12 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456) / 4] = new Vec4<ushort>(t105_24 ? a[t98_24] : (ushort)0, t105_25 ? a[t98_25] : (ushort)0, t105_26 ? a[t98_26] : (ushort)0, t105_27 ? a[t98_27] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728) / 4] = new Vec4<ushort>(t111_12 ? a[t104_12] : (ushort)0, t111_13 ? a[t104_13] : (ushort)0, t111_14 ? a[t104_14] : (ushort)0, t111_15 ? a[t104_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_28 & 3) == 0) & t105_28 & t105_29 & t105_30 & t105_31)
+                if (CudaAsm.IsSupported & aAligned & ((t104_16 & 3) == 0) & t111_16 & t111_17 & t111_18 & t111_19)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032) * 2, aAddress + (long)t98_28 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304) * 2, aAddress + (long)t104_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032) / 4] = new Vec4<ushort>(t105_28 ? a[t98_28] : (ushort)0, t105_29 ? a[t98_29] : (ushort)0, t105_30 ? a[t98_30] : (ushort)0, t105_31 ? a[t98_31] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304) / 4] = new Vec4<ushort>(t111_16 ? a[t104_16] : (ushort)0, t111_17 ? a[t104_17] : (ushort)0, t111_18 ? a[t104_18] : (ushort)0, t111_19 ? a[t104_19] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t104_20 & 3) == 0) & t111_20 & t111_21 & t111_22 & t111_23)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880) * 2, aAddress + (long)t104_20 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880) / 4] = new Vec4<ushort>(t111_20 ? a[t104_20] : (ushort)0, t111_21 ? a[t104_21] : (ushort)0, t111_22 ? a[t104_22] : (ushort)0, t111_23 ? a[t104_23] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t104_24 & 3) == 0) & t111_24 & t111_25 & t111_26 & t111_27)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456) * 2, aAddress + (long)t104_24 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456) / 4] = new Vec4<ushort>(t111_24 ? a[t104_24] : (ushort)0, t111_25 ? a[t104_25] : (ushort)0, t111_26 ? a[t104_26] : (ushort)0, t111_27 ? a[t104_27] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t104_28 & 3) == 0) & t111_28 & t111_29 & t111_30 & t111_31)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032) * 2, aAddress + (long)t104_28 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032) / 4] = new Vec4<ushort>(t111_28 ? a[t104_28] : (ushort)0, t111_29 ? a[t104_29] : (ushort)0, t111_30 ? a[t104_30] : (ushort)0, t111_31 ? a[t104_31] : (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod32 * 4);
                 int rn_1 = (groupedColumn * 128) + (tidMod32 * 4 + 1);
@@ -373,10 +373,10 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_13 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 49);
                 int rn2_14 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 56);
                 int rn2_15 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 57);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
                 int rkAhead2_0 = 0 + tidDiv32;
                 int rkAhead2_1 = 0 + (tidDiv32 + 4);
                 int rkAhead2_2 = 0 + (tidDiv32 + 8);
@@ -393,358 +393,358 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead2_13 = 0 + (tidDiv32 + 52);
                 int rkAhead2_14 = 0 + (tidDiv32 + 56);
                 int rkAhead2_15 = 0 + (tidDiv32 + 60);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t114_2 = rkAhead2_2 < K;
-                bool t114_3 = rkAhead2_3 < K;
-                bool t114_4 = rkAhead2_4 < K;
-                bool t114_5 = rkAhead2_5 < K;
-                bool t114_6 = rkAhead2_6 < K;
-                bool t114_7 = rkAhead2_7 < K;
-                bool t114_8 = rkAhead2_8 < K;
-                bool t114_9 = rkAhead2_9 < K;
-                bool t114_10 = rkAhead2_10 < K;
-                bool t114_11 = rkAhead2_11 < K;
-                bool t114_12 = rkAhead2_12 < K;
-                bool t114_13 = rkAhead2_13 < K;
-                bool t114_14 = rkAhead2_14 < K;
-                bool t114_15 = rkAhead2_15 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_1 & t116_0;
-                bool t117_5 = t114_1 & t116_1;
-                bool t117_6 = t114_1 & t116_2;
-                bool t117_7 = t114_1 & t116_3;
-                bool t117_8 = t114_2 & t116_0;
-                bool t117_9 = t114_2 & t116_1;
-                bool t117_10 = t114_2 & t116_2;
-                bool t117_11 = t114_2 & t116_3;
-                bool t117_12 = t114_3 & t116_0;
-                bool t117_13 = t114_3 & t116_1;
-                bool t117_14 = t114_3 & t116_2;
-                bool t117_15 = t114_3 & t116_3;
-                bool t117_16 = t114_4 & t116_0;
-                bool t117_17 = t114_4 & t116_1;
-                bool t117_18 = t114_4 & t116_2;
-                bool t117_19 = t114_4 & t116_3;
-                bool t117_20 = t114_5 & t116_0;
-                bool t117_21 = t114_5 & t116_1;
-                bool t117_22 = t114_5 & t116_2;
-                bool t117_23 = t114_5 & t116_3;
-                bool t117_24 = t114_6 & t116_0;
-                bool t117_25 = t114_6 & t116_1;
-                bool t117_26 = t114_6 & t116_2;
-                bool t117_27 = t114_6 & t116_3;
-                bool t117_28 = t114_7 & t116_0;
-                bool t117_29 = t114_7 & t116_1;
-                bool t117_30 = t114_7 & t116_2;
-                bool t117_31 = t114_7 & t116_3;
-                bool t117_32 = t114_8 & t116_0;
-                bool t117_33 = t114_8 & t116_1;
-                bool t117_34 = t114_8 & t116_2;
-                bool t117_35 = t114_8 & t116_3;
-                bool t117_36 = t114_9 & t116_0;
-                bool t117_37 = t114_9 & t116_1;
-                bool t117_38 = t114_9 & t116_2;
-                bool t117_39 = t114_9 & t116_3;
-                bool t117_40 = t114_10 & t116_0;
-                bool t117_41 = t114_10 & t116_1;
-                bool t117_42 = t114_10 & t116_2;
-                bool t117_43 = t114_10 & t116_3;
-                bool t117_44 = t114_11 & t116_0;
-                bool t117_45 = t114_11 & t116_1;
-                bool t117_46 = t114_11 & t116_2;
-                bool t117_47 = t114_11 & t116_3;
-                bool t117_48 = t114_12 & t116_0;
-                bool t117_49 = t114_12 & t116_1;
-                bool t117_50 = t114_12 & t116_2;
-                bool t117_51 = t114_12 & t116_3;
-                bool t117_52 = t114_13 & t116_0;
-                bool t117_53 = t114_13 & t116_1;
-                bool t117_54 = t114_13 & t116_2;
-                bool t117_55 = t114_13 & t116_3;
-                bool t117_56 = t114_14 & t116_0;
-                bool t117_57 = t114_14 & t116_1;
-                bool t117_58 = t114_14 & t116_2;
-                bool t117_59 = t114_14 & t116_3;
-                bool t117_60 = t114_15 & t116_0;
-                bool t117_61 = t114_15 & t116_1;
-                bool t117_62 = t114_15 & t116_2;
-                bool t117_63 = t114_15 & t116_3;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                bool t118_8 = t117_8 & kStage0InRange;
-                bool t118_9 = t117_9 & kStage0InRange;
-                bool t118_10 = t117_10 & kStage0InRange;
-                bool t118_11 = t117_11 & kStage0InRange;
-                bool t118_12 = t117_12 & kStage0InRange;
-                bool t118_13 = t117_13 & kStage0InRange;
-                bool t118_14 = t117_14 & kStage0InRange;
-                bool t118_15 = t117_15 & kStage0InRange;
-                bool t118_16 = t117_16 & kStage0InRange;
-                bool t118_17 = t117_17 & kStage0InRange;
-                bool t118_18 = t117_18 & kStage0InRange;
-                bool t118_19 = t117_19 & kStage0InRange;
-                bool t118_20 = t117_20 & kStage0InRange;
-                bool t118_21 = t117_21 & kStage0InRange;
-                bool t118_22 = t117_22 & kStage0InRange;
-                bool t118_23 = t117_23 & kStage0InRange;
-                bool t118_24 = t117_24 & kStage0InRange;
-                bool t118_25 = t117_25 & kStage0InRange;
-                bool t118_26 = t117_26 & kStage0InRange;
-                bool t118_27 = t117_27 & kStage0InRange;
-                bool t118_28 = t117_28 & kStage0InRange;
-                bool t118_29 = t117_29 & kStage0InRange;
-                bool t118_30 = t117_30 & kStage0InRange;
-                bool t118_31 = t117_31 & kStage0InRange;
-                bool t118_32 = t117_32 & kStage0InRange;
-                bool t118_33 = t117_33 & kStage0InRange;
-                bool t118_34 = t117_34 & kStage0InRange;
-                bool t118_35 = t117_35 & kStage0InRange;
-                bool t118_36 = t117_36 & kStage0InRange;
-                bool t118_37 = t117_37 & kStage0InRange;
-                bool t118_38 = t117_38 & kStage0InRange;
-                bool t118_39 = t117_39 & kStage0InRange;
-                bool t118_40 = t117_40 & kStage0InRange;
-                bool t118_41 = t117_41 & kStage0InRange;
-                bool t118_42 = t117_42 & kStage0InRange;
-                bool t118_43 = t117_43 & kStage0InRange;
-                bool t118_44 = t117_44 & kStage0InRange;
-                bool t118_45 = t117_45 & kStage0InRange;
-                bool t118_46 = t117_46 & kStage0InRange;
-                bool t118_47 = t117_47 & kStage0InRange;
-                bool t118_48 = t117_48 & kStage0InRange;
-                bool t118_49 = t117_49 & kStage0InRange;
-                bool t118_50 = t117_50 & kStage0InRange;
-                bool t118_51 = t117_51 & kStage0InRange;
-                bool t118_52 = t117_52 & kStage0InRange;
-                bool t118_53 = t117_53 & kStage0InRange;
-                bool t118_54 = t117_54 & kStage0InRange;
-                bool t118_55 = t117_55 & kStage0InRange;
-                bool t118_56 = t117_56 & kStage0InRange;
-                bool t118_57 = t117_57 & kStage0InRange;
-                bool t118_58 = t117_58 & kStage0InRange;
-                bool t118_59 = t117_59 & kStage0InRange;
-                bool t118_60 = t117_60 & kStage0InRange;
-                bool t118_61 = t117_61 & kStage0InRange;
-                bool t118_62 = t117_62 & kStage0InRange;
-                bool t118_63 = t117_63 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t109_2 = rkAhead2_2 * strideBk;
-                int t109_3 = rkAhead2_3 * strideBk;
-                int t109_4 = rkAhead2_4 * strideBk;
-                int t109_5 = rkAhead2_5 * strideBk;
-                int t109_6 = rkAhead2_6 * strideBk;
-                int t109_7 = rkAhead2_7 * strideBk;
-                int t109_8 = rkAhead2_8 * strideBk;
-                int t109_9 = rkAhead2_9 * strideBk;
-                int t109_10 = rkAhead2_10 * strideBk;
-                int t109_11 = rkAhead2_11 * strideBk;
-                int t109_12 = rkAhead2_12 * strideBk;
-                int t109_13 = rkAhead2_13 * strideBk;
-                int t109_14 = rkAhead2_14 * strideBk;
-                int t109_15 = rkAhead2_15 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_1 + rn_0;
-                int t111_5 = t109_1 + rn_1;
-                int t111_6 = t109_1 + rn_2;
-                int t111_7 = t109_1 + rn_3;
-                int t111_8 = t109_2 + rn_0;
-                int t111_9 = t109_2 + rn_1;
-                int t111_10 = t109_2 + rn_2;
-                int t111_11 = t109_2 + rn_3;
-                int t111_12 = t109_3 + rn_0;
-                int t111_13 = t109_3 + rn_1;
-                int t111_14 = t109_3 + rn_2;
-                int t111_15 = t109_3 + rn_3;
-                int t111_16 = t109_4 + rn_0;
-                int t111_17 = t109_4 + rn_1;
-                int t111_18 = t109_4 + rn_2;
-                int t111_19 = t109_4 + rn_3;
-                int t111_20 = t109_5 + rn_0;
-                int t111_21 = t109_5 + rn_1;
-                int t111_22 = t109_5 + rn_2;
-                int t111_23 = t109_5 + rn_3;
-                int t111_24 = t109_6 + rn_0;
-                int t111_25 = t109_6 + rn_1;
-                int t111_26 = t109_6 + rn_2;
-                int t111_27 = t109_6 + rn_3;
-                int t111_28 = t109_7 + rn_0;
-                int t111_29 = t109_7 + rn_1;
-                int t111_30 = t109_7 + rn_2;
-                int t111_31 = t109_7 + rn_3;
-                int t111_32 = t109_8 + rn_0;
-                int t111_33 = t109_8 + rn_1;
-                int t111_34 = t109_8 + rn_2;
-                int t111_35 = t109_8 + rn_3;
-                int t111_36 = t109_9 + rn_0;
-                int t111_37 = t109_9 + rn_1;
-                int t111_38 = t109_9 + rn_2;
-                int t111_39 = t109_9 + rn_3;
-                int t111_40 = t109_10 + rn_0;
-                int t111_41 = t109_10 + rn_1;
-                int t111_42 = t109_10 + rn_2;
-                int t111_43 = t109_10 + rn_3;
-                int t111_44 = t109_11 + rn_0;
-                int t111_45 = t109_11 + rn_1;
-                int t111_46 = t109_11 + rn_2;
-                int t111_47 = t109_11 + rn_3;
-                int t111_48 = t109_12 + rn_0;
-                int t111_49 = t109_12 + rn_1;
-                int t111_50 = t109_12 + rn_2;
-                int t111_51 = t109_12 + rn_3;
-                int t111_52 = t109_13 + rn_0;
-                int t111_53 = t109_13 + rn_1;
-                int t111_54 = t109_13 + rn_2;
-                int t111_55 = t109_13 + rn_3;
-                int t111_56 = t109_14 + rn_0;
-                int t111_57 = t109_14 + rn_1;
-                int t111_58 = t109_14 + rn_2;
-                int t111_59 = t109_14 + rn_3;
-                int t111_60 = t109_15 + rn_0;
-                int t111_61 = t109_15 + rn_1;
-                int t111_62 = t109_15 + rn_2;
-                int t111_63 = t109_15 + rn_3;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t120_2 = rkAhead2_2 < K;
+                bool t120_3 = rkAhead2_3 < K;
+                bool t120_4 = rkAhead2_4 < K;
+                bool t120_5 = rkAhead2_5 < K;
+                bool t120_6 = rkAhead2_6 < K;
+                bool t120_7 = rkAhead2_7 < K;
+                bool t120_8 = rkAhead2_8 < K;
+                bool t120_9 = rkAhead2_9 < K;
+                bool t120_10 = rkAhead2_10 < K;
+                bool t120_11 = rkAhead2_11 < K;
+                bool t120_12 = rkAhead2_12 < K;
+                bool t120_13 = rkAhead2_13 < K;
+                bool t120_14 = rkAhead2_14 < K;
+                bool t120_15 = rkAhead2_15 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_1 & t122_0;
+                bool t123_5 = t120_1 & t122_1;
+                bool t123_6 = t120_1 & t122_2;
+                bool t123_7 = t120_1 & t122_3;
+                bool t123_8 = t120_2 & t122_0;
+                bool t123_9 = t120_2 & t122_1;
+                bool t123_10 = t120_2 & t122_2;
+                bool t123_11 = t120_2 & t122_3;
+                bool t123_12 = t120_3 & t122_0;
+                bool t123_13 = t120_3 & t122_1;
+                bool t123_14 = t120_3 & t122_2;
+                bool t123_15 = t120_3 & t122_3;
+                bool t123_16 = t120_4 & t122_0;
+                bool t123_17 = t120_4 & t122_1;
+                bool t123_18 = t120_4 & t122_2;
+                bool t123_19 = t120_4 & t122_3;
+                bool t123_20 = t120_5 & t122_0;
+                bool t123_21 = t120_5 & t122_1;
+                bool t123_22 = t120_5 & t122_2;
+                bool t123_23 = t120_5 & t122_3;
+                bool t123_24 = t120_6 & t122_0;
+                bool t123_25 = t120_6 & t122_1;
+                bool t123_26 = t120_6 & t122_2;
+                bool t123_27 = t120_6 & t122_3;
+                bool t123_28 = t120_7 & t122_0;
+                bool t123_29 = t120_7 & t122_1;
+                bool t123_30 = t120_7 & t122_2;
+                bool t123_31 = t120_7 & t122_3;
+                bool t123_32 = t120_8 & t122_0;
+                bool t123_33 = t120_8 & t122_1;
+                bool t123_34 = t120_8 & t122_2;
+                bool t123_35 = t120_8 & t122_3;
+                bool t123_36 = t120_9 & t122_0;
+                bool t123_37 = t120_9 & t122_1;
+                bool t123_38 = t120_9 & t122_2;
+                bool t123_39 = t120_9 & t122_3;
+                bool t123_40 = t120_10 & t122_0;
+                bool t123_41 = t120_10 & t122_1;
+                bool t123_42 = t120_10 & t122_2;
+                bool t123_43 = t120_10 & t122_3;
+                bool t123_44 = t120_11 & t122_0;
+                bool t123_45 = t120_11 & t122_1;
+                bool t123_46 = t120_11 & t122_2;
+                bool t123_47 = t120_11 & t122_3;
+                bool t123_48 = t120_12 & t122_0;
+                bool t123_49 = t120_12 & t122_1;
+                bool t123_50 = t120_12 & t122_2;
+                bool t123_51 = t120_12 & t122_3;
+                bool t123_52 = t120_13 & t122_0;
+                bool t123_53 = t120_13 & t122_1;
+                bool t123_54 = t120_13 & t122_2;
+                bool t123_55 = t120_13 & t122_3;
+                bool t123_56 = t120_14 & t122_0;
+                bool t123_57 = t120_14 & t122_1;
+                bool t123_58 = t120_14 & t122_2;
+                bool t123_59 = t120_14 & t122_3;
+                bool t123_60 = t120_15 & t122_0;
+                bool t123_61 = t120_15 & t122_1;
+                bool t123_62 = t120_15 & t122_2;
+                bool t123_63 = t120_15 & t122_3;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                bool t124_8 = t123_8 & kStage0InRange;
+                bool t124_9 = t123_9 & kStage0InRange;
+                bool t124_10 = t123_10 & kStage0InRange;
+                bool t124_11 = t123_11 & kStage0InRange;
+                bool t124_12 = t123_12 & kStage0InRange;
+                bool t124_13 = t123_13 & kStage0InRange;
+                bool t124_14 = t123_14 & kStage0InRange;
+                bool t124_15 = t123_15 & kStage0InRange;
+                bool t124_16 = t123_16 & kStage0InRange;
+                bool t124_17 = t123_17 & kStage0InRange;
+                bool t124_18 = t123_18 & kStage0InRange;
+                bool t124_19 = t123_19 & kStage0InRange;
+                bool t124_20 = t123_20 & kStage0InRange;
+                bool t124_21 = t123_21 & kStage0InRange;
+                bool t124_22 = t123_22 & kStage0InRange;
+                bool t124_23 = t123_23 & kStage0InRange;
+                bool t124_24 = t123_24 & kStage0InRange;
+                bool t124_25 = t123_25 & kStage0InRange;
+                bool t124_26 = t123_26 & kStage0InRange;
+                bool t124_27 = t123_27 & kStage0InRange;
+                bool t124_28 = t123_28 & kStage0InRange;
+                bool t124_29 = t123_29 & kStage0InRange;
+                bool t124_30 = t123_30 & kStage0InRange;
+                bool t124_31 = t123_31 & kStage0InRange;
+                bool t124_32 = t123_32 & kStage0InRange;
+                bool t124_33 = t123_33 & kStage0InRange;
+                bool t124_34 = t123_34 & kStage0InRange;
+                bool t124_35 = t123_35 & kStage0InRange;
+                bool t124_36 = t123_36 & kStage0InRange;
+                bool t124_37 = t123_37 & kStage0InRange;
+                bool t124_38 = t123_38 & kStage0InRange;
+                bool t124_39 = t123_39 & kStage0InRange;
+                bool t124_40 = t123_40 & kStage0InRange;
+                bool t124_41 = t123_41 & kStage0InRange;
+                bool t124_42 = t123_42 & kStage0InRange;
+                bool t124_43 = t123_43 & kStage0InRange;
+                bool t124_44 = t123_44 & kStage0InRange;
+                bool t124_45 = t123_45 & kStage0InRange;
+                bool t124_46 = t123_46 & kStage0InRange;
+                bool t124_47 = t123_47 & kStage0InRange;
+                bool t124_48 = t123_48 & kStage0InRange;
+                bool t124_49 = t123_49 & kStage0InRange;
+                bool t124_50 = t123_50 & kStage0InRange;
+                bool t124_51 = t123_51 & kStage0InRange;
+                bool t124_52 = t123_52 & kStage0InRange;
+                bool t124_53 = t123_53 & kStage0InRange;
+                bool t124_54 = t123_54 & kStage0InRange;
+                bool t124_55 = t123_55 & kStage0InRange;
+                bool t124_56 = t123_56 & kStage0InRange;
+                bool t124_57 = t123_57 & kStage0InRange;
+                bool t124_58 = t123_58 & kStage0InRange;
+                bool t124_59 = t123_59 & kStage0InRange;
+                bool t124_60 = t123_60 & kStage0InRange;
+                bool t124_61 = t123_61 & kStage0InRange;
+                bool t124_62 = t123_62 & kStage0InRange;
+                bool t124_63 = t123_63 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t115_2 = rkAhead2_2 * strideBk;
+                int t115_3 = rkAhead2_3 * strideBk;
+                int t115_4 = rkAhead2_4 * strideBk;
+                int t115_5 = rkAhead2_5 * strideBk;
+                int t115_6 = rkAhead2_6 * strideBk;
+                int t115_7 = rkAhead2_7 * strideBk;
+                int t115_8 = rkAhead2_8 * strideBk;
+                int t115_9 = rkAhead2_9 * strideBk;
+                int t115_10 = rkAhead2_10 * strideBk;
+                int t115_11 = rkAhead2_11 * strideBk;
+                int t115_12 = rkAhead2_12 * strideBk;
+                int t115_13 = rkAhead2_13 * strideBk;
+                int t115_14 = rkAhead2_14 * strideBk;
+                int t115_15 = rkAhead2_15 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_1 + rn_0;
+                int t117_5 = t115_1 + rn_1;
+                int t117_6 = t115_1 + rn_2;
+                int t117_7 = t115_1 + rn_3;
+                int t117_8 = t115_2 + rn_0;
+                int t117_9 = t115_2 + rn_1;
+                int t117_10 = t115_2 + rn_2;
+                int t117_11 = t115_2 + rn_3;
+                int t117_12 = t115_3 + rn_0;
+                int t117_13 = t115_3 + rn_1;
+                int t117_14 = t115_3 + rn_2;
+                int t117_15 = t115_3 + rn_3;
+                int t117_16 = t115_4 + rn_0;
+                int t117_17 = t115_4 + rn_1;
+                int t117_18 = t115_4 + rn_2;
+                int t117_19 = t115_4 + rn_3;
+                int t117_20 = t115_5 + rn_0;
+                int t117_21 = t115_5 + rn_1;
+                int t117_22 = t115_5 + rn_2;
+                int t117_23 = t115_5 + rn_3;
+                int t117_24 = t115_6 + rn_0;
+                int t117_25 = t115_6 + rn_1;
+                int t117_26 = t115_6 + rn_2;
+                int t117_27 = t115_6 + rn_3;
+                int t117_28 = t115_7 + rn_0;
+                int t117_29 = t115_7 + rn_1;
+                int t117_30 = t115_7 + rn_2;
+                int t117_31 = t115_7 + rn_3;
+                int t117_32 = t115_8 + rn_0;
+                int t117_33 = t115_8 + rn_1;
+                int t117_34 = t115_8 + rn_2;
+                int t117_35 = t115_8 + rn_3;
+                int t117_36 = t115_9 + rn_0;
+                int t117_37 = t115_9 + rn_1;
+                int t117_38 = t115_9 + rn_2;
+                int t117_39 = t115_9 + rn_3;
+                int t117_40 = t115_10 + rn_0;
+                int t117_41 = t115_10 + rn_1;
+                int t117_42 = t115_10 + rn_2;
+                int t117_43 = t115_10 + rn_3;
+                int t117_44 = t115_11 + rn_0;
+                int t117_45 = t115_11 + rn_1;
+                int t117_46 = t115_11 + rn_2;
+                int t117_47 = t115_11 + rn_3;
+                int t117_48 = t115_12 + rn_0;
+                int t117_49 = t115_12 + rn_1;
+                int t117_50 = t115_12 + rn_2;
+                int t117_51 = t115_12 + rn_3;
+                int t117_52 = t115_13 + rn_0;
+                int t117_53 = t115_13 + rn_1;
+                int t117_54 = t115_13 + rn_2;
+                int t117_55 = t115_13 + rn_3;
+                int t117_56 = t115_14 + rn_0;
+                int t117_57 = t115_14 + rn_1;
+                int t117_58 = t115_14 + rn_2;
+                int t117_59 = t115_14 + rn_3;
+                int t117_60 = t115_15 + rn_0;
+                int t117_61 = t115_15 + rn_1;
+                int t117_62 = t115_15 + rn_2;
+                int t117_63 = t115_15 + rn_3;
                 // acc: b, [64][136], BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & bAligned & ((t111_0 & 3) == 0) & t118_0 & t118_1 & t118_2 & t118_3)
+                if (CudaAsm.IsSupported & bAligned & ((t117_0 & 3) == 0) & t124_0 & t124_1 & t124_2 & t124_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824) * 2, bAddress + (long)t117_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824) / 4] = new Vec4<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824) / 4] = new Vec4<ushort>(t124_0 ? b[t117_0] : (ushort)0, t124_1 ? b[t117_1] : (ushort)0, t124_2 ? b[t117_2] : (ushort)0, t124_3 ? b[t117_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_4 & 3) == 0) & t118_4 & t118_5 & t118_6 & t118_7)
+                if (CudaAsm.IsSupported & bAligned & ((t117_4 & 3) == 0) & t124_4 & t124_5 & t124_6 & t124_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368) * 2, bAddress + (long)t111_4 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368) / 4] = new Vec4<ushort>(t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_8 & 3) == 0) & t118_8 & t118_9 & t118_10 & t118_11)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912) * 2, bAddress + (long)t111_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368) * 2, bAddress + (long)t117_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912) / 4] = new Vec4<ushort>(t118_8 ? b[t111_8] : (ushort)0, t118_9 ? b[t111_9] : (ushort)0, t118_10 ? b[t111_10] : (ushort)0, t118_11 ? b[t111_11] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368) / 4] = new Vec4<ushort>(t124_4 ? b[t117_4] : (ushort)0, t124_5 ? b[t117_5] : (ushort)0, t124_6 ? b[t117_6] : (ushort)0, t124_7 ? b[t117_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_12 & 3) == 0) & t118_12 & t118_13 & t118_14 & t118_15)
+                if (CudaAsm.IsSupported & bAligned & ((t117_8 & 3) == 0) & t124_8 & t124_9 & t124_10 & t124_11)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456) * 2, bAddress + (long)t111_12 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456) / 4] = new Vec4<ushort>(t118_12 ? b[t111_12] : (ushort)0, t118_13 ? b[t111_13] : (ushort)0, t118_14 ? b[t111_14] : (ushort)0, t118_15 ? b[t111_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_16 & 3) == 0) & t118_16 & t118_17 & t118_18 & t118_19)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000) * 2, bAddress + (long)t111_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912) * 2, bAddress + (long)t117_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000) / 4] = new Vec4<ushort>(t118_16 ? b[t111_16] : (ushort)0, t118_17 ? b[t111_17] : (ushort)0, t118_18 ? b[t111_18] : (ushort)0, t118_19 ? b[t111_19] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912) / 4] = new Vec4<ushort>(t124_8 ? b[t117_8] : (ushort)0, t124_9 ? b[t117_9] : (ushort)0, t124_10 ? b[t117_10] : (ushort)0, t124_11 ? b[t117_11] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_20 & 3) == 0) & t118_20 & t118_21 & t118_22 & t118_23)
+                if (CudaAsm.IsSupported & bAligned & ((t117_12 & 3) == 0) & t124_12 & t124_13 & t124_14 & t124_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544) * 2, bAddress + (long)t111_20 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544) / 4] = new Vec4<ushort>(t118_20 ? b[t111_20] : (ushort)0, t118_21 ? b[t111_21] : (ushort)0, t118_22 ? b[t111_22] : (ushort)0, t118_23 ? b[t111_23] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_24 & 3) == 0) & t118_24 & t118_25 & t118_26 & t118_27)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088) * 2, bAddress + (long)t111_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456) * 2, bAddress + (long)t117_12 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088) / 4] = new Vec4<ushort>(t118_24 ? b[t111_24] : (ushort)0, t118_25 ? b[t111_25] : (ushort)0, t118_26 ? b[t111_26] : (ushort)0, t118_27 ? b[t111_27] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456) / 4] = new Vec4<ushort>(t124_12 ? b[t117_12] : (ushort)0, t124_13 ? b[t117_13] : (ushort)0, t124_14 ? b[t117_14] : (ushort)0, t124_15 ? b[t117_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_28 & 3) == 0) & t118_28 & t118_29 & t118_30 & t118_31)
+                if (CudaAsm.IsSupported & bAligned & ((t117_16 & 3) == 0) & t124_16 & t124_17 & t124_18 & t124_19)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632) * 2, bAddress + (long)t111_28 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632) / 4] = new Vec4<ushort>(t118_28 ? b[t111_28] : (ushort)0, t118_29 ? b[t111_29] : (ushort)0, t118_30 ? b[t111_30] : (ushort)0, t118_31 ? b[t111_31] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_32 & 3) == 0) & t118_32 & t118_33 & t118_34 & t118_35)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176) * 2, bAddress + (long)t111_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000) * 2, bAddress + (long)t117_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176) / 4] = new Vec4<ushort>(t118_32 ? b[t111_32] : (ushort)0, t118_33 ? b[t111_33] : (ushort)0, t118_34 ? b[t111_34] : (ushort)0, t118_35 ? b[t111_35] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000) / 4] = new Vec4<ushort>(t124_16 ? b[t117_16] : (ushort)0, t124_17 ? b[t117_17] : (ushort)0, t124_18 ? b[t117_18] : (ushort)0, t124_19 ? b[t117_19] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_36 & 3) == 0) & t118_36 & t118_37 & t118_38 & t118_39)
+                if (CudaAsm.IsSupported & bAligned & ((t117_20 & 3) == 0) & t124_20 & t124_21 & t124_22 & t124_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720) * 2, bAddress + (long)t111_36 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720) / 4] = new Vec4<ushort>(t118_36 ? b[t111_36] : (ushort)0, t118_37 ? b[t111_37] : (ushort)0, t118_38 ? b[t111_38] : (ushort)0, t118_39 ? b[t111_39] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_40 & 3) == 0) & t118_40 & t118_41 & t118_42 & t118_43)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264) * 2, bAddress + (long)t111_40 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544) * 2, bAddress + (long)t117_20 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264) / 4] = new Vec4<ushort>(t118_40 ? b[t111_40] : (ushort)0, t118_41 ? b[t111_41] : (ushort)0, t118_42 ? b[t111_42] : (ushort)0, t118_43 ? b[t111_43] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544) / 4] = new Vec4<ushort>(t124_20 ? b[t117_20] : (ushort)0, t124_21 ? b[t117_21] : (ushort)0, t124_22 ? b[t117_22] : (ushort)0, t124_23 ? b[t117_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_44 & 3) == 0) & t118_44 & t118_45 & t118_46 & t118_47)
+                if (CudaAsm.IsSupported & bAligned & ((t117_24 & 3) == 0) & t124_24 & t124_25 & t124_26 & t124_27)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808) * 2, bAddress + (long)t111_44 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808) / 4] = new Vec4<ushort>(t118_44 ? b[t111_44] : (ushort)0, t118_45 ? b[t111_45] : (ushort)0, t118_46 ? b[t111_46] : (ushort)0, t118_47 ? b[t111_47] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_48 & 3) == 0) & t118_48 & t118_49 & t118_50 & t118_51)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352) * 2, bAddress + (long)t111_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088) * 2, bAddress + (long)t117_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352) / 4] = new Vec4<ushort>(t118_48 ? b[t111_48] : (ushort)0, t118_49 ? b[t111_49] : (ushort)0, t118_50 ? b[t111_50] : (ushort)0, t118_51 ? b[t111_51] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088) / 4] = new Vec4<ushort>(t124_24 ? b[t117_24] : (ushort)0, t124_25 ? b[t117_25] : (ushort)0, t124_26 ? b[t117_26] : (ushort)0, t124_27 ? b[t117_27] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_52 & 3) == 0) & t118_52 & t118_53 & t118_54 & t118_55)
+                if (CudaAsm.IsSupported & bAligned & ((t117_28 & 3) == 0) & t124_28 & t124_29 & t124_30 & t124_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896) * 2, bAddress + (long)t111_52 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896) / 4] = new Vec4<ushort>(t118_52 ? b[t111_52] : (ushort)0, t118_53 ? b[t111_53] : (ushort)0, t118_54 ? b[t111_54] : (ushort)0, t118_55 ? b[t111_55] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_56 & 3) == 0) & t118_56 & t118_57 & t118_58 & t118_59)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440) * 2, bAddress + (long)t111_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632) * 2, bAddress + (long)t117_28 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440) / 4] = new Vec4<ushort>(t118_56 ? b[t111_56] : (ushort)0, t118_57 ? b[t111_57] : (ushort)0, t118_58 ? b[t111_58] : (ushort)0, t118_59 ? b[t111_59] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632) / 4] = new Vec4<ushort>(t124_28 ? b[t117_28] : (ushort)0, t124_29 ? b[t117_29] : (ushort)0, t124_30 ? b[t117_30] : (ushort)0, t124_31 ? b[t117_31] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_60 & 3) == 0) & t118_60 & t118_61 & t118_62 & t118_63)
+                if (CudaAsm.IsSupported & bAligned & ((t117_32 & 3) == 0) & t124_32 & t124_33 & t124_34 & t124_35)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984) * 2, bAddress + (long)t111_60 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176) * 2, bAddress + (long)t117_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984) / 4] = new Vec4<ushort>(t118_60 ? b[t111_60] : (ushort)0, t118_61 ? b[t111_61] : (ushort)0, t118_62 ? b[t111_62] : (ushort)0, t118_63 ? b[t111_63] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176) / 4] = new Vec4<ushort>(t124_32 ? b[t117_32] : (ushort)0, t124_33 ? b[t117_33] : (ushort)0, t124_34 ? b[t117_34] : (ushort)0, t124_35 ? b[t117_35] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_36 & 3) == 0) & t124_36 & t124_37 & t124_38 & t124_39)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720) * 2, bAddress + (long)t117_36 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720) / 4] = new Vec4<ushort>(t124_36 ? b[t117_36] : (ushort)0, t124_37 ? b[t117_37] : (ushort)0, t124_38 ? b[t117_38] : (ushort)0, t124_39 ? b[t117_39] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_40 & 3) == 0) & t124_40 & t124_41 & t124_42 & t124_43)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264) * 2, bAddress + (long)t117_40 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264) / 4] = new Vec4<ushort>(t124_40 ? b[t117_40] : (ushort)0, t124_41 ? b[t117_41] : (ushort)0, t124_42 ? b[t117_42] : (ushort)0, t124_43 ? b[t117_43] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_44 & 3) == 0) & t124_44 & t124_45 & t124_46 & t124_47)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808) * 2, bAddress + (long)t117_44 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808) / 4] = new Vec4<ushort>(t124_44 ? b[t117_44] : (ushort)0, t124_45 ? b[t117_45] : (ushort)0, t124_46 ? b[t117_46] : (ushort)0, t124_47 ? b[t117_47] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_48 & 3) == 0) & t124_48 & t124_49 & t124_50 & t124_51)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352) * 2, bAddress + (long)t117_48 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352) / 4] = new Vec4<ushort>(t124_48 ? b[t117_48] : (ushort)0, t124_49 ? b[t117_49] : (ushort)0, t124_50 ? b[t117_50] : (ushort)0, t124_51 ? b[t117_51] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_52 & 3) == 0) & t124_52 & t124_53 & t124_54 & t124_55)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896) * 2, bAddress + (long)t117_52 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896) / 4] = new Vec4<ushort>(t124_52 ? b[t117_52] : (ushort)0, t124_53 ? b[t117_53] : (ushort)0, t124_54 ? b[t117_54] : (ushort)0, t124_55 ? b[t117_55] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_56 & 3) == 0) & t124_56 & t124_57 & t124_58 & t124_59)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440) * 2, bAddress + (long)t117_56 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440) / 4] = new Vec4<ushort>(t124_56 ? b[t117_56] : (ushort)0, t124_57 ? b[t117_57] : (ushort)0, t124_58 ? b[t117_58] : (ushort)0, t124_59 ? b[t117_59] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_60 & 3) == 0) & t124_60 & t124_61 & t124_62 & t124_63)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984) * 2, bAddress + (long)t117_60 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984) / 4] = new Vec4<ushort>(t124_60 ? b[t117_60] : (ushort)0, t124_61 ? b[t117_61] : (ushort)0, t124_62 ? b[t117_62] : (ushort)0, t124_63 ? b[t117_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -752,191 +752,191 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_1 = 64 + (tidMod16 * 4 + 1);
                 int rkAhead3_2 = 64 + (tidMod16 * 4 + 2);
                 int rkAhead3_3 = 64 + (tidMod16 * 4 + 3);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t129_2 = rm_2 < M;
-                bool t129_3 = rm_3 < M;
-                bool t129_4 = rm_4 < M;
-                bool t129_5 = rm_5 < M;
-                bool t129_6 = rm_6 < M;
-                bool t129_7 = rm_7 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_1 & t131_0;
-                bool t132_5 = t129_1 & t131_1;
-                bool t132_6 = t129_1 & t131_2;
-                bool t132_7 = t129_1 & t131_3;
-                bool t132_8 = t129_2 & t131_0;
-                bool t132_9 = t129_2 & t131_1;
-                bool t132_10 = t129_2 & t131_2;
-                bool t132_11 = t129_2 & t131_3;
-                bool t132_12 = t129_3 & t131_0;
-                bool t132_13 = t129_3 & t131_1;
-                bool t132_14 = t129_3 & t131_2;
-                bool t132_15 = t129_3 & t131_3;
-                bool t132_16 = t129_4 & t131_0;
-                bool t132_17 = t129_4 & t131_1;
-                bool t132_18 = t129_4 & t131_2;
-                bool t132_19 = t129_4 & t131_3;
-                bool t132_20 = t129_5 & t131_0;
-                bool t132_21 = t129_5 & t131_1;
-                bool t132_22 = t129_5 & t131_2;
-                bool t132_23 = t129_5 & t131_3;
-                bool t132_24 = t129_6 & t131_0;
-                bool t132_25 = t129_6 & t131_1;
-                bool t132_26 = t129_6 & t131_2;
-                bool t132_27 = t129_6 & t131_3;
-                bool t132_28 = t129_7 & t131_0;
-                bool t132_29 = t129_7 & t131_1;
-                bool t132_30 = t129_7 & t131_2;
-                bool t132_31 = t129_7 & t131_3;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                bool t133_8 = t132_8 & kStage1InRange;
-                bool t133_9 = t132_9 & kStage1InRange;
-                bool t133_10 = t132_10 & kStage1InRange;
-                bool t133_11 = t132_11 & kStage1InRange;
-                bool t133_12 = t132_12 & kStage1InRange;
-                bool t133_13 = t132_13 & kStage1InRange;
-                bool t133_14 = t132_14 & kStage1InRange;
-                bool t133_15 = t132_15 & kStage1InRange;
-                bool t133_16 = t132_16 & kStage1InRange;
-                bool t133_17 = t132_17 & kStage1InRange;
-                bool t133_18 = t132_18 & kStage1InRange;
-                bool t133_19 = t132_19 & kStage1InRange;
-                bool t133_20 = t132_20 & kStage1InRange;
-                bool t133_21 = t132_21 & kStage1InRange;
-                bool t133_22 = t132_22 & kStage1InRange;
-                bool t133_23 = t132_23 & kStage1InRange;
-                bool t133_24 = t132_24 & kStage1InRange;
-                bool t133_25 = t132_25 & kStage1InRange;
-                bool t133_26 = t132_26 & kStage1InRange;
-                bool t133_27 = t132_27 & kStage1InRange;
-                bool t133_28 = t132_28 & kStage1InRange;
-                bool t133_29 = t132_29 & kStage1InRange;
-                bool t133_30 = t132_30 & kStage1InRange;
-                bool t133_31 = t132_31 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t124_2 = rm_2 * strideAm;
-                int t124_3 = rm_3 * strideAm;
-                int t124_4 = rm_4 * strideAm;
-                int t124_5 = rm_5 * strideAm;
-                int t124_6 = rm_6 * strideAm;
-                int t124_7 = rm_7 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_1 + rkAhead3_0;
-                int t126_5 = t124_1 + rkAhead3_1;
-                int t126_6 = t124_1 + rkAhead3_2;
-                int t126_7 = t124_1 + rkAhead3_3;
-                int t126_8 = t124_2 + rkAhead3_0;
-                int t126_9 = t124_2 + rkAhead3_1;
-                int t126_10 = t124_2 + rkAhead3_2;
-                int t126_11 = t124_2 + rkAhead3_3;
-                int t126_12 = t124_3 + rkAhead3_0;
-                int t126_13 = t124_3 + rkAhead3_1;
-                int t126_14 = t124_3 + rkAhead3_2;
-                int t126_15 = t124_3 + rkAhead3_3;
-                int t126_16 = t124_4 + rkAhead3_0;
-                int t126_17 = t124_4 + rkAhead3_1;
-                int t126_18 = t124_4 + rkAhead3_2;
-                int t126_19 = t124_4 + rkAhead3_3;
-                int t126_20 = t124_5 + rkAhead3_0;
-                int t126_21 = t124_5 + rkAhead3_1;
-                int t126_22 = t124_5 + rkAhead3_2;
-                int t126_23 = t124_5 + rkAhead3_3;
-                int t126_24 = t124_6 + rkAhead3_0;
-                int t126_25 = t124_6 + rkAhead3_1;
-                int t126_26 = t124_6 + rkAhead3_2;
-                int t126_27 = t124_6 + rkAhead3_3;
-                int t126_28 = t124_7 + rkAhead3_0;
-                int t126_29 = t124_7 + rkAhead3_1;
-                int t126_30 = t124_7 + rkAhead3_2;
-                int t126_31 = t124_7 + rkAhead3_3;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t135_2 = rm_2 < M;
+                bool t135_3 = rm_3 < M;
+                bool t135_4 = rm_4 < M;
+                bool t135_5 = rm_5 < M;
+                bool t135_6 = rm_6 < M;
+                bool t135_7 = rm_7 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_1 & t137_0;
+                bool t138_5 = t135_1 & t137_1;
+                bool t138_6 = t135_1 & t137_2;
+                bool t138_7 = t135_1 & t137_3;
+                bool t138_8 = t135_2 & t137_0;
+                bool t138_9 = t135_2 & t137_1;
+                bool t138_10 = t135_2 & t137_2;
+                bool t138_11 = t135_2 & t137_3;
+                bool t138_12 = t135_3 & t137_0;
+                bool t138_13 = t135_3 & t137_1;
+                bool t138_14 = t135_3 & t137_2;
+                bool t138_15 = t135_3 & t137_3;
+                bool t138_16 = t135_4 & t137_0;
+                bool t138_17 = t135_4 & t137_1;
+                bool t138_18 = t135_4 & t137_2;
+                bool t138_19 = t135_4 & t137_3;
+                bool t138_20 = t135_5 & t137_0;
+                bool t138_21 = t135_5 & t137_1;
+                bool t138_22 = t135_5 & t137_2;
+                bool t138_23 = t135_5 & t137_3;
+                bool t138_24 = t135_6 & t137_0;
+                bool t138_25 = t135_6 & t137_1;
+                bool t138_26 = t135_6 & t137_2;
+                bool t138_27 = t135_6 & t137_3;
+                bool t138_28 = t135_7 & t137_0;
+                bool t138_29 = t135_7 & t137_1;
+                bool t138_30 = t135_7 & t137_2;
+                bool t138_31 = t135_7 & t137_3;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                bool t139_8 = t138_8 & kStage1InRange;
+                bool t139_9 = t138_9 & kStage1InRange;
+                bool t139_10 = t138_10 & kStage1InRange;
+                bool t139_11 = t138_11 & kStage1InRange;
+                bool t139_12 = t138_12 & kStage1InRange;
+                bool t139_13 = t138_13 & kStage1InRange;
+                bool t139_14 = t138_14 & kStage1InRange;
+                bool t139_15 = t138_15 & kStage1InRange;
+                bool t139_16 = t138_16 & kStage1InRange;
+                bool t139_17 = t138_17 & kStage1InRange;
+                bool t139_18 = t138_18 & kStage1InRange;
+                bool t139_19 = t138_19 & kStage1InRange;
+                bool t139_20 = t138_20 & kStage1InRange;
+                bool t139_21 = t138_21 & kStage1InRange;
+                bool t139_22 = t138_22 & kStage1InRange;
+                bool t139_23 = t138_23 & kStage1InRange;
+                bool t139_24 = t138_24 & kStage1InRange;
+                bool t139_25 = t138_25 & kStage1InRange;
+                bool t139_26 = t138_26 & kStage1InRange;
+                bool t139_27 = t138_27 & kStage1InRange;
+                bool t139_28 = t138_28 & kStage1InRange;
+                bool t139_29 = t138_29 & kStage1InRange;
+                bool t139_30 = t138_30 & kStage1InRange;
+                bool t139_31 = t138_31 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t130_2 = rm_2 * strideAm;
+                int t130_3 = rm_3 * strideAm;
+                int t130_4 = rm_4 * strideAm;
+                int t130_5 = rm_5 * strideAm;
+                int t130_6 = rm_6 * strideAm;
+                int t130_7 = rm_7 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_1 + rkAhead3_0;
+                int t132_5 = t130_1 + rkAhead3_1;
+                int t132_6 = t130_1 + rkAhead3_2;
+                int t132_7 = t130_1 + rkAhead3_3;
+                int t132_8 = t130_2 + rkAhead3_0;
+                int t132_9 = t130_2 + rkAhead3_1;
+                int t132_10 = t130_2 + rkAhead3_2;
+                int t132_11 = t130_2 + rkAhead3_3;
+                int t132_12 = t130_3 + rkAhead3_0;
+                int t132_13 = t130_3 + rkAhead3_1;
+                int t132_14 = t130_3 + rkAhead3_2;
+                int t132_15 = t130_3 + rkAhead3_3;
+                int t132_16 = t130_4 + rkAhead3_0;
+                int t132_17 = t130_4 + rkAhead3_1;
+                int t132_18 = t130_4 + rkAhead3_2;
+                int t132_19 = t130_4 + rkAhead3_3;
+                int t132_20 = t130_5 + rkAhead3_0;
+                int t132_21 = t130_5 + rkAhead3_1;
+                int t132_22 = t130_5 + rkAhead3_2;
+                int t132_23 = t130_5 + rkAhead3_3;
+                int t132_24 = t130_6 + rkAhead3_0;
+                int t132_25 = t130_6 + rkAhead3_1;
+                int t132_26 = t130_6 + rkAhead3_2;
+                int t132_27 = t130_6 + rkAhead3_3;
+                int t132_28 = t130_7 + rkAhead3_0;
+                int t132_29 = t130_7 + rkAhead3_1;
+                int t132_30 = t130_7 + rkAhead3_2;
+                int t132_31 = t130_7 + rkAhead3_3;
                 // acc: a, k-major [64][72], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & aAligned & ((t126_0 & 3) == 0) & t133_0 & t133_1 & t133_2 & t133_3)
+                if (CudaAsm.IsSupported & aAligned & ((t132_0 & 3) == 0) & t139_0 & t139_1 & t139_2 & t139_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4608) * 2, aAddress + (long)t126_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4608) * 2, aAddress + (long)t132_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4608) / 4] = new Vec4<ushort>(t133_0 ? a[t126_0] : (ushort)0, t133_1 ? a[t126_1] : (ushort)0, t133_2 ? a[t126_2] : (ushort)0, t133_3 ? a[t126_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4608) / 4] = new Vec4<ushort>(t139_0 ? a[t132_0] : (ushort)0, t139_1 ? a[t132_1] : (ushort)0, t139_2 ? a[t132_2] : (ushort)0, t139_3 ? a[t132_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_4 & 3) == 0) & t133_4 & t133_5 & t133_6 & t133_7)
+                if (CudaAsm.IsSupported & aAligned & ((t132_4 & 3) == 0) & t139_4 & t139_5 & t139_6 & t139_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) * 2, aAddress + (long)t126_4 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) * 2, aAddress + (long)t132_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) / 4] = new Vec4<ushort>(t133_4 ? a[t126_4] : (ushort)0, t133_5 ? a[t126_5] : (ushort)0, t133_6 ? a[t126_6] : (ushort)0, t133_7 ? a[t126_7] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) / 4] = new Vec4<ushort>(t139_4 ? a[t132_4] : (ushort)0, t139_5 ? a[t132_5] : (ushort)0, t139_6 ? a[t132_6] : (ushort)0, t139_7 ? a[t132_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_8 & 3) == 0) & t133_8 & t133_9 & t133_10 & t133_11)
+                if (CudaAsm.IsSupported & aAligned & ((t132_8 & 3) == 0) & t139_8 & t139_9 & t139_10 & t139_11)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) * 2, aAddress + (long)t126_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) * 2, aAddress + (long)t132_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) / 4] = new Vec4<ushort>(t133_8 ? a[t126_8] : (ushort)0, t133_9 ? a[t126_9] : (ushort)0, t133_10 ? a[t126_10] : (ushort)0, t133_11 ? a[t126_11] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) / 4] = new Vec4<ushort>(t139_8 ? a[t132_8] : (ushort)0, t139_9 ? a[t132_9] : (ushort)0, t139_10 ? a[t132_10] : (ushort)0, t139_11 ? a[t132_11] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_12 & 3) == 0) & t133_12 & t133_13 & t133_14 & t133_15)
+                if (CudaAsm.IsSupported & aAligned & ((t132_12 & 3) == 0) & t139_12 & t139_13 & t139_14 & t139_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) * 2, aAddress + (long)t126_12 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) * 2, aAddress + (long)t132_12 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) / 4] = new Vec4<ushort>(t133_12 ? a[t126_12] : (ushort)0, t133_13 ? a[t126_13] : (ushort)0, t133_14 ? a[t126_14] : (ushort)0, t133_15 ? a[t126_15] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) / 4] = new Vec4<ushort>(t139_12 ? a[t132_12] : (ushort)0, t139_13 ? a[t132_13] : (ushort)0, t139_14 ? a[t132_14] : (ushort)0, t139_15 ? a[t132_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_16 & 3) == 0) & t133_16 & t133_17 & t133_18 & t133_19)
+                if (CudaAsm.IsSupported & aAligned & ((t132_16 & 3) == 0) & t139_16 & t139_17 & t139_18 & t139_19)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) * 2, aAddress + (long)t126_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) * 2, aAddress + (long)t132_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) / 4] = new Vec4<ushort>(t133_16 ? a[t126_16] : (ushort)0, t133_17 ? a[t126_17] : (ushort)0, t133_18 ? a[t126_18] : (ushort)0, t133_19 ? a[t126_19] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) / 4] = new Vec4<ushort>(t139_16 ? a[t132_16] : (ushort)0, t139_17 ? a[t132_17] : (ushort)0, t139_18 ? a[t132_18] : (ushort)0, t139_19 ? a[t132_19] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_20 & 3) == 0) & t133_20 & t133_21 & t133_22 & t133_23)
+                if (CudaAsm.IsSupported & aAligned & ((t132_20 & 3) == 0) & t139_20 & t139_21 & t139_22 & t139_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) * 2, aAddress + (long)t126_20 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) * 2, aAddress + (long)t132_20 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) / 4] = new Vec4<ushort>(t133_20 ? a[t126_20] : (ushort)0, t133_21 ? a[t126_21] : (ushort)0, t133_22 ? a[t126_22] : (ushort)0, t133_23 ? a[t126_23] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) / 4] = new Vec4<ushort>(t139_20 ? a[t132_20] : (ushort)0, t139_21 ? a[t132_21] : (ushort)0, t139_22 ? a[t132_22] : (ushort)0, t139_23 ? a[t132_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_24 & 3) == 0) & t133_24 & t133_25 & t133_26 & t133_27)
+                if (CudaAsm.IsSupported & aAligned & ((t132_24 & 3) == 0) & t139_24 & t139_25 & t139_26 & t139_27)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) * 2, aAddress + (long)t126_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) * 2, aAddress + (long)t132_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) / 4] = new Vec4<ushort>(t133_24 ? a[t126_24] : (ushort)0, t133_25 ? a[t126_25] : (ushort)0, t133_26 ? a[t126_26] : (ushort)0, t133_27 ? a[t126_27] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) / 4] = new Vec4<ushort>(t139_24 ? a[t132_24] : (ushort)0, t139_25 ? a[t132_25] : (ushort)0, t139_26 ? a[t132_26] : (ushort)0, t139_27 ? a[t132_27] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_28 & 3) == 0) & t133_28 & t133_29 & t133_30 & t133_31)
+                if (CudaAsm.IsSupported & aAligned & ((t132_28 & 3) == 0) & t139_28 & t139_29 & t139_30 & t139_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) * 2, aAddress + (long)t126_28 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) * 2, aAddress + (long)t132_28 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) / 4] = new Vec4<ushort>(t133_28 ? a[t126_28] : (ushort)0, t133_29 ? a[t126_29] : (ushort)0, t133_30 ? a[t126_30] : (ushort)0, t133_31 ? a[t126_31] : (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) / 4] = new Vec4<ushort>(t139_28 ? a[t132_28] : (ushort)0, t139_29 ? a[t132_29] : (ushort)0, t139_30 ? a[t132_30] : (ushort)0, t139_31 ? a[t132_31] : (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
                 int rkAhead4_0 = 64 + tidDiv32;
                 int rkAhead4_1 = 64 + (tidDiv32 + 4);
                 int rkAhead4_2 = 64 + (tidDiv32 + 8);
@@ -953,380 +953,380 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead4_13 = 64 + (tidDiv32 + 52);
                 int rkAhead4_14 = 64 + (tidDiv32 + 56);
                 int rkAhead4_15 = 64 + (tidDiv32 + 60);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t142_2 = rkAhead4_2 < K;
-                bool t142_3 = rkAhead4_3 < K;
-                bool t142_4 = rkAhead4_4 < K;
-                bool t142_5 = rkAhead4_5 < K;
-                bool t142_6 = rkAhead4_6 < K;
-                bool t142_7 = rkAhead4_7 < K;
-                bool t142_8 = rkAhead4_8 < K;
-                bool t142_9 = rkAhead4_9 < K;
-                bool t142_10 = rkAhead4_10 < K;
-                bool t142_11 = rkAhead4_11 < K;
-                bool t142_12 = rkAhead4_12 < K;
-                bool t142_13 = rkAhead4_13 < K;
-                bool t142_14 = rkAhead4_14 < K;
-                bool t142_15 = rkAhead4_15 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_1 & t144_0;
-                bool t145_5 = t142_1 & t144_1;
-                bool t145_6 = t142_1 & t144_2;
-                bool t145_7 = t142_1 & t144_3;
-                bool t145_8 = t142_2 & t144_0;
-                bool t145_9 = t142_2 & t144_1;
-                bool t145_10 = t142_2 & t144_2;
-                bool t145_11 = t142_2 & t144_3;
-                bool t145_12 = t142_3 & t144_0;
-                bool t145_13 = t142_3 & t144_1;
-                bool t145_14 = t142_3 & t144_2;
-                bool t145_15 = t142_3 & t144_3;
-                bool t145_16 = t142_4 & t144_0;
-                bool t145_17 = t142_4 & t144_1;
-                bool t145_18 = t142_4 & t144_2;
-                bool t145_19 = t142_4 & t144_3;
-                bool t145_20 = t142_5 & t144_0;
-                bool t145_21 = t142_5 & t144_1;
-                bool t145_22 = t142_5 & t144_2;
-                bool t145_23 = t142_5 & t144_3;
-                bool t145_24 = t142_6 & t144_0;
-                bool t145_25 = t142_6 & t144_1;
-                bool t145_26 = t142_6 & t144_2;
-                bool t145_27 = t142_6 & t144_3;
-                bool t145_28 = t142_7 & t144_0;
-                bool t145_29 = t142_7 & t144_1;
-                bool t145_30 = t142_7 & t144_2;
-                bool t145_31 = t142_7 & t144_3;
-                bool t145_32 = t142_8 & t144_0;
-                bool t145_33 = t142_8 & t144_1;
-                bool t145_34 = t142_8 & t144_2;
-                bool t145_35 = t142_8 & t144_3;
-                bool t145_36 = t142_9 & t144_0;
-                bool t145_37 = t142_9 & t144_1;
-                bool t145_38 = t142_9 & t144_2;
-                bool t145_39 = t142_9 & t144_3;
-                bool t145_40 = t142_10 & t144_0;
-                bool t145_41 = t142_10 & t144_1;
-                bool t145_42 = t142_10 & t144_2;
-                bool t145_43 = t142_10 & t144_3;
-                bool t145_44 = t142_11 & t144_0;
-                bool t145_45 = t142_11 & t144_1;
-                bool t145_46 = t142_11 & t144_2;
-                bool t145_47 = t142_11 & t144_3;
-                bool t145_48 = t142_12 & t144_0;
-                bool t145_49 = t142_12 & t144_1;
-                bool t145_50 = t142_12 & t144_2;
-                bool t145_51 = t142_12 & t144_3;
-                bool t145_52 = t142_13 & t144_0;
-                bool t145_53 = t142_13 & t144_1;
-                bool t145_54 = t142_13 & t144_2;
-                bool t145_55 = t142_13 & t144_3;
-                bool t145_56 = t142_14 & t144_0;
-                bool t145_57 = t142_14 & t144_1;
-                bool t145_58 = t142_14 & t144_2;
-                bool t145_59 = t142_14 & t144_3;
-                bool t145_60 = t142_15 & t144_0;
-                bool t145_61 = t142_15 & t144_1;
-                bool t145_62 = t142_15 & t144_2;
-                bool t145_63 = t142_15 & t144_3;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                bool t146_8 = t145_8 & kStage1InRange;
-                bool t146_9 = t145_9 & kStage1InRange;
-                bool t146_10 = t145_10 & kStage1InRange;
-                bool t146_11 = t145_11 & kStage1InRange;
-                bool t146_12 = t145_12 & kStage1InRange;
-                bool t146_13 = t145_13 & kStage1InRange;
-                bool t146_14 = t145_14 & kStage1InRange;
-                bool t146_15 = t145_15 & kStage1InRange;
-                bool t146_16 = t145_16 & kStage1InRange;
-                bool t146_17 = t145_17 & kStage1InRange;
-                bool t146_18 = t145_18 & kStage1InRange;
-                bool t146_19 = t145_19 & kStage1InRange;
-                bool t146_20 = t145_20 & kStage1InRange;
-                bool t146_21 = t145_21 & kStage1InRange;
-                bool t146_22 = t145_22 & kStage1InRange;
-                bool t146_23 = t145_23 & kStage1InRange;
-                bool t146_24 = t145_24 & kStage1InRange;
-                bool t146_25 = t145_25 & kStage1InRange;
-                bool t146_26 = t145_26 & kStage1InRange;
-                bool t146_27 = t145_27 & kStage1InRange;
-                bool t146_28 = t145_28 & kStage1InRange;
-                bool t146_29 = t145_29 & kStage1InRange;
-                bool t146_30 = t145_30 & kStage1InRange;
-                bool t146_31 = t145_31 & kStage1InRange;
-                bool t146_32 = t145_32 & kStage1InRange;
-                bool t146_33 = t145_33 & kStage1InRange;
-                bool t146_34 = t145_34 & kStage1InRange;
-                bool t146_35 = t145_35 & kStage1InRange;
-                bool t146_36 = t145_36 & kStage1InRange;
-                bool t146_37 = t145_37 & kStage1InRange;
-                bool t146_38 = t145_38 & kStage1InRange;
-                bool t146_39 = t145_39 & kStage1InRange;
-                bool t146_40 = t145_40 & kStage1InRange;
-                bool t146_41 = t145_41 & kStage1InRange;
-                bool t146_42 = t145_42 & kStage1InRange;
-                bool t146_43 = t145_43 & kStage1InRange;
-                bool t146_44 = t145_44 & kStage1InRange;
-                bool t146_45 = t145_45 & kStage1InRange;
-                bool t146_46 = t145_46 & kStage1InRange;
-                bool t146_47 = t145_47 & kStage1InRange;
-                bool t146_48 = t145_48 & kStage1InRange;
-                bool t146_49 = t145_49 & kStage1InRange;
-                bool t146_50 = t145_50 & kStage1InRange;
-                bool t146_51 = t145_51 & kStage1InRange;
-                bool t146_52 = t145_52 & kStage1InRange;
-                bool t146_53 = t145_53 & kStage1InRange;
-                bool t146_54 = t145_54 & kStage1InRange;
-                bool t146_55 = t145_55 & kStage1InRange;
-                bool t146_56 = t145_56 & kStage1InRange;
-                bool t146_57 = t145_57 & kStage1InRange;
-                bool t146_58 = t145_58 & kStage1InRange;
-                bool t146_59 = t145_59 & kStage1InRange;
-                bool t146_60 = t145_60 & kStage1InRange;
-                bool t146_61 = t145_61 & kStage1InRange;
-                bool t146_62 = t145_62 & kStage1InRange;
-                bool t146_63 = t145_63 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t137_2 = rkAhead4_2 * strideBk;
-                int t137_3 = rkAhead4_3 * strideBk;
-                int t137_4 = rkAhead4_4 * strideBk;
-                int t137_5 = rkAhead4_5 * strideBk;
-                int t137_6 = rkAhead4_6 * strideBk;
-                int t137_7 = rkAhead4_7 * strideBk;
-                int t137_8 = rkAhead4_8 * strideBk;
-                int t137_9 = rkAhead4_9 * strideBk;
-                int t137_10 = rkAhead4_10 * strideBk;
-                int t137_11 = rkAhead4_11 * strideBk;
-                int t137_12 = rkAhead4_12 * strideBk;
-                int t137_13 = rkAhead4_13 * strideBk;
-                int t137_14 = rkAhead4_14 * strideBk;
-                int t137_15 = rkAhead4_15 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_1 + rn_0;
-                int t139_5 = t137_1 + rn_1;
-                int t139_6 = t137_1 + rn_2;
-                int t139_7 = t137_1 + rn_3;
-                int t139_8 = t137_2 + rn_0;
-                int t139_9 = t137_2 + rn_1;
-                int t139_10 = t137_2 + rn_2;
-                int t139_11 = t137_2 + rn_3;
-                int t139_12 = t137_3 + rn_0;
-                int t139_13 = t137_3 + rn_1;
-                int t139_14 = t137_3 + rn_2;
-                int t139_15 = t137_3 + rn_3;
-                int t139_16 = t137_4 + rn_0;
-                int t139_17 = t137_4 + rn_1;
-                int t139_18 = t137_4 + rn_2;
-                int t139_19 = t137_4 + rn_3;
-                int t139_20 = t137_5 + rn_0;
-                int t139_21 = t137_5 + rn_1;
-                int t139_22 = t137_5 + rn_2;
-                int t139_23 = t137_5 + rn_3;
-                int t139_24 = t137_6 + rn_0;
-                int t139_25 = t137_6 + rn_1;
-                int t139_26 = t137_6 + rn_2;
-                int t139_27 = t137_6 + rn_3;
-                int t139_28 = t137_7 + rn_0;
-                int t139_29 = t137_7 + rn_1;
-                int t139_30 = t137_7 + rn_2;
-                int t139_31 = t137_7 + rn_3;
-                int t139_32 = t137_8 + rn_0;
-                int t139_33 = t137_8 + rn_1;
-                int t139_34 = t137_8 + rn_2;
-                int t139_35 = t137_8 + rn_3;
-                int t139_36 = t137_9 + rn_0;
-                int t139_37 = t137_9 + rn_1;
-                int t139_38 = t137_9 + rn_2;
-                int t139_39 = t137_9 + rn_3;
-                int t139_40 = t137_10 + rn_0;
-                int t139_41 = t137_10 + rn_1;
-                int t139_42 = t137_10 + rn_2;
-                int t139_43 = t137_10 + rn_3;
-                int t139_44 = t137_11 + rn_0;
-                int t139_45 = t137_11 + rn_1;
-                int t139_46 = t137_11 + rn_2;
-                int t139_47 = t137_11 + rn_3;
-                int t139_48 = t137_12 + rn_0;
-                int t139_49 = t137_12 + rn_1;
-                int t139_50 = t137_12 + rn_2;
-                int t139_51 = t137_12 + rn_3;
-                int t139_52 = t137_13 + rn_0;
-                int t139_53 = t137_13 + rn_1;
-                int t139_54 = t137_13 + rn_2;
-                int t139_55 = t137_13 + rn_3;
-                int t139_56 = t137_14 + rn_0;
-                int t139_57 = t137_14 + rn_1;
-                int t139_58 = t137_14 + rn_2;
-                int t139_59 = t137_14 + rn_3;
-                int t139_60 = t137_15 + rn_0;
-                int t139_61 = t137_15 + rn_1;
-                int t139_62 = t137_15 + rn_2;
-                int t139_63 = t137_15 + rn_3;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t148_2 = rkAhead4_2 < K;
+                bool t148_3 = rkAhead4_3 < K;
+                bool t148_4 = rkAhead4_4 < K;
+                bool t148_5 = rkAhead4_5 < K;
+                bool t148_6 = rkAhead4_6 < K;
+                bool t148_7 = rkAhead4_7 < K;
+                bool t148_8 = rkAhead4_8 < K;
+                bool t148_9 = rkAhead4_9 < K;
+                bool t148_10 = rkAhead4_10 < K;
+                bool t148_11 = rkAhead4_11 < K;
+                bool t148_12 = rkAhead4_12 < K;
+                bool t148_13 = rkAhead4_13 < K;
+                bool t148_14 = rkAhead4_14 < K;
+                bool t148_15 = rkAhead4_15 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_1 & t150_0;
+                bool t151_5 = t148_1 & t150_1;
+                bool t151_6 = t148_1 & t150_2;
+                bool t151_7 = t148_1 & t150_3;
+                bool t151_8 = t148_2 & t150_0;
+                bool t151_9 = t148_2 & t150_1;
+                bool t151_10 = t148_2 & t150_2;
+                bool t151_11 = t148_2 & t150_3;
+                bool t151_12 = t148_3 & t150_0;
+                bool t151_13 = t148_3 & t150_1;
+                bool t151_14 = t148_3 & t150_2;
+                bool t151_15 = t148_3 & t150_3;
+                bool t151_16 = t148_4 & t150_0;
+                bool t151_17 = t148_4 & t150_1;
+                bool t151_18 = t148_4 & t150_2;
+                bool t151_19 = t148_4 & t150_3;
+                bool t151_20 = t148_5 & t150_0;
+                bool t151_21 = t148_5 & t150_1;
+                bool t151_22 = t148_5 & t150_2;
+                bool t151_23 = t148_5 & t150_3;
+                bool t151_24 = t148_6 & t150_0;
+                bool t151_25 = t148_6 & t150_1;
+                bool t151_26 = t148_6 & t150_2;
+                bool t151_27 = t148_6 & t150_3;
+                bool t151_28 = t148_7 & t150_0;
+                bool t151_29 = t148_7 & t150_1;
+                bool t151_30 = t148_7 & t150_2;
+                bool t151_31 = t148_7 & t150_3;
+                bool t151_32 = t148_8 & t150_0;
+                bool t151_33 = t148_8 & t150_1;
+                bool t151_34 = t148_8 & t150_2;
+                bool t151_35 = t148_8 & t150_3;
+                bool t151_36 = t148_9 & t150_0;
+                bool t151_37 = t148_9 & t150_1;
+                bool t151_38 = t148_9 & t150_2;
+                bool t151_39 = t148_9 & t150_3;
+                bool t151_40 = t148_10 & t150_0;
+                bool t151_41 = t148_10 & t150_1;
+                bool t151_42 = t148_10 & t150_2;
+                bool t151_43 = t148_10 & t150_3;
+                bool t151_44 = t148_11 & t150_0;
+                bool t151_45 = t148_11 & t150_1;
+                bool t151_46 = t148_11 & t150_2;
+                bool t151_47 = t148_11 & t150_3;
+                bool t151_48 = t148_12 & t150_0;
+                bool t151_49 = t148_12 & t150_1;
+                bool t151_50 = t148_12 & t150_2;
+                bool t151_51 = t148_12 & t150_3;
+                bool t151_52 = t148_13 & t150_0;
+                bool t151_53 = t148_13 & t150_1;
+                bool t151_54 = t148_13 & t150_2;
+                bool t151_55 = t148_13 & t150_3;
+                bool t151_56 = t148_14 & t150_0;
+                bool t151_57 = t148_14 & t150_1;
+                bool t151_58 = t148_14 & t150_2;
+                bool t151_59 = t148_14 & t150_3;
+                bool t151_60 = t148_15 & t150_0;
+                bool t151_61 = t148_15 & t150_1;
+                bool t151_62 = t148_15 & t150_2;
+                bool t151_63 = t148_15 & t150_3;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                bool t152_8 = t151_8 & kStage1InRange;
+                bool t152_9 = t151_9 & kStage1InRange;
+                bool t152_10 = t151_10 & kStage1InRange;
+                bool t152_11 = t151_11 & kStage1InRange;
+                bool t152_12 = t151_12 & kStage1InRange;
+                bool t152_13 = t151_13 & kStage1InRange;
+                bool t152_14 = t151_14 & kStage1InRange;
+                bool t152_15 = t151_15 & kStage1InRange;
+                bool t152_16 = t151_16 & kStage1InRange;
+                bool t152_17 = t151_17 & kStage1InRange;
+                bool t152_18 = t151_18 & kStage1InRange;
+                bool t152_19 = t151_19 & kStage1InRange;
+                bool t152_20 = t151_20 & kStage1InRange;
+                bool t152_21 = t151_21 & kStage1InRange;
+                bool t152_22 = t151_22 & kStage1InRange;
+                bool t152_23 = t151_23 & kStage1InRange;
+                bool t152_24 = t151_24 & kStage1InRange;
+                bool t152_25 = t151_25 & kStage1InRange;
+                bool t152_26 = t151_26 & kStage1InRange;
+                bool t152_27 = t151_27 & kStage1InRange;
+                bool t152_28 = t151_28 & kStage1InRange;
+                bool t152_29 = t151_29 & kStage1InRange;
+                bool t152_30 = t151_30 & kStage1InRange;
+                bool t152_31 = t151_31 & kStage1InRange;
+                bool t152_32 = t151_32 & kStage1InRange;
+                bool t152_33 = t151_33 & kStage1InRange;
+                bool t152_34 = t151_34 & kStage1InRange;
+                bool t152_35 = t151_35 & kStage1InRange;
+                bool t152_36 = t151_36 & kStage1InRange;
+                bool t152_37 = t151_37 & kStage1InRange;
+                bool t152_38 = t151_38 & kStage1InRange;
+                bool t152_39 = t151_39 & kStage1InRange;
+                bool t152_40 = t151_40 & kStage1InRange;
+                bool t152_41 = t151_41 & kStage1InRange;
+                bool t152_42 = t151_42 & kStage1InRange;
+                bool t152_43 = t151_43 & kStage1InRange;
+                bool t152_44 = t151_44 & kStage1InRange;
+                bool t152_45 = t151_45 & kStage1InRange;
+                bool t152_46 = t151_46 & kStage1InRange;
+                bool t152_47 = t151_47 & kStage1InRange;
+                bool t152_48 = t151_48 & kStage1InRange;
+                bool t152_49 = t151_49 & kStage1InRange;
+                bool t152_50 = t151_50 & kStage1InRange;
+                bool t152_51 = t151_51 & kStage1InRange;
+                bool t152_52 = t151_52 & kStage1InRange;
+                bool t152_53 = t151_53 & kStage1InRange;
+                bool t152_54 = t151_54 & kStage1InRange;
+                bool t152_55 = t151_55 & kStage1InRange;
+                bool t152_56 = t151_56 & kStage1InRange;
+                bool t152_57 = t151_57 & kStage1InRange;
+                bool t152_58 = t151_58 & kStage1InRange;
+                bool t152_59 = t151_59 & kStage1InRange;
+                bool t152_60 = t151_60 & kStage1InRange;
+                bool t152_61 = t151_61 & kStage1InRange;
+                bool t152_62 = t151_62 & kStage1InRange;
+                bool t152_63 = t151_63 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t143_2 = rkAhead4_2 * strideBk;
+                int t143_3 = rkAhead4_3 * strideBk;
+                int t143_4 = rkAhead4_4 * strideBk;
+                int t143_5 = rkAhead4_5 * strideBk;
+                int t143_6 = rkAhead4_6 * strideBk;
+                int t143_7 = rkAhead4_7 * strideBk;
+                int t143_8 = rkAhead4_8 * strideBk;
+                int t143_9 = rkAhead4_9 * strideBk;
+                int t143_10 = rkAhead4_10 * strideBk;
+                int t143_11 = rkAhead4_11 * strideBk;
+                int t143_12 = rkAhead4_12 * strideBk;
+                int t143_13 = rkAhead4_13 * strideBk;
+                int t143_14 = rkAhead4_14 * strideBk;
+                int t143_15 = rkAhead4_15 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_1 + rn_0;
+                int t145_5 = t143_1 + rn_1;
+                int t145_6 = t143_1 + rn_2;
+                int t145_7 = t143_1 + rn_3;
+                int t145_8 = t143_2 + rn_0;
+                int t145_9 = t143_2 + rn_1;
+                int t145_10 = t143_2 + rn_2;
+                int t145_11 = t143_2 + rn_3;
+                int t145_12 = t143_3 + rn_0;
+                int t145_13 = t143_3 + rn_1;
+                int t145_14 = t143_3 + rn_2;
+                int t145_15 = t143_3 + rn_3;
+                int t145_16 = t143_4 + rn_0;
+                int t145_17 = t143_4 + rn_1;
+                int t145_18 = t143_4 + rn_2;
+                int t145_19 = t143_4 + rn_3;
+                int t145_20 = t143_5 + rn_0;
+                int t145_21 = t143_5 + rn_1;
+                int t145_22 = t143_5 + rn_2;
+                int t145_23 = t143_5 + rn_3;
+                int t145_24 = t143_6 + rn_0;
+                int t145_25 = t143_6 + rn_1;
+                int t145_26 = t143_6 + rn_2;
+                int t145_27 = t143_6 + rn_3;
+                int t145_28 = t143_7 + rn_0;
+                int t145_29 = t143_7 + rn_1;
+                int t145_30 = t143_7 + rn_2;
+                int t145_31 = t143_7 + rn_3;
+                int t145_32 = t143_8 + rn_0;
+                int t145_33 = t143_8 + rn_1;
+                int t145_34 = t143_8 + rn_2;
+                int t145_35 = t143_8 + rn_3;
+                int t145_36 = t143_9 + rn_0;
+                int t145_37 = t143_9 + rn_1;
+                int t145_38 = t143_9 + rn_2;
+                int t145_39 = t143_9 + rn_3;
+                int t145_40 = t143_10 + rn_0;
+                int t145_41 = t143_10 + rn_1;
+                int t145_42 = t143_10 + rn_2;
+                int t145_43 = t143_10 + rn_3;
+                int t145_44 = t143_11 + rn_0;
+                int t145_45 = t143_11 + rn_1;
+                int t145_46 = t143_11 + rn_2;
+                int t145_47 = t143_11 + rn_3;
+                int t145_48 = t143_12 + rn_0;
+                int t145_49 = t143_12 + rn_1;
+                int t145_50 = t143_12 + rn_2;
+                int t145_51 = t143_12 + rn_3;
+                int t145_52 = t143_13 + rn_0;
+                int t145_53 = t143_13 + rn_1;
+                int t145_54 = t143_13 + rn_2;
+                int t145_55 = t143_13 + rn_3;
+                int t145_56 = t143_14 + rn_0;
+                int t145_57 = t143_14 + rn_1;
+                int t145_58 = t143_14 + rn_2;
+                int t145_59 = t143_14 + rn_3;
+                int t145_60 = t143_15 + rn_0;
+                int t145_61 = t143_15 + rn_1;
+                int t145_62 = t143_15 + rn_2;
+                int t145_63 = t143_15 + rn_3;
                 // acc: b, [64][136], BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & bAligned & ((t139_0 & 3) == 0) & t146_0 & t146_1 & t146_2 & t146_3)
+                if (CudaAsm.IsSupported & bAligned & ((t145_0 & 3) == 0) & t152_0 & t152_1 & t152_2 & t152_3)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) * 2, bAddress + (long)t139_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) * 2, bAddress + (long)t145_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) / 4] = new Vec4<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) / 4] = new Vec4<ushort>(t152_0 ? b[t145_0] : (ushort)0, t152_1 ? b[t145_1] : (ushort)0, t152_2 ? b[t145_2] : (ushort)0, t152_3 ? b[t145_3] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_4 & 3) == 0) & t146_4 & t146_5 & t146_6 & t146_7)
+                if (CudaAsm.IsSupported & bAligned & ((t145_4 & 3) == 0) & t152_4 & t152_5 & t152_6 & t152_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) * 2, bAddress + (long)t139_4 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) / 4] = new Vec4<ushort>(t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_8 & 3) == 0) & t146_8 & t146_9 & t146_10 & t146_11)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) * 2, bAddress + (long)t139_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) * 2, bAddress + (long)t145_4 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) / 4] = new Vec4<ushort>(t146_8 ? b[t139_8] : (ushort)0, t146_9 ? b[t139_9] : (ushort)0, t146_10 ? b[t139_10] : (ushort)0, t146_11 ? b[t139_11] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) / 4] = new Vec4<ushort>(t152_4 ? b[t145_4] : (ushort)0, t152_5 ? b[t145_5] : (ushort)0, t152_6 ? b[t145_6] : (ushort)0, t152_7 ? b[t145_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_12 & 3) == 0) & t146_12 & t146_13 & t146_14 & t146_15)
+                if (CudaAsm.IsSupported & bAligned & ((t145_8 & 3) == 0) & t152_8 & t152_9 & t152_10 & t152_11)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) * 2, bAddress + (long)t139_12 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) / 4] = new Vec4<ushort>(t146_12 ? b[t139_12] : (ushort)0, t146_13 ? b[t139_13] : (ushort)0, t146_14 ? b[t139_14] : (ushort)0, t146_15 ? b[t139_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_16 & 3) == 0) & t146_16 & t146_17 & t146_18 & t146_19)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) * 2, bAddress + (long)t139_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) * 2, bAddress + (long)t145_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) / 4] = new Vec4<ushort>(t146_16 ? b[t139_16] : (ushort)0, t146_17 ? b[t139_17] : (ushort)0, t146_18 ? b[t139_18] : (ushort)0, t146_19 ? b[t139_19] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) / 4] = new Vec4<ushort>(t152_8 ? b[t145_8] : (ushort)0, t152_9 ? b[t145_9] : (ushort)0, t152_10 ? b[t145_10] : (ushort)0, t152_11 ? b[t145_11] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_20 & 3) == 0) & t146_20 & t146_21 & t146_22 & t146_23)
+                if (CudaAsm.IsSupported & bAligned & ((t145_12 & 3) == 0) & t152_12 & t152_13 & t152_14 & t152_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) * 2, bAddress + (long)t139_20 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) / 4] = new Vec4<ushort>(t146_20 ? b[t139_20] : (ushort)0, t146_21 ? b[t139_21] : (ushort)0, t146_22 ? b[t139_22] : (ushort)0, t146_23 ? b[t139_23] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_24 & 3) == 0) & t146_24 & t146_25 & t146_26 & t146_27)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) * 2, bAddress + (long)t139_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) * 2, bAddress + (long)t145_12 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) / 4] = new Vec4<ushort>(t146_24 ? b[t139_24] : (ushort)0, t146_25 ? b[t139_25] : (ushort)0, t146_26 ? b[t139_26] : (ushort)0, t146_27 ? b[t139_27] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) / 4] = new Vec4<ushort>(t152_12 ? b[t145_12] : (ushort)0, t152_13 ? b[t145_13] : (ushort)0, t152_14 ? b[t145_14] : (ushort)0, t152_15 ? b[t145_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_28 & 3) == 0) & t146_28 & t146_29 & t146_30 & t146_31)
+                if (CudaAsm.IsSupported & bAligned & ((t145_16 & 3) == 0) & t152_16 & t152_17 & t152_18 & t152_19)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) * 2, bAddress + (long)t139_28 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) / 4] = new Vec4<ushort>(t146_28 ? b[t139_28] : (ushort)0, t146_29 ? b[t139_29] : (ushort)0, t146_30 ? b[t139_30] : (ushort)0, t146_31 ? b[t139_31] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_32 & 3) == 0) & t146_32 & t146_33 & t146_34 & t146_35)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) * 2, bAddress + (long)t139_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) * 2, bAddress + (long)t145_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) / 4] = new Vec4<ushort>(t146_32 ? b[t139_32] : (ushort)0, t146_33 ? b[t139_33] : (ushort)0, t146_34 ? b[t139_34] : (ushort)0, t146_35 ? b[t139_35] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) / 4] = new Vec4<ushort>(t152_16 ? b[t145_16] : (ushort)0, t152_17 ? b[t145_17] : (ushort)0, t152_18 ? b[t145_18] : (ushort)0, t152_19 ? b[t145_19] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_36 & 3) == 0) & t146_36 & t146_37 & t146_38 & t146_39)
+                if (CudaAsm.IsSupported & bAligned & ((t145_20 & 3) == 0) & t152_20 & t152_21 & t152_22 & t152_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) * 2, bAddress + (long)t139_36 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) / 4] = new Vec4<ushort>(t146_36 ? b[t139_36] : (ushort)0, t146_37 ? b[t139_37] : (ushort)0, t146_38 ? b[t139_38] : (ushort)0, t146_39 ? b[t139_39] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_40 & 3) == 0) & t146_40 & t146_41 & t146_42 & t146_43)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) * 2, bAddress + (long)t139_40 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) * 2, bAddress + (long)t145_20 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) / 4] = new Vec4<ushort>(t146_40 ? b[t139_40] : (ushort)0, t146_41 ? b[t139_41] : (ushort)0, t146_42 ? b[t139_42] : (ushort)0, t146_43 ? b[t139_43] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) / 4] = new Vec4<ushort>(t152_20 ? b[t145_20] : (ushort)0, t152_21 ? b[t145_21] : (ushort)0, t152_22 ? b[t145_22] : (ushort)0, t152_23 ? b[t145_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_44 & 3) == 0) & t146_44 & t146_45 & t146_46 & t146_47)
+                if (CudaAsm.IsSupported & bAligned & ((t145_24 & 3) == 0) & t152_24 & t152_25 & t152_26 & t152_27)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) * 2, bAddress + (long)t139_44 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) / 4] = new Vec4<ushort>(t146_44 ? b[t139_44] : (ushort)0, t146_45 ? b[t139_45] : (ushort)0, t146_46 ? b[t139_46] : (ushort)0, t146_47 ? b[t139_47] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_48 & 3) == 0) & t146_48 & t146_49 & t146_50 & t146_51)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) * 2, bAddress + (long)t139_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) * 2, bAddress + (long)t145_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) / 4] = new Vec4<ushort>(t146_48 ? b[t139_48] : (ushort)0, t146_49 ? b[t139_49] : (ushort)0, t146_50 ? b[t139_50] : (ushort)0, t146_51 ? b[t139_51] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) / 4] = new Vec4<ushort>(t152_24 ? b[t145_24] : (ushort)0, t152_25 ? b[t145_25] : (ushort)0, t152_26 ? b[t145_26] : (ushort)0, t152_27 ? b[t145_27] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_52 & 3) == 0) & t146_52 & t146_53 & t146_54 & t146_55)
+                if (CudaAsm.IsSupported & bAligned & ((t145_28 & 3) == 0) & t152_28 & t152_29 & t152_30 & t152_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) * 2, bAddress + (long)t139_52 * 2);
-                }
-                else
-                {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) / 4] = new Vec4<ushort>(t146_52 ? b[t139_52] : (ushort)0, t146_53 ? b[t139_53] : (ushort)0, t146_54 ? b[t139_54] : (ushort)0, t146_55 ? b[t139_55] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_56 & 3) == 0) & t146_56 & t146_57 & t146_58 & t146_59)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) * 2, bAddress + (long)t139_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) * 2, bAddress + (long)t145_28 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) / 4] = new Vec4<ushort>(t146_56 ? b[t139_56] : (ushort)0, t146_57 ? b[t139_57] : (ushort)0, t146_58 ? b[t139_58] : (ushort)0, t146_59 ? b[t139_59] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) / 4] = new Vec4<ushort>(t152_28 ? b[t145_28] : (ushort)0, t152_29 ? b[t145_29] : (ushort)0, t152_30 ? b[t145_30] : (ushort)0, t152_31 ? b[t145_31] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_60 & 3) == 0) & t146_60 & t146_61 & t146_62 & t146_63)
+                if (CudaAsm.IsSupported & bAligned & ((t145_32 & 3) == 0) & t152_32 & t152_33 & t152_34 & t152_35)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) * 2, bAddress + (long)t139_60 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) * 2, bAddress + (long)t145_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) / 4] = new Vec4<ushort>(t146_60 ? b[t139_60] : (ushort)0, t146_61 ? b[t139_61] : (ushort)0, t146_62 ? b[t139_62] : (ushort)0, t146_63 ? b[t139_63] : (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) / 4] = new Vec4<ushort>(t152_32 ? b[t145_32] : (ushort)0, t152_33 ? b[t145_33] : (ushort)0, t152_34 ? b[t145_34] : (ushort)0, t152_35 ? b[t145_35] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_36 & 3) == 0) & t152_36 & t152_37 & t152_38 & t152_39)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) * 2, bAddress + (long)t145_36 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) / 4] = new Vec4<ushort>(t152_36 ? b[t145_36] : (ushort)0, t152_37 ? b[t145_37] : (ushort)0, t152_38 ? b[t145_38] : (ushort)0, t152_39 ? b[t145_39] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_40 & 3) == 0) & t152_40 & t152_41 & t152_42 & t152_43)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) * 2, bAddress + (long)t145_40 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) / 4] = new Vec4<ushort>(t152_40 ? b[t145_40] : (ushort)0, t152_41 ? b[t145_41] : (ushort)0, t152_42 ? b[t145_42] : (ushort)0, t152_43 ? b[t145_43] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_44 & 3) == 0) & t152_44 & t152_45 & t152_46 & t152_47)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) * 2, bAddress + (long)t145_44 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) / 4] = new Vec4<ushort>(t152_44 ? b[t145_44] : (ushort)0, t152_45 ? b[t145_45] : (ushort)0, t152_46 ? b[t145_46] : (ushort)0, t152_47 ? b[t145_47] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_48 & 3) == 0) & t152_48 & t152_49 & t152_50 & t152_51)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) * 2, bAddress + (long)t145_48 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) / 4] = new Vec4<ushort>(t152_48 ? b[t145_48] : (ushort)0, t152_49 ? b[t145_49] : (ushort)0, t152_50 ? b[t145_50] : (ushort)0, t152_51 ? b[t145_51] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_52 & 3) == 0) & t152_52 & t152_53 & t152_54 & t152_55)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) * 2, bAddress + (long)t145_52 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) / 4] = new Vec4<ushort>(t152_52 ? b[t145_52] : (ushort)0, t152_53 ? b[t145_53] : (ushort)0, t152_54 ? b[t145_54] : (ushort)0, t152_55 ? b[t145_55] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_56 & 3) == 0) & t152_56 & t152_57 & t152_58 & t152_59)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) * 2, bAddress + (long)t145_56 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) / 4] = new Vec4<ushort>(t152_56 ? b[t145_56] : (ushort)0, t152_57 ? b[t145_57] : (ushort)0, t152_58 ? b[t145_58] : (ushort)0, t152_59 ? b[t145_59] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_60 & 3) == 0) & t152_60 & t152_61 & t152_62 & t152_63)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) * 2, bAddress + (long)t145_60 * 2);
+                }
+                else
+                {
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) / 4] = new Vec4<ushort>(t152_60 ? b[t145_60] : (ushort)0, t152_61 ? b[t145_61] : (ushort)0, t152_62 ? b[t145_62] : (ushort)0, t152_63 ? b[t145_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                bool t158_2 = rm_2 < M;
-                bool t158_3 = rm_3 < M;
-                bool t158_4 = rm_4 < M;
-                bool t158_5 = rm_5 < M;
-                bool t158_6 = rm_6 < M;
-                bool t158_7 = rm_7 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
-                int t153_2 = rm_2 * strideAm;
-                int t153_3 = rm_3 * strideAm;
-                int t153_4 = rm_4 * strideAm;
-                int t153_5 = rm_5 * strideAm;
-                int t153_6 = rm_6 * strideAm;
-                int t153_7 = rm_7 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                bool t164_2 = rm_2 < M;
+                bool t164_3 = rm_3 < M;
+                bool t164_4 = rm_4 < M;
+                bool t164_5 = rm_5 < M;
+                bool t164_6 = rm_6 < M;
+                bool t164_7 = rm_7 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
+                int t159_2 = rm_2 * strideAm;
+                int t159_3 = rm_3 * strideAm;
+                int t159_4 = rm_4 * strideAm;
+                int t159_5 = rm_5 * strideAm;
+                int t159_6 = rm_6 * strideAm;
+                int t159_7 = rm_7 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -1478,170 +1478,170 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_1 = kAhead + (tidMod16 * 4 + 1);
                     int rkAhead5_2 = kAhead + (tidMod16 * 4 + 2);
                     int rkAhead5_3 = kAhead + (tidMod16 * 4 + 3);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_1 & t160_0;
-                    bool t161_5 = t158_1 & t160_1;
-                    bool t161_6 = t158_1 & t160_2;
-                    bool t161_7 = t158_1 & t160_3;
-                    bool t161_8 = t158_2 & t160_0;
-                    bool t161_9 = t158_2 & t160_1;
-                    bool t161_10 = t158_2 & t160_2;
-                    bool t161_11 = t158_2 & t160_3;
-                    bool t161_12 = t158_3 & t160_0;
-                    bool t161_13 = t158_3 & t160_1;
-                    bool t161_14 = t158_3 & t160_2;
-                    bool t161_15 = t158_3 & t160_3;
-                    bool t161_16 = t158_4 & t160_0;
-                    bool t161_17 = t158_4 & t160_1;
-                    bool t161_18 = t158_4 & t160_2;
-                    bool t161_19 = t158_4 & t160_3;
-                    bool t161_20 = t158_5 & t160_0;
-                    bool t161_21 = t158_5 & t160_1;
-                    bool t161_22 = t158_5 & t160_2;
-                    bool t161_23 = t158_5 & t160_3;
-                    bool t161_24 = t158_6 & t160_0;
-                    bool t161_25 = t158_6 & t160_1;
-                    bool t161_26 = t158_6 & t160_2;
-                    bool t161_27 = t158_6 & t160_3;
-                    bool t161_28 = t158_7 & t160_0;
-                    bool t161_29 = t158_7 & t160_1;
-                    bool t161_30 = t158_7 & t160_2;
-                    bool t161_31 = t158_7 & t160_3;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    bool t162_8 = t161_8 & kAheadInRange;
-                    bool t162_9 = t161_9 & kAheadInRange;
-                    bool t162_10 = t161_10 & kAheadInRange;
-                    bool t162_11 = t161_11 & kAheadInRange;
-                    bool t162_12 = t161_12 & kAheadInRange;
-                    bool t162_13 = t161_13 & kAheadInRange;
-                    bool t162_14 = t161_14 & kAheadInRange;
-                    bool t162_15 = t161_15 & kAheadInRange;
-                    bool t162_16 = t161_16 & kAheadInRange;
-                    bool t162_17 = t161_17 & kAheadInRange;
-                    bool t162_18 = t161_18 & kAheadInRange;
-                    bool t162_19 = t161_19 & kAheadInRange;
-                    bool t162_20 = t161_20 & kAheadInRange;
-                    bool t162_21 = t161_21 & kAheadInRange;
-                    bool t162_22 = t161_22 & kAheadInRange;
-                    bool t162_23 = t161_23 & kAheadInRange;
-                    bool t162_24 = t161_24 & kAheadInRange;
-                    bool t162_25 = t161_25 & kAheadInRange;
-                    bool t162_26 = t161_26 & kAheadInRange;
-                    bool t162_27 = t161_27 & kAheadInRange;
-                    bool t162_28 = t161_28 & kAheadInRange;
-                    bool t162_29 = t161_29 & kAheadInRange;
-                    bool t162_30 = t161_30 & kAheadInRange;
-                    bool t162_31 = t161_31 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_1 + rkAhead5_0;
-                    int t155_5 = t153_1 + rkAhead5_1;
-                    int t155_6 = t153_1 + rkAhead5_2;
-                    int t155_7 = t153_1 + rkAhead5_3;
-                    int t155_8 = t153_2 + rkAhead5_0;
-                    int t155_9 = t153_2 + rkAhead5_1;
-                    int t155_10 = t153_2 + rkAhead5_2;
-                    int t155_11 = t153_2 + rkAhead5_3;
-                    int t155_12 = t153_3 + rkAhead5_0;
-                    int t155_13 = t153_3 + rkAhead5_1;
-                    int t155_14 = t153_3 + rkAhead5_2;
-                    int t155_15 = t153_3 + rkAhead5_3;
-                    int t155_16 = t153_4 + rkAhead5_0;
-                    int t155_17 = t153_4 + rkAhead5_1;
-                    int t155_18 = t153_4 + rkAhead5_2;
-                    int t155_19 = t153_4 + rkAhead5_3;
-                    int t155_20 = t153_5 + rkAhead5_0;
-                    int t155_21 = t153_5 + rkAhead5_1;
-                    int t155_22 = t153_5 + rkAhead5_2;
-                    int t155_23 = t153_5 + rkAhead5_3;
-                    int t155_24 = t153_6 + rkAhead5_0;
-                    int t155_25 = t153_6 + rkAhead5_1;
-                    int t155_26 = t153_6 + rkAhead5_2;
-                    int t155_27 = t153_6 + rkAhead5_3;
-                    int t155_28 = t153_7 + rkAhead5_0;
-                    int t155_29 = t153_7 + rkAhead5_1;
-                    int t155_30 = t153_7 + rkAhead5_2;
-                    int t155_31 = t153_7 + rkAhead5_3;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_1 & t166_0;
+                    bool t167_5 = t164_1 & t166_1;
+                    bool t167_6 = t164_1 & t166_2;
+                    bool t167_7 = t164_1 & t166_3;
+                    bool t167_8 = t164_2 & t166_0;
+                    bool t167_9 = t164_2 & t166_1;
+                    bool t167_10 = t164_2 & t166_2;
+                    bool t167_11 = t164_2 & t166_3;
+                    bool t167_12 = t164_3 & t166_0;
+                    bool t167_13 = t164_3 & t166_1;
+                    bool t167_14 = t164_3 & t166_2;
+                    bool t167_15 = t164_3 & t166_3;
+                    bool t167_16 = t164_4 & t166_0;
+                    bool t167_17 = t164_4 & t166_1;
+                    bool t167_18 = t164_4 & t166_2;
+                    bool t167_19 = t164_4 & t166_3;
+                    bool t167_20 = t164_5 & t166_0;
+                    bool t167_21 = t164_5 & t166_1;
+                    bool t167_22 = t164_5 & t166_2;
+                    bool t167_23 = t164_5 & t166_3;
+                    bool t167_24 = t164_6 & t166_0;
+                    bool t167_25 = t164_6 & t166_1;
+                    bool t167_26 = t164_6 & t166_2;
+                    bool t167_27 = t164_6 & t166_3;
+                    bool t167_28 = t164_7 & t166_0;
+                    bool t167_29 = t164_7 & t166_1;
+                    bool t167_30 = t164_7 & t166_2;
+                    bool t167_31 = t164_7 & t166_3;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    bool t168_8 = t167_8 & kAheadInRange;
+                    bool t168_9 = t167_9 & kAheadInRange;
+                    bool t168_10 = t167_10 & kAheadInRange;
+                    bool t168_11 = t167_11 & kAheadInRange;
+                    bool t168_12 = t167_12 & kAheadInRange;
+                    bool t168_13 = t167_13 & kAheadInRange;
+                    bool t168_14 = t167_14 & kAheadInRange;
+                    bool t168_15 = t167_15 & kAheadInRange;
+                    bool t168_16 = t167_16 & kAheadInRange;
+                    bool t168_17 = t167_17 & kAheadInRange;
+                    bool t168_18 = t167_18 & kAheadInRange;
+                    bool t168_19 = t167_19 & kAheadInRange;
+                    bool t168_20 = t167_20 & kAheadInRange;
+                    bool t168_21 = t167_21 & kAheadInRange;
+                    bool t168_22 = t167_22 & kAheadInRange;
+                    bool t168_23 = t167_23 & kAheadInRange;
+                    bool t168_24 = t167_24 & kAheadInRange;
+                    bool t168_25 = t167_25 & kAheadInRange;
+                    bool t168_26 = t167_26 & kAheadInRange;
+                    bool t168_27 = t167_27 & kAheadInRange;
+                    bool t168_28 = t167_28 & kAheadInRange;
+                    bool t168_29 = t167_29 & kAheadInRange;
+                    bool t168_30 = t167_30 & kAheadInRange;
+                    bool t168_31 = t167_31 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_1 + rkAhead5_0;
+                    int t161_5 = t159_1 + rkAhead5_1;
+                    int t161_6 = t159_1 + rkAhead5_2;
+                    int t161_7 = t159_1 + rkAhead5_3;
+                    int t161_8 = t159_2 + rkAhead5_0;
+                    int t161_9 = t159_2 + rkAhead5_1;
+                    int t161_10 = t159_2 + rkAhead5_2;
+                    int t161_11 = t159_2 + rkAhead5_3;
+                    int t161_12 = t159_3 + rkAhead5_0;
+                    int t161_13 = t159_3 + rkAhead5_1;
+                    int t161_14 = t159_3 + rkAhead5_2;
+                    int t161_15 = t159_3 + rkAhead5_3;
+                    int t161_16 = t159_4 + rkAhead5_0;
+                    int t161_17 = t159_4 + rkAhead5_1;
+                    int t161_18 = t159_4 + rkAhead5_2;
+                    int t161_19 = t159_4 + rkAhead5_3;
+                    int t161_20 = t159_5 + rkAhead5_0;
+                    int t161_21 = t159_5 + rkAhead5_1;
+                    int t161_22 = t159_5 + rkAhead5_2;
+                    int t161_23 = t159_5 + rkAhead5_3;
+                    int t161_24 = t159_6 + rkAhead5_0;
+                    int t161_25 = t159_6 + rkAhead5_1;
+                    int t161_26 = t159_6 + rkAhead5_2;
+                    int t161_27 = t159_6 + rkAhead5_3;
+                    int t161_28 = t159_7 + rkAhead5_0;
+                    int t161_29 = t159_7 + rkAhead5_1;
+                    int t161_30 = t159_7 + rkAhead5_2;
+                    int t161_31 = t159_7 + rkAhead5_3;
                     // acc: a, k-major [64][72], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & aAligned & ((t155_0 & 3) == 0) & t162_0 & t162_1 & t162_2 & t162_3)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_0 & 3) == 0) & t168_0 & t168_1 & t168_2 & t168_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) * 2, aAddress + (long)t155_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) * 2, aAddress + (long)t161_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_0 ? a[t155_0] : (ushort)0, t162_1 ? a[t155_1] : (ushort)0, t162_2 ? a[t155_2] : (ushort)0, t162_3 ? a[t155_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_0 ? a[t161_0] : (ushort)0, t168_1 ? a[t161_1] : (ushort)0, t168_2 ? a[t161_2] : (ushort)0, t168_3 ? a[t161_3] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_4 & 3) == 0) & t162_4 & t162_5 & t162_6 & t162_7)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_4 & 3) == 0) & t168_4 & t168_5 & t168_6 & t168_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) * 2, aAddress + (long)t155_4 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_4 ? a[t155_4] : (ushort)0, t162_5 ? a[t155_5] : (ushort)0, t162_6 ? a[t155_6] : (ushort)0, t162_7 ? a[t155_7] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_8 & 3) == 0) & t162_8 & t162_9 & t162_10 & t162_11)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) * 2, aAddress + (long)t155_8 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) * 2, aAddress + (long)t161_4 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_8 ? a[t155_8] : (ushort)0, t162_9 ? a[t155_9] : (ushort)0, t162_10 ? a[t155_10] : (ushort)0, t162_11 ? a[t155_11] : (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_4 ? a[t161_4] : (ushort)0, t168_5 ? a[t161_5] : (ushort)0, t168_6 ? a[t161_6] : (ushort)0, t168_7 ? a[t161_7] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_12 & 3) == 0) & t162_12 & t162_13 & t162_14 & t162_15)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_8 & 3) == 0) & t168_8 & t168_9 & t168_10 & t168_11)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) * 2, aAddress + (long)t155_12 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_12 ? a[t155_12] : (ushort)0, t162_13 ? a[t155_13] : (ushort)0, t162_14 ? a[t155_14] : (ushort)0, t162_15 ? a[t155_15] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_16 & 3) == 0) & t162_16 & t162_17 & t162_18 & t162_19)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) * 2, aAddress + (long)t155_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) * 2, aAddress + (long)t161_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_16 ? a[t155_16] : (ushort)0, t162_17 ? a[t155_17] : (ushort)0, t162_18 ? a[t155_18] : (ushort)0, t162_19 ? a[t155_19] : (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_8 ? a[t161_8] : (ushort)0, t168_9 ? a[t161_9] : (ushort)0, t168_10 ? a[t161_10] : (ushort)0, t168_11 ? a[t161_11] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_20 & 3) == 0) & t162_20 & t162_21 & t162_22 & t162_23)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_12 & 3) == 0) & t168_12 & t168_13 & t168_14 & t168_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) * 2, aAddress + (long)t155_20 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_20 ? a[t155_20] : (ushort)0, t162_21 ? a[t155_21] : (ushort)0, t162_22 ? a[t155_22] : (ushort)0, t162_23 ? a[t155_23] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_24 & 3) == 0) & t162_24 & t162_25 & t162_26 & t162_27)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) * 2, aAddress + (long)t155_24 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) * 2, aAddress + (long)t161_12 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_24 ? a[t155_24] : (ushort)0, t162_25 ? a[t155_25] : (ushort)0, t162_26 ? a[t155_26] : (ushort)0, t162_27 ? a[t155_27] : (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_12 ? a[t161_12] : (ushort)0, t168_13 ? a[t161_13] : (ushort)0, t168_14 ? a[t161_14] : (ushort)0, t168_15 ? a[t161_15] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_28 & 3) == 0) & t162_28 & t162_29 & t162_30 & t162_31)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_16 & 3) == 0) & t168_16 & t168_17 & t168_18 & t168_19)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) * 2, aAddress + (long)t155_28 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) * 2, aAddress + (long)t161_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) / 4] = new Vec4<ushort>(t162_28 ? a[t155_28] : (ushort)0, t162_29 ? a[t155_29] : (ushort)0, t162_30 ? a[t155_30] : (ushort)0, t162_31 ? a[t155_31] : (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_16 ? a[t161_16] : (ushort)0, t168_17 ? a[t161_17] : (ushort)0, t168_18 ? a[t161_18] : (ushort)0, t168_19 ? a[t161_19] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & aAligned & ((t161_20 & 3) == 0) & t168_20 & t168_21 & t168_22 & t168_23)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) * 2, aAddress + (long)t161_20 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_20 ? a[t161_20] : (ushort)0, t168_21 ? a[t161_21] : (ushort)0, t168_22 ? a[t161_22] : (ushort)0, t168_23 ? a[t161_23] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & aAligned & ((t161_24 & 3) == 0) & t168_24 & t168_25 & t168_26 & t168_27)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) * 2, aAddress + (long)t161_24 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_24 ? a[t161_24] : (ushort)0, t168_25 ? a[t161_25] : (ushort)0, t168_26 ? a[t161_26] : (ushort)0, t168_27 ? a[t161_27] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & aAligned & ((t161_28 & 3) == 0) & t168_28 & t168_29 & t168_30 & t168_31)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) * 2, aAddress + (long)t161_28 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) / 4] = new Vec4<ushort>(t168_28 ? a[t161_28] : (ushort)0, t168_29 ? a[t161_29] : (ushort)0, t168_30 ? a[t161_30] : (ushort)0, t168_31 ? a[t161_31] : (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv32;
                     int rkAhead6_1 = kAhead + (tidDiv32 + 4);
@@ -1659,358 +1659,358 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead6_13 = kAhead + (tidDiv32 + 52);
                     int rkAhead6_14 = kAhead + (tidDiv32 + 56);
                     int rkAhead6_15 = kAhead + (tidDiv32 + 60);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t171_2 = rkAhead6_2 < K;
-                    bool t171_3 = rkAhead6_3 < K;
-                    bool t171_4 = rkAhead6_4 < K;
-                    bool t171_5 = rkAhead6_5 < K;
-                    bool t171_6 = rkAhead6_6 < K;
-                    bool t171_7 = rkAhead6_7 < K;
-                    bool t171_8 = rkAhead6_8 < K;
-                    bool t171_9 = rkAhead6_9 < K;
-                    bool t171_10 = rkAhead6_10 < K;
-                    bool t171_11 = rkAhead6_11 < K;
-                    bool t171_12 = rkAhead6_12 < K;
-                    bool t171_13 = rkAhead6_13 < K;
-                    bool t171_14 = rkAhead6_14 < K;
-                    bool t171_15 = rkAhead6_15 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_1 & t173_0;
-                    bool t174_5 = t171_1 & t173_1;
-                    bool t174_6 = t171_1 & t173_2;
-                    bool t174_7 = t171_1 & t173_3;
-                    bool t174_8 = t171_2 & t173_0;
-                    bool t174_9 = t171_2 & t173_1;
-                    bool t174_10 = t171_2 & t173_2;
-                    bool t174_11 = t171_2 & t173_3;
-                    bool t174_12 = t171_3 & t173_0;
-                    bool t174_13 = t171_3 & t173_1;
-                    bool t174_14 = t171_3 & t173_2;
-                    bool t174_15 = t171_3 & t173_3;
-                    bool t174_16 = t171_4 & t173_0;
-                    bool t174_17 = t171_4 & t173_1;
-                    bool t174_18 = t171_4 & t173_2;
-                    bool t174_19 = t171_4 & t173_3;
-                    bool t174_20 = t171_5 & t173_0;
-                    bool t174_21 = t171_5 & t173_1;
-                    bool t174_22 = t171_5 & t173_2;
-                    bool t174_23 = t171_5 & t173_3;
-                    bool t174_24 = t171_6 & t173_0;
-                    bool t174_25 = t171_6 & t173_1;
-                    bool t174_26 = t171_6 & t173_2;
-                    bool t174_27 = t171_6 & t173_3;
-                    bool t174_28 = t171_7 & t173_0;
-                    bool t174_29 = t171_7 & t173_1;
-                    bool t174_30 = t171_7 & t173_2;
-                    bool t174_31 = t171_7 & t173_3;
-                    bool t174_32 = t171_8 & t173_0;
-                    bool t174_33 = t171_8 & t173_1;
-                    bool t174_34 = t171_8 & t173_2;
-                    bool t174_35 = t171_8 & t173_3;
-                    bool t174_36 = t171_9 & t173_0;
-                    bool t174_37 = t171_9 & t173_1;
-                    bool t174_38 = t171_9 & t173_2;
-                    bool t174_39 = t171_9 & t173_3;
-                    bool t174_40 = t171_10 & t173_0;
-                    bool t174_41 = t171_10 & t173_1;
-                    bool t174_42 = t171_10 & t173_2;
-                    bool t174_43 = t171_10 & t173_3;
-                    bool t174_44 = t171_11 & t173_0;
-                    bool t174_45 = t171_11 & t173_1;
-                    bool t174_46 = t171_11 & t173_2;
-                    bool t174_47 = t171_11 & t173_3;
-                    bool t174_48 = t171_12 & t173_0;
-                    bool t174_49 = t171_12 & t173_1;
-                    bool t174_50 = t171_12 & t173_2;
-                    bool t174_51 = t171_12 & t173_3;
-                    bool t174_52 = t171_13 & t173_0;
-                    bool t174_53 = t171_13 & t173_1;
-                    bool t174_54 = t171_13 & t173_2;
-                    bool t174_55 = t171_13 & t173_3;
-                    bool t174_56 = t171_14 & t173_0;
-                    bool t174_57 = t171_14 & t173_1;
-                    bool t174_58 = t171_14 & t173_2;
-                    bool t174_59 = t171_14 & t173_3;
-                    bool t174_60 = t171_15 & t173_0;
-                    bool t174_61 = t171_15 & t173_1;
-                    bool t174_62 = t171_15 & t173_2;
-                    bool t174_63 = t171_15 & t173_3;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    bool t175_8 = t174_8 & kAheadInRange;
-                    bool t175_9 = t174_9 & kAheadInRange;
-                    bool t175_10 = t174_10 & kAheadInRange;
-                    bool t175_11 = t174_11 & kAheadInRange;
-                    bool t175_12 = t174_12 & kAheadInRange;
-                    bool t175_13 = t174_13 & kAheadInRange;
-                    bool t175_14 = t174_14 & kAheadInRange;
-                    bool t175_15 = t174_15 & kAheadInRange;
-                    bool t175_16 = t174_16 & kAheadInRange;
-                    bool t175_17 = t174_17 & kAheadInRange;
-                    bool t175_18 = t174_18 & kAheadInRange;
-                    bool t175_19 = t174_19 & kAheadInRange;
-                    bool t175_20 = t174_20 & kAheadInRange;
-                    bool t175_21 = t174_21 & kAheadInRange;
-                    bool t175_22 = t174_22 & kAheadInRange;
-                    bool t175_23 = t174_23 & kAheadInRange;
-                    bool t175_24 = t174_24 & kAheadInRange;
-                    bool t175_25 = t174_25 & kAheadInRange;
-                    bool t175_26 = t174_26 & kAheadInRange;
-                    bool t175_27 = t174_27 & kAheadInRange;
-                    bool t175_28 = t174_28 & kAheadInRange;
-                    bool t175_29 = t174_29 & kAheadInRange;
-                    bool t175_30 = t174_30 & kAheadInRange;
-                    bool t175_31 = t174_31 & kAheadInRange;
-                    bool t175_32 = t174_32 & kAheadInRange;
-                    bool t175_33 = t174_33 & kAheadInRange;
-                    bool t175_34 = t174_34 & kAheadInRange;
-                    bool t175_35 = t174_35 & kAheadInRange;
-                    bool t175_36 = t174_36 & kAheadInRange;
-                    bool t175_37 = t174_37 & kAheadInRange;
-                    bool t175_38 = t174_38 & kAheadInRange;
-                    bool t175_39 = t174_39 & kAheadInRange;
-                    bool t175_40 = t174_40 & kAheadInRange;
-                    bool t175_41 = t174_41 & kAheadInRange;
-                    bool t175_42 = t174_42 & kAheadInRange;
-                    bool t175_43 = t174_43 & kAheadInRange;
-                    bool t175_44 = t174_44 & kAheadInRange;
-                    bool t175_45 = t174_45 & kAheadInRange;
-                    bool t175_46 = t174_46 & kAheadInRange;
-                    bool t175_47 = t174_47 & kAheadInRange;
-                    bool t175_48 = t174_48 & kAheadInRange;
-                    bool t175_49 = t174_49 & kAheadInRange;
-                    bool t175_50 = t174_50 & kAheadInRange;
-                    bool t175_51 = t174_51 & kAheadInRange;
-                    bool t175_52 = t174_52 & kAheadInRange;
-                    bool t175_53 = t174_53 & kAheadInRange;
-                    bool t175_54 = t174_54 & kAheadInRange;
-                    bool t175_55 = t174_55 & kAheadInRange;
-                    bool t175_56 = t174_56 & kAheadInRange;
-                    bool t175_57 = t174_57 & kAheadInRange;
-                    bool t175_58 = t174_58 & kAheadInRange;
-                    bool t175_59 = t174_59 & kAheadInRange;
-                    bool t175_60 = t174_60 & kAheadInRange;
-                    bool t175_61 = t174_61 & kAheadInRange;
-                    bool t175_62 = t174_62 & kAheadInRange;
-                    bool t175_63 = t174_63 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t166_2 = rkAhead6_2 * strideBk;
-                    int t166_3 = rkAhead6_3 * strideBk;
-                    int t166_4 = rkAhead6_4 * strideBk;
-                    int t166_5 = rkAhead6_5 * strideBk;
-                    int t166_6 = rkAhead6_6 * strideBk;
-                    int t166_7 = rkAhead6_7 * strideBk;
-                    int t166_8 = rkAhead6_8 * strideBk;
-                    int t166_9 = rkAhead6_9 * strideBk;
-                    int t166_10 = rkAhead6_10 * strideBk;
-                    int t166_11 = rkAhead6_11 * strideBk;
-                    int t166_12 = rkAhead6_12 * strideBk;
-                    int t166_13 = rkAhead6_13 * strideBk;
-                    int t166_14 = rkAhead6_14 * strideBk;
-                    int t166_15 = rkAhead6_15 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_1 + rn_0;
-                    int t168_5 = t166_1 + rn_1;
-                    int t168_6 = t166_1 + rn_2;
-                    int t168_7 = t166_1 + rn_3;
-                    int t168_8 = t166_2 + rn_0;
-                    int t168_9 = t166_2 + rn_1;
-                    int t168_10 = t166_2 + rn_2;
-                    int t168_11 = t166_2 + rn_3;
-                    int t168_12 = t166_3 + rn_0;
-                    int t168_13 = t166_3 + rn_1;
-                    int t168_14 = t166_3 + rn_2;
-                    int t168_15 = t166_3 + rn_3;
-                    int t168_16 = t166_4 + rn_0;
-                    int t168_17 = t166_4 + rn_1;
-                    int t168_18 = t166_4 + rn_2;
-                    int t168_19 = t166_4 + rn_3;
-                    int t168_20 = t166_5 + rn_0;
-                    int t168_21 = t166_5 + rn_1;
-                    int t168_22 = t166_5 + rn_2;
-                    int t168_23 = t166_5 + rn_3;
-                    int t168_24 = t166_6 + rn_0;
-                    int t168_25 = t166_6 + rn_1;
-                    int t168_26 = t166_6 + rn_2;
-                    int t168_27 = t166_6 + rn_3;
-                    int t168_28 = t166_7 + rn_0;
-                    int t168_29 = t166_7 + rn_1;
-                    int t168_30 = t166_7 + rn_2;
-                    int t168_31 = t166_7 + rn_3;
-                    int t168_32 = t166_8 + rn_0;
-                    int t168_33 = t166_8 + rn_1;
-                    int t168_34 = t166_8 + rn_2;
-                    int t168_35 = t166_8 + rn_3;
-                    int t168_36 = t166_9 + rn_0;
-                    int t168_37 = t166_9 + rn_1;
-                    int t168_38 = t166_9 + rn_2;
-                    int t168_39 = t166_9 + rn_3;
-                    int t168_40 = t166_10 + rn_0;
-                    int t168_41 = t166_10 + rn_1;
-                    int t168_42 = t166_10 + rn_2;
-                    int t168_43 = t166_10 + rn_3;
-                    int t168_44 = t166_11 + rn_0;
-                    int t168_45 = t166_11 + rn_1;
-                    int t168_46 = t166_11 + rn_2;
-                    int t168_47 = t166_11 + rn_3;
-                    int t168_48 = t166_12 + rn_0;
-                    int t168_49 = t166_12 + rn_1;
-                    int t168_50 = t166_12 + rn_2;
-                    int t168_51 = t166_12 + rn_3;
-                    int t168_52 = t166_13 + rn_0;
-                    int t168_53 = t166_13 + rn_1;
-                    int t168_54 = t166_13 + rn_2;
-                    int t168_55 = t166_13 + rn_3;
-                    int t168_56 = t166_14 + rn_0;
-                    int t168_57 = t166_14 + rn_1;
-                    int t168_58 = t166_14 + rn_2;
-                    int t168_59 = t166_14 + rn_3;
-                    int t168_60 = t166_15 + rn_0;
-                    int t168_61 = t166_15 + rn_1;
-                    int t168_62 = t166_15 + rn_2;
-                    int t168_63 = t166_15 + rn_3;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t177_2 = rkAhead6_2 < K;
+                    bool t177_3 = rkAhead6_3 < K;
+                    bool t177_4 = rkAhead6_4 < K;
+                    bool t177_5 = rkAhead6_5 < K;
+                    bool t177_6 = rkAhead6_6 < K;
+                    bool t177_7 = rkAhead6_7 < K;
+                    bool t177_8 = rkAhead6_8 < K;
+                    bool t177_9 = rkAhead6_9 < K;
+                    bool t177_10 = rkAhead6_10 < K;
+                    bool t177_11 = rkAhead6_11 < K;
+                    bool t177_12 = rkAhead6_12 < K;
+                    bool t177_13 = rkAhead6_13 < K;
+                    bool t177_14 = rkAhead6_14 < K;
+                    bool t177_15 = rkAhead6_15 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_1 & t179_0;
+                    bool t180_5 = t177_1 & t179_1;
+                    bool t180_6 = t177_1 & t179_2;
+                    bool t180_7 = t177_1 & t179_3;
+                    bool t180_8 = t177_2 & t179_0;
+                    bool t180_9 = t177_2 & t179_1;
+                    bool t180_10 = t177_2 & t179_2;
+                    bool t180_11 = t177_2 & t179_3;
+                    bool t180_12 = t177_3 & t179_0;
+                    bool t180_13 = t177_3 & t179_1;
+                    bool t180_14 = t177_3 & t179_2;
+                    bool t180_15 = t177_3 & t179_3;
+                    bool t180_16 = t177_4 & t179_0;
+                    bool t180_17 = t177_4 & t179_1;
+                    bool t180_18 = t177_4 & t179_2;
+                    bool t180_19 = t177_4 & t179_3;
+                    bool t180_20 = t177_5 & t179_0;
+                    bool t180_21 = t177_5 & t179_1;
+                    bool t180_22 = t177_5 & t179_2;
+                    bool t180_23 = t177_5 & t179_3;
+                    bool t180_24 = t177_6 & t179_0;
+                    bool t180_25 = t177_6 & t179_1;
+                    bool t180_26 = t177_6 & t179_2;
+                    bool t180_27 = t177_6 & t179_3;
+                    bool t180_28 = t177_7 & t179_0;
+                    bool t180_29 = t177_7 & t179_1;
+                    bool t180_30 = t177_7 & t179_2;
+                    bool t180_31 = t177_7 & t179_3;
+                    bool t180_32 = t177_8 & t179_0;
+                    bool t180_33 = t177_8 & t179_1;
+                    bool t180_34 = t177_8 & t179_2;
+                    bool t180_35 = t177_8 & t179_3;
+                    bool t180_36 = t177_9 & t179_0;
+                    bool t180_37 = t177_9 & t179_1;
+                    bool t180_38 = t177_9 & t179_2;
+                    bool t180_39 = t177_9 & t179_3;
+                    bool t180_40 = t177_10 & t179_0;
+                    bool t180_41 = t177_10 & t179_1;
+                    bool t180_42 = t177_10 & t179_2;
+                    bool t180_43 = t177_10 & t179_3;
+                    bool t180_44 = t177_11 & t179_0;
+                    bool t180_45 = t177_11 & t179_1;
+                    bool t180_46 = t177_11 & t179_2;
+                    bool t180_47 = t177_11 & t179_3;
+                    bool t180_48 = t177_12 & t179_0;
+                    bool t180_49 = t177_12 & t179_1;
+                    bool t180_50 = t177_12 & t179_2;
+                    bool t180_51 = t177_12 & t179_3;
+                    bool t180_52 = t177_13 & t179_0;
+                    bool t180_53 = t177_13 & t179_1;
+                    bool t180_54 = t177_13 & t179_2;
+                    bool t180_55 = t177_13 & t179_3;
+                    bool t180_56 = t177_14 & t179_0;
+                    bool t180_57 = t177_14 & t179_1;
+                    bool t180_58 = t177_14 & t179_2;
+                    bool t180_59 = t177_14 & t179_3;
+                    bool t180_60 = t177_15 & t179_0;
+                    bool t180_61 = t177_15 & t179_1;
+                    bool t180_62 = t177_15 & t179_2;
+                    bool t180_63 = t177_15 & t179_3;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    bool t181_8 = t180_8 & kAheadInRange;
+                    bool t181_9 = t180_9 & kAheadInRange;
+                    bool t181_10 = t180_10 & kAheadInRange;
+                    bool t181_11 = t180_11 & kAheadInRange;
+                    bool t181_12 = t180_12 & kAheadInRange;
+                    bool t181_13 = t180_13 & kAheadInRange;
+                    bool t181_14 = t180_14 & kAheadInRange;
+                    bool t181_15 = t180_15 & kAheadInRange;
+                    bool t181_16 = t180_16 & kAheadInRange;
+                    bool t181_17 = t180_17 & kAheadInRange;
+                    bool t181_18 = t180_18 & kAheadInRange;
+                    bool t181_19 = t180_19 & kAheadInRange;
+                    bool t181_20 = t180_20 & kAheadInRange;
+                    bool t181_21 = t180_21 & kAheadInRange;
+                    bool t181_22 = t180_22 & kAheadInRange;
+                    bool t181_23 = t180_23 & kAheadInRange;
+                    bool t181_24 = t180_24 & kAheadInRange;
+                    bool t181_25 = t180_25 & kAheadInRange;
+                    bool t181_26 = t180_26 & kAheadInRange;
+                    bool t181_27 = t180_27 & kAheadInRange;
+                    bool t181_28 = t180_28 & kAheadInRange;
+                    bool t181_29 = t180_29 & kAheadInRange;
+                    bool t181_30 = t180_30 & kAheadInRange;
+                    bool t181_31 = t180_31 & kAheadInRange;
+                    bool t181_32 = t180_32 & kAheadInRange;
+                    bool t181_33 = t180_33 & kAheadInRange;
+                    bool t181_34 = t180_34 & kAheadInRange;
+                    bool t181_35 = t180_35 & kAheadInRange;
+                    bool t181_36 = t180_36 & kAheadInRange;
+                    bool t181_37 = t180_37 & kAheadInRange;
+                    bool t181_38 = t180_38 & kAheadInRange;
+                    bool t181_39 = t180_39 & kAheadInRange;
+                    bool t181_40 = t180_40 & kAheadInRange;
+                    bool t181_41 = t180_41 & kAheadInRange;
+                    bool t181_42 = t180_42 & kAheadInRange;
+                    bool t181_43 = t180_43 & kAheadInRange;
+                    bool t181_44 = t180_44 & kAheadInRange;
+                    bool t181_45 = t180_45 & kAheadInRange;
+                    bool t181_46 = t180_46 & kAheadInRange;
+                    bool t181_47 = t180_47 & kAheadInRange;
+                    bool t181_48 = t180_48 & kAheadInRange;
+                    bool t181_49 = t180_49 & kAheadInRange;
+                    bool t181_50 = t180_50 & kAheadInRange;
+                    bool t181_51 = t180_51 & kAheadInRange;
+                    bool t181_52 = t180_52 & kAheadInRange;
+                    bool t181_53 = t180_53 & kAheadInRange;
+                    bool t181_54 = t180_54 & kAheadInRange;
+                    bool t181_55 = t180_55 & kAheadInRange;
+                    bool t181_56 = t180_56 & kAheadInRange;
+                    bool t181_57 = t180_57 & kAheadInRange;
+                    bool t181_58 = t180_58 & kAheadInRange;
+                    bool t181_59 = t180_59 & kAheadInRange;
+                    bool t181_60 = t180_60 & kAheadInRange;
+                    bool t181_61 = t180_61 & kAheadInRange;
+                    bool t181_62 = t180_62 & kAheadInRange;
+                    bool t181_63 = t180_63 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t172_2 = rkAhead6_2 * strideBk;
+                    int t172_3 = rkAhead6_3 * strideBk;
+                    int t172_4 = rkAhead6_4 * strideBk;
+                    int t172_5 = rkAhead6_5 * strideBk;
+                    int t172_6 = rkAhead6_6 * strideBk;
+                    int t172_7 = rkAhead6_7 * strideBk;
+                    int t172_8 = rkAhead6_8 * strideBk;
+                    int t172_9 = rkAhead6_9 * strideBk;
+                    int t172_10 = rkAhead6_10 * strideBk;
+                    int t172_11 = rkAhead6_11 * strideBk;
+                    int t172_12 = rkAhead6_12 * strideBk;
+                    int t172_13 = rkAhead6_13 * strideBk;
+                    int t172_14 = rkAhead6_14 * strideBk;
+                    int t172_15 = rkAhead6_15 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_1 + rn_0;
+                    int t174_5 = t172_1 + rn_1;
+                    int t174_6 = t172_1 + rn_2;
+                    int t174_7 = t172_1 + rn_3;
+                    int t174_8 = t172_2 + rn_0;
+                    int t174_9 = t172_2 + rn_1;
+                    int t174_10 = t172_2 + rn_2;
+                    int t174_11 = t172_2 + rn_3;
+                    int t174_12 = t172_3 + rn_0;
+                    int t174_13 = t172_3 + rn_1;
+                    int t174_14 = t172_3 + rn_2;
+                    int t174_15 = t172_3 + rn_3;
+                    int t174_16 = t172_4 + rn_0;
+                    int t174_17 = t172_4 + rn_1;
+                    int t174_18 = t172_4 + rn_2;
+                    int t174_19 = t172_4 + rn_3;
+                    int t174_20 = t172_5 + rn_0;
+                    int t174_21 = t172_5 + rn_1;
+                    int t174_22 = t172_5 + rn_2;
+                    int t174_23 = t172_5 + rn_3;
+                    int t174_24 = t172_6 + rn_0;
+                    int t174_25 = t172_6 + rn_1;
+                    int t174_26 = t172_6 + rn_2;
+                    int t174_27 = t172_6 + rn_3;
+                    int t174_28 = t172_7 + rn_0;
+                    int t174_29 = t172_7 + rn_1;
+                    int t174_30 = t172_7 + rn_2;
+                    int t174_31 = t172_7 + rn_3;
+                    int t174_32 = t172_8 + rn_0;
+                    int t174_33 = t172_8 + rn_1;
+                    int t174_34 = t172_8 + rn_2;
+                    int t174_35 = t172_8 + rn_3;
+                    int t174_36 = t172_9 + rn_0;
+                    int t174_37 = t172_9 + rn_1;
+                    int t174_38 = t172_9 + rn_2;
+                    int t174_39 = t172_9 + rn_3;
+                    int t174_40 = t172_10 + rn_0;
+                    int t174_41 = t172_10 + rn_1;
+                    int t174_42 = t172_10 + rn_2;
+                    int t174_43 = t172_10 + rn_3;
+                    int t174_44 = t172_11 + rn_0;
+                    int t174_45 = t172_11 + rn_1;
+                    int t174_46 = t172_11 + rn_2;
+                    int t174_47 = t172_11 + rn_3;
+                    int t174_48 = t172_12 + rn_0;
+                    int t174_49 = t172_12 + rn_1;
+                    int t174_50 = t172_12 + rn_2;
+                    int t174_51 = t172_12 + rn_3;
+                    int t174_52 = t172_13 + rn_0;
+                    int t174_53 = t172_13 + rn_1;
+                    int t174_54 = t172_13 + rn_2;
+                    int t174_55 = t172_13 + rn_3;
+                    int t174_56 = t172_14 + rn_0;
+                    int t174_57 = t172_14 + rn_1;
+                    int t174_58 = t172_14 + rn_2;
+                    int t174_59 = t172_14 + rn_3;
+                    int t174_60 = t172_15 + rn_0;
+                    int t174_61 = t172_15 + rn_1;
+                    int t174_62 = t172_15 + rn_2;
+                    int t174_63 = t172_15 + rn_3;
                     // acc: b, [64][136], BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & bAligned & ((t168_0 & 3) == 0) & t175_0 & t175_1 & t175_2 & t175_3)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_0 & 3) == 0) & t181_0 & t181_1 & t181_2 & t181_3)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) * 2, bAddress + (long)t168_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) * 2, bAddress + (long)t174_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_0 ? b[t174_0] : (ushort)0, t181_1 ? b[t174_1] : (ushort)0, t181_2 ? b[t174_2] : (ushort)0, t181_3 ? b[t174_3] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_4 & 3) == 0) & t175_4 & t175_5 & t175_6 & t175_7)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_4 & 3) == 0) & t181_4 & t181_5 & t181_6 & t181_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) * 2, bAddress + (long)t168_4 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_8 & 3) == 0) & t175_8 & t175_9 & t175_10 & t175_11)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) * 2, bAddress + (long)t168_8 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) * 2, bAddress + (long)t174_4 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_8 ? b[t168_8] : (ushort)0, t175_9 ? b[t168_9] : (ushort)0, t175_10 ? b[t168_10] : (ushort)0, t175_11 ? b[t168_11] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_4 ? b[t174_4] : (ushort)0, t181_5 ? b[t174_5] : (ushort)0, t181_6 ? b[t174_6] : (ushort)0, t181_7 ? b[t174_7] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_12 & 3) == 0) & t175_12 & t175_13 & t175_14 & t175_15)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_8 & 3) == 0) & t181_8 & t181_9 & t181_10 & t181_11)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) * 2, bAddress + (long)t168_12 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_12 ? b[t168_12] : (ushort)0, t175_13 ? b[t168_13] : (ushort)0, t175_14 ? b[t168_14] : (ushort)0, t175_15 ? b[t168_15] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_16 & 3) == 0) & t175_16 & t175_17 & t175_18 & t175_19)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) * 2, bAddress + (long)t168_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) * 2, bAddress + (long)t174_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_16 ? b[t168_16] : (ushort)0, t175_17 ? b[t168_17] : (ushort)0, t175_18 ? b[t168_18] : (ushort)0, t175_19 ? b[t168_19] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_8 ? b[t174_8] : (ushort)0, t181_9 ? b[t174_9] : (ushort)0, t181_10 ? b[t174_10] : (ushort)0, t181_11 ? b[t174_11] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_20 & 3) == 0) & t175_20 & t175_21 & t175_22 & t175_23)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_12 & 3) == 0) & t181_12 & t181_13 & t181_14 & t181_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) * 2, bAddress + (long)t168_20 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_20 ? b[t168_20] : (ushort)0, t175_21 ? b[t168_21] : (ushort)0, t175_22 ? b[t168_22] : (ushort)0, t175_23 ? b[t168_23] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_24 & 3) == 0) & t175_24 & t175_25 & t175_26 & t175_27)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) * 2, bAddress + (long)t168_24 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) * 2, bAddress + (long)t174_12 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_24 ? b[t168_24] : (ushort)0, t175_25 ? b[t168_25] : (ushort)0, t175_26 ? b[t168_26] : (ushort)0, t175_27 ? b[t168_27] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_12 ? b[t174_12] : (ushort)0, t181_13 ? b[t174_13] : (ushort)0, t181_14 ? b[t174_14] : (ushort)0, t181_15 ? b[t174_15] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_28 & 3) == 0) & t175_28 & t175_29 & t175_30 & t175_31)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_16 & 3) == 0) & t181_16 & t181_17 & t181_18 & t181_19)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) * 2, bAddress + (long)t168_28 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_28 ? b[t168_28] : (ushort)0, t175_29 ? b[t168_29] : (ushort)0, t175_30 ? b[t168_30] : (ushort)0, t175_31 ? b[t168_31] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_32 & 3) == 0) & t175_32 & t175_33 & t175_34 & t175_35)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) * 2, bAddress + (long)t168_32 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) * 2, bAddress + (long)t174_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_32 ? b[t168_32] : (ushort)0, t175_33 ? b[t168_33] : (ushort)0, t175_34 ? b[t168_34] : (ushort)0, t175_35 ? b[t168_35] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_16 ? b[t174_16] : (ushort)0, t181_17 ? b[t174_17] : (ushort)0, t181_18 ? b[t174_18] : (ushort)0, t181_19 ? b[t174_19] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_36 & 3) == 0) & t175_36 & t175_37 & t175_38 & t175_39)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_20 & 3) == 0) & t181_20 & t181_21 & t181_22 & t181_23)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) * 2, bAddress + (long)t168_36 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_36 ? b[t168_36] : (ushort)0, t175_37 ? b[t168_37] : (ushort)0, t175_38 ? b[t168_38] : (ushort)0, t175_39 ? b[t168_39] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_40 & 3) == 0) & t175_40 & t175_41 & t175_42 & t175_43)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) * 2, bAddress + (long)t168_40 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) * 2, bAddress + (long)t174_20 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_40 ? b[t168_40] : (ushort)0, t175_41 ? b[t168_41] : (ushort)0, t175_42 ? b[t168_42] : (ushort)0, t175_43 ? b[t168_43] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_20 ? b[t174_20] : (ushort)0, t181_21 ? b[t174_21] : (ushort)0, t181_22 ? b[t174_22] : (ushort)0, t181_23 ? b[t174_23] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_44 & 3) == 0) & t175_44 & t175_45 & t175_46 & t175_47)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_24 & 3) == 0) & t181_24 & t181_25 & t181_26 & t181_27)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) * 2, bAddress + (long)t168_44 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_44 ? b[t168_44] : (ushort)0, t175_45 ? b[t168_45] : (ushort)0, t175_46 ? b[t168_46] : (ushort)0, t175_47 ? b[t168_47] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_48 & 3) == 0) & t175_48 & t175_49 & t175_50 & t175_51)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) * 2, bAddress + (long)t168_48 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) * 2, bAddress + (long)t174_24 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_48 ? b[t168_48] : (ushort)0, t175_49 ? b[t168_49] : (ushort)0, t175_50 ? b[t168_50] : (ushort)0, t175_51 ? b[t168_51] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_24 ? b[t174_24] : (ushort)0, t181_25 ? b[t174_25] : (ushort)0, t181_26 ? b[t174_26] : (ushort)0, t181_27 ? b[t174_27] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_52 & 3) == 0) & t175_52 & t175_53 & t175_54 & t175_55)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_28 & 3) == 0) & t181_28 & t181_29 & t181_30 & t181_31)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) * 2, bAddress + (long)t168_52 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_52 ? b[t168_52] : (ushort)0, t175_53 ? b[t168_53] : (ushort)0, t175_54 ? b[t168_54] : (ushort)0, t175_55 ? b[t168_55] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_56 & 3) == 0) & t175_56 & t175_57 & t175_58 & t175_59)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) * 2, bAddress + (long)t168_56 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) * 2, bAddress + (long)t174_28 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_56 ? b[t168_56] : (ushort)0, t175_57 ? b[t168_57] : (ushort)0, t175_58 ? b[t168_58] : (ushort)0, t175_59 ? b[t168_59] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_28 ? b[t174_28] : (ushort)0, t181_29 ? b[t174_29] : (ushort)0, t181_30 ? b[t174_30] : (ushort)0, t181_31 ? b[t174_31] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_60 & 3) == 0) & t175_60 & t175_61 & t175_62 & t175_63)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_32 & 3) == 0) & t181_32 & t181_33 & t181_34 & t181_35)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) * 2, bAddress + (long)t168_60 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) * 2, bAddress + (long)t174_32 * 2);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) / 4] = new Vec4<ushort>(t175_60 ? b[t168_60] : (ushort)0, t175_61 ? b[t168_61] : (ushort)0, t175_62 ? b[t168_62] : (ushort)0, t175_63 ? b[t168_63] : (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_32 ? b[t174_32] : (ushort)0, t181_33 ? b[t174_33] : (ushort)0, t181_34 ? b[t174_34] : (ushort)0, t181_35 ? b[t174_35] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_36 & 3) == 0) & t181_36 & t181_37 & t181_38 & t181_39)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) * 2, bAddress + (long)t174_36 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_36 ? b[t174_36] : (ushort)0, t181_37 ? b[t174_37] : (ushort)0, t181_38 ? b[t174_38] : (ushort)0, t181_39 ? b[t174_39] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_40 & 3) == 0) & t181_40 & t181_41 & t181_42 & t181_43)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) * 2, bAddress + (long)t174_40 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_40 ? b[t174_40] : (ushort)0, t181_41 ? b[t174_41] : (ushort)0, t181_42 ? b[t174_42] : (ushort)0, t181_43 ? b[t174_43] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_44 & 3) == 0) & t181_44 & t181_45 & t181_46 & t181_47)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) * 2, bAddress + (long)t174_44 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_44 ? b[t174_44] : (ushort)0, t181_45 ? b[t174_45] : (ushort)0, t181_46 ? b[t174_46] : (ushort)0, t181_47 ? b[t174_47] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_48 & 3) == 0) & t181_48 & t181_49 & t181_50 & t181_51)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) * 2, bAddress + (long)t174_48 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_48 ? b[t174_48] : (ushort)0, t181_49 ? b[t174_49] : (ushort)0, t181_50 ? b[t174_50] : (ushort)0, t181_51 ? b[t174_51] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_52 & 3) == 0) & t181_52 & t181_53 & t181_54 & t181_55)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) * 2, bAddress + (long)t174_52 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_52 ? b[t174_52] : (ushort)0, t181_53 ? b[t174_53] : (ushort)0, t181_54 ? b[t174_54] : (ushort)0, t181_55 ? b[t174_55] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_56 & 3) == 0) & t181_56 & t181_57 & t181_58 & t181_59)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) * 2, bAddress + (long)t174_56 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_56 ? b[t174_56] : (ushort)0, t181_57 ? b[t174_57] : (ushort)0, t181_58 ? b[t174_58] : (ushort)0, t181_59 ? b[t174_59] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_60 & 3) == 0) & t181_60 & t181_61 & t181_62 & t181_63)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) * 2, bAddress + (long)t174_60 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) / 4] = new Vec4<ushort>(t181_60 ? b[t174_60] : (ushort)0, t181_61 ? b[t174_61] : (ushort)0, t181_62 ? b[t174_62] : (ushort)0, t181_63 ? b[t174_63] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [64, 64], bTile [64, 128]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 32 × 64, through shared memory
@@ -2224,509 +2224,509 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC63;", out mmaOut); acc2_63 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t90_4 = rn2_4 < N;
-                bool t90_5 = rn2_5 < N;
-                bool t90_6 = rn2_6 < N;
-                bool t90_7 = rn2_7 < N;
-                bool t90_8 = rn2_8 < N;
-                bool t90_9 = rn2_9 < N;
-                bool t90_10 = rn2_10 < N;
-                bool t90_11 = rn2_11 < N;
-                bool t90_12 = rn2_12 < N;
-                bool t90_13 = rn2_13 < N;
-                bool t90_14 = rn2_14 < N;
-                bool t90_15 = rn2_15 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t88_2 = rm2_2 < M;
-                bool t88_3 = rm2_3 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                bool t91_8 = t88_0 & t90_4;
-                bool t91_9 = t88_0 & t90_5;
-                bool t91_10 = t88_1 & t90_4;
-                bool t91_11 = t88_1 & t90_5;
-                bool t91_12 = t88_0 & t90_6;
-                bool t91_13 = t88_0 & t90_7;
-                bool t91_14 = t88_1 & t90_6;
-                bool t91_15 = t88_1 & t90_7;
-                bool t91_16 = t88_0 & t90_8;
-                bool t91_17 = t88_0 & t90_9;
-                bool t91_18 = t88_1 & t90_8;
-                bool t91_19 = t88_1 & t90_9;
-                bool t91_20 = t88_0 & t90_10;
-                bool t91_21 = t88_0 & t90_11;
-                bool t91_22 = t88_1 & t90_10;
-                bool t91_23 = t88_1 & t90_11;
-                bool t91_24 = t88_0 & t90_12;
-                bool t91_25 = t88_0 & t90_13;
-                bool t91_26 = t88_1 & t90_12;
-                bool t91_27 = t88_1 & t90_13;
-                bool t91_28 = t88_0 & t90_14;
-                bool t91_29 = t88_0 & t90_15;
-                bool t91_30 = t88_1 & t90_14;
-                bool t91_31 = t88_1 & t90_15;
-                bool t91_32 = t88_2 & t90_0;
-                bool t91_33 = t88_2 & t90_1;
-                bool t91_34 = t88_3 & t90_0;
-                bool t91_35 = t88_3 & t90_1;
-                bool t91_36 = t88_2 & t90_2;
-                bool t91_37 = t88_2 & t90_3;
-                bool t91_38 = t88_3 & t90_2;
-                bool t91_39 = t88_3 & t90_3;
-                bool t91_40 = t88_2 & t90_4;
-                bool t91_41 = t88_2 & t90_5;
-                bool t91_42 = t88_3 & t90_4;
-                bool t91_43 = t88_3 & t90_5;
-                bool t91_44 = t88_2 & t90_6;
-                bool t91_45 = t88_2 & t90_7;
-                bool t91_46 = t88_3 & t90_6;
-                bool t91_47 = t88_3 & t90_7;
-                bool t91_48 = t88_2 & t90_8;
-                bool t91_49 = t88_2 & t90_9;
-                bool t91_50 = t88_3 & t90_8;
-                bool t91_51 = t88_3 & t90_9;
-                bool t91_52 = t88_2 & t90_10;
-                bool t91_53 = t88_2 & t90_11;
-                bool t91_54 = t88_3 & t90_10;
-                bool t91_55 = t88_3 & t90_11;
-                bool t91_56 = t88_2 & t90_12;
-                bool t91_57 = t88_2 & t90_13;
-                bool t91_58 = t88_3 & t90_12;
-                bool t91_59 = t88_3 & t90_13;
-                bool t91_60 = t88_2 & t90_14;
-                bool t91_61 = t88_2 & t90_15;
-                bool t91_62 = t88_3 & t90_14;
-                bool t91_63 = t88_3 & t90_15;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                float t86_8 = TileMath.RoundToBFloat16(acc2_8);
-                float t86_9 = TileMath.RoundToBFloat16(acc2_9);
-                float t86_10 = TileMath.RoundToBFloat16(acc2_10);
-                float t86_11 = TileMath.RoundToBFloat16(acc2_11);
-                float t86_12 = TileMath.RoundToBFloat16(acc2_12);
-                float t86_13 = TileMath.RoundToBFloat16(acc2_13);
-                float t86_14 = TileMath.RoundToBFloat16(acc2_14);
-                float t86_15 = TileMath.RoundToBFloat16(acc2_15);
-                float t86_16 = TileMath.RoundToBFloat16(acc2_16);
-                float t86_17 = TileMath.RoundToBFloat16(acc2_17);
-                float t86_18 = TileMath.RoundToBFloat16(acc2_18);
-                float t86_19 = TileMath.RoundToBFloat16(acc2_19);
-                float t86_20 = TileMath.RoundToBFloat16(acc2_20);
-                float t86_21 = TileMath.RoundToBFloat16(acc2_21);
-                float t86_22 = TileMath.RoundToBFloat16(acc2_22);
-                float t86_23 = TileMath.RoundToBFloat16(acc2_23);
-                float t86_24 = TileMath.RoundToBFloat16(acc2_24);
-                float t86_25 = TileMath.RoundToBFloat16(acc2_25);
-                float t86_26 = TileMath.RoundToBFloat16(acc2_26);
-                float t86_27 = TileMath.RoundToBFloat16(acc2_27);
-                float t86_28 = TileMath.RoundToBFloat16(acc2_28);
-                float t86_29 = TileMath.RoundToBFloat16(acc2_29);
-                float t86_30 = TileMath.RoundToBFloat16(acc2_30);
-                float t86_31 = TileMath.RoundToBFloat16(acc2_31);
-                float t86_32 = TileMath.RoundToBFloat16(acc2_32);
-                float t86_33 = TileMath.RoundToBFloat16(acc2_33);
-                float t86_34 = TileMath.RoundToBFloat16(acc2_34);
-                float t86_35 = TileMath.RoundToBFloat16(acc2_35);
-                float t86_36 = TileMath.RoundToBFloat16(acc2_36);
-                float t86_37 = TileMath.RoundToBFloat16(acc2_37);
-                float t86_38 = TileMath.RoundToBFloat16(acc2_38);
-                float t86_39 = TileMath.RoundToBFloat16(acc2_39);
-                float t86_40 = TileMath.RoundToBFloat16(acc2_40);
-                float t86_41 = TileMath.RoundToBFloat16(acc2_41);
-                float t86_42 = TileMath.RoundToBFloat16(acc2_42);
-                float t86_43 = TileMath.RoundToBFloat16(acc2_43);
-                float t86_44 = TileMath.RoundToBFloat16(acc2_44);
-                float t86_45 = TileMath.RoundToBFloat16(acc2_45);
-                float t86_46 = TileMath.RoundToBFloat16(acc2_46);
-                float t86_47 = TileMath.RoundToBFloat16(acc2_47);
-                float t86_48 = TileMath.RoundToBFloat16(acc2_48);
-                float t86_49 = TileMath.RoundToBFloat16(acc2_49);
-                float t86_50 = TileMath.RoundToBFloat16(acc2_50);
-                float t86_51 = TileMath.RoundToBFloat16(acc2_51);
-                float t86_52 = TileMath.RoundToBFloat16(acc2_52);
-                float t86_53 = TileMath.RoundToBFloat16(acc2_53);
-                float t86_54 = TileMath.RoundToBFloat16(acc2_54);
-                float t86_55 = TileMath.RoundToBFloat16(acc2_55);
-                float t86_56 = TileMath.RoundToBFloat16(acc2_56);
-                float t86_57 = TileMath.RoundToBFloat16(acc2_57);
-                float t86_58 = TileMath.RoundToBFloat16(acc2_58);
-                float t86_59 = TileMath.RoundToBFloat16(acc2_59);
-                float t86_60 = TileMath.RoundToBFloat16(acc2_60);
-                float t86_61 = TileMath.RoundToBFloat16(acc2_61);
-                float t86_62 = TileMath.RoundToBFloat16(acc2_62);
-                float t86_63 = TileMath.RoundToBFloat16(acc2_63);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t82_2 = rm2_2 * strideCm;
-                int t82_3 = rm2_3 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                int t84_8 = t82_0 + rn2_4;
-                int t84_9 = t82_0 + rn2_5;
-                int t84_10 = t82_1 + rn2_4;
-                int t84_11 = t82_1 + rn2_5;
-                int t84_12 = t82_0 + rn2_6;
-                int t84_13 = t82_0 + rn2_7;
-                int t84_14 = t82_1 + rn2_6;
-                int t84_15 = t82_1 + rn2_7;
-                int t84_16 = t82_0 + rn2_8;
-                int t84_17 = t82_0 + rn2_9;
-                int t84_18 = t82_1 + rn2_8;
-                int t84_19 = t82_1 + rn2_9;
-                int t84_20 = t82_0 + rn2_10;
-                int t84_21 = t82_0 + rn2_11;
-                int t84_22 = t82_1 + rn2_10;
-                int t84_23 = t82_1 + rn2_11;
-                int t84_24 = t82_0 + rn2_12;
-                int t84_25 = t82_0 + rn2_13;
-                int t84_26 = t82_1 + rn2_12;
-                int t84_27 = t82_1 + rn2_13;
-                int t84_28 = t82_0 + rn2_14;
-                int t84_29 = t82_0 + rn2_15;
-                int t84_30 = t82_1 + rn2_14;
-                int t84_31 = t82_1 + rn2_15;
-                int t84_32 = t82_2 + rn2_0;
-                int t84_33 = t82_2 + rn2_1;
-                int t84_34 = t82_3 + rn2_0;
-                int t84_35 = t82_3 + rn2_1;
-                int t84_36 = t82_2 + rn2_2;
-                int t84_37 = t82_2 + rn2_3;
-                int t84_38 = t82_3 + rn2_2;
-                int t84_39 = t82_3 + rn2_3;
-                int t84_40 = t82_2 + rn2_4;
-                int t84_41 = t82_2 + rn2_5;
-                int t84_42 = t82_3 + rn2_4;
-                int t84_43 = t82_3 + rn2_5;
-                int t84_44 = t82_2 + rn2_6;
-                int t84_45 = t82_2 + rn2_7;
-                int t84_46 = t82_3 + rn2_6;
-                int t84_47 = t82_3 + rn2_7;
-                int t84_48 = t82_2 + rn2_8;
-                int t84_49 = t82_2 + rn2_9;
-                int t84_50 = t82_3 + rn2_8;
-                int t84_51 = t82_3 + rn2_9;
-                int t84_52 = t82_2 + rn2_10;
-                int t84_53 = t82_2 + rn2_11;
-                int t84_54 = t82_3 + rn2_10;
-                int t84_55 = t82_3 + rn2_11;
-                int t84_56 = t82_2 + rn2_12;
-                int t84_57 = t82_2 + rn2_13;
-                int t84_58 = t82_3 + rn2_12;
-                int t84_59 = t82_3 + rn2_13;
-                int t84_60 = t82_2 + rn2_14;
-                int t84_61 = t82_2 + rn2_15;
-                int t84_62 = t82_3 + rn2_14;
-                int t84_63 = t82_3 + rn2_15;
-                if (cAligned & ((t84_0 & 1) == 0) & t91_0 & t91_1)
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t96_4 = rn2_4 < N;
+                bool t96_5 = rn2_5 < N;
+                bool t96_6 = rn2_6 < N;
+                bool t96_7 = rn2_7 < N;
+                bool t96_8 = rn2_8 < N;
+                bool t96_9 = rn2_9 < N;
+                bool t96_10 = rn2_10 < N;
+                bool t96_11 = rn2_11 < N;
+                bool t96_12 = rn2_12 < N;
+                bool t96_13 = rn2_13 < N;
+                bool t96_14 = rn2_14 < N;
+                bool t96_15 = rn2_15 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t94_2 = rm2_2 < M;
+                bool t94_3 = rm2_3 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                bool t97_8 = t94_0 & t96_4;
+                bool t97_9 = t94_0 & t96_5;
+                bool t97_10 = t94_1 & t96_4;
+                bool t97_11 = t94_1 & t96_5;
+                bool t97_12 = t94_0 & t96_6;
+                bool t97_13 = t94_0 & t96_7;
+                bool t97_14 = t94_1 & t96_6;
+                bool t97_15 = t94_1 & t96_7;
+                bool t97_16 = t94_0 & t96_8;
+                bool t97_17 = t94_0 & t96_9;
+                bool t97_18 = t94_1 & t96_8;
+                bool t97_19 = t94_1 & t96_9;
+                bool t97_20 = t94_0 & t96_10;
+                bool t97_21 = t94_0 & t96_11;
+                bool t97_22 = t94_1 & t96_10;
+                bool t97_23 = t94_1 & t96_11;
+                bool t97_24 = t94_0 & t96_12;
+                bool t97_25 = t94_0 & t96_13;
+                bool t97_26 = t94_1 & t96_12;
+                bool t97_27 = t94_1 & t96_13;
+                bool t97_28 = t94_0 & t96_14;
+                bool t97_29 = t94_0 & t96_15;
+                bool t97_30 = t94_1 & t96_14;
+                bool t97_31 = t94_1 & t96_15;
+                bool t97_32 = t94_2 & t96_0;
+                bool t97_33 = t94_2 & t96_1;
+                bool t97_34 = t94_3 & t96_0;
+                bool t97_35 = t94_3 & t96_1;
+                bool t97_36 = t94_2 & t96_2;
+                bool t97_37 = t94_2 & t96_3;
+                bool t97_38 = t94_3 & t96_2;
+                bool t97_39 = t94_3 & t96_3;
+                bool t97_40 = t94_2 & t96_4;
+                bool t97_41 = t94_2 & t96_5;
+                bool t97_42 = t94_3 & t96_4;
+                bool t97_43 = t94_3 & t96_5;
+                bool t97_44 = t94_2 & t96_6;
+                bool t97_45 = t94_2 & t96_7;
+                bool t97_46 = t94_3 & t96_6;
+                bool t97_47 = t94_3 & t96_7;
+                bool t97_48 = t94_2 & t96_8;
+                bool t97_49 = t94_2 & t96_9;
+                bool t97_50 = t94_3 & t96_8;
+                bool t97_51 = t94_3 & t96_9;
+                bool t97_52 = t94_2 & t96_10;
+                bool t97_53 = t94_2 & t96_11;
+                bool t97_54 = t94_3 & t96_10;
+                bool t97_55 = t94_3 & t96_11;
+                bool t97_56 = t94_2 & t96_12;
+                bool t97_57 = t94_2 & t96_13;
+                bool t97_58 = t94_3 & t96_12;
+                bool t97_59 = t94_3 & t96_13;
+                bool t97_60 = t94_2 & t96_14;
+                bool t97_61 = t94_2 & t96_15;
+                bool t97_62 = t94_3 & t96_14;
+                bool t97_63 = t94_3 & t96_15;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                float t92_8 = TileMath.RoundToBFloat16(acc2_8);
+                float t92_9 = TileMath.RoundToBFloat16(acc2_9);
+                float t92_10 = TileMath.RoundToBFloat16(acc2_10);
+                float t92_11 = TileMath.RoundToBFloat16(acc2_11);
+                float t92_12 = TileMath.RoundToBFloat16(acc2_12);
+                float t92_13 = TileMath.RoundToBFloat16(acc2_13);
+                float t92_14 = TileMath.RoundToBFloat16(acc2_14);
+                float t92_15 = TileMath.RoundToBFloat16(acc2_15);
+                float t92_16 = TileMath.RoundToBFloat16(acc2_16);
+                float t92_17 = TileMath.RoundToBFloat16(acc2_17);
+                float t92_18 = TileMath.RoundToBFloat16(acc2_18);
+                float t92_19 = TileMath.RoundToBFloat16(acc2_19);
+                float t92_20 = TileMath.RoundToBFloat16(acc2_20);
+                float t92_21 = TileMath.RoundToBFloat16(acc2_21);
+                float t92_22 = TileMath.RoundToBFloat16(acc2_22);
+                float t92_23 = TileMath.RoundToBFloat16(acc2_23);
+                float t92_24 = TileMath.RoundToBFloat16(acc2_24);
+                float t92_25 = TileMath.RoundToBFloat16(acc2_25);
+                float t92_26 = TileMath.RoundToBFloat16(acc2_26);
+                float t92_27 = TileMath.RoundToBFloat16(acc2_27);
+                float t92_28 = TileMath.RoundToBFloat16(acc2_28);
+                float t92_29 = TileMath.RoundToBFloat16(acc2_29);
+                float t92_30 = TileMath.RoundToBFloat16(acc2_30);
+                float t92_31 = TileMath.RoundToBFloat16(acc2_31);
+                float t92_32 = TileMath.RoundToBFloat16(acc2_32);
+                float t92_33 = TileMath.RoundToBFloat16(acc2_33);
+                float t92_34 = TileMath.RoundToBFloat16(acc2_34);
+                float t92_35 = TileMath.RoundToBFloat16(acc2_35);
+                float t92_36 = TileMath.RoundToBFloat16(acc2_36);
+                float t92_37 = TileMath.RoundToBFloat16(acc2_37);
+                float t92_38 = TileMath.RoundToBFloat16(acc2_38);
+                float t92_39 = TileMath.RoundToBFloat16(acc2_39);
+                float t92_40 = TileMath.RoundToBFloat16(acc2_40);
+                float t92_41 = TileMath.RoundToBFloat16(acc2_41);
+                float t92_42 = TileMath.RoundToBFloat16(acc2_42);
+                float t92_43 = TileMath.RoundToBFloat16(acc2_43);
+                float t92_44 = TileMath.RoundToBFloat16(acc2_44);
+                float t92_45 = TileMath.RoundToBFloat16(acc2_45);
+                float t92_46 = TileMath.RoundToBFloat16(acc2_46);
+                float t92_47 = TileMath.RoundToBFloat16(acc2_47);
+                float t92_48 = TileMath.RoundToBFloat16(acc2_48);
+                float t92_49 = TileMath.RoundToBFloat16(acc2_49);
+                float t92_50 = TileMath.RoundToBFloat16(acc2_50);
+                float t92_51 = TileMath.RoundToBFloat16(acc2_51);
+                float t92_52 = TileMath.RoundToBFloat16(acc2_52);
+                float t92_53 = TileMath.RoundToBFloat16(acc2_53);
+                float t92_54 = TileMath.RoundToBFloat16(acc2_54);
+                float t92_55 = TileMath.RoundToBFloat16(acc2_55);
+                float t92_56 = TileMath.RoundToBFloat16(acc2_56);
+                float t92_57 = TileMath.RoundToBFloat16(acc2_57);
+                float t92_58 = TileMath.RoundToBFloat16(acc2_58);
+                float t92_59 = TileMath.RoundToBFloat16(acc2_59);
+                float t92_60 = TileMath.RoundToBFloat16(acc2_60);
+                float t92_61 = TileMath.RoundToBFloat16(acc2_61);
+                float t92_62 = TileMath.RoundToBFloat16(acc2_62);
+                float t92_63 = TileMath.RoundToBFloat16(acc2_63);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t88_2 = rm2_2 * strideCm;
+                int t88_3 = rm2_3 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                int t90_8 = t88_0 + rn2_4;
+                int t90_9 = t88_0 + rn2_5;
+                int t90_10 = t88_1 + rn2_4;
+                int t90_11 = t88_1 + rn2_5;
+                int t90_12 = t88_0 + rn2_6;
+                int t90_13 = t88_0 + rn2_7;
+                int t90_14 = t88_1 + rn2_6;
+                int t90_15 = t88_1 + rn2_7;
+                int t90_16 = t88_0 + rn2_8;
+                int t90_17 = t88_0 + rn2_9;
+                int t90_18 = t88_1 + rn2_8;
+                int t90_19 = t88_1 + rn2_9;
+                int t90_20 = t88_0 + rn2_10;
+                int t90_21 = t88_0 + rn2_11;
+                int t90_22 = t88_1 + rn2_10;
+                int t90_23 = t88_1 + rn2_11;
+                int t90_24 = t88_0 + rn2_12;
+                int t90_25 = t88_0 + rn2_13;
+                int t90_26 = t88_1 + rn2_12;
+                int t90_27 = t88_1 + rn2_13;
+                int t90_28 = t88_0 + rn2_14;
+                int t90_29 = t88_0 + rn2_15;
+                int t90_30 = t88_1 + rn2_14;
+                int t90_31 = t88_1 + rn2_15;
+                int t90_32 = t88_2 + rn2_0;
+                int t90_33 = t88_2 + rn2_1;
+                int t90_34 = t88_3 + rn2_0;
+                int t90_35 = t88_3 + rn2_1;
+                int t90_36 = t88_2 + rn2_2;
+                int t90_37 = t88_2 + rn2_3;
+                int t90_38 = t88_3 + rn2_2;
+                int t90_39 = t88_3 + rn2_3;
+                int t90_40 = t88_2 + rn2_4;
+                int t90_41 = t88_2 + rn2_5;
+                int t90_42 = t88_3 + rn2_4;
+                int t90_43 = t88_3 + rn2_5;
+                int t90_44 = t88_2 + rn2_6;
+                int t90_45 = t88_2 + rn2_7;
+                int t90_46 = t88_3 + rn2_6;
+                int t90_47 = t88_3 + rn2_7;
+                int t90_48 = t88_2 + rn2_8;
+                int t90_49 = t88_2 + rn2_9;
+                int t90_50 = t88_3 + rn2_8;
+                int t90_51 = t88_3 + rn2_9;
+                int t90_52 = t88_2 + rn2_10;
+                int t90_53 = t88_2 + rn2_11;
+                int t90_54 = t88_3 + rn2_10;
+                int t90_55 = t88_3 + rn2_11;
+                int t90_56 = t88_2 + rn2_12;
+                int t90_57 = t88_2 + rn2_13;
+                int t90_58 = t88_3 + rn2_12;
+                int t90_59 = t88_3 + rn2_13;
+                int t90_60 = t88_2 + rn2_14;
+                int t90_61 = t88_2 + rn2_15;
+                int t90_62 = t88_3 + rn2_14;
+                int t90_63 = t88_3 + rn2_15;
+                if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
                 }
                 else
                 {
-                    if (t91_0) c[t84_0] = TileMath.FloatToBFloat16(t86_0);
-                    if (t91_1) c[t84_1] = TileMath.FloatToBFloat16(t86_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
                 }
-                if (cAligned & ((t84_2 & 1) == 0) & t91_2 & t91_3)
+                if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                }
-                else
-                {
-                    if (t91_2) c[t84_2] = TileMath.FloatToBFloat16(t86_2);
-                    if (t91_3) c[t84_3] = TileMath.FloatToBFloat16(t86_3);
-                }
-                if (cAligned & ((t84_4 & 1) == 0) & t91_4 & t91_5)
-                {
-                    c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
                 }
                 else
                 {
-                    if (t91_4) c[t84_4] = TileMath.FloatToBFloat16(t86_4);
-                    if (t91_5) c[t84_5] = TileMath.FloatToBFloat16(t86_5);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
                 }
-                if (cAligned & ((t84_6 & 1) == 0) & t91_6 & t91_7)
+                if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
-                }
-                else
-                {
-                    if (t91_6) c[t84_6] = TileMath.FloatToBFloat16(t86_6);
-                    if (t91_7) c[t84_7] = TileMath.FloatToBFloat16(t86_7);
-                }
-                if (cAligned & ((t84_8 & 1) == 0) & t91_8 & t91_9)
-                {
-                    c2[t84_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_8), TileMath.FloatToBFloat16(t86_9));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
                 }
                 else
                 {
-                    if (t91_8) c[t84_8] = TileMath.FloatToBFloat16(t86_8);
-                    if (t91_9) c[t84_9] = TileMath.FloatToBFloat16(t86_9);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
                 }
-                if (cAligned & ((t84_10 & 1) == 0) & t91_10 & t91_11)
+                if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
                 {
-                    c2[t84_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_10), TileMath.FloatToBFloat16(t86_11));
-                }
-                else
-                {
-                    if (t91_10) c[t84_10] = TileMath.FloatToBFloat16(t86_10);
-                    if (t91_11) c[t84_11] = TileMath.FloatToBFloat16(t86_11);
-                }
-                if (cAligned & ((t84_12 & 1) == 0) & t91_12 & t91_13)
-                {
-                    c2[t84_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_12), TileMath.FloatToBFloat16(t86_13));
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
                 }
                 else
                 {
-                    if (t91_12) c[t84_12] = TileMath.FloatToBFloat16(t86_12);
-                    if (t91_13) c[t84_13] = TileMath.FloatToBFloat16(t86_13);
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
                 }
-                if (cAligned & ((t84_14 & 1) == 0) & t91_14 & t91_15)
+                if (cAligned & ((t90_8 & 1) == 0) & t97_8 & t97_9)
                 {
-                    c2[t84_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_14), TileMath.FloatToBFloat16(t86_15));
-                }
-                else
-                {
-                    if (t91_14) c[t84_14] = TileMath.FloatToBFloat16(t86_14);
-                    if (t91_15) c[t84_15] = TileMath.FloatToBFloat16(t86_15);
-                }
-                if (cAligned & ((t84_16 & 1) == 0) & t91_16 & t91_17)
-                {
-                    c2[t84_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_16), TileMath.FloatToBFloat16(t86_17));
+                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
                 }
                 else
                 {
-                    if (t91_16) c[t84_16] = TileMath.FloatToBFloat16(t86_16);
-                    if (t91_17) c[t84_17] = TileMath.FloatToBFloat16(t86_17);
+                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(t92_8);
+                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(t92_9);
                 }
-                if (cAligned & ((t84_18 & 1) == 0) & t91_18 & t91_19)
+                if (cAligned & ((t90_10 & 1) == 0) & t97_10 & t97_11)
                 {
-                    c2[t84_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_18), TileMath.FloatToBFloat16(t86_19));
-                }
-                else
-                {
-                    if (t91_18) c[t84_18] = TileMath.FloatToBFloat16(t86_18);
-                    if (t91_19) c[t84_19] = TileMath.FloatToBFloat16(t86_19);
-                }
-                if (cAligned & ((t84_20 & 1) == 0) & t91_20 & t91_21)
-                {
-                    c2[t84_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_20), TileMath.FloatToBFloat16(t86_21));
+                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
                 }
                 else
                 {
-                    if (t91_20) c[t84_20] = TileMath.FloatToBFloat16(t86_20);
-                    if (t91_21) c[t84_21] = TileMath.FloatToBFloat16(t86_21);
+                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(t92_10);
+                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(t92_11);
                 }
-                if (cAligned & ((t84_22 & 1) == 0) & t91_22 & t91_23)
+                if (cAligned & ((t90_12 & 1) == 0) & t97_12 & t97_13)
                 {
-                    c2[t84_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_22), TileMath.FloatToBFloat16(t86_23));
-                }
-                else
-                {
-                    if (t91_22) c[t84_22] = TileMath.FloatToBFloat16(t86_22);
-                    if (t91_23) c[t84_23] = TileMath.FloatToBFloat16(t86_23);
-                }
-                if (cAligned & ((t84_24 & 1) == 0) & t91_24 & t91_25)
-                {
-                    c2[t84_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_24), TileMath.FloatToBFloat16(t86_25));
+                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
                 }
                 else
                 {
-                    if (t91_24) c[t84_24] = TileMath.FloatToBFloat16(t86_24);
-                    if (t91_25) c[t84_25] = TileMath.FloatToBFloat16(t86_25);
+                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(t92_12);
+                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(t92_13);
                 }
-                if (cAligned & ((t84_26 & 1) == 0) & t91_26 & t91_27)
+                if (cAligned & ((t90_14 & 1) == 0) & t97_14 & t97_15)
                 {
-                    c2[t84_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_26), TileMath.FloatToBFloat16(t86_27));
-                }
-                else
-                {
-                    if (t91_26) c[t84_26] = TileMath.FloatToBFloat16(t86_26);
-                    if (t91_27) c[t84_27] = TileMath.FloatToBFloat16(t86_27);
-                }
-                if (cAligned & ((t84_28 & 1) == 0) & t91_28 & t91_29)
-                {
-                    c2[t84_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_28), TileMath.FloatToBFloat16(t86_29));
+                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
                 }
                 else
                 {
-                    if (t91_28) c[t84_28] = TileMath.FloatToBFloat16(t86_28);
-                    if (t91_29) c[t84_29] = TileMath.FloatToBFloat16(t86_29);
+                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(t92_14);
+                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(t92_15);
                 }
-                if (cAligned & ((t84_30 & 1) == 0) & t91_30 & t91_31)
+                if (cAligned & ((t90_16 & 1) == 0) & t97_16 & t97_17)
                 {
-                    c2[t84_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_30), TileMath.FloatToBFloat16(t86_31));
-                }
-                else
-                {
-                    if (t91_30) c[t84_30] = TileMath.FloatToBFloat16(t86_30);
-                    if (t91_31) c[t84_31] = TileMath.FloatToBFloat16(t86_31);
-                }
-                if (cAligned & ((t84_32 & 1) == 0) & t91_32 & t91_33)
-                {
-                    c2[t84_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_32), TileMath.FloatToBFloat16(t86_33));
+                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
                 }
                 else
                 {
-                    if (t91_32) c[t84_32] = TileMath.FloatToBFloat16(t86_32);
-                    if (t91_33) c[t84_33] = TileMath.FloatToBFloat16(t86_33);
+                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(t92_16);
+                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(t92_17);
                 }
-                if (cAligned & ((t84_34 & 1) == 0) & t91_34 & t91_35)
+                if (cAligned & ((t90_18 & 1) == 0) & t97_18 & t97_19)
                 {
-                    c2[t84_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_34), TileMath.FloatToBFloat16(t86_35));
-                }
-                else
-                {
-                    if (t91_34) c[t84_34] = TileMath.FloatToBFloat16(t86_34);
-                    if (t91_35) c[t84_35] = TileMath.FloatToBFloat16(t86_35);
-                }
-                if (cAligned & ((t84_36 & 1) == 0) & t91_36 & t91_37)
-                {
-                    c2[t84_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_36), TileMath.FloatToBFloat16(t86_37));
+                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
                 }
                 else
                 {
-                    if (t91_36) c[t84_36] = TileMath.FloatToBFloat16(t86_36);
-                    if (t91_37) c[t84_37] = TileMath.FloatToBFloat16(t86_37);
+                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(t92_18);
+                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(t92_19);
                 }
-                if (cAligned & ((t84_38 & 1) == 0) & t91_38 & t91_39)
+                if (cAligned & ((t90_20 & 1) == 0) & t97_20 & t97_21)
                 {
-                    c2[t84_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_38), TileMath.FloatToBFloat16(t86_39));
-                }
-                else
-                {
-                    if (t91_38) c[t84_38] = TileMath.FloatToBFloat16(t86_38);
-                    if (t91_39) c[t84_39] = TileMath.FloatToBFloat16(t86_39);
-                }
-                if (cAligned & ((t84_40 & 1) == 0) & t91_40 & t91_41)
-                {
-                    c2[t84_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_40), TileMath.FloatToBFloat16(t86_41));
+                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
                 }
                 else
                 {
-                    if (t91_40) c[t84_40] = TileMath.FloatToBFloat16(t86_40);
-                    if (t91_41) c[t84_41] = TileMath.FloatToBFloat16(t86_41);
+                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(t92_20);
+                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(t92_21);
                 }
-                if (cAligned & ((t84_42 & 1) == 0) & t91_42 & t91_43)
+                if (cAligned & ((t90_22 & 1) == 0) & t97_22 & t97_23)
                 {
-                    c2[t84_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_42), TileMath.FloatToBFloat16(t86_43));
-                }
-                else
-                {
-                    if (t91_42) c[t84_42] = TileMath.FloatToBFloat16(t86_42);
-                    if (t91_43) c[t84_43] = TileMath.FloatToBFloat16(t86_43);
-                }
-                if (cAligned & ((t84_44 & 1) == 0) & t91_44 & t91_45)
-                {
-                    c2[t84_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_44), TileMath.FloatToBFloat16(t86_45));
+                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
                 }
                 else
                 {
-                    if (t91_44) c[t84_44] = TileMath.FloatToBFloat16(t86_44);
-                    if (t91_45) c[t84_45] = TileMath.FloatToBFloat16(t86_45);
+                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(t92_22);
+                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(t92_23);
                 }
-                if (cAligned & ((t84_46 & 1) == 0) & t91_46 & t91_47)
+                if (cAligned & ((t90_24 & 1) == 0) & t97_24 & t97_25)
                 {
-                    c2[t84_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_46), TileMath.FloatToBFloat16(t86_47));
-                }
-                else
-                {
-                    if (t91_46) c[t84_46] = TileMath.FloatToBFloat16(t86_46);
-                    if (t91_47) c[t84_47] = TileMath.FloatToBFloat16(t86_47);
-                }
-                if (cAligned & ((t84_48 & 1) == 0) & t91_48 & t91_49)
-                {
-                    c2[t84_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_48), TileMath.FloatToBFloat16(t86_49));
+                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
                 }
                 else
                 {
-                    if (t91_48) c[t84_48] = TileMath.FloatToBFloat16(t86_48);
-                    if (t91_49) c[t84_49] = TileMath.FloatToBFloat16(t86_49);
+                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(t92_24);
+                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(t92_25);
                 }
-                if (cAligned & ((t84_50 & 1) == 0) & t91_50 & t91_51)
+                if (cAligned & ((t90_26 & 1) == 0) & t97_26 & t97_27)
                 {
-                    c2[t84_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_50), TileMath.FloatToBFloat16(t86_51));
-                }
-                else
-                {
-                    if (t91_50) c[t84_50] = TileMath.FloatToBFloat16(t86_50);
-                    if (t91_51) c[t84_51] = TileMath.FloatToBFloat16(t86_51);
-                }
-                if (cAligned & ((t84_52 & 1) == 0) & t91_52 & t91_53)
-                {
-                    c2[t84_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_52), TileMath.FloatToBFloat16(t86_53));
+                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
                 }
                 else
                 {
-                    if (t91_52) c[t84_52] = TileMath.FloatToBFloat16(t86_52);
-                    if (t91_53) c[t84_53] = TileMath.FloatToBFloat16(t86_53);
+                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(t92_26);
+                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(t92_27);
                 }
-                if (cAligned & ((t84_54 & 1) == 0) & t91_54 & t91_55)
+                if (cAligned & ((t90_28 & 1) == 0) & t97_28 & t97_29)
                 {
-                    c2[t84_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_54), TileMath.FloatToBFloat16(t86_55));
-                }
-                else
-                {
-                    if (t91_54) c[t84_54] = TileMath.FloatToBFloat16(t86_54);
-                    if (t91_55) c[t84_55] = TileMath.FloatToBFloat16(t86_55);
-                }
-                if (cAligned & ((t84_56 & 1) == 0) & t91_56 & t91_57)
-                {
-                    c2[t84_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_56), TileMath.FloatToBFloat16(t86_57));
+                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
                 }
                 else
                 {
-                    if (t91_56) c[t84_56] = TileMath.FloatToBFloat16(t86_56);
-                    if (t91_57) c[t84_57] = TileMath.FloatToBFloat16(t86_57);
+                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(t92_28);
+                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(t92_29);
                 }
-                if (cAligned & ((t84_58 & 1) == 0) & t91_58 & t91_59)
+                if (cAligned & ((t90_30 & 1) == 0) & t97_30 & t97_31)
                 {
-                    c2[t84_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_58), TileMath.FloatToBFloat16(t86_59));
-                }
-                else
-                {
-                    if (t91_58) c[t84_58] = TileMath.FloatToBFloat16(t86_58);
-                    if (t91_59) c[t84_59] = TileMath.FloatToBFloat16(t86_59);
-                }
-                if (cAligned & ((t84_60 & 1) == 0) & t91_60 & t91_61)
-                {
-                    c2[t84_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_60), TileMath.FloatToBFloat16(t86_61));
+                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
                 }
                 else
                 {
-                    if (t91_60) c[t84_60] = TileMath.FloatToBFloat16(t86_60);
-                    if (t91_61) c[t84_61] = TileMath.FloatToBFloat16(t86_61);
+                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(t92_30);
+                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(t92_31);
                 }
-                if (cAligned & ((t84_62 & 1) == 0) & t91_62 & t91_63)
+                if (cAligned & ((t90_32 & 1) == 0) & t97_32 & t97_33)
                 {
-                    c2[t84_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_62), TileMath.FloatToBFloat16(t86_63));
+                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
                 }
                 else
                 {
-                    if (t91_62) c[t84_62] = TileMath.FloatToBFloat16(t86_62);
-                    if (t91_63) c[t84_63] = TileMath.FloatToBFloat16(t86_63);
+                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(t92_32);
+                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(t92_33);
+                }
+                if (cAligned & ((t90_34 & 1) == 0) & t97_34 & t97_35)
+                {
+                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                }
+                else
+                {
+                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(t92_34);
+                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(t92_35);
+                }
+                if (cAligned & ((t90_36 & 1) == 0) & t97_36 & t97_37)
+                {
+                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                }
+                else
+                {
+                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(t92_36);
+                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(t92_37);
+                }
+                if (cAligned & ((t90_38 & 1) == 0) & t97_38 & t97_39)
+                {
+                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                }
+                else
+                {
+                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(t92_38);
+                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(t92_39);
+                }
+                if (cAligned & ((t90_40 & 1) == 0) & t97_40 & t97_41)
+                {
+                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                }
+                else
+                {
+                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(t92_40);
+                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(t92_41);
+                }
+                if (cAligned & ((t90_42 & 1) == 0) & t97_42 & t97_43)
+                {
+                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                }
+                else
+                {
+                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(t92_42);
+                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(t92_43);
+                }
+                if (cAligned & ((t90_44 & 1) == 0) & t97_44 & t97_45)
+                {
+                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                }
+                else
+                {
+                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(t92_44);
+                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(t92_45);
+                }
+                if (cAligned & ((t90_46 & 1) == 0) & t97_46 & t97_47)
+                {
+                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                }
+                else
+                {
+                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(t92_46);
+                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(t92_47);
+                }
+                if (cAligned & ((t90_48 & 1) == 0) & t97_48 & t97_49)
+                {
+                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                }
+                else
+                {
+                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(t92_48);
+                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(t92_49);
+                }
+                if (cAligned & ((t90_50 & 1) == 0) & t97_50 & t97_51)
+                {
+                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                }
+                else
+                {
+                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(t92_50);
+                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(t92_51);
+                }
+                if (cAligned & ((t90_52 & 1) == 0) & t97_52 & t97_53)
+                {
+                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                }
+                else
+                {
+                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(t92_52);
+                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(t92_53);
+                }
+                if (cAligned & ((t90_54 & 1) == 0) & t97_54 & t97_55)
+                {
+                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                }
+                else
+                {
+                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(t92_54);
+                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(t92_55);
+                }
+                if (cAligned & ((t90_56 & 1) == 0) & t97_56 & t97_57)
+                {
+                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                }
+                else
+                {
+                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(t92_56);
+                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(t92_57);
+                }
+                if (cAligned & ((t90_58 & 1) == 0) & t97_58 & t97_59)
+                {
+                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                }
+                else
+                {
+                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(t92_58);
+                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(t92_59);
+                }
+                if (cAligned & ((t90_60 & 1) == 0) & t97_60 & t97_61)
+                {
+                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                }
+                else
+                {
+                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(t92_60);
+                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(t92_61);
+                }
+                if (cAligned & ((t90_62 & 1) == 0) & t97_62 & t97_63)
+                {
+                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                }
+                else
+                {
+                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(t92_62);
+                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(t92_63);
                 }
             }
 
@@ -2765,10 +2765,10 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_1 = 0 + (tidMod16 * 4 + 1);
                 int rkAhead_2 = 0 + (tidMod16 * 4 + 2);
                 int rkAhead_3 = 0 + (tidMod16 * 4 + 3);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
                 int rm_0 = (groupedRow * 64) + tidDiv16;
                 int rm_1 = (groupedRow * 64) + (tidDiv16 + 8);
                 int rm_2 = (groupedRow * 64) + (tidDiv16 + 16);
@@ -2781,182 +2781,182 @@ namespace TileDsl.Kernels.Tutorials
                 int rm2_1 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 8);
                 int rm2_2 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 16);
                 int rm2_3 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32Mod2 * 32 + 24);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t101_2 = rm_2 < M;
-                bool t101_3 = rm_3 < M;
-                bool t101_4 = rm_4 < M;
-                bool t101_5 = rm_5 < M;
-                bool t101_6 = rm_6 < M;
-                bool t101_7 = rm_7 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_1 & t103_0;
-                bool t104_5 = t101_1 & t103_1;
-                bool t104_6 = t101_1 & t103_2;
-                bool t104_7 = t101_1 & t103_3;
-                bool t104_8 = t101_2 & t103_0;
-                bool t104_9 = t101_2 & t103_1;
-                bool t104_10 = t101_2 & t103_2;
-                bool t104_11 = t101_2 & t103_3;
-                bool t104_12 = t101_3 & t103_0;
-                bool t104_13 = t101_3 & t103_1;
-                bool t104_14 = t101_3 & t103_2;
-                bool t104_15 = t101_3 & t103_3;
-                bool t104_16 = t101_4 & t103_0;
-                bool t104_17 = t101_4 & t103_1;
-                bool t104_18 = t101_4 & t103_2;
-                bool t104_19 = t101_4 & t103_3;
-                bool t104_20 = t101_5 & t103_0;
-                bool t104_21 = t101_5 & t103_1;
-                bool t104_22 = t101_5 & t103_2;
-                bool t104_23 = t101_5 & t103_3;
-                bool t104_24 = t101_6 & t103_0;
-                bool t104_25 = t101_6 & t103_1;
-                bool t104_26 = t101_6 & t103_2;
-                bool t104_27 = t101_6 & t103_3;
-                bool t104_28 = t101_7 & t103_0;
-                bool t104_29 = t101_7 & t103_1;
-                bool t104_30 = t101_7 & t103_2;
-                bool t104_31 = t101_7 & t103_3;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                bool t105_8 = t104_8 & kStage0InRange;
-                bool t105_9 = t104_9 & kStage0InRange;
-                bool t105_10 = t104_10 & kStage0InRange;
-                bool t105_11 = t104_11 & kStage0InRange;
-                bool t105_12 = t104_12 & kStage0InRange;
-                bool t105_13 = t104_13 & kStage0InRange;
-                bool t105_14 = t104_14 & kStage0InRange;
-                bool t105_15 = t104_15 & kStage0InRange;
-                bool t105_16 = t104_16 & kStage0InRange;
-                bool t105_17 = t104_17 & kStage0InRange;
-                bool t105_18 = t104_18 & kStage0InRange;
-                bool t105_19 = t104_19 & kStage0InRange;
-                bool t105_20 = t104_20 & kStage0InRange;
-                bool t105_21 = t104_21 & kStage0InRange;
-                bool t105_22 = t104_22 & kStage0InRange;
-                bool t105_23 = t104_23 & kStage0InRange;
-                bool t105_24 = t104_24 & kStage0InRange;
-                bool t105_25 = t104_25 & kStage0InRange;
-                bool t105_26 = t104_26 & kStage0InRange;
-                bool t105_27 = t104_27 & kStage0InRange;
-                bool t105_28 = t104_28 & kStage0InRange;
-                bool t105_29 = t104_29 & kStage0InRange;
-                bool t105_30 = t104_30 & kStage0InRange;
-                bool t105_31 = t104_31 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t96_2 = rm_2 * strideAm;
-                int t96_3 = rm_3 * strideAm;
-                int t96_4 = rm_4 * strideAm;
-                int t96_5 = rm_5 * strideAm;
-                int t96_6 = rm_6 * strideAm;
-                int t96_7 = rm_7 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_1 + rkAhead_0;
-                int t98_5 = t96_1 + rkAhead_1;
-                int t98_6 = t96_1 + rkAhead_2;
-                int t98_7 = t96_1 + rkAhead_3;
-                int t98_8 = t96_2 + rkAhead_0;
-                int t98_9 = t96_2 + rkAhead_1;
-                int t98_10 = t96_2 + rkAhead_2;
-                int t98_11 = t96_2 + rkAhead_3;
-                int t98_12 = t96_3 + rkAhead_0;
-                int t98_13 = t96_3 + rkAhead_1;
-                int t98_14 = t96_3 + rkAhead_2;
-                int t98_15 = t96_3 + rkAhead_3;
-                int t98_16 = t96_4 + rkAhead_0;
-                int t98_17 = t96_4 + rkAhead_1;
-                int t98_18 = t96_4 + rkAhead_2;
-                int t98_19 = t96_4 + rkAhead_3;
-                int t98_20 = t96_5 + rkAhead_0;
-                int t98_21 = t96_5 + rkAhead_1;
-                int t98_22 = t96_5 + rkAhead_2;
-                int t98_23 = t96_5 + rkAhead_3;
-                int t98_24 = t96_6 + rkAhead_0;
-                int t98_25 = t96_6 + rkAhead_1;
-                int t98_26 = t96_6 + rkAhead_2;
-                int t98_27 = t96_6 + rkAhead_3;
-                int t98_28 = t96_7 + rkAhead_0;
-                int t98_29 = t96_7 + rkAhead_1;
-                int t98_30 = t96_7 + rkAhead_2;
-                int t98_31 = t96_7 + rkAhead_3;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t107_2 = rm_2 < M;
+                bool t107_3 = rm_3 < M;
+                bool t107_4 = rm_4 < M;
+                bool t107_5 = rm_5 < M;
+                bool t107_6 = rm_6 < M;
+                bool t107_7 = rm_7 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_1 & t109_0;
+                bool t110_5 = t107_1 & t109_1;
+                bool t110_6 = t107_1 & t109_2;
+                bool t110_7 = t107_1 & t109_3;
+                bool t110_8 = t107_2 & t109_0;
+                bool t110_9 = t107_2 & t109_1;
+                bool t110_10 = t107_2 & t109_2;
+                bool t110_11 = t107_2 & t109_3;
+                bool t110_12 = t107_3 & t109_0;
+                bool t110_13 = t107_3 & t109_1;
+                bool t110_14 = t107_3 & t109_2;
+                bool t110_15 = t107_3 & t109_3;
+                bool t110_16 = t107_4 & t109_0;
+                bool t110_17 = t107_4 & t109_1;
+                bool t110_18 = t107_4 & t109_2;
+                bool t110_19 = t107_4 & t109_3;
+                bool t110_20 = t107_5 & t109_0;
+                bool t110_21 = t107_5 & t109_1;
+                bool t110_22 = t107_5 & t109_2;
+                bool t110_23 = t107_5 & t109_3;
+                bool t110_24 = t107_6 & t109_0;
+                bool t110_25 = t107_6 & t109_1;
+                bool t110_26 = t107_6 & t109_2;
+                bool t110_27 = t107_6 & t109_3;
+                bool t110_28 = t107_7 & t109_0;
+                bool t110_29 = t107_7 & t109_1;
+                bool t110_30 = t107_7 & t109_2;
+                bool t110_31 = t107_7 & t109_3;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                bool t111_8 = t110_8 & kStage0InRange;
+                bool t111_9 = t110_9 & kStage0InRange;
+                bool t111_10 = t110_10 & kStage0InRange;
+                bool t111_11 = t110_11 & kStage0InRange;
+                bool t111_12 = t110_12 & kStage0InRange;
+                bool t111_13 = t110_13 & kStage0InRange;
+                bool t111_14 = t110_14 & kStage0InRange;
+                bool t111_15 = t110_15 & kStage0InRange;
+                bool t111_16 = t110_16 & kStage0InRange;
+                bool t111_17 = t110_17 & kStage0InRange;
+                bool t111_18 = t110_18 & kStage0InRange;
+                bool t111_19 = t110_19 & kStage0InRange;
+                bool t111_20 = t110_20 & kStage0InRange;
+                bool t111_21 = t110_21 & kStage0InRange;
+                bool t111_22 = t110_22 & kStage0InRange;
+                bool t111_23 = t110_23 & kStage0InRange;
+                bool t111_24 = t110_24 & kStage0InRange;
+                bool t111_25 = t110_25 & kStage0InRange;
+                bool t111_26 = t110_26 & kStage0InRange;
+                bool t111_27 = t110_27 & kStage0InRange;
+                bool t111_28 = t110_28 & kStage0InRange;
+                bool t111_29 = t110_29 & kStage0InRange;
+                bool t111_30 = t110_30 & kStage0InRange;
+                bool t111_31 = t110_31 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t102_2 = rm_2 * strideAm;
+                int t102_3 = rm_3 * strideAm;
+                int t102_4 = rm_4 * strideAm;
+                int t102_5 = rm_5 * strideAm;
+                int t102_6 = rm_6 * strideAm;
+                int t102_7 = rm_7 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_1 + rkAhead_0;
+                int t104_5 = t102_1 + rkAhead_1;
+                int t104_6 = t102_1 + rkAhead_2;
+                int t104_7 = t102_1 + rkAhead_3;
+                int t104_8 = t102_2 + rkAhead_0;
+                int t104_9 = t102_2 + rkAhead_1;
+                int t104_10 = t102_2 + rkAhead_2;
+                int t104_11 = t102_2 + rkAhead_3;
+                int t104_12 = t102_3 + rkAhead_0;
+                int t104_13 = t102_3 + rkAhead_1;
+                int t104_14 = t102_3 + rkAhead_2;
+                int t104_15 = t102_3 + rkAhead_3;
+                int t104_16 = t102_4 + rkAhead_0;
+                int t104_17 = t102_4 + rkAhead_1;
+                int t104_18 = t102_4 + rkAhead_2;
+                int t104_19 = t102_4 + rkAhead_3;
+                int t104_20 = t102_5 + rkAhead_0;
+                int t104_21 = t102_5 + rkAhead_1;
+                int t104_22 = t102_5 + rkAhead_2;
+                int t104_23 = t102_5 + rkAhead_3;
+                int t104_24 = t102_6 + rkAhead_0;
+                int t104_25 = t102_6 + rkAhead_1;
+                int t104_26 = t102_6 + rkAhead_2;
+                int t104_27 = t102_6 + rkAhead_3;
+                int t104_28 = t102_7 + rkAhead_0;
+                int t104_29 = t102_7 + rkAhead_1;
+                int t104_30 = t102_7 + rkAhead_2;
+                int t104_31 = t102_7 + rkAhead_3;
                 // acc: a, k-major [64][72], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4) * 2, aAddress + (long)t98_0 * 2, t105_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4) * 2, aAddress + (long)t104_0 * 2, t111_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4) / 4] = t105_0 ? a4[t98_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4) / 4] = t111_0 ? a4[t104_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576) * 2, aAddress + (long)t98_4 * 2, t105_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576) * 2, aAddress + (long)t104_4 * 2, t111_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576) / 4] = t105_4 ? a4[t98_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576) / 4] = t111_4 ? a4[t104_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152) * 2, aAddress + (long)t98_8 * 2, t105_8 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152) * 2, aAddress + (long)t104_8 * 2, t111_8 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152) / 4] = t105_8 ? a4[t98_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152) / 4] = t111_8 ? a4[t104_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728) * 2, aAddress + (long)t98_12 * 2, t105_12 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728) * 2, aAddress + (long)t104_12 * 2, t111_12 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728) / 4] = t105_12 ? a4[t98_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728) / 4] = t111_12 ? a4[t104_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304) * 2, aAddress + (long)t98_16 * 2, t105_16 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304) * 2, aAddress + (long)t104_16 * 2, t111_16 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304) / 4] = t105_16 ? a4[t98_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304) / 4] = t111_16 ? a4[t104_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880) * 2, aAddress + (long)t98_20 * 2, t105_20 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880) * 2, aAddress + (long)t104_20 * 2, t111_20 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880) / 4] = t105_20 ? a4[t98_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880) / 4] = t111_20 ? a4[t104_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456) * 2, aAddress + (long)t98_24 * 2, t105_24 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456) * 2, aAddress + (long)t104_24 * 2, t111_24 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456) / 4] = t105_24 ? a4[t98_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456) / 4] = t111_24 ? a4[t104_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032) * 2, aAddress + (long)t98_28 * 2, t105_28 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032) * 2, aAddress + (long)t104_28 * 2, t111_28 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032) / 4] = t105_28 ? a4[t98_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032) / 4] = t111_28 ? a4[t104_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod32 * 4);
                 int rn_1 = (groupedColumn * 128) + (tidMod32 * 4 + 1);
@@ -2978,10 +2978,10 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_13 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 49);
                 int rn2_14 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 56);
                 int rn2_15 = (groupedColumn * 128) + (tidMod4 * 2 + tidDiv64 * 64 + 57);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
                 int rkAhead2_0 = 0 + tidDiv32;
                 int rkAhead2_1 = 0 + (tidDiv32 + 4);
                 int rkAhead2_2 = 0 + (tidDiv32 + 8);
@@ -2998,358 +2998,358 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead2_13 = 0 + (tidDiv32 + 52);
                 int rkAhead2_14 = 0 + (tidDiv32 + 56);
                 int rkAhead2_15 = 0 + (tidDiv32 + 60);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t114_2 = rkAhead2_2 < K;
-                bool t114_3 = rkAhead2_3 < K;
-                bool t114_4 = rkAhead2_4 < K;
-                bool t114_5 = rkAhead2_5 < K;
-                bool t114_6 = rkAhead2_6 < K;
-                bool t114_7 = rkAhead2_7 < K;
-                bool t114_8 = rkAhead2_8 < K;
-                bool t114_9 = rkAhead2_9 < K;
-                bool t114_10 = rkAhead2_10 < K;
-                bool t114_11 = rkAhead2_11 < K;
-                bool t114_12 = rkAhead2_12 < K;
-                bool t114_13 = rkAhead2_13 < K;
-                bool t114_14 = rkAhead2_14 < K;
-                bool t114_15 = rkAhead2_15 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_1 & t116_0;
-                bool t117_5 = t114_1 & t116_1;
-                bool t117_6 = t114_1 & t116_2;
-                bool t117_7 = t114_1 & t116_3;
-                bool t117_8 = t114_2 & t116_0;
-                bool t117_9 = t114_2 & t116_1;
-                bool t117_10 = t114_2 & t116_2;
-                bool t117_11 = t114_2 & t116_3;
-                bool t117_12 = t114_3 & t116_0;
-                bool t117_13 = t114_3 & t116_1;
-                bool t117_14 = t114_3 & t116_2;
-                bool t117_15 = t114_3 & t116_3;
-                bool t117_16 = t114_4 & t116_0;
-                bool t117_17 = t114_4 & t116_1;
-                bool t117_18 = t114_4 & t116_2;
-                bool t117_19 = t114_4 & t116_3;
-                bool t117_20 = t114_5 & t116_0;
-                bool t117_21 = t114_5 & t116_1;
-                bool t117_22 = t114_5 & t116_2;
-                bool t117_23 = t114_5 & t116_3;
-                bool t117_24 = t114_6 & t116_0;
-                bool t117_25 = t114_6 & t116_1;
-                bool t117_26 = t114_6 & t116_2;
-                bool t117_27 = t114_6 & t116_3;
-                bool t117_28 = t114_7 & t116_0;
-                bool t117_29 = t114_7 & t116_1;
-                bool t117_30 = t114_7 & t116_2;
-                bool t117_31 = t114_7 & t116_3;
-                bool t117_32 = t114_8 & t116_0;
-                bool t117_33 = t114_8 & t116_1;
-                bool t117_34 = t114_8 & t116_2;
-                bool t117_35 = t114_8 & t116_3;
-                bool t117_36 = t114_9 & t116_0;
-                bool t117_37 = t114_9 & t116_1;
-                bool t117_38 = t114_9 & t116_2;
-                bool t117_39 = t114_9 & t116_3;
-                bool t117_40 = t114_10 & t116_0;
-                bool t117_41 = t114_10 & t116_1;
-                bool t117_42 = t114_10 & t116_2;
-                bool t117_43 = t114_10 & t116_3;
-                bool t117_44 = t114_11 & t116_0;
-                bool t117_45 = t114_11 & t116_1;
-                bool t117_46 = t114_11 & t116_2;
-                bool t117_47 = t114_11 & t116_3;
-                bool t117_48 = t114_12 & t116_0;
-                bool t117_49 = t114_12 & t116_1;
-                bool t117_50 = t114_12 & t116_2;
-                bool t117_51 = t114_12 & t116_3;
-                bool t117_52 = t114_13 & t116_0;
-                bool t117_53 = t114_13 & t116_1;
-                bool t117_54 = t114_13 & t116_2;
-                bool t117_55 = t114_13 & t116_3;
-                bool t117_56 = t114_14 & t116_0;
-                bool t117_57 = t114_14 & t116_1;
-                bool t117_58 = t114_14 & t116_2;
-                bool t117_59 = t114_14 & t116_3;
-                bool t117_60 = t114_15 & t116_0;
-                bool t117_61 = t114_15 & t116_1;
-                bool t117_62 = t114_15 & t116_2;
-                bool t117_63 = t114_15 & t116_3;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                bool t118_8 = t117_8 & kStage0InRange;
-                bool t118_9 = t117_9 & kStage0InRange;
-                bool t118_10 = t117_10 & kStage0InRange;
-                bool t118_11 = t117_11 & kStage0InRange;
-                bool t118_12 = t117_12 & kStage0InRange;
-                bool t118_13 = t117_13 & kStage0InRange;
-                bool t118_14 = t117_14 & kStage0InRange;
-                bool t118_15 = t117_15 & kStage0InRange;
-                bool t118_16 = t117_16 & kStage0InRange;
-                bool t118_17 = t117_17 & kStage0InRange;
-                bool t118_18 = t117_18 & kStage0InRange;
-                bool t118_19 = t117_19 & kStage0InRange;
-                bool t118_20 = t117_20 & kStage0InRange;
-                bool t118_21 = t117_21 & kStage0InRange;
-                bool t118_22 = t117_22 & kStage0InRange;
-                bool t118_23 = t117_23 & kStage0InRange;
-                bool t118_24 = t117_24 & kStage0InRange;
-                bool t118_25 = t117_25 & kStage0InRange;
-                bool t118_26 = t117_26 & kStage0InRange;
-                bool t118_27 = t117_27 & kStage0InRange;
-                bool t118_28 = t117_28 & kStage0InRange;
-                bool t118_29 = t117_29 & kStage0InRange;
-                bool t118_30 = t117_30 & kStage0InRange;
-                bool t118_31 = t117_31 & kStage0InRange;
-                bool t118_32 = t117_32 & kStage0InRange;
-                bool t118_33 = t117_33 & kStage0InRange;
-                bool t118_34 = t117_34 & kStage0InRange;
-                bool t118_35 = t117_35 & kStage0InRange;
-                bool t118_36 = t117_36 & kStage0InRange;
-                bool t118_37 = t117_37 & kStage0InRange;
-                bool t118_38 = t117_38 & kStage0InRange;
-                bool t118_39 = t117_39 & kStage0InRange;
-                bool t118_40 = t117_40 & kStage0InRange;
-                bool t118_41 = t117_41 & kStage0InRange;
-                bool t118_42 = t117_42 & kStage0InRange;
-                bool t118_43 = t117_43 & kStage0InRange;
-                bool t118_44 = t117_44 & kStage0InRange;
-                bool t118_45 = t117_45 & kStage0InRange;
-                bool t118_46 = t117_46 & kStage0InRange;
-                bool t118_47 = t117_47 & kStage0InRange;
-                bool t118_48 = t117_48 & kStage0InRange;
-                bool t118_49 = t117_49 & kStage0InRange;
-                bool t118_50 = t117_50 & kStage0InRange;
-                bool t118_51 = t117_51 & kStage0InRange;
-                bool t118_52 = t117_52 & kStage0InRange;
-                bool t118_53 = t117_53 & kStage0InRange;
-                bool t118_54 = t117_54 & kStage0InRange;
-                bool t118_55 = t117_55 & kStage0InRange;
-                bool t118_56 = t117_56 & kStage0InRange;
-                bool t118_57 = t117_57 & kStage0InRange;
-                bool t118_58 = t117_58 & kStage0InRange;
-                bool t118_59 = t117_59 & kStage0InRange;
-                bool t118_60 = t117_60 & kStage0InRange;
-                bool t118_61 = t117_61 & kStage0InRange;
-                bool t118_62 = t117_62 & kStage0InRange;
-                bool t118_63 = t117_63 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t109_2 = rkAhead2_2 * strideBk;
-                int t109_3 = rkAhead2_3 * strideBk;
-                int t109_4 = rkAhead2_4 * strideBk;
-                int t109_5 = rkAhead2_5 * strideBk;
-                int t109_6 = rkAhead2_6 * strideBk;
-                int t109_7 = rkAhead2_7 * strideBk;
-                int t109_8 = rkAhead2_8 * strideBk;
-                int t109_9 = rkAhead2_9 * strideBk;
-                int t109_10 = rkAhead2_10 * strideBk;
-                int t109_11 = rkAhead2_11 * strideBk;
-                int t109_12 = rkAhead2_12 * strideBk;
-                int t109_13 = rkAhead2_13 * strideBk;
-                int t109_14 = rkAhead2_14 * strideBk;
-                int t109_15 = rkAhead2_15 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_1 + rn_0;
-                int t111_5 = t109_1 + rn_1;
-                int t111_6 = t109_1 + rn_2;
-                int t111_7 = t109_1 + rn_3;
-                int t111_8 = t109_2 + rn_0;
-                int t111_9 = t109_2 + rn_1;
-                int t111_10 = t109_2 + rn_2;
-                int t111_11 = t109_2 + rn_3;
-                int t111_12 = t109_3 + rn_0;
-                int t111_13 = t109_3 + rn_1;
-                int t111_14 = t109_3 + rn_2;
-                int t111_15 = t109_3 + rn_3;
-                int t111_16 = t109_4 + rn_0;
-                int t111_17 = t109_4 + rn_1;
-                int t111_18 = t109_4 + rn_2;
-                int t111_19 = t109_4 + rn_3;
-                int t111_20 = t109_5 + rn_0;
-                int t111_21 = t109_5 + rn_1;
-                int t111_22 = t109_5 + rn_2;
-                int t111_23 = t109_5 + rn_3;
-                int t111_24 = t109_6 + rn_0;
-                int t111_25 = t109_6 + rn_1;
-                int t111_26 = t109_6 + rn_2;
-                int t111_27 = t109_6 + rn_3;
-                int t111_28 = t109_7 + rn_0;
-                int t111_29 = t109_7 + rn_1;
-                int t111_30 = t109_7 + rn_2;
-                int t111_31 = t109_7 + rn_3;
-                int t111_32 = t109_8 + rn_0;
-                int t111_33 = t109_8 + rn_1;
-                int t111_34 = t109_8 + rn_2;
-                int t111_35 = t109_8 + rn_3;
-                int t111_36 = t109_9 + rn_0;
-                int t111_37 = t109_9 + rn_1;
-                int t111_38 = t109_9 + rn_2;
-                int t111_39 = t109_9 + rn_3;
-                int t111_40 = t109_10 + rn_0;
-                int t111_41 = t109_10 + rn_1;
-                int t111_42 = t109_10 + rn_2;
-                int t111_43 = t109_10 + rn_3;
-                int t111_44 = t109_11 + rn_0;
-                int t111_45 = t109_11 + rn_1;
-                int t111_46 = t109_11 + rn_2;
-                int t111_47 = t109_11 + rn_3;
-                int t111_48 = t109_12 + rn_0;
-                int t111_49 = t109_12 + rn_1;
-                int t111_50 = t109_12 + rn_2;
-                int t111_51 = t109_12 + rn_3;
-                int t111_52 = t109_13 + rn_0;
-                int t111_53 = t109_13 + rn_1;
-                int t111_54 = t109_13 + rn_2;
-                int t111_55 = t109_13 + rn_3;
-                int t111_56 = t109_14 + rn_0;
-                int t111_57 = t109_14 + rn_1;
-                int t111_58 = t109_14 + rn_2;
-                int t111_59 = t109_14 + rn_3;
-                int t111_60 = t109_15 + rn_0;
-                int t111_61 = t109_15 + rn_1;
-                int t111_62 = t109_15 + rn_2;
-                int t111_63 = t109_15 + rn_3;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t120_2 = rkAhead2_2 < K;
+                bool t120_3 = rkAhead2_3 < K;
+                bool t120_4 = rkAhead2_4 < K;
+                bool t120_5 = rkAhead2_5 < K;
+                bool t120_6 = rkAhead2_6 < K;
+                bool t120_7 = rkAhead2_7 < K;
+                bool t120_8 = rkAhead2_8 < K;
+                bool t120_9 = rkAhead2_9 < K;
+                bool t120_10 = rkAhead2_10 < K;
+                bool t120_11 = rkAhead2_11 < K;
+                bool t120_12 = rkAhead2_12 < K;
+                bool t120_13 = rkAhead2_13 < K;
+                bool t120_14 = rkAhead2_14 < K;
+                bool t120_15 = rkAhead2_15 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_1 & t122_0;
+                bool t123_5 = t120_1 & t122_1;
+                bool t123_6 = t120_1 & t122_2;
+                bool t123_7 = t120_1 & t122_3;
+                bool t123_8 = t120_2 & t122_0;
+                bool t123_9 = t120_2 & t122_1;
+                bool t123_10 = t120_2 & t122_2;
+                bool t123_11 = t120_2 & t122_3;
+                bool t123_12 = t120_3 & t122_0;
+                bool t123_13 = t120_3 & t122_1;
+                bool t123_14 = t120_3 & t122_2;
+                bool t123_15 = t120_3 & t122_3;
+                bool t123_16 = t120_4 & t122_0;
+                bool t123_17 = t120_4 & t122_1;
+                bool t123_18 = t120_4 & t122_2;
+                bool t123_19 = t120_4 & t122_3;
+                bool t123_20 = t120_5 & t122_0;
+                bool t123_21 = t120_5 & t122_1;
+                bool t123_22 = t120_5 & t122_2;
+                bool t123_23 = t120_5 & t122_3;
+                bool t123_24 = t120_6 & t122_0;
+                bool t123_25 = t120_6 & t122_1;
+                bool t123_26 = t120_6 & t122_2;
+                bool t123_27 = t120_6 & t122_3;
+                bool t123_28 = t120_7 & t122_0;
+                bool t123_29 = t120_7 & t122_1;
+                bool t123_30 = t120_7 & t122_2;
+                bool t123_31 = t120_7 & t122_3;
+                bool t123_32 = t120_8 & t122_0;
+                bool t123_33 = t120_8 & t122_1;
+                bool t123_34 = t120_8 & t122_2;
+                bool t123_35 = t120_8 & t122_3;
+                bool t123_36 = t120_9 & t122_0;
+                bool t123_37 = t120_9 & t122_1;
+                bool t123_38 = t120_9 & t122_2;
+                bool t123_39 = t120_9 & t122_3;
+                bool t123_40 = t120_10 & t122_0;
+                bool t123_41 = t120_10 & t122_1;
+                bool t123_42 = t120_10 & t122_2;
+                bool t123_43 = t120_10 & t122_3;
+                bool t123_44 = t120_11 & t122_0;
+                bool t123_45 = t120_11 & t122_1;
+                bool t123_46 = t120_11 & t122_2;
+                bool t123_47 = t120_11 & t122_3;
+                bool t123_48 = t120_12 & t122_0;
+                bool t123_49 = t120_12 & t122_1;
+                bool t123_50 = t120_12 & t122_2;
+                bool t123_51 = t120_12 & t122_3;
+                bool t123_52 = t120_13 & t122_0;
+                bool t123_53 = t120_13 & t122_1;
+                bool t123_54 = t120_13 & t122_2;
+                bool t123_55 = t120_13 & t122_3;
+                bool t123_56 = t120_14 & t122_0;
+                bool t123_57 = t120_14 & t122_1;
+                bool t123_58 = t120_14 & t122_2;
+                bool t123_59 = t120_14 & t122_3;
+                bool t123_60 = t120_15 & t122_0;
+                bool t123_61 = t120_15 & t122_1;
+                bool t123_62 = t120_15 & t122_2;
+                bool t123_63 = t120_15 & t122_3;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                bool t124_8 = t123_8 & kStage0InRange;
+                bool t124_9 = t123_9 & kStage0InRange;
+                bool t124_10 = t123_10 & kStage0InRange;
+                bool t124_11 = t123_11 & kStage0InRange;
+                bool t124_12 = t123_12 & kStage0InRange;
+                bool t124_13 = t123_13 & kStage0InRange;
+                bool t124_14 = t123_14 & kStage0InRange;
+                bool t124_15 = t123_15 & kStage0InRange;
+                bool t124_16 = t123_16 & kStage0InRange;
+                bool t124_17 = t123_17 & kStage0InRange;
+                bool t124_18 = t123_18 & kStage0InRange;
+                bool t124_19 = t123_19 & kStage0InRange;
+                bool t124_20 = t123_20 & kStage0InRange;
+                bool t124_21 = t123_21 & kStage0InRange;
+                bool t124_22 = t123_22 & kStage0InRange;
+                bool t124_23 = t123_23 & kStage0InRange;
+                bool t124_24 = t123_24 & kStage0InRange;
+                bool t124_25 = t123_25 & kStage0InRange;
+                bool t124_26 = t123_26 & kStage0InRange;
+                bool t124_27 = t123_27 & kStage0InRange;
+                bool t124_28 = t123_28 & kStage0InRange;
+                bool t124_29 = t123_29 & kStage0InRange;
+                bool t124_30 = t123_30 & kStage0InRange;
+                bool t124_31 = t123_31 & kStage0InRange;
+                bool t124_32 = t123_32 & kStage0InRange;
+                bool t124_33 = t123_33 & kStage0InRange;
+                bool t124_34 = t123_34 & kStage0InRange;
+                bool t124_35 = t123_35 & kStage0InRange;
+                bool t124_36 = t123_36 & kStage0InRange;
+                bool t124_37 = t123_37 & kStage0InRange;
+                bool t124_38 = t123_38 & kStage0InRange;
+                bool t124_39 = t123_39 & kStage0InRange;
+                bool t124_40 = t123_40 & kStage0InRange;
+                bool t124_41 = t123_41 & kStage0InRange;
+                bool t124_42 = t123_42 & kStage0InRange;
+                bool t124_43 = t123_43 & kStage0InRange;
+                bool t124_44 = t123_44 & kStage0InRange;
+                bool t124_45 = t123_45 & kStage0InRange;
+                bool t124_46 = t123_46 & kStage0InRange;
+                bool t124_47 = t123_47 & kStage0InRange;
+                bool t124_48 = t123_48 & kStage0InRange;
+                bool t124_49 = t123_49 & kStage0InRange;
+                bool t124_50 = t123_50 & kStage0InRange;
+                bool t124_51 = t123_51 & kStage0InRange;
+                bool t124_52 = t123_52 & kStage0InRange;
+                bool t124_53 = t123_53 & kStage0InRange;
+                bool t124_54 = t123_54 & kStage0InRange;
+                bool t124_55 = t123_55 & kStage0InRange;
+                bool t124_56 = t123_56 & kStage0InRange;
+                bool t124_57 = t123_57 & kStage0InRange;
+                bool t124_58 = t123_58 & kStage0InRange;
+                bool t124_59 = t123_59 & kStage0InRange;
+                bool t124_60 = t123_60 & kStage0InRange;
+                bool t124_61 = t123_61 & kStage0InRange;
+                bool t124_62 = t123_62 & kStage0InRange;
+                bool t124_63 = t123_63 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t115_2 = rkAhead2_2 * strideBk;
+                int t115_3 = rkAhead2_3 * strideBk;
+                int t115_4 = rkAhead2_4 * strideBk;
+                int t115_5 = rkAhead2_5 * strideBk;
+                int t115_6 = rkAhead2_6 * strideBk;
+                int t115_7 = rkAhead2_7 * strideBk;
+                int t115_8 = rkAhead2_8 * strideBk;
+                int t115_9 = rkAhead2_9 * strideBk;
+                int t115_10 = rkAhead2_10 * strideBk;
+                int t115_11 = rkAhead2_11 * strideBk;
+                int t115_12 = rkAhead2_12 * strideBk;
+                int t115_13 = rkAhead2_13 * strideBk;
+                int t115_14 = rkAhead2_14 * strideBk;
+                int t115_15 = rkAhead2_15 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_1 + rn_0;
+                int t117_5 = t115_1 + rn_1;
+                int t117_6 = t115_1 + rn_2;
+                int t117_7 = t115_1 + rn_3;
+                int t117_8 = t115_2 + rn_0;
+                int t117_9 = t115_2 + rn_1;
+                int t117_10 = t115_2 + rn_2;
+                int t117_11 = t115_2 + rn_3;
+                int t117_12 = t115_3 + rn_0;
+                int t117_13 = t115_3 + rn_1;
+                int t117_14 = t115_3 + rn_2;
+                int t117_15 = t115_3 + rn_3;
+                int t117_16 = t115_4 + rn_0;
+                int t117_17 = t115_4 + rn_1;
+                int t117_18 = t115_4 + rn_2;
+                int t117_19 = t115_4 + rn_3;
+                int t117_20 = t115_5 + rn_0;
+                int t117_21 = t115_5 + rn_1;
+                int t117_22 = t115_5 + rn_2;
+                int t117_23 = t115_5 + rn_3;
+                int t117_24 = t115_6 + rn_0;
+                int t117_25 = t115_6 + rn_1;
+                int t117_26 = t115_6 + rn_2;
+                int t117_27 = t115_6 + rn_3;
+                int t117_28 = t115_7 + rn_0;
+                int t117_29 = t115_7 + rn_1;
+                int t117_30 = t115_7 + rn_2;
+                int t117_31 = t115_7 + rn_3;
+                int t117_32 = t115_8 + rn_0;
+                int t117_33 = t115_8 + rn_1;
+                int t117_34 = t115_8 + rn_2;
+                int t117_35 = t115_8 + rn_3;
+                int t117_36 = t115_9 + rn_0;
+                int t117_37 = t115_9 + rn_1;
+                int t117_38 = t115_9 + rn_2;
+                int t117_39 = t115_9 + rn_3;
+                int t117_40 = t115_10 + rn_0;
+                int t117_41 = t115_10 + rn_1;
+                int t117_42 = t115_10 + rn_2;
+                int t117_43 = t115_10 + rn_3;
+                int t117_44 = t115_11 + rn_0;
+                int t117_45 = t115_11 + rn_1;
+                int t117_46 = t115_11 + rn_2;
+                int t117_47 = t115_11 + rn_3;
+                int t117_48 = t115_12 + rn_0;
+                int t117_49 = t115_12 + rn_1;
+                int t117_50 = t115_12 + rn_2;
+                int t117_51 = t115_12 + rn_3;
+                int t117_52 = t115_13 + rn_0;
+                int t117_53 = t115_13 + rn_1;
+                int t117_54 = t115_13 + rn_2;
+                int t117_55 = t115_13 + rn_3;
+                int t117_56 = t115_14 + rn_0;
+                int t117_57 = t115_14 + rn_1;
+                int t117_58 = t115_14 + rn_2;
+                int t117_59 = t115_14 + rn_3;
+                int t117_60 = t115_15 + rn_0;
+                int t117_61 = t115_15 + rn_1;
+                int t117_62 = t115_15 + rn_2;
+                int t117_63 = t115_15 + rn_3;
                 // acc: b, [64][136], BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824) * 2, bAddress + (long)t117_0 * 2, t124_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824) / 4] = t118_0 ? b4[t111_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824) / 4] = t124_0 ? b4[t117_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368) * 2, bAddress + (long)t111_4 * 2, t118_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368) * 2, bAddress + (long)t117_4 * 2, t124_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368) / 4] = t118_4 ? b4[t111_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368) / 4] = t124_4 ? b4[t117_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912) * 2, bAddress + (long)t111_8 * 2, t118_8 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912) * 2, bAddress + (long)t117_8 * 2, t124_8 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912) / 4] = t118_8 ? b4[t111_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912) / 4] = t124_8 ? b4[t117_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456) * 2, bAddress + (long)t111_12 * 2, t118_12 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456) * 2, bAddress + (long)t117_12 * 2, t124_12 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456) / 4] = t118_12 ? b4[t111_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456) / 4] = t124_12 ? b4[t117_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000) * 2, bAddress + (long)t111_16 * 2, t118_16 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000) * 2, bAddress + (long)t117_16 * 2, t124_16 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000) / 4] = t118_16 ? b4[t111_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000) / 4] = t124_16 ? b4[t117_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544) * 2, bAddress + (long)t111_20 * 2, t118_20 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544) * 2, bAddress + (long)t117_20 * 2, t124_20 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544) / 4] = t118_20 ? b4[t111_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544) / 4] = t124_20 ? b4[t117_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088) * 2, bAddress + (long)t111_24 * 2, t118_24 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088) * 2, bAddress + (long)t117_24 * 2, t124_24 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088) / 4] = t118_24 ? b4[t111_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088) / 4] = t124_24 ? b4[t117_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632) * 2, bAddress + (long)t111_28 * 2, t118_28 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632) * 2, bAddress + (long)t117_28 * 2, t124_28 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632) / 4] = t118_28 ? b4[t111_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632) / 4] = t124_28 ? b4[t117_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176) * 2, bAddress + (long)t111_32 * 2, t118_32 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176) * 2, bAddress + (long)t117_32 * 2, t124_32 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176) / 4] = t118_32 ? b4[t111_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176) / 4] = t124_32 ? b4[t117_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720) * 2, bAddress + (long)t111_36 * 2, t118_36 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720) * 2, bAddress + (long)t117_36 * 2, t124_36 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720) / 4] = t118_36 ? b4[t111_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720) / 4] = t124_36 ? b4[t117_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264) * 2, bAddress + (long)t111_40 * 2, t118_40 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264) * 2, bAddress + (long)t117_40 * 2, t124_40 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264) / 4] = t118_40 ? b4[t111_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264) / 4] = t124_40 ? b4[t117_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808) * 2, bAddress + (long)t111_44 * 2, t118_44 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808) * 2, bAddress + (long)t117_44 * 2, t124_44 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808) / 4] = t118_44 ? b4[t111_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808) / 4] = t124_44 ? b4[t117_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352) * 2, bAddress + (long)t111_48 * 2, t118_48 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352) * 2, bAddress + (long)t117_48 * 2, t124_48 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352) / 4] = t118_48 ? b4[t111_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352) / 4] = t124_48 ? b4[t117_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896) * 2, bAddress + (long)t111_52 * 2, t118_52 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896) * 2, bAddress + (long)t117_52 * 2, t124_52 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896) / 4] = t118_52 ? b4[t111_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896) / 4] = t124_52 ? b4[t117_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440) * 2, bAddress + (long)t111_56 * 2, t118_56 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440) * 2, bAddress + (long)t117_56 * 2, t124_56 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440) / 4] = t118_56 ? b4[t111_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440) / 4] = t124_56 ? b4[t117_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984) * 2, bAddress + (long)t111_60 * 2, t118_60 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984) * 2, bAddress + (long)t117_60 * 2, t124_60 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984) / 4] = t118_60 ? b4[t111_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984) / 4] = t124_60 ? b4[t117_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -3357,191 +3357,191 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_1 = 64 + (tidMod16 * 4 + 1);
                 int rkAhead3_2 = 64 + (tidMod16 * 4 + 2);
                 int rkAhead3_3 = 64 + (tidMod16 * 4 + 3);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t129_2 = rm_2 < M;
-                bool t129_3 = rm_3 < M;
-                bool t129_4 = rm_4 < M;
-                bool t129_5 = rm_5 < M;
-                bool t129_6 = rm_6 < M;
-                bool t129_7 = rm_7 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_1 & t131_0;
-                bool t132_5 = t129_1 & t131_1;
-                bool t132_6 = t129_1 & t131_2;
-                bool t132_7 = t129_1 & t131_3;
-                bool t132_8 = t129_2 & t131_0;
-                bool t132_9 = t129_2 & t131_1;
-                bool t132_10 = t129_2 & t131_2;
-                bool t132_11 = t129_2 & t131_3;
-                bool t132_12 = t129_3 & t131_0;
-                bool t132_13 = t129_3 & t131_1;
-                bool t132_14 = t129_3 & t131_2;
-                bool t132_15 = t129_3 & t131_3;
-                bool t132_16 = t129_4 & t131_0;
-                bool t132_17 = t129_4 & t131_1;
-                bool t132_18 = t129_4 & t131_2;
-                bool t132_19 = t129_4 & t131_3;
-                bool t132_20 = t129_5 & t131_0;
-                bool t132_21 = t129_5 & t131_1;
-                bool t132_22 = t129_5 & t131_2;
-                bool t132_23 = t129_5 & t131_3;
-                bool t132_24 = t129_6 & t131_0;
-                bool t132_25 = t129_6 & t131_1;
-                bool t132_26 = t129_6 & t131_2;
-                bool t132_27 = t129_6 & t131_3;
-                bool t132_28 = t129_7 & t131_0;
-                bool t132_29 = t129_7 & t131_1;
-                bool t132_30 = t129_7 & t131_2;
-                bool t132_31 = t129_7 & t131_3;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                bool t133_8 = t132_8 & kStage1InRange;
-                bool t133_9 = t132_9 & kStage1InRange;
-                bool t133_10 = t132_10 & kStage1InRange;
-                bool t133_11 = t132_11 & kStage1InRange;
-                bool t133_12 = t132_12 & kStage1InRange;
-                bool t133_13 = t132_13 & kStage1InRange;
-                bool t133_14 = t132_14 & kStage1InRange;
-                bool t133_15 = t132_15 & kStage1InRange;
-                bool t133_16 = t132_16 & kStage1InRange;
-                bool t133_17 = t132_17 & kStage1InRange;
-                bool t133_18 = t132_18 & kStage1InRange;
-                bool t133_19 = t132_19 & kStage1InRange;
-                bool t133_20 = t132_20 & kStage1InRange;
-                bool t133_21 = t132_21 & kStage1InRange;
-                bool t133_22 = t132_22 & kStage1InRange;
-                bool t133_23 = t132_23 & kStage1InRange;
-                bool t133_24 = t132_24 & kStage1InRange;
-                bool t133_25 = t132_25 & kStage1InRange;
-                bool t133_26 = t132_26 & kStage1InRange;
-                bool t133_27 = t132_27 & kStage1InRange;
-                bool t133_28 = t132_28 & kStage1InRange;
-                bool t133_29 = t132_29 & kStage1InRange;
-                bool t133_30 = t132_30 & kStage1InRange;
-                bool t133_31 = t132_31 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t124_2 = rm_2 * strideAm;
-                int t124_3 = rm_3 * strideAm;
-                int t124_4 = rm_4 * strideAm;
-                int t124_5 = rm_5 * strideAm;
-                int t124_6 = rm_6 * strideAm;
-                int t124_7 = rm_7 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_1 + rkAhead3_0;
-                int t126_5 = t124_1 + rkAhead3_1;
-                int t126_6 = t124_1 + rkAhead3_2;
-                int t126_7 = t124_1 + rkAhead3_3;
-                int t126_8 = t124_2 + rkAhead3_0;
-                int t126_9 = t124_2 + rkAhead3_1;
-                int t126_10 = t124_2 + rkAhead3_2;
-                int t126_11 = t124_2 + rkAhead3_3;
-                int t126_12 = t124_3 + rkAhead3_0;
-                int t126_13 = t124_3 + rkAhead3_1;
-                int t126_14 = t124_3 + rkAhead3_2;
-                int t126_15 = t124_3 + rkAhead3_3;
-                int t126_16 = t124_4 + rkAhead3_0;
-                int t126_17 = t124_4 + rkAhead3_1;
-                int t126_18 = t124_4 + rkAhead3_2;
-                int t126_19 = t124_4 + rkAhead3_3;
-                int t126_20 = t124_5 + rkAhead3_0;
-                int t126_21 = t124_5 + rkAhead3_1;
-                int t126_22 = t124_5 + rkAhead3_2;
-                int t126_23 = t124_5 + rkAhead3_3;
-                int t126_24 = t124_6 + rkAhead3_0;
-                int t126_25 = t124_6 + rkAhead3_1;
-                int t126_26 = t124_6 + rkAhead3_2;
-                int t126_27 = t124_6 + rkAhead3_3;
-                int t126_28 = t124_7 + rkAhead3_0;
-                int t126_29 = t124_7 + rkAhead3_1;
-                int t126_30 = t124_7 + rkAhead3_2;
-                int t126_31 = t124_7 + rkAhead3_3;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t135_2 = rm_2 < M;
+                bool t135_3 = rm_3 < M;
+                bool t135_4 = rm_4 < M;
+                bool t135_5 = rm_5 < M;
+                bool t135_6 = rm_6 < M;
+                bool t135_7 = rm_7 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_1 & t137_0;
+                bool t138_5 = t135_1 & t137_1;
+                bool t138_6 = t135_1 & t137_2;
+                bool t138_7 = t135_1 & t137_3;
+                bool t138_8 = t135_2 & t137_0;
+                bool t138_9 = t135_2 & t137_1;
+                bool t138_10 = t135_2 & t137_2;
+                bool t138_11 = t135_2 & t137_3;
+                bool t138_12 = t135_3 & t137_0;
+                bool t138_13 = t135_3 & t137_1;
+                bool t138_14 = t135_3 & t137_2;
+                bool t138_15 = t135_3 & t137_3;
+                bool t138_16 = t135_4 & t137_0;
+                bool t138_17 = t135_4 & t137_1;
+                bool t138_18 = t135_4 & t137_2;
+                bool t138_19 = t135_4 & t137_3;
+                bool t138_20 = t135_5 & t137_0;
+                bool t138_21 = t135_5 & t137_1;
+                bool t138_22 = t135_5 & t137_2;
+                bool t138_23 = t135_5 & t137_3;
+                bool t138_24 = t135_6 & t137_0;
+                bool t138_25 = t135_6 & t137_1;
+                bool t138_26 = t135_6 & t137_2;
+                bool t138_27 = t135_6 & t137_3;
+                bool t138_28 = t135_7 & t137_0;
+                bool t138_29 = t135_7 & t137_1;
+                bool t138_30 = t135_7 & t137_2;
+                bool t138_31 = t135_7 & t137_3;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                bool t139_8 = t138_8 & kStage1InRange;
+                bool t139_9 = t138_9 & kStage1InRange;
+                bool t139_10 = t138_10 & kStage1InRange;
+                bool t139_11 = t138_11 & kStage1InRange;
+                bool t139_12 = t138_12 & kStage1InRange;
+                bool t139_13 = t138_13 & kStage1InRange;
+                bool t139_14 = t138_14 & kStage1InRange;
+                bool t139_15 = t138_15 & kStage1InRange;
+                bool t139_16 = t138_16 & kStage1InRange;
+                bool t139_17 = t138_17 & kStage1InRange;
+                bool t139_18 = t138_18 & kStage1InRange;
+                bool t139_19 = t138_19 & kStage1InRange;
+                bool t139_20 = t138_20 & kStage1InRange;
+                bool t139_21 = t138_21 & kStage1InRange;
+                bool t139_22 = t138_22 & kStage1InRange;
+                bool t139_23 = t138_23 & kStage1InRange;
+                bool t139_24 = t138_24 & kStage1InRange;
+                bool t139_25 = t138_25 & kStage1InRange;
+                bool t139_26 = t138_26 & kStage1InRange;
+                bool t139_27 = t138_27 & kStage1InRange;
+                bool t139_28 = t138_28 & kStage1InRange;
+                bool t139_29 = t138_29 & kStage1InRange;
+                bool t139_30 = t138_30 & kStage1InRange;
+                bool t139_31 = t138_31 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t130_2 = rm_2 * strideAm;
+                int t130_3 = rm_3 * strideAm;
+                int t130_4 = rm_4 * strideAm;
+                int t130_5 = rm_5 * strideAm;
+                int t130_6 = rm_6 * strideAm;
+                int t130_7 = rm_7 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_1 + rkAhead3_0;
+                int t132_5 = t130_1 + rkAhead3_1;
+                int t132_6 = t130_1 + rkAhead3_2;
+                int t132_7 = t130_1 + rkAhead3_3;
+                int t132_8 = t130_2 + rkAhead3_0;
+                int t132_9 = t130_2 + rkAhead3_1;
+                int t132_10 = t130_2 + rkAhead3_2;
+                int t132_11 = t130_2 + rkAhead3_3;
+                int t132_12 = t130_3 + rkAhead3_0;
+                int t132_13 = t130_3 + rkAhead3_1;
+                int t132_14 = t130_3 + rkAhead3_2;
+                int t132_15 = t130_3 + rkAhead3_3;
+                int t132_16 = t130_4 + rkAhead3_0;
+                int t132_17 = t130_4 + rkAhead3_1;
+                int t132_18 = t130_4 + rkAhead3_2;
+                int t132_19 = t130_4 + rkAhead3_3;
+                int t132_20 = t130_5 + rkAhead3_0;
+                int t132_21 = t130_5 + rkAhead3_1;
+                int t132_22 = t130_5 + rkAhead3_2;
+                int t132_23 = t130_5 + rkAhead3_3;
+                int t132_24 = t130_6 + rkAhead3_0;
+                int t132_25 = t130_6 + rkAhead3_1;
+                int t132_26 = t130_6 + rkAhead3_2;
+                int t132_27 = t130_6 + rkAhead3_3;
+                int t132_28 = t130_7 + rkAhead3_0;
+                int t132_29 = t130_7 + rkAhead3_1;
+                int t132_30 = t130_7 + rkAhead3_2;
+                int t132_31 = t130_7 + rkAhead3_3;
                 // acc: a, k-major [64][72], BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4608) * 2, aAddress + (long)t126_0 * 2, t133_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4608) * 2, aAddress + (long)t132_0 * 2, t139_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4608) / 4] = t133_0 ? a4[t126_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4608) / 4] = t139_0 ? a4[t132_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) * 2, aAddress + (long)t126_4 * 2, t133_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) * 2, aAddress + (long)t132_4 * 2, t139_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) / 4] = t133_4 ? a4[t126_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + 4608) / 4] = t139_4 ? a4[t132_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) * 2, aAddress + (long)t126_8 * 2, t133_8 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) * 2, aAddress + (long)t132_8 * 2, t139_8 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) / 4] = t133_8 ? a4[t126_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + 4608) / 4] = t139_8 ? a4[t132_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) * 2, aAddress + (long)t126_12 * 2, t133_12 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) * 2, aAddress + (long)t132_12 * 2, t139_12 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) / 4] = t133_12 ? a4[t126_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + 4608) / 4] = t139_12 ? a4[t132_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) * 2, aAddress + (long)t126_16 * 2, t133_16 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) * 2, aAddress + (long)t132_16 * 2, t139_16 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) / 4] = t133_16 ? a4[t126_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + 4608) / 4] = t139_16 ? a4[t132_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) * 2, aAddress + (long)t126_20 * 2, t133_20 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) * 2, aAddress + (long)t132_20 * 2, t139_20 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) / 4] = t133_20 ? a4[t126_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + 4608) / 4] = t139_20 ? a4[t132_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) * 2, aAddress + (long)t126_24 * 2, t133_24 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) * 2, aAddress + (long)t132_24 * 2, t139_24 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) / 4] = t133_24 ? a4[t126_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + 4608) / 4] = t139_24 ? a4[t132_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) * 2, aAddress + (long)t126_28 * 2, t133_28 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) * 2, aAddress + (long)t132_28 * 2, t139_28 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) / 4] = t133_28 ? a4[t126_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + 4608) / 4] = t139_28 ? a4[t132_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
                 int rkAhead4_0 = 64 + tidDiv32;
                 int rkAhead4_1 = 64 + (tidDiv32 + 4);
                 int rkAhead4_2 = 64 + (tidDiv32 + 8);
@@ -3558,380 +3558,380 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead4_13 = 64 + (tidDiv32 + 52);
                 int rkAhead4_14 = 64 + (tidDiv32 + 56);
                 int rkAhead4_15 = 64 + (tidDiv32 + 60);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t142_2 = rkAhead4_2 < K;
-                bool t142_3 = rkAhead4_3 < K;
-                bool t142_4 = rkAhead4_4 < K;
-                bool t142_5 = rkAhead4_5 < K;
-                bool t142_6 = rkAhead4_6 < K;
-                bool t142_7 = rkAhead4_7 < K;
-                bool t142_8 = rkAhead4_8 < K;
-                bool t142_9 = rkAhead4_9 < K;
-                bool t142_10 = rkAhead4_10 < K;
-                bool t142_11 = rkAhead4_11 < K;
-                bool t142_12 = rkAhead4_12 < K;
-                bool t142_13 = rkAhead4_13 < K;
-                bool t142_14 = rkAhead4_14 < K;
-                bool t142_15 = rkAhead4_15 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_1 & t144_0;
-                bool t145_5 = t142_1 & t144_1;
-                bool t145_6 = t142_1 & t144_2;
-                bool t145_7 = t142_1 & t144_3;
-                bool t145_8 = t142_2 & t144_0;
-                bool t145_9 = t142_2 & t144_1;
-                bool t145_10 = t142_2 & t144_2;
-                bool t145_11 = t142_2 & t144_3;
-                bool t145_12 = t142_3 & t144_0;
-                bool t145_13 = t142_3 & t144_1;
-                bool t145_14 = t142_3 & t144_2;
-                bool t145_15 = t142_3 & t144_3;
-                bool t145_16 = t142_4 & t144_0;
-                bool t145_17 = t142_4 & t144_1;
-                bool t145_18 = t142_4 & t144_2;
-                bool t145_19 = t142_4 & t144_3;
-                bool t145_20 = t142_5 & t144_0;
-                bool t145_21 = t142_5 & t144_1;
-                bool t145_22 = t142_5 & t144_2;
-                bool t145_23 = t142_5 & t144_3;
-                bool t145_24 = t142_6 & t144_0;
-                bool t145_25 = t142_6 & t144_1;
-                bool t145_26 = t142_6 & t144_2;
-                bool t145_27 = t142_6 & t144_3;
-                bool t145_28 = t142_7 & t144_0;
-                bool t145_29 = t142_7 & t144_1;
-                bool t145_30 = t142_7 & t144_2;
-                bool t145_31 = t142_7 & t144_3;
-                bool t145_32 = t142_8 & t144_0;
-                bool t145_33 = t142_8 & t144_1;
-                bool t145_34 = t142_8 & t144_2;
-                bool t145_35 = t142_8 & t144_3;
-                bool t145_36 = t142_9 & t144_0;
-                bool t145_37 = t142_9 & t144_1;
-                bool t145_38 = t142_9 & t144_2;
-                bool t145_39 = t142_9 & t144_3;
-                bool t145_40 = t142_10 & t144_0;
-                bool t145_41 = t142_10 & t144_1;
-                bool t145_42 = t142_10 & t144_2;
-                bool t145_43 = t142_10 & t144_3;
-                bool t145_44 = t142_11 & t144_0;
-                bool t145_45 = t142_11 & t144_1;
-                bool t145_46 = t142_11 & t144_2;
-                bool t145_47 = t142_11 & t144_3;
-                bool t145_48 = t142_12 & t144_0;
-                bool t145_49 = t142_12 & t144_1;
-                bool t145_50 = t142_12 & t144_2;
-                bool t145_51 = t142_12 & t144_3;
-                bool t145_52 = t142_13 & t144_0;
-                bool t145_53 = t142_13 & t144_1;
-                bool t145_54 = t142_13 & t144_2;
-                bool t145_55 = t142_13 & t144_3;
-                bool t145_56 = t142_14 & t144_0;
-                bool t145_57 = t142_14 & t144_1;
-                bool t145_58 = t142_14 & t144_2;
-                bool t145_59 = t142_14 & t144_3;
-                bool t145_60 = t142_15 & t144_0;
-                bool t145_61 = t142_15 & t144_1;
-                bool t145_62 = t142_15 & t144_2;
-                bool t145_63 = t142_15 & t144_3;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                bool t146_8 = t145_8 & kStage1InRange;
-                bool t146_9 = t145_9 & kStage1InRange;
-                bool t146_10 = t145_10 & kStage1InRange;
-                bool t146_11 = t145_11 & kStage1InRange;
-                bool t146_12 = t145_12 & kStage1InRange;
-                bool t146_13 = t145_13 & kStage1InRange;
-                bool t146_14 = t145_14 & kStage1InRange;
-                bool t146_15 = t145_15 & kStage1InRange;
-                bool t146_16 = t145_16 & kStage1InRange;
-                bool t146_17 = t145_17 & kStage1InRange;
-                bool t146_18 = t145_18 & kStage1InRange;
-                bool t146_19 = t145_19 & kStage1InRange;
-                bool t146_20 = t145_20 & kStage1InRange;
-                bool t146_21 = t145_21 & kStage1InRange;
-                bool t146_22 = t145_22 & kStage1InRange;
-                bool t146_23 = t145_23 & kStage1InRange;
-                bool t146_24 = t145_24 & kStage1InRange;
-                bool t146_25 = t145_25 & kStage1InRange;
-                bool t146_26 = t145_26 & kStage1InRange;
-                bool t146_27 = t145_27 & kStage1InRange;
-                bool t146_28 = t145_28 & kStage1InRange;
-                bool t146_29 = t145_29 & kStage1InRange;
-                bool t146_30 = t145_30 & kStage1InRange;
-                bool t146_31 = t145_31 & kStage1InRange;
-                bool t146_32 = t145_32 & kStage1InRange;
-                bool t146_33 = t145_33 & kStage1InRange;
-                bool t146_34 = t145_34 & kStage1InRange;
-                bool t146_35 = t145_35 & kStage1InRange;
-                bool t146_36 = t145_36 & kStage1InRange;
-                bool t146_37 = t145_37 & kStage1InRange;
-                bool t146_38 = t145_38 & kStage1InRange;
-                bool t146_39 = t145_39 & kStage1InRange;
-                bool t146_40 = t145_40 & kStage1InRange;
-                bool t146_41 = t145_41 & kStage1InRange;
-                bool t146_42 = t145_42 & kStage1InRange;
-                bool t146_43 = t145_43 & kStage1InRange;
-                bool t146_44 = t145_44 & kStage1InRange;
-                bool t146_45 = t145_45 & kStage1InRange;
-                bool t146_46 = t145_46 & kStage1InRange;
-                bool t146_47 = t145_47 & kStage1InRange;
-                bool t146_48 = t145_48 & kStage1InRange;
-                bool t146_49 = t145_49 & kStage1InRange;
-                bool t146_50 = t145_50 & kStage1InRange;
-                bool t146_51 = t145_51 & kStage1InRange;
-                bool t146_52 = t145_52 & kStage1InRange;
-                bool t146_53 = t145_53 & kStage1InRange;
-                bool t146_54 = t145_54 & kStage1InRange;
-                bool t146_55 = t145_55 & kStage1InRange;
-                bool t146_56 = t145_56 & kStage1InRange;
-                bool t146_57 = t145_57 & kStage1InRange;
-                bool t146_58 = t145_58 & kStage1InRange;
-                bool t146_59 = t145_59 & kStage1InRange;
-                bool t146_60 = t145_60 & kStage1InRange;
-                bool t146_61 = t145_61 & kStage1InRange;
-                bool t146_62 = t145_62 & kStage1InRange;
-                bool t146_63 = t145_63 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t137_2 = rkAhead4_2 * strideBk;
-                int t137_3 = rkAhead4_3 * strideBk;
-                int t137_4 = rkAhead4_4 * strideBk;
-                int t137_5 = rkAhead4_5 * strideBk;
-                int t137_6 = rkAhead4_6 * strideBk;
-                int t137_7 = rkAhead4_7 * strideBk;
-                int t137_8 = rkAhead4_8 * strideBk;
-                int t137_9 = rkAhead4_9 * strideBk;
-                int t137_10 = rkAhead4_10 * strideBk;
-                int t137_11 = rkAhead4_11 * strideBk;
-                int t137_12 = rkAhead4_12 * strideBk;
-                int t137_13 = rkAhead4_13 * strideBk;
-                int t137_14 = rkAhead4_14 * strideBk;
-                int t137_15 = rkAhead4_15 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_1 + rn_0;
-                int t139_5 = t137_1 + rn_1;
-                int t139_6 = t137_1 + rn_2;
-                int t139_7 = t137_1 + rn_3;
-                int t139_8 = t137_2 + rn_0;
-                int t139_9 = t137_2 + rn_1;
-                int t139_10 = t137_2 + rn_2;
-                int t139_11 = t137_2 + rn_3;
-                int t139_12 = t137_3 + rn_0;
-                int t139_13 = t137_3 + rn_1;
-                int t139_14 = t137_3 + rn_2;
-                int t139_15 = t137_3 + rn_3;
-                int t139_16 = t137_4 + rn_0;
-                int t139_17 = t137_4 + rn_1;
-                int t139_18 = t137_4 + rn_2;
-                int t139_19 = t137_4 + rn_3;
-                int t139_20 = t137_5 + rn_0;
-                int t139_21 = t137_5 + rn_1;
-                int t139_22 = t137_5 + rn_2;
-                int t139_23 = t137_5 + rn_3;
-                int t139_24 = t137_6 + rn_0;
-                int t139_25 = t137_6 + rn_1;
-                int t139_26 = t137_6 + rn_2;
-                int t139_27 = t137_6 + rn_3;
-                int t139_28 = t137_7 + rn_0;
-                int t139_29 = t137_7 + rn_1;
-                int t139_30 = t137_7 + rn_2;
-                int t139_31 = t137_7 + rn_3;
-                int t139_32 = t137_8 + rn_0;
-                int t139_33 = t137_8 + rn_1;
-                int t139_34 = t137_8 + rn_2;
-                int t139_35 = t137_8 + rn_3;
-                int t139_36 = t137_9 + rn_0;
-                int t139_37 = t137_9 + rn_1;
-                int t139_38 = t137_9 + rn_2;
-                int t139_39 = t137_9 + rn_3;
-                int t139_40 = t137_10 + rn_0;
-                int t139_41 = t137_10 + rn_1;
-                int t139_42 = t137_10 + rn_2;
-                int t139_43 = t137_10 + rn_3;
-                int t139_44 = t137_11 + rn_0;
-                int t139_45 = t137_11 + rn_1;
-                int t139_46 = t137_11 + rn_2;
-                int t139_47 = t137_11 + rn_3;
-                int t139_48 = t137_12 + rn_0;
-                int t139_49 = t137_12 + rn_1;
-                int t139_50 = t137_12 + rn_2;
-                int t139_51 = t137_12 + rn_3;
-                int t139_52 = t137_13 + rn_0;
-                int t139_53 = t137_13 + rn_1;
-                int t139_54 = t137_13 + rn_2;
-                int t139_55 = t137_13 + rn_3;
-                int t139_56 = t137_14 + rn_0;
-                int t139_57 = t137_14 + rn_1;
-                int t139_58 = t137_14 + rn_2;
-                int t139_59 = t137_14 + rn_3;
-                int t139_60 = t137_15 + rn_0;
-                int t139_61 = t137_15 + rn_1;
-                int t139_62 = t137_15 + rn_2;
-                int t139_63 = t137_15 + rn_3;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t148_2 = rkAhead4_2 < K;
+                bool t148_3 = rkAhead4_3 < K;
+                bool t148_4 = rkAhead4_4 < K;
+                bool t148_5 = rkAhead4_5 < K;
+                bool t148_6 = rkAhead4_6 < K;
+                bool t148_7 = rkAhead4_7 < K;
+                bool t148_8 = rkAhead4_8 < K;
+                bool t148_9 = rkAhead4_9 < K;
+                bool t148_10 = rkAhead4_10 < K;
+                bool t148_11 = rkAhead4_11 < K;
+                bool t148_12 = rkAhead4_12 < K;
+                bool t148_13 = rkAhead4_13 < K;
+                bool t148_14 = rkAhead4_14 < K;
+                bool t148_15 = rkAhead4_15 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_1 & t150_0;
+                bool t151_5 = t148_1 & t150_1;
+                bool t151_6 = t148_1 & t150_2;
+                bool t151_7 = t148_1 & t150_3;
+                bool t151_8 = t148_2 & t150_0;
+                bool t151_9 = t148_2 & t150_1;
+                bool t151_10 = t148_2 & t150_2;
+                bool t151_11 = t148_2 & t150_3;
+                bool t151_12 = t148_3 & t150_0;
+                bool t151_13 = t148_3 & t150_1;
+                bool t151_14 = t148_3 & t150_2;
+                bool t151_15 = t148_3 & t150_3;
+                bool t151_16 = t148_4 & t150_0;
+                bool t151_17 = t148_4 & t150_1;
+                bool t151_18 = t148_4 & t150_2;
+                bool t151_19 = t148_4 & t150_3;
+                bool t151_20 = t148_5 & t150_0;
+                bool t151_21 = t148_5 & t150_1;
+                bool t151_22 = t148_5 & t150_2;
+                bool t151_23 = t148_5 & t150_3;
+                bool t151_24 = t148_6 & t150_0;
+                bool t151_25 = t148_6 & t150_1;
+                bool t151_26 = t148_6 & t150_2;
+                bool t151_27 = t148_6 & t150_3;
+                bool t151_28 = t148_7 & t150_0;
+                bool t151_29 = t148_7 & t150_1;
+                bool t151_30 = t148_7 & t150_2;
+                bool t151_31 = t148_7 & t150_3;
+                bool t151_32 = t148_8 & t150_0;
+                bool t151_33 = t148_8 & t150_1;
+                bool t151_34 = t148_8 & t150_2;
+                bool t151_35 = t148_8 & t150_3;
+                bool t151_36 = t148_9 & t150_0;
+                bool t151_37 = t148_9 & t150_1;
+                bool t151_38 = t148_9 & t150_2;
+                bool t151_39 = t148_9 & t150_3;
+                bool t151_40 = t148_10 & t150_0;
+                bool t151_41 = t148_10 & t150_1;
+                bool t151_42 = t148_10 & t150_2;
+                bool t151_43 = t148_10 & t150_3;
+                bool t151_44 = t148_11 & t150_0;
+                bool t151_45 = t148_11 & t150_1;
+                bool t151_46 = t148_11 & t150_2;
+                bool t151_47 = t148_11 & t150_3;
+                bool t151_48 = t148_12 & t150_0;
+                bool t151_49 = t148_12 & t150_1;
+                bool t151_50 = t148_12 & t150_2;
+                bool t151_51 = t148_12 & t150_3;
+                bool t151_52 = t148_13 & t150_0;
+                bool t151_53 = t148_13 & t150_1;
+                bool t151_54 = t148_13 & t150_2;
+                bool t151_55 = t148_13 & t150_3;
+                bool t151_56 = t148_14 & t150_0;
+                bool t151_57 = t148_14 & t150_1;
+                bool t151_58 = t148_14 & t150_2;
+                bool t151_59 = t148_14 & t150_3;
+                bool t151_60 = t148_15 & t150_0;
+                bool t151_61 = t148_15 & t150_1;
+                bool t151_62 = t148_15 & t150_2;
+                bool t151_63 = t148_15 & t150_3;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                bool t152_8 = t151_8 & kStage1InRange;
+                bool t152_9 = t151_9 & kStage1InRange;
+                bool t152_10 = t151_10 & kStage1InRange;
+                bool t152_11 = t151_11 & kStage1InRange;
+                bool t152_12 = t151_12 & kStage1InRange;
+                bool t152_13 = t151_13 & kStage1InRange;
+                bool t152_14 = t151_14 & kStage1InRange;
+                bool t152_15 = t151_15 & kStage1InRange;
+                bool t152_16 = t151_16 & kStage1InRange;
+                bool t152_17 = t151_17 & kStage1InRange;
+                bool t152_18 = t151_18 & kStage1InRange;
+                bool t152_19 = t151_19 & kStage1InRange;
+                bool t152_20 = t151_20 & kStage1InRange;
+                bool t152_21 = t151_21 & kStage1InRange;
+                bool t152_22 = t151_22 & kStage1InRange;
+                bool t152_23 = t151_23 & kStage1InRange;
+                bool t152_24 = t151_24 & kStage1InRange;
+                bool t152_25 = t151_25 & kStage1InRange;
+                bool t152_26 = t151_26 & kStage1InRange;
+                bool t152_27 = t151_27 & kStage1InRange;
+                bool t152_28 = t151_28 & kStage1InRange;
+                bool t152_29 = t151_29 & kStage1InRange;
+                bool t152_30 = t151_30 & kStage1InRange;
+                bool t152_31 = t151_31 & kStage1InRange;
+                bool t152_32 = t151_32 & kStage1InRange;
+                bool t152_33 = t151_33 & kStage1InRange;
+                bool t152_34 = t151_34 & kStage1InRange;
+                bool t152_35 = t151_35 & kStage1InRange;
+                bool t152_36 = t151_36 & kStage1InRange;
+                bool t152_37 = t151_37 & kStage1InRange;
+                bool t152_38 = t151_38 & kStage1InRange;
+                bool t152_39 = t151_39 & kStage1InRange;
+                bool t152_40 = t151_40 & kStage1InRange;
+                bool t152_41 = t151_41 & kStage1InRange;
+                bool t152_42 = t151_42 & kStage1InRange;
+                bool t152_43 = t151_43 & kStage1InRange;
+                bool t152_44 = t151_44 & kStage1InRange;
+                bool t152_45 = t151_45 & kStage1InRange;
+                bool t152_46 = t151_46 & kStage1InRange;
+                bool t152_47 = t151_47 & kStage1InRange;
+                bool t152_48 = t151_48 & kStage1InRange;
+                bool t152_49 = t151_49 & kStage1InRange;
+                bool t152_50 = t151_50 & kStage1InRange;
+                bool t152_51 = t151_51 & kStage1InRange;
+                bool t152_52 = t151_52 & kStage1InRange;
+                bool t152_53 = t151_53 & kStage1InRange;
+                bool t152_54 = t151_54 & kStage1InRange;
+                bool t152_55 = t151_55 & kStage1InRange;
+                bool t152_56 = t151_56 & kStage1InRange;
+                bool t152_57 = t151_57 & kStage1InRange;
+                bool t152_58 = t151_58 & kStage1InRange;
+                bool t152_59 = t151_59 & kStage1InRange;
+                bool t152_60 = t151_60 & kStage1InRange;
+                bool t152_61 = t151_61 & kStage1InRange;
+                bool t152_62 = t151_62 & kStage1InRange;
+                bool t152_63 = t151_63 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t143_2 = rkAhead4_2 * strideBk;
+                int t143_3 = rkAhead4_3 * strideBk;
+                int t143_4 = rkAhead4_4 * strideBk;
+                int t143_5 = rkAhead4_5 * strideBk;
+                int t143_6 = rkAhead4_6 * strideBk;
+                int t143_7 = rkAhead4_7 * strideBk;
+                int t143_8 = rkAhead4_8 * strideBk;
+                int t143_9 = rkAhead4_9 * strideBk;
+                int t143_10 = rkAhead4_10 * strideBk;
+                int t143_11 = rkAhead4_11 * strideBk;
+                int t143_12 = rkAhead4_12 * strideBk;
+                int t143_13 = rkAhead4_13 * strideBk;
+                int t143_14 = rkAhead4_14 * strideBk;
+                int t143_15 = rkAhead4_15 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_1 + rn_0;
+                int t145_5 = t143_1 + rn_1;
+                int t145_6 = t143_1 + rn_2;
+                int t145_7 = t143_1 + rn_3;
+                int t145_8 = t143_2 + rn_0;
+                int t145_9 = t143_2 + rn_1;
+                int t145_10 = t143_2 + rn_2;
+                int t145_11 = t143_2 + rn_3;
+                int t145_12 = t143_3 + rn_0;
+                int t145_13 = t143_3 + rn_1;
+                int t145_14 = t143_3 + rn_2;
+                int t145_15 = t143_3 + rn_3;
+                int t145_16 = t143_4 + rn_0;
+                int t145_17 = t143_4 + rn_1;
+                int t145_18 = t143_4 + rn_2;
+                int t145_19 = t143_4 + rn_3;
+                int t145_20 = t143_5 + rn_0;
+                int t145_21 = t143_5 + rn_1;
+                int t145_22 = t143_5 + rn_2;
+                int t145_23 = t143_5 + rn_3;
+                int t145_24 = t143_6 + rn_0;
+                int t145_25 = t143_6 + rn_1;
+                int t145_26 = t143_6 + rn_2;
+                int t145_27 = t143_6 + rn_3;
+                int t145_28 = t143_7 + rn_0;
+                int t145_29 = t143_7 + rn_1;
+                int t145_30 = t143_7 + rn_2;
+                int t145_31 = t143_7 + rn_3;
+                int t145_32 = t143_8 + rn_0;
+                int t145_33 = t143_8 + rn_1;
+                int t145_34 = t143_8 + rn_2;
+                int t145_35 = t143_8 + rn_3;
+                int t145_36 = t143_9 + rn_0;
+                int t145_37 = t143_9 + rn_1;
+                int t145_38 = t143_9 + rn_2;
+                int t145_39 = t143_9 + rn_3;
+                int t145_40 = t143_10 + rn_0;
+                int t145_41 = t143_10 + rn_1;
+                int t145_42 = t143_10 + rn_2;
+                int t145_43 = t143_10 + rn_3;
+                int t145_44 = t143_11 + rn_0;
+                int t145_45 = t143_11 + rn_1;
+                int t145_46 = t143_11 + rn_2;
+                int t145_47 = t143_11 + rn_3;
+                int t145_48 = t143_12 + rn_0;
+                int t145_49 = t143_12 + rn_1;
+                int t145_50 = t143_12 + rn_2;
+                int t145_51 = t143_12 + rn_3;
+                int t145_52 = t143_13 + rn_0;
+                int t145_53 = t143_13 + rn_1;
+                int t145_54 = t143_13 + rn_2;
+                int t145_55 = t143_13 + rn_3;
+                int t145_56 = t143_14 + rn_0;
+                int t145_57 = t143_14 + rn_1;
+                int t145_58 = t143_14 + rn_2;
+                int t145_59 = t143_14 + rn_3;
+                int t145_60 = t143_15 + rn_0;
+                int t145_61 = t143_15 + rn_1;
+                int t145_62 = t143_15 + rn_2;
+                int t145_63 = t143_15 + rn_3;
                 // acc: b, [64][136], BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) * 2, bAddress + (long)t145_0 * 2, t152_0 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) / 4] = t146_0 ? b4[t139_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + 8704) / 4] = t152_0 ? b4[t145_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) * 2, bAddress + (long)t139_4 * 2, t146_4 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) * 2, bAddress + (long)t145_4 * 2, t152_4 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) / 4] = t146_4 ? b4[t139_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + 8704) / 4] = t152_4 ? b4[t145_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) * 2, bAddress + (long)t139_8 * 2, t146_8 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) * 2, bAddress + (long)t145_8 * 2, t152_8 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) / 4] = t146_8 ? b4[t139_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + 8704) / 4] = t152_8 ? b4[t145_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) * 2, bAddress + (long)t139_12 * 2, t146_12 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) * 2, bAddress + (long)t145_12 * 2, t152_12 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) / 4] = t146_12 ? b4[t139_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + 8704) / 4] = t152_12 ? b4[t145_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) * 2, bAddress + (long)t139_16 * 2, t146_16 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) * 2, bAddress + (long)t145_16 * 2, t152_16 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) / 4] = t146_16 ? b4[t139_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + 8704) / 4] = t152_16 ? b4[t145_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) * 2, bAddress + (long)t139_20 * 2, t146_20 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) * 2, bAddress + (long)t145_20 * 2, t152_20 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) / 4] = t146_20 ? b4[t139_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + 8704) / 4] = t152_20 ? b4[t145_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) * 2, bAddress + (long)t139_24 * 2, t146_24 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) * 2, bAddress + (long)t145_24 * 2, t152_24 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) / 4] = t146_24 ? b4[t139_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + 8704) / 4] = t152_24 ? b4[t145_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) * 2, bAddress + (long)t139_28 * 2, t146_28 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) * 2, bAddress + (long)t145_28 * 2, t152_28 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) / 4] = t146_28 ? b4[t139_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + 8704) / 4] = t152_28 ? b4[t145_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) * 2, bAddress + (long)t139_32 * 2, t146_32 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) * 2, bAddress + (long)t145_32 * 2, t152_32 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) / 4] = t146_32 ? b4[t139_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + 8704) / 4] = t152_32 ? b4[t145_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) * 2, bAddress + (long)t139_36 * 2, t146_36 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) * 2, bAddress + (long)t145_36 * 2, t152_36 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) / 4] = t146_36 ? b4[t139_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + 8704) / 4] = t152_36 ? b4[t145_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) * 2, bAddress + (long)t139_40 * 2, t146_40 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) * 2, bAddress + (long)t145_40 * 2, t152_40 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) / 4] = t146_40 ? b4[t139_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + 8704) / 4] = t152_40 ? b4[t145_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) * 2, bAddress + (long)t139_44 * 2, t146_44 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) * 2, bAddress + (long)t145_44 * 2, t152_44 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) / 4] = t146_44 ? b4[t139_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + 8704) / 4] = t152_44 ? b4[t145_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) * 2, bAddress + (long)t139_48 * 2, t146_48 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) * 2, bAddress + (long)t145_48 * 2, t152_48 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) / 4] = t146_48 ? b4[t139_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + 8704) / 4] = t152_48 ? b4[t145_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) * 2, bAddress + (long)t139_52 * 2, t146_52 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) * 2, bAddress + (long)t145_52 * 2, t152_52 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) / 4] = t146_52 ? b4[t139_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + 8704) / 4] = t152_52 ? b4[t145_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) * 2, bAddress + (long)t139_56 * 2, t146_56 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) * 2, bAddress + (long)t145_56 * 2, t152_56 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) / 4] = t146_56 ? b4[t139_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + 8704) / 4] = t152_56 ? b4[t145_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) * 2, bAddress + (long)t139_60 * 2, t146_60 ? 8u : 0u);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) * 2, bAddress + (long)t145_60 * 2, t152_60 ? 8u : 0u);
                 }
                 else
                 {
-                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) / 4] = t146_60 ? b4[t139_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + 8704) / 4] = t152_60 ? b4[t145_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                bool t158_2 = rm_2 < M;
-                bool t158_3 = rm_3 < M;
-                bool t158_4 = rm_4 < M;
-                bool t158_5 = rm_5 < M;
-                bool t158_6 = rm_6 < M;
-                bool t158_7 = rm_7 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
-                int t153_2 = rm_2 * strideAm;
-                int t153_3 = rm_3 * strideAm;
-                int t153_4 = rm_4 * strideAm;
-                int t153_5 = rm_5 * strideAm;
-                int t153_6 = rm_6 * strideAm;
-                int t153_7 = rm_7 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                bool t164_2 = rm_2 < M;
+                bool t164_3 = rm_3 < M;
+                bool t164_4 = rm_4 < M;
+                bool t164_5 = rm_5 < M;
+                bool t164_6 = rm_6 < M;
+                bool t164_7 = rm_7 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
+                int t159_2 = rm_2 * strideAm;
+                int t159_3 = rm_3 * strideAm;
+                int t159_4 = rm_4 * strideAm;
+                int t159_5 = rm_5 * strideAm;
+                int t159_6 = rm_6 * strideAm;
+                int t159_7 = rm_7 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -4083,170 +4083,170 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_1 = kAhead + (tidMod16 * 4 + 1);
                     int rkAhead5_2 = kAhead + (tidMod16 * 4 + 2);
                     int rkAhead5_3 = kAhead + (tidMod16 * 4 + 3);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_1 & t160_0;
-                    bool t161_5 = t158_1 & t160_1;
-                    bool t161_6 = t158_1 & t160_2;
-                    bool t161_7 = t158_1 & t160_3;
-                    bool t161_8 = t158_2 & t160_0;
-                    bool t161_9 = t158_2 & t160_1;
-                    bool t161_10 = t158_2 & t160_2;
-                    bool t161_11 = t158_2 & t160_3;
-                    bool t161_12 = t158_3 & t160_0;
-                    bool t161_13 = t158_3 & t160_1;
-                    bool t161_14 = t158_3 & t160_2;
-                    bool t161_15 = t158_3 & t160_3;
-                    bool t161_16 = t158_4 & t160_0;
-                    bool t161_17 = t158_4 & t160_1;
-                    bool t161_18 = t158_4 & t160_2;
-                    bool t161_19 = t158_4 & t160_3;
-                    bool t161_20 = t158_5 & t160_0;
-                    bool t161_21 = t158_5 & t160_1;
-                    bool t161_22 = t158_5 & t160_2;
-                    bool t161_23 = t158_5 & t160_3;
-                    bool t161_24 = t158_6 & t160_0;
-                    bool t161_25 = t158_6 & t160_1;
-                    bool t161_26 = t158_6 & t160_2;
-                    bool t161_27 = t158_6 & t160_3;
-                    bool t161_28 = t158_7 & t160_0;
-                    bool t161_29 = t158_7 & t160_1;
-                    bool t161_30 = t158_7 & t160_2;
-                    bool t161_31 = t158_7 & t160_3;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    bool t162_8 = t161_8 & kAheadInRange;
-                    bool t162_9 = t161_9 & kAheadInRange;
-                    bool t162_10 = t161_10 & kAheadInRange;
-                    bool t162_11 = t161_11 & kAheadInRange;
-                    bool t162_12 = t161_12 & kAheadInRange;
-                    bool t162_13 = t161_13 & kAheadInRange;
-                    bool t162_14 = t161_14 & kAheadInRange;
-                    bool t162_15 = t161_15 & kAheadInRange;
-                    bool t162_16 = t161_16 & kAheadInRange;
-                    bool t162_17 = t161_17 & kAheadInRange;
-                    bool t162_18 = t161_18 & kAheadInRange;
-                    bool t162_19 = t161_19 & kAheadInRange;
-                    bool t162_20 = t161_20 & kAheadInRange;
-                    bool t162_21 = t161_21 & kAheadInRange;
-                    bool t162_22 = t161_22 & kAheadInRange;
-                    bool t162_23 = t161_23 & kAheadInRange;
-                    bool t162_24 = t161_24 & kAheadInRange;
-                    bool t162_25 = t161_25 & kAheadInRange;
-                    bool t162_26 = t161_26 & kAheadInRange;
-                    bool t162_27 = t161_27 & kAheadInRange;
-                    bool t162_28 = t161_28 & kAheadInRange;
-                    bool t162_29 = t161_29 & kAheadInRange;
-                    bool t162_30 = t161_30 & kAheadInRange;
-                    bool t162_31 = t161_31 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_1 + rkAhead5_0;
-                    int t155_5 = t153_1 + rkAhead5_1;
-                    int t155_6 = t153_1 + rkAhead5_2;
-                    int t155_7 = t153_1 + rkAhead5_3;
-                    int t155_8 = t153_2 + rkAhead5_0;
-                    int t155_9 = t153_2 + rkAhead5_1;
-                    int t155_10 = t153_2 + rkAhead5_2;
-                    int t155_11 = t153_2 + rkAhead5_3;
-                    int t155_12 = t153_3 + rkAhead5_0;
-                    int t155_13 = t153_3 + rkAhead5_1;
-                    int t155_14 = t153_3 + rkAhead5_2;
-                    int t155_15 = t153_3 + rkAhead5_3;
-                    int t155_16 = t153_4 + rkAhead5_0;
-                    int t155_17 = t153_4 + rkAhead5_1;
-                    int t155_18 = t153_4 + rkAhead5_2;
-                    int t155_19 = t153_4 + rkAhead5_3;
-                    int t155_20 = t153_5 + rkAhead5_0;
-                    int t155_21 = t153_5 + rkAhead5_1;
-                    int t155_22 = t153_5 + rkAhead5_2;
-                    int t155_23 = t153_5 + rkAhead5_3;
-                    int t155_24 = t153_6 + rkAhead5_0;
-                    int t155_25 = t153_6 + rkAhead5_1;
-                    int t155_26 = t153_6 + rkAhead5_2;
-                    int t155_27 = t153_6 + rkAhead5_3;
-                    int t155_28 = t153_7 + rkAhead5_0;
-                    int t155_29 = t153_7 + rkAhead5_1;
-                    int t155_30 = t153_7 + rkAhead5_2;
-                    int t155_31 = t153_7 + rkAhead5_3;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_1 & t166_0;
+                    bool t167_5 = t164_1 & t166_1;
+                    bool t167_6 = t164_1 & t166_2;
+                    bool t167_7 = t164_1 & t166_3;
+                    bool t167_8 = t164_2 & t166_0;
+                    bool t167_9 = t164_2 & t166_1;
+                    bool t167_10 = t164_2 & t166_2;
+                    bool t167_11 = t164_2 & t166_3;
+                    bool t167_12 = t164_3 & t166_0;
+                    bool t167_13 = t164_3 & t166_1;
+                    bool t167_14 = t164_3 & t166_2;
+                    bool t167_15 = t164_3 & t166_3;
+                    bool t167_16 = t164_4 & t166_0;
+                    bool t167_17 = t164_4 & t166_1;
+                    bool t167_18 = t164_4 & t166_2;
+                    bool t167_19 = t164_4 & t166_3;
+                    bool t167_20 = t164_5 & t166_0;
+                    bool t167_21 = t164_5 & t166_1;
+                    bool t167_22 = t164_5 & t166_2;
+                    bool t167_23 = t164_5 & t166_3;
+                    bool t167_24 = t164_6 & t166_0;
+                    bool t167_25 = t164_6 & t166_1;
+                    bool t167_26 = t164_6 & t166_2;
+                    bool t167_27 = t164_6 & t166_3;
+                    bool t167_28 = t164_7 & t166_0;
+                    bool t167_29 = t164_7 & t166_1;
+                    bool t167_30 = t164_7 & t166_2;
+                    bool t167_31 = t164_7 & t166_3;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    bool t168_8 = t167_8 & kAheadInRange;
+                    bool t168_9 = t167_9 & kAheadInRange;
+                    bool t168_10 = t167_10 & kAheadInRange;
+                    bool t168_11 = t167_11 & kAheadInRange;
+                    bool t168_12 = t167_12 & kAheadInRange;
+                    bool t168_13 = t167_13 & kAheadInRange;
+                    bool t168_14 = t167_14 & kAheadInRange;
+                    bool t168_15 = t167_15 & kAheadInRange;
+                    bool t168_16 = t167_16 & kAheadInRange;
+                    bool t168_17 = t167_17 & kAheadInRange;
+                    bool t168_18 = t167_18 & kAheadInRange;
+                    bool t168_19 = t167_19 & kAheadInRange;
+                    bool t168_20 = t167_20 & kAheadInRange;
+                    bool t168_21 = t167_21 & kAheadInRange;
+                    bool t168_22 = t167_22 & kAheadInRange;
+                    bool t168_23 = t167_23 & kAheadInRange;
+                    bool t168_24 = t167_24 & kAheadInRange;
+                    bool t168_25 = t167_25 & kAheadInRange;
+                    bool t168_26 = t167_26 & kAheadInRange;
+                    bool t168_27 = t167_27 & kAheadInRange;
+                    bool t168_28 = t167_28 & kAheadInRange;
+                    bool t168_29 = t167_29 & kAheadInRange;
+                    bool t168_30 = t167_30 & kAheadInRange;
+                    bool t168_31 = t167_31 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_1 + rkAhead5_0;
+                    int t161_5 = t159_1 + rkAhead5_1;
+                    int t161_6 = t159_1 + rkAhead5_2;
+                    int t161_7 = t159_1 + rkAhead5_3;
+                    int t161_8 = t159_2 + rkAhead5_0;
+                    int t161_9 = t159_2 + rkAhead5_1;
+                    int t161_10 = t159_2 + rkAhead5_2;
+                    int t161_11 = t159_2 + rkAhead5_3;
+                    int t161_12 = t159_3 + rkAhead5_0;
+                    int t161_13 = t159_3 + rkAhead5_1;
+                    int t161_14 = t159_3 + rkAhead5_2;
+                    int t161_15 = t159_3 + rkAhead5_3;
+                    int t161_16 = t159_4 + rkAhead5_0;
+                    int t161_17 = t159_4 + rkAhead5_1;
+                    int t161_18 = t159_4 + rkAhead5_2;
+                    int t161_19 = t159_4 + rkAhead5_3;
+                    int t161_20 = t159_5 + rkAhead5_0;
+                    int t161_21 = t159_5 + rkAhead5_1;
+                    int t161_22 = t159_5 + rkAhead5_2;
+                    int t161_23 = t159_5 + rkAhead5_3;
+                    int t161_24 = t159_6 + rkAhead5_0;
+                    int t161_25 = t159_6 + rkAhead5_1;
+                    int t161_26 = t159_6 + rkAhead5_2;
+                    int t161_27 = t159_6 + rkAhead5_3;
+                    int t161_28 = t159_7 + rkAhead5_0;
+                    int t161_29 = t159_7 + rkAhead5_1;
+                    int t161_30 = t159_7 + rkAhead5_2;
+                    int t161_31 = t159_7 + rkAhead5_3;
                     // acc: a, k-major [64][72], BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) * 2, aAddress + (long)t155_0 * 2, t162_0 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) * 2, aAddress + (long)t161_0 * 2, t168_0 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) / 4] = t162_0 ? a4[t155_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + stageAhead * 4608) / 4] = t168_0 ? a4[t161_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) * 2, aAddress + (long)t155_4 * 2, t162_4 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) * 2, aAddress + (long)t161_4 * 2, t168_4 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) / 4] = t162_4 ? a4[t155_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 576 + stageAhead * 4608) / 4] = t168_4 ? a4[t161_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) * 2, aAddress + (long)t155_8 * 2, t162_8 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) * 2, aAddress + (long)t161_8 * 2, t168_8 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) / 4] = t162_8 ? a4[t155_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1152 + stageAhead * 4608) / 4] = t168_8 ? a4[t161_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) * 2, aAddress + (long)t155_12 * 2, t162_12 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) * 2, aAddress + (long)t161_12 * 2, t168_12 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) / 4] = t162_12 ? a4[t155_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 1728 + stageAhead * 4608) / 4] = t168_12 ? a4[t161_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) * 2, aAddress + (long)t155_16 * 2, t162_16 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) * 2, aAddress + (long)t161_16 * 2, t168_16 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) / 4] = t162_16 ? a4[t155_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2304 + stageAhead * 4608) / 4] = t168_16 ? a4[t161_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) * 2, aAddress + (long)t155_20 * 2, t162_20 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) * 2, aAddress + (long)t161_20 * 2, t168_20 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) / 4] = t162_20 ? a4[t155_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 2880 + stageAhead * 4608) / 4] = t168_20 ? a4[t161_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) * 2, aAddress + (long)t155_24 * 2, t162_24 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) * 2, aAddress + (long)t161_24 * 2, t168_24 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) / 4] = t162_24 ? a4[t155_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 3456 + stageAhead * 4608) / 4] = t168_24 ? a4[t161_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) * 2, aAddress + (long)t155_28 * 2, t162_28 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) * 2, aAddress + (long)t161_28 * 2, t168_28 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) / 4] = t162_28 ? a4[t155_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv16 * 72 + tidMod16 * 4 + 4032 + stageAhead * 4608) / 4] = t168_28 ? a4[t161_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv32;
                     int rkAhead6_1 = kAhead + (tidDiv32 + 4);
@@ -4264,358 +4264,358 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead6_13 = kAhead + (tidDiv32 + 52);
                     int rkAhead6_14 = kAhead + (tidDiv32 + 56);
                     int rkAhead6_15 = kAhead + (tidDiv32 + 60);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t171_2 = rkAhead6_2 < K;
-                    bool t171_3 = rkAhead6_3 < K;
-                    bool t171_4 = rkAhead6_4 < K;
-                    bool t171_5 = rkAhead6_5 < K;
-                    bool t171_6 = rkAhead6_6 < K;
-                    bool t171_7 = rkAhead6_7 < K;
-                    bool t171_8 = rkAhead6_8 < K;
-                    bool t171_9 = rkAhead6_9 < K;
-                    bool t171_10 = rkAhead6_10 < K;
-                    bool t171_11 = rkAhead6_11 < K;
-                    bool t171_12 = rkAhead6_12 < K;
-                    bool t171_13 = rkAhead6_13 < K;
-                    bool t171_14 = rkAhead6_14 < K;
-                    bool t171_15 = rkAhead6_15 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_1 & t173_0;
-                    bool t174_5 = t171_1 & t173_1;
-                    bool t174_6 = t171_1 & t173_2;
-                    bool t174_7 = t171_1 & t173_3;
-                    bool t174_8 = t171_2 & t173_0;
-                    bool t174_9 = t171_2 & t173_1;
-                    bool t174_10 = t171_2 & t173_2;
-                    bool t174_11 = t171_2 & t173_3;
-                    bool t174_12 = t171_3 & t173_0;
-                    bool t174_13 = t171_3 & t173_1;
-                    bool t174_14 = t171_3 & t173_2;
-                    bool t174_15 = t171_3 & t173_3;
-                    bool t174_16 = t171_4 & t173_0;
-                    bool t174_17 = t171_4 & t173_1;
-                    bool t174_18 = t171_4 & t173_2;
-                    bool t174_19 = t171_4 & t173_3;
-                    bool t174_20 = t171_5 & t173_0;
-                    bool t174_21 = t171_5 & t173_1;
-                    bool t174_22 = t171_5 & t173_2;
-                    bool t174_23 = t171_5 & t173_3;
-                    bool t174_24 = t171_6 & t173_0;
-                    bool t174_25 = t171_6 & t173_1;
-                    bool t174_26 = t171_6 & t173_2;
-                    bool t174_27 = t171_6 & t173_3;
-                    bool t174_28 = t171_7 & t173_0;
-                    bool t174_29 = t171_7 & t173_1;
-                    bool t174_30 = t171_7 & t173_2;
-                    bool t174_31 = t171_7 & t173_3;
-                    bool t174_32 = t171_8 & t173_0;
-                    bool t174_33 = t171_8 & t173_1;
-                    bool t174_34 = t171_8 & t173_2;
-                    bool t174_35 = t171_8 & t173_3;
-                    bool t174_36 = t171_9 & t173_0;
-                    bool t174_37 = t171_9 & t173_1;
-                    bool t174_38 = t171_9 & t173_2;
-                    bool t174_39 = t171_9 & t173_3;
-                    bool t174_40 = t171_10 & t173_0;
-                    bool t174_41 = t171_10 & t173_1;
-                    bool t174_42 = t171_10 & t173_2;
-                    bool t174_43 = t171_10 & t173_3;
-                    bool t174_44 = t171_11 & t173_0;
-                    bool t174_45 = t171_11 & t173_1;
-                    bool t174_46 = t171_11 & t173_2;
-                    bool t174_47 = t171_11 & t173_3;
-                    bool t174_48 = t171_12 & t173_0;
-                    bool t174_49 = t171_12 & t173_1;
-                    bool t174_50 = t171_12 & t173_2;
-                    bool t174_51 = t171_12 & t173_3;
-                    bool t174_52 = t171_13 & t173_0;
-                    bool t174_53 = t171_13 & t173_1;
-                    bool t174_54 = t171_13 & t173_2;
-                    bool t174_55 = t171_13 & t173_3;
-                    bool t174_56 = t171_14 & t173_0;
-                    bool t174_57 = t171_14 & t173_1;
-                    bool t174_58 = t171_14 & t173_2;
-                    bool t174_59 = t171_14 & t173_3;
-                    bool t174_60 = t171_15 & t173_0;
-                    bool t174_61 = t171_15 & t173_1;
-                    bool t174_62 = t171_15 & t173_2;
-                    bool t174_63 = t171_15 & t173_3;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    bool t175_8 = t174_8 & kAheadInRange;
-                    bool t175_9 = t174_9 & kAheadInRange;
-                    bool t175_10 = t174_10 & kAheadInRange;
-                    bool t175_11 = t174_11 & kAheadInRange;
-                    bool t175_12 = t174_12 & kAheadInRange;
-                    bool t175_13 = t174_13 & kAheadInRange;
-                    bool t175_14 = t174_14 & kAheadInRange;
-                    bool t175_15 = t174_15 & kAheadInRange;
-                    bool t175_16 = t174_16 & kAheadInRange;
-                    bool t175_17 = t174_17 & kAheadInRange;
-                    bool t175_18 = t174_18 & kAheadInRange;
-                    bool t175_19 = t174_19 & kAheadInRange;
-                    bool t175_20 = t174_20 & kAheadInRange;
-                    bool t175_21 = t174_21 & kAheadInRange;
-                    bool t175_22 = t174_22 & kAheadInRange;
-                    bool t175_23 = t174_23 & kAheadInRange;
-                    bool t175_24 = t174_24 & kAheadInRange;
-                    bool t175_25 = t174_25 & kAheadInRange;
-                    bool t175_26 = t174_26 & kAheadInRange;
-                    bool t175_27 = t174_27 & kAheadInRange;
-                    bool t175_28 = t174_28 & kAheadInRange;
-                    bool t175_29 = t174_29 & kAheadInRange;
-                    bool t175_30 = t174_30 & kAheadInRange;
-                    bool t175_31 = t174_31 & kAheadInRange;
-                    bool t175_32 = t174_32 & kAheadInRange;
-                    bool t175_33 = t174_33 & kAheadInRange;
-                    bool t175_34 = t174_34 & kAheadInRange;
-                    bool t175_35 = t174_35 & kAheadInRange;
-                    bool t175_36 = t174_36 & kAheadInRange;
-                    bool t175_37 = t174_37 & kAheadInRange;
-                    bool t175_38 = t174_38 & kAheadInRange;
-                    bool t175_39 = t174_39 & kAheadInRange;
-                    bool t175_40 = t174_40 & kAheadInRange;
-                    bool t175_41 = t174_41 & kAheadInRange;
-                    bool t175_42 = t174_42 & kAheadInRange;
-                    bool t175_43 = t174_43 & kAheadInRange;
-                    bool t175_44 = t174_44 & kAheadInRange;
-                    bool t175_45 = t174_45 & kAheadInRange;
-                    bool t175_46 = t174_46 & kAheadInRange;
-                    bool t175_47 = t174_47 & kAheadInRange;
-                    bool t175_48 = t174_48 & kAheadInRange;
-                    bool t175_49 = t174_49 & kAheadInRange;
-                    bool t175_50 = t174_50 & kAheadInRange;
-                    bool t175_51 = t174_51 & kAheadInRange;
-                    bool t175_52 = t174_52 & kAheadInRange;
-                    bool t175_53 = t174_53 & kAheadInRange;
-                    bool t175_54 = t174_54 & kAheadInRange;
-                    bool t175_55 = t174_55 & kAheadInRange;
-                    bool t175_56 = t174_56 & kAheadInRange;
-                    bool t175_57 = t174_57 & kAheadInRange;
-                    bool t175_58 = t174_58 & kAheadInRange;
-                    bool t175_59 = t174_59 & kAheadInRange;
-                    bool t175_60 = t174_60 & kAheadInRange;
-                    bool t175_61 = t174_61 & kAheadInRange;
-                    bool t175_62 = t174_62 & kAheadInRange;
-                    bool t175_63 = t174_63 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t166_2 = rkAhead6_2 * strideBk;
-                    int t166_3 = rkAhead6_3 * strideBk;
-                    int t166_4 = rkAhead6_4 * strideBk;
-                    int t166_5 = rkAhead6_5 * strideBk;
-                    int t166_6 = rkAhead6_6 * strideBk;
-                    int t166_7 = rkAhead6_7 * strideBk;
-                    int t166_8 = rkAhead6_8 * strideBk;
-                    int t166_9 = rkAhead6_9 * strideBk;
-                    int t166_10 = rkAhead6_10 * strideBk;
-                    int t166_11 = rkAhead6_11 * strideBk;
-                    int t166_12 = rkAhead6_12 * strideBk;
-                    int t166_13 = rkAhead6_13 * strideBk;
-                    int t166_14 = rkAhead6_14 * strideBk;
-                    int t166_15 = rkAhead6_15 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_1 + rn_0;
-                    int t168_5 = t166_1 + rn_1;
-                    int t168_6 = t166_1 + rn_2;
-                    int t168_7 = t166_1 + rn_3;
-                    int t168_8 = t166_2 + rn_0;
-                    int t168_9 = t166_2 + rn_1;
-                    int t168_10 = t166_2 + rn_2;
-                    int t168_11 = t166_2 + rn_3;
-                    int t168_12 = t166_3 + rn_0;
-                    int t168_13 = t166_3 + rn_1;
-                    int t168_14 = t166_3 + rn_2;
-                    int t168_15 = t166_3 + rn_3;
-                    int t168_16 = t166_4 + rn_0;
-                    int t168_17 = t166_4 + rn_1;
-                    int t168_18 = t166_4 + rn_2;
-                    int t168_19 = t166_4 + rn_3;
-                    int t168_20 = t166_5 + rn_0;
-                    int t168_21 = t166_5 + rn_1;
-                    int t168_22 = t166_5 + rn_2;
-                    int t168_23 = t166_5 + rn_3;
-                    int t168_24 = t166_6 + rn_0;
-                    int t168_25 = t166_6 + rn_1;
-                    int t168_26 = t166_6 + rn_2;
-                    int t168_27 = t166_6 + rn_3;
-                    int t168_28 = t166_7 + rn_0;
-                    int t168_29 = t166_7 + rn_1;
-                    int t168_30 = t166_7 + rn_2;
-                    int t168_31 = t166_7 + rn_3;
-                    int t168_32 = t166_8 + rn_0;
-                    int t168_33 = t166_8 + rn_1;
-                    int t168_34 = t166_8 + rn_2;
-                    int t168_35 = t166_8 + rn_3;
-                    int t168_36 = t166_9 + rn_0;
-                    int t168_37 = t166_9 + rn_1;
-                    int t168_38 = t166_9 + rn_2;
-                    int t168_39 = t166_9 + rn_3;
-                    int t168_40 = t166_10 + rn_0;
-                    int t168_41 = t166_10 + rn_1;
-                    int t168_42 = t166_10 + rn_2;
-                    int t168_43 = t166_10 + rn_3;
-                    int t168_44 = t166_11 + rn_0;
-                    int t168_45 = t166_11 + rn_1;
-                    int t168_46 = t166_11 + rn_2;
-                    int t168_47 = t166_11 + rn_3;
-                    int t168_48 = t166_12 + rn_0;
-                    int t168_49 = t166_12 + rn_1;
-                    int t168_50 = t166_12 + rn_2;
-                    int t168_51 = t166_12 + rn_3;
-                    int t168_52 = t166_13 + rn_0;
-                    int t168_53 = t166_13 + rn_1;
-                    int t168_54 = t166_13 + rn_2;
-                    int t168_55 = t166_13 + rn_3;
-                    int t168_56 = t166_14 + rn_0;
-                    int t168_57 = t166_14 + rn_1;
-                    int t168_58 = t166_14 + rn_2;
-                    int t168_59 = t166_14 + rn_3;
-                    int t168_60 = t166_15 + rn_0;
-                    int t168_61 = t166_15 + rn_1;
-                    int t168_62 = t166_15 + rn_2;
-                    int t168_63 = t166_15 + rn_3;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t177_2 = rkAhead6_2 < K;
+                    bool t177_3 = rkAhead6_3 < K;
+                    bool t177_4 = rkAhead6_4 < K;
+                    bool t177_5 = rkAhead6_5 < K;
+                    bool t177_6 = rkAhead6_6 < K;
+                    bool t177_7 = rkAhead6_7 < K;
+                    bool t177_8 = rkAhead6_8 < K;
+                    bool t177_9 = rkAhead6_9 < K;
+                    bool t177_10 = rkAhead6_10 < K;
+                    bool t177_11 = rkAhead6_11 < K;
+                    bool t177_12 = rkAhead6_12 < K;
+                    bool t177_13 = rkAhead6_13 < K;
+                    bool t177_14 = rkAhead6_14 < K;
+                    bool t177_15 = rkAhead6_15 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_1 & t179_0;
+                    bool t180_5 = t177_1 & t179_1;
+                    bool t180_6 = t177_1 & t179_2;
+                    bool t180_7 = t177_1 & t179_3;
+                    bool t180_8 = t177_2 & t179_0;
+                    bool t180_9 = t177_2 & t179_1;
+                    bool t180_10 = t177_2 & t179_2;
+                    bool t180_11 = t177_2 & t179_3;
+                    bool t180_12 = t177_3 & t179_0;
+                    bool t180_13 = t177_3 & t179_1;
+                    bool t180_14 = t177_3 & t179_2;
+                    bool t180_15 = t177_3 & t179_3;
+                    bool t180_16 = t177_4 & t179_0;
+                    bool t180_17 = t177_4 & t179_1;
+                    bool t180_18 = t177_4 & t179_2;
+                    bool t180_19 = t177_4 & t179_3;
+                    bool t180_20 = t177_5 & t179_0;
+                    bool t180_21 = t177_5 & t179_1;
+                    bool t180_22 = t177_5 & t179_2;
+                    bool t180_23 = t177_5 & t179_3;
+                    bool t180_24 = t177_6 & t179_0;
+                    bool t180_25 = t177_6 & t179_1;
+                    bool t180_26 = t177_6 & t179_2;
+                    bool t180_27 = t177_6 & t179_3;
+                    bool t180_28 = t177_7 & t179_0;
+                    bool t180_29 = t177_7 & t179_1;
+                    bool t180_30 = t177_7 & t179_2;
+                    bool t180_31 = t177_7 & t179_3;
+                    bool t180_32 = t177_8 & t179_0;
+                    bool t180_33 = t177_8 & t179_1;
+                    bool t180_34 = t177_8 & t179_2;
+                    bool t180_35 = t177_8 & t179_3;
+                    bool t180_36 = t177_9 & t179_0;
+                    bool t180_37 = t177_9 & t179_1;
+                    bool t180_38 = t177_9 & t179_2;
+                    bool t180_39 = t177_9 & t179_3;
+                    bool t180_40 = t177_10 & t179_0;
+                    bool t180_41 = t177_10 & t179_1;
+                    bool t180_42 = t177_10 & t179_2;
+                    bool t180_43 = t177_10 & t179_3;
+                    bool t180_44 = t177_11 & t179_0;
+                    bool t180_45 = t177_11 & t179_1;
+                    bool t180_46 = t177_11 & t179_2;
+                    bool t180_47 = t177_11 & t179_3;
+                    bool t180_48 = t177_12 & t179_0;
+                    bool t180_49 = t177_12 & t179_1;
+                    bool t180_50 = t177_12 & t179_2;
+                    bool t180_51 = t177_12 & t179_3;
+                    bool t180_52 = t177_13 & t179_0;
+                    bool t180_53 = t177_13 & t179_1;
+                    bool t180_54 = t177_13 & t179_2;
+                    bool t180_55 = t177_13 & t179_3;
+                    bool t180_56 = t177_14 & t179_0;
+                    bool t180_57 = t177_14 & t179_1;
+                    bool t180_58 = t177_14 & t179_2;
+                    bool t180_59 = t177_14 & t179_3;
+                    bool t180_60 = t177_15 & t179_0;
+                    bool t180_61 = t177_15 & t179_1;
+                    bool t180_62 = t177_15 & t179_2;
+                    bool t180_63 = t177_15 & t179_3;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    bool t181_8 = t180_8 & kAheadInRange;
+                    bool t181_9 = t180_9 & kAheadInRange;
+                    bool t181_10 = t180_10 & kAheadInRange;
+                    bool t181_11 = t180_11 & kAheadInRange;
+                    bool t181_12 = t180_12 & kAheadInRange;
+                    bool t181_13 = t180_13 & kAheadInRange;
+                    bool t181_14 = t180_14 & kAheadInRange;
+                    bool t181_15 = t180_15 & kAheadInRange;
+                    bool t181_16 = t180_16 & kAheadInRange;
+                    bool t181_17 = t180_17 & kAheadInRange;
+                    bool t181_18 = t180_18 & kAheadInRange;
+                    bool t181_19 = t180_19 & kAheadInRange;
+                    bool t181_20 = t180_20 & kAheadInRange;
+                    bool t181_21 = t180_21 & kAheadInRange;
+                    bool t181_22 = t180_22 & kAheadInRange;
+                    bool t181_23 = t180_23 & kAheadInRange;
+                    bool t181_24 = t180_24 & kAheadInRange;
+                    bool t181_25 = t180_25 & kAheadInRange;
+                    bool t181_26 = t180_26 & kAheadInRange;
+                    bool t181_27 = t180_27 & kAheadInRange;
+                    bool t181_28 = t180_28 & kAheadInRange;
+                    bool t181_29 = t180_29 & kAheadInRange;
+                    bool t181_30 = t180_30 & kAheadInRange;
+                    bool t181_31 = t180_31 & kAheadInRange;
+                    bool t181_32 = t180_32 & kAheadInRange;
+                    bool t181_33 = t180_33 & kAheadInRange;
+                    bool t181_34 = t180_34 & kAheadInRange;
+                    bool t181_35 = t180_35 & kAheadInRange;
+                    bool t181_36 = t180_36 & kAheadInRange;
+                    bool t181_37 = t180_37 & kAheadInRange;
+                    bool t181_38 = t180_38 & kAheadInRange;
+                    bool t181_39 = t180_39 & kAheadInRange;
+                    bool t181_40 = t180_40 & kAheadInRange;
+                    bool t181_41 = t180_41 & kAheadInRange;
+                    bool t181_42 = t180_42 & kAheadInRange;
+                    bool t181_43 = t180_43 & kAheadInRange;
+                    bool t181_44 = t180_44 & kAheadInRange;
+                    bool t181_45 = t180_45 & kAheadInRange;
+                    bool t181_46 = t180_46 & kAheadInRange;
+                    bool t181_47 = t180_47 & kAheadInRange;
+                    bool t181_48 = t180_48 & kAheadInRange;
+                    bool t181_49 = t180_49 & kAheadInRange;
+                    bool t181_50 = t180_50 & kAheadInRange;
+                    bool t181_51 = t180_51 & kAheadInRange;
+                    bool t181_52 = t180_52 & kAheadInRange;
+                    bool t181_53 = t180_53 & kAheadInRange;
+                    bool t181_54 = t180_54 & kAheadInRange;
+                    bool t181_55 = t180_55 & kAheadInRange;
+                    bool t181_56 = t180_56 & kAheadInRange;
+                    bool t181_57 = t180_57 & kAheadInRange;
+                    bool t181_58 = t180_58 & kAheadInRange;
+                    bool t181_59 = t180_59 & kAheadInRange;
+                    bool t181_60 = t180_60 & kAheadInRange;
+                    bool t181_61 = t180_61 & kAheadInRange;
+                    bool t181_62 = t180_62 & kAheadInRange;
+                    bool t181_63 = t180_63 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t172_2 = rkAhead6_2 * strideBk;
+                    int t172_3 = rkAhead6_3 * strideBk;
+                    int t172_4 = rkAhead6_4 * strideBk;
+                    int t172_5 = rkAhead6_5 * strideBk;
+                    int t172_6 = rkAhead6_6 * strideBk;
+                    int t172_7 = rkAhead6_7 * strideBk;
+                    int t172_8 = rkAhead6_8 * strideBk;
+                    int t172_9 = rkAhead6_9 * strideBk;
+                    int t172_10 = rkAhead6_10 * strideBk;
+                    int t172_11 = rkAhead6_11 * strideBk;
+                    int t172_12 = rkAhead6_12 * strideBk;
+                    int t172_13 = rkAhead6_13 * strideBk;
+                    int t172_14 = rkAhead6_14 * strideBk;
+                    int t172_15 = rkAhead6_15 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_1 + rn_0;
+                    int t174_5 = t172_1 + rn_1;
+                    int t174_6 = t172_1 + rn_2;
+                    int t174_7 = t172_1 + rn_3;
+                    int t174_8 = t172_2 + rn_0;
+                    int t174_9 = t172_2 + rn_1;
+                    int t174_10 = t172_2 + rn_2;
+                    int t174_11 = t172_2 + rn_3;
+                    int t174_12 = t172_3 + rn_0;
+                    int t174_13 = t172_3 + rn_1;
+                    int t174_14 = t172_3 + rn_2;
+                    int t174_15 = t172_3 + rn_3;
+                    int t174_16 = t172_4 + rn_0;
+                    int t174_17 = t172_4 + rn_1;
+                    int t174_18 = t172_4 + rn_2;
+                    int t174_19 = t172_4 + rn_3;
+                    int t174_20 = t172_5 + rn_0;
+                    int t174_21 = t172_5 + rn_1;
+                    int t174_22 = t172_5 + rn_2;
+                    int t174_23 = t172_5 + rn_3;
+                    int t174_24 = t172_6 + rn_0;
+                    int t174_25 = t172_6 + rn_1;
+                    int t174_26 = t172_6 + rn_2;
+                    int t174_27 = t172_6 + rn_3;
+                    int t174_28 = t172_7 + rn_0;
+                    int t174_29 = t172_7 + rn_1;
+                    int t174_30 = t172_7 + rn_2;
+                    int t174_31 = t172_7 + rn_3;
+                    int t174_32 = t172_8 + rn_0;
+                    int t174_33 = t172_8 + rn_1;
+                    int t174_34 = t172_8 + rn_2;
+                    int t174_35 = t172_8 + rn_3;
+                    int t174_36 = t172_9 + rn_0;
+                    int t174_37 = t172_9 + rn_1;
+                    int t174_38 = t172_9 + rn_2;
+                    int t174_39 = t172_9 + rn_3;
+                    int t174_40 = t172_10 + rn_0;
+                    int t174_41 = t172_10 + rn_1;
+                    int t174_42 = t172_10 + rn_2;
+                    int t174_43 = t172_10 + rn_3;
+                    int t174_44 = t172_11 + rn_0;
+                    int t174_45 = t172_11 + rn_1;
+                    int t174_46 = t172_11 + rn_2;
+                    int t174_47 = t172_11 + rn_3;
+                    int t174_48 = t172_12 + rn_0;
+                    int t174_49 = t172_12 + rn_1;
+                    int t174_50 = t172_12 + rn_2;
+                    int t174_51 = t172_12 + rn_3;
+                    int t174_52 = t172_13 + rn_0;
+                    int t174_53 = t172_13 + rn_1;
+                    int t174_54 = t172_13 + rn_2;
+                    int t174_55 = t172_13 + rn_3;
+                    int t174_56 = t172_14 + rn_0;
+                    int t174_57 = t172_14 + rn_1;
+                    int t174_58 = t172_14 + rn_2;
+                    int t174_59 = t172_14 + rn_3;
+                    int t174_60 = t172_15 + rn_0;
+                    int t174_61 = t172_15 + rn_1;
+                    int t174_62 = t172_15 + rn_2;
+                    int t174_63 = t172_15 + rn_3;
                     // acc: b, [64][136], BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) * 2, bAddress + (long)t174_0 * 2, t181_0 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) / 4] = t175_0 ? b4[t168_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 13824 + stageAhead * 8704) / 4] = t181_0 ? b4[t174_0 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) * 2, bAddress + (long)t168_4 * 2, t175_4 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) * 2, bAddress + (long)t174_4 * 2, t181_4 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) / 4] = t175_4 ? b4[t168_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14368 + stageAhead * 8704) / 4] = t181_4 ? b4[t174_4 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) * 2, bAddress + (long)t168_8 * 2, t175_8 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) * 2, bAddress + (long)t174_8 * 2, t181_8 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) / 4] = t175_8 ? b4[t168_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 14912 + stageAhead * 8704) / 4] = t181_8 ? b4[t174_8 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) * 2, bAddress + (long)t168_12 * 2, t175_12 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) * 2, bAddress + (long)t174_12 * 2, t181_12 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) / 4] = t175_12 ? b4[t168_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 15456 + stageAhead * 8704) / 4] = t181_12 ? b4[t174_12 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) * 2, bAddress + (long)t168_16 * 2, t175_16 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) * 2, bAddress + (long)t174_16 * 2, t181_16 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) / 4] = t175_16 ? b4[t168_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16000 + stageAhead * 8704) / 4] = t181_16 ? b4[t174_16 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) * 2, bAddress + (long)t168_20 * 2, t175_20 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) * 2, bAddress + (long)t174_20 * 2, t181_20 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) / 4] = t175_20 ? b4[t168_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 16544 + stageAhead * 8704) / 4] = t181_20 ? b4[t174_20 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) * 2, bAddress + (long)t168_24 * 2, t175_24 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) * 2, bAddress + (long)t174_24 * 2, t181_24 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) / 4] = t175_24 ? b4[t168_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17088 + stageAhead * 8704) / 4] = t181_24 ? b4[t174_24 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) * 2, bAddress + (long)t168_28 * 2, t175_28 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) * 2, bAddress + (long)t174_28 * 2, t181_28 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) / 4] = t175_28 ? b4[t168_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 17632 + stageAhead * 8704) / 4] = t181_28 ? b4[t174_28 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) * 2, bAddress + (long)t168_32 * 2, t175_32 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) * 2, bAddress + (long)t174_32 * 2, t181_32 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) / 4] = t175_32 ? b4[t168_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18176 + stageAhead * 8704) / 4] = t181_32 ? b4[t174_32 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) * 2, bAddress + (long)t168_36 * 2, t175_36 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) * 2, bAddress + (long)t174_36 * 2, t181_36 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) / 4] = t175_36 ? b4[t168_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 18720 + stageAhead * 8704) / 4] = t181_36 ? b4[t174_36 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) * 2, bAddress + (long)t168_40 * 2, t175_40 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) * 2, bAddress + (long)t174_40 * 2, t181_40 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) / 4] = t175_40 ? b4[t168_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19264 + stageAhead * 8704) / 4] = t181_40 ? b4[t174_40 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) * 2, bAddress + (long)t168_44 * 2, t175_44 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) * 2, bAddress + (long)t174_44 * 2, t181_44 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) / 4] = t175_44 ? b4[t168_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 19808 + stageAhead * 8704) / 4] = t181_44 ? b4[t174_44 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) * 2, bAddress + (long)t168_48 * 2, t175_48 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) * 2, bAddress + (long)t174_48 * 2, t181_48 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) / 4] = t175_48 ? b4[t168_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20352 + stageAhead * 8704) / 4] = t181_48 ? b4[t174_48 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) * 2, bAddress + (long)t168_52 * 2, t175_52 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) * 2, bAddress + (long)t174_52 * 2, t181_52 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) / 4] = t175_52 ? b4[t168_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 20896 + stageAhead * 8704) / 4] = t181_52 ? b4[t174_52 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) * 2, bAddress + (long)t168_56 * 2, t175_56 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) * 2, bAddress + (long)t174_56 * 2, t181_56 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) / 4] = t175_56 ? b4[t168_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21440 + stageAhead * 8704) / 4] = t181_56 ? b4[t174_56 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) * 2, bAddress + (long)t168_60 * 2, t175_60 ? 8u : 0u);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 8, %2;", sharedAddress + (uint)(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) * 2, bAddress + (long)t174_60 * 2, t181_60 ? 8u : 0u);
                     }
                     else
                     {
-                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) / 4] = t175_60 ? b4[t168_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat164[(tidDiv32 * 136 + tidMod32 * 4 + 21984 + stageAhead * 8704) / 4] = t181_60 ? b4[t174_60 / 4] : new Vec4<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     // acc = Dot(aTile [64, 64], bTile [64, 128]) on tensor cores (mma.sync m16n8k16, BFloat16 in, float out), 2 × 2 warps of 32 × 64, through shared memory
@@ -4829,254 +4829,254 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC63;", out mmaOut); acc2_63 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t90_4 = rn2_4 < N;
-                bool t90_5 = rn2_5 < N;
-                bool t90_6 = rn2_6 < N;
-                bool t90_7 = rn2_7 < N;
-                bool t90_8 = rn2_8 < N;
-                bool t90_9 = rn2_9 < N;
-                bool t90_10 = rn2_10 < N;
-                bool t90_11 = rn2_11 < N;
-                bool t90_12 = rn2_12 < N;
-                bool t90_13 = rn2_13 < N;
-                bool t90_14 = rn2_14 < N;
-                bool t90_15 = rn2_15 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t88_2 = rm2_2 < M;
-                bool t88_3 = rm2_3 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                bool t91_8 = t88_0 & t90_4;
-                bool t91_9 = t88_0 & t90_5;
-                bool t91_10 = t88_1 & t90_4;
-                bool t91_11 = t88_1 & t90_5;
-                bool t91_12 = t88_0 & t90_6;
-                bool t91_13 = t88_0 & t90_7;
-                bool t91_14 = t88_1 & t90_6;
-                bool t91_15 = t88_1 & t90_7;
-                bool t91_16 = t88_0 & t90_8;
-                bool t91_17 = t88_0 & t90_9;
-                bool t91_18 = t88_1 & t90_8;
-                bool t91_19 = t88_1 & t90_9;
-                bool t91_20 = t88_0 & t90_10;
-                bool t91_21 = t88_0 & t90_11;
-                bool t91_22 = t88_1 & t90_10;
-                bool t91_23 = t88_1 & t90_11;
-                bool t91_24 = t88_0 & t90_12;
-                bool t91_25 = t88_0 & t90_13;
-                bool t91_26 = t88_1 & t90_12;
-                bool t91_27 = t88_1 & t90_13;
-                bool t91_28 = t88_0 & t90_14;
-                bool t91_29 = t88_0 & t90_15;
-                bool t91_30 = t88_1 & t90_14;
-                bool t91_31 = t88_1 & t90_15;
-                bool t91_32 = t88_2 & t90_0;
-                bool t91_33 = t88_2 & t90_1;
-                bool t91_34 = t88_3 & t90_0;
-                bool t91_35 = t88_3 & t90_1;
-                bool t91_36 = t88_2 & t90_2;
-                bool t91_37 = t88_2 & t90_3;
-                bool t91_38 = t88_3 & t90_2;
-                bool t91_39 = t88_3 & t90_3;
-                bool t91_40 = t88_2 & t90_4;
-                bool t91_41 = t88_2 & t90_5;
-                bool t91_42 = t88_3 & t90_4;
-                bool t91_43 = t88_3 & t90_5;
-                bool t91_44 = t88_2 & t90_6;
-                bool t91_45 = t88_2 & t90_7;
-                bool t91_46 = t88_3 & t90_6;
-                bool t91_47 = t88_3 & t90_7;
-                bool t91_48 = t88_2 & t90_8;
-                bool t91_49 = t88_2 & t90_9;
-                bool t91_50 = t88_3 & t90_8;
-                bool t91_51 = t88_3 & t90_9;
-                bool t91_52 = t88_2 & t90_10;
-                bool t91_53 = t88_2 & t90_11;
-                bool t91_54 = t88_3 & t90_10;
-                bool t91_55 = t88_3 & t90_11;
-                bool t91_56 = t88_2 & t90_12;
-                bool t91_57 = t88_2 & t90_13;
-                bool t91_58 = t88_3 & t90_12;
-                bool t91_59 = t88_3 & t90_13;
-                bool t91_60 = t88_2 & t90_14;
-                bool t91_61 = t88_2 & t90_15;
-                bool t91_62 = t88_3 & t90_14;
-                bool t91_63 = t88_3 & t90_15;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                float t86_8 = TileMath.RoundToBFloat16(acc2_8);
-                float t86_9 = TileMath.RoundToBFloat16(acc2_9);
-                float t86_10 = TileMath.RoundToBFloat16(acc2_10);
-                float t86_11 = TileMath.RoundToBFloat16(acc2_11);
-                float t86_12 = TileMath.RoundToBFloat16(acc2_12);
-                float t86_13 = TileMath.RoundToBFloat16(acc2_13);
-                float t86_14 = TileMath.RoundToBFloat16(acc2_14);
-                float t86_15 = TileMath.RoundToBFloat16(acc2_15);
-                float t86_16 = TileMath.RoundToBFloat16(acc2_16);
-                float t86_17 = TileMath.RoundToBFloat16(acc2_17);
-                float t86_18 = TileMath.RoundToBFloat16(acc2_18);
-                float t86_19 = TileMath.RoundToBFloat16(acc2_19);
-                float t86_20 = TileMath.RoundToBFloat16(acc2_20);
-                float t86_21 = TileMath.RoundToBFloat16(acc2_21);
-                float t86_22 = TileMath.RoundToBFloat16(acc2_22);
-                float t86_23 = TileMath.RoundToBFloat16(acc2_23);
-                float t86_24 = TileMath.RoundToBFloat16(acc2_24);
-                float t86_25 = TileMath.RoundToBFloat16(acc2_25);
-                float t86_26 = TileMath.RoundToBFloat16(acc2_26);
-                float t86_27 = TileMath.RoundToBFloat16(acc2_27);
-                float t86_28 = TileMath.RoundToBFloat16(acc2_28);
-                float t86_29 = TileMath.RoundToBFloat16(acc2_29);
-                float t86_30 = TileMath.RoundToBFloat16(acc2_30);
-                float t86_31 = TileMath.RoundToBFloat16(acc2_31);
-                float t86_32 = TileMath.RoundToBFloat16(acc2_32);
-                float t86_33 = TileMath.RoundToBFloat16(acc2_33);
-                float t86_34 = TileMath.RoundToBFloat16(acc2_34);
-                float t86_35 = TileMath.RoundToBFloat16(acc2_35);
-                float t86_36 = TileMath.RoundToBFloat16(acc2_36);
-                float t86_37 = TileMath.RoundToBFloat16(acc2_37);
-                float t86_38 = TileMath.RoundToBFloat16(acc2_38);
-                float t86_39 = TileMath.RoundToBFloat16(acc2_39);
-                float t86_40 = TileMath.RoundToBFloat16(acc2_40);
-                float t86_41 = TileMath.RoundToBFloat16(acc2_41);
-                float t86_42 = TileMath.RoundToBFloat16(acc2_42);
-                float t86_43 = TileMath.RoundToBFloat16(acc2_43);
-                float t86_44 = TileMath.RoundToBFloat16(acc2_44);
-                float t86_45 = TileMath.RoundToBFloat16(acc2_45);
-                float t86_46 = TileMath.RoundToBFloat16(acc2_46);
-                float t86_47 = TileMath.RoundToBFloat16(acc2_47);
-                float t86_48 = TileMath.RoundToBFloat16(acc2_48);
-                float t86_49 = TileMath.RoundToBFloat16(acc2_49);
-                float t86_50 = TileMath.RoundToBFloat16(acc2_50);
-                float t86_51 = TileMath.RoundToBFloat16(acc2_51);
-                float t86_52 = TileMath.RoundToBFloat16(acc2_52);
-                float t86_53 = TileMath.RoundToBFloat16(acc2_53);
-                float t86_54 = TileMath.RoundToBFloat16(acc2_54);
-                float t86_55 = TileMath.RoundToBFloat16(acc2_55);
-                float t86_56 = TileMath.RoundToBFloat16(acc2_56);
-                float t86_57 = TileMath.RoundToBFloat16(acc2_57);
-                float t86_58 = TileMath.RoundToBFloat16(acc2_58);
-                float t86_59 = TileMath.RoundToBFloat16(acc2_59);
-                float t86_60 = TileMath.RoundToBFloat16(acc2_60);
-                float t86_61 = TileMath.RoundToBFloat16(acc2_61);
-                float t86_62 = TileMath.RoundToBFloat16(acc2_62);
-                float t86_63 = TileMath.RoundToBFloat16(acc2_63);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t82_2 = rm2_2 * strideCm;
-                int t82_3 = rm2_3 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                int t84_8 = t82_0 + rn2_4;
-                int t84_9 = t82_0 + rn2_5;
-                int t84_10 = t82_1 + rn2_4;
-                int t84_11 = t82_1 + rn2_5;
-                int t84_12 = t82_0 + rn2_6;
-                int t84_13 = t82_0 + rn2_7;
-                int t84_14 = t82_1 + rn2_6;
-                int t84_15 = t82_1 + rn2_7;
-                int t84_16 = t82_0 + rn2_8;
-                int t84_17 = t82_0 + rn2_9;
-                int t84_18 = t82_1 + rn2_8;
-                int t84_19 = t82_1 + rn2_9;
-                int t84_20 = t82_0 + rn2_10;
-                int t84_21 = t82_0 + rn2_11;
-                int t84_22 = t82_1 + rn2_10;
-                int t84_23 = t82_1 + rn2_11;
-                int t84_24 = t82_0 + rn2_12;
-                int t84_25 = t82_0 + rn2_13;
-                int t84_26 = t82_1 + rn2_12;
-                int t84_27 = t82_1 + rn2_13;
-                int t84_28 = t82_0 + rn2_14;
-                int t84_29 = t82_0 + rn2_15;
-                int t84_30 = t82_1 + rn2_14;
-                int t84_31 = t82_1 + rn2_15;
-                int t84_32 = t82_2 + rn2_0;
-                int t84_33 = t82_2 + rn2_1;
-                int t84_34 = t82_3 + rn2_0;
-                int t84_35 = t82_3 + rn2_1;
-                int t84_36 = t82_2 + rn2_2;
-                int t84_37 = t82_2 + rn2_3;
-                int t84_38 = t82_3 + rn2_2;
-                int t84_39 = t82_3 + rn2_3;
-                int t84_40 = t82_2 + rn2_4;
-                int t84_41 = t82_2 + rn2_5;
-                int t84_42 = t82_3 + rn2_4;
-                int t84_43 = t82_3 + rn2_5;
-                int t84_44 = t82_2 + rn2_6;
-                int t84_45 = t82_2 + rn2_7;
-                int t84_46 = t82_3 + rn2_6;
-                int t84_47 = t82_3 + rn2_7;
-                int t84_48 = t82_2 + rn2_8;
-                int t84_49 = t82_2 + rn2_9;
-                int t84_50 = t82_3 + rn2_8;
-                int t84_51 = t82_3 + rn2_9;
-                int t84_52 = t82_2 + rn2_10;
-                int t84_53 = t82_2 + rn2_11;
-                int t84_54 = t82_3 + rn2_10;
-                int t84_55 = t82_3 + rn2_11;
-                int t84_56 = t82_2 + rn2_12;
-                int t84_57 = t82_2 + rn2_13;
-                int t84_58 = t82_3 + rn2_12;
-                int t84_59 = t82_3 + rn2_13;
-                int t84_60 = t82_2 + rn2_14;
-                int t84_61 = t82_2 + rn2_15;
-                int t84_62 = t82_3 + rn2_14;
-                int t84_63 = t82_3 + rn2_15;
-                if (t91_0) c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
-                if (t91_2) c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                if (t91_4) c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
-                if (t91_6) c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
-                if (t91_8) c2[t84_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_8), TileMath.FloatToBFloat16(t86_9));
-                if (t91_10) c2[t84_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_10), TileMath.FloatToBFloat16(t86_11));
-                if (t91_12) c2[t84_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_12), TileMath.FloatToBFloat16(t86_13));
-                if (t91_14) c2[t84_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_14), TileMath.FloatToBFloat16(t86_15));
-                if (t91_16) c2[t84_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_16), TileMath.FloatToBFloat16(t86_17));
-                if (t91_18) c2[t84_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_18), TileMath.FloatToBFloat16(t86_19));
-                if (t91_20) c2[t84_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_20), TileMath.FloatToBFloat16(t86_21));
-                if (t91_22) c2[t84_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_22), TileMath.FloatToBFloat16(t86_23));
-                if (t91_24) c2[t84_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_24), TileMath.FloatToBFloat16(t86_25));
-                if (t91_26) c2[t84_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_26), TileMath.FloatToBFloat16(t86_27));
-                if (t91_28) c2[t84_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_28), TileMath.FloatToBFloat16(t86_29));
-                if (t91_30) c2[t84_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_30), TileMath.FloatToBFloat16(t86_31));
-                if (t91_32) c2[t84_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_32), TileMath.FloatToBFloat16(t86_33));
-                if (t91_34) c2[t84_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_34), TileMath.FloatToBFloat16(t86_35));
-                if (t91_36) c2[t84_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_36), TileMath.FloatToBFloat16(t86_37));
-                if (t91_38) c2[t84_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_38), TileMath.FloatToBFloat16(t86_39));
-                if (t91_40) c2[t84_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_40), TileMath.FloatToBFloat16(t86_41));
-                if (t91_42) c2[t84_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_42), TileMath.FloatToBFloat16(t86_43));
-                if (t91_44) c2[t84_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_44), TileMath.FloatToBFloat16(t86_45));
-                if (t91_46) c2[t84_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_46), TileMath.FloatToBFloat16(t86_47));
-                if (t91_48) c2[t84_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_48), TileMath.FloatToBFloat16(t86_49));
-                if (t91_50) c2[t84_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_50), TileMath.FloatToBFloat16(t86_51));
-                if (t91_52) c2[t84_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_52), TileMath.FloatToBFloat16(t86_53));
-                if (t91_54) c2[t84_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_54), TileMath.FloatToBFloat16(t86_55));
-                if (t91_56) c2[t84_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_56), TileMath.FloatToBFloat16(t86_57));
-                if (t91_58) c2[t84_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_58), TileMath.FloatToBFloat16(t86_59));
-                if (t91_60) c2[t84_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_60), TileMath.FloatToBFloat16(t86_61));
-                if (t91_62) c2[t84_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_62), TileMath.FloatToBFloat16(t86_63));
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t96_4 = rn2_4 < N;
+                bool t96_5 = rn2_5 < N;
+                bool t96_6 = rn2_6 < N;
+                bool t96_7 = rn2_7 < N;
+                bool t96_8 = rn2_8 < N;
+                bool t96_9 = rn2_9 < N;
+                bool t96_10 = rn2_10 < N;
+                bool t96_11 = rn2_11 < N;
+                bool t96_12 = rn2_12 < N;
+                bool t96_13 = rn2_13 < N;
+                bool t96_14 = rn2_14 < N;
+                bool t96_15 = rn2_15 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t94_2 = rm2_2 < M;
+                bool t94_3 = rm2_3 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                bool t97_8 = t94_0 & t96_4;
+                bool t97_9 = t94_0 & t96_5;
+                bool t97_10 = t94_1 & t96_4;
+                bool t97_11 = t94_1 & t96_5;
+                bool t97_12 = t94_0 & t96_6;
+                bool t97_13 = t94_0 & t96_7;
+                bool t97_14 = t94_1 & t96_6;
+                bool t97_15 = t94_1 & t96_7;
+                bool t97_16 = t94_0 & t96_8;
+                bool t97_17 = t94_0 & t96_9;
+                bool t97_18 = t94_1 & t96_8;
+                bool t97_19 = t94_1 & t96_9;
+                bool t97_20 = t94_0 & t96_10;
+                bool t97_21 = t94_0 & t96_11;
+                bool t97_22 = t94_1 & t96_10;
+                bool t97_23 = t94_1 & t96_11;
+                bool t97_24 = t94_0 & t96_12;
+                bool t97_25 = t94_0 & t96_13;
+                bool t97_26 = t94_1 & t96_12;
+                bool t97_27 = t94_1 & t96_13;
+                bool t97_28 = t94_0 & t96_14;
+                bool t97_29 = t94_0 & t96_15;
+                bool t97_30 = t94_1 & t96_14;
+                bool t97_31 = t94_1 & t96_15;
+                bool t97_32 = t94_2 & t96_0;
+                bool t97_33 = t94_2 & t96_1;
+                bool t97_34 = t94_3 & t96_0;
+                bool t97_35 = t94_3 & t96_1;
+                bool t97_36 = t94_2 & t96_2;
+                bool t97_37 = t94_2 & t96_3;
+                bool t97_38 = t94_3 & t96_2;
+                bool t97_39 = t94_3 & t96_3;
+                bool t97_40 = t94_2 & t96_4;
+                bool t97_41 = t94_2 & t96_5;
+                bool t97_42 = t94_3 & t96_4;
+                bool t97_43 = t94_3 & t96_5;
+                bool t97_44 = t94_2 & t96_6;
+                bool t97_45 = t94_2 & t96_7;
+                bool t97_46 = t94_3 & t96_6;
+                bool t97_47 = t94_3 & t96_7;
+                bool t97_48 = t94_2 & t96_8;
+                bool t97_49 = t94_2 & t96_9;
+                bool t97_50 = t94_3 & t96_8;
+                bool t97_51 = t94_3 & t96_9;
+                bool t97_52 = t94_2 & t96_10;
+                bool t97_53 = t94_2 & t96_11;
+                bool t97_54 = t94_3 & t96_10;
+                bool t97_55 = t94_3 & t96_11;
+                bool t97_56 = t94_2 & t96_12;
+                bool t97_57 = t94_2 & t96_13;
+                bool t97_58 = t94_3 & t96_12;
+                bool t97_59 = t94_3 & t96_13;
+                bool t97_60 = t94_2 & t96_14;
+                bool t97_61 = t94_2 & t96_15;
+                bool t97_62 = t94_3 & t96_14;
+                bool t97_63 = t94_3 & t96_15;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                float t92_8 = TileMath.RoundToBFloat16(acc2_8);
+                float t92_9 = TileMath.RoundToBFloat16(acc2_9);
+                float t92_10 = TileMath.RoundToBFloat16(acc2_10);
+                float t92_11 = TileMath.RoundToBFloat16(acc2_11);
+                float t92_12 = TileMath.RoundToBFloat16(acc2_12);
+                float t92_13 = TileMath.RoundToBFloat16(acc2_13);
+                float t92_14 = TileMath.RoundToBFloat16(acc2_14);
+                float t92_15 = TileMath.RoundToBFloat16(acc2_15);
+                float t92_16 = TileMath.RoundToBFloat16(acc2_16);
+                float t92_17 = TileMath.RoundToBFloat16(acc2_17);
+                float t92_18 = TileMath.RoundToBFloat16(acc2_18);
+                float t92_19 = TileMath.RoundToBFloat16(acc2_19);
+                float t92_20 = TileMath.RoundToBFloat16(acc2_20);
+                float t92_21 = TileMath.RoundToBFloat16(acc2_21);
+                float t92_22 = TileMath.RoundToBFloat16(acc2_22);
+                float t92_23 = TileMath.RoundToBFloat16(acc2_23);
+                float t92_24 = TileMath.RoundToBFloat16(acc2_24);
+                float t92_25 = TileMath.RoundToBFloat16(acc2_25);
+                float t92_26 = TileMath.RoundToBFloat16(acc2_26);
+                float t92_27 = TileMath.RoundToBFloat16(acc2_27);
+                float t92_28 = TileMath.RoundToBFloat16(acc2_28);
+                float t92_29 = TileMath.RoundToBFloat16(acc2_29);
+                float t92_30 = TileMath.RoundToBFloat16(acc2_30);
+                float t92_31 = TileMath.RoundToBFloat16(acc2_31);
+                float t92_32 = TileMath.RoundToBFloat16(acc2_32);
+                float t92_33 = TileMath.RoundToBFloat16(acc2_33);
+                float t92_34 = TileMath.RoundToBFloat16(acc2_34);
+                float t92_35 = TileMath.RoundToBFloat16(acc2_35);
+                float t92_36 = TileMath.RoundToBFloat16(acc2_36);
+                float t92_37 = TileMath.RoundToBFloat16(acc2_37);
+                float t92_38 = TileMath.RoundToBFloat16(acc2_38);
+                float t92_39 = TileMath.RoundToBFloat16(acc2_39);
+                float t92_40 = TileMath.RoundToBFloat16(acc2_40);
+                float t92_41 = TileMath.RoundToBFloat16(acc2_41);
+                float t92_42 = TileMath.RoundToBFloat16(acc2_42);
+                float t92_43 = TileMath.RoundToBFloat16(acc2_43);
+                float t92_44 = TileMath.RoundToBFloat16(acc2_44);
+                float t92_45 = TileMath.RoundToBFloat16(acc2_45);
+                float t92_46 = TileMath.RoundToBFloat16(acc2_46);
+                float t92_47 = TileMath.RoundToBFloat16(acc2_47);
+                float t92_48 = TileMath.RoundToBFloat16(acc2_48);
+                float t92_49 = TileMath.RoundToBFloat16(acc2_49);
+                float t92_50 = TileMath.RoundToBFloat16(acc2_50);
+                float t92_51 = TileMath.RoundToBFloat16(acc2_51);
+                float t92_52 = TileMath.RoundToBFloat16(acc2_52);
+                float t92_53 = TileMath.RoundToBFloat16(acc2_53);
+                float t92_54 = TileMath.RoundToBFloat16(acc2_54);
+                float t92_55 = TileMath.RoundToBFloat16(acc2_55);
+                float t92_56 = TileMath.RoundToBFloat16(acc2_56);
+                float t92_57 = TileMath.RoundToBFloat16(acc2_57);
+                float t92_58 = TileMath.RoundToBFloat16(acc2_58);
+                float t92_59 = TileMath.RoundToBFloat16(acc2_59);
+                float t92_60 = TileMath.RoundToBFloat16(acc2_60);
+                float t92_61 = TileMath.RoundToBFloat16(acc2_61);
+                float t92_62 = TileMath.RoundToBFloat16(acc2_62);
+                float t92_63 = TileMath.RoundToBFloat16(acc2_63);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t88_2 = rm2_2 * strideCm;
+                int t88_3 = rm2_3 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                int t90_8 = t88_0 + rn2_4;
+                int t90_9 = t88_0 + rn2_5;
+                int t90_10 = t88_1 + rn2_4;
+                int t90_11 = t88_1 + rn2_5;
+                int t90_12 = t88_0 + rn2_6;
+                int t90_13 = t88_0 + rn2_7;
+                int t90_14 = t88_1 + rn2_6;
+                int t90_15 = t88_1 + rn2_7;
+                int t90_16 = t88_0 + rn2_8;
+                int t90_17 = t88_0 + rn2_9;
+                int t90_18 = t88_1 + rn2_8;
+                int t90_19 = t88_1 + rn2_9;
+                int t90_20 = t88_0 + rn2_10;
+                int t90_21 = t88_0 + rn2_11;
+                int t90_22 = t88_1 + rn2_10;
+                int t90_23 = t88_1 + rn2_11;
+                int t90_24 = t88_0 + rn2_12;
+                int t90_25 = t88_0 + rn2_13;
+                int t90_26 = t88_1 + rn2_12;
+                int t90_27 = t88_1 + rn2_13;
+                int t90_28 = t88_0 + rn2_14;
+                int t90_29 = t88_0 + rn2_15;
+                int t90_30 = t88_1 + rn2_14;
+                int t90_31 = t88_1 + rn2_15;
+                int t90_32 = t88_2 + rn2_0;
+                int t90_33 = t88_2 + rn2_1;
+                int t90_34 = t88_3 + rn2_0;
+                int t90_35 = t88_3 + rn2_1;
+                int t90_36 = t88_2 + rn2_2;
+                int t90_37 = t88_2 + rn2_3;
+                int t90_38 = t88_3 + rn2_2;
+                int t90_39 = t88_3 + rn2_3;
+                int t90_40 = t88_2 + rn2_4;
+                int t90_41 = t88_2 + rn2_5;
+                int t90_42 = t88_3 + rn2_4;
+                int t90_43 = t88_3 + rn2_5;
+                int t90_44 = t88_2 + rn2_6;
+                int t90_45 = t88_2 + rn2_7;
+                int t90_46 = t88_3 + rn2_6;
+                int t90_47 = t88_3 + rn2_7;
+                int t90_48 = t88_2 + rn2_8;
+                int t90_49 = t88_2 + rn2_9;
+                int t90_50 = t88_3 + rn2_8;
+                int t90_51 = t88_3 + rn2_9;
+                int t90_52 = t88_2 + rn2_10;
+                int t90_53 = t88_2 + rn2_11;
+                int t90_54 = t88_3 + rn2_10;
+                int t90_55 = t88_3 + rn2_11;
+                int t90_56 = t88_2 + rn2_12;
+                int t90_57 = t88_2 + rn2_13;
+                int t90_58 = t88_3 + rn2_12;
+                int t90_59 = t88_3 + rn2_13;
+                int t90_60 = t88_2 + rn2_14;
+                int t90_61 = t88_2 + rn2_15;
+                int t90_62 = t88_3 + rn2_14;
+                int t90_63 = t88_3 + rn2_15;
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
+                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
+                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
+                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
+                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
+                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
+                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
+                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
+                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
+                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
+                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
+                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
+                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
+                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
             }
 
             // BM = 64, BN = 128, BK = 64, GROUP_M = 8, 128 threads, 73728 bytes of shared memory; for Hopper (wgmma, PTX target sm_90a)
@@ -5117,156 +5117,156 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_5 = 0 + (tidMod8 * 8 + 5);
                 int rkAhead_6 = 0 + (tidMod8 * 8 + 6);
                 int rkAhead_7 = 0 + (tidMod8 * 8 + 7);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
-                bool t103_4 = rkAhead_4 < K;
-                bool t103_5 = rkAhead_5 < K;
-                bool t103_6 = rkAhead_6 < K;
-                bool t103_7 = rkAhead_7 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
+                bool t109_4 = rkAhead_4 < K;
+                bool t109_5 = rkAhead_5 < K;
+                bool t109_6 = rkAhead_6 < K;
+                bool t109_7 = rkAhead_7 < K;
                 int rm_0 = (groupedRow * 64) + tidDiv8;
                 int rm_1 = (groupedRow * 64) + (tidDiv8 + 16);
                 int rm_2 = (groupedRow * 64) + (tidDiv8 + 32);
                 int rm_3 = (groupedRow * 64) + (tidDiv8 + 48);
                 int rm2_0 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32 * 16);
                 int rm2_1 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32 * 16 + 8);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t101_2 = rm_2 < M;
-                bool t101_3 = rm_3 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_0 & t103_4;
-                bool t104_5 = t101_0 & t103_5;
-                bool t104_6 = t101_0 & t103_6;
-                bool t104_7 = t101_0 & t103_7;
-                bool t104_8 = t101_1 & t103_0;
-                bool t104_9 = t101_1 & t103_1;
-                bool t104_10 = t101_1 & t103_2;
-                bool t104_11 = t101_1 & t103_3;
-                bool t104_12 = t101_1 & t103_4;
-                bool t104_13 = t101_1 & t103_5;
-                bool t104_14 = t101_1 & t103_6;
-                bool t104_15 = t101_1 & t103_7;
-                bool t104_16 = t101_2 & t103_0;
-                bool t104_17 = t101_2 & t103_1;
-                bool t104_18 = t101_2 & t103_2;
-                bool t104_19 = t101_2 & t103_3;
-                bool t104_20 = t101_2 & t103_4;
-                bool t104_21 = t101_2 & t103_5;
-                bool t104_22 = t101_2 & t103_6;
-                bool t104_23 = t101_2 & t103_7;
-                bool t104_24 = t101_3 & t103_0;
-                bool t104_25 = t101_3 & t103_1;
-                bool t104_26 = t101_3 & t103_2;
-                bool t104_27 = t101_3 & t103_3;
-                bool t104_28 = t101_3 & t103_4;
-                bool t104_29 = t101_3 & t103_5;
-                bool t104_30 = t101_3 & t103_6;
-                bool t104_31 = t101_3 & t103_7;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                bool t105_8 = t104_8 & kStage0InRange;
-                bool t105_9 = t104_9 & kStage0InRange;
-                bool t105_10 = t104_10 & kStage0InRange;
-                bool t105_11 = t104_11 & kStage0InRange;
-                bool t105_12 = t104_12 & kStage0InRange;
-                bool t105_13 = t104_13 & kStage0InRange;
-                bool t105_14 = t104_14 & kStage0InRange;
-                bool t105_15 = t104_15 & kStage0InRange;
-                bool t105_16 = t104_16 & kStage0InRange;
-                bool t105_17 = t104_17 & kStage0InRange;
-                bool t105_18 = t104_18 & kStage0InRange;
-                bool t105_19 = t104_19 & kStage0InRange;
-                bool t105_20 = t104_20 & kStage0InRange;
-                bool t105_21 = t104_21 & kStage0InRange;
-                bool t105_22 = t104_22 & kStage0InRange;
-                bool t105_23 = t104_23 & kStage0InRange;
-                bool t105_24 = t104_24 & kStage0InRange;
-                bool t105_25 = t104_25 & kStage0InRange;
-                bool t105_26 = t104_26 & kStage0InRange;
-                bool t105_27 = t104_27 & kStage0InRange;
-                bool t105_28 = t104_28 & kStage0InRange;
-                bool t105_29 = t104_29 & kStage0InRange;
-                bool t105_30 = t104_30 & kStage0InRange;
-                bool t105_31 = t104_31 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t96_2 = rm_2 * strideAm;
-                int t96_3 = rm_3 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_0 + rkAhead_4;
-                int t98_5 = t96_0 + rkAhead_5;
-                int t98_6 = t96_0 + rkAhead_6;
-                int t98_7 = t96_0 + rkAhead_7;
-                int t98_8 = t96_1 + rkAhead_0;
-                int t98_9 = t96_1 + rkAhead_1;
-                int t98_10 = t96_1 + rkAhead_2;
-                int t98_11 = t96_1 + rkAhead_3;
-                int t98_12 = t96_1 + rkAhead_4;
-                int t98_13 = t96_1 + rkAhead_5;
-                int t98_14 = t96_1 + rkAhead_6;
-                int t98_15 = t96_1 + rkAhead_7;
-                int t98_16 = t96_2 + rkAhead_0;
-                int t98_17 = t96_2 + rkAhead_1;
-                int t98_18 = t96_2 + rkAhead_2;
-                int t98_19 = t96_2 + rkAhead_3;
-                int t98_20 = t96_2 + rkAhead_4;
-                int t98_21 = t96_2 + rkAhead_5;
-                int t98_22 = t96_2 + rkAhead_6;
-                int t98_23 = t96_2 + rkAhead_7;
-                int t98_24 = t96_3 + rkAhead_0;
-                int t98_25 = t96_3 + rkAhead_1;
-                int t98_26 = t96_3 + rkAhead_2;
-                int t98_27 = t96_3 + rkAhead_3;
-                int t98_28 = t96_3 + rkAhead_4;
-                int t98_29 = t96_3 + rkAhead_5;
-                int t98_30 = t96_3 + rkAhead_6;
-                int t98_31 = t96_3 + rkAhead_7;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t107_2 = rm_2 < M;
+                bool t107_3 = rm_3 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_0 & t109_4;
+                bool t110_5 = t107_0 & t109_5;
+                bool t110_6 = t107_0 & t109_6;
+                bool t110_7 = t107_0 & t109_7;
+                bool t110_8 = t107_1 & t109_0;
+                bool t110_9 = t107_1 & t109_1;
+                bool t110_10 = t107_1 & t109_2;
+                bool t110_11 = t107_1 & t109_3;
+                bool t110_12 = t107_1 & t109_4;
+                bool t110_13 = t107_1 & t109_5;
+                bool t110_14 = t107_1 & t109_6;
+                bool t110_15 = t107_1 & t109_7;
+                bool t110_16 = t107_2 & t109_0;
+                bool t110_17 = t107_2 & t109_1;
+                bool t110_18 = t107_2 & t109_2;
+                bool t110_19 = t107_2 & t109_3;
+                bool t110_20 = t107_2 & t109_4;
+                bool t110_21 = t107_2 & t109_5;
+                bool t110_22 = t107_2 & t109_6;
+                bool t110_23 = t107_2 & t109_7;
+                bool t110_24 = t107_3 & t109_0;
+                bool t110_25 = t107_3 & t109_1;
+                bool t110_26 = t107_3 & t109_2;
+                bool t110_27 = t107_3 & t109_3;
+                bool t110_28 = t107_3 & t109_4;
+                bool t110_29 = t107_3 & t109_5;
+                bool t110_30 = t107_3 & t109_6;
+                bool t110_31 = t107_3 & t109_7;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                bool t111_8 = t110_8 & kStage0InRange;
+                bool t111_9 = t110_9 & kStage0InRange;
+                bool t111_10 = t110_10 & kStage0InRange;
+                bool t111_11 = t110_11 & kStage0InRange;
+                bool t111_12 = t110_12 & kStage0InRange;
+                bool t111_13 = t110_13 & kStage0InRange;
+                bool t111_14 = t110_14 & kStage0InRange;
+                bool t111_15 = t110_15 & kStage0InRange;
+                bool t111_16 = t110_16 & kStage0InRange;
+                bool t111_17 = t110_17 & kStage0InRange;
+                bool t111_18 = t110_18 & kStage0InRange;
+                bool t111_19 = t110_19 & kStage0InRange;
+                bool t111_20 = t110_20 & kStage0InRange;
+                bool t111_21 = t110_21 & kStage0InRange;
+                bool t111_22 = t110_22 & kStage0InRange;
+                bool t111_23 = t110_23 & kStage0InRange;
+                bool t111_24 = t110_24 & kStage0InRange;
+                bool t111_25 = t110_25 & kStage0InRange;
+                bool t111_26 = t110_26 & kStage0InRange;
+                bool t111_27 = t110_27 & kStage0InRange;
+                bool t111_28 = t110_28 & kStage0InRange;
+                bool t111_29 = t110_29 & kStage0InRange;
+                bool t111_30 = t110_30 & kStage0InRange;
+                bool t111_31 = t110_31 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t102_2 = rm_2 * strideAm;
+                int t102_3 = rm_3 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_0 + rkAhead_4;
+                int t104_5 = t102_0 + rkAhead_5;
+                int t104_6 = t102_0 + rkAhead_6;
+                int t104_7 = t102_0 + rkAhead_7;
+                int t104_8 = t102_1 + rkAhead_0;
+                int t104_9 = t102_1 + rkAhead_1;
+                int t104_10 = t102_1 + rkAhead_2;
+                int t104_11 = t102_1 + rkAhead_3;
+                int t104_12 = t102_1 + rkAhead_4;
+                int t104_13 = t102_1 + rkAhead_5;
+                int t104_14 = t102_1 + rkAhead_6;
+                int t104_15 = t102_1 + rkAhead_7;
+                int t104_16 = t102_2 + rkAhead_0;
+                int t104_17 = t102_2 + rkAhead_1;
+                int t104_18 = t102_2 + rkAhead_2;
+                int t104_19 = t102_2 + rkAhead_3;
+                int t104_20 = t102_2 + rkAhead_4;
+                int t104_21 = t102_2 + rkAhead_5;
+                int t104_22 = t102_2 + rkAhead_6;
+                int t104_23 = t102_2 + rkAhead_7;
+                int t104_24 = t102_3 + rkAhead_0;
+                int t104_25 = t102_3 + rkAhead_1;
+                int t104_26 = t102_3 + rkAhead_2;
+                int t104_27 = t102_3 + rkAhead_3;
+                int t104_28 = t102_3 + rkAhead_4;
+                int t104_29 = t102_3 + rkAhead_5;
+                int t104_30 = t102_3 + rkAhead_6;
+                int t104_31 = t102_3 + rkAhead_7;
                 // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & aAligned & ((t98_0 & 7) == 0) & t105_0 & t105_1 & t105_2 & t105_3 & t105_4 & t105_5 & t105_6 & t105_7)
+                if (CudaAsm.IsSupported & aAligned & ((t104_0 & 7) == 0) & t111_0 & t111_1 & t111_2 & t111_3 & t111_4 & t111_5 & t111_6 & t111_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)swizzled * 2, aAddress + (long)t98_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)swizzled * 2, aAddress + (long)t104_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled / 8] = new Vec8<ushort>(t105_0 ? a[t98_0] : (ushort)0, t105_1 ? a[t98_1] : (ushort)0, t105_2 ? a[t98_2] : (ushort)0, t105_3 ? a[t98_3] : (ushort)0, t105_4 ? a[t98_4] : (ushort)0, t105_5 ? a[t98_5] : (ushort)0, t105_6 ? a[t98_6] : (ushort)0, t105_7 ? a[t98_7] : (ushort)0);
+                    sharedBFloat168[swizzled / 8] = new Vec8<ushort>(t111_0 ? a[t104_0] : (ushort)0, t111_1 ? a[t104_1] : (ushort)0, t111_2 ? a[t104_2] : (ushort)0, t111_3 ? a[t104_3] : (ushort)0, t111_4 ? a[t104_4] : (ushort)0, t111_5 ? a[t104_5] : (ushort)0, t111_6 ? a[t104_6] : (ushort)0, t111_7 ? a[t104_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_8 & 7) == 0) & t105_8 & t105_9 & t105_10 & t105_11 & t105_12 & t105_13 & t105_14 & t105_15)
+                if (CudaAsm.IsSupported & aAligned & ((t104_8 & 7) == 0) & t111_8 & t111_9 & t111_10 & t111_11 & t111_12 & t111_13 & t111_14 & t111_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t98_8 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(1024 + swizzled) / 8] = new Vec8<ushort>(t105_8 ? a[t98_8] : (ushort)0, t105_9 ? a[t98_9] : (ushort)0, t105_10 ? a[t98_10] : (ushort)0, t105_11 ? a[t98_11] : (ushort)0, t105_12 ? a[t98_12] : (ushort)0, t105_13 ? a[t98_13] : (ushort)0, t105_14 ? a[t98_14] : (ushort)0, t105_15 ? a[t98_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & aAligned & ((t98_16 & 7) == 0) & t105_16 & t105_17 & t105_18 & t105_19 & t105_20 & t105_21 & t105_22 & t105_23)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t98_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t104_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(2048 + swizzled) / 8] = new Vec8<ushort>(t105_16 ? a[t98_16] : (ushort)0, t105_17 ? a[t98_17] : (ushort)0, t105_18 ? a[t98_18] : (ushort)0, t105_19 ? a[t98_19] : (ushort)0, t105_20 ? a[t98_20] : (ushort)0, t105_21 ? a[t98_21] : (ushort)0, t105_22 ? a[t98_22] : (ushort)0, t105_23 ? a[t98_23] : (ushort)0);
+                    sharedBFloat168[(1024 + swizzled) / 8] = new Vec8<ushort>(t111_8 ? a[t104_8] : (ushort)0, t111_9 ? a[t104_9] : (ushort)0, t111_10 ? a[t104_10] : (ushort)0, t111_11 ? a[t104_11] : (ushort)0, t111_12 ? a[t104_12] : (ushort)0, t111_13 ? a[t104_13] : (ushort)0, t111_14 ? a[t104_14] : (ushort)0, t111_15 ? a[t104_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t98_24 & 7) == 0) & t105_24 & t105_25 & t105_26 & t105_27 & t105_28 & t105_29 & t105_30 & t105_31)
+                if (CudaAsm.IsSupported & aAligned & ((t104_16 & 7) == 0) & t111_16 & t111_17 & t111_18 & t111_19 & t111_20 & t111_21 & t111_22 & t111_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t98_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t104_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(3072 + swizzled) / 8] = new Vec8<ushort>(t105_24 ? a[t98_24] : (ushort)0, t105_25 ? a[t98_25] : (ushort)0, t105_26 ? a[t98_26] : (ushort)0, t105_27 ? a[t98_27] : (ushort)0, t105_28 ? a[t98_28] : (ushort)0, t105_29 ? a[t98_29] : (ushort)0, t105_30 ? a[t98_30] : (ushort)0, t105_31 ? a[t98_31] : (ushort)0);
+                    sharedBFloat168[(2048 + swizzled) / 8] = new Vec8<ushort>(t111_16 ? a[t104_16] : (ushort)0, t111_17 ? a[t104_17] : (ushort)0, t111_18 ? a[t104_18] : (ushort)0, t111_19 ? a[t104_19] : (ushort)0, t111_20 ? a[t104_20] : (ushort)0, t111_21 ? a[t104_21] : (ushort)0, t111_22 ? a[t104_22] : (ushort)0, t111_23 ? a[t104_23] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & aAligned & ((t104_24 & 7) == 0) & t111_24 & t111_25 & t111_26 & t111_27 & t111_28 & t111_29 & t111_30 & t111_31)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t104_24 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(3072 + swizzled) / 8] = new Vec8<ushort>(t111_24 ? a[t104_24] : (ushort)0, t111_25 ? a[t104_25] : (ushort)0, t111_26 ? a[t104_26] : (ushort)0, t111_27 ? a[t104_27] : (ushort)0, t111_28 ? a[t104_28] : (ushort)0, t111_29 ? a[t104_29] : (ushort)0, t111_30 ? a[t104_30] : (ushort)0, t111_31 ? a[t104_31] : (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod16 * 8);
                 int rn_1 = (groupedColumn * 128) + (tidMod16 * 8 + 1);
@@ -5308,14 +5308,14 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_29 = (groupedColumn * 128) + (tidMod4 * 2 + 113);
                 int rn2_30 = (groupedColumn * 128) + (tidMod4 * 2 + 120);
                 int rn2_31 = (groupedColumn * 128) + (tidMod4 * 2 + 121);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
-                bool t116_4 = rn_4 < N;
-                bool t116_5 = rn_5 < N;
-                bool t116_6 = rn_6 < N;
-                bool t116_7 = rn_7 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
+                bool t122_4 = rn_4 < N;
+                bool t122_5 = rn_5 < N;
+                bool t122_6 = rn_6 < N;
+                bool t122_7 = rn_7 < N;
                 int rkAhead2_0 = 0 + tidDiv16;
                 int rkAhead2_1 = 0 + (tidDiv16 + 8);
                 int rkAhead2_2 = 0 + (tidDiv16 + 16);
@@ -5324,278 +5324,278 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead2_5 = 0 + (tidDiv16 + 40);
                 int rkAhead2_6 = 0 + (tidDiv16 + 48);
                 int rkAhead2_7 = 0 + (tidDiv16 + 56);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t114_2 = rkAhead2_2 < K;
-                bool t114_3 = rkAhead2_3 < K;
-                bool t114_4 = rkAhead2_4 < K;
-                bool t114_5 = rkAhead2_5 < K;
-                bool t114_6 = rkAhead2_6 < K;
-                bool t114_7 = rkAhead2_7 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_0 & t116_4;
-                bool t117_5 = t114_0 & t116_5;
-                bool t117_6 = t114_0 & t116_6;
-                bool t117_7 = t114_0 & t116_7;
-                bool t117_8 = t114_1 & t116_0;
-                bool t117_9 = t114_1 & t116_1;
-                bool t117_10 = t114_1 & t116_2;
-                bool t117_11 = t114_1 & t116_3;
-                bool t117_12 = t114_1 & t116_4;
-                bool t117_13 = t114_1 & t116_5;
-                bool t117_14 = t114_1 & t116_6;
-                bool t117_15 = t114_1 & t116_7;
-                bool t117_16 = t114_2 & t116_0;
-                bool t117_17 = t114_2 & t116_1;
-                bool t117_18 = t114_2 & t116_2;
-                bool t117_19 = t114_2 & t116_3;
-                bool t117_20 = t114_2 & t116_4;
-                bool t117_21 = t114_2 & t116_5;
-                bool t117_22 = t114_2 & t116_6;
-                bool t117_23 = t114_2 & t116_7;
-                bool t117_24 = t114_3 & t116_0;
-                bool t117_25 = t114_3 & t116_1;
-                bool t117_26 = t114_3 & t116_2;
-                bool t117_27 = t114_3 & t116_3;
-                bool t117_28 = t114_3 & t116_4;
-                bool t117_29 = t114_3 & t116_5;
-                bool t117_30 = t114_3 & t116_6;
-                bool t117_31 = t114_3 & t116_7;
-                bool t117_32 = t114_4 & t116_0;
-                bool t117_33 = t114_4 & t116_1;
-                bool t117_34 = t114_4 & t116_2;
-                bool t117_35 = t114_4 & t116_3;
-                bool t117_36 = t114_4 & t116_4;
-                bool t117_37 = t114_4 & t116_5;
-                bool t117_38 = t114_4 & t116_6;
-                bool t117_39 = t114_4 & t116_7;
-                bool t117_40 = t114_5 & t116_0;
-                bool t117_41 = t114_5 & t116_1;
-                bool t117_42 = t114_5 & t116_2;
-                bool t117_43 = t114_5 & t116_3;
-                bool t117_44 = t114_5 & t116_4;
-                bool t117_45 = t114_5 & t116_5;
-                bool t117_46 = t114_5 & t116_6;
-                bool t117_47 = t114_5 & t116_7;
-                bool t117_48 = t114_6 & t116_0;
-                bool t117_49 = t114_6 & t116_1;
-                bool t117_50 = t114_6 & t116_2;
-                bool t117_51 = t114_6 & t116_3;
-                bool t117_52 = t114_6 & t116_4;
-                bool t117_53 = t114_6 & t116_5;
-                bool t117_54 = t114_6 & t116_6;
-                bool t117_55 = t114_6 & t116_7;
-                bool t117_56 = t114_7 & t116_0;
-                bool t117_57 = t114_7 & t116_1;
-                bool t117_58 = t114_7 & t116_2;
-                bool t117_59 = t114_7 & t116_3;
-                bool t117_60 = t114_7 & t116_4;
-                bool t117_61 = t114_7 & t116_5;
-                bool t117_62 = t114_7 & t116_6;
-                bool t117_63 = t114_7 & t116_7;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                bool t118_8 = t117_8 & kStage0InRange;
-                bool t118_9 = t117_9 & kStage0InRange;
-                bool t118_10 = t117_10 & kStage0InRange;
-                bool t118_11 = t117_11 & kStage0InRange;
-                bool t118_12 = t117_12 & kStage0InRange;
-                bool t118_13 = t117_13 & kStage0InRange;
-                bool t118_14 = t117_14 & kStage0InRange;
-                bool t118_15 = t117_15 & kStage0InRange;
-                bool t118_16 = t117_16 & kStage0InRange;
-                bool t118_17 = t117_17 & kStage0InRange;
-                bool t118_18 = t117_18 & kStage0InRange;
-                bool t118_19 = t117_19 & kStage0InRange;
-                bool t118_20 = t117_20 & kStage0InRange;
-                bool t118_21 = t117_21 & kStage0InRange;
-                bool t118_22 = t117_22 & kStage0InRange;
-                bool t118_23 = t117_23 & kStage0InRange;
-                bool t118_24 = t117_24 & kStage0InRange;
-                bool t118_25 = t117_25 & kStage0InRange;
-                bool t118_26 = t117_26 & kStage0InRange;
-                bool t118_27 = t117_27 & kStage0InRange;
-                bool t118_28 = t117_28 & kStage0InRange;
-                bool t118_29 = t117_29 & kStage0InRange;
-                bool t118_30 = t117_30 & kStage0InRange;
-                bool t118_31 = t117_31 & kStage0InRange;
-                bool t118_32 = t117_32 & kStage0InRange;
-                bool t118_33 = t117_33 & kStage0InRange;
-                bool t118_34 = t117_34 & kStage0InRange;
-                bool t118_35 = t117_35 & kStage0InRange;
-                bool t118_36 = t117_36 & kStage0InRange;
-                bool t118_37 = t117_37 & kStage0InRange;
-                bool t118_38 = t117_38 & kStage0InRange;
-                bool t118_39 = t117_39 & kStage0InRange;
-                bool t118_40 = t117_40 & kStage0InRange;
-                bool t118_41 = t117_41 & kStage0InRange;
-                bool t118_42 = t117_42 & kStage0InRange;
-                bool t118_43 = t117_43 & kStage0InRange;
-                bool t118_44 = t117_44 & kStage0InRange;
-                bool t118_45 = t117_45 & kStage0InRange;
-                bool t118_46 = t117_46 & kStage0InRange;
-                bool t118_47 = t117_47 & kStage0InRange;
-                bool t118_48 = t117_48 & kStage0InRange;
-                bool t118_49 = t117_49 & kStage0InRange;
-                bool t118_50 = t117_50 & kStage0InRange;
-                bool t118_51 = t117_51 & kStage0InRange;
-                bool t118_52 = t117_52 & kStage0InRange;
-                bool t118_53 = t117_53 & kStage0InRange;
-                bool t118_54 = t117_54 & kStage0InRange;
-                bool t118_55 = t117_55 & kStage0InRange;
-                bool t118_56 = t117_56 & kStage0InRange;
-                bool t118_57 = t117_57 & kStage0InRange;
-                bool t118_58 = t117_58 & kStage0InRange;
-                bool t118_59 = t117_59 & kStage0InRange;
-                bool t118_60 = t117_60 & kStage0InRange;
-                bool t118_61 = t117_61 & kStage0InRange;
-                bool t118_62 = t117_62 & kStage0InRange;
-                bool t118_63 = t117_63 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t109_2 = rkAhead2_2 * strideBk;
-                int t109_3 = rkAhead2_3 * strideBk;
-                int t109_4 = rkAhead2_4 * strideBk;
-                int t109_5 = rkAhead2_5 * strideBk;
-                int t109_6 = rkAhead2_6 * strideBk;
-                int t109_7 = rkAhead2_7 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_0 + rn_4;
-                int t111_5 = t109_0 + rn_5;
-                int t111_6 = t109_0 + rn_6;
-                int t111_7 = t109_0 + rn_7;
-                int t111_8 = t109_1 + rn_0;
-                int t111_9 = t109_1 + rn_1;
-                int t111_10 = t109_1 + rn_2;
-                int t111_11 = t109_1 + rn_3;
-                int t111_12 = t109_1 + rn_4;
-                int t111_13 = t109_1 + rn_5;
-                int t111_14 = t109_1 + rn_6;
-                int t111_15 = t109_1 + rn_7;
-                int t111_16 = t109_2 + rn_0;
-                int t111_17 = t109_2 + rn_1;
-                int t111_18 = t109_2 + rn_2;
-                int t111_19 = t109_2 + rn_3;
-                int t111_20 = t109_2 + rn_4;
-                int t111_21 = t109_2 + rn_5;
-                int t111_22 = t109_2 + rn_6;
-                int t111_23 = t109_2 + rn_7;
-                int t111_24 = t109_3 + rn_0;
-                int t111_25 = t109_3 + rn_1;
-                int t111_26 = t109_3 + rn_2;
-                int t111_27 = t109_3 + rn_3;
-                int t111_28 = t109_3 + rn_4;
-                int t111_29 = t109_3 + rn_5;
-                int t111_30 = t109_3 + rn_6;
-                int t111_31 = t109_3 + rn_7;
-                int t111_32 = t109_4 + rn_0;
-                int t111_33 = t109_4 + rn_1;
-                int t111_34 = t109_4 + rn_2;
-                int t111_35 = t109_4 + rn_3;
-                int t111_36 = t109_4 + rn_4;
-                int t111_37 = t109_4 + rn_5;
-                int t111_38 = t109_4 + rn_6;
-                int t111_39 = t109_4 + rn_7;
-                int t111_40 = t109_5 + rn_0;
-                int t111_41 = t109_5 + rn_1;
-                int t111_42 = t109_5 + rn_2;
-                int t111_43 = t109_5 + rn_3;
-                int t111_44 = t109_5 + rn_4;
-                int t111_45 = t109_5 + rn_5;
-                int t111_46 = t109_5 + rn_6;
-                int t111_47 = t109_5 + rn_7;
-                int t111_48 = t109_6 + rn_0;
-                int t111_49 = t109_6 + rn_1;
-                int t111_50 = t109_6 + rn_2;
-                int t111_51 = t109_6 + rn_3;
-                int t111_52 = t109_6 + rn_4;
-                int t111_53 = t109_6 + rn_5;
-                int t111_54 = t109_6 + rn_6;
-                int t111_55 = t109_6 + rn_7;
-                int t111_56 = t109_7 + rn_0;
-                int t111_57 = t109_7 + rn_1;
-                int t111_58 = t109_7 + rn_2;
-                int t111_59 = t109_7 + rn_3;
-                int t111_60 = t109_7 + rn_4;
-                int t111_61 = t109_7 + rn_5;
-                int t111_62 = t109_7 + rn_6;
-                int t111_63 = t109_7 + rn_7;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t120_2 = rkAhead2_2 < K;
+                bool t120_3 = rkAhead2_3 < K;
+                bool t120_4 = rkAhead2_4 < K;
+                bool t120_5 = rkAhead2_5 < K;
+                bool t120_6 = rkAhead2_6 < K;
+                bool t120_7 = rkAhead2_7 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_0 & t122_4;
+                bool t123_5 = t120_0 & t122_5;
+                bool t123_6 = t120_0 & t122_6;
+                bool t123_7 = t120_0 & t122_7;
+                bool t123_8 = t120_1 & t122_0;
+                bool t123_9 = t120_1 & t122_1;
+                bool t123_10 = t120_1 & t122_2;
+                bool t123_11 = t120_1 & t122_3;
+                bool t123_12 = t120_1 & t122_4;
+                bool t123_13 = t120_1 & t122_5;
+                bool t123_14 = t120_1 & t122_6;
+                bool t123_15 = t120_1 & t122_7;
+                bool t123_16 = t120_2 & t122_0;
+                bool t123_17 = t120_2 & t122_1;
+                bool t123_18 = t120_2 & t122_2;
+                bool t123_19 = t120_2 & t122_3;
+                bool t123_20 = t120_2 & t122_4;
+                bool t123_21 = t120_2 & t122_5;
+                bool t123_22 = t120_2 & t122_6;
+                bool t123_23 = t120_2 & t122_7;
+                bool t123_24 = t120_3 & t122_0;
+                bool t123_25 = t120_3 & t122_1;
+                bool t123_26 = t120_3 & t122_2;
+                bool t123_27 = t120_3 & t122_3;
+                bool t123_28 = t120_3 & t122_4;
+                bool t123_29 = t120_3 & t122_5;
+                bool t123_30 = t120_3 & t122_6;
+                bool t123_31 = t120_3 & t122_7;
+                bool t123_32 = t120_4 & t122_0;
+                bool t123_33 = t120_4 & t122_1;
+                bool t123_34 = t120_4 & t122_2;
+                bool t123_35 = t120_4 & t122_3;
+                bool t123_36 = t120_4 & t122_4;
+                bool t123_37 = t120_4 & t122_5;
+                bool t123_38 = t120_4 & t122_6;
+                bool t123_39 = t120_4 & t122_7;
+                bool t123_40 = t120_5 & t122_0;
+                bool t123_41 = t120_5 & t122_1;
+                bool t123_42 = t120_5 & t122_2;
+                bool t123_43 = t120_5 & t122_3;
+                bool t123_44 = t120_5 & t122_4;
+                bool t123_45 = t120_5 & t122_5;
+                bool t123_46 = t120_5 & t122_6;
+                bool t123_47 = t120_5 & t122_7;
+                bool t123_48 = t120_6 & t122_0;
+                bool t123_49 = t120_6 & t122_1;
+                bool t123_50 = t120_6 & t122_2;
+                bool t123_51 = t120_6 & t122_3;
+                bool t123_52 = t120_6 & t122_4;
+                bool t123_53 = t120_6 & t122_5;
+                bool t123_54 = t120_6 & t122_6;
+                bool t123_55 = t120_6 & t122_7;
+                bool t123_56 = t120_7 & t122_0;
+                bool t123_57 = t120_7 & t122_1;
+                bool t123_58 = t120_7 & t122_2;
+                bool t123_59 = t120_7 & t122_3;
+                bool t123_60 = t120_7 & t122_4;
+                bool t123_61 = t120_7 & t122_5;
+                bool t123_62 = t120_7 & t122_6;
+                bool t123_63 = t120_7 & t122_7;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                bool t124_8 = t123_8 & kStage0InRange;
+                bool t124_9 = t123_9 & kStage0InRange;
+                bool t124_10 = t123_10 & kStage0InRange;
+                bool t124_11 = t123_11 & kStage0InRange;
+                bool t124_12 = t123_12 & kStage0InRange;
+                bool t124_13 = t123_13 & kStage0InRange;
+                bool t124_14 = t123_14 & kStage0InRange;
+                bool t124_15 = t123_15 & kStage0InRange;
+                bool t124_16 = t123_16 & kStage0InRange;
+                bool t124_17 = t123_17 & kStage0InRange;
+                bool t124_18 = t123_18 & kStage0InRange;
+                bool t124_19 = t123_19 & kStage0InRange;
+                bool t124_20 = t123_20 & kStage0InRange;
+                bool t124_21 = t123_21 & kStage0InRange;
+                bool t124_22 = t123_22 & kStage0InRange;
+                bool t124_23 = t123_23 & kStage0InRange;
+                bool t124_24 = t123_24 & kStage0InRange;
+                bool t124_25 = t123_25 & kStage0InRange;
+                bool t124_26 = t123_26 & kStage0InRange;
+                bool t124_27 = t123_27 & kStage0InRange;
+                bool t124_28 = t123_28 & kStage0InRange;
+                bool t124_29 = t123_29 & kStage0InRange;
+                bool t124_30 = t123_30 & kStage0InRange;
+                bool t124_31 = t123_31 & kStage0InRange;
+                bool t124_32 = t123_32 & kStage0InRange;
+                bool t124_33 = t123_33 & kStage0InRange;
+                bool t124_34 = t123_34 & kStage0InRange;
+                bool t124_35 = t123_35 & kStage0InRange;
+                bool t124_36 = t123_36 & kStage0InRange;
+                bool t124_37 = t123_37 & kStage0InRange;
+                bool t124_38 = t123_38 & kStage0InRange;
+                bool t124_39 = t123_39 & kStage0InRange;
+                bool t124_40 = t123_40 & kStage0InRange;
+                bool t124_41 = t123_41 & kStage0InRange;
+                bool t124_42 = t123_42 & kStage0InRange;
+                bool t124_43 = t123_43 & kStage0InRange;
+                bool t124_44 = t123_44 & kStage0InRange;
+                bool t124_45 = t123_45 & kStage0InRange;
+                bool t124_46 = t123_46 & kStage0InRange;
+                bool t124_47 = t123_47 & kStage0InRange;
+                bool t124_48 = t123_48 & kStage0InRange;
+                bool t124_49 = t123_49 & kStage0InRange;
+                bool t124_50 = t123_50 & kStage0InRange;
+                bool t124_51 = t123_51 & kStage0InRange;
+                bool t124_52 = t123_52 & kStage0InRange;
+                bool t124_53 = t123_53 & kStage0InRange;
+                bool t124_54 = t123_54 & kStage0InRange;
+                bool t124_55 = t123_55 & kStage0InRange;
+                bool t124_56 = t123_56 & kStage0InRange;
+                bool t124_57 = t123_57 & kStage0InRange;
+                bool t124_58 = t123_58 & kStage0InRange;
+                bool t124_59 = t123_59 & kStage0InRange;
+                bool t124_60 = t123_60 & kStage0InRange;
+                bool t124_61 = t123_61 & kStage0InRange;
+                bool t124_62 = t123_62 & kStage0InRange;
+                bool t124_63 = t123_63 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t115_2 = rkAhead2_2 * strideBk;
+                int t115_3 = rkAhead2_3 * strideBk;
+                int t115_4 = rkAhead2_4 * strideBk;
+                int t115_5 = rkAhead2_5 * strideBk;
+                int t115_6 = rkAhead2_6 * strideBk;
+                int t115_7 = rkAhead2_7 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_0 + rn_4;
+                int t117_5 = t115_0 + rn_5;
+                int t117_6 = t115_0 + rn_6;
+                int t117_7 = t115_0 + rn_7;
+                int t117_8 = t115_1 + rn_0;
+                int t117_9 = t115_1 + rn_1;
+                int t117_10 = t115_1 + rn_2;
+                int t117_11 = t115_1 + rn_3;
+                int t117_12 = t115_1 + rn_4;
+                int t117_13 = t115_1 + rn_5;
+                int t117_14 = t115_1 + rn_6;
+                int t117_15 = t115_1 + rn_7;
+                int t117_16 = t115_2 + rn_0;
+                int t117_17 = t115_2 + rn_1;
+                int t117_18 = t115_2 + rn_2;
+                int t117_19 = t115_2 + rn_3;
+                int t117_20 = t115_2 + rn_4;
+                int t117_21 = t115_2 + rn_5;
+                int t117_22 = t115_2 + rn_6;
+                int t117_23 = t115_2 + rn_7;
+                int t117_24 = t115_3 + rn_0;
+                int t117_25 = t115_3 + rn_1;
+                int t117_26 = t115_3 + rn_2;
+                int t117_27 = t115_3 + rn_3;
+                int t117_28 = t115_3 + rn_4;
+                int t117_29 = t115_3 + rn_5;
+                int t117_30 = t115_3 + rn_6;
+                int t117_31 = t115_3 + rn_7;
+                int t117_32 = t115_4 + rn_0;
+                int t117_33 = t115_4 + rn_1;
+                int t117_34 = t115_4 + rn_2;
+                int t117_35 = t115_4 + rn_3;
+                int t117_36 = t115_4 + rn_4;
+                int t117_37 = t115_4 + rn_5;
+                int t117_38 = t115_4 + rn_6;
+                int t117_39 = t115_4 + rn_7;
+                int t117_40 = t115_5 + rn_0;
+                int t117_41 = t115_5 + rn_1;
+                int t117_42 = t115_5 + rn_2;
+                int t117_43 = t115_5 + rn_3;
+                int t117_44 = t115_5 + rn_4;
+                int t117_45 = t115_5 + rn_5;
+                int t117_46 = t115_5 + rn_6;
+                int t117_47 = t115_5 + rn_7;
+                int t117_48 = t115_6 + rn_0;
+                int t117_49 = t115_6 + rn_1;
+                int t117_50 = t115_6 + rn_2;
+                int t117_51 = t115_6 + rn_3;
+                int t117_52 = t115_6 + rn_4;
+                int t117_53 = t115_6 + rn_5;
+                int t117_54 = t115_6 + rn_6;
+                int t117_55 = t115_6 + rn_7;
+                int t117_56 = t115_7 + rn_0;
+                int t117_57 = t115_7 + rn_1;
+                int t117_58 = t115_7 + rn_2;
+                int t117_59 = t115_7 + rn_3;
+                int t117_60 = t115_7 + rn_4;
+                int t117_61 = t115_7 + rn_5;
+                int t117_62 = t115_7 + rn_6;
+                int t117_63 = t115_7 + rn_7;
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 0
-                if (CudaAsm.IsSupported & bAligned & ((t111_0 & 7) == 0) & t118_0 & t118_1 & t118_2 & t118_3 & t118_4 & t118_5 & t118_6 & t118_7)
+                if (CudaAsm.IsSupported & bAligned & ((t117_0 & 7) == 0) & t124_0 & t124_1 & t124_2 & t124_3 & t124_4 & t124_5 & t124_6 & t124_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t111_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t117_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled2) / 8] = new Vec8<ushort>(t118_0 ? b[t111_0] : (ushort)0, t118_1 ? b[t111_1] : (ushort)0, t118_2 ? b[t111_2] : (ushort)0, t118_3 ? b[t111_3] : (ushort)0, t118_4 ? b[t111_4] : (ushort)0, t118_5 ? b[t111_5] : (ushort)0, t118_6 ? b[t111_6] : (ushort)0, t118_7 ? b[t111_7] : (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2) / 8] = new Vec8<ushort>(t124_0 ? b[t117_0] : (ushort)0, t124_1 ? b[t117_1] : (ushort)0, t124_2 ? b[t117_2] : (ushort)0, t124_3 ? b[t117_3] : (ushort)0, t124_4 ? b[t117_4] : (ushort)0, t124_5 ? b[t117_5] : (ushort)0, t124_6 ? b[t117_6] : (ushort)0, t124_7 ? b[t117_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_8 & 7) == 0) & t118_8 & t118_9 & t118_10 & t118_11 & t118_12 & t118_13 & t118_14 & t118_15)
+                if (CudaAsm.IsSupported & bAligned & ((t117_8 & 7) == 0) & t124_8 & t124_9 & t124_10 & t124_11 & t124_12 & t124_13 & t124_14 & t124_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t111_8 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(12800 + swizzled2) / 8] = new Vec8<ushort>(t118_8 ? b[t111_8] : (ushort)0, t118_9 ? b[t111_9] : (ushort)0, t118_10 ? b[t111_10] : (ushort)0, t118_11 ? b[t111_11] : (ushort)0, t118_12 ? b[t111_12] : (ushort)0, t118_13 ? b[t111_13] : (ushort)0, t118_14 ? b[t111_14] : (ushort)0, t118_15 ? b[t111_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_16 & 7) == 0) & t118_16 & t118_17 & t118_18 & t118_19 & t118_20 & t118_21 & t118_22 & t118_23)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t111_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t117_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(13312 + swizzled2) / 8] = new Vec8<ushort>(t118_16 ? b[t111_16] : (ushort)0, t118_17 ? b[t111_17] : (ushort)0, t118_18 ? b[t111_18] : (ushort)0, t118_19 ? b[t111_19] : (ushort)0, t118_20 ? b[t111_20] : (ushort)0, t118_21 ? b[t111_21] : (ushort)0, t118_22 ? b[t111_22] : (ushort)0, t118_23 ? b[t111_23] : (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2) / 8] = new Vec8<ushort>(t124_8 ? b[t117_8] : (ushort)0, t124_9 ? b[t117_9] : (ushort)0, t124_10 ? b[t117_10] : (ushort)0, t124_11 ? b[t117_11] : (ushort)0, t124_12 ? b[t117_12] : (ushort)0, t124_13 ? b[t117_13] : (ushort)0, t124_14 ? b[t117_14] : (ushort)0, t124_15 ? b[t117_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_24 & 7) == 0) & t118_24 & t118_25 & t118_26 & t118_27 & t118_28 & t118_29 & t118_30 & t118_31)
+                if (CudaAsm.IsSupported & bAligned & ((t117_16 & 7) == 0) & t124_16 & t124_17 & t124_18 & t124_19 & t124_20 & t124_21 & t124_22 & t124_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t111_24 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(13824 + swizzled2) / 8] = new Vec8<ushort>(t118_24 ? b[t111_24] : (ushort)0, t118_25 ? b[t111_25] : (ushort)0, t118_26 ? b[t111_26] : (ushort)0, t118_27 ? b[t111_27] : (ushort)0, t118_28 ? b[t111_28] : (ushort)0, t118_29 ? b[t111_29] : (ushort)0, t118_30 ? b[t111_30] : (ushort)0, t118_31 ? b[t111_31] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_32 & 7) == 0) & t118_32 & t118_33 & t118_34 & t118_35 & t118_36 & t118_37 & t118_38 & t118_39)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t111_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t117_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(14336 + swizzled2) / 8] = new Vec8<ushort>(t118_32 ? b[t111_32] : (ushort)0, t118_33 ? b[t111_33] : (ushort)0, t118_34 ? b[t111_34] : (ushort)0, t118_35 ? b[t111_35] : (ushort)0, t118_36 ? b[t111_36] : (ushort)0, t118_37 ? b[t111_37] : (ushort)0, t118_38 ? b[t111_38] : (ushort)0, t118_39 ? b[t111_39] : (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2) / 8] = new Vec8<ushort>(t124_16 ? b[t117_16] : (ushort)0, t124_17 ? b[t117_17] : (ushort)0, t124_18 ? b[t117_18] : (ushort)0, t124_19 ? b[t117_19] : (ushort)0, t124_20 ? b[t117_20] : (ushort)0, t124_21 ? b[t117_21] : (ushort)0, t124_22 ? b[t117_22] : (ushort)0, t124_23 ? b[t117_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_40 & 7) == 0) & t118_40 & t118_41 & t118_42 & t118_43 & t118_44 & t118_45 & t118_46 & t118_47)
+                if (CudaAsm.IsSupported & bAligned & ((t117_24 & 7) == 0) & t124_24 & t124_25 & t124_26 & t124_27 & t124_28 & t124_29 & t124_30 & t124_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t111_40 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(14848 + swizzled2) / 8] = new Vec8<ushort>(t118_40 ? b[t111_40] : (ushort)0, t118_41 ? b[t111_41] : (ushort)0, t118_42 ? b[t111_42] : (ushort)0, t118_43 ? b[t111_43] : (ushort)0, t118_44 ? b[t111_44] : (ushort)0, t118_45 ? b[t111_45] : (ushort)0, t118_46 ? b[t111_46] : (ushort)0, t118_47 ? b[t111_47] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t111_48 & 7) == 0) & t118_48 & t118_49 & t118_50 & t118_51 & t118_52 & t118_53 & t118_54 & t118_55)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t111_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t117_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(15360 + swizzled2) / 8] = new Vec8<ushort>(t118_48 ? b[t111_48] : (ushort)0, t118_49 ? b[t111_49] : (ushort)0, t118_50 ? b[t111_50] : (ushort)0, t118_51 ? b[t111_51] : (ushort)0, t118_52 ? b[t111_52] : (ushort)0, t118_53 ? b[t111_53] : (ushort)0, t118_54 ? b[t111_54] : (ushort)0, t118_55 ? b[t111_55] : (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2) / 8] = new Vec8<ushort>(t124_24 ? b[t117_24] : (ushort)0, t124_25 ? b[t117_25] : (ushort)0, t124_26 ? b[t117_26] : (ushort)0, t124_27 ? b[t117_27] : (ushort)0, t124_28 ? b[t117_28] : (ushort)0, t124_29 ? b[t117_29] : (ushort)0, t124_30 ? b[t117_30] : (ushort)0, t124_31 ? b[t117_31] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t111_56 & 7) == 0) & t118_56 & t118_57 & t118_58 & t118_59 & t118_60 & t118_61 & t118_62 & t118_63)
+                if (CudaAsm.IsSupported & bAligned & ((t117_32 & 7) == 0) & t124_32 & t124_33 & t124_34 & t124_35 & t124_36 & t124_37 & t124_38 & t124_39)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t111_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t117_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(15872 + swizzled2) / 8] = new Vec8<ushort>(t118_56 ? b[t111_56] : (ushort)0, t118_57 ? b[t111_57] : (ushort)0, t118_58 ? b[t111_58] : (ushort)0, t118_59 ? b[t111_59] : (ushort)0, t118_60 ? b[t111_60] : (ushort)0, t118_61 ? b[t111_61] : (ushort)0, t118_62 ? b[t111_62] : (ushort)0, t118_63 ? b[t111_63] : (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2) / 8] = new Vec8<ushort>(t124_32 ? b[t117_32] : (ushort)0, t124_33 ? b[t117_33] : (ushort)0, t124_34 ? b[t117_34] : (ushort)0, t124_35 ? b[t117_35] : (ushort)0, t124_36 ? b[t117_36] : (ushort)0, t124_37 ? b[t117_37] : (ushort)0, t124_38 ? b[t117_38] : (ushort)0, t124_39 ? b[t117_39] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_40 & 7) == 0) & t124_40 & t124_41 & t124_42 & t124_43 & t124_44 & t124_45 & t124_46 & t124_47)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t117_40 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(14848 + swizzled2) / 8] = new Vec8<ushort>(t124_40 ? b[t117_40] : (ushort)0, t124_41 ? b[t117_41] : (ushort)0, t124_42 ? b[t117_42] : (ushort)0, t124_43 ? b[t117_43] : (ushort)0, t124_44 ? b[t117_44] : (ushort)0, t124_45 ? b[t117_45] : (ushort)0, t124_46 ? b[t117_46] : (ushort)0, t124_47 ? b[t117_47] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_48 & 7) == 0) & t124_48 & t124_49 & t124_50 & t124_51 & t124_52 & t124_53 & t124_54 & t124_55)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t117_48 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(15360 + swizzled2) / 8] = new Vec8<ushort>(t124_48 ? b[t117_48] : (ushort)0, t124_49 ? b[t117_49] : (ushort)0, t124_50 ? b[t117_50] : (ushort)0, t124_51 ? b[t117_51] : (ushort)0, t124_52 ? b[t117_52] : (ushort)0, t124_53 ? b[t117_53] : (ushort)0, t124_54 ? b[t117_54] : (ushort)0, t124_55 ? b[t117_55] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t117_56 & 7) == 0) & t124_56 & t124_57 & t124_58 & t124_59 & t124_60 & t124_61 & t124_62 & t124_63)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t117_56 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(15872 + swizzled2) / 8] = new Vec8<ushort>(t124_56 ? b[t117_56] : (ushort)0, t124_57 ? b[t117_57] : (ushort)0, t124_58 ? b[t117_58] : (ushort)0, t124_59 ? b[t117_59] : (ushort)0, t124_60 ? b[t117_60] : (ushort)0, t124_61 ? b[t117_61] : (ushort)0, t124_62 ? b[t117_62] : (ushort)0, t124_63 ? b[t117_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -5607,159 +5607,159 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_5 = 64 + (tidMod8 * 8 + 5);
                 int rkAhead3_6 = 64 + (tidMod8 * 8 + 6);
                 int rkAhead3_7 = 64 + (tidMod8 * 8 + 7);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t131_4 = rkAhead3_4 < K;
-                bool t131_5 = rkAhead3_5 < K;
-                bool t131_6 = rkAhead3_6 < K;
-                bool t131_7 = rkAhead3_7 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t129_2 = rm_2 < M;
-                bool t129_3 = rm_3 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_0 & t131_4;
-                bool t132_5 = t129_0 & t131_5;
-                bool t132_6 = t129_0 & t131_6;
-                bool t132_7 = t129_0 & t131_7;
-                bool t132_8 = t129_1 & t131_0;
-                bool t132_9 = t129_1 & t131_1;
-                bool t132_10 = t129_1 & t131_2;
-                bool t132_11 = t129_1 & t131_3;
-                bool t132_12 = t129_1 & t131_4;
-                bool t132_13 = t129_1 & t131_5;
-                bool t132_14 = t129_1 & t131_6;
-                bool t132_15 = t129_1 & t131_7;
-                bool t132_16 = t129_2 & t131_0;
-                bool t132_17 = t129_2 & t131_1;
-                bool t132_18 = t129_2 & t131_2;
-                bool t132_19 = t129_2 & t131_3;
-                bool t132_20 = t129_2 & t131_4;
-                bool t132_21 = t129_2 & t131_5;
-                bool t132_22 = t129_2 & t131_6;
-                bool t132_23 = t129_2 & t131_7;
-                bool t132_24 = t129_3 & t131_0;
-                bool t132_25 = t129_3 & t131_1;
-                bool t132_26 = t129_3 & t131_2;
-                bool t132_27 = t129_3 & t131_3;
-                bool t132_28 = t129_3 & t131_4;
-                bool t132_29 = t129_3 & t131_5;
-                bool t132_30 = t129_3 & t131_6;
-                bool t132_31 = t129_3 & t131_7;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                bool t133_8 = t132_8 & kStage1InRange;
-                bool t133_9 = t132_9 & kStage1InRange;
-                bool t133_10 = t132_10 & kStage1InRange;
-                bool t133_11 = t132_11 & kStage1InRange;
-                bool t133_12 = t132_12 & kStage1InRange;
-                bool t133_13 = t132_13 & kStage1InRange;
-                bool t133_14 = t132_14 & kStage1InRange;
-                bool t133_15 = t132_15 & kStage1InRange;
-                bool t133_16 = t132_16 & kStage1InRange;
-                bool t133_17 = t132_17 & kStage1InRange;
-                bool t133_18 = t132_18 & kStage1InRange;
-                bool t133_19 = t132_19 & kStage1InRange;
-                bool t133_20 = t132_20 & kStage1InRange;
-                bool t133_21 = t132_21 & kStage1InRange;
-                bool t133_22 = t132_22 & kStage1InRange;
-                bool t133_23 = t132_23 & kStage1InRange;
-                bool t133_24 = t132_24 & kStage1InRange;
-                bool t133_25 = t132_25 & kStage1InRange;
-                bool t133_26 = t132_26 & kStage1InRange;
-                bool t133_27 = t132_27 & kStage1InRange;
-                bool t133_28 = t132_28 & kStage1InRange;
-                bool t133_29 = t132_29 & kStage1InRange;
-                bool t133_30 = t132_30 & kStage1InRange;
-                bool t133_31 = t132_31 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t124_2 = rm_2 * strideAm;
-                int t124_3 = rm_3 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_0 + rkAhead3_4;
-                int t126_5 = t124_0 + rkAhead3_5;
-                int t126_6 = t124_0 + rkAhead3_6;
-                int t126_7 = t124_0 + rkAhead3_7;
-                int t126_8 = t124_1 + rkAhead3_0;
-                int t126_9 = t124_1 + rkAhead3_1;
-                int t126_10 = t124_1 + rkAhead3_2;
-                int t126_11 = t124_1 + rkAhead3_3;
-                int t126_12 = t124_1 + rkAhead3_4;
-                int t126_13 = t124_1 + rkAhead3_5;
-                int t126_14 = t124_1 + rkAhead3_6;
-                int t126_15 = t124_1 + rkAhead3_7;
-                int t126_16 = t124_2 + rkAhead3_0;
-                int t126_17 = t124_2 + rkAhead3_1;
-                int t126_18 = t124_2 + rkAhead3_2;
-                int t126_19 = t124_2 + rkAhead3_3;
-                int t126_20 = t124_2 + rkAhead3_4;
-                int t126_21 = t124_2 + rkAhead3_5;
-                int t126_22 = t124_2 + rkAhead3_6;
-                int t126_23 = t124_2 + rkAhead3_7;
-                int t126_24 = t124_3 + rkAhead3_0;
-                int t126_25 = t124_3 + rkAhead3_1;
-                int t126_26 = t124_3 + rkAhead3_2;
-                int t126_27 = t124_3 + rkAhead3_3;
-                int t126_28 = t124_3 + rkAhead3_4;
-                int t126_29 = t124_3 + rkAhead3_5;
-                int t126_30 = t124_3 + rkAhead3_6;
-                int t126_31 = t124_3 + rkAhead3_7;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t137_4 = rkAhead3_4 < K;
+                bool t137_5 = rkAhead3_5 < K;
+                bool t137_6 = rkAhead3_6 < K;
+                bool t137_7 = rkAhead3_7 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t135_2 = rm_2 < M;
+                bool t135_3 = rm_3 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_0 & t137_4;
+                bool t138_5 = t135_0 & t137_5;
+                bool t138_6 = t135_0 & t137_6;
+                bool t138_7 = t135_0 & t137_7;
+                bool t138_8 = t135_1 & t137_0;
+                bool t138_9 = t135_1 & t137_1;
+                bool t138_10 = t135_1 & t137_2;
+                bool t138_11 = t135_1 & t137_3;
+                bool t138_12 = t135_1 & t137_4;
+                bool t138_13 = t135_1 & t137_5;
+                bool t138_14 = t135_1 & t137_6;
+                bool t138_15 = t135_1 & t137_7;
+                bool t138_16 = t135_2 & t137_0;
+                bool t138_17 = t135_2 & t137_1;
+                bool t138_18 = t135_2 & t137_2;
+                bool t138_19 = t135_2 & t137_3;
+                bool t138_20 = t135_2 & t137_4;
+                bool t138_21 = t135_2 & t137_5;
+                bool t138_22 = t135_2 & t137_6;
+                bool t138_23 = t135_2 & t137_7;
+                bool t138_24 = t135_3 & t137_0;
+                bool t138_25 = t135_3 & t137_1;
+                bool t138_26 = t135_3 & t137_2;
+                bool t138_27 = t135_3 & t137_3;
+                bool t138_28 = t135_3 & t137_4;
+                bool t138_29 = t135_3 & t137_5;
+                bool t138_30 = t135_3 & t137_6;
+                bool t138_31 = t135_3 & t137_7;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                bool t139_8 = t138_8 & kStage1InRange;
+                bool t139_9 = t138_9 & kStage1InRange;
+                bool t139_10 = t138_10 & kStage1InRange;
+                bool t139_11 = t138_11 & kStage1InRange;
+                bool t139_12 = t138_12 & kStage1InRange;
+                bool t139_13 = t138_13 & kStage1InRange;
+                bool t139_14 = t138_14 & kStage1InRange;
+                bool t139_15 = t138_15 & kStage1InRange;
+                bool t139_16 = t138_16 & kStage1InRange;
+                bool t139_17 = t138_17 & kStage1InRange;
+                bool t139_18 = t138_18 & kStage1InRange;
+                bool t139_19 = t138_19 & kStage1InRange;
+                bool t139_20 = t138_20 & kStage1InRange;
+                bool t139_21 = t138_21 & kStage1InRange;
+                bool t139_22 = t138_22 & kStage1InRange;
+                bool t139_23 = t138_23 & kStage1InRange;
+                bool t139_24 = t138_24 & kStage1InRange;
+                bool t139_25 = t138_25 & kStage1InRange;
+                bool t139_26 = t138_26 & kStage1InRange;
+                bool t139_27 = t138_27 & kStage1InRange;
+                bool t139_28 = t138_28 & kStage1InRange;
+                bool t139_29 = t138_29 & kStage1InRange;
+                bool t139_30 = t138_30 & kStage1InRange;
+                bool t139_31 = t138_31 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t130_2 = rm_2 * strideAm;
+                int t130_3 = rm_3 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_0 + rkAhead3_4;
+                int t132_5 = t130_0 + rkAhead3_5;
+                int t132_6 = t130_0 + rkAhead3_6;
+                int t132_7 = t130_0 + rkAhead3_7;
+                int t132_8 = t130_1 + rkAhead3_0;
+                int t132_9 = t130_1 + rkAhead3_1;
+                int t132_10 = t130_1 + rkAhead3_2;
+                int t132_11 = t130_1 + rkAhead3_3;
+                int t132_12 = t130_1 + rkAhead3_4;
+                int t132_13 = t130_1 + rkAhead3_5;
+                int t132_14 = t130_1 + rkAhead3_6;
+                int t132_15 = t130_1 + rkAhead3_7;
+                int t132_16 = t130_2 + rkAhead3_0;
+                int t132_17 = t130_2 + rkAhead3_1;
+                int t132_18 = t130_2 + rkAhead3_2;
+                int t132_19 = t130_2 + rkAhead3_3;
+                int t132_20 = t130_2 + rkAhead3_4;
+                int t132_21 = t130_2 + rkAhead3_5;
+                int t132_22 = t130_2 + rkAhead3_6;
+                int t132_23 = t130_2 + rkAhead3_7;
+                int t132_24 = t130_3 + rkAhead3_0;
+                int t132_25 = t130_3 + rkAhead3_1;
+                int t132_26 = t130_3 + rkAhead3_2;
+                int t132_27 = t130_3 + rkAhead3_3;
+                int t132_28 = t130_3 + rkAhead3_4;
+                int t132_29 = t130_3 + rkAhead3_5;
+                int t132_30 = t130_3 + rkAhead3_6;
+                int t132_31 = t130_3 + rkAhead3_7;
                 // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & aAligned & ((t126_0 & 7) == 0) & t133_0 & t133_1 & t133_2 & t133_3 & t133_4 & t133_5 & t133_6 & t133_7)
+                if (CudaAsm.IsSupported & aAligned & ((t132_0 & 7) == 0) & t139_0 & t139_1 & t139_2 & t139_3 & t139_4 & t139_5 & t139_6 & t139_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled + 4096) * 2, aAddress + (long)t126_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled + 4096) * 2, aAddress + (long)t132_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled + 4096) / 8] = new Vec8<ushort>(t133_0 ? a[t126_0] : (ushort)0, t133_1 ? a[t126_1] : (ushort)0, t133_2 ? a[t126_2] : (ushort)0, t133_3 ? a[t126_3] : (ushort)0, t133_4 ? a[t126_4] : (ushort)0, t133_5 ? a[t126_5] : (ushort)0, t133_6 ? a[t126_6] : (ushort)0, t133_7 ? a[t126_7] : (ushort)0);
+                    sharedBFloat168[(swizzled + 4096) / 8] = new Vec8<ushort>(t139_0 ? a[t132_0] : (ushort)0, t139_1 ? a[t132_1] : (ushort)0, t139_2 ? a[t132_2] : (ushort)0, t139_3 ? a[t132_3] : (ushort)0, t139_4 ? a[t132_4] : (ushort)0, t139_5 ? a[t132_5] : (ushort)0, t139_6 ? a[t132_6] : (ushort)0, t139_7 ? a[t132_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_8 & 7) == 0) & t133_8 & t133_9 & t133_10 & t133_11 & t133_12 & t133_13 & t133_14 & t133_15)
+                if (CudaAsm.IsSupported & aAligned & ((t132_8 & 7) == 0) & t139_8 & t139_9 & t139_10 & t139_11 & t139_12 & t139_13 & t139_14 & t139_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t126_8 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t132_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_8 ? a[t126_8] : (ushort)0, t133_9 ? a[t126_9] : (ushort)0, t133_10 ? a[t126_10] : (ushort)0, t133_11 ? a[t126_11] : (ushort)0, t133_12 ? a[t126_12] : (ushort)0, t133_13 ? a[t126_13] : (ushort)0, t133_14 ? a[t126_14] : (ushort)0, t133_15 ? a[t126_15] : (ushort)0);
+                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = new Vec8<ushort>(t139_8 ? a[t132_8] : (ushort)0, t139_9 ? a[t132_9] : (ushort)0, t139_10 ? a[t132_10] : (ushort)0, t139_11 ? a[t132_11] : (ushort)0, t139_12 ? a[t132_12] : (ushort)0, t139_13 ? a[t132_13] : (ushort)0, t139_14 ? a[t132_14] : (ushort)0, t139_15 ? a[t132_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_16 & 7) == 0) & t133_16 & t133_17 & t133_18 & t133_19 & t133_20 & t133_21 & t133_22 & t133_23)
+                if (CudaAsm.IsSupported & aAligned & ((t132_16 & 7) == 0) & t139_16 & t139_17 & t139_18 & t139_19 & t139_20 & t139_21 & t139_22 & t139_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t126_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t132_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_16 ? a[t126_16] : (ushort)0, t133_17 ? a[t126_17] : (ushort)0, t133_18 ? a[t126_18] : (ushort)0, t133_19 ? a[t126_19] : (ushort)0, t133_20 ? a[t126_20] : (ushort)0, t133_21 ? a[t126_21] : (ushort)0, t133_22 ? a[t126_22] : (ushort)0, t133_23 ? a[t126_23] : (ushort)0);
+                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = new Vec8<ushort>(t139_16 ? a[t132_16] : (ushort)0, t139_17 ? a[t132_17] : (ushort)0, t139_18 ? a[t132_18] : (ushort)0, t139_19 ? a[t132_19] : (ushort)0, t139_20 ? a[t132_20] : (ushort)0, t139_21 ? a[t132_21] : (ushort)0, t139_22 ? a[t132_22] : (ushort)0, t139_23 ? a[t132_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & aAligned & ((t126_24 & 7) == 0) & t133_24 & t133_25 & t133_26 & t133_27 & t133_28 & t133_29 & t133_30 & t133_31)
+                if (CudaAsm.IsSupported & aAligned & ((t132_24 & 7) == 0) & t139_24 & t139_25 & t139_26 & t139_27 & t139_28 & t139_29 & t139_30 & t139_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t126_24 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t132_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = new Vec8<ushort>(t133_24 ? a[t126_24] : (ushort)0, t133_25 ? a[t126_25] : (ushort)0, t133_26 ? a[t126_26] : (ushort)0, t133_27 ? a[t126_27] : (ushort)0, t133_28 ? a[t126_28] : (ushort)0, t133_29 ? a[t126_29] : (ushort)0, t133_30 ? a[t126_30] : (ushort)0, t133_31 ? a[t126_31] : (ushort)0);
+                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = new Vec8<ushort>(t139_24 ? a[t132_24] : (ushort)0, t139_25 ? a[t132_25] : (ushort)0, t139_26 ? a[t132_26] : (ushort)0, t139_27 ? a[t132_27] : (ushort)0, t139_28 ? a[t132_28] : (ushort)0, t139_29 ? a[t132_29] : (ushort)0, t139_30 ? a[t132_30] : (ushort)0, t139_31 ? a[t132_31] : (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
-                bool t144_4 = rn_4 < N;
-                bool t144_5 = rn_5 < N;
-                bool t144_6 = rn_6 < N;
-                bool t144_7 = rn_7 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
+                bool t150_4 = rn_4 < N;
+                bool t150_5 = rn_5 < N;
+                bool t150_6 = rn_6 < N;
+                bool t150_7 = rn_7 < N;
                 int rkAhead4_0 = 64 + tidDiv16;
                 int rkAhead4_1 = 64 + (tidDiv16 + 8);
                 int rkAhead4_2 = 64 + (tidDiv16 + 16);
@@ -5768,296 +5768,296 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead4_5 = 64 + (tidDiv16 + 40);
                 int rkAhead4_6 = 64 + (tidDiv16 + 48);
                 int rkAhead4_7 = 64 + (tidDiv16 + 56);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t142_2 = rkAhead4_2 < K;
-                bool t142_3 = rkAhead4_3 < K;
-                bool t142_4 = rkAhead4_4 < K;
-                bool t142_5 = rkAhead4_5 < K;
-                bool t142_6 = rkAhead4_6 < K;
-                bool t142_7 = rkAhead4_7 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_0 & t144_4;
-                bool t145_5 = t142_0 & t144_5;
-                bool t145_6 = t142_0 & t144_6;
-                bool t145_7 = t142_0 & t144_7;
-                bool t145_8 = t142_1 & t144_0;
-                bool t145_9 = t142_1 & t144_1;
-                bool t145_10 = t142_1 & t144_2;
-                bool t145_11 = t142_1 & t144_3;
-                bool t145_12 = t142_1 & t144_4;
-                bool t145_13 = t142_1 & t144_5;
-                bool t145_14 = t142_1 & t144_6;
-                bool t145_15 = t142_1 & t144_7;
-                bool t145_16 = t142_2 & t144_0;
-                bool t145_17 = t142_2 & t144_1;
-                bool t145_18 = t142_2 & t144_2;
-                bool t145_19 = t142_2 & t144_3;
-                bool t145_20 = t142_2 & t144_4;
-                bool t145_21 = t142_2 & t144_5;
-                bool t145_22 = t142_2 & t144_6;
-                bool t145_23 = t142_2 & t144_7;
-                bool t145_24 = t142_3 & t144_0;
-                bool t145_25 = t142_3 & t144_1;
-                bool t145_26 = t142_3 & t144_2;
-                bool t145_27 = t142_3 & t144_3;
-                bool t145_28 = t142_3 & t144_4;
-                bool t145_29 = t142_3 & t144_5;
-                bool t145_30 = t142_3 & t144_6;
-                bool t145_31 = t142_3 & t144_7;
-                bool t145_32 = t142_4 & t144_0;
-                bool t145_33 = t142_4 & t144_1;
-                bool t145_34 = t142_4 & t144_2;
-                bool t145_35 = t142_4 & t144_3;
-                bool t145_36 = t142_4 & t144_4;
-                bool t145_37 = t142_4 & t144_5;
-                bool t145_38 = t142_4 & t144_6;
-                bool t145_39 = t142_4 & t144_7;
-                bool t145_40 = t142_5 & t144_0;
-                bool t145_41 = t142_5 & t144_1;
-                bool t145_42 = t142_5 & t144_2;
-                bool t145_43 = t142_5 & t144_3;
-                bool t145_44 = t142_5 & t144_4;
-                bool t145_45 = t142_5 & t144_5;
-                bool t145_46 = t142_5 & t144_6;
-                bool t145_47 = t142_5 & t144_7;
-                bool t145_48 = t142_6 & t144_0;
-                bool t145_49 = t142_6 & t144_1;
-                bool t145_50 = t142_6 & t144_2;
-                bool t145_51 = t142_6 & t144_3;
-                bool t145_52 = t142_6 & t144_4;
-                bool t145_53 = t142_6 & t144_5;
-                bool t145_54 = t142_6 & t144_6;
-                bool t145_55 = t142_6 & t144_7;
-                bool t145_56 = t142_7 & t144_0;
-                bool t145_57 = t142_7 & t144_1;
-                bool t145_58 = t142_7 & t144_2;
-                bool t145_59 = t142_7 & t144_3;
-                bool t145_60 = t142_7 & t144_4;
-                bool t145_61 = t142_7 & t144_5;
-                bool t145_62 = t142_7 & t144_6;
-                bool t145_63 = t142_7 & t144_7;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                bool t146_8 = t145_8 & kStage1InRange;
-                bool t146_9 = t145_9 & kStage1InRange;
-                bool t146_10 = t145_10 & kStage1InRange;
-                bool t146_11 = t145_11 & kStage1InRange;
-                bool t146_12 = t145_12 & kStage1InRange;
-                bool t146_13 = t145_13 & kStage1InRange;
-                bool t146_14 = t145_14 & kStage1InRange;
-                bool t146_15 = t145_15 & kStage1InRange;
-                bool t146_16 = t145_16 & kStage1InRange;
-                bool t146_17 = t145_17 & kStage1InRange;
-                bool t146_18 = t145_18 & kStage1InRange;
-                bool t146_19 = t145_19 & kStage1InRange;
-                bool t146_20 = t145_20 & kStage1InRange;
-                bool t146_21 = t145_21 & kStage1InRange;
-                bool t146_22 = t145_22 & kStage1InRange;
-                bool t146_23 = t145_23 & kStage1InRange;
-                bool t146_24 = t145_24 & kStage1InRange;
-                bool t146_25 = t145_25 & kStage1InRange;
-                bool t146_26 = t145_26 & kStage1InRange;
-                bool t146_27 = t145_27 & kStage1InRange;
-                bool t146_28 = t145_28 & kStage1InRange;
-                bool t146_29 = t145_29 & kStage1InRange;
-                bool t146_30 = t145_30 & kStage1InRange;
-                bool t146_31 = t145_31 & kStage1InRange;
-                bool t146_32 = t145_32 & kStage1InRange;
-                bool t146_33 = t145_33 & kStage1InRange;
-                bool t146_34 = t145_34 & kStage1InRange;
-                bool t146_35 = t145_35 & kStage1InRange;
-                bool t146_36 = t145_36 & kStage1InRange;
-                bool t146_37 = t145_37 & kStage1InRange;
-                bool t146_38 = t145_38 & kStage1InRange;
-                bool t146_39 = t145_39 & kStage1InRange;
-                bool t146_40 = t145_40 & kStage1InRange;
-                bool t146_41 = t145_41 & kStage1InRange;
-                bool t146_42 = t145_42 & kStage1InRange;
-                bool t146_43 = t145_43 & kStage1InRange;
-                bool t146_44 = t145_44 & kStage1InRange;
-                bool t146_45 = t145_45 & kStage1InRange;
-                bool t146_46 = t145_46 & kStage1InRange;
-                bool t146_47 = t145_47 & kStage1InRange;
-                bool t146_48 = t145_48 & kStage1InRange;
-                bool t146_49 = t145_49 & kStage1InRange;
-                bool t146_50 = t145_50 & kStage1InRange;
-                bool t146_51 = t145_51 & kStage1InRange;
-                bool t146_52 = t145_52 & kStage1InRange;
-                bool t146_53 = t145_53 & kStage1InRange;
-                bool t146_54 = t145_54 & kStage1InRange;
-                bool t146_55 = t145_55 & kStage1InRange;
-                bool t146_56 = t145_56 & kStage1InRange;
-                bool t146_57 = t145_57 & kStage1InRange;
-                bool t146_58 = t145_58 & kStage1InRange;
-                bool t146_59 = t145_59 & kStage1InRange;
-                bool t146_60 = t145_60 & kStage1InRange;
-                bool t146_61 = t145_61 & kStage1InRange;
-                bool t146_62 = t145_62 & kStage1InRange;
-                bool t146_63 = t145_63 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t137_2 = rkAhead4_2 * strideBk;
-                int t137_3 = rkAhead4_3 * strideBk;
-                int t137_4 = rkAhead4_4 * strideBk;
-                int t137_5 = rkAhead4_5 * strideBk;
-                int t137_6 = rkAhead4_6 * strideBk;
-                int t137_7 = rkAhead4_7 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_0 + rn_4;
-                int t139_5 = t137_0 + rn_5;
-                int t139_6 = t137_0 + rn_6;
-                int t139_7 = t137_0 + rn_7;
-                int t139_8 = t137_1 + rn_0;
-                int t139_9 = t137_1 + rn_1;
-                int t139_10 = t137_1 + rn_2;
-                int t139_11 = t137_1 + rn_3;
-                int t139_12 = t137_1 + rn_4;
-                int t139_13 = t137_1 + rn_5;
-                int t139_14 = t137_1 + rn_6;
-                int t139_15 = t137_1 + rn_7;
-                int t139_16 = t137_2 + rn_0;
-                int t139_17 = t137_2 + rn_1;
-                int t139_18 = t137_2 + rn_2;
-                int t139_19 = t137_2 + rn_3;
-                int t139_20 = t137_2 + rn_4;
-                int t139_21 = t137_2 + rn_5;
-                int t139_22 = t137_2 + rn_6;
-                int t139_23 = t137_2 + rn_7;
-                int t139_24 = t137_3 + rn_0;
-                int t139_25 = t137_3 + rn_1;
-                int t139_26 = t137_3 + rn_2;
-                int t139_27 = t137_3 + rn_3;
-                int t139_28 = t137_3 + rn_4;
-                int t139_29 = t137_3 + rn_5;
-                int t139_30 = t137_3 + rn_6;
-                int t139_31 = t137_3 + rn_7;
-                int t139_32 = t137_4 + rn_0;
-                int t139_33 = t137_4 + rn_1;
-                int t139_34 = t137_4 + rn_2;
-                int t139_35 = t137_4 + rn_3;
-                int t139_36 = t137_4 + rn_4;
-                int t139_37 = t137_4 + rn_5;
-                int t139_38 = t137_4 + rn_6;
-                int t139_39 = t137_4 + rn_7;
-                int t139_40 = t137_5 + rn_0;
-                int t139_41 = t137_5 + rn_1;
-                int t139_42 = t137_5 + rn_2;
-                int t139_43 = t137_5 + rn_3;
-                int t139_44 = t137_5 + rn_4;
-                int t139_45 = t137_5 + rn_5;
-                int t139_46 = t137_5 + rn_6;
-                int t139_47 = t137_5 + rn_7;
-                int t139_48 = t137_6 + rn_0;
-                int t139_49 = t137_6 + rn_1;
-                int t139_50 = t137_6 + rn_2;
-                int t139_51 = t137_6 + rn_3;
-                int t139_52 = t137_6 + rn_4;
-                int t139_53 = t137_6 + rn_5;
-                int t139_54 = t137_6 + rn_6;
-                int t139_55 = t137_6 + rn_7;
-                int t139_56 = t137_7 + rn_0;
-                int t139_57 = t137_7 + rn_1;
-                int t139_58 = t137_7 + rn_2;
-                int t139_59 = t137_7 + rn_3;
-                int t139_60 = t137_7 + rn_4;
-                int t139_61 = t137_7 + rn_5;
-                int t139_62 = t137_7 + rn_6;
-                int t139_63 = t137_7 + rn_7;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t148_2 = rkAhead4_2 < K;
+                bool t148_3 = rkAhead4_3 < K;
+                bool t148_4 = rkAhead4_4 < K;
+                bool t148_5 = rkAhead4_5 < K;
+                bool t148_6 = rkAhead4_6 < K;
+                bool t148_7 = rkAhead4_7 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_0 & t150_4;
+                bool t151_5 = t148_0 & t150_5;
+                bool t151_6 = t148_0 & t150_6;
+                bool t151_7 = t148_0 & t150_7;
+                bool t151_8 = t148_1 & t150_0;
+                bool t151_9 = t148_1 & t150_1;
+                bool t151_10 = t148_1 & t150_2;
+                bool t151_11 = t148_1 & t150_3;
+                bool t151_12 = t148_1 & t150_4;
+                bool t151_13 = t148_1 & t150_5;
+                bool t151_14 = t148_1 & t150_6;
+                bool t151_15 = t148_1 & t150_7;
+                bool t151_16 = t148_2 & t150_0;
+                bool t151_17 = t148_2 & t150_1;
+                bool t151_18 = t148_2 & t150_2;
+                bool t151_19 = t148_2 & t150_3;
+                bool t151_20 = t148_2 & t150_4;
+                bool t151_21 = t148_2 & t150_5;
+                bool t151_22 = t148_2 & t150_6;
+                bool t151_23 = t148_2 & t150_7;
+                bool t151_24 = t148_3 & t150_0;
+                bool t151_25 = t148_3 & t150_1;
+                bool t151_26 = t148_3 & t150_2;
+                bool t151_27 = t148_3 & t150_3;
+                bool t151_28 = t148_3 & t150_4;
+                bool t151_29 = t148_3 & t150_5;
+                bool t151_30 = t148_3 & t150_6;
+                bool t151_31 = t148_3 & t150_7;
+                bool t151_32 = t148_4 & t150_0;
+                bool t151_33 = t148_4 & t150_1;
+                bool t151_34 = t148_4 & t150_2;
+                bool t151_35 = t148_4 & t150_3;
+                bool t151_36 = t148_4 & t150_4;
+                bool t151_37 = t148_4 & t150_5;
+                bool t151_38 = t148_4 & t150_6;
+                bool t151_39 = t148_4 & t150_7;
+                bool t151_40 = t148_5 & t150_0;
+                bool t151_41 = t148_5 & t150_1;
+                bool t151_42 = t148_5 & t150_2;
+                bool t151_43 = t148_5 & t150_3;
+                bool t151_44 = t148_5 & t150_4;
+                bool t151_45 = t148_5 & t150_5;
+                bool t151_46 = t148_5 & t150_6;
+                bool t151_47 = t148_5 & t150_7;
+                bool t151_48 = t148_6 & t150_0;
+                bool t151_49 = t148_6 & t150_1;
+                bool t151_50 = t148_6 & t150_2;
+                bool t151_51 = t148_6 & t150_3;
+                bool t151_52 = t148_6 & t150_4;
+                bool t151_53 = t148_6 & t150_5;
+                bool t151_54 = t148_6 & t150_6;
+                bool t151_55 = t148_6 & t150_7;
+                bool t151_56 = t148_7 & t150_0;
+                bool t151_57 = t148_7 & t150_1;
+                bool t151_58 = t148_7 & t150_2;
+                bool t151_59 = t148_7 & t150_3;
+                bool t151_60 = t148_7 & t150_4;
+                bool t151_61 = t148_7 & t150_5;
+                bool t151_62 = t148_7 & t150_6;
+                bool t151_63 = t148_7 & t150_7;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                bool t152_8 = t151_8 & kStage1InRange;
+                bool t152_9 = t151_9 & kStage1InRange;
+                bool t152_10 = t151_10 & kStage1InRange;
+                bool t152_11 = t151_11 & kStage1InRange;
+                bool t152_12 = t151_12 & kStage1InRange;
+                bool t152_13 = t151_13 & kStage1InRange;
+                bool t152_14 = t151_14 & kStage1InRange;
+                bool t152_15 = t151_15 & kStage1InRange;
+                bool t152_16 = t151_16 & kStage1InRange;
+                bool t152_17 = t151_17 & kStage1InRange;
+                bool t152_18 = t151_18 & kStage1InRange;
+                bool t152_19 = t151_19 & kStage1InRange;
+                bool t152_20 = t151_20 & kStage1InRange;
+                bool t152_21 = t151_21 & kStage1InRange;
+                bool t152_22 = t151_22 & kStage1InRange;
+                bool t152_23 = t151_23 & kStage1InRange;
+                bool t152_24 = t151_24 & kStage1InRange;
+                bool t152_25 = t151_25 & kStage1InRange;
+                bool t152_26 = t151_26 & kStage1InRange;
+                bool t152_27 = t151_27 & kStage1InRange;
+                bool t152_28 = t151_28 & kStage1InRange;
+                bool t152_29 = t151_29 & kStage1InRange;
+                bool t152_30 = t151_30 & kStage1InRange;
+                bool t152_31 = t151_31 & kStage1InRange;
+                bool t152_32 = t151_32 & kStage1InRange;
+                bool t152_33 = t151_33 & kStage1InRange;
+                bool t152_34 = t151_34 & kStage1InRange;
+                bool t152_35 = t151_35 & kStage1InRange;
+                bool t152_36 = t151_36 & kStage1InRange;
+                bool t152_37 = t151_37 & kStage1InRange;
+                bool t152_38 = t151_38 & kStage1InRange;
+                bool t152_39 = t151_39 & kStage1InRange;
+                bool t152_40 = t151_40 & kStage1InRange;
+                bool t152_41 = t151_41 & kStage1InRange;
+                bool t152_42 = t151_42 & kStage1InRange;
+                bool t152_43 = t151_43 & kStage1InRange;
+                bool t152_44 = t151_44 & kStage1InRange;
+                bool t152_45 = t151_45 & kStage1InRange;
+                bool t152_46 = t151_46 & kStage1InRange;
+                bool t152_47 = t151_47 & kStage1InRange;
+                bool t152_48 = t151_48 & kStage1InRange;
+                bool t152_49 = t151_49 & kStage1InRange;
+                bool t152_50 = t151_50 & kStage1InRange;
+                bool t152_51 = t151_51 & kStage1InRange;
+                bool t152_52 = t151_52 & kStage1InRange;
+                bool t152_53 = t151_53 & kStage1InRange;
+                bool t152_54 = t151_54 & kStage1InRange;
+                bool t152_55 = t151_55 & kStage1InRange;
+                bool t152_56 = t151_56 & kStage1InRange;
+                bool t152_57 = t151_57 & kStage1InRange;
+                bool t152_58 = t151_58 & kStage1InRange;
+                bool t152_59 = t151_59 & kStage1InRange;
+                bool t152_60 = t151_60 & kStage1InRange;
+                bool t152_61 = t151_61 & kStage1InRange;
+                bool t152_62 = t151_62 & kStage1InRange;
+                bool t152_63 = t151_63 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t143_2 = rkAhead4_2 * strideBk;
+                int t143_3 = rkAhead4_3 * strideBk;
+                int t143_4 = rkAhead4_4 * strideBk;
+                int t143_5 = rkAhead4_5 * strideBk;
+                int t143_6 = rkAhead4_6 * strideBk;
+                int t143_7 = rkAhead4_7 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_0 + rn_4;
+                int t145_5 = t143_0 + rn_5;
+                int t145_6 = t143_0 + rn_6;
+                int t145_7 = t143_0 + rn_7;
+                int t145_8 = t143_1 + rn_0;
+                int t145_9 = t143_1 + rn_1;
+                int t145_10 = t143_1 + rn_2;
+                int t145_11 = t143_1 + rn_3;
+                int t145_12 = t143_1 + rn_4;
+                int t145_13 = t143_1 + rn_5;
+                int t145_14 = t143_1 + rn_6;
+                int t145_15 = t143_1 + rn_7;
+                int t145_16 = t143_2 + rn_0;
+                int t145_17 = t143_2 + rn_1;
+                int t145_18 = t143_2 + rn_2;
+                int t145_19 = t143_2 + rn_3;
+                int t145_20 = t143_2 + rn_4;
+                int t145_21 = t143_2 + rn_5;
+                int t145_22 = t143_2 + rn_6;
+                int t145_23 = t143_2 + rn_7;
+                int t145_24 = t143_3 + rn_0;
+                int t145_25 = t143_3 + rn_1;
+                int t145_26 = t143_3 + rn_2;
+                int t145_27 = t143_3 + rn_3;
+                int t145_28 = t143_3 + rn_4;
+                int t145_29 = t143_3 + rn_5;
+                int t145_30 = t143_3 + rn_6;
+                int t145_31 = t143_3 + rn_7;
+                int t145_32 = t143_4 + rn_0;
+                int t145_33 = t143_4 + rn_1;
+                int t145_34 = t143_4 + rn_2;
+                int t145_35 = t143_4 + rn_3;
+                int t145_36 = t143_4 + rn_4;
+                int t145_37 = t143_4 + rn_5;
+                int t145_38 = t143_4 + rn_6;
+                int t145_39 = t143_4 + rn_7;
+                int t145_40 = t143_5 + rn_0;
+                int t145_41 = t143_5 + rn_1;
+                int t145_42 = t143_5 + rn_2;
+                int t145_43 = t143_5 + rn_3;
+                int t145_44 = t143_5 + rn_4;
+                int t145_45 = t143_5 + rn_5;
+                int t145_46 = t143_5 + rn_6;
+                int t145_47 = t143_5 + rn_7;
+                int t145_48 = t143_6 + rn_0;
+                int t145_49 = t143_6 + rn_1;
+                int t145_50 = t143_6 + rn_2;
+                int t145_51 = t143_6 + rn_3;
+                int t145_52 = t143_6 + rn_4;
+                int t145_53 = t143_6 + rn_5;
+                int t145_54 = t143_6 + rn_6;
+                int t145_55 = t143_6 + rn_7;
+                int t145_56 = t143_7 + rn_0;
+                int t145_57 = t143_7 + rn_1;
+                int t145_58 = t143_7 + rn_2;
+                int t145_59 = t143_7 + rn_3;
+                int t145_60 = t143_7 + rn_4;
+                int t145_61 = t143_7 + rn_5;
+                int t145_62 = t143_7 + rn_6;
+                int t145_63 = t143_7 + rn_7;
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 1
-                if (CudaAsm.IsSupported & bAligned & ((t139_0 & 7) == 0) & t146_0 & t146_1 & t146_2 & t146_3 & t146_4 & t146_5 & t146_6 & t146_7)
+                if (CudaAsm.IsSupported & bAligned & ((t145_0 & 7) == 0) & t152_0 & t152_1 & t152_2 & t152_3 & t152_4 & t152_5 & t152_6 & t152_7)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t139_0 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t145_0 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_0 ? b[t139_0] : (ushort)0, t146_1 ? b[t139_1] : (ushort)0, t146_2 ? b[t139_2] : (ushort)0, t146_3 ? b[t139_3] : (ushort)0, t146_4 ? b[t139_4] : (ushort)0, t146_5 ? b[t139_5] : (ushort)0, t146_6 ? b[t139_6] : (ushort)0, t146_7 ? b[t139_7] : (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_0 ? b[t145_0] : (ushort)0, t152_1 ? b[t145_1] : (ushort)0, t152_2 ? b[t145_2] : (ushort)0, t152_3 ? b[t145_3] : (ushort)0, t152_4 ? b[t145_4] : (ushort)0, t152_5 ? b[t145_5] : (ushort)0, t152_6 ? b[t145_6] : (ushort)0, t152_7 ? b[t145_7] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_8 & 7) == 0) & t146_8 & t146_9 & t146_10 & t146_11 & t146_12 & t146_13 & t146_14 & t146_15)
+                if (CudaAsm.IsSupported & bAligned & ((t145_8 & 7) == 0) & t152_8 & t152_9 & t152_10 & t152_11 & t152_12 & t152_13 & t152_14 & t152_15)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t139_8 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_8 ? b[t139_8] : (ushort)0, t146_9 ? b[t139_9] : (ushort)0, t146_10 ? b[t139_10] : (ushort)0, t146_11 ? b[t139_11] : (ushort)0, t146_12 ? b[t139_12] : (ushort)0, t146_13 ? b[t139_13] : (ushort)0, t146_14 ? b[t139_14] : (ushort)0, t146_15 ? b[t139_15] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_16 & 7) == 0) & t146_16 & t146_17 & t146_18 & t146_19 & t146_20 & t146_21 & t146_22 & t146_23)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t139_16 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t145_8 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_16 ? b[t139_16] : (ushort)0, t146_17 ? b[t139_17] : (ushort)0, t146_18 ? b[t139_18] : (ushort)0, t146_19 ? b[t139_19] : (ushort)0, t146_20 ? b[t139_20] : (ushort)0, t146_21 ? b[t139_21] : (ushort)0, t146_22 ? b[t139_22] : (ushort)0, t146_23 ? b[t139_23] : (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_8 ? b[t145_8] : (ushort)0, t152_9 ? b[t145_9] : (ushort)0, t152_10 ? b[t145_10] : (ushort)0, t152_11 ? b[t145_11] : (ushort)0, t152_12 ? b[t145_12] : (ushort)0, t152_13 ? b[t145_13] : (ushort)0, t152_14 ? b[t145_14] : (ushort)0, t152_15 ? b[t145_15] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_24 & 7) == 0) & t146_24 & t146_25 & t146_26 & t146_27 & t146_28 & t146_29 & t146_30 & t146_31)
+                if (CudaAsm.IsSupported & bAligned & ((t145_16 & 7) == 0) & t152_16 & t152_17 & t152_18 & t152_19 & t152_20 & t152_21 & t152_22 & t152_23)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t139_24 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_24 ? b[t139_24] : (ushort)0, t146_25 ? b[t139_25] : (ushort)0, t146_26 ? b[t139_26] : (ushort)0, t146_27 ? b[t139_27] : (ushort)0, t146_28 ? b[t139_28] : (ushort)0, t146_29 ? b[t139_29] : (ushort)0, t146_30 ? b[t139_30] : (ushort)0, t146_31 ? b[t139_31] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_32 & 7) == 0) & t146_32 & t146_33 & t146_34 & t146_35 & t146_36 & t146_37 & t146_38 & t146_39)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t139_32 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t145_16 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_32 ? b[t139_32] : (ushort)0, t146_33 ? b[t139_33] : (ushort)0, t146_34 ? b[t139_34] : (ushort)0, t146_35 ? b[t139_35] : (ushort)0, t146_36 ? b[t139_36] : (ushort)0, t146_37 ? b[t139_37] : (ushort)0, t146_38 ? b[t139_38] : (ushort)0, t146_39 ? b[t139_39] : (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_16 ? b[t145_16] : (ushort)0, t152_17 ? b[t145_17] : (ushort)0, t152_18 ? b[t145_18] : (ushort)0, t152_19 ? b[t145_19] : (ushort)0, t152_20 ? b[t145_20] : (ushort)0, t152_21 ? b[t145_21] : (ushort)0, t152_22 ? b[t145_22] : (ushort)0, t152_23 ? b[t145_23] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_40 & 7) == 0) & t146_40 & t146_41 & t146_42 & t146_43 & t146_44 & t146_45 & t146_46 & t146_47)
+                if (CudaAsm.IsSupported & bAligned & ((t145_24 & 7) == 0) & t152_24 & t152_25 & t152_26 & t152_27 & t152_28 & t152_29 & t152_30 & t152_31)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t139_40 * 2);
-                }
-                else
-                {
-                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_40 ? b[t139_40] : (ushort)0, t146_41 ? b[t139_41] : (ushort)0, t146_42 ? b[t139_42] : (ushort)0, t146_43 ? b[t139_43] : (ushort)0, t146_44 ? b[t139_44] : (ushort)0, t146_45 ? b[t139_45] : (ushort)0, t146_46 ? b[t139_46] : (ushort)0, t146_47 ? b[t139_47] : (ushort)0);
-                }
-                if (CudaAsm.IsSupported & bAligned & ((t139_48 & 7) == 0) & t146_48 & t146_49 & t146_50 & t146_51 & t146_52 & t146_53 & t146_54 & t146_55)
-                {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t139_48 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t145_24 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_48 ? b[t139_48] : (ushort)0, t146_49 ? b[t139_49] : (ushort)0, t146_50 ? b[t139_50] : (ushort)0, t146_51 ? b[t139_51] : (ushort)0, t146_52 ? b[t139_52] : (ushort)0, t146_53 ? b[t139_53] : (ushort)0, t146_54 ? b[t139_54] : (ushort)0, t146_55 ? b[t139_55] : (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_24 ? b[t145_24] : (ushort)0, t152_25 ? b[t145_25] : (ushort)0, t152_26 ? b[t145_26] : (ushort)0, t152_27 ? b[t145_27] : (ushort)0, t152_28 ? b[t145_28] : (ushort)0, t152_29 ? b[t145_29] : (ushort)0, t152_30 ? b[t145_30] : (ushort)0, t152_31 ? b[t145_31] : (ushort)0);
                 }
-                if (CudaAsm.IsSupported & bAligned & ((t139_56 & 7) == 0) & t146_56 & t146_57 & t146_58 & t146_59 & t146_60 & t146_61 & t146_62 & t146_63)
+                if (CudaAsm.IsSupported & bAligned & ((t145_32 & 7) == 0) & t152_32 & t152_33 & t152_34 & t152_35 & t152_36 & t152_37 & t152_38 & t152_39)
                 {
-                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t139_56 * 2);
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t145_32 * 2);
                 }
                 else
                 {
-                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t146_56 ? b[t139_56] : (ushort)0, t146_57 ? b[t139_57] : (ushort)0, t146_58 ? b[t139_58] : (ushort)0, t146_59 ? b[t139_59] : (ushort)0, t146_60 ? b[t139_60] : (ushort)0, t146_61 ? b[t139_61] : (ushort)0, t146_62 ? b[t139_62] : (ushort)0, t146_63 ? b[t139_63] : (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_32 ? b[t145_32] : (ushort)0, t152_33 ? b[t145_33] : (ushort)0, t152_34 ? b[t145_34] : (ushort)0, t152_35 ? b[t145_35] : (ushort)0, t152_36 ? b[t145_36] : (ushort)0, t152_37 ? b[t145_37] : (ushort)0, t152_38 ? b[t145_38] : (ushort)0, t152_39 ? b[t145_39] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_40 & 7) == 0) & t152_40 & t152_41 & t152_42 & t152_43 & t152_44 & t152_45 & t152_46 & t152_47)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t145_40 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_40 ? b[t145_40] : (ushort)0, t152_41 ? b[t145_41] : (ushort)0, t152_42 ? b[t145_42] : (ushort)0, t152_43 ? b[t145_43] : (ushort)0, t152_44 ? b[t145_44] : (ushort)0, t152_45 ? b[t145_45] : (ushort)0, t152_46 ? b[t145_46] : (ushort)0, t152_47 ? b[t145_47] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_48 & 7) == 0) & t152_48 & t152_49 & t152_50 & t152_51 & t152_52 & t152_53 & t152_54 & t152_55)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t145_48 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_48 ? b[t145_48] : (ushort)0, t152_49 ? b[t145_49] : (ushort)0, t152_50 ? b[t145_50] : (ushort)0, t152_51 ? b[t145_51] : (ushort)0, t152_52 ? b[t145_52] : (ushort)0, t152_53 ? b[t145_53] : (ushort)0, t152_54 ? b[t145_54] : (ushort)0, t152_55 ? b[t145_55] : (ushort)0);
+                }
+                if (CudaAsm.IsSupported & bAligned & ((t145_56 & 7) == 0) & t152_56 & t152_57 & t152_58 & t152_59 & t152_60 & t152_61 & t152_62 & t152_63)
+                {
+                    CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t145_56 * 2);
+                }
+                else
+                {
+                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = new Vec8<ushort>(t152_56 ? b[t145_56] : (ushort)0, t152_57 ? b[t145_57] : (ushort)0, t152_58 ? b[t145_58] : (ushort)0, t152_59 ? b[t145_59] : (ushort)0, t152_60 ? b[t145_60] : (ushort)0, t152_61 ? b[t145_61] : (ushort)0, t152_62 ? b[t145_62] : (ushort)0, t152_63 ? b[t145_63] : (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t173_4 = rn_4 < N;
-                bool t173_5 = rn_5 < N;
-                bool t173_6 = rn_6 < N;
-                bool t173_7 = rn_7 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                bool t158_2 = rm_2 < M;
-                bool t158_3 = rm_3 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
-                int t153_2 = rm_2 * strideAm;
-                int t153_3 = rm_3 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t179_4 = rn_4 < N;
+                bool t179_5 = rn_5 < N;
+                bool t179_6 = rn_6 < N;
+                bool t179_7 = rn_7 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                bool t164_2 = rm_2 < M;
+                bool t164_3 = rm_3 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
+                int t159_2 = rm_2 * strideAm;
+                int t159_3 = rm_3 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -6295,142 +6295,142 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_5 = kAhead + (tidMod8 * 8 + 5);
                     int rkAhead5_6 = kAhead + (tidMod8 * 8 + 6);
                     int rkAhead5_7 = kAhead + (tidMod8 * 8 + 7);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t160_4 = rkAhead5_4 < K;
-                    bool t160_5 = rkAhead5_5 < K;
-                    bool t160_6 = rkAhead5_6 < K;
-                    bool t160_7 = rkAhead5_7 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_0 & t160_4;
-                    bool t161_5 = t158_0 & t160_5;
-                    bool t161_6 = t158_0 & t160_6;
-                    bool t161_7 = t158_0 & t160_7;
-                    bool t161_8 = t158_1 & t160_0;
-                    bool t161_9 = t158_1 & t160_1;
-                    bool t161_10 = t158_1 & t160_2;
-                    bool t161_11 = t158_1 & t160_3;
-                    bool t161_12 = t158_1 & t160_4;
-                    bool t161_13 = t158_1 & t160_5;
-                    bool t161_14 = t158_1 & t160_6;
-                    bool t161_15 = t158_1 & t160_7;
-                    bool t161_16 = t158_2 & t160_0;
-                    bool t161_17 = t158_2 & t160_1;
-                    bool t161_18 = t158_2 & t160_2;
-                    bool t161_19 = t158_2 & t160_3;
-                    bool t161_20 = t158_2 & t160_4;
-                    bool t161_21 = t158_2 & t160_5;
-                    bool t161_22 = t158_2 & t160_6;
-                    bool t161_23 = t158_2 & t160_7;
-                    bool t161_24 = t158_3 & t160_0;
-                    bool t161_25 = t158_3 & t160_1;
-                    bool t161_26 = t158_3 & t160_2;
-                    bool t161_27 = t158_3 & t160_3;
-                    bool t161_28 = t158_3 & t160_4;
-                    bool t161_29 = t158_3 & t160_5;
-                    bool t161_30 = t158_3 & t160_6;
-                    bool t161_31 = t158_3 & t160_7;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    bool t162_8 = t161_8 & kAheadInRange;
-                    bool t162_9 = t161_9 & kAheadInRange;
-                    bool t162_10 = t161_10 & kAheadInRange;
-                    bool t162_11 = t161_11 & kAheadInRange;
-                    bool t162_12 = t161_12 & kAheadInRange;
-                    bool t162_13 = t161_13 & kAheadInRange;
-                    bool t162_14 = t161_14 & kAheadInRange;
-                    bool t162_15 = t161_15 & kAheadInRange;
-                    bool t162_16 = t161_16 & kAheadInRange;
-                    bool t162_17 = t161_17 & kAheadInRange;
-                    bool t162_18 = t161_18 & kAheadInRange;
-                    bool t162_19 = t161_19 & kAheadInRange;
-                    bool t162_20 = t161_20 & kAheadInRange;
-                    bool t162_21 = t161_21 & kAheadInRange;
-                    bool t162_22 = t161_22 & kAheadInRange;
-                    bool t162_23 = t161_23 & kAheadInRange;
-                    bool t162_24 = t161_24 & kAheadInRange;
-                    bool t162_25 = t161_25 & kAheadInRange;
-                    bool t162_26 = t161_26 & kAheadInRange;
-                    bool t162_27 = t161_27 & kAheadInRange;
-                    bool t162_28 = t161_28 & kAheadInRange;
-                    bool t162_29 = t161_29 & kAheadInRange;
-                    bool t162_30 = t161_30 & kAheadInRange;
-                    bool t162_31 = t161_31 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_0 + rkAhead5_4;
-                    int t155_5 = t153_0 + rkAhead5_5;
-                    int t155_6 = t153_0 + rkAhead5_6;
-                    int t155_7 = t153_0 + rkAhead5_7;
-                    int t155_8 = t153_1 + rkAhead5_0;
-                    int t155_9 = t153_1 + rkAhead5_1;
-                    int t155_10 = t153_1 + rkAhead5_2;
-                    int t155_11 = t153_1 + rkAhead5_3;
-                    int t155_12 = t153_1 + rkAhead5_4;
-                    int t155_13 = t153_1 + rkAhead5_5;
-                    int t155_14 = t153_1 + rkAhead5_6;
-                    int t155_15 = t153_1 + rkAhead5_7;
-                    int t155_16 = t153_2 + rkAhead5_0;
-                    int t155_17 = t153_2 + rkAhead5_1;
-                    int t155_18 = t153_2 + rkAhead5_2;
-                    int t155_19 = t153_2 + rkAhead5_3;
-                    int t155_20 = t153_2 + rkAhead5_4;
-                    int t155_21 = t153_2 + rkAhead5_5;
-                    int t155_22 = t153_2 + rkAhead5_6;
-                    int t155_23 = t153_2 + rkAhead5_7;
-                    int t155_24 = t153_3 + rkAhead5_0;
-                    int t155_25 = t153_3 + rkAhead5_1;
-                    int t155_26 = t153_3 + rkAhead5_2;
-                    int t155_27 = t153_3 + rkAhead5_3;
-                    int t155_28 = t153_3 + rkAhead5_4;
-                    int t155_29 = t153_3 + rkAhead5_5;
-                    int t155_30 = t153_3 + rkAhead5_6;
-                    int t155_31 = t153_3 + rkAhead5_7;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t166_4 = rkAhead5_4 < K;
+                    bool t166_5 = rkAhead5_5 < K;
+                    bool t166_6 = rkAhead5_6 < K;
+                    bool t166_7 = rkAhead5_7 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_0 & t166_4;
+                    bool t167_5 = t164_0 & t166_5;
+                    bool t167_6 = t164_0 & t166_6;
+                    bool t167_7 = t164_0 & t166_7;
+                    bool t167_8 = t164_1 & t166_0;
+                    bool t167_9 = t164_1 & t166_1;
+                    bool t167_10 = t164_1 & t166_2;
+                    bool t167_11 = t164_1 & t166_3;
+                    bool t167_12 = t164_1 & t166_4;
+                    bool t167_13 = t164_1 & t166_5;
+                    bool t167_14 = t164_1 & t166_6;
+                    bool t167_15 = t164_1 & t166_7;
+                    bool t167_16 = t164_2 & t166_0;
+                    bool t167_17 = t164_2 & t166_1;
+                    bool t167_18 = t164_2 & t166_2;
+                    bool t167_19 = t164_2 & t166_3;
+                    bool t167_20 = t164_2 & t166_4;
+                    bool t167_21 = t164_2 & t166_5;
+                    bool t167_22 = t164_2 & t166_6;
+                    bool t167_23 = t164_2 & t166_7;
+                    bool t167_24 = t164_3 & t166_0;
+                    bool t167_25 = t164_3 & t166_1;
+                    bool t167_26 = t164_3 & t166_2;
+                    bool t167_27 = t164_3 & t166_3;
+                    bool t167_28 = t164_3 & t166_4;
+                    bool t167_29 = t164_3 & t166_5;
+                    bool t167_30 = t164_3 & t166_6;
+                    bool t167_31 = t164_3 & t166_7;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    bool t168_8 = t167_8 & kAheadInRange;
+                    bool t168_9 = t167_9 & kAheadInRange;
+                    bool t168_10 = t167_10 & kAheadInRange;
+                    bool t168_11 = t167_11 & kAheadInRange;
+                    bool t168_12 = t167_12 & kAheadInRange;
+                    bool t168_13 = t167_13 & kAheadInRange;
+                    bool t168_14 = t167_14 & kAheadInRange;
+                    bool t168_15 = t167_15 & kAheadInRange;
+                    bool t168_16 = t167_16 & kAheadInRange;
+                    bool t168_17 = t167_17 & kAheadInRange;
+                    bool t168_18 = t167_18 & kAheadInRange;
+                    bool t168_19 = t167_19 & kAheadInRange;
+                    bool t168_20 = t167_20 & kAheadInRange;
+                    bool t168_21 = t167_21 & kAheadInRange;
+                    bool t168_22 = t167_22 & kAheadInRange;
+                    bool t168_23 = t167_23 & kAheadInRange;
+                    bool t168_24 = t167_24 & kAheadInRange;
+                    bool t168_25 = t167_25 & kAheadInRange;
+                    bool t168_26 = t167_26 & kAheadInRange;
+                    bool t168_27 = t167_27 & kAheadInRange;
+                    bool t168_28 = t167_28 & kAheadInRange;
+                    bool t168_29 = t167_29 & kAheadInRange;
+                    bool t168_30 = t167_30 & kAheadInRange;
+                    bool t168_31 = t167_31 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_0 + rkAhead5_4;
+                    int t161_5 = t159_0 + rkAhead5_5;
+                    int t161_6 = t159_0 + rkAhead5_6;
+                    int t161_7 = t159_0 + rkAhead5_7;
+                    int t161_8 = t159_1 + rkAhead5_0;
+                    int t161_9 = t159_1 + rkAhead5_1;
+                    int t161_10 = t159_1 + rkAhead5_2;
+                    int t161_11 = t159_1 + rkAhead5_3;
+                    int t161_12 = t159_1 + rkAhead5_4;
+                    int t161_13 = t159_1 + rkAhead5_5;
+                    int t161_14 = t159_1 + rkAhead5_6;
+                    int t161_15 = t159_1 + rkAhead5_7;
+                    int t161_16 = t159_2 + rkAhead5_0;
+                    int t161_17 = t159_2 + rkAhead5_1;
+                    int t161_18 = t159_2 + rkAhead5_2;
+                    int t161_19 = t159_2 + rkAhead5_3;
+                    int t161_20 = t159_2 + rkAhead5_4;
+                    int t161_21 = t159_2 + rkAhead5_5;
+                    int t161_22 = t159_2 + rkAhead5_6;
+                    int t161_23 = t159_2 + rkAhead5_7;
+                    int t161_24 = t159_3 + rkAhead5_0;
+                    int t161_25 = t159_3 + rkAhead5_1;
+                    int t161_26 = t159_3 + rkAhead5_2;
+                    int t161_27 = t159_3 + rkAhead5_3;
+                    int t161_28 = t159_3 + rkAhead5_4;
+                    int t161_29 = t159_3 + rkAhead5_5;
+                    int t161_30 = t159_3 + rkAhead5_6;
+                    int t161_31 = t159_3 + rkAhead5_7;
                     // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & aAligned & ((t155_0 & 7) == 0) & t162_0 & t162_1 & t162_2 & t162_3 & t162_4 & t162_5 & t162_6 & t162_7)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_0 & 7) == 0) & t168_0 & t168_1 & t168_2 & t168_3 & t168_4 & t168_5 & t168_6 & t168_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_0 ? a[t155_0] : (ushort)0, t162_1 ? a[t155_1] : (ushort)0, t162_2 ? a[t155_2] : (ushort)0, t162_3 ? a[t155_3] : (ushort)0, t162_4 ? a[t155_4] : (ushort)0, t162_5 ? a[t155_5] : (ushort)0, t162_6 ? a[t155_6] : (ushort)0, t162_7 ? a[t155_7] : (ushort)0);
+                        sharedBFloat168[(swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t168_0 ? a[t161_0] : (ushort)0, t168_1 ? a[t161_1] : (ushort)0, t168_2 ? a[t161_2] : (ushort)0, t168_3 ? a[t161_3] : (ushort)0, t168_4 ? a[t161_4] : (ushort)0, t168_5 ? a[t161_5] : (ushort)0, t168_6 ? a[t161_6] : (ushort)0, t168_7 ? a[t161_7] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_8 & 7) == 0) & t162_8 & t162_9 & t162_10 & t162_11 & t162_12 & t162_13 & t162_14 & t162_15)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_8 & 7) == 0) & t168_8 & t168_9 & t168_10 & t168_11 & t168_12 & t168_13 & t168_14 & t168_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_8 ? a[t155_8] : (ushort)0, t162_9 ? a[t155_9] : (ushort)0, t162_10 ? a[t155_10] : (ushort)0, t162_11 ? a[t155_11] : (ushort)0, t162_12 ? a[t155_12] : (ushort)0, t162_13 ? a[t155_13] : (ushort)0, t162_14 ? a[t155_14] : (ushort)0, t162_15 ? a[t155_15] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_16 & 7) == 0) & t162_16 & t162_17 & t162_18 & t162_19 & t162_20 & t162_21 & t162_22 & t162_23)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_16 ? a[t155_16] : (ushort)0, t162_17 ? a[t155_17] : (ushort)0, t162_18 ? a[t155_18] : (ushort)0, t162_19 ? a[t155_19] : (ushort)0, t162_20 ? a[t155_20] : (ushort)0, t162_21 ? a[t155_21] : (ushort)0, t162_22 ? a[t155_22] : (ushort)0, t162_23 ? a[t155_23] : (ushort)0);
+                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t168_8 ? a[t161_8] : (ushort)0, t168_9 ? a[t161_9] : (ushort)0, t168_10 ? a[t161_10] : (ushort)0, t168_11 ? a[t161_11] : (ushort)0, t168_12 ? a[t161_12] : (ushort)0, t168_13 ? a[t161_13] : (ushort)0, t168_14 ? a[t161_14] : (ushort)0, t168_15 ? a[t161_15] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & aAligned & ((t155_24 & 7) == 0) & t162_24 & t162_25 & t162_26 & t162_27 & t162_28 & t162_29 & t162_30 & t162_31)
+                    if (CudaAsm.IsSupported & aAligned & ((t161_16 & 7) == 0) & t168_16 & t168_17 & t168_18 & t168_19 & t168_20 & t168_21 & t168_22 & t168_23)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t162_24 ? a[t155_24] : (ushort)0, t162_25 ? a[t155_25] : (ushort)0, t162_26 ? a[t155_26] : (ushort)0, t162_27 ? a[t155_27] : (ushort)0, t162_28 ? a[t155_28] : (ushort)0, t162_29 ? a[t155_29] : (ushort)0, t162_30 ? a[t155_30] : (ushort)0, t162_31 ? a[t155_31] : (ushort)0);
+                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t168_16 ? a[t161_16] : (ushort)0, t168_17 ? a[t161_17] : (ushort)0, t168_18 ? a[t161_18] : (ushort)0, t168_19 ? a[t161_19] : (ushort)0, t168_20 ? a[t161_20] : (ushort)0, t168_21 ? a[t161_21] : (ushort)0, t168_22 ? a[t161_22] : (ushort)0, t168_23 ? a[t161_23] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & aAligned & ((t161_24 & 7) == 0) & t168_24 & t168_25 & t168_26 & t168_27 & t168_28 & t168_29 & t168_30 & t168_31)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_24 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = new Vec8<ushort>(t168_24 ? a[t161_24] : (ushort)0, t168_25 ? a[t161_25] : (ushort)0, t168_26 ? a[t161_26] : (ushort)0, t168_27 ? a[t161_27] : (ushort)0, t168_28 ? a[t161_28] : (ushort)0, t168_29 ? a[t161_29] : (ushort)0, t168_30 ? a[t161_30] : (ushort)0, t168_31 ? a[t161_31] : (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv16;
                     int rkAhead6_1 = kAhead + (tidDiv16 + 8);
@@ -6440,278 +6440,278 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead6_5 = kAhead + (tidDiv16 + 40);
                     int rkAhead6_6 = kAhead + (tidDiv16 + 48);
                     int rkAhead6_7 = kAhead + (tidDiv16 + 56);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t171_2 = rkAhead6_2 < K;
-                    bool t171_3 = rkAhead6_3 < K;
-                    bool t171_4 = rkAhead6_4 < K;
-                    bool t171_5 = rkAhead6_5 < K;
-                    bool t171_6 = rkAhead6_6 < K;
-                    bool t171_7 = rkAhead6_7 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_0 & t173_4;
-                    bool t174_5 = t171_0 & t173_5;
-                    bool t174_6 = t171_0 & t173_6;
-                    bool t174_7 = t171_0 & t173_7;
-                    bool t174_8 = t171_1 & t173_0;
-                    bool t174_9 = t171_1 & t173_1;
-                    bool t174_10 = t171_1 & t173_2;
-                    bool t174_11 = t171_1 & t173_3;
-                    bool t174_12 = t171_1 & t173_4;
-                    bool t174_13 = t171_1 & t173_5;
-                    bool t174_14 = t171_1 & t173_6;
-                    bool t174_15 = t171_1 & t173_7;
-                    bool t174_16 = t171_2 & t173_0;
-                    bool t174_17 = t171_2 & t173_1;
-                    bool t174_18 = t171_2 & t173_2;
-                    bool t174_19 = t171_2 & t173_3;
-                    bool t174_20 = t171_2 & t173_4;
-                    bool t174_21 = t171_2 & t173_5;
-                    bool t174_22 = t171_2 & t173_6;
-                    bool t174_23 = t171_2 & t173_7;
-                    bool t174_24 = t171_3 & t173_0;
-                    bool t174_25 = t171_3 & t173_1;
-                    bool t174_26 = t171_3 & t173_2;
-                    bool t174_27 = t171_3 & t173_3;
-                    bool t174_28 = t171_3 & t173_4;
-                    bool t174_29 = t171_3 & t173_5;
-                    bool t174_30 = t171_3 & t173_6;
-                    bool t174_31 = t171_3 & t173_7;
-                    bool t174_32 = t171_4 & t173_0;
-                    bool t174_33 = t171_4 & t173_1;
-                    bool t174_34 = t171_4 & t173_2;
-                    bool t174_35 = t171_4 & t173_3;
-                    bool t174_36 = t171_4 & t173_4;
-                    bool t174_37 = t171_4 & t173_5;
-                    bool t174_38 = t171_4 & t173_6;
-                    bool t174_39 = t171_4 & t173_7;
-                    bool t174_40 = t171_5 & t173_0;
-                    bool t174_41 = t171_5 & t173_1;
-                    bool t174_42 = t171_5 & t173_2;
-                    bool t174_43 = t171_5 & t173_3;
-                    bool t174_44 = t171_5 & t173_4;
-                    bool t174_45 = t171_5 & t173_5;
-                    bool t174_46 = t171_5 & t173_6;
-                    bool t174_47 = t171_5 & t173_7;
-                    bool t174_48 = t171_6 & t173_0;
-                    bool t174_49 = t171_6 & t173_1;
-                    bool t174_50 = t171_6 & t173_2;
-                    bool t174_51 = t171_6 & t173_3;
-                    bool t174_52 = t171_6 & t173_4;
-                    bool t174_53 = t171_6 & t173_5;
-                    bool t174_54 = t171_6 & t173_6;
-                    bool t174_55 = t171_6 & t173_7;
-                    bool t174_56 = t171_7 & t173_0;
-                    bool t174_57 = t171_7 & t173_1;
-                    bool t174_58 = t171_7 & t173_2;
-                    bool t174_59 = t171_7 & t173_3;
-                    bool t174_60 = t171_7 & t173_4;
-                    bool t174_61 = t171_7 & t173_5;
-                    bool t174_62 = t171_7 & t173_6;
-                    bool t174_63 = t171_7 & t173_7;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    bool t175_8 = t174_8 & kAheadInRange;
-                    bool t175_9 = t174_9 & kAheadInRange;
-                    bool t175_10 = t174_10 & kAheadInRange;
-                    bool t175_11 = t174_11 & kAheadInRange;
-                    bool t175_12 = t174_12 & kAheadInRange;
-                    bool t175_13 = t174_13 & kAheadInRange;
-                    bool t175_14 = t174_14 & kAheadInRange;
-                    bool t175_15 = t174_15 & kAheadInRange;
-                    bool t175_16 = t174_16 & kAheadInRange;
-                    bool t175_17 = t174_17 & kAheadInRange;
-                    bool t175_18 = t174_18 & kAheadInRange;
-                    bool t175_19 = t174_19 & kAheadInRange;
-                    bool t175_20 = t174_20 & kAheadInRange;
-                    bool t175_21 = t174_21 & kAheadInRange;
-                    bool t175_22 = t174_22 & kAheadInRange;
-                    bool t175_23 = t174_23 & kAheadInRange;
-                    bool t175_24 = t174_24 & kAheadInRange;
-                    bool t175_25 = t174_25 & kAheadInRange;
-                    bool t175_26 = t174_26 & kAheadInRange;
-                    bool t175_27 = t174_27 & kAheadInRange;
-                    bool t175_28 = t174_28 & kAheadInRange;
-                    bool t175_29 = t174_29 & kAheadInRange;
-                    bool t175_30 = t174_30 & kAheadInRange;
-                    bool t175_31 = t174_31 & kAheadInRange;
-                    bool t175_32 = t174_32 & kAheadInRange;
-                    bool t175_33 = t174_33 & kAheadInRange;
-                    bool t175_34 = t174_34 & kAheadInRange;
-                    bool t175_35 = t174_35 & kAheadInRange;
-                    bool t175_36 = t174_36 & kAheadInRange;
-                    bool t175_37 = t174_37 & kAheadInRange;
-                    bool t175_38 = t174_38 & kAheadInRange;
-                    bool t175_39 = t174_39 & kAheadInRange;
-                    bool t175_40 = t174_40 & kAheadInRange;
-                    bool t175_41 = t174_41 & kAheadInRange;
-                    bool t175_42 = t174_42 & kAheadInRange;
-                    bool t175_43 = t174_43 & kAheadInRange;
-                    bool t175_44 = t174_44 & kAheadInRange;
-                    bool t175_45 = t174_45 & kAheadInRange;
-                    bool t175_46 = t174_46 & kAheadInRange;
-                    bool t175_47 = t174_47 & kAheadInRange;
-                    bool t175_48 = t174_48 & kAheadInRange;
-                    bool t175_49 = t174_49 & kAheadInRange;
-                    bool t175_50 = t174_50 & kAheadInRange;
-                    bool t175_51 = t174_51 & kAheadInRange;
-                    bool t175_52 = t174_52 & kAheadInRange;
-                    bool t175_53 = t174_53 & kAheadInRange;
-                    bool t175_54 = t174_54 & kAheadInRange;
-                    bool t175_55 = t174_55 & kAheadInRange;
-                    bool t175_56 = t174_56 & kAheadInRange;
-                    bool t175_57 = t174_57 & kAheadInRange;
-                    bool t175_58 = t174_58 & kAheadInRange;
-                    bool t175_59 = t174_59 & kAheadInRange;
-                    bool t175_60 = t174_60 & kAheadInRange;
-                    bool t175_61 = t174_61 & kAheadInRange;
-                    bool t175_62 = t174_62 & kAheadInRange;
-                    bool t175_63 = t174_63 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t166_2 = rkAhead6_2 * strideBk;
-                    int t166_3 = rkAhead6_3 * strideBk;
-                    int t166_4 = rkAhead6_4 * strideBk;
-                    int t166_5 = rkAhead6_5 * strideBk;
-                    int t166_6 = rkAhead6_6 * strideBk;
-                    int t166_7 = rkAhead6_7 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_0 + rn_4;
-                    int t168_5 = t166_0 + rn_5;
-                    int t168_6 = t166_0 + rn_6;
-                    int t168_7 = t166_0 + rn_7;
-                    int t168_8 = t166_1 + rn_0;
-                    int t168_9 = t166_1 + rn_1;
-                    int t168_10 = t166_1 + rn_2;
-                    int t168_11 = t166_1 + rn_3;
-                    int t168_12 = t166_1 + rn_4;
-                    int t168_13 = t166_1 + rn_5;
-                    int t168_14 = t166_1 + rn_6;
-                    int t168_15 = t166_1 + rn_7;
-                    int t168_16 = t166_2 + rn_0;
-                    int t168_17 = t166_2 + rn_1;
-                    int t168_18 = t166_2 + rn_2;
-                    int t168_19 = t166_2 + rn_3;
-                    int t168_20 = t166_2 + rn_4;
-                    int t168_21 = t166_2 + rn_5;
-                    int t168_22 = t166_2 + rn_6;
-                    int t168_23 = t166_2 + rn_7;
-                    int t168_24 = t166_3 + rn_0;
-                    int t168_25 = t166_3 + rn_1;
-                    int t168_26 = t166_3 + rn_2;
-                    int t168_27 = t166_3 + rn_3;
-                    int t168_28 = t166_3 + rn_4;
-                    int t168_29 = t166_3 + rn_5;
-                    int t168_30 = t166_3 + rn_6;
-                    int t168_31 = t166_3 + rn_7;
-                    int t168_32 = t166_4 + rn_0;
-                    int t168_33 = t166_4 + rn_1;
-                    int t168_34 = t166_4 + rn_2;
-                    int t168_35 = t166_4 + rn_3;
-                    int t168_36 = t166_4 + rn_4;
-                    int t168_37 = t166_4 + rn_5;
-                    int t168_38 = t166_4 + rn_6;
-                    int t168_39 = t166_4 + rn_7;
-                    int t168_40 = t166_5 + rn_0;
-                    int t168_41 = t166_5 + rn_1;
-                    int t168_42 = t166_5 + rn_2;
-                    int t168_43 = t166_5 + rn_3;
-                    int t168_44 = t166_5 + rn_4;
-                    int t168_45 = t166_5 + rn_5;
-                    int t168_46 = t166_5 + rn_6;
-                    int t168_47 = t166_5 + rn_7;
-                    int t168_48 = t166_6 + rn_0;
-                    int t168_49 = t166_6 + rn_1;
-                    int t168_50 = t166_6 + rn_2;
-                    int t168_51 = t166_6 + rn_3;
-                    int t168_52 = t166_6 + rn_4;
-                    int t168_53 = t166_6 + rn_5;
-                    int t168_54 = t166_6 + rn_6;
-                    int t168_55 = t166_6 + rn_7;
-                    int t168_56 = t166_7 + rn_0;
-                    int t168_57 = t166_7 + rn_1;
-                    int t168_58 = t166_7 + rn_2;
-                    int t168_59 = t166_7 + rn_3;
-                    int t168_60 = t166_7 + rn_4;
-                    int t168_61 = t166_7 + rn_5;
-                    int t168_62 = t166_7 + rn_6;
-                    int t168_63 = t166_7 + rn_7;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t177_2 = rkAhead6_2 < K;
+                    bool t177_3 = rkAhead6_3 < K;
+                    bool t177_4 = rkAhead6_4 < K;
+                    bool t177_5 = rkAhead6_5 < K;
+                    bool t177_6 = rkAhead6_6 < K;
+                    bool t177_7 = rkAhead6_7 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_0 & t179_4;
+                    bool t180_5 = t177_0 & t179_5;
+                    bool t180_6 = t177_0 & t179_6;
+                    bool t180_7 = t177_0 & t179_7;
+                    bool t180_8 = t177_1 & t179_0;
+                    bool t180_9 = t177_1 & t179_1;
+                    bool t180_10 = t177_1 & t179_2;
+                    bool t180_11 = t177_1 & t179_3;
+                    bool t180_12 = t177_1 & t179_4;
+                    bool t180_13 = t177_1 & t179_5;
+                    bool t180_14 = t177_1 & t179_6;
+                    bool t180_15 = t177_1 & t179_7;
+                    bool t180_16 = t177_2 & t179_0;
+                    bool t180_17 = t177_2 & t179_1;
+                    bool t180_18 = t177_2 & t179_2;
+                    bool t180_19 = t177_2 & t179_3;
+                    bool t180_20 = t177_2 & t179_4;
+                    bool t180_21 = t177_2 & t179_5;
+                    bool t180_22 = t177_2 & t179_6;
+                    bool t180_23 = t177_2 & t179_7;
+                    bool t180_24 = t177_3 & t179_0;
+                    bool t180_25 = t177_3 & t179_1;
+                    bool t180_26 = t177_3 & t179_2;
+                    bool t180_27 = t177_3 & t179_3;
+                    bool t180_28 = t177_3 & t179_4;
+                    bool t180_29 = t177_3 & t179_5;
+                    bool t180_30 = t177_3 & t179_6;
+                    bool t180_31 = t177_3 & t179_7;
+                    bool t180_32 = t177_4 & t179_0;
+                    bool t180_33 = t177_4 & t179_1;
+                    bool t180_34 = t177_4 & t179_2;
+                    bool t180_35 = t177_4 & t179_3;
+                    bool t180_36 = t177_4 & t179_4;
+                    bool t180_37 = t177_4 & t179_5;
+                    bool t180_38 = t177_4 & t179_6;
+                    bool t180_39 = t177_4 & t179_7;
+                    bool t180_40 = t177_5 & t179_0;
+                    bool t180_41 = t177_5 & t179_1;
+                    bool t180_42 = t177_5 & t179_2;
+                    bool t180_43 = t177_5 & t179_3;
+                    bool t180_44 = t177_5 & t179_4;
+                    bool t180_45 = t177_5 & t179_5;
+                    bool t180_46 = t177_5 & t179_6;
+                    bool t180_47 = t177_5 & t179_7;
+                    bool t180_48 = t177_6 & t179_0;
+                    bool t180_49 = t177_6 & t179_1;
+                    bool t180_50 = t177_6 & t179_2;
+                    bool t180_51 = t177_6 & t179_3;
+                    bool t180_52 = t177_6 & t179_4;
+                    bool t180_53 = t177_6 & t179_5;
+                    bool t180_54 = t177_6 & t179_6;
+                    bool t180_55 = t177_6 & t179_7;
+                    bool t180_56 = t177_7 & t179_0;
+                    bool t180_57 = t177_7 & t179_1;
+                    bool t180_58 = t177_7 & t179_2;
+                    bool t180_59 = t177_7 & t179_3;
+                    bool t180_60 = t177_7 & t179_4;
+                    bool t180_61 = t177_7 & t179_5;
+                    bool t180_62 = t177_7 & t179_6;
+                    bool t180_63 = t177_7 & t179_7;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    bool t181_8 = t180_8 & kAheadInRange;
+                    bool t181_9 = t180_9 & kAheadInRange;
+                    bool t181_10 = t180_10 & kAheadInRange;
+                    bool t181_11 = t180_11 & kAheadInRange;
+                    bool t181_12 = t180_12 & kAheadInRange;
+                    bool t181_13 = t180_13 & kAheadInRange;
+                    bool t181_14 = t180_14 & kAheadInRange;
+                    bool t181_15 = t180_15 & kAheadInRange;
+                    bool t181_16 = t180_16 & kAheadInRange;
+                    bool t181_17 = t180_17 & kAheadInRange;
+                    bool t181_18 = t180_18 & kAheadInRange;
+                    bool t181_19 = t180_19 & kAheadInRange;
+                    bool t181_20 = t180_20 & kAheadInRange;
+                    bool t181_21 = t180_21 & kAheadInRange;
+                    bool t181_22 = t180_22 & kAheadInRange;
+                    bool t181_23 = t180_23 & kAheadInRange;
+                    bool t181_24 = t180_24 & kAheadInRange;
+                    bool t181_25 = t180_25 & kAheadInRange;
+                    bool t181_26 = t180_26 & kAheadInRange;
+                    bool t181_27 = t180_27 & kAheadInRange;
+                    bool t181_28 = t180_28 & kAheadInRange;
+                    bool t181_29 = t180_29 & kAheadInRange;
+                    bool t181_30 = t180_30 & kAheadInRange;
+                    bool t181_31 = t180_31 & kAheadInRange;
+                    bool t181_32 = t180_32 & kAheadInRange;
+                    bool t181_33 = t180_33 & kAheadInRange;
+                    bool t181_34 = t180_34 & kAheadInRange;
+                    bool t181_35 = t180_35 & kAheadInRange;
+                    bool t181_36 = t180_36 & kAheadInRange;
+                    bool t181_37 = t180_37 & kAheadInRange;
+                    bool t181_38 = t180_38 & kAheadInRange;
+                    bool t181_39 = t180_39 & kAheadInRange;
+                    bool t181_40 = t180_40 & kAheadInRange;
+                    bool t181_41 = t180_41 & kAheadInRange;
+                    bool t181_42 = t180_42 & kAheadInRange;
+                    bool t181_43 = t180_43 & kAheadInRange;
+                    bool t181_44 = t180_44 & kAheadInRange;
+                    bool t181_45 = t180_45 & kAheadInRange;
+                    bool t181_46 = t180_46 & kAheadInRange;
+                    bool t181_47 = t180_47 & kAheadInRange;
+                    bool t181_48 = t180_48 & kAheadInRange;
+                    bool t181_49 = t180_49 & kAheadInRange;
+                    bool t181_50 = t180_50 & kAheadInRange;
+                    bool t181_51 = t180_51 & kAheadInRange;
+                    bool t181_52 = t180_52 & kAheadInRange;
+                    bool t181_53 = t180_53 & kAheadInRange;
+                    bool t181_54 = t180_54 & kAheadInRange;
+                    bool t181_55 = t180_55 & kAheadInRange;
+                    bool t181_56 = t180_56 & kAheadInRange;
+                    bool t181_57 = t180_57 & kAheadInRange;
+                    bool t181_58 = t180_58 & kAheadInRange;
+                    bool t181_59 = t180_59 & kAheadInRange;
+                    bool t181_60 = t180_60 & kAheadInRange;
+                    bool t181_61 = t180_61 & kAheadInRange;
+                    bool t181_62 = t180_62 & kAheadInRange;
+                    bool t181_63 = t180_63 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t172_2 = rkAhead6_2 * strideBk;
+                    int t172_3 = rkAhead6_3 * strideBk;
+                    int t172_4 = rkAhead6_4 * strideBk;
+                    int t172_5 = rkAhead6_5 * strideBk;
+                    int t172_6 = rkAhead6_6 * strideBk;
+                    int t172_7 = rkAhead6_7 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_0 + rn_4;
+                    int t174_5 = t172_0 + rn_5;
+                    int t174_6 = t172_0 + rn_6;
+                    int t174_7 = t172_0 + rn_7;
+                    int t174_8 = t172_1 + rn_0;
+                    int t174_9 = t172_1 + rn_1;
+                    int t174_10 = t172_1 + rn_2;
+                    int t174_11 = t172_1 + rn_3;
+                    int t174_12 = t172_1 + rn_4;
+                    int t174_13 = t172_1 + rn_5;
+                    int t174_14 = t172_1 + rn_6;
+                    int t174_15 = t172_1 + rn_7;
+                    int t174_16 = t172_2 + rn_0;
+                    int t174_17 = t172_2 + rn_1;
+                    int t174_18 = t172_2 + rn_2;
+                    int t174_19 = t172_2 + rn_3;
+                    int t174_20 = t172_2 + rn_4;
+                    int t174_21 = t172_2 + rn_5;
+                    int t174_22 = t172_2 + rn_6;
+                    int t174_23 = t172_2 + rn_7;
+                    int t174_24 = t172_3 + rn_0;
+                    int t174_25 = t172_3 + rn_1;
+                    int t174_26 = t172_3 + rn_2;
+                    int t174_27 = t172_3 + rn_3;
+                    int t174_28 = t172_3 + rn_4;
+                    int t174_29 = t172_3 + rn_5;
+                    int t174_30 = t172_3 + rn_6;
+                    int t174_31 = t172_3 + rn_7;
+                    int t174_32 = t172_4 + rn_0;
+                    int t174_33 = t172_4 + rn_1;
+                    int t174_34 = t172_4 + rn_2;
+                    int t174_35 = t172_4 + rn_3;
+                    int t174_36 = t172_4 + rn_4;
+                    int t174_37 = t172_4 + rn_5;
+                    int t174_38 = t172_4 + rn_6;
+                    int t174_39 = t172_4 + rn_7;
+                    int t174_40 = t172_5 + rn_0;
+                    int t174_41 = t172_5 + rn_1;
+                    int t174_42 = t172_5 + rn_2;
+                    int t174_43 = t172_5 + rn_3;
+                    int t174_44 = t172_5 + rn_4;
+                    int t174_45 = t172_5 + rn_5;
+                    int t174_46 = t172_5 + rn_6;
+                    int t174_47 = t172_5 + rn_7;
+                    int t174_48 = t172_6 + rn_0;
+                    int t174_49 = t172_6 + rn_1;
+                    int t174_50 = t172_6 + rn_2;
+                    int t174_51 = t172_6 + rn_3;
+                    int t174_52 = t172_6 + rn_4;
+                    int t174_53 = t172_6 + rn_5;
+                    int t174_54 = t172_6 + rn_6;
+                    int t174_55 = t172_6 + rn_7;
+                    int t174_56 = t172_7 + rn_0;
+                    int t174_57 = t172_7 + rn_1;
+                    int t174_58 = t172_7 + rn_2;
+                    int t174_59 = t172_7 + rn_3;
+                    int t174_60 = t172_7 + rn_4;
+                    int t174_61 = t172_7 + rn_5;
+                    int t174_62 = t172_7 + rn_6;
+                    int t174_63 = t172_7 + rn_7;
                     // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
-                    if (CudaAsm.IsSupported & bAligned & ((t168_0 & 7) == 0) & t175_0 & t175_1 & t175_2 & t175_3 & t175_4 & t175_5 & t175_6 & t175_7)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_0 & 7) == 0) & t181_0 & t181_1 & t181_2 & t181_3 & t181_4 & t181_5 & t181_6 & t181_7)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_0 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_0 ? b[t168_0] : (ushort)0, t175_1 ? b[t168_1] : (ushort)0, t175_2 ? b[t168_2] : (ushort)0, t175_3 ? b[t168_3] : (ushort)0, t175_4 ? b[t168_4] : (ushort)0, t175_5 ? b[t168_5] : (ushort)0, t175_6 ? b[t168_6] : (ushort)0, t175_7 ? b[t168_7] : (ushort)0);
+                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_0 ? b[t174_0] : (ushort)0, t181_1 ? b[t174_1] : (ushort)0, t181_2 ? b[t174_2] : (ushort)0, t181_3 ? b[t174_3] : (ushort)0, t181_4 ? b[t174_4] : (ushort)0, t181_5 ? b[t174_5] : (ushort)0, t181_6 ? b[t174_6] : (ushort)0, t181_7 ? b[t174_7] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_8 & 7) == 0) & t175_8 & t175_9 & t175_10 & t175_11 & t175_12 & t175_13 & t175_14 & t175_15)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_8 & 7) == 0) & t181_8 & t181_9 & t181_10 & t181_11 & t181_12 & t181_13 & t181_14 & t181_15)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_8 ? b[t168_8] : (ushort)0, t175_9 ? b[t168_9] : (ushort)0, t175_10 ? b[t168_10] : (ushort)0, t175_11 ? b[t168_11] : (ushort)0, t175_12 ? b[t168_12] : (ushort)0, t175_13 ? b[t168_13] : (ushort)0, t175_14 ? b[t168_14] : (ushort)0, t175_15 ? b[t168_15] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_16 & 7) == 0) & t175_16 & t175_17 & t175_18 & t175_19 & t175_20 & t175_21 & t175_22 & t175_23)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_8 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_16 ? b[t168_16] : (ushort)0, t175_17 ? b[t168_17] : (ushort)0, t175_18 ? b[t168_18] : (ushort)0, t175_19 ? b[t168_19] : (ushort)0, t175_20 ? b[t168_20] : (ushort)0, t175_21 ? b[t168_21] : (ushort)0, t175_22 ? b[t168_22] : (ushort)0, t175_23 ? b[t168_23] : (ushort)0);
+                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_8 ? b[t174_8] : (ushort)0, t181_9 ? b[t174_9] : (ushort)0, t181_10 ? b[t174_10] : (ushort)0, t181_11 ? b[t174_11] : (ushort)0, t181_12 ? b[t174_12] : (ushort)0, t181_13 ? b[t174_13] : (ushort)0, t181_14 ? b[t174_14] : (ushort)0, t181_15 ? b[t174_15] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_24 & 7) == 0) & t175_24 & t175_25 & t175_26 & t175_27 & t175_28 & t175_29 & t175_30 & t175_31)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_16 & 7) == 0) & t181_16 & t181_17 & t181_18 & t181_19 & t181_20 & t181_21 & t181_22 & t181_23)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_24 ? b[t168_24] : (ushort)0, t175_25 ? b[t168_25] : (ushort)0, t175_26 ? b[t168_26] : (ushort)0, t175_27 ? b[t168_27] : (ushort)0, t175_28 ? b[t168_28] : (ushort)0, t175_29 ? b[t168_29] : (ushort)0, t175_30 ? b[t168_30] : (ushort)0, t175_31 ? b[t168_31] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_32 & 7) == 0) & t175_32 & t175_33 & t175_34 & t175_35 & t175_36 & t175_37 & t175_38 & t175_39)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_16 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_32 ? b[t168_32] : (ushort)0, t175_33 ? b[t168_33] : (ushort)0, t175_34 ? b[t168_34] : (ushort)0, t175_35 ? b[t168_35] : (ushort)0, t175_36 ? b[t168_36] : (ushort)0, t175_37 ? b[t168_37] : (ushort)0, t175_38 ? b[t168_38] : (ushort)0, t175_39 ? b[t168_39] : (ushort)0);
+                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_16 ? b[t174_16] : (ushort)0, t181_17 ? b[t174_17] : (ushort)0, t181_18 ? b[t174_18] : (ushort)0, t181_19 ? b[t174_19] : (ushort)0, t181_20 ? b[t174_20] : (ushort)0, t181_21 ? b[t174_21] : (ushort)0, t181_22 ? b[t174_22] : (ushort)0, t181_23 ? b[t174_23] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_40 & 7) == 0) & t175_40 & t175_41 & t175_42 & t175_43 & t175_44 & t175_45 & t175_46 & t175_47)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_24 & 7) == 0) & t181_24 & t181_25 & t181_26 & t181_27 & t181_28 & t181_29 & t181_30 & t181_31)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2);
-                    }
-                    else
-                    {
-                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_40 ? b[t168_40] : (ushort)0, t175_41 ? b[t168_41] : (ushort)0, t175_42 ? b[t168_42] : (ushort)0, t175_43 ? b[t168_43] : (ushort)0, t175_44 ? b[t168_44] : (ushort)0, t175_45 ? b[t168_45] : (ushort)0, t175_46 ? b[t168_46] : (ushort)0, t175_47 ? b[t168_47] : (ushort)0);
-                    }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_48 & 7) == 0) & t175_48 & t175_49 & t175_50 & t175_51 & t175_52 & t175_53 & t175_54 & t175_55)
-                    {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_24 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_48 ? b[t168_48] : (ushort)0, t175_49 ? b[t168_49] : (ushort)0, t175_50 ? b[t168_50] : (ushort)0, t175_51 ? b[t168_51] : (ushort)0, t175_52 ? b[t168_52] : (ushort)0, t175_53 ? b[t168_53] : (ushort)0, t175_54 ? b[t168_54] : (ushort)0, t175_55 ? b[t168_55] : (ushort)0);
+                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_24 ? b[t174_24] : (ushort)0, t181_25 ? b[t174_25] : (ushort)0, t181_26 ? b[t174_26] : (ushort)0, t181_27 ? b[t174_27] : (ushort)0, t181_28 ? b[t174_28] : (ushort)0, t181_29 ? b[t174_29] : (ushort)0, t181_30 ? b[t174_30] : (ushort)0, t181_31 ? b[t174_31] : (ushort)0);
                     }
-                    if (CudaAsm.IsSupported & bAligned & ((t168_56 & 7) == 0) & t175_56 & t175_57 & t175_58 & t175_59 & t175_60 & t175_61 & t175_62 & t175_63)
+                    if (CudaAsm.IsSupported & bAligned & ((t174_32 & 7) == 0) & t181_32 & t181_33 & t181_34 & t181_35 & t181_36 & t181_37 & t181_38 & t181_39)
                     {
-                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2);
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_32 * 2);
                     }
                     else
                     {
-                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t175_56 ? b[t168_56] : (ushort)0, t175_57 ? b[t168_57] : (ushort)0, t175_58 ? b[t168_58] : (ushort)0, t175_59 ? b[t168_59] : (ushort)0, t175_60 ? b[t168_60] : (ushort)0, t175_61 ? b[t168_61] : (ushort)0, t175_62 ? b[t168_62] : (ushort)0, t175_63 ? b[t168_63] : (ushort)0);
+                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_32 ? b[t174_32] : (ushort)0, t181_33 ? b[t174_33] : (ushort)0, t181_34 ? b[t174_34] : (ushort)0, t181_35 ? b[t174_35] : (ushort)0, t181_36 ? b[t174_36] : (ushort)0, t181_37 ? b[t174_37] : (ushort)0, t181_38 ? b[t174_38] : (ushort)0, t181_39 ? b[t174_39] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_40 & 7) == 0) & t181_40 & t181_41 & t181_42 & t181_43 & t181_44 & t181_45 & t181_46 & t181_47)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_40 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_40 ? b[t174_40] : (ushort)0, t181_41 ? b[t174_41] : (ushort)0, t181_42 ? b[t174_42] : (ushort)0, t181_43 ? b[t174_43] : (ushort)0, t181_44 ? b[t174_44] : (ushort)0, t181_45 ? b[t174_45] : (ushort)0, t181_46 ? b[t174_46] : (ushort)0, t181_47 ? b[t174_47] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_48 & 7) == 0) & t181_48 & t181_49 & t181_50 & t181_51 & t181_52 & t181_53 & t181_54 & t181_55)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_48 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_48 ? b[t174_48] : (ushort)0, t181_49 ? b[t174_49] : (ushort)0, t181_50 ? b[t174_50] : (ushort)0, t181_51 ? b[t174_51] : (ushort)0, t181_52 ? b[t174_52] : (ushort)0, t181_53 ? b[t174_53] : (ushort)0, t181_54 ? b[t174_54] : (ushort)0, t181_55 ? b[t174_55] : (ushort)0);
+                    }
+                    if (CudaAsm.IsSupported & bAligned & ((t174_56 & 7) == 0) & t181_56 & t181_57 & t181_58 & t181_59 & t181_60 & t181_61 & t181_62 & t181_63)
+                    {
+                        CudaAsm.Emit("cp.async.ca.shared.global [%0], [%1], 16;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_56 * 2);
+                    }
+                    else
+                    {
+                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = new Vec8<ushort>(t181_56 ? b[t174_56] : (ushort)0, t181_57 ? b[t174_57] : (ushort)0, t181_58 ? b[t174_58] : (ushort)0, t181_59 ? b[t174_59] : (ushort)0, t181_60 ? b[t174_60] : (ushort)0, t181_61 ? b[t174_61] : (ushort)0, t181_62 ? b[t174_62] : (ushort)0, t181_63 ? b[t174_63] : (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     stageAhead = stage;
@@ -6787,521 +6787,521 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC63;", out mmaOut); acc2_63 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t90_4 = rn2_4 < N;
-                bool t90_5 = rn2_5 < N;
-                bool t90_6 = rn2_6 < N;
-                bool t90_7 = rn2_7 < N;
-                bool t90_8 = rn2_8 < N;
-                bool t90_9 = rn2_9 < N;
-                bool t90_10 = rn2_10 < N;
-                bool t90_11 = rn2_11 < N;
-                bool t90_12 = rn2_12 < N;
-                bool t90_13 = rn2_13 < N;
-                bool t90_14 = rn2_14 < N;
-                bool t90_15 = rn2_15 < N;
-                bool t90_16 = rn2_16 < N;
-                bool t90_17 = rn2_17 < N;
-                bool t90_18 = rn2_18 < N;
-                bool t90_19 = rn2_19 < N;
-                bool t90_20 = rn2_20 < N;
-                bool t90_21 = rn2_21 < N;
-                bool t90_22 = rn2_22 < N;
-                bool t90_23 = rn2_23 < N;
-                bool t90_24 = rn2_24 < N;
-                bool t90_25 = rn2_25 < N;
-                bool t90_26 = rn2_26 < N;
-                bool t90_27 = rn2_27 < N;
-                bool t90_28 = rn2_28 < N;
-                bool t90_29 = rn2_29 < N;
-                bool t90_30 = rn2_30 < N;
-                bool t90_31 = rn2_31 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                bool t91_8 = t88_0 & t90_4;
-                bool t91_9 = t88_0 & t90_5;
-                bool t91_10 = t88_1 & t90_4;
-                bool t91_11 = t88_1 & t90_5;
-                bool t91_12 = t88_0 & t90_6;
-                bool t91_13 = t88_0 & t90_7;
-                bool t91_14 = t88_1 & t90_6;
-                bool t91_15 = t88_1 & t90_7;
-                bool t91_16 = t88_0 & t90_8;
-                bool t91_17 = t88_0 & t90_9;
-                bool t91_18 = t88_1 & t90_8;
-                bool t91_19 = t88_1 & t90_9;
-                bool t91_20 = t88_0 & t90_10;
-                bool t91_21 = t88_0 & t90_11;
-                bool t91_22 = t88_1 & t90_10;
-                bool t91_23 = t88_1 & t90_11;
-                bool t91_24 = t88_0 & t90_12;
-                bool t91_25 = t88_0 & t90_13;
-                bool t91_26 = t88_1 & t90_12;
-                bool t91_27 = t88_1 & t90_13;
-                bool t91_28 = t88_0 & t90_14;
-                bool t91_29 = t88_0 & t90_15;
-                bool t91_30 = t88_1 & t90_14;
-                bool t91_31 = t88_1 & t90_15;
-                bool t91_32 = t88_0 & t90_16;
-                bool t91_33 = t88_0 & t90_17;
-                bool t91_34 = t88_1 & t90_16;
-                bool t91_35 = t88_1 & t90_17;
-                bool t91_36 = t88_0 & t90_18;
-                bool t91_37 = t88_0 & t90_19;
-                bool t91_38 = t88_1 & t90_18;
-                bool t91_39 = t88_1 & t90_19;
-                bool t91_40 = t88_0 & t90_20;
-                bool t91_41 = t88_0 & t90_21;
-                bool t91_42 = t88_1 & t90_20;
-                bool t91_43 = t88_1 & t90_21;
-                bool t91_44 = t88_0 & t90_22;
-                bool t91_45 = t88_0 & t90_23;
-                bool t91_46 = t88_1 & t90_22;
-                bool t91_47 = t88_1 & t90_23;
-                bool t91_48 = t88_0 & t90_24;
-                bool t91_49 = t88_0 & t90_25;
-                bool t91_50 = t88_1 & t90_24;
-                bool t91_51 = t88_1 & t90_25;
-                bool t91_52 = t88_0 & t90_26;
-                bool t91_53 = t88_0 & t90_27;
-                bool t91_54 = t88_1 & t90_26;
-                bool t91_55 = t88_1 & t90_27;
-                bool t91_56 = t88_0 & t90_28;
-                bool t91_57 = t88_0 & t90_29;
-                bool t91_58 = t88_1 & t90_28;
-                bool t91_59 = t88_1 & t90_29;
-                bool t91_60 = t88_0 & t90_30;
-                bool t91_61 = t88_0 & t90_31;
-                bool t91_62 = t88_1 & t90_30;
-                bool t91_63 = t88_1 & t90_31;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                float t86_8 = TileMath.RoundToBFloat16(acc2_8);
-                float t86_9 = TileMath.RoundToBFloat16(acc2_9);
-                float t86_10 = TileMath.RoundToBFloat16(acc2_10);
-                float t86_11 = TileMath.RoundToBFloat16(acc2_11);
-                float t86_12 = TileMath.RoundToBFloat16(acc2_12);
-                float t86_13 = TileMath.RoundToBFloat16(acc2_13);
-                float t86_14 = TileMath.RoundToBFloat16(acc2_14);
-                float t86_15 = TileMath.RoundToBFloat16(acc2_15);
-                float t86_16 = TileMath.RoundToBFloat16(acc2_16);
-                float t86_17 = TileMath.RoundToBFloat16(acc2_17);
-                float t86_18 = TileMath.RoundToBFloat16(acc2_18);
-                float t86_19 = TileMath.RoundToBFloat16(acc2_19);
-                float t86_20 = TileMath.RoundToBFloat16(acc2_20);
-                float t86_21 = TileMath.RoundToBFloat16(acc2_21);
-                float t86_22 = TileMath.RoundToBFloat16(acc2_22);
-                float t86_23 = TileMath.RoundToBFloat16(acc2_23);
-                float t86_24 = TileMath.RoundToBFloat16(acc2_24);
-                float t86_25 = TileMath.RoundToBFloat16(acc2_25);
-                float t86_26 = TileMath.RoundToBFloat16(acc2_26);
-                float t86_27 = TileMath.RoundToBFloat16(acc2_27);
-                float t86_28 = TileMath.RoundToBFloat16(acc2_28);
-                float t86_29 = TileMath.RoundToBFloat16(acc2_29);
-                float t86_30 = TileMath.RoundToBFloat16(acc2_30);
-                float t86_31 = TileMath.RoundToBFloat16(acc2_31);
-                float t86_32 = TileMath.RoundToBFloat16(acc2_32);
-                float t86_33 = TileMath.RoundToBFloat16(acc2_33);
-                float t86_34 = TileMath.RoundToBFloat16(acc2_34);
-                float t86_35 = TileMath.RoundToBFloat16(acc2_35);
-                float t86_36 = TileMath.RoundToBFloat16(acc2_36);
-                float t86_37 = TileMath.RoundToBFloat16(acc2_37);
-                float t86_38 = TileMath.RoundToBFloat16(acc2_38);
-                float t86_39 = TileMath.RoundToBFloat16(acc2_39);
-                float t86_40 = TileMath.RoundToBFloat16(acc2_40);
-                float t86_41 = TileMath.RoundToBFloat16(acc2_41);
-                float t86_42 = TileMath.RoundToBFloat16(acc2_42);
-                float t86_43 = TileMath.RoundToBFloat16(acc2_43);
-                float t86_44 = TileMath.RoundToBFloat16(acc2_44);
-                float t86_45 = TileMath.RoundToBFloat16(acc2_45);
-                float t86_46 = TileMath.RoundToBFloat16(acc2_46);
-                float t86_47 = TileMath.RoundToBFloat16(acc2_47);
-                float t86_48 = TileMath.RoundToBFloat16(acc2_48);
-                float t86_49 = TileMath.RoundToBFloat16(acc2_49);
-                float t86_50 = TileMath.RoundToBFloat16(acc2_50);
-                float t86_51 = TileMath.RoundToBFloat16(acc2_51);
-                float t86_52 = TileMath.RoundToBFloat16(acc2_52);
-                float t86_53 = TileMath.RoundToBFloat16(acc2_53);
-                float t86_54 = TileMath.RoundToBFloat16(acc2_54);
-                float t86_55 = TileMath.RoundToBFloat16(acc2_55);
-                float t86_56 = TileMath.RoundToBFloat16(acc2_56);
-                float t86_57 = TileMath.RoundToBFloat16(acc2_57);
-                float t86_58 = TileMath.RoundToBFloat16(acc2_58);
-                float t86_59 = TileMath.RoundToBFloat16(acc2_59);
-                float t86_60 = TileMath.RoundToBFloat16(acc2_60);
-                float t86_61 = TileMath.RoundToBFloat16(acc2_61);
-                float t86_62 = TileMath.RoundToBFloat16(acc2_62);
-                float t86_63 = TileMath.RoundToBFloat16(acc2_63);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                int t84_8 = t82_0 + rn2_4;
-                int t84_9 = t82_0 + rn2_5;
-                int t84_10 = t82_1 + rn2_4;
-                int t84_11 = t82_1 + rn2_5;
-                int t84_12 = t82_0 + rn2_6;
-                int t84_13 = t82_0 + rn2_7;
-                int t84_14 = t82_1 + rn2_6;
-                int t84_15 = t82_1 + rn2_7;
-                int t84_16 = t82_0 + rn2_8;
-                int t84_17 = t82_0 + rn2_9;
-                int t84_18 = t82_1 + rn2_8;
-                int t84_19 = t82_1 + rn2_9;
-                int t84_20 = t82_0 + rn2_10;
-                int t84_21 = t82_0 + rn2_11;
-                int t84_22 = t82_1 + rn2_10;
-                int t84_23 = t82_1 + rn2_11;
-                int t84_24 = t82_0 + rn2_12;
-                int t84_25 = t82_0 + rn2_13;
-                int t84_26 = t82_1 + rn2_12;
-                int t84_27 = t82_1 + rn2_13;
-                int t84_28 = t82_0 + rn2_14;
-                int t84_29 = t82_0 + rn2_15;
-                int t84_30 = t82_1 + rn2_14;
-                int t84_31 = t82_1 + rn2_15;
-                int t84_32 = t82_0 + rn2_16;
-                int t84_33 = t82_0 + rn2_17;
-                int t84_34 = t82_1 + rn2_16;
-                int t84_35 = t82_1 + rn2_17;
-                int t84_36 = t82_0 + rn2_18;
-                int t84_37 = t82_0 + rn2_19;
-                int t84_38 = t82_1 + rn2_18;
-                int t84_39 = t82_1 + rn2_19;
-                int t84_40 = t82_0 + rn2_20;
-                int t84_41 = t82_0 + rn2_21;
-                int t84_42 = t82_1 + rn2_20;
-                int t84_43 = t82_1 + rn2_21;
-                int t84_44 = t82_0 + rn2_22;
-                int t84_45 = t82_0 + rn2_23;
-                int t84_46 = t82_1 + rn2_22;
-                int t84_47 = t82_1 + rn2_23;
-                int t84_48 = t82_0 + rn2_24;
-                int t84_49 = t82_0 + rn2_25;
-                int t84_50 = t82_1 + rn2_24;
-                int t84_51 = t82_1 + rn2_25;
-                int t84_52 = t82_0 + rn2_26;
-                int t84_53 = t82_0 + rn2_27;
-                int t84_54 = t82_1 + rn2_26;
-                int t84_55 = t82_1 + rn2_27;
-                int t84_56 = t82_0 + rn2_28;
-                int t84_57 = t82_0 + rn2_29;
-                int t84_58 = t82_1 + rn2_28;
-                int t84_59 = t82_1 + rn2_29;
-                int t84_60 = t82_0 + rn2_30;
-                int t84_61 = t82_0 + rn2_31;
-                int t84_62 = t82_1 + rn2_30;
-                int t84_63 = t82_1 + rn2_31;
-                if (cAligned & ((t84_0 & 1) == 0) & t91_0 & t91_1)
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t96_4 = rn2_4 < N;
+                bool t96_5 = rn2_5 < N;
+                bool t96_6 = rn2_6 < N;
+                bool t96_7 = rn2_7 < N;
+                bool t96_8 = rn2_8 < N;
+                bool t96_9 = rn2_9 < N;
+                bool t96_10 = rn2_10 < N;
+                bool t96_11 = rn2_11 < N;
+                bool t96_12 = rn2_12 < N;
+                bool t96_13 = rn2_13 < N;
+                bool t96_14 = rn2_14 < N;
+                bool t96_15 = rn2_15 < N;
+                bool t96_16 = rn2_16 < N;
+                bool t96_17 = rn2_17 < N;
+                bool t96_18 = rn2_18 < N;
+                bool t96_19 = rn2_19 < N;
+                bool t96_20 = rn2_20 < N;
+                bool t96_21 = rn2_21 < N;
+                bool t96_22 = rn2_22 < N;
+                bool t96_23 = rn2_23 < N;
+                bool t96_24 = rn2_24 < N;
+                bool t96_25 = rn2_25 < N;
+                bool t96_26 = rn2_26 < N;
+                bool t96_27 = rn2_27 < N;
+                bool t96_28 = rn2_28 < N;
+                bool t96_29 = rn2_29 < N;
+                bool t96_30 = rn2_30 < N;
+                bool t96_31 = rn2_31 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                bool t97_8 = t94_0 & t96_4;
+                bool t97_9 = t94_0 & t96_5;
+                bool t97_10 = t94_1 & t96_4;
+                bool t97_11 = t94_1 & t96_5;
+                bool t97_12 = t94_0 & t96_6;
+                bool t97_13 = t94_0 & t96_7;
+                bool t97_14 = t94_1 & t96_6;
+                bool t97_15 = t94_1 & t96_7;
+                bool t97_16 = t94_0 & t96_8;
+                bool t97_17 = t94_0 & t96_9;
+                bool t97_18 = t94_1 & t96_8;
+                bool t97_19 = t94_1 & t96_9;
+                bool t97_20 = t94_0 & t96_10;
+                bool t97_21 = t94_0 & t96_11;
+                bool t97_22 = t94_1 & t96_10;
+                bool t97_23 = t94_1 & t96_11;
+                bool t97_24 = t94_0 & t96_12;
+                bool t97_25 = t94_0 & t96_13;
+                bool t97_26 = t94_1 & t96_12;
+                bool t97_27 = t94_1 & t96_13;
+                bool t97_28 = t94_0 & t96_14;
+                bool t97_29 = t94_0 & t96_15;
+                bool t97_30 = t94_1 & t96_14;
+                bool t97_31 = t94_1 & t96_15;
+                bool t97_32 = t94_0 & t96_16;
+                bool t97_33 = t94_0 & t96_17;
+                bool t97_34 = t94_1 & t96_16;
+                bool t97_35 = t94_1 & t96_17;
+                bool t97_36 = t94_0 & t96_18;
+                bool t97_37 = t94_0 & t96_19;
+                bool t97_38 = t94_1 & t96_18;
+                bool t97_39 = t94_1 & t96_19;
+                bool t97_40 = t94_0 & t96_20;
+                bool t97_41 = t94_0 & t96_21;
+                bool t97_42 = t94_1 & t96_20;
+                bool t97_43 = t94_1 & t96_21;
+                bool t97_44 = t94_0 & t96_22;
+                bool t97_45 = t94_0 & t96_23;
+                bool t97_46 = t94_1 & t96_22;
+                bool t97_47 = t94_1 & t96_23;
+                bool t97_48 = t94_0 & t96_24;
+                bool t97_49 = t94_0 & t96_25;
+                bool t97_50 = t94_1 & t96_24;
+                bool t97_51 = t94_1 & t96_25;
+                bool t97_52 = t94_0 & t96_26;
+                bool t97_53 = t94_0 & t96_27;
+                bool t97_54 = t94_1 & t96_26;
+                bool t97_55 = t94_1 & t96_27;
+                bool t97_56 = t94_0 & t96_28;
+                bool t97_57 = t94_0 & t96_29;
+                bool t97_58 = t94_1 & t96_28;
+                bool t97_59 = t94_1 & t96_29;
+                bool t97_60 = t94_0 & t96_30;
+                bool t97_61 = t94_0 & t96_31;
+                bool t97_62 = t94_1 & t96_30;
+                bool t97_63 = t94_1 & t96_31;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                float t92_8 = TileMath.RoundToBFloat16(acc2_8);
+                float t92_9 = TileMath.RoundToBFloat16(acc2_9);
+                float t92_10 = TileMath.RoundToBFloat16(acc2_10);
+                float t92_11 = TileMath.RoundToBFloat16(acc2_11);
+                float t92_12 = TileMath.RoundToBFloat16(acc2_12);
+                float t92_13 = TileMath.RoundToBFloat16(acc2_13);
+                float t92_14 = TileMath.RoundToBFloat16(acc2_14);
+                float t92_15 = TileMath.RoundToBFloat16(acc2_15);
+                float t92_16 = TileMath.RoundToBFloat16(acc2_16);
+                float t92_17 = TileMath.RoundToBFloat16(acc2_17);
+                float t92_18 = TileMath.RoundToBFloat16(acc2_18);
+                float t92_19 = TileMath.RoundToBFloat16(acc2_19);
+                float t92_20 = TileMath.RoundToBFloat16(acc2_20);
+                float t92_21 = TileMath.RoundToBFloat16(acc2_21);
+                float t92_22 = TileMath.RoundToBFloat16(acc2_22);
+                float t92_23 = TileMath.RoundToBFloat16(acc2_23);
+                float t92_24 = TileMath.RoundToBFloat16(acc2_24);
+                float t92_25 = TileMath.RoundToBFloat16(acc2_25);
+                float t92_26 = TileMath.RoundToBFloat16(acc2_26);
+                float t92_27 = TileMath.RoundToBFloat16(acc2_27);
+                float t92_28 = TileMath.RoundToBFloat16(acc2_28);
+                float t92_29 = TileMath.RoundToBFloat16(acc2_29);
+                float t92_30 = TileMath.RoundToBFloat16(acc2_30);
+                float t92_31 = TileMath.RoundToBFloat16(acc2_31);
+                float t92_32 = TileMath.RoundToBFloat16(acc2_32);
+                float t92_33 = TileMath.RoundToBFloat16(acc2_33);
+                float t92_34 = TileMath.RoundToBFloat16(acc2_34);
+                float t92_35 = TileMath.RoundToBFloat16(acc2_35);
+                float t92_36 = TileMath.RoundToBFloat16(acc2_36);
+                float t92_37 = TileMath.RoundToBFloat16(acc2_37);
+                float t92_38 = TileMath.RoundToBFloat16(acc2_38);
+                float t92_39 = TileMath.RoundToBFloat16(acc2_39);
+                float t92_40 = TileMath.RoundToBFloat16(acc2_40);
+                float t92_41 = TileMath.RoundToBFloat16(acc2_41);
+                float t92_42 = TileMath.RoundToBFloat16(acc2_42);
+                float t92_43 = TileMath.RoundToBFloat16(acc2_43);
+                float t92_44 = TileMath.RoundToBFloat16(acc2_44);
+                float t92_45 = TileMath.RoundToBFloat16(acc2_45);
+                float t92_46 = TileMath.RoundToBFloat16(acc2_46);
+                float t92_47 = TileMath.RoundToBFloat16(acc2_47);
+                float t92_48 = TileMath.RoundToBFloat16(acc2_48);
+                float t92_49 = TileMath.RoundToBFloat16(acc2_49);
+                float t92_50 = TileMath.RoundToBFloat16(acc2_50);
+                float t92_51 = TileMath.RoundToBFloat16(acc2_51);
+                float t92_52 = TileMath.RoundToBFloat16(acc2_52);
+                float t92_53 = TileMath.RoundToBFloat16(acc2_53);
+                float t92_54 = TileMath.RoundToBFloat16(acc2_54);
+                float t92_55 = TileMath.RoundToBFloat16(acc2_55);
+                float t92_56 = TileMath.RoundToBFloat16(acc2_56);
+                float t92_57 = TileMath.RoundToBFloat16(acc2_57);
+                float t92_58 = TileMath.RoundToBFloat16(acc2_58);
+                float t92_59 = TileMath.RoundToBFloat16(acc2_59);
+                float t92_60 = TileMath.RoundToBFloat16(acc2_60);
+                float t92_61 = TileMath.RoundToBFloat16(acc2_61);
+                float t92_62 = TileMath.RoundToBFloat16(acc2_62);
+                float t92_63 = TileMath.RoundToBFloat16(acc2_63);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                int t90_8 = t88_0 + rn2_4;
+                int t90_9 = t88_0 + rn2_5;
+                int t90_10 = t88_1 + rn2_4;
+                int t90_11 = t88_1 + rn2_5;
+                int t90_12 = t88_0 + rn2_6;
+                int t90_13 = t88_0 + rn2_7;
+                int t90_14 = t88_1 + rn2_6;
+                int t90_15 = t88_1 + rn2_7;
+                int t90_16 = t88_0 + rn2_8;
+                int t90_17 = t88_0 + rn2_9;
+                int t90_18 = t88_1 + rn2_8;
+                int t90_19 = t88_1 + rn2_9;
+                int t90_20 = t88_0 + rn2_10;
+                int t90_21 = t88_0 + rn2_11;
+                int t90_22 = t88_1 + rn2_10;
+                int t90_23 = t88_1 + rn2_11;
+                int t90_24 = t88_0 + rn2_12;
+                int t90_25 = t88_0 + rn2_13;
+                int t90_26 = t88_1 + rn2_12;
+                int t90_27 = t88_1 + rn2_13;
+                int t90_28 = t88_0 + rn2_14;
+                int t90_29 = t88_0 + rn2_15;
+                int t90_30 = t88_1 + rn2_14;
+                int t90_31 = t88_1 + rn2_15;
+                int t90_32 = t88_0 + rn2_16;
+                int t90_33 = t88_0 + rn2_17;
+                int t90_34 = t88_1 + rn2_16;
+                int t90_35 = t88_1 + rn2_17;
+                int t90_36 = t88_0 + rn2_18;
+                int t90_37 = t88_0 + rn2_19;
+                int t90_38 = t88_1 + rn2_18;
+                int t90_39 = t88_1 + rn2_19;
+                int t90_40 = t88_0 + rn2_20;
+                int t90_41 = t88_0 + rn2_21;
+                int t90_42 = t88_1 + rn2_20;
+                int t90_43 = t88_1 + rn2_21;
+                int t90_44 = t88_0 + rn2_22;
+                int t90_45 = t88_0 + rn2_23;
+                int t90_46 = t88_1 + rn2_22;
+                int t90_47 = t88_1 + rn2_23;
+                int t90_48 = t88_0 + rn2_24;
+                int t90_49 = t88_0 + rn2_25;
+                int t90_50 = t88_1 + rn2_24;
+                int t90_51 = t88_1 + rn2_25;
+                int t90_52 = t88_0 + rn2_26;
+                int t90_53 = t88_0 + rn2_27;
+                int t90_54 = t88_1 + rn2_26;
+                int t90_55 = t88_1 + rn2_27;
+                int t90_56 = t88_0 + rn2_28;
+                int t90_57 = t88_0 + rn2_29;
+                int t90_58 = t88_1 + rn2_28;
+                int t90_59 = t88_1 + rn2_29;
+                int t90_60 = t88_0 + rn2_30;
+                int t90_61 = t88_0 + rn2_31;
+                int t90_62 = t88_1 + rn2_30;
+                int t90_63 = t88_1 + rn2_31;
+                if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
                 }
                 else
                 {
-                    if (t91_0) c[t84_0] = TileMath.FloatToBFloat16(t86_0);
-                    if (t91_1) c[t84_1] = TileMath.FloatToBFloat16(t86_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
                 }
-                if (cAligned & ((t84_2 & 1) == 0) & t91_2 & t91_3)
+                if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                }
-                else
-                {
-                    if (t91_2) c[t84_2] = TileMath.FloatToBFloat16(t86_2);
-                    if (t91_3) c[t84_3] = TileMath.FloatToBFloat16(t86_3);
-                }
-                if (cAligned & ((t84_4 & 1) == 0) & t91_4 & t91_5)
-                {
-                    c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
                 }
                 else
                 {
-                    if (t91_4) c[t84_4] = TileMath.FloatToBFloat16(t86_4);
-                    if (t91_5) c[t84_5] = TileMath.FloatToBFloat16(t86_5);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
                 }
-                if (cAligned & ((t84_6 & 1) == 0) & t91_6 & t91_7)
+                if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
-                }
-                else
-                {
-                    if (t91_6) c[t84_6] = TileMath.FloatToBFloat16(t86_6);
-                    if (t91_7) c[t84_7] = TileMath.FloatToBFloat16(t86_7);
-                }
-                if (cAligned & ((t84_8 & 1) == 0) & t91_8 & t91_9)
-                {
-                    c2[t84_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_8), TileMath.FloatToBFloat16(t86_9));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
                 }
                 else
                 {
-                    if (t91_8) c[t84_8] = TileMath.FloatToBFloat16(t86_8);
-                    if (t91_9) c[t84_9] = TileMath.FloatToBFloat16(t86_9);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
                 }
-                if (cAligned & ((t84_10 & 1) == 0) & t91_10 & t91_11)
+                if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
                 {
-                    c2[t84_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_10), TileMath.FloatToBFloat16(t86_11));
-                }
-                else
-                {
-                    if (t91_10) c[t84_10] = TileMath.FloatToBFloat16(t86_10);
-                    if (t91_11) c[t84_11] = TileMath.FloatToBFloat16(t86_11);
-                }
-                if (cAligned & ((t84_12 & 1) == 0) & t91_12 & t91_13)
-                {
-                    c2[t84_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_12), TileMath.FloatToBFloat16(t86_13));
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
                 }
                 else
                 {
-                    if (t91_12) c[t84_12] = TileMath.FloatToBFloat16(t86_12);
-                    if (t91_13) c[t84_13] = TileMath.FloatToBFloat16(t86_13);
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
                 }
-                if (cAligned & ((t84_14 & 1) == 0) & t91_14 & t91_15)
+                if (cAligned & ((t90_8 & 1) == 0) & t97_8 & t97_9)
                 {
-                    c2[t84_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_14), TileMath.FloatToBFloat16(t86_15));
-                }
-                else
-                {
-                    if (t91_14) c[t84_14] = TileMath.FloatToBFloat16(t86_14);
-                    if (t91_15) c[t84_15] = TileMath.FloatToBFloat16(t86_15);
-                }
-                if (cAligned & ((t84_16 & 1) == 0) & t91_16 & t91_17)
-                {
-                    c2[t84_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_16), TileMath.FloatToBFloat16(t86_17));
+                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
                 }
                 else
                 {
-                    if (t91_16) c[t84_16] = TileMath.FloatToBFloat16(t86_16);
-                    if (t91_17) c[t84_17] = TileMath.FloatToBFloat16(t86_17);
+                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(t92_8);
+                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(t92_9);
                 }
-                if (cAligned & ((t84_18 & 1) == 0) & t91_18 & t91_19)
+                if (cAligned & ((t90_10 & 1) == 0) & t97_10 & t97_11)
                 {
-                    c2[t84_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_18), TileMath.FloatToBFloat16(t86_19));
-                }
-                else
-                {
-                    if (t91_18) c[t84_18] = TileMath.FloatToBFloat16(t86_18);
-                    if (t91_19) c[t84_19] = TileMath.FloatToBFloat16(t86_19);
-                }
-                if (cAligned & ((t84_20 & 1) == 0) & t91_20 & t91_21)
-                {
-                    c2[t84_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_20), TileMath.FloatToBFloat16(t86_21));
+                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
                 }
                 else
                 {
-                    if (t91_20) c[t84_20] = TileMath.FloatToBFloat16(t86_20);
-                    if (t91_21) c[t84_21] = TileMath.FloatToBFloat16(t86_21);
+                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(t92_10);
+                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(t92_11);
                 }
-                if (cAligned & ((t84_22 & 1) == 0) & t91_22 & t91_23)
+                if (cAligned & ((t90_12 & 1) == 0) & t97_12 & t97_13)
                 {
-                    c2[t84_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_22), TileMath.FloatToBFloat16(t86_23));
-                }
-                else
-                {
-                    if (t91_22) c[t84_22] = TileMath.FloatToBFloat16(t86_22);
-                    if (t91_23) c[t84_23] = TileMath.FloatToBFloat16(t86_23);
-                }
-                if (cAligned & ((t84_24 & 1) == 0) & t91_24 & t91_25)
-                {
-                    c2[t84_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_24), TileMath.FloatToBFloat16(t86_25));
+                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
                 }
                 else
                 {
-                    if (t91_24) c[t84_24] = TileMath.FloatToBFloat16(t86_24);
-                    if (t91_25) c[t84_25] = TileMath.FloatToBFloat16(t86_25);
+                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(t92_12);
+                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(t92_13);
                 }
-                if (cAligned & ((t84_26 & 1) == 0) & t91_26 & t91_27)
+                if (cAligned & ((t90_14 & 1) == 0) & t97_14 & t97_15)
                 {
-                    c2[t84_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_26), TileMath.FloatToBFloat16(t86_27));
-                }
-                else
-                {
-                    if (t91_26) c[t84_26] = TileMath.FloatToBFloat16(t86_26);
-                    if (t91_27) c[t84_27] = TileMath.FloatToBFloat16(t86_27);
-                }
-                if (cAligned & ((t84_28 & 1) == 0) & t91_28 & t91_29)
-                {
-                    c2[t84_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_28), TileMath.FloatToBFloat16(t86_29));
+                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
                 }
                 else
                 {
-                    if (t91_28) c[t84_28] = TileMath.FloatToBFloat16(t86_28);
-                    if (t91_29) c[t84_29] = TileMath.FloatToBFloat16(t86_29);
+                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(t92_14);
+                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(t92_15);
                 }
-                if (cAligned & ((t84_30 & 1) == 0) & t91_30 & t91_31)
+                if (cAligned & ((t90_16 & 1) == 0) & t97_16 & t97_17)
                 {
-                    c2[t84_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_30), TileMath.FloatToBFloat16(t86_31));
-                }
-                else
-                {
-                    if (t91_30) c[t84_30] = TileMath.FloatToBFloat16(t86_30);
-                    if (t91_31) c[t84_31] = TileMath.FloatToBFloat16(t86_31);
-                }
-                if (cAligned & ((t84_32 & 1) == 0) & t91_32 & t91_33)
-                {
-                    c2[t84_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_32), TileMath.FloatToBFloat16(t86_33));
+                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
                 }
                 else
                 {
-                    if (t91_32) c[t84_32] = TileMath.FloatToBFloat16(t86_32);
-                    if (t91_33) c[t84_33] = TileMath.FloatToBFloat16(t86_33);
+                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(t92_16);
+                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(t92_17);
                 }
-                if (cAligned & ((t84_34 & 1) == 0) & t91_34 & t91_35)
+                if (cAligned & ((t90_18 & 1) == 0) & t97_18 & t97_19)
                 {
-                    c2[t84_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_34), TileMath.FloatToBFloat16(t86_35));
-                }
-                else
-                {
-                    if (t91_34) c[t84_34] = TileMath.FloatToBFloat16(t86_34);
-                    if (t91_35) c[t84_35] = TileMath.FloatToBFloat16(t86_35);
-                }
-                if (cAligned & ((t84_36 & 1) == 0) & t91_36 & t91_37)
-                {
-                    c2[t84_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_36), TileMath.FloatToBFloat16(t86_37));
+                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
                 }
                 else
                 {
-                    if (t91_36) c[t84_36] = TileMath.FloatToBFloat16(t86_36);
-                    if (t91_37) c[t84_37] = TileMath.FloatToBFloat16(t86_37);
+                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(t92_18);
+                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(t92_19);
                 }
-                if (cAligned & ((t84_38 & 1) == 0) & t91_38 & t91_39)
+                if (cAligned & ((t90_20 & 1) == 0) & t97_20 & t97_21)
                 {
-                    c2[t84_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_38), TileMath.FloatToBFloat16(t86_39));
-                }
-                else
-                {
-                    if (t91_38) c[t84_38] = TileMath.FloatToBFloat16(t86_38);
-                    if (t91_39) c[t84_39] = TileMath.FloatToBFloat16(t86_39);
-                }
-                if (cAligned & ((t84_40 & 1) == 0) & t91_40 & t91_41)
-                {
-                    c2[t84_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_40), TileMath.FloatToBFloat16(t86_41));
+                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
                 }
                 else
                 {
-                    if (t91_40) c[t84_40] = TileMath.FloatToBFloat16(t86_40);
-                    if (t91_41) c[t84_41] = TileMath.FloatToBFloat16(t86_41);
+                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(t92_20);
+                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(t92_21);
                 }
-                if (cAligned & ((t84_42 & 1) == 0) & t91_42 & t91_43)
+                if (cAligned & ((t90_22 & 1) == 0) & t97_22 & t97_23)
                 {
-                    c2[t84_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_42), TileMath.FloatToBFloat16(t86_43));
-                }
-                else
-                {
-                    if (t91_42) c[t84_42] = TileMath.FloatToBFloat16(t86_42);
-                    if (t91_43) c[t84_43] = TileMath.FloatToBFloat16(t86_43);
-                }
-                if (cAligned & ((t84_44 & 1) == 0) & t91_44 & t91_45)
-                {
-                    c2[t84_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_44), TileMath.FloatToBFloat16(t86_45));
+                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
                 }
                 else
                 {
-                    if (t91_44) c[t84_44] = TileMath.FloatToBFloat16(t86_44);
-                    if (t91_45) c[t84_45] = TileMath.FloatToBFloat16(t86_45);
+                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(t92_22);
+                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(t92_23);
                 }
-                if (cAligned & ((t84_46 & 1) == 0) & t91_46 & t91_47)
+                if (cAligned & ((t90_24 & 1) == 0) & t97_24 & t97_25)
                 {
-                    c2[t84_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_46), TileMath.FloatToBFloat16(t86_47));
-                }
-                else
-                {
-                    if (t91_46) c[t84_46] = TileMath.FloatToBFloat16(t86_46);
-                    if (t91_47) c[t84_47] = TileMath.FloatToBFloat16(t86_47);
-                }
-                if (cAligned & ((t84_48 & 1) == 0) & t91_48 & t91_49)
-                {
-                    c2[t84_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_48), TileMath.FloatToBFloat16(t86_49));
+                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
                 }
                 else
                 {
-                    if (t91_48) c[t84_48] = TileMath.FloatToBFloat16(t86_48);
-                    if (t91_49) c[t84_49] = TileMath.FloatToBFloat16(t86_49);
+                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(t92_24);
+                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(t92_25);
                 }
-                if (cAligned & ((t84_50 & 1) == 0) & t91_50 & t91_51)
+                if (cAligned & ((t90_26 & 1) == 0) & t97_26 & t97_27)
                 {
-                    c2[t84_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_50), TileMath.FloatToBFloat16(t86_51));
-                }
-                else
-                {
-                    if (t91_50) c[t84_50] = TileMath.FloatToBFloat16(t86_50);
-                    if (t91_51) c[t84_51] = TileMath.FloatToBFloat16(t86_51);
-                }
-                if (cAligned & ((t84_52 & 1) == 0) & t91_52 & t91_53)
-                {
-                    c2[t84_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_52), TileMath.FloatToBFloat16(t86_53));
+                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
                 }
                 else
                 {
-                    if (t91_52) c[t84_52] = TileMath.FloatToBFloat16(t86_52);
-                    if (t91_53) c[t84_53] = TileMath.FloatToBFloat16(t86_53);
+                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(t92_26);
+                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(t92_27);
                 }
-                if (cAligned & ((t84_54 & 1) == 0) & t91_54 & t91_55)
+                if (cAligned & ((t90_28 & 1) == 0) & t97_28 & t97_29)
                 {
-                    c2[t84_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_54), TileMath.FloatToBFloat16(t86_55));
-                }
-                else
-                {
-                    if (t91_54) c[t84_54] = TileMath.FloatToBFloat16(t86_54);
-                    if (t91_55) c[t84_55] = TileMath.FloatToBFloat16(t86_55);
-                }
-                if (cAligned & ((t84_56 & 1) == 0) & t91_56 & t91_57)
-                {
-                    c2[t84_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_56), TileMath.FloatToBFloat16(t86_57));
+                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
                 }
                 else
                 {
-                    if (t91_56) c[t84_56] = TileMath.FloatToBFloat16(t86_56);
-                    if (t91_57) c[t84_57] = TileMath.FloatToBFloat16(t86_57);
+                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(t92_28);
+                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(t92_29);
                 }
-                if (cAligned & ((t84_58 & 1) == 0) & t91_58 & t91_59)
+                if (cAligned & ((t90_30 & 1) == 0) & t97_30 & t97_31)
                 {
-                    c2[t84_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_58), TileMath.FloatToBFloat16(t86_59));
-                }
-                else
-                {
-                    if (t91_58) c[t84_58] = TileMath.FloatToBFloat16(t86_58);
-                    if (t91_59) c[t84_59] = TileMath.FloatToBFloat16(t86_59);
-                }
-                if (cAligned & ((t84_60 & 1) == 0) & t91_60 & t91_61)
-                {
-                    c2[t84_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_60), TileMath.FloatToBFloat16(t86_61));
+                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
                 }
                 else
                 {
-                    if (t91_60) c[t84_60] = TileMath.FloatToBFloat16(t86_60);
-                    if (t91_61) c[t84_61] = TileMath.FloatToBFloat16(t86_61);
+                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(t92_30);
+                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(t92_31);
                 }
-                if (cAligned & ((t84_62 & 1) == 0) & t91_62 & t91_63)
+                if (cAligned & ((t90_32 & 1) == 0) & t97_32 & t97_33)
                 {
-                    c2[t84_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_62), TileMath.FloatToBFloat16(t86_63));
+                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
                 }
                 else
                 {
-                    if (t91_62) c[t84_62] = TileMath.FloatToBFloat16(t86_62);
-                    if (t91_63) c[t84_63] = TileMath.FloatToBFloat16(t86_63);
+                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(t92_32);
+                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(t92_33);
+                }
+                if (cAligned & ((t90_34 & 1) == 0) & t97_34 & t97_35)
+                {
+                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                }
+                else
+                {
+                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(t92_34);
+                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(t92_35);
+                }
+                if (cAligned & ((t90_36 & 1) == 0) & t97_36 & t97_37)
+                {
+                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                }
+                else
+                {
+                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(t92_36);
+                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(t92_37);
+                }
+                if (cAligned & ((t90_38 & 1) == 0) & t97_38 & t97_39)
+                {
+                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                }
+                else
+                {
+                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(t92_38);
+                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(t92_39);
+                }
+                if (cAligned & ((t90_40 & 1) == 0) & t97_40 & t97_41)
+                {
+                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                }
+                else
+                {
+                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(t92_40);
+                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(t92_41);
+                }
+                if (cAligned & ((t90_42 & 1) == 0) & t97_42 & t97_43)
+                {
+                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                }
+                else
+                {
+                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(t92_42);
+                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(t92_43);
+                }
+                if (cAligned & ((t90_44 & 1) == 0) & t97_44 & t97_45)
+                {
+                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                }
+                else
+                {
+                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(t92_44);
+                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(t92_45);
+                }
+                if (cAligned & ((t90_46 & 1) == 0) & t97_46 & t97_47)
+                {
+                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                }
+                else
+                {
+                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(t92_46);
+                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(t92_47);
+                }
+                if (cAligned & ((t90_48 & 1) == 0) & t97_48 & t97_49)
+                {
+                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                }
+                else
+                {
+                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(t92_48);
+                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(t92_49);
+                }
+                if (cAligned & ((t90_50 & 1) == 0) & t97_50 & t97_51)
+                {
+                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                }
+                else
+                {
+                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(t92_50);
+                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(t92_51);
+                }
+                if (cAligned & ((t90_52 & 1) == 0) & t97_52 & t97_53)
+                {
+                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                }
+                else
+                {
+                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(t92_52);
+                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(t92_53);
+                }
+                if (cAligned & ((t90_54 & 1) == 0) & t97_54 & t97_55)
+                {
+                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                }
+                else
+                {
+                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(t92_54);
+                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(t92_55);
+                }
+                if (cAligned & ((t90_56 & 1) == 0) & t97_56 & t97_57)
+                {
+                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                }
+                else
+                {
+                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(t92_56);
+                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(t92_57);
+                }
+                if (cAligned & ((t90_58 & 1) == 0) & t97_58 & t97_59)
+                {
+                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                }
+                else
+                {
+                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(t92_58);
+                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(t92_59);
+                }
+                if (cAligned & ((t90_60 & 1) == 0) & t97_60 & t97_61)
+                {
+                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                }
+                else
+                {
+                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(t92_60);
+                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(t92_61);
+                }
+                if (cAligned & ((t90_62 & 1) == 0) & t97_62 & t97_63)
+                {
+                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                }
+                else
+                {
+                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(t92_62);
+                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(t92_63);
                 }
             }
 
@@ -7342,156 +7342,156 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead_5 = 0 + (tidMod8 * 8 + 5);
                 int rkAhead_6 = 0 + (tidMod8 * 8 + 6);
                 int rkAhead_7 = 0 + (tidMod8 * 8 + 7);
-                bool t103_0 = rkAhead_0 < K;
-                bool t103_1 = rkAhead_1 < K;
-                bool t103_2 = rkAhead_2 < K;
-                bool t103_3 = rkAhead_3 < K;
-                bool t103_4 = rkAhead_4 < K;
-                bool t103_5 = rkAhead_5 < K;
-                bool t103_6 = rkAhead_6 < K;
-                bool t103_7 = rkAhead_7 < K;
+                bool t109_0 = rkAhead_0 < K;
+                bool t109_1 = rkAhead_1 < K;
+                bool t109_2 = rkAhead_2 < K;
+                bool t109_3 = rkAhead_3 < K;
+                bool t109_4 = rkAhead_4 < K;
+                bool t109_5 = rkAhead_5 < K;
+                bool t109_6 = rkAhead_6 < K;
+                bool t109_7 = rkAhead_7 < K;
                 int rm_0 = (groupedRow * 64) + tidDiv8;
                 int rm_1 = (groupedRow * 64) + (tidDiv8 + 16);
                 int rm_2 = (groupedRow * 64) + (tidDiv8 + 32);
                 int rm_3 = (groupedRow * 64) + (tidDiv8 + 48);
                 int rm2_0 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32 * 16);
                 int rm2_1 = (groupedRow * 64) + (tidDiv4Mod8 + tidDiv32 * 16 + 8);
-                bool t101_0 = rm_0 < M;
-                bool t101_1 = rm_1 < M;
-                bool t101_2 = rm_2 < M;
-                bool t101_3 = rm_3 < M;
-                bool t104_0 = t101_0 & t103_0;
-                bool t104_1 = t101_0 & t103_1;
-                bool t104_2 = t101_0 & t103_2;
-                bool t104_3 = t101_0 & t103_3;
-                bool t104_4 = t101_0 & t103_4;
-                bool t104_5 = t101_0 & t103_5;
-                bool t104_6 = t101_0 & t103_6;
-                bool t104_7 = t101_0 & t103_7;
-                bool t104_8 = t101_1 & t103_0;
-                bool t104_9 = t101_1 & t103_1;
-                bool t104_10 = t101_1 & t103_2;
-                bool t104_11 = t101_1 & t103_3;
-                bool t104_12 = t101_1 & t103_4;
-                bool t104_13 = t101_1 & t103_5;
-                bool t104_14 = t101_1 & t103_6;
-                bool t104_15 = t101_1 & t103_7;
-                bool t104_16 = t101_2 & t103_0;
-                bool t104_17 = t101_2 & t103_1;
-                bool t104_18 = t101_2 & t103_2;
-                bool t104_19 = t101_2 & t103_3;
-                bool t104_20 = t101_2 & t103_4;
-                bool t104_21 = t101_2 & t103_5;
-                bool t104_22 = t101_2 & t103_6;
-                bool t104_23 = t101_2 & t103_7;
-                bool t104_24 = t101_3 & t103_0;
-                bool t104_25 = t101_3 & t103_1;
-                bool t104_26 = t101_3 & t103_2;
-                bool t104_27 = t101_3 & t103_3;
-                bool t104_28 = t101_3 & t103_4;
-                bool t104_29 = t101_3 & t103_5;
-                bool t104_30 = t101_3 & t103_6;
-                bool t104_31 = t101_3 & t103_7;
-                bool t105_0 = t104_0 & kStage0InRange;
-                bool t105_1 = t104_1 & kStage0InRange;
-                bool t105_2 = t104_2 & kStage0InRange;
-                bool t105_3 = t104_3 & kStage0InRange;
-                bool t105_4 = t104_4 & kStage0InRange;
-                bool t105_5 = t104_5 & kStage0InRange;
-                bool t105_6 = t104_6 & kStage0InRange;
-                bool t105_7 = t104_7 & kStage0InRange;
-                bool t105_8 = t104_8 & kStage0InRange;
-                bool t105_9 = t104_9 & kStage0InRange;
-                bool t105_10 = t104_10 & kStage0InRange;
-                bool t105_11 = t104_11 & kStage0InRange;
-                bool t105_12 = t104_12 & kStage0InRange;
-                bool t105_13 = t104_13 & kStage0InRange;
-                bool t105_14 = t104_14 & kStage0InRange;
-                bool t105_15 = t104_15 & kStage0InRange;
-                bool t105_16 = t104_16 & kStage0InRange;
-                bool t105_17 = t104_17 & kStage0InRange;
-                bool t105_18 = t104_18 & kStage0InRange;
-                bool t105_19 = t104_19 & kStage0InRange;
-                bool t105_20 = t104_20 & kStage0InRange;
-                bool t105_21 = t104_21 & kStage0InRange;
-                bool t105_22 = t104_22 & kStage0InRange;
-                bool t105_23 = t104_23 & kStage0InRange;
-                bool t105_24 = t104_24 & kStage0InRange;
-                bool t105_25 = t104_25 & kStage0InRange;
-                bool t105_26 = t104_26 & kStage0InRange;
-                bool t105_27 = t104_27 & kStage0InRange;
-                bool t105_28 = t104_28 & kStage0InRange;
-                bool t105_29 = t104_29 & kStage0InRange;
-                bool t105_30 = t104_30 & kStage0InRange;
-                bool t105_31 = t104_31 & kStage0InRange;
-                int t96_0 = rm_0 * strideAm;
-                int t96_1 = rm_1 * strideAm;
-                int t96_2 = rm_2 * strideAm;
-                int t96_3 = rm_3 * strideAm;
-                int t98_0 = t96_0 + rkAhead_0;
-                int t98_1 = t96_0 + rkAhead_1;
-                int t98_2 = t96_0 + rkAhead_2;
-                int t98_3 = t96_0 + rkAhead_3;
-                int t98_4 = t96_0 + rkAhead_4;
-                int t98_5 = t96_0 + rkAhead_5;
-                int t98_6 = t96_0 + rkAhead_6;
-                int t98_7 = t96_0 + rkAhead_7;
-                int t98_8 = t96_1 + rkAhead_0;
-                int t98_9 = t96_1 + rkAhead_1;
-                int t98_10 = t96_1 + rkAhead_2;
-                int t98_11 = t96_1 + rkAhead_3;
-                int t98_12 = t96_1 + rkAhead_4;
-                int t98_13 = t96_1 + rkAhead_5;
-                int t98_14 = t96_1 + rkAhead_6;
-                int t98_15 = t96_1 + rkAhead_7;
-                int t98_16 = t96_2 + rkAhead_0;
-                int t98_17 = t96_2 + rkAhead_1;
-                int t98_18 = t96_2 + rkAhead_2;
-                int t98_19 = t96_2 + rkAhead_3;
-                int t98_20 = t96_2 + rkAhead_4;
-                int t98_21 = t96_2 + rkAhead_5;
-                int t98_22 = t96_2 + rkAhead_6;
-                int t98_23 = t96_2 + rkAhead_7;
-                int t98_24 = t96_3 + rkAhead_0;
-                int t98_25 = t96_3 + rkAhead_1;
-                int t98_26 = t96_3 + rkAhead_2;
-                int t98_27 = t96_3 + rkAhead_3;
-                int t98_28 = t96_3 + rkAhead_4;
-                int t98_29 = t96_3 + rkAhead_5;
-                int t98_30 = t96_3 + rkAhead_6;
-                int t98_31 = t96_3 + rkAhead_7;
+                bool t107_0 = rm_0 < M;
+                bool t107_1 = rm_1 < M;
+                bool t107_2 = rm_2 < M;
+                bool t107_3 = rm_3 < M;
+                bool t110_0 = t107_0 & t109_0;
+                bool t110_1 = t107_0 & t109_1;
+                bool t110_2 = t107_0 & t109_2;
+                bool t110_3 = t107_0 & t109_3;
+                bool t110_4 = t107_0 & t109_4;
+                bool t110_5 = t107_0 & t109_5;
+                bool t110_6 = t107_0 & t109_6;
+                bool t110_7 = t107_0 & t109_7;
+                bool t110_8 = t107_1 & t109_0;
+                bool t110_9 = t107_1 & t109_1;
+                bool t110_10 = t107_1 & t109_2;
+                bool t110_11 = t107_1 & t109_3;
+                bool t110_12 = t107_1 & t109_4;
+                bool t110_13 = t107_1 & t109_5;
+                bool t110_14 = t107_1 & t109_6;
+                bool t110_15 = t107_1 & t109_7;
+                bool t110_16 = t107_2 & t109_0;
+                bool t110_17 = t107_2 & t109_1;
+                bool t110_18 = t107_2 & t109_2;
+                bool t110_19 = t107_2 & t109_3;
+                bool t110_20 = t107_2 & t109_4;
+                bool t110_21 = t107_2 & t109_5;
+                bool t110_22 = t107_2 & t109_6;
+                bool t110_23 = t107_2 & t109_7;
+                bool t110_24 = t107_3 & t109_0;
+                bool t110_25 = t107_3 & t109_1;
+                bool t110_26 = t107_3 & t109_2;
+                bool t110_27 = t107_3 & t109_3;
+                bool t110_28 = t107_3 & t109_4;
+                bool t110_29 = t107_3 & t109_5;
+                bool t110_30 = t107_3 & t109_6;
+                bool t110_31 = t107_3 & t109_7;
+                bool t111_0 = t110_0 & kStage0InRange;
+                bool t111_1 = t110_1 & kStage0InRange;
+                bool t111_2 = t110_2 & kStage0InRange;
+                bool t111_3 = t110_3 & kStage0InRange;
+                bool t111_4 = t110_4 & kStage0InRange;
+                bool t111_5 = t110_5 & kStage0InRange;
+                bool t111_6 = t110_6 & kStage0InRange;
+                bool t111_7 = t110_7 & kStage0InRange;
+                bool t111_8 = t110_8 & kStage0InRange;
+                bool t111_9 = t110_9 & kStage0InRange;
+                bool t111_10 = t110_10 & kStage0InRange;
+                bool t111_11 = t110_11 & kStage0InRange;
+                bool t111_12 = t110_12 & kStage0InRange;
+                bool t111_13 = t110_13 & kStage0InRange;
+                bool t111_14 = t110_14 & kStage0InRange;
+                bool t111_15 = t110_15 & kStage0InRange;
+                bool t111_16 = t110_16 & kStage0InRange;
+                bool t111_17 = t110_17 & kStage0InRange;
+                bool t111_18 = t110_18 & kStage0InRange;
+                bool t111_19 = t110_19 & kStage0InRange;
+                bool t111_20 = t110_20 & kStage0InRange;
+                bool t111_21 = t110_21 & kStage0InRange;
+                bool t111_22 = t110_22 & kStage0InRange;
+                bool t111_23 = t110_23 & kStage0InRange;
+                bool t111_24 = t110_24 & kStage0InRange;
+                bool t111_25 = t110_25 & kStage0InRange;
+                bool t111_26 = t110_26 & kStage0InRange;
+                bool t111_27 = t110_27 & kStage0InRange;
+                bool t111_28 = t110_28 & kStage0InRange;
+                bool t111_29 = t110_29 & kStage0InRange;
+                bool t111_30 = t110_30 & kStage0InRange;
+                bool t111_31 = t110_31 & kStage0InRange;
+                int t102_0 = rm_0 * strideAm;
+                int t102_1 = rm_1 * strideAm;
+                int t102_2 = rm_2 * strideAm;
+                int t102_3 = rm_3 * strideAm;
+                int t104_0 = t102_0 + rkAhead_0;
+                int t104_1 = t102_0 + rkAhead_1;
+                int t104_2 = t102_0 + rkAhead_2;
+                int t104_3 = t102_0 + rkAhead_3;
+                int t104_4 = t102_0 + rkAhead_4;
+                int t104_5 = t102_0 + rkAhead_5;
+                int t104_6 = t102_0 + rkAhead_6;
+                int t104_7 = t102_0 + rkAhead_7;
+                int t104_8 = t102_1 + rkAhead_0;
+                int t104_9 = t102_1 + rkAhead_1;
+                int t104_10 = t102_1 + rkAhead_2;
+                int t104_11 = t102_1 + rkAhead_3;
+                int t104_12 = t102_1 + rkAhead_4;
+                int t104_13 = t102_1 + rkAhead_5;
+                int t104_14 = t102_1 + rkAhead_6;
+                int t104_15 = t102_1 + rkAhead_7;
+                int t104_16 = t102_2 + rkAhead_0;
+                int t104_17 = t102_2 + rkAhead_1;
+                int t104_18 = t102_2 + rkAhead_2;
+                int t104_19 = t102_2 + rkAhead_3;
+                int t104_20 = t102_2 + rkAhead_4;
+                int t104_21 = t102_2 + rkAhead_5;
+                int t104_22 = t102_2 + rkAhead_6;
+                int t104_23 = t102_2 + rkAhead_7;
+                int t104_24 = t102_3 + rkAhead_0;
+                int t104_25 = t102_3 + rkAhead_1;
+                int t104_26 = t102_3 + rkAhead_2;
+                int t104_27 = t102_3 + rkAhead_3;
+                int t104_28 = t102_3 + rkAhead_4;
+                int t104_29 = t102_3 + rkAhead_5;
+                int t104_30 = t102_3 + rkAhead_6;
+                int t104_31 = t102_3 + rkAhead_7;
                 // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)swizzled * 2, aAddress + (long)t98_0 * 2, t105_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)swizzled * 2, aAddress + (long)t104_0 * 2, t111_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[swizzled / 8] = t105_0 ? a8[t98_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[swizzled / 8] = t111_0 ? a8[t104_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t98_8 * 2, t105_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled) * 2, aAddress + (long)t104_8 * 2, t111_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(1024 + swizzled) / 8] = t105_8 ? a8[t98_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(1024 + swizzled) / 8] = t111_8 ? a8[t104_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t98_16 * 2, t105_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled) * 2, aAddress + (long)t104_16 * 2, t111_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(2048 + swizzled) / 8] = t105_16 ? a8[t98_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(2048 + swizzled) / 8] = t111_16 ? a8[t104_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t98_24 * 2, t105_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled) * 2, aAddress + (long)t104_24 * 2, t111_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(3072 + swizzled) / 8] = t105_24 ? a8[t98_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(3072 + swizzled) / 8] = t111_24 ? a8[t104_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 int rn_0 = (groupedColumn * 128) + (tidMod16 * 8);
                 int rn_1 = (groupedColumn * 128) + (tidMod16 * 8 + 1);
@@ -7533,14 +7533,14 @@ namespace TileDsl.Kernels.Tutorials
                 int rn2_29 = (groupedColumn * 128) + (tidMod4 * 2 + 113);
                 int rn2_30 = (groupedColumn * 128) + (tidMod4 * 2 + 120);
                 int rn2_31 = (groupedColumn * 128) + (tidMod4 * 2 + 121);
-                bool t116_0 = rn_0 < N;
-                bool t116_1 = rn_1 < N;
-                bool t116_2 = rn_2 < N;
-                bool t116_3 = rn_3 < N;
-                bool t116_4 = rn_4 < N;
-                bool t116_5 = rn_5 < N;
-                bool t116_6 = rn_6 < N;
-                bool t116_7 = rn_7 < N;
+                bool t122_0 = rn_0 < N;
+                bool t122_1 = rn_1 < N;
+                bool t122_2 = rn_2 < N;
+                bool t122_3 = rn_3 < N;
+                bool t122_4 = rn_4 < N;
+                bool t122_5 = rn_5 < N;
+                bool t122_6 = rn_6 < N;
+                bool t122_7 = rn_7 < N;
                 int rkAhead2_0 = 0 + tidDiv16;
                 int rkAhead2_1 = 0 + (tidDiv16 + 8);
                 int rkAhead2_2 = 0 + (tidDiv16 + 16);
@@ -7549,278 +7549,278 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead2_5 = 0 + (tidDiv16 + 40);
                 int rkAhead2_6 = 0 + (tidDiv16 + 48);
                 int rkAhead2_7 = 0 + (tidDiv16 + 56);
-                bool t114_0 = rkAhead2_0 < K;
-                bool t114_1 = rkAhead2_1 < K;
-                bool t114_2 = rkAhead2_2 < K;
-                bool t114_3 = rkAhead2_3 < K;
-                bool t114_4 = rkAhead2_4 < K;
-                bool t114_5 = rkAhead2_5 < K;
-                bool t114_6 = rkAhead2_6 < K;
-                bool t114_7 = rkAhead2_7 < K;
-                bool t117_0 = t114_0 & t116_0;
-                bool t117_1 = t114_0 & t116_1;
-                bool t117_2 = t114_0 & t116_2;
-                bool t117_3 = t114_0 & t116_3;
-                bool t117_4 = t114_0 & t116_4;
-                bool t117_5 = t114_0 & t116_5;
-                bool t117_6 = t114_0 & t116_6;
-                bool t117_7 = t114_0 & t116_7;
-                bool t117_8 = t114_1 & t116_0;
-                bool t117_9 = t114_1 & t116_1;
-                bool t117_10 = t114_1 & t116_2;
-                bool t117_11 = t114_1 & t116_3;
-                bool t117_12 = t114_1 & t116_4;
-                bool t117_13 = t114_1 & t116_5;
-                bool t117_14 = t114_1 & t116_6;
-                bool t117_15 = t114_1 & t116_7;
-                bool t117_16 = t114_2 & t116_0;
-                bool t117_17 = t114_2 & t116_1;
-                bool t117_18 = t114_2 & t116_2;
-                bool t117_19 = t114_2 & t116_3;
-                bool t117_20 = t114_2 & t116_4;
-                bool t117_21 = t114_2 & t116_5;
-                bool t117_22 = t114_2 & t116_6;
-                bool t117_23 = t114_2 & t116_7;
-                bool t117_24 = t114_3 & t116_0;
-                bool t117_25 = t114_3 & t116_1;
-                bool t117_26 = t114_3 & t116_2;
-                bool t117_27 = t114_3 & t116_3;
-                bool t117_28 = t114_3 & t116_4;
-                bool t117_29 = t114_3 & t116_5;
-                bool t117_30 = t114_3 & t116_6;
-                bool t117_31 = t114_3 & t116_7;
-                bool t117_32 = t114_4 & t116_0;
-                bool t117_33 = t114_4 & t116_1;
-                bool t117_34 = t114_4 & t116_2;
-                bool t117_35 = t114_4 & t116_3;
-                bool t117_36 = t114_4 & t116_4;
-                bool t117_37 = t114_4 & t116_5;
-                bool t117_38 = t114_4 & t116_6;
-                bool t117_39 = t114_4 & t116_7;
-                bool t117_40 = t114_5 & t116_0;
-                bool t117_41 = t114_5 & t116_1;
-                bool t117_42 = t114_5 & t116_2;
-                bool t117_43 = t114_5 & t116_3;
-                bool t117_44 = t114_5 & t116_4;
-                bool t117_45 = t114_5 & t116_5;
-                bool t117_46 = t114_5 & t116_6;
-                bool t117_47 = t114_5 & t116_7;
-                bool t117_48 = t114_6 & t116_0;
-                bool t117_49 = t114_6 & t116_1;
-                bool t117_50 = t114_6 & t116_2;
-                bool t117_51 = t114_6 & t116_3;
-                bool t117_52 = t114_6 & t116_4;
-                bool t117_53 = t114_6 & t116_5;
-                bool t117_54 = t114_6 & t116_6;
-                bool t117_55 = t114_6 & t116_7;
-                bool t117_56 = t114_7 & t116_0;
-                bool t117_57 = t114_7 & t116_1;
-                bool t117_58 = t114_7 & t116_2;
-                bool t117_59 = t114_7 & t116_3;
-                bool t117_60 = t114_7 & t116_4;
-                bool t117_61 = t114_7 & t116_5;
-                bool t117_62 = t114_7 & t116_6;
-                bool t117_63 = t114_7 & t116_7;
-                bool t118_0 = t117_0 & kStage0InRange;
-                bool t118_1 = t117_1 & kStage0InRange;
-                bool t118_2 = t117_2 & kStage0InRange;
-                bool t118_3 = t117_3 & kStage0InRange;
-                bool t118_4 = t117_4 & kStage0InRange;
-                bool t118_5 = t117_5 & kStage0InRange;
-                bool t118_6 = t117_6 & kStage0InRange;
-                bool t118_7 = t117_7 & kStage0InRange;
-                bool t118_8 = t117_8 & kStage0InRange;
-                bool t118_9 = t117_9 & kStage0InRange;
-                bool t118_10 = t117_10 & kStage0InRange;
-                bool t118_11 = t117_11 & kStage0InRange;
-                bool t118_12 = t117_12 & kStage0InRange;
-                bool t118_13 = t117_13 & kStage0InRange;
-                bool t118_14 = t117_14 & kStage0InRange;
-                bool t118_15 = t117_15 & kStage0InRange;
-                bool t118_16 = t117_16 & kStage0InRange;
-                bool t118_17 = t117_17 & kStage0InRange;
-                bool t118_18 = t117_18 & kStage0InRange;
-                bool t118_19 = t117_19 & kStage0InRange;
-                bool t118_20 = t117_20 & kStage0InRange;
-                bool t118_21 = t117_21 & kStage0InRange;
-                bool t118_22 = t117_22 & kStage0InRange;
-                bool t118_23 = t117_23 & kStage0InRange;
-                bool t118_24 = t117_24 & kStage0InRange;
-                bool t118_25 = t117_25 & kStage0InRange;
-                bool t118_26 = t117_26 & kStage0InRange;
-                bool t118_27 = t117_27 & kStage0InRange;
-                bool t118_28 = t117_28 & kStage0InRange;
-                bool t118_29 = t117_29 & kStage0InRange;
-                bool t118_30 = t117_30 & kStage0InRange;
-                bool t118_31 = t117_31 & kStage0InRange;
-                bool t118_32 = t117_32 & kStage0InRange;
-                bool t118_33 = t117_33 & kStage0InRange;
-                bool t118_34 = t117_34 & kStage0InRange;
-                bool t118_35 = t117_35 & kStage0InRange;
-                bool t118_36 = t117_36 & kStage0InRange;
-                bool t118_37 = t117_37 & kStage0InRange;
-                bool t118_38 = t117_38 & kStage0InRange;
-                bool t118_39 = t117_39 & kStage0InRange;
-                bool t118_40 = t117_40 & kStage0InRange;
-                bool t118_41 = t117_41 & kStage0InRange;
-                bool t118_42 = t117_42 & kStage0InRange;
-                bool t118_43 = t117_43 & kStage0InRange;
-                bool t118_44 = t117_44 & kStage0InRange;
-                bool t118_45 = t117_45 & kStage0InRange;
-                bool t118_46 = t117_46 & kStage0InRange;
-                bool t118_47 = t117_47 & kStage0InRange;
-                bool t118_48 = t117_48 & kStage0InRange;
-                bool t118_49 = t117_49 & kStage0InRange;
-                bool t118_50 = t117_50 & kStage0InRange;
-                bool t118_51 = t117_51 & kStage0InRange;
-                bool t118_52 = t117_52 & kStage0InRange;
-                bool t118_53 = t117_53 & kStage0InRange;
-                bool t118_54 = t117_54 & kStage0InRange;
-                bool t118_55 = t117_55 & kStage0InRange;
-                bool t118_56 = t117_56 & kStage0InRange;
-                bool t118_57 = t117_57 & kStage0InRange;
-                bool t118_58 = t117_58 & kStage0InRange;
-                bool t118_59 = t117_59 & kStage0InRange;
-                bool t118_60 = t117_60 & kStage0InRange;
-                bool t118_61 = t117_61 & kStage0InRange;
-                bool t118_62 = t117_62 & kStage0InRange;
-                bool t118_63 = t117_63 & kStage0InRange;
-                int t109_0 = rkAhead2_0 * strideBk;
-                int t109_1 = rkAhead2_1 * strideBk;
-                int t109_2 = rkAhead2_2 * strideBk;
-                int t109_3 = rkAhead2_3 * strideBk;
-                int t109_4 = rkAhead2_4 * strideBk;
-                int t109_5 = rkAhead2_5 * strideBk;
-                int t109_6 = rkAhead2_6 * strideBk;
-                int t109_7 = rkAhead2_7 * strideBk;
-                int t111_0 = t109_0 + rn_0;
-                int t111_1 = t109_0 + rn_1;
-                int t111_2 = t109_0 + rn_2;
-                int t111_3 = t109_0 + rn_3;
-                int t111_4 = t109_0 + rn_4;
-                int t111_5 = t109_0 + rn_5;
-                int t111_6 = t109_0 + rn_6;
-                int t111_7 = t109_0 + rn_7;
-                int t111_8 = t109_1 + rn_0;
-                int t111_9 = t109_1 + rn_1;
-                int t111_10 = t109_1 + rn_2;
-                int t111_11 = t109_1 + rn_3;
-                int t111_12 = t109_1 + rn_4;
-                int t111_13 = t109_1 + rn_5;
-                int t111_14 = t109_1 + rn_6;
-                int t111_15 = t109_1 + rn_7;
-                int t111_16 = t109_2 + rn_0;
-                int t111_17 = t109_2 + rn_1;
-                int t111_18 = t109_2 + rn_2;
-                int t111_19 = t109_2 + rn_3;
-                int t111_20 = t109_2 + rn_4;
-                int t111_21 = t109_2 + rn_5;
-                int t111_22 = t109_2 + rn_6;
-                int t111_23 = t109_2 + rn_7;
-                int t111_24 = t109_3 + rn_0;
-                int t111_25 = t109_3 + rn_1;
-                int t111_26 = t109_3 + rn_2;
-                int t111_27 = t109_3 + rn_3;
-                int t111_28 = t109_3 + rn_4;
-                int t111_29 = t109_3 + rn_5;
-                int t111_30 = t109_3 + rn_6;
-                int t111_31 = t109_3 + rn_7;
-                int t111_32 = t109_4 + rn_0;
-                int t111_33 = t109_4 + rn_1;
-                int t111_34 = t109_4 + rn_2;
-                int t111_35 = t109_4 + rn_3;
-                int t111_36 = t109_4 + rn_4;
-                int t111_37 = t109_4 + rn_5;
-                int t111_38 = t109_4 + rn_6;
-                int t111_39 = t109_4 + rn_7;
-                int t111_40 = t109_5 + rn_0;
-                int t111_41 = t109_5 + rn_1;
-                int t111_42 = t109_5 + rn_2;
-                int t111_43 = t109_5 + rn_3;
-                int t111_44 = t109_5 + rn_4;
-                int t111_45 = t109_5 + rn_5;
-                int t111_46 = t109_5 + rn_6;
-                int t111_47 = t109_5 + rn_7;
-                int t111_48 = t109_6 + rn_0;
-                int t111_49 = t109_6 + rn_1;
-                int t111_50 = t109_6 + rn_2;
-                int t111_51 = t109_6 + rn_3;
-                int t111_52 = t109_6 + rn_4;
-                int t111_53 = t109_6 + rn_5;
-                int t111_54 = t109_6 + rn_6;
-                int t111_55 = t109_6 + rn_7;
-                int t111_56 = t109_7 + rn_0;
-                int t111_57 = t109_7 + rn_1;
-                int t111_58 = t109_7 + rn_2;
-                int t111_59 = t109_7 + rn_3;
-                int t111_60 = t109_7 + rn_4;
-                int t111_61 = t109_7 + rn_5;
-                int t111_62 = t109_7 + rn_6;
-                int t111_63 = t109_7 + rn_7;
+                bool t120_0 = rkAhead2_0 < K;
+                bool t120_1 = rkAhead2_1 < K;
+                bool t120_2 = rkAhead2_2 < K;
+                bool t120_3 = rkAhead2_3 < K;
+                bool t120_4 = rkAhead2_4 < K;
+                bool t120_5 = rkAhead2_5 < K;
+                bool t120_6 = rkAhead2_6 < K;
+                bool t120_7 = rkAhead2_7 < K;
+                bool t123_0 = t120_0 & t122_0;
+                bool t123_1 = t120_0 & t122_1;
+                bool t123_2 = t120_0 & t122_2;
+                bool t123_3 = t120_0 & t122_3;
+                bool t123_4 = t120_0 & t122_4;
+                bool t123_5 = t120_0 & t122_5;
+                bool t123_6 = t120_0 & t122_6;
+                bool t123_7 = t120_0 & t122_7;
+                bool t123_8 = t120_1 & t122_0;
+                bool t123_9 = t120_1 & t122_1;
+                bool t123_10 = t120_1 & t122_2;
+                bool t123_11 = t120_1 & t122_3;
+                bool t123_12 = t120_1 & t122_4;
+                bool t123_13 = t120_1 & t122_5;
+                bool t123_14 = t120_1 & t122_6;
+                bool t123_15 = t120_1 & t122_7;
+                bool t123_16 = t120_2 & t122_0;
+                bool t123_17 = t120_2 & t122_1;
+                bool t123_18 = t120_2 & t122_2;
+                bool t123_19 = t120_2 & t122_3;
+                bool t123_20 = t120_2 & t122_4;
+                bool t123_21 = t120_2 & t122_5;
+                bool t123_22 = t120_2 & t122_6;
+                bool t123_23 = t120_2 & t122_7;
+                bool t123_24 = t120_3 & t122_0;
+                bool t123_25 = t120_3 & t122_1;
+                bool t123_26 = t120_3 & t122_2;
+                bool t123_27 = t120_3 & t122_3;
+                bool t123_28 = t120_3 & t122_4;
+                bool t123_29 = t120_3 & t122_5;
+                bool t123_30 = t120_3 & t122_6;
+                bool t123_31 = t120_3 & t122_7;
+                bool t123_32 = t120_4 & t122_0;
+                bool t123_33 = t120_4 & t122_1;
+                bool t123_34 = t120_4 & t122_2;
+                bool t123_35 = t120_4 & t122_3;
+                bool t123_36 = t120_4 & t122_4;
+                bool t123_37 = t120_4 & t122_5;
+                bool t123_38 = t120_4 & t122_6;
+                bool t123_39 = t120_4 & t122_7;
+                bool t123_40 = t120_5 & t122_0;
+                bool t123_41 = t120_5 & t122_1;
+                bool t123_42 = t120_5 & t122_2;
+                bool t123_43 = t120_5 & t122_3;
+                bool t123_44 = t120_5 & t122_4;
+                bool t123_45 = t120_5 & t122_5;
+                bool t123_46 = t120_5 & t122_6;
+                bool t123_47 = t120_5 & t122_7;
+                bool t123_48 = t120_6 & t122_0;
+                bool t123_49 = t120_6 & t122_1;
+                bool t123_50 = t120_6 & t122_2;
+                bool t123_51 = t120_6 & t122_3;
+                bool t123_52 = t120_6 & t122_4;
+                bool t123_53 = t120_6 & t122_5;
+                bool t123_54 = t120_6 & t122_6;
+                bool t123_55 = t120_6 & t122_7;
+                bool t123_56 = t120_7 & t122_0;
+                bool t123_57 = t120_7 & t122_1;
+                bool t123_58 = t120_7 & t122_2;
+                bool t123_59 = t120_7 & t122_3;
+                bool t123_60 = t120_7 & t122_4;
+                bool t123_61 = t120_7 & t122_5;
+                bool t123_62 = t120_7 & t122_6;
+                bool t123_63 = t120_7 & t122_7;
+                bool t124_0 = t123_0 & kStage0InRange;
+                bool t124_1 = t123_1 & kStage0InRange;
+                bool t124_2 = t123_2 & kStage0InRange;
+                bool t124_3 = t123_3 & kStage0InRange;
+                bool t124_4 = t123_4 & kStage0InRange;
+                bool t124_5 = t123_5 & kStage0InRange;
+                bool t124_6 = t123_6 & kStage0InRange;
+                bool t124_7 = t123_7 & kStage0InRange;
+                bool t124_8 = t123_8 & kStage0InRange;
+                bool t124_9 = t123_9 & kStage0InRange;
+                bool t124_10 = t123_10 & kStage0InRange;
+                bool t124_11 = t123_11 & kStage0InRange;
+                bool t124_12 = t123_12 & kStage0InRange;
+                bool t124_13 = t123_13 & kStage0InRange;
+                bool t124_14 = t123_14 & kStage0InRange;
+                bool t124_15 = t123_15 & kStage0InRange;
+                bool t124_16 = t123_16 & kStage0InRange;
+                bool t124_17 = t123_17 & kStage0InRange;
+                bool t124_18 = t123_18 & kStage0InRange;
+                bool t124_19 = t123_19 & kStage0InRange;
+                bool t124_20 = t123_20 & kStage0InRange;
+                bool t124_21 = t123_21 & kStage0InRange;
+                bool t124_22 = t123_22 & kStage0InRange;
+                bool t124_23 = t123_23 & kStage0InRange;
+                bool t124_24 = t123_24 & kStage0InRange;
+                bool t124_25 = t123_25 & kStage0InRange;
+                bool t124_26 = t123_26 & kStage0InRange;
+                bool t124_27 = t123_27 & kStage0InRange;
+                bool t124_28 = t123_28 & kStage0InRange;
+                bool t124_29 = t123_29 & kStage0InRange;
+                bool t124_30 = t123_30 & kStage0InRange;
+                bool t124_31 = t123_31 & kStage0InRange;
+                bool t124_32 = t123_32 & kStage0InRange;
+                bool t124_33 = t123_33 & kStage0InRange;
+                bool t124_34 = t123_34 & kStage0InRange;
+                bool t124_35 = t123_35 & kStage0InRange;
+                bool t124_36 = t123_36 & kStage0InRange;
+                bool t124_37 = t123_37 & kStage0InRange;
+                bool t124_38 = t123_38 & kStage0InRange;
+                bool t124_39 = t123_39 & kStage0InRange;
+                bool t124_40 = t123_40 & kStage0InRange;
+                bool t124_41 = t123_41 & kStage0InRange;
+                bool t124_42 = t123_42 & kStage0InRange;
+                bool t124_43 = t123_43 & kStage0InRange;
+                bool t124_44 = t123_44 & kStage0InRange;
+                bool t124_45 = t123_45 & kStage0InRange;
+                bool t124_46 = t123_46 & kStage0InRange;
+                bool t124_47 = t123_47 & kStage0InRange;
+                bool t124_48 = t123_48 & kStage0InRange;
+                bool t124_49 = t123_49 & kStage0InRange;
+                bool t124_50 = t123_50 & kStage0InRange;
+                bool t124_51 = t123_51 & kStage0InRange;
+                bool t124_52 = t123_52 & kStage0InRange;
+                bool t124_53 = t123_53 & kStage0InRange;
+                bool t124_54 = t123_54 & kStage0InRange;
+                bool t124_55 = t123_55 & kStage0InRange;
+                bool t124_56 = t123_56 & kStage0InRange;
+                bool t124_57 = t123_57 & kStage0InRange;
+                bool t124_58 = t123_58 & kStage0InRange;
+                bool t124_59 = t123_59 & kStage0InRange;
+                bool t124_60 = t123_60 & kStage0InRange;
+                bool t124_61 = t123_61 & kStage0InRange;
+                bool t124_62 = t123_62 & kStage0InRange;
+                bool t124_63 = t123_63 & kStage0InRange;
+                int t115_0 = rkAhead2_0 * strideBk;
+                int t115_1 = rkAhead2_1 * strideBk;
+                int t115_2 = rkAhead2_2 * strideBk;
+                int t115_3 = rkAhead2_3 * strideBk;
+                int t115_4 = rkAhead2_4 * strideBk;
+                int t115_5 = rkAhead2_5 * strideBk;
+                int t115_6 = rkAhead2_6 * strideBk;
+                int t115_7 = rkAhead2_7 * strideBk;
+                int t117_0 = t115_0 + rn_0;
+                int t117_1 = t115_0 + rn_1;
+                int t117_2 = t115_0 + rn_2;
+                int t117_3 = t115_0 + rn_3;
+                int t117_4 = t115_0 + rn_4;
+                int t117_5 = t115_0 + rn_5;
+                int t117_6 = t115_0 + rn_6;
+                int t117_7 = t115_0 + rn_7;
+                int t117_8 = t115_1 + rn_0;
+                int t117_9 = t115_1 + rn_1;
+                int t117_10 = t115_1 + rn_2;
+                int t117_11 = t115_1 + rn_3;
+                int t117_12 = t115_1 + rn_4;
+                int t117_13 = t115_1 + rn_5;
+                int t117_14 = t115_1 + rn_6;
+                int t117_15 = t115_1 + rn_7;
+                int t117_16 = t115_2 + rn_0;
+                int t117_17 = t115_2 + rn_1;
+                int t117_18 = t115_2 + rn_2;
+                int t117_19 = t115_2 + rn_3;
+                int t117_20 = t115_2 + rn_4;
+                int t117_21 = t115_2 + rn_5;
+                int t117_22 = t115_2 + rn_6;
+                int t117_23 = t115_2 + rn_7;
+                int t117_24 = t115_3 + rn_0;
+                int t117_25 = t115_3 + rn_1;
+                int t117_26 = t115_3 + rn_2;
+                int t117_27 = t115_3 + rn_3;
+                int t117_28 = t115_3 + rn_4;
+                int t117_29 = t115_3 + rn_5;
+                int t117_30 = t115_3 + rn_6;
+                int t117_31 = t115_3 + rn_7;
+                int t117_32 = t115_4 + rn_0;
+                int t117_33 = t115_4 + rn_1;
+                int t117_34 = t115_4 + rn_2;
+                int t117_35 = t115_4 + rn_3;
+                int t117_36 = t115_4 + rn_4;
+                int t117_37 = t115_4 + rn_5;
+                int t117_38 = t115_4 + rn_6;
+                int t117_39 = t115_4 + rn_7;
+                int t117_40 = t115_5 + rn_0;
+                int t117_41 = t115_5 + rn_1;
+                int t117_42 = t115_5 + rn_2;
+                int t117_43 = t115_5 + rn_3;
+                int t117_44 = t115_5 + rn_4;
+                int t117_45 = t115_5 + rn_5;
+                int t117_46 = t115_5 + rn_6;
+                int t117_47 = t115_5 + rn_7;
+                int t117_48 = t115_6 + rn_0;
+                int t117_49 = t115_6 + rn_1;
+                int t117_50 = t115_6 + rn_2;
+                int t117_51 = t115_6 + rn_3;
+                int t117_52 = t115_6 + rn_4;
+                int t117_53 = t115_6 + rn_5;
+                int t117_54 = t115_6 + rn_6;
+                int t117_55 = t115_6 + rn_7;
+                int t117_56 = t115_7 + rn_0;
+                int t117_57 = t115_7 + rn_1;
+                int t117_58 = t115_7 + rn_2;
+                int t117_59 = t115_7 + rn_3;
+                int t117_60 = t115_7 + rn_4;
+                int t117_61 = t115_7 + rn_5;
+                int t117_62 = t115_7 + rn_6;
+                int t117_63 = t115_7 + rn_7;
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 0
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t111_0 * 2, t118_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2) * 2, bAddress + (long)t117_0 * 2, t124_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled2) / 8] = t118_0 ? b8[t111_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2) / 8] = t124_0 ? b8[t117_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t111_8 * 2, t118_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2) * 2, bAddress + (long)t117_8 * 2, t124_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12800 + swizzled2) / 8] = t118_8 ? b8[t111_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2) / 8] = t124_8 ? b8[t117_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t111_16 * 2, t118_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2) * 2, bAddress + (long)t117_16 * 2, t124_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(13312 + swizzled2) / 8] = t118_16 ? b8[t111_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2) / 8] = t124_16 ? b8[t117_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t111_24 * 2, t118_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2) * 2, bAddress + (long)t117_24 * 2, t124_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(13824 + swizzled2) / 8] = t118_24 ? b8[t111_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2) / 8] = t124_24 ? b8[t117_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t111_32 * 2, t118_32 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2) * 2, bAddress + (long)t117_32 * 2, t124_32 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(14336 + swizzled2) / 8] = t118_32 ? b8[t111_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2) / 8] = t124_32 ? b8[t117_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t111_40 * 2, t118_40 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2) * 2, bAddress + (long)t117_40 * 2, t124_40 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(14848 + swizzled2) / 8] = t118_40 ? b8[t111_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2) / 8] = t124_40 ? b8[t117_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t111_48 * 2, t118_48 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2) * 2, bAddress + (long)t117_48 * 2, t124_48 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(15360 + swizzled2) / 8] = t118_48 ? b8[t111_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2) / 8] = t124_48 ? b8[t117_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t111_56 * 2, t118_56 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2) * 2, bAddress + (long)t117_56 * 2, t124_56 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(15872 + swizzled2) / 8] = t118_56 ? b8[t111_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2) / 8] = t124_56 ? b8[t117_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                 bool kStage1InRange = 64 < K;
@@ -7832,159 +7832,159 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead3_5 = 64 + (tidMod8 * 8 + 5);
                 int rkAhead3_6 = 64 + (tidMod8 * 8 + 6);
                 int rkAhead3_7 = 64 + (tidMod8 * 8 + 7);
-                bool t131_0 = rkAhead3_0 < K;
-                bool t131_1 = rkAhead3_1 < K;
-                bool t131_2 = rkAhead3_2 < K;
-                bool t131_3 = rkAhead3_3 < K;
-                bool t131_4 = rkAhead3_4 < K;
-                bool t131_5 = rkAhead3_5 < K;
-                bool t131_6 = rkAhead3_6 < K;
-                bool t131_7 = rkAhead3_7 < K;
-                bool t129_0 = rm_0 < M;
-                bool t129_1 = rm_1 < M;
-                bool t129_2 = rm_2 < M;
-                bool t129_3 = rm_3 < M;
-                bool t132_0 = t129_0 & t131_0;
-                bool t132_1 = t129_0 & t131_1;
-                bool t132_2 = t129_0 & t131_2;
-                bool t132_3 = t129_0 & t131_3;
-                bool t132_4 = t129_0 & t131_4;
-                bool t132_5 = t129_0 & t131_5;
-                bool t132_6 = t129_0 & t131_6;
-                bool t132_7 = t129_0 & t131_7;
-                bool t132_8 = t129_1 & t131_0;
-                bool t132_9 = t129_1 & t131_1;
-                bool t132_10 = t129_1 & t131_2;
-                bool t132_11 = t129_1 & t131_3;
-                bool t132_12 = t129_1 & t131_4;
-                bool t132_13 = t129_1 & t131_5;
-                bool t132_14 = t129_1 & t131_6;
-                bool t132_15 = t129_1 & t131_7;
-                bool t132_16 = t129_2 & t131_0;
-                bool t132_17 = t129_2 & t131_1;
-                bool t132_18 = t129_2 & t131_2;
-                bool t132_19 = t129_2 & t131_3;
-                bool t132_20 = t129_2 & t131_4;
-                bool t132_21 = t129_2 & t131_5;
-                bool t132_22 = t129_2 & t131_6;
-                bool t132_23 = t129_2 & t131_7;
-                bool t132_24 = t129_3 & t131_0;
-                bool t132_25 = t129_3 & t131_1;
-                bool t132_26 = t129_3 & t131_2;
-                bool t132_27 = t129_3 & t131_3;
-                bool t132_28 = t129_3 & t131_4;
-                bool t132_29 = t129_3 & t131_5;
-                bool t132_30 = t129_3 & t131_6;
-                bool t132_31 = t129_3 & t131_7;
-                bool t133_0 = t132_0 & kStage1InRange;
-                bool t133_1 = t132_1 & kStage1InRange;
-                bool t133_2 = t132_2 & kStage1InRange;
-                bool t133_3 = t132_3 & kStage1InRange;
-                bool t133_4 = t132_4 & kStage1InRange;
-                bool t133_5 = t132_5 & kStage1InRange;
-                bool t133_6 = t132_6 & kStage1InRange;
-                bool t133_7 = t132_7 & kStage1InRange;
-                bool t133_8 = t132_8 & kStage1InRange;
-                bool t133_9 = t132_9 & kStage1InRange;
-                bool t133_10 = t132_10 & kStage1InRange;
-                bool t133_11 = t132_11 & kStage1InRange;
-                bool t133_12 = t132_12 & kStage1InRange;
-                bool t133_13 = t132_13 & kStage1InRange;
-                bool t133_14 = t132_14 & kStage1InRange;
-                bool t133_15 = t132_15 & kStage1InRange;
-                bool t133_16 = t132_16 & kStage1InRange;
-                bool t133_17 = t132_17 & kStage1InRange;
-                bool t133_18 = t132_18 & kStage1InRange;
-                bool t133_19 = t132_19 & kStage1InRange;
-                bool t133_20 = t132_20 & kStage1InRange;
-                bool t133_21 = t132_21 & kStage1InRange;
-                bool t133_22 = t132_22 & kStage1InRange;
-                bool t133_23 = t132_23 & kStage1InRange;
-                bool t133_24 = t132_24 & kStage1InRange;
-                bool t133_25 = t132_25 & kStage1InRange;
-                bool t133_26 = t132_26 & kStage1InRange;
-                bool t133_27 = t132_27 & kStage1InRange;
-                bool t133_28 = t132_28 & kStage1InRange;
-                bool t133_29 = t132_29 & kStage1InRange;
-                bool t133_30 = t132_30 & kStage1InRange;
-                bool t133_31 = t132_31 & kStage1InRange;
-                int t124_0 = rm_0 * strideAm;
-                int t124_1 = rm_1 * strideAm;
-                int t124_2 = rm_2 * strideAm;
-                int t124_3 = rm_3 * strideAm;
-                int t126_0 = t124_0 + rkAhead3_0;
-                int t126_1 = t124_0 + rkAhead3_1;
-                int t126_2 = t124_0 + rkAhead3_2;
-                int t126_3 = t124_0 + rkAhead3_3;
-                int t126_4 = t124_0 + rkAhead3_4;
-                int t126_5 = t124_0 + rkAhead3_5;
-                int t126_6 = t124_0 + rkAhead3_6;
-                int t126_7 = t124_0 + rkAhead3_7;
-                int t126_8 = t124_1 + rkAhead3_0;
-                int t126_9 = t124_1 + rkAhead3_1;
-                int t126_10 = t124_1 + rkAhead3_2;
-                int t126_11 = t124_1 + rkAhead3_3;
-                int t126_12 = t124_1 + rkAhead3_4;
-                int t126_13 = t124_1 + rkAhead3_5;
-                int t126_14 = t124_1 + rkAhead3_6;
-                int t126_15 = t124_1 + rkAhead3_7;
-                int t126_16 = t124_2 + rkAhead3_0;
-                int t126_17 = t124_2 + rkAhead3_1;
-                int t126_18 = t124_2 + rkAhead3_2;
-                int t126_19 = t124_2 + rkAhead3_3;
-                int t126_20 = t124_2 + rkAhead3_4;
-                int t126_21 = t124_2 + rkAhead3_5;
-                int t126_22 = t124_2 + rkAhead3_6;
-                int t126_23 = t124_2 + rkAhead3_7;
-                int t126_24 = t124_3 + rkAhead3_0;
-                int t126_25 = t124_3 + rkAhead3_1;
-                int t126_26 = t124_3 + rkAhead3_2;
-                int t126_27 = t124_3 + rkAhead3_3;
-                int t126_28 = t124_3 + rkAhead3_4;
-                int t126_29 = t124_3 + rkAhead3_5;
-                int t126_30 = t124_3 + rkAhead3_6;
-                int t126_31 = t124_3 + rkAhead3_7;
+                bool t137_0 = rkAhead3_0 < K;
+                bool t137_1 = rkAhead3_1 < K;
+                bool t137_2 = rkAhead3_2 < K;
+                bool t137_3 = rkAhead3_3 < K;
+                bool t137_4 = rkAhead3_4 < K;
+                bool t137_5 = rkAhead3_5 < K;
+                bool t137_6 = rkAhead3_6 < K;
+                bool t137_7 = rkAhead3_7 < K;
+                bool t135_0 = rm_0 < M;
+                bool t135_1 = rm_1 < M;
+                bool t135_2 = rm_2 < M;
+                bool t135_3 = rm_3 < M;
+                bool t138_0 = t135_0 & t137_0;
+                bool t138_1 = t135_0 & t137_1;
+                bool t138_2 = t135_0 & t137_2;
+                bool t138_3 = t135_0 & t137_3;
+                bool t138_4 = t135_0 & t137_4;
+                bool t138_5 = t135_0 & t137_5;
+                bool t138_6 = t135_0 & t137_6;
+                bool t138_7 = t135_0 & t137_7;
+                bool t138_8 = t135_1 & t137_0;
+                bool t138_9 = t135_1 & t137_1;
+                bool t138_10 = t135_1 & t137_2;
+                bool t138_11 = t135_1 & t137_3;
+                bool t138_12 = t135_1 & t137_4;
+                bool t138_13 = t135_1 & t137_5;
+                bool t138_14 = t135_1 & t137_6;
+                bool t138_15 = t135_1 & t137_7;
+                bool t138_16 = t135_2 & t137_0;
+                bool t138_17 = t135_2 & t137_1;
+                bool t138_18 = t135_2 & t137_2;
+                bool t138_19 = t135_2 & t137_3;
+                bool t138_20 = t135_2 & t137_4;
+                bool t138_21 = t135_2 & t137_5;
+                bool t138_22 = t135_2 & t137_6;
+                bool t138_23 = t135_2 & t137_7;
+                bool t138_24 = t135_3 & t137_0;
+                bool t138_25 = t135_3 & t137_1;
+                bool t138_26 = t135_3 & t137_2;
+                bool t138_27 = t135_3 & t137_3;
+                bool t138_28 = t135_3 & t137_4;
+                bool t138_29 = t135_3 & t137_5;
+                bool t138_30 = t135_3 & t137_6;
+                bool t138_31 = t135_3 & t137_7;
+                bool t139_0 = t138_0 & kStage1InRange;
+                bool t139_1 = t138_1 & kStage1InRange;
+                bool t139_2 = t138_2 & kStage1InRange;
+                bool t139_3 = t138_3 & kStage1InRange;
+                bool t139_4 = t138_4 & kStage1InRange;
+                bool t139_5 = t138_5 & kStage1InRange;
+                bool t139_6 = t138_6 & kStage1InRange;
+                bool t139_7 = t138_7 & kStage1InRange;
+                bool t139_8 = t138_8 & kStage1InRange;
+                bool t139_9 = t138_9 & kStage1InRange;
+                bool t139_10 = t138_10 & kStage1InRange;
+                bool t139_11 = t138_11 & kStage1InRange;
+                bool t139_12 = t138_12 & kStage1InRange;
+                bool t139_13 = t138_13 & kStage1InRange;
+                bool t139_14 = t138_14 & kStage1InRange;
+                bool t139_15 = t138_15 & kStage1InRange;
+                bool t139_16 = t138_16 & kStage1InRange;
+                bool t139_17 = t138_17 & kStage1InRange;
+                bool t139_18 = t138_18 & kStage1InRange;
+                bool t139_19 = t138_19 & kStage1InRange;
+                bool t139_20 = t138_20 & kStage1InRange;
+                bool t139_21 = t138_21 & kStage1InRange;
+                bool t139_22 = t138_22 & kStage1InRange;
+                bool t139_23 = t138_23 & kStage1InRange;
+                bool t139_24 = t138_24 & kStage1InRange;
+                bool t139_25 = t138_25 & kStage1InRange;
+                bool t139_26 = t138_26 & kStage1InRange;
+                bool t139_27 = t138_27 & kStage1InRange;
+                bool t139_28 = t138_28 & kStage1InRange;
+                bool t139_29 = t138_29 & kStage1InRange;
+                bool t139_30 = t138_30 & kStage1InRange;
+                bool t139_31 = t138_31 & kStage1InRange;
+                int t130_0 = rm_0 * strideAm;
+                int t130_1 = rm_1 * strideAm;
+                int t130_2 = rm_2 * strideAm;
+                int t130_3 = rm_3 * strideAm;
+                int t132_0 = t130_0 + rkAhead3_0;
+                int t132_1 = t130_0 + rkAhead3_1;
+                int t132_2 = t130_0 + rkAhead3_2;
+                int t132_3 = t130_0 + rkAhead3_3;
+                int t132_4 = t130_0 + rkAhead3_4;
+                int t132_5 = t130_0 + rkAhead3_5;
+                int t132_6 = t130_0 + rkAhead3_6;
+                int t132_7 = t130_0 + rkAhead3_7;
+                int t132_8 = t130_1 + rkAhead3_0;
+                int t132_9 = t130_1 + rkAhead3_1;
+                int t132_10 = t130_1 + rkAhead3_2;
+                int t132_11 = t130_1 + rkAhead3_3;
+                int t132_12 = t130_1 + rkAhead3_4;
+                int t132_13 = t130_1 + rkAhead3_5;
+                int t132_14 = t130_1 + rkAhead3_6;
+                int t132_15 = t130_1 + rkAhead3_7;
+                int t132_16 = t130_2 + rkAhead3_0;
+                int t132_17 = t130_2 + rkAhead3_1;
+                int t132_18 = t130_2 + rkAhead3_2;
+                int t132_19 = t130_2 + rkAhead3_3;
+                int t132_20 = t130_2 + rkAhead3_4;
+                int t132_21 = t130_2 + rkAhead3_5;
+                int t132_22 = t130_2 + rkAhead3_6;
+                int t132_23 = t130_2 + rkAhead3_7;
+                int t132_24 = t130_3 + rkAhead3_0;
+                int t132_25 = t130_3 + rkAhead3_1;
+                int t132_26 = t130_3 + rkAhead3_2;
+                int t132_27 = t130_3 + rkAhead3_3;
+                int t132_28 = t130_3 + rkAhead3_4;
+                int t132_29 = t130_3 + rkAhead3_5;
+                int t132_30 = t130_3 + rkAhead3_6;
+                int t132_31 = t130_3 + rkAhead3_7;
                 // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled + 4096) * 2, aAddress + (long)t126_0 * 2, t133_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled + 4096) * 2, aAddress + (long)t132_0 * 2, t139_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(swizzled + 4096) / 8] = t133_0 ? a8[t126_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(swizzled + 4096) / 8] = t139_0 ? a8[t132_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t126_8 * 2, t133_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + 4096) * 2, aAddress + (long)t132_8 * 2, t139_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = t133_8 ? a8[t126_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(1024 + swizzled + 4096) / 8] = t139_8 ? a8[t132_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t126_16 * 2, t133_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + 4096) * 2, aAddress + (long)t132_16 * 2, t139_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = t133_16 ? a8[t126_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(2048 + swizzled + 4096) / 8] = t139_16 ? a8[t132_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t126_24 * 2, t133_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + 4096) * 2, aAddress + (long)t132_24 * 2, t139_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = t133_24 ? a8[t126_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(3072 + swizzled + 4096) / 8] = t139_24 ? a8[t132_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
-                bool t144_0 = rn_0 < N;
-                bool t144_1 = rn_1 < N;
-                bool t144_2 = rn_2 < N;
-                bool t144_3 = rn_3 < N;
-                bool t144_4 = rn_4 < N;
-                bool t144_5 = rn_5 < N;
-                bool t144_6 = rn_6 < N;
-                bool t144_7 = rn_7 < N;
+                bool t150_0 = rn_0 < N;
+                bool t150_1 = rn_1 < N;
+                bool t150_2 = rn_2 < N;
+                bool t150_3 = rn_3 < N;
+                bool t150_4 = rn_4 < N;
+                bool t150_5 = rn_5 < N;
+                bool t150_6 = rn_6 < N;
+                bool t150_7 = rn_7 < N;
                 int rkAhead4_0 = 64 + tidDiv16;
                 int rkAhead4_1 = 64 + (tidDiv16 + 8);
                 int rkAhead4_2 = 64 + (tidDiv16 + 16);
@@ -7993,296 +7993,296 @@ namespace TileDsl.Kernels.Tutorials
                 int rkAhead4_5 = 64 + (tidDiv16 + 40);
                 int rkAhead4_6 = 64 + (tidDiv16 + 48);
                 int rkAhead4_7 = 64 + (tidDiv16 + 56);
-                bool t142_0 = rkAhead4_0 < K;
-                bool t142_1 = rkAhead4_1 < K;
-                bool t142_2 = rkAhead4_2 < K;
-                bool t142_3 = rkAhead4_3 < K;
-                bool t142_4 = rkAhead4_4 < K;
-                bool t142_5 = rkAhead4_5 < K;
-                bool t142_6 = rkAhead4_6 < K;
-                bool t142_7 = rkAhead4_7 < K;
-                bool t145_0 = t142_0 & t144_0;
-                bool t145_1 = t142_0 & t144_1;
-                bool t145_2 = t142_0 & t144_2;
-                bool t145_3 = t142_0 & t144_3;
-                bool t145_4 = t142_0 & t144_4;
-                bool t145_5 = t142_0 & t144_5;
-                bool t145_6 = t142_0 & t144_6;
-                bool t145_7 = t142_0 & t144_7;
-                bool t145_8 = t142_1 & t144_0;
-                bool t145_9 = t142_1 & t144_1;
-                bool t145_10 = t142_1 & t144_2;
-                bool t145_11 = t142_1 & t144_3;
-                bool t145_12 = t142_1 & t144_4;
-                bool t145_13 = t142_1 & t144_5;
-                bool t145_14 = t142_1 & t144_6;
-                bool t145_15 = t142_1 & t144_7;
-                bool t145_16 = t142_2 & t144_0;
-                bool t145_17 = t142_2 & t144_1;
-                bool t145_18 = t142_2 & t144_2;
-                bool t145_19 = t142_2 & t144_3;
-                bool t145_20 = t142_2 & t144_4;
-                bool t145_21 = t142_2 & t144_5;
-                bool t145_22 = t142_2 & t144_6;
-                bool t145_23 = t142_2 & t144_7;
-                bool t145_24 = t142_3 & t144_0;
-                bool t145_25 = t142_3 & t144_1;
-                bool t145_26 = t142_3 & t144_2;
-                bool t145_27 = t142_3 & t144_3;
-                bool t145_28 = t142_3 & t144_4;
-                bool t145_29 = t142_3 & t144_5;
-                bool t145_30 = t142_3 & t144_6;
-                bool t145_31 = t142_3 & t144_7;
-                bool t145_32 = t142_4 & t144_0;
-                bool t145_33 = t142_4 & t144_1;
-                bool t145_34 = t142_4 & t144_2;
-                bool t145_35 = t142_4 & t144_3;
-                bool t145_36 = t142_4 & t144_4;
-                bool t145_37 = t142_4 & t144_5;
-                bool t145_38 = t142_4 & t144_6;
-                bool t145_39 = t142_4 & t144_7;
-                bool t145_40 = t142_5 & t144_0;
-                bool t145_41 = t142_5 & t144_1;
-                bool t145_42 = t142_5 & t144_2;
-                bool t145_43 = t142_5 & t144_3;
-                bool t145_44 = t142_5 & t144_4;
-                bool t145_45 = t142_5 & t144_5;
-                bool t145_46 = t142_5 & t144_6;
-                bool t145_47 = t142_5 & t144_7;
-                bool t145_48 = t142_6 & t144_0;
-                bool t145_49 = t142_6 & t144_1;
-                bool t145_50 = t142_6 & t144_2;
-                bool t145_51 = t142_6 & t144_3;
-                bool t145_52 = t142_6 & t144_4;
-                bool t145_53 = t142_6 & t144_5;
-                bool t145_54 = t142_6 & t144_6;
-                bool t145_55 = t142_6 & t144_7;
-                bool t145_56 = t142_7 & t144_0;
-                bool t145_57 = t142_7 & t144_1;
-                bool t145_58 = t142_7 & t144_2;
-                bool t145_59 = t142_7 & t144_3;
-                bool t145_60 = t142_7 & t144_4;
-                bool t145_61 = t142_7 & t144_5;
-                bool t145_62 = t142_7 & t144_6;
-                bool t145_63 = t142_7 & t144_7;
-                bool t146_0 = t145_0 & kStage1InRange;
-                bool t146_1 = t145_1 & kStage1InRange;
-                bool t146_2 = t145_2 & kStage1InRange;
-                bool t146_3 = t145_3 & kStage1InRange;
-                bool t146_4 = t145_4 & kStage1InRange;
-                bool t146_5 = t145_5 & kStage1InRange;
-                bool t146_6 = t145_6 & kStage1InRange;
-                bool t146_7 = t145_7 & kStage1InRange;
-                bool t146_8 = t145_8 & kStage1InRange;
-                bool t146_9 = t145_9 & kStage1InRange;
-                bool t146_10 = t145_10 & kStage1InRange;
-                bool t146_11 = t145_11 & kStage1InRange;
-                bool t146_12 = t145_12 & kStage1InRange;
-                bool t146_13 = t145_13 & kStage1InRange;
-                bool t146_14 = t145_14 & kStage1InRange;
-                bool t146_15 = t145_15 & kStage1InRange;
-                bool t146_16 = t145_16 & kStage1InRange;
-                bool t146_17 = t145_17 & kStage1InRange;
-                bool t146_18 = t145_18 & kStage1InRange;
-                bool t146_19 = t145_19 & kStage1InRange;
-                bool t146_20 = t145_20 & kStage1InRange;
-                bool t146_21 = t145_21 & kStage1InRange;
-                bool t146_22 = t145_22 & kStage1InRange;
-                bool t146_23 = t145_23 & kStage1InRange;
-                bool t146_24 = t145_24 & kStage1InRange;
-                bool t146_25 = t145_25 & kStage1InRange;
-                bool t146_26 = t145_26 & kStage1InRange;
-                bool t146_27 = t145_27 & kStage1InRange;
-                bool t146_28 = t145_28 & kStage1InRange;
-                bool t146_29 = t145_29 & kStage1InRange;
-                bool t146_30 = t145_30 & kStage1InRange;
-                bool t146_31 = t145_31 & kStage1InRange;
-                bool t146_32 = t145_32 & kStage1InRange;
-                bool t146_33 = t145_33 & kStage1InRange;
-                bool t146_34 = t145_34 & kStage1InRange;
-                bool t146_35 = t145_35 & kStage1InRange;
-                bool t146_36 = t145_36 & kStage1InRange;
-                bool t146_37 = t145_37 & kStage1InRange;
-                bool t146_38 = t145_38 & kStage1InRange;
-                bool t146_39 = t145_39 & kStage1InRange;
-                bool t146_40 = t145_40 & kStage1InRange;
-                bool t146_41 = t145_41 & kStage1InRange;
-                bool t146_42 = t145_42 & kStage1InRange;
-                bool t146_43 = t145_43 & kStage1InRange;
-                bool t146_44 = t145_44 & kStage1InRange;
-                bool t146_45 = t145_45 & kStage1InRange;
-                bool t146_46 = t145_46 & kStage1InRange;
-                bool t146_47 = t145_47 & kStage1InRange;
-                bool t146_48 = t145_48 & kStage1InRange;
-                bool t146_49 = t145_49 & kStage1InRange;
-                bool t146_50 = t145_50 & kStage1InRange;
-                bool t146_51 = t145_51 & kStage1InRange;
-                bool t146_52 = t145_52 & kStage1InRange;
-                bool t146_53 = t145_53 & kStage1InRange;
-                bool t146_54 = t145_54 & kStage1InRange;
-                bool t146_55 = t145_55 & kStage1InRange;
-                bool t146_56 = t145_56 & kStage1InRange;
-                bool t146_57 = t145_57 & kStage1InRange;
-                bool t146_58 = t145_58 & kStage1InRange;
-                bool t146_59 = t145_59 & kStage1InRange;
-                bool t146_60 = t145_60 & kStage1InRange;
-                bool t146_61 = t145_61 & kStage1InRange;
-                bool t146_62 = t145_62 & kStage1InRange;
-                bool t146_63 = t145_63 & kStage1InRange;
-                int t137_0 = rkAhead4_0 * strideBk;
-                int t137_1 = rkAhead4_1 * strideBk;
-                int t137_2 = rkAhead4_2 * strideBk;
-                int t137_3 = rkAhead4_3 * strideBk;
-                int t137_4 = rkAhead4_4 * strideBk;
-                int t137_5 = rkAhead4_5 * strideBk;
-                int t137_6 = rkAhead4_6 * strideBk;
-                int t137_7 = rkAhead4_7 * strideBk;
-                int t139_0 = t137_0 + rn_0;
-                int t139_1 = t137_0 + rn_1;
-                int t139_2 = t137_0 + rn_2;
-                int t139_3 = t137_0 + rn_3;
-                int t139_4 = t137_0 + rn_4;
-                int t139_5 = t137_0 + rn_5;
-                int t139_6 = t137_0 + rn_6;
-                int t139_7 = t137_0 + rn_7;
-                int t139_8 = t137_1 + rn_0;
-                int t139_9 = t137_1 + rn_1;
-                int t139_10 = t137_1 + rn_2;
-                int t139_11 = t137_1 + rn_3;
-                int t139_12 = t137_1 + rn_4;
-                int t139_13 = t137_1 + rn_5;
-                int t139_14 = t137_1 + rn_6;
-                int t139_15 = t137_1 + rn_7;
-                int t139_16 = t137_2 + rn_0;
-                int t139_17 = t137_2 + rn_1;
-                int t139_18 = t137_2 + rn_2;
-                int t139_19 = t137_2 + rn_3;
-                int t139_20 = t137_2 + rn_4;
-                int t139_21 = t137_2 + rn_5;
-                int t139_22 = t137_2 + rn_6;
-                int t139_23 = t137_2 + rn_7;
-                int t139_24 = t137_3 + rn_0;
-                int t139_25 = t137_3 + rn_1;
-                int t139_26 = t137_3 + rn_2;
-                int t139_27 = t137_3 + rn_3;
-                int t139_28 = t137_3 + rn_4;
-                int t139_29 = t137_3 + rn_5;
-                int t139_30 = t137_3 + rn_6;
-                int t139_31 = t137_3 + rn_7;
-                int t139_32 = t137_4 + rn_0;
-                int t139_33 = t137_4 + rn_1;
-                int t139_34 = t137_4 + rn_2;
-                int t139_35 = t137_4 + rn_3;
-                int t139_36 = t137_4 + rn_4;
-                int t139_37 = t137_4 + rn_5;
-                int t139_38 = t137_4 + rn_6;
-                int t139_39 = t137_4 + rn_7;
-                int t139_40 = t137_5 + rn_0;
-                int t139_41 = t137_5 + rn_1;
-                int t139_42 = t137_5 + rn_2;
-                int t139_43 = t137_5 + rn_3;
-                int t139_44 = t137_5 + rn_4;
-                int t139_45 = t137_5 + rn_5;
-                int t139_46 = t137_5 + rn_6;
-                int t139_47 = t137_5 + rn_7;
-                int t139_48 = t137_6 + rn_0;
-                int t139_49 = t137_6 + rn_1;
-                int t139_50 = t137_6 + rn_2;
-                int t139_51 = t137_6 + rn_3;
-                int t139_52 = t137_6 + rn_4;
-                int t139_53 = t137_6 + rn_5;
-                int t139_54 = t137_6 + rn_6;
-                int t139_55 = t137_6 + rn_7;
-                int t139_56 = t137_7 + rn_0;
-                int t139_57 = t137_7 + rn_1;
-                int t139_58 = t137_7 + rn_2;
-                int t139_59 = t137_7 + rn_3;
-                int t139_60 = t137_7 + rn_4;
-                int t139_61 = t137_7 + rn_5;
-                int t139_62 = t137_7 + rn_6;
-                int t139_63 = t137_7 + rn_7;
+                bool t148_0 = rkAhead4_0 < K;
+                bool t148_1 = rkAhead4_1 < K;
+                bool t148_2 = rkAhead4_2 < K;
+                bool t148_3 = rkAhead4_3 < K;
+                bool t148_4 = rkAhead4_4 < K;
+                bool t148_5 = rkAhead4_5 < K;
+                bool t148_6 = rkAhead4_6 < K;
+                bool t148_7 = rkAhead4_7 < K;
+                bool t151_0 = t148_0 & t150_0;
+                bool t151_1 = t148_0 & t150_1;
+                bool t151_2 = t148_0 & t150_2;
+                bool t151_3 = t148_0 & t150_3;
+                bool t151_4 = t148_0 & t150_4;
+                bool t151_5 = t148_0 & t150_5;
+                bool t151_6 = t148_0 & t150_6;
+                bool t151_7 = t148_0 & t150_7;
+                bool t151_8 = t148_1 & t150_0;
+                bool t151_9 = t148_1 & t150_1;
+                bool t151_10 = t148_1 & t150_2;
+                bool t151_11 = t148_1 & t150_3;
+                bool t151_12 = t148_1 & t150_4;
+                bool t151_13 = t148_1 & t150_5;
+                bool t151_14 = t148_1 & t150_6;
+                bool t151_15 = t148_1 & t150_7;
+                bool t151_16 = t148_2 & t150_0;
+                bool t151_17 = t148_2 & t150_1;
+                bool t151_18 = t148_2 & t150_2;
+                bool t151_19 = t148_2 & t150_3;
+                bool t151_20 = t148_2 & t150_4;
+                bool t151_21 = t148_2 & t150_5;
+                bool t151_22 = t148_2 & t150_6;
+                bool t151_23 = t148_2 & t150_7;
+                bool t151_24 = t148_3 & t150_0;
+                bool t151_25 = t148_3 & t150_1;
+                bool t151_26 = t148_3 & t150_2;
+                bool t151_27 = t148_3 & t150_3;
+                bool t151_28 = t148_3 & t150_4;
+                bool t151_29 = t148_3 & t150_5;
+                bool t151_30 = t148_3 & t150_6;
+                bool t151_31 = t148_3 & t150_7;
+                bool t151_32 = t148_4 & t150_0;
+                bool t151_33 = t148_4 & t150_1;
+                bool t151_34 = t148_4 & t150_2;
+                bool t151_35 = t148_4 & t150_3;
+                bool t151_36 = t148_4 & t150_4;
+                bool t151_37 = t148_4 & t150_5;
+                bool t151_38 = t148_4 & t150_6;
+                bool t151_39 = t148_4 & t150_7;
+                bool t151_40 = t148_5 & t150_0;
+                bool t151_41 = t148_5 & t150_1;
+                bool t151_42 = t148_5 & t150_2;
+                bool t151_43 = t148_5 & t150_3;
+                bool t151_44 = t148_5 & t150_4;
+                bool t151_45 = t148_5 & t150_5;
+                bool t151_46 = t148_5 & t150_6;
+                bool t151_47 = t148_5 & t150_7;
+                bool t151_48 = t148_6 & t150_0;
+                bool t151_49 = t148_6 & t150_1;
+                bool t151_50 = t148_6 & t150_2;
+                bool t151_51 = t148_6 & t150_3;
+                bool t151_52 = t148_6 & t150_4;
+                bool t151_53 = t148_6 & t150_5;
+                bool t151_54 = t148_6 & t150_6;
+                bool t151_55 = t148_6 & t150_7;
+                bool t151_56 = t148_7 & t150_0;
+                bool t151_57 = t148_7 & t150_1;
+                bool t151_58 = t148_7 & t150_2;
+                bool t151_59 = t148_7 & t150_3;
+                bool t151_60 = t148_7 & t150_4;
+                bool t151_61 = t148_7 & t150_5;
+                bool t151_62 = t148_7 & t150_6;
+                bool t151_63 = t148_7 & t150_7;
+                bool t152_0 = t151_0 & kStage1InRange;
+                bool t152_1 = t151_1 & kStage1InRange;
+                bool t152_2 = t151_2 & kStage1InRange;
+                bool t152_3 = t151_3 & kStage1InRange;
+                bool t152_4 = t151_4 & kStage1InRange;
+                bool t152_5 = t151_5 & kStage1InRange;
+                bool t152_6 = t151_6 & kStage1InRange;
+                bool t152_7 = t151_7 & kStage1InRange;
+                bool t152_8 = t151_8 & kStage1InRange;
+                bool t152_9 = t151_9 & kStage1InRange;
+                bool t152_10 = t151_10 & kStage1InRange;
+                bool t152_11 = t151_11 & kStage1InRange;
+                bool t152_12 = t151_12 & kStage1InRange;
+                bool t152_13 = t151_13 & kStage1InRange;
+                bool t152_14 = t151_14 & kStage1InRange;
+                bool t152_15 = t151_15 & kStage1InRange;
+                bool t152_16 = t151_16 & kStage1InRange;
+                bool t152_17 = t151_17 & kStage1InRange;
+                bool t152_18 = t151_18 & kStage1InRange;
+                bool t152_19 = t151_19 & kStage1InRange;
+                bool t152_20 = t151_20 & kStage1InRange;
+                bool t152_21 = t151_21 & kStage1InRange;
+                bool t152_22 = t151_22 & kStage1InRange;
+                bool t152_23 = t151_23 & kStage1InRange;
+                bool t152_24 = t151_24 & kStage1InRange;
+                bool t152_25 = t151_25 & kStage1InRange;
+                bool t152_26 = t151_26 & kStage1InRange;
+                bool t152_27 = t151_27 & kStage1InRange;
+                bool t152_28 = t151_28 & kStage1InRange;
+                bool t152_29 = t151_29 & kStage1InRange;
+                bool t152_30 = t151_30 & kStage1InRange;
+                bool t152_31 = t151_31 & kStage1InRange;
+                bool t152_32 = t151_32 & kStage1InRange;
+                bool t152_33 = t151_33 & kStage1InRange;
+                bool t152_34 = t151_34 & kStage1InRange;
+                bool t152_35 = t151_35 & kStage1InRange;
+                bool t152_36 = t151_36 & kStage1InRange;
+                bool t152_37 = t151_37 & kStage1InRange;
+                bool t152_38 = t151_38 & kStage1InRange;
+                bool t152_39 = t151_39 & kStage1InRange;
+                bool t152_40 = t151_40 & kStage1InRange;
+                bool t152_41 = t151_41 & kStage1InRange;
+                bool t152_42 = t151_42 & kStage1InRange;
+                bool t152_43 = t151_43 & kStage1InRange;
+                bool t152_44 = t151_44 & kStage1InRange;
+                bool t152_45 = t151_45 & kStage1InRange;
+                bool t152_46 = t151_46 & kStage1InRange;
+                bool t152_47 = t151_47 & kStage1InRange;
+                bool t152_48 = t151_48 & kStage1InRange;
+                bool t152_49 = t151_49 & kStage1InRange;
+                bool t152_50 = t151_50 & kStage1InRange;
+                bool t152_51 = t151_51 & kStage1InRange;
+                bool t152_52 = t151_52 & kStage1InRange;
+                bool t152_53 = t151_53 & kStage1InRange;
+                bool t152_54 = t151_54 & kStage1InRange;
+                bool t152_55 = t151_55 & kStage1InRange;
+                bool t152_56 = t151_56 & kStage1InRange;
+                bool t152_57 = t151_57 & kStage1InRange;
+                bool t152_58 = t151_58 & kStage1InRange;
+                bool t152_59 = t151_59 & kStage1InRange;
+                bool t152_60 = t151_60 & kStage1InRange;
+                bool t152_61 = t151_61 & kStage1InRange;
+                bool t152_62 = t151_62 & kStage1InRange;
+                bool t152_63 = t151_63 & kStage1InRange;
+                int t143_0 = rkAhead4_0 * strideBk;
+                int t143_1 = rkAhead4_1 * strideBk;
+                int t143_2 = rkAhead4_2 * strideBk;
+                int t143_3 = rkAhead4_3 * strideBk;
+                int t143_4 = rkAhead4_4 * strideBk;
+                int t143_5 = rkAhead4_5 * strideBk;
+                int t143_6 = rkAhead4_6 * strideBk;
+                int t143_7 = rkAhead4_7 * strideBk;
+                int t145_0 = t143_0 + rn_0;
+                int t145_1 = t143_0 + rn_1;
+                int t145_2 = t143_0 + rn_2;
+                int t145_3 = t143_0 + rn_3;
+                int t145_4 = t143_0 + rn_4;
+                int t145_5 = t143_0 + rn_5;
+                int t145_6 = t143_0 + rn_6;
+                int t145_7 = t143_0 + rn_7;
+                int t145_8 = t143_1 + rn_0;
+                int t145_9 = t143_1 + rn_1;
+                int t145_10 = t143_1 + rn_2;
+                int t145_11 = t143_1 + rn_3;
+                int t145_12 = t143_1 + rn_4;
+                int t145_13 = t143_1 + rn_5;
+                int t145_14 = t143_1 + rn_6;
+                int t145_15 = t143_1 + rn_7;
+                int t145_16 = t143_2 + rn_0;
+                int t145_17 = t143_2 + rn_1;
+                int t145_18 = t143_2 + rn_2;
+                int t145_19 = t143_2 + rn_3;
+                int t145_20 = t143_2 + rn_4;
+                int t145_21 = t143_2 + rn_5;
+                int t145_22 = t143_2 + rn_6;
+                int t145_23 = t143_2 + rn_7;
+                int t145_24 = t143_3 + rn_0;
+                int t145_25 = t143_3 + rn_1;
+                int t145_26 = t143_3 + rn_2;
+                int t145_27 = t143_3 + rn_3;
+                int t145_28 = t143_3 + rn_4;
+                int t145_29 = t143_3 + rn_5;
+                int t145_30 = t143_3 + rn_6;
+                int t145_31 = t143_3 + rn_7;
+                int t145_32 = t143_4 + rn_0;
+                int t145_33 = t143_4 + rn_1;
+                int t145_34 = t143_4 + rn_2;
+                int t145_35 = t143_4 + rn_3;
+                int t145_36 = t143_4 + rn_4;
+                int t145_37 = t143_4 + rn_5;
+                int t145_38 = t143_4 + rn_6;
+                int t145_39 = t143_4 + rn_7;
+                int t145_40 = t143_5 + rn_0;
+                int t145_41 = t143_5 + rn_1;
+                int t145_42 = t143_5 + rn_2;
+                int t145_43 = t143_5 + rn_3;
+                int t145_44 = t143_5 + rn_4;
+                int t145_45 = t143_5 + rn_5;
+                int t145_46 = t143_5 + rn_6;
+                int t145_47 = t143_5 + rn_7;
+                int t145_48 = t143_6 + rn_0;
+                int t145_49 = t143_6 + rn_1;
+                int t145_50 = t143_6 + rn_2;
+                int t145_51 = t143_6 + rn_3;
+                int t145_52 = t143_6 + rn_4;
+                int t145_53 = t143_6 + rn_5;
+                int t145_54 = t143_6 + rn_6;
+                int t145_55 = t143_6 + rn_7;
+                int t145_56 = t143_7 + rn_0;
+                int t145_57 = t143_7 + rn_1;
+                int t145_58 = t143_7 + rn_2;
+                int t145_59 = t143_7 + rn_3;
+                int t145_60 = t143_7 + rn_4;
+                int t145_61 = t143_7 + rn_5;
+                int t145_62 = t143_7 + rn_6;
+                int t145_63 = t143_7 + rn_7;
                 // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage 1
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t139_0 * 2, t146_0 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + 8192) * 2, bAddress + (long)t145_0 * 2, t152_0 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = t146_0 ? b8[t139_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12288 + swizzled2 + 8192) / 8] = t152_0 ? b8[t145_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t139_8 * 2, t146_8 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + 8192) * 2, bAddress + (long)t145_8 * 2, t152_8 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = t146_8 ? b8[t139_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(12800 + swizzled2 + 8192) / 8] = t152_8 ? b8[t145_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t139_16 * 2, t146_16 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + 8192) * 2, bAddress + (long)t145_16 * 2, t152_16 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = t146_16 ? b8[t139_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13312 + swizzled2 + 8192) / 8] = t152_16 ? b8[t145_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t139_24 * 2, t146_24 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + 8192) * 2, bAddress + (long)t145_24 * 2, t152_24 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = t146_24 ? b8[t139_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(13824 + swizzled2 + 8192) / 8] = t152_24 ? b8[t145_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t139_32 * 2, t146_32 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + 8192) * 2, bAddress + (long)t145_32 * 2, t152_32 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = t146_32 ? b8[t139_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14336 + swizzled2 + 8192) / 8] = t152_32 ? b8[t145_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t139_40 * 2, t146_40 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + 8192) * 2, bAddress + (long)t145_40 * 2, t152_40 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = t146_40 ? b8[t139_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(14848 + swizzled2 + 8192) / 8] = t152_40 ? b8[t145_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t139_48 * 2, t146_48 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + 8192) * 2, bAddress + (long)t145_48 * 2, t152_48 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = t146_48 ? b8[t139_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15360 + swizzled2 + 8192) / 8] = t152_48 ? b8[t145_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported)
                 {
-                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t139_56 * 2, t146_56 ? 16u : 0u);
+                    CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + 8192) * 2, bAddress + (long)t145_56 * 2, t152_56 ? 16u : 0u);
                 }
                 else
                 {
-                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = t146_56 ? b8[t139_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                    sharedBFloat168[(15872 + swizzled2 + 8192) / 8] = t152_56 ? b8[t145_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
-                bool t173_0 = rn_0 < N;
-                bool t173_1 = rn_1 < N;
-                bool t173_2 = rn_2 < N;
-                bool t173_3 = rn_3 < N;
-                bool t173_4 = rn_4 < N;
-                bool t173_5 = rn_5 < N;
-                bool t173_6 = rn_6 < N;
-                bool t173_7 = rn_7 < N;
-                bool t158_0 = rm_0 < M;
-                bool t158_1 = rm_1 < M;
-                bool t158_2 = rm_2 < M;
-                bool t158_3 = rm_3 < M;
-                int t153_0 = rm_0 * strideAm;
-                int t153_1 = rm_1 * strideAm;
-                int t153_2 = rm_2 * strideAm;
-                int t153_3 = rm_3 * strideAm;
+                bool t179_0 = rn_0 < N;
+                bool t179_1 = rn_1 < N;
+                bool t179_2 = rn_2 < N;
+                bool t179_3 = rn_3 < N;
+                bool t179_4 = rn_4 < N;
+                bool t179_5 = rn_5 < N;
+                bool t179_6 = rn_6 < N;
+                bool t179_7 = rn_7 < N;
+                bool t164_0 = rm_0 < M;
+                bool t164_1 = rm_1 < M;
+                bool t164_2 = rm_2 < M;
+                bool t164_3 = rm_3 < M;
+                int t159_0 = rm_0 * strideAm;
+                int t159_1 = rm_1 * strideAm;
+                int t159_2 = rm_2 * strideAm;
+                int t159_3 = rm_3 * strideAm;
                 float acc_0 = 0f;
                 float acc_1 = 0f;
                 float acc_2 = 0f;
@@ -8520,142 +8520,142 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead5_5 = kAhead + (tidMod8 * 8 + 5);
                     int rkAhead5_6 = kAhead + (tidMod8 * 8 + 6);
                     int rkAhead5_7 = kAhead + (tidMod8 * 8 + 7);
-                    bool t160_0 = rkAhead5_0 < K;
-                    bool t160_1 = rkAhead5_1 < K;
-                    bool t160_2 = rkAhead5_2 < K;
-                    bool t160_3 = rkAhead5_3 < K;
-                    bool t160_4 = rkAhead5_4 < K;
-                    bool t160_5 = rkAhead5_5 < K;
-                    bool t160_6 = rkAhead5_6 < K;
-                    bool t160_7 = rkAhead5_7 < K;
-                    bool t161_0 = t158_0 & t160_0;
-                    bool t161_1 = t158_0 & t160_1;
-                    bool t161_2 = t158_0 & t160_2;
-                    bool t161_3 = t158_0 & t160_3;
-                    bool t161_4 = t158_0 & t160_4;
-                    bool t161_5 = t158_0 & t160_5;
-                    bool t161_6 = t158_0 & t160_6;
-                    bool t161_7 = t158_0 & t160_7;
-                    bool t161_8 = t158_1 & t160_0;
-                    bool t161_9 = t158_1 & t160_1;
-                    bool t161_10 = t158_1 & t160_2;
-                    bool t161_11 = t158_1 & t160_3;
-                    bool t161_12 = t158_1 & t160_4;
-                    bool t161_13 = t158_1 & t160_5;
-                    bool t161_14 = t158_1 & t160_6;
-                    bool t161_15 = t158_1 & t160_7;
-                    bool t161_16 = t158_2 & t160_0;
-                    bool t161_17 = t158_2 & t160_1;
-                    bool t161_18 = t158_2 & t160_2;
-                    bool t161_19 = t158_2 & t160_3;
-                    bool t161_20 = t158_2 & t160_4;
-                    bool t161_21 = t158_2 & t160_5;
-                    bool t161_22 = t158_2 & t160_6;
-                    bool t161_23 = t158_2 & t160_7;
-                    bool t161_24 = t158_3 & t160_0;
-                    bool t161_25 = t158_3 & t160_1;
-                    bool t161_26 = t158_3 & t160_2;
-                    bool t161_27 = t158_3 & t160_3;
-                    bool t161_28 = t158_3 & t160_4;
-                    bool t161_29 = t158_3 & t160_5;
-                    bool t161_30 = t158_3 & t160_6;
-                    bool t161_31 = t158_3 & t160_7;
-                    bool t162_0 = t161_0 & kAheadInRange;
-                    bool t162_1 = t161_1 & kAheadInRange;
-                    bool t162_2 = t161_2 & kAheadInRange;
-                    bool t162_3 = t161_3 & kAheadInRange;
-                    bool t162_4 = t161_4 & kAheadInRange;
-                    bool t162_5 = t161_5 & kAheadInRange;
-                    bool t162_6 = t161_6 & kAheadInRange;
-                    bool t162_7 = t161_7 & kAheadInRange;
-                    bool t162_8 = t161_8 & kAheadInRange;
-                    bool t162_9 = t161_9 & kAheadInRange;
-                    bool t162_10 = t161_10 & kAheadInRange;
-                    bool t162_11 = t161_11 & kAheadInRange;
-                    bool t162_12 = t161_12 & kAheadInRange;
-                    bool t162_13 = t161_13 & kAheadInRange;
-                    bool t162_14 = t161_14 & kAheadInRange;
-                    bool t162_15 = t161_15 & kAheadInRange;
-                    bool t162_16 = t161_16 & kAheadInRange;
-                    bool t162_17 = t161_17 & kAheadInRange;
-                    bool t162_18 = t161_18 & kAheadInRange;
-                    bool t162_19 = t161_19 & kAheadInRange;
-                    bool t162_20 = t161_20 & kAheadInRange;
-                    bool t162_21 = t161_21 & kAheadInRange;
-                    bool t162_22 = t161_22 & kAheadInRange;
-                    bool t162_23 = t161_23 & kAheadInRange;
-                    bool t162_24 = t161_24 & kAheadInRange;
-                    bool t162_25 = t161_25 & kAheadInRange;
-                    bool t162_26 = t161_26 & kAheadInRange;
-                    bool t162_27 = t161_27 & kAheadInRange;
-                    bool t162_28 = t161_28 & kAheadInRange;
-                    bool t162_29 = t161_29 & kAheadInRange;
-                    bool t162_30 = t161_30 & kAheadInRange;
-                    bool t162_31 = t161_31 & kAheadInRange;
-                    int t155_0 = t153_0 + rkAhead5_0;
-                    int t155_1 = t153_0 + rkAhead5_1;
-                    int t155_2 = t153_0 + rkAhead5_2;
-                    int t155_3 = t153_0 + rkAhead5_3;
-                    int t155_4 = t153_0 + rkAhead5_4;
-                    int t155_5 = t153_0 + rkAhead5_5;
-                    int t155_6 = t153_0 + rkAhead5_6;
-                    int t155_7 = t153_0 + rkAhead5_7;
-                    int t155_8 = t153_1 + rkAhead5_0;
-                    int t155_9 = t153_1 + rkAhead5_1;
-                    int t155_10 = t153_1 + rkAhead5_2;
-                    int t155_11 = t153_1 + rkAhead5_3;
-                    int t155_12 = t153_1 + rkAhead5_4;
-                    int t155_13 = t153_1 + rkAhead5_5;
-                    int t155_14 = t153_1 + rkAhead5_6;
-                    int t155_15 = t153_1 + rkAhead5_7;
-                    int t155_16 = t153_2 + rkAhead5_0;
-                    int t155_17 = t153_2 + rkAhead5_1;
-                    int t155_18 = t153_2 + rkAhead5_2;
-                    int t155_19 = t153_2 + rkAhead5_3;
-                    int t155_20 = t153_2 + rkAhead5_4;
-                    int t155_21 = t153_2 + rkAhead5_5;
-                    int t155_22 = t153_2 + rkAhead5_6;
-                    int t155_23 = t153_2 + rkAhead5_7;
-                    int t155_24 = t153_3 + rkAhead5_0;
-                    int t155_25 = t153_3 + rkAhead5_1;
-                    int t155_26 = t153_3 + rkAhead5_2;
-                    int t155_27 = t153_3 + rkAhead5_3;
-                    int t155_28 = t153_3 + rkAhead5_4;
-                    int t155_29 = t153_3 + rkAhead5_5;
-                    int t155_30 = t153_3 + rkAhead5_6;
-                    int t155_31 = t153_3 + rkAhead5_7;
+                    bool t166_0 = rkAhead5_0 < K;
+                    bool t166_1 = rkAhead5_1 < K;
+                    bool t166_2 = rkAhead5_2 < K;
+                    bool t166_3 = rkAhead5_3 < K;
+                    bool t166_4 = rkAhead5_4 < K;
+                    bool t166_5 = rkAhead5_5 < K;
+                    bool t166_6 = rkAhead5_6 < K;
+                    bool t166_7 = rkAhead5_7 < K;
+                    bool t167_0 = t164_0 & t166_0;
+                    bool t167_1 = t164_0 & t166_1;
+                    bool t167_2 = t164_0 & t166_2;
+                    bool t167_3 = t164_0 & t166_3;
+                    bool t167_4 = t164_0 & t166_4;
+                    bool t167_5 = t164_0 & t166_5;
+                    bool t167_6 = t164_0 & t166_6;
+                    bool t167_7 = t164_0 & t166_7;
+                    bool t167_8 = t164_1 & t166_0;
+                    bool t167_9 = t164_1 & t166_1;
+                    bool t167_10 = t164_1 & t166_2;
+                    bool t167_11 = t164_1 & t166_3;
+                    bool t167_12 = t164_1 & t166_4;
+                    bool t167_13 = t164_1 & t166_5;
+                    bool t167_14 = t164_1 & t166_6;
+                    bool t167_15 = t164_1 & t166_7;
+                    bool t167_16 = t164_2 & t166_0;
+                    bool t167_17 = t164_2 & t166_1;
+                    bool t167_18 = t164_2 & t166_2;
+                    bool t167_19 = t164_2 & t166_3;
+                    bool t167_20 = t164_2 & t166_4;
+                    bool t167_21 = t164_2 & t166_5;
+                    bool t167_22 = t164_2 & t166_6;
+                    bool t167_23 = t164_2 & t166_7;
+                    bool t167_24 = t164_3 & t166_0;
+                    bool t167_25 = t164_3 & t166_1;
+                    bool t167_26 = t164_3 & t166_2;
+                    bool t167_27 = t164_3 & t166_3;
+                    bool t167_28 = t164_3 & t166_4;
+                    bool t167_29 = t164_3 & t166_5;
+                    bool t167_30 = t164_3 & t166_6;
+                    bool t167_31 = t164_3 & t166_7;
+                    bool t168_0 = t167_0 & kAheadInRange;
+                    bool t168_1 = t167_1 & kAheadInRange;
+                    bool t168_2 = t167_2 & kAheadInRange;
+                    bool t168_3 = t167_3 & kAheadInRange;
+                    bool t168_4 = t167_4 & kAheadInRange;
+                    bool t168_5 = t167_5 & kAheadInRange;
+                    bool t168_6 = t167_6 & kAheadInRange;
+                    bool t168_7 = t167_7 & kAheadInRange;
+                    bool t168_8 = t167_8 & kAheadInRange;
+                    bool t168_9 = t167_9 & kAheadInRange;
+                    bool t168_10 = t167_10 & kAheadInRange;
+                    bool t168_11 = t167_11 & kAheadInRange;
+                    bool t168_12 = t167_12 & kAheadInRange;
+                    bool t168_13 = t167_13 & kAheadInRange;
+                    bool t168_14 = t167_14 & kAheadInRange;
+                    bool t168_15 = t167_15 & kAheadInRange;
+                    bool t168_16 = t167_16 & kAheadInRange;
+                    bool t168_17 = t167_17 & kAheadInRange;
+                    bool t168_18 = t167_18 & kAheadInRange;
+                    bool t168_19 = t167_19 & kAheadInRange;
+                    bool t168_20 = t167_20 & kAheadInRange;
+                    bool t168_21 = t167_21 & kAheadInRange;
+                    bool t168_22 = t167_22 & kAheadInRange;
+                    bool t168_23 = t167_23 & kAheadInRange;
+                    bool t168_24 = t167_24 & kAheadInRange;
+                    bool t168_25 = t167_25 & kAheadInRange;
+                    bool t168_26 = t167_26 & kAheadInRange;
+                    bool t168_27 = t167_27 & kAheadInRange;
+                    bool t168_28 = t167_28 & kAheadInRange;
+                    bool t168_29 = t167_29 & kAheadInRange;
+                    bool t168_30 = t167_30 & kAheadInRange;
+                    bool t168_31 = t167_31 & kAheadInRange;
+                    int t161_0 = t159_0 + rkAhead5_0;
+                    int t161_1 = t159_0 + rkAhead5_1;
+                    int t161_2 = t159_0 + rkAhead5_2;
+                    int t161_3 = t159_0 + rkAhead5_3;
+                    int t161_4 = t159_0 + rkAhead5_4;
+                    int t161_5 = t159_0 + rkAhead5_5;
+                    int t161_6 = t159_0 + rkAhead5_6;
+                    int t161_7 = t159_0 + rkAhead5_7;
+                    int t161_8 = t159_1 + rkAhead5_0;
+                    int t161_9 = t159_1 + rkAhead5_1;
+                    int t161_10 = t159_1 + rkAhead5_2;
+                    int t161_11 = t159_1 + rkAhead5_3;
+                    int t161_12 = t159_1 + rkAhead5_4;
+                    int t161_13 = t159_1 + rkAhead5_5;
+                    int t161_14 = t159_1 + rkAhead5_6;
+                    int t161_15 = t159_1 + rkAhead5_7;
+                    int t161_16 = t159_2 + rkAhead5_0;
+                    int t161_17 = t159_2 + rkAhead5_1;
+                    int t161_18 = t159_2 + rkAhead5_2;
+                    int t161_19 = t159_2 + rkAhead5_3;
+                    int t161_20 = t159_2 + rkAhead5_4;
+                    int t161_21 = t159_2 + rkAhead5_5;
+                    int t161_22 = t159_2 + rkAhead5_6;
+                    int t161_23 = t159_2 + rkAhead5_7;
+                    int t161_24 = t159_3 + rkAhead5_0;
+                    int t161_25 = t159_3 + rkAhead5_1;
+                    int t161_26 = t159_3 + rkAhead5_2;
+                    int t161_27 = t159_3 + rkAhead5_3;
+                    int t161_28 = t159_3 + rkAhead5_4;
+                    int t161_29 = t159_3 + rkAhead5_5;
+                    int t161_30 = t159_3 + rkAhead5_6;
+                    int t161_31 = t159_3 + rkAhead5_7;
                     // acc: a, k-major [64][64] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_0 * 2, t162_0 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_0 * 2, t168_0 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(swizzled + stageAhead * 4096) / 8] = t162_0 ? a8[t155_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(swizzled + stageAhead * 4096) / 8] = t168_0 ? a8[t161_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_8 * 2, t162_8 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(1024 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_8 * 2, t168_8 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = t162_8 ? a8[t155_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(1024 + swizzled + stageAhead * 4096) / 8] = t168_8 ? a8[t161_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_16 * 2, t162_16 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(2048 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_16 * 2, t168_16 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = t162_16 ? a8[t155_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(2048 + swizzled + stageAhead * 4096) / 8] = t168_16 ? a8[t161_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t155_24 * 2, t162_24 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(3072 + swizzled + stageAhead * 4096) * 2, aAddress + (long)t161_24 * 2, t168_24 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = t162_24 ? a8[t155_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(3072 + swizzled + stageAhead * 4096) / 8] = t168_24 ? a8[t161_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     int rkAhead6_0 = kAhead + tidDiv16;
                     int rkAhead6_1 = kAhead + (tidDiv16 + 8);
@@ -8665,278 +8665,278 @@ namespace TileDsl.Kernels.Tutorials
                     int rkAhead6_5 = kAhead + (tidDiv16 + 40);
                     int rkAhead6_6 = kAhead + (tidDiv16 + 48);
                     int rkAhead6_7 = kAhead + (tidDiv16 + 56);
-                    bool t171_0 = rkAhead6_0 < K;
-                    bool t171_1 = rkAhead6_1 < K;
-                    bool t171_2 = rkAhead6_2 < K;
-                    bool t171_3 = rkAhead6_3 < K;
-                    bool t171_4 = rkAhead6_4 < K;
-                    bool t171_5 = rkAhead6_5 < K;
-                    bool t171_6 = rkAhead6_6 < K;
-                    bool t171_7 = rkAhead6_7 < K;
-                    bool t174_0 = t171_0 & t173_0;
-                    bool t174_1 = t171_0 & t173_1;
-                    bool t174_2 = t171_0 & t173_2;
-                    bool t174_3 = t171_0 & t173_3;
-                    bool t174_4 = t171_0 & t173_4;
-                    bool t174_5 = t171_0 & t173_5;
-                    bool t174_6 = t171_0 & t173_6;
-                    bool t174_7 = t171_0 & t173_7;
-                    bool t174_8 = t171_1 & t173_0;
-                    bool t174_9 = t171_1 & t173_1;
-                    bool t174_10 = t171_1 & t173_2;
-                    bool t174_11 = t171_1 & t173_3;
-                    bool t174_12 = t171_1 & t173_4;
-                    bool t174_13 = t171_1 & t173_5;
-                    bool t174_14 = t171_1 & t173_6;
-                    bool t174_15 = t171_1 & t173_7;
-                    bool t174_16 = t171_2 & t173_0;
-                    bool t174_17 = t171_2 & t173_1;
-                    bool t174_18 = t171_2 & t173_2;
-                    bool t174_19 = t171_2 & t173_3;
-                    bool t174_20 = t171_2 & t173_4;
-                    bool t174_21 = t171_2 & t173_5;
-                    bool t174_22 = t171_2 & t173_6;
-                    bool t174_23 = t171_2 & t173_7;
-                    bool t174_24 = t171_3 & t173_0;
-                    bool t174_25 = t171_3 & t173_1;
-                    bool t174_26 = t171_3 & t173_2;
-                    bool t174_27 = t171_3 & t173_3;
-                    bool t174_28 = t171_3 & t173_4;
-                    bool t174_29 = t171_3 & t173_5;
-                    bool t174_30 = t171_3 & t173_6;
-                    bool t174_31 = t171_3 & t173_7;
-                    bool t174_32 = t171_4 & t173_0;
-                    bool t174_33 = t171_4 & t173_1;
-                    bool t174_34 = t171_4 & t173_2;
-                    bool t174_35 = t171_4 & t173_3;
-                    bool t174_36 = t171_4 & t173_4;
-                    bool t174_37 = t171_4 & t173_5;
-                    bool t174_38 = t171_4 & t173_6;
-                    bool t174_39 = t171_4 & t173_7;
-                    bool t174_40 = t171_5 & t173_0;
-                    bool t174_41 = t171_5 & t173_1;
-                    bool t174_42 = t171_5 & t173_2;
-                    bool t174_43 = t171_5 & t173_3;
-                    bool t174_44 = t171_5 & t173_4;
-                    bool t174_45 = t171_5 & t173_5;
-                    bool t174_46 = t171_5 & t173_6;
-                    bool t174_47 = t171_5 & t173_7;
-                    bool t174_48 = t171_6 & t173_0;
-                    bool t174_49 = t171_6 & t173_1;
-                    bool t174_50 = t171_6 & t173_2;
-                    bool t174_51 = t171_6 & t173_3;
-                    bool t174_52 = t171_6 & t173_4;
-                    bool t174_53 = t171_6 & t173_5;
-                    bool t174_54 = t171_6 & t173_6;
-                    bool t174_55 = t171_6 & t173_7;
-                    bool t174_56 = t171_7 & t173_0;
-                    bool t174_57 = t171_7 & t173_1;
-                    bool t174_58 = t171_7 & t173_2;
-                    bool t174_59 = t171_7 & t173_3;
-                    bool t174_60 = t171_7 & t173_4;
-                    bool t174_61 = t171_7 & t173_5;
-                    bool t174_62 = t171_7 & t173_6;
-                    bool t174_63 = t171_7 & t173_7;
-                    bool t175_0 = t174_0 & kAheadInRange;
-                    bool t175_1 = t174_1 & kAheadInRange;
-                    bool t175_2 = t174_2 & kAheadInRange;
-                    bool t175_3 = t174_3 & kAheadInRange;
-                    bool t175_4 = t174_4 & kAheadInRange;
-                    bool t175_5 = t174_5 & kAheadInRange;
-                    bool t175_6 = t174_6 & kAheadInRange;
-                    bool t175_7 = t174_7 & kAheadInRange;
-                    bool t175_8 = t174_8 & kAheadInRange;
-                    bool t175_9 = t174_9 & kAheadInRange;
-                    bool t175_10 = t174_10 & kAheadInRange;
-                    bool t175_11 = t174_11 & kAheadInRange;
-                    bool t175_12 = t174_12 & kAheadInRange;
-                    bool t175_13 = t174_13 & kAheadInRange;
-                    bool t175_14 = t174_14 & kAheadInRange;
-                    bool t175_15 = t174_15 & kAheadInRange;
-                    bool t175_16 = t174_16 & kAheadInRange;
-                    bool t175_17 = t174_17 & kAheadInRange;
-                    bool t175_18 = t174_18 & kAheadInRange;
-                    bool t175_19 = t174_19 & kAheadInRange;
-                    bool t175_20 = t174_20 & kAheadInRange;
-                    bool t175_21 = t174_21 & kAheadInRange;
-                    bool t175_22 = t174_22 & kAheadInRange;
-                    bool t175_23 = t174_23 & kAheadInRange;
-                    bool t175_24 = t174_24 & kAheadInRange;
-                    bool t175_25 = t174_25 & kAheadInRange;
-                    bool t175_26 = t174_26 & kAheadInRange;
-                    bool t175_27 = t174_27 & kAheadInRange;
-                    bool t175_28 = t174_28 & kAheadInRange;
-                    bool t175_29 = t174_29 & kAheadInRange;
-                    bool t175_30 = t174_30 & kAheadInRange;
-                    bool t175_31 = t174_31 & kAheadInRange;
-                    bool t175_32 = t174_32 & kAheadInRange;
-                    bool t175_33 = t174_33 & kAheadInRange;
-                    bool t175_34 = t174_34 & kAheadInRange;
-                    bool t175_35 = t174_35 & kAheadInRange;
-                    bool t175_36 = t174_36 & kAheadInRange;
-                    bool t175_37 = t174_37 & kAheadInRange;
-                    bool t175_38 = t174_38 & kAheadInRange;
-                    bool t175_39 = t174_39 & kAheadInRange;
-                    bool t175_40 = t174_40 & kAheadInRange;
-                    bool t175_41 = t174_41 & kAheadInRange;
-                    bool t175_42 = t174_42 & kAheadInRange;
-                    bool t175_43 = t174_43 & kAheadInRange;
-                    bool t175_44 = t174_44 & kAheadInRange;
-                    bool t175_45 = t174_45 & kAheadInRange;
-                    bool t175_46 = t174_46 & kAheadInRange;
-                    bool t175_47 = t174_47 & kAheadInRange;
-                    bool t175_48 = t174_48 & kAheadInRange;
-                    bool t175_49 = t174_49 & kAheadInRange;
-                    bool t175_50 = t174_50 & kAheadInRange;
-                    bool t175_51 = t174_51 & kAheadInRange;
-                    bool t175_52 = t174_52 & kAheadInRange;
-                    bool t175_53 = t174_53 & kAheadInRange;
-                    bool t175_54 = t174_54 & kAheadInRange;
-                    bool t175_55 = t174_55 & kAheadInRange;
-                    bool t175_56 = t174_56 & kAheadInRange;
-                    bool t175_57 = t174_57 & kAheadInRange;
-                    bool t175_58 = t174_58 & kAheadInRange;
-                    bool t175_59 = t174_59 & kAheadInRange;
-                    bool t175_60 = t174_60 & kAheadInRange;
-                    bool t175_61 = t174_61 & kAheadInRange;
-                    bool t175_62 = t174_62 & kAheadInRange;
-                    bool t175_63 = t174_63 & kAheadInRange;
-                    int t166_0 = rkAhead6_0 * strideBk;
-                    int t166_1 = rkAhead6_1 * strideBk;
-                    int t166_2 = rkAhead6_2 * strideBk;
-                    int t166_3 = rkAhead6_3 * strideBk;
-                    int t166_4 = rkAhead6_4 * strideBk;
-                    int t166_5 = rkAhead6_5 * strideBk;
-                    int t166_6 = rkAhead6_6 * strideBk;
-                    int t166_7 = rkAhead6_7 * strideBk;
-                    int t168_0 = t166_0 + rn_0;
-                    int t168_1 = t166_0 + rn_1;
-                    int t168_2 = t166_0 + rn_2;
-                    int t168_3 = t166_0 + rn_3;
-                    int t168_4 = t166_0 + rn_4;
-                    int t168_5 = t166_0 + rn_5;
-                    int t168_6 = t166_0 + rn_6;
-                    int t168_7 = t166_0 + rn_7;
-                    int t168_8 = t166_1 + rn_0;
-                    int t168_9 = t166_1 + rn_1;
-                    int t168_10 = t166_1 + rn_2;
-                    int t168_11 = t166_1 + rn_3;
-                    int t168_12 = t166_1 + rn_4;
-                    int t168_13 = t166_1 + rn_5;
-                    int t168_14 = t166_1 + rn_6;
-                    int t168_15 = t166_1 + rn_7;
-                    int t168_16 = t166_2 + rn_0;
-                    int t168_17 = t166_2 + rn_1;
-                    int t168_18 = t166_2 + rn_2;
-                    int t168_19 = t166_2 + rn_3;
-                    int t168_20 = t166_2 + rn_4;
-                    int t168_21 = t166_2 + rn_5;
-                    int t168_22 = t166_2 + rn_6;
-                    int t168_23 = t166_2 + rn_7;
-                    int t168_24 = t166_3 + rn_0;
-                    int t168_25 = t166_3 + rn_1;
-                    int t168_26 = t166_3 + rn_2;
-                    int t168_27 = t166_3 + rn_3;
-                    int t168_28 = t166_3 + rn_4;
-                    int t168_29 = t166_3 + rn_5;
-                    int t168_30 = t166_3 + rn_6;
-                    int t168_31 = t166_3 + rn_7;
-                    int t168_32 = t166_4 + rn_0;
-                    int t168_33 = t166_4 + rn_1;
-                    int t168_34 = t166_4 + rn_2;
-                    int t168_35 = t166_4 + rn_3;
-                    int t168_36 = t166_4 + rn_4;
-                    int t168_37 = t166_4 + rn_5;
-                    int t168_38 = t166_4 + rn_6;
-                    int t168_39 = t166_4 + rn_7;
-                    int t168_40 = t166_5 + rn_0;
-                    int t168_41 = t166_5 + rn_1;
-                    int t168_42 = t166_5 + rn_2;
-                    int t168_43 = t166_5 + rn_3;
-                    int t168_44 = t166_5 + rn_4;
-                    int t168_45 = t166_5 + rn_5;
-                    int t168_46 = t166_5 + rn_6;
-                    int t168_47 = t166_5 + rn_7;
-                    int t168_48 = t166_6 + rn_0;
-                    int t168_49 = t166_6 + rn_1;
-                    int t168_50 = t166_6 + rn_2;
-                    int t168_51 = t166_6 + rn_3;
-                    int t168_52 = t166_6 + rn_4;
-                    int t168_53 = t166_6 + rn_5;
-                    int t168_54 = t166_6 + rn_6;
-                    int t168_55 = t166_6 + rn_7;
-                    int t168_56 = t166_7 + rn_0;
-                    int t168_57 = t166_7 + rn_1;
-                    int t168_58 = t166_7 + rn_2;
-                    int t168_59 = t166_7 + rn_3;
-                    int t168_60 = t166_7 + rn_4;
-                    int t168_61 = t166_7 + rn_5;
-                    int t168_62 = t166_7 + rn_6;
-                    int t168_63 = t166_7 + rn_7;
+                    bool t177_0 = rkAhead6_0 < K;
+                    bool t177_1 = rkAhead6_1 < K;
+                    bool t177_2 = rkAhead6_2 < K;
+                    bool t177_3 = rkAhead6_3 < K;
+                    bool t177_4 = rkAhead6_4 < K;
+                    bool t177_5 = rkAhead6_5 < K;
+                    bool t177_6 = rkAhead6_6 < K;
+                    bool t177_7 = rkAhead6_7 < K;
+                    bool t180_0 = t177_0 & t179_0;
+                    bool t180_1 = t177_0 & t179_1;
+                    bool t180_2 = t177_0 & t179_2;
+                    bool t180_3 = t177_0 & t179_3;
+                    bool t180_4 = t177_0 & t179_4;
+                    bool t180_5 = t177_0 & t179_5;
+                    bool t180_6 = t177_0 & t179_6;
+                    bool t180_7 = t177_0 & t179_7;
+                    bool t180_8 = t177_1 & t179_0;
+                    bool t180_9 = t177_1 & t179_1;
+                    bool t180_10 = t177_1 & t179_2;
+                    bool t180_11 = t177_1 & t179_3;
+                    bool t180_12 = t177_1 & t179_4;
+                    bool t180_13 = t177_1 & t179_5;
+                    bool t180_14 = t177_1 & t179_6;
+                    bool t180_15 = t177_1 & t179_7;
+                    bool t180_16 = t177_2 & t179_0;
+                    bool t180_17 = t177_2 & t179_1;
+                    bool t180_18 = t177_2 & t179_2;
+                    bool t180_19 = t177_2 & t179_3;
+                    bool t180_20 = t177_2 & t179_4;
+                    bool t180_21 = t177_2 & t179_5;
+                    bool t180_22 = t177_2 & t179_6;
+                    bool t180_23 = t177_2 & t179_7;
+                    bool t180_24 = t177_3 & t179_0;
+                    bool t180_25 = t177_3 & t179_1;
+                    bool t180_26 = t177_3 & t179_2;
+                    bool t180_27 = t177_3 & t179_3;
+                    bool t180_28 = t177_3 & t179_4;
+                    bool t180_29 = t177_3 & t179_5;
+                    bool t180_30 = t177_3 & t179_6;
+                    bool t180_31 = t177_3 & t179_7;
+                    bool t180_32 = t177_4 & t179_0;
+                    bool t180_33 = t177_4 & t179_1;
+                    bool t180_34 = t177_4 & t179_2;
+                    bool t180_35 = t177_4 & t179_3;
+                    bool t180_36 = t177_4 & t179_4;
+                    bool t180_37 = t177_4 & t179_5;
+                    bool t180_38 = t177_4 & t179_6;
+                    bool t180_39 = t177_4 & t179_7;
+                    bool t180_40 = t177_5 & t179_0;
+                    bool t180_41 = t177_5 & t179_1;
+                    bool t180_42 = t177_5 & t179_2;
+                    bool t180_43 = t177_5 & t179_3;
+                    bool t180_44 = t177_5 & t179_4;
+                    bool t180_45 = t177_5 & t179_5;
+                    bool t180_46 = t177_5 & t179_6;
+                    bool t180_47 = t177_5 & t179_7;
+                    bool t180_48 = t177_6 & t179_0;
+                    bool t180_49 = t177_6 & t179_1;
+                    bool t180_50 = t177_6 & t179_2;
+                    bool t180_51 = t177_6 & t179_3;
+                    bool t180_52 = t177_6 & t179_4;
+                    bool t180_53 = t177_6 & t179_5;
+                    bool t180_54 = t177_6 & t179_6;
+                    bool t180_55 = t177_6 & t179_7;
+                    bool t180_56 = t177_7 & t179_0;
+                    bool t180_57 = t177_7 & t179_1;
+                    bool t180_58 = t177_7 & t179_2;
+                    bool t180_59 = t177_7 & t179_3;
+                    bool t180_60 = t177_7 & t179_4;
+                    bool t180_61 = t177_7 & t179_5;
+                    bool t180_62 = t177_7 & t179_6;
+                    bool t180_63 = t177_7 & t179_7;
+                    bool t181_0 = t180_0 & kAheadInRange;
+                    bool t181_1 = t180_1 & kAheadInRange;
+                    bool t181_2 = t180_2 & kAheadInRange;
+                    bool t181_3 = t180_3 & kAheadInRange;
+                    bool t181_4 = t180_4 & kAheadInRange;
+                    bool t181_5 = t180_5 & kAheadInRange;
+                    bool t181_6 = t180_6 & kAheadInRange;
+                    bool t181_7 = t180_7 & kAheadInRange;
+                    bool t181_8 = t180_8 & kAheadInRange;
+                    bool t181_9 = t180_9 & kAheadInRange;
+                    bool t181_10 = t180_10 & kAheadInRange;
+                    bool t181_11 = t180_11 & kAheadInRange;
+                    bool t181_12 = t180_12 & kAheadInRange;
+                    bool t181_13 = t180_13 & kAheadInRange;
+                    bool t181_14 = t180_14 & kAheadInRange;
+                    bool t181_15 = t180_15 & kAheadInRange;
+                    bool t181_16 = t180_16 & kAheadInRange;
+                    bool t181_17 = t180_17 & kAheadInRange;
+                    bool t181_18 = t180_18 & kAheadInRange;
+                    bool t181_19 = t180_19 & kAheadInRange;
+                    bool t181_20 = t180_20 & kAheadInRange;
+                    bool t181_21 = t180_21 & kAheadInRange;
+                    bool t181_22 = t180_22 & kAheadInRange;
+                    bool t181_23 = t180_23 & kAheadInRange;
+                    bool t181_24 = t180_24 & kAheadInRange;
+                    bool t181_25 = t180_25 & kAheadInRange;
+                    bool t181_26 = t180_26 & kAheadInRange;
+                    bool t181_27 = t180_27 & kAheadInRange;
+                    bool t181_28 = t180_28 & kAheadInRange;
+                    bool t181_29 = t180_29 & kAheadInRange;
+                    bool t181_30 = t180_30 & kAheadInRange;
+                    bool t181_31 = t180_31 & kAheadInRange;
+                    bool t181_32 = t180_32 & kAheadInRange;
+                    bool t181_33 = t180_33 & kAheadInRange;
+                    bool t181_34 = t180_34 & kAheadInRange;
+                    bool t181_35 = t180_35 & kAheadInRange;
+                    bool t181_36 = t180_36 & kAheadInRange;
+                    bool t181_37 = t180_37 & kAheadInRange;
+                    bool t181_38 = t180_38 & kAheadInRange;
+                    bool t181_39 = t180_39 & kAheadInRange;
+                    bool t181_40 = t180_40 & kAheadInRange;
+                    bool t181_41 = t180_41 & kAheadInRange;
+                    bool t181_42 = t180_42 & kAheadInRange;
+                    bool t181_43 = t180_43 & kAheadInRange;
+                    bool t181_44 = t180_44 & kAheadInRange;
+                    bool t181_45 = t180_45 & kAheadInRange;
+                    bool t181_46 = t180_46 & kAheadInRange;
+                    bool t181_47 = t180_47 & kAheadInRange;
+                    bool t181_48 = t180_48 & kAheadInRange;
+                    bool t181_49 = t180_49 & kAheadInRange;
+                    bool t181_50 = t180_50 & kAheadInRange;
+                    bool t181_51 = t180_51 & kAheadInRange;
+                    bool t181_52 = t180_52 & kAheadInRange;
+                    bool t181_53 = t180_53 & kAheadInRange;
+                    bool t181_54 = t180_54 & kAheadInRange;
+                    bool t181_55 = t180_55 & kAheadInRange;
+                    bool t181_56 = t180_56 & kAheadInRange;
+                    bool t181_57 = t180_57 & kAheadInRange;
+                    bool t181_58 = t180_58 & kAheadInRange;
+                    bool t181_59 = t180_59 & kAheadInRange;
+                    bool t181_60 = t180_60 & kAheadInRange;
+                    bool t181_61 = t180_61 & kAheadInRange;
+                    bool t181_62 = t180_62 & kAheadInRange;
+                    bool t181_63 = t180_63 & kAheadInRange;
+                    int t172_0 = rkAhead6_0 * strideBk;
+                    int t172_1 = rkAhead6_1 * strideBk;
+                    int t172_2 = rkAhead6_2 * strideBk;
+                    int t172_3 = rkAhead6_3 * strideBk;
+                    int t172_4 = rkAhead6_4 * strideBk;
+                    int t172_5 = rkAhead6_5 * strideBk;
+                    int t172_6 = rkAhead6_6 * strideBk;
+                    int t172_7 = rkAhead6_7 * strideBk;
+                    int t174_0 = t172_0 + rn_0;
+                    int t174_1 = t172_0 + rn_1;
+                    int t174_2 = t172_0 + rn_2;
+                    int t174_3 = t172_0 + rn_3;
+                    int t174_4 = t172_0 + rn_4;
+                    int t174_5 = t172_0 + rn_5;
+                    int t174_6 = t172_0 + rn_6;
+                    int t174_7 = t172_0 + rn_7;
+                    int t174_8 = t172_1 + rn_0;
+                    int t174_9 = t172_1 + rn_1;
+                    int t174_10 = t172_1 + rn_2;
+                    int t174_11 = t172_1 + rn_3;
+                    int t174_12 = t172_1 + rn_4;
+                    int t174_13 = t172_1 + rn_5;
+                    int t174_14 = t172_1 + rn_6;
+                    int t174_15 = t172_1 + rn_7;
+                    int t174_16 = t172_2 + rn_0;
+                    int t174_17 = t172_2 + rn_1;
+                    int t174_18 = t172_2 + rn_2;
+                    int t174_19 = t172_2 + rn_3;
+                    int t174_20 = t172_2 + rn_4;
+                    int t174_21 = t172_2 + rn_5;
+                    int t174_22 = t172_2 + rn_6;
+                    int t174_23 = t172_2 + rn_7;
+                    int t174_24 = t172_3 + rn_0;
+                    int t174_25 = t172_3 + rn_1;
+                    int t174_26 = t172_3 + rn_2;
+                    int t174_27 = t172_3 + rn_3;
+                    int t174_28 = t172_3 + rn_4;
+                    int t174_29 = t172_3 + rn_5;
+                    int t174_30 = t172_3 + rn_6;
+                    int t174_31 = t172_3 + rn_7;
+                    int t174_32 = t172_4 + rn_0;
+                    int t174_33 = t172_4 + rn_1;
+                    int t174_34 = t172_4 + rn_2;
+                    int t174_35 = t172_4 + rn_3;
+                    int t174_36 = t172_4 + rn_4;
+                    int t174_37 = t172_4 + rn_5;
+                    int t174_38 = t172_4 + rn_6;
+                    int t174_39 = t172_4 + rn_7;
+                    int t174_40 = t172_5 + rn_0;
+                    int t174_41 = t172_5 + rn_1;
+                    int t174_42 = t172_5 + rn_2;
+                    int t174_43 = t172_5 + rn_3;
+                    int t174_44 = t172_5 + rn_4;
+                    int t174_45 = t172_5 + rn_5;
+                    int t174_46 = t172_5 + rn_6;
+                    int t174_47 = t172_5 + rn_7;
+                    int t174_48 = t172_6 + rn_0;
+                    int t174_49 = t172_6 + rn_1;
+                    int t174_50 = t172_6 + rn_2;
+                    int t174_51 = t172_6 + rn_3;
+                    int t174_52 = t172_6 + rn_4;
+                    int t174_53 = t172_6 + rn_5;
+                    int t174_54 = t172_6 + rn_6;
+                    int t174_55 = t172_6 + rn_7;
+                    int t174_56 = t172_7 + rn_0;
+                    int t174_57 = t172_7 + rn_1;
+                    int t174_58 = t172_7 + rn_2;
+                    int t174_59 = t172_7 + rn_3;
+                    int t174_60 = t172_7 + rn_4;
+                    int t174_61 = t172_7 + rn_5;
+                    int t174_62 = t172_7 + rn_6;
+                    int t174_63 = t172_7 + rn_7;
                     // acc: b, [64][128] 128-byte swizzled, BFloat16, 3 stages: stage stageAhead
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_0 * 2, t175_0 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12288 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_0 * 2, t181_0 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = t175_0 ? b8[t168_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(12288 + swizzled2 + stageAhead * 8192) / 8] = t181_0 ? b8[t174_0 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_8 * 2, t175_8 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(12800 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_8 * 2, t181_8 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = t175_8 ? b8[t168_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(12800 + swizzled2 + stageAhead * 8192) / 8] = t181_8 ? b8[t174_8 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_16 * 2, t175_16 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13312 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_16 * 2, t181_16 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = t175_16 ? b8[t168_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(13312 + swizzled2 + stageAhead * 8192) / 8] = t181_16 ? b8[t174_16 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_24 * 2, t175_24 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(13824 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_24 * 2, t181_24 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = t175_24 ? b8[t168_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(13824 + swizzled2 + stageAhead * 8192) / 8] = t181_24 ? b8[t174_24 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_32 * 2, t175_32 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14336 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_32 * 2, t181_32 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = t175_32 ? b8[t168_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(14336 + swizzled2 + stageAhead * 8192) / 8] = t181_32 ? b8[t174_32 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_40 * 2, t175_40 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(14848 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_40 * 2, t181_40 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = t175_40 ? b8[t168_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(14848 + swizzled2 + stageAhead * 8192) / 8] = t181_40 ? b8[t174_40 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_48 * 2, t175_48 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15360 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_48 * 2, t181_48 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = t175_48 ? b8[t168_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(15360 + swizzled2 + stageAhead * 8192) / 8] = t181_48 ? b8[t174_48 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported)
                     {
-                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t168_56 * 2, t175_56 ? 16u : 0u);
+                        CudaAsm.Emit("cp.async.cg.shared.global [%0], [%1], 16, %2;", sharedAddress + (uint)(15872 + swizzled2 + stageAhead * 8192) * 2, bAddress + (long)t174_56 * 2, t181_56 ? 16u : 0u);
                     }
                     else
                     {
-                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = t175_56 ? b8[t168_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
+                        sharedBFloat168[(15872 + swizzled2 + stageAhead * 8192) / 8] = t181_56 ? b8[t174_56 / 8] : new Vec8<ushort>((ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0, (ushort)0);
                     }
                     if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.commit_group;");
                     stageAhead = stage;
@@ -9012,266 +9012,266 @@ namespace TileDsl.Kernels.Tutorials
                     CudaAsm.Emit("mov.f32 %0, tdC63;", out mmaOut); acc2_63 = mmaOut;
                 }
                 if (CudaAsm.IsSupported) CudaAsm.Emit("cp.async.wait_group 0;");
-                bool t90_0 = rn2_0 < N;
-                bool t90_1 = rn2_1 < N;
-                bool t90_2 = rn2_2 < N;
-                bool t90_3 = rn2_3 < N;
-                bool t90_4 = rn2_4 < N;
-                bool t90_5 = rn2_5 < N;
-                bool t90_6 = rn2_6 < N;
-                bool t90_7 = rn2_7 < N;
-                bool t90_8 = rn2_8 < N;
-                bool t90_9 = rn2_9 < N;
-                bool t90_10 = rn2_10 < N;
-                bool t90_11 = rn2_11 < N;
-                bool t90_12 = rn2_12 < N;
-                bool t90_13 = rn2_13 < N;
-                bool t90_14 = rn2_14 < N;
-                bool t90_15 = rn2_15 < N;
-                bool t90_16 = rn2_16 < N;
-                bool t90_17 = rn2_17 < N;
-                bool t90_18 = rn2_18 < N;
-                bool t90_19 = rn2_19 < N;
-                bool t90_20 = rn2_20 < N;
-                bool t90_21 = rn2_21 < N;
-                bool t90_22 = rn2_22 < N;
-                bool t90_23 = rn2_23 < N;
-                bool t90_24 = rn2_24 < N;
-                bool t90_25 = rn2_25 < N;
-                bool t90_26 = rn2_26 < N;
-                bool t90_27 = rn2_27 < N;
-                bool t90_28 = rn2_28 < N;
-                bool t90_29 = rn2_29 < N;
-                bool t90_30 = rn2_30 < N;
-                bool t90_31 = rn2_31 < N;
-                bool t88_0 = rm2_0 < M;
-                bool t88_1 = rm2_1 < M;
-                bool t91_0 = t88_0 & t90_0;
-                bool t91_1 = t88_0 & t90_1;
-                bool t91_2 = t88_1 & t90_0;
-                bool t91_3 = t88_1 & t90_1;
-                bool t91_4 = t88_0 & t90_2;
-                bool t91_5 = t88_0 & t90_3;
-                bool t91_6 = t88_1 & t90_2;
-                bool t91_7 = t88_1 & t90_3;
-                bool t91_8 = t88_0 & t90_4;
-                bool t91_9 = t88_0 & t90_5;
-                bool t91_10 = t88_1 & t90_4;
-                bool t91_11 = t88_1 & t90_5;
-                bool t91_12 = t88_0 & t90_6;
-                bool t91_13 = t88_0 & t90_7;
-                bool t91_14 = t88_1 & t90_6;
-                bool t91_15 = t88_1 & t90_7;
-                bool t91_16 = t88_0 & t90_8;
-                bool t91_17 = t88_0 & t90_9;
-                bool t91_18 = t88_1 & t90_8;
-                bool t91_19 = t88_1 & t90_9;
-                bool t91_20 = t88_0 & t90_10;
-                bool t91_21 = t88_0 & t90_11;
-                bool t91_22 = t88_1 & t90_10;
-                bool t91_23 = t88_1 & t90_11;
-                bool t91_24 = t88_0 & t90_12;
-                bool t91_25 = t88_0 & t90_13;
-                bool t91_26 = t88_1 & t90_12;
-                bool t91_27 = t88_1 & t90_13;
-                bool t91_28 = t88_0 & t90_14;
-                bool t91_29 = t88_0 & t90_15;
-                bool t91_30 = t88_1 & t90_14;
-                bool t91_31 = t88_1 & t90_15;
-                bool t91_32 = t88_0 & t90_16;
-                bool t91_33 = t88_0 & t90_17;
-                bool t91_34 = t88_1 & t90_16;
-                bool t91_35 = t88_1 & t90_17;
-                bool t91_36 = t88_0 & t90_18;
-                bool t91_37 = t88_0 & t90_19;
-                bool t91_38 = t88_1 & t90_18;
-                bool t91_39 = t88_1 & t90_19;
-                bool t91_40 = t88_0 & t90_20;
-                bool t91_41 = t88_0 & t90_21;
-                bool t91_42 = t88_1 & t90_20;
-                bool t91_43 = t88_1 & t90_21;
-                bool t91_44 = t88_0 & t90_22;
-                bool t91_45 = t88_0 & t90_23;
-                bool t91_46 = t88_1 & t90_22;
-                bool t91_47 = t88_1 & t90_23;
-                bool t91_48 = t88_0 & t90_24;
-                bool t91_49 = t88_0 & t90_25;
-                bool t91_50 = t88_1 & t90_24;
-                bool t91_51 = t88_1 & t90_25;
-                bool t91_52 = t88_0 & t90_26;
-                bool t91_53 = t88_0 & t90_27;
-                bool t91_54 = t88_1 & t90_26;
-                bool t91_55 = t88_1 & t90_27;
-                bool t91_56 = t88_0 & t90_28;
-                bool t91_57 = t88_0 & t90_29;
-                bool t91_58 = t88_1 & t90_28;
-                bool t91_59 = t88_1 & t90_29;
-                bool t91_60 = t88_0 & t90_30;
-                bool t91_61 = t88_0 & t90_31;
-                bool t91_62 = t88_1 & t90_30;
-                bool t91_63 = t88_1 & t90_31;
-                float t86_0 = TileMath.RoundToBFloat16(acc2_0);
-                float t86_1 = TileMath.RoundToBFloat16(acc2_1);
-                float t86_2 = TileMath.RoundToBFloat16(acc2_2);
-                float t86_3 = TileMath.RoundToBFloat16(acc2_3);
-                float t86_4 = TileMath.RoundToBFloat16(acc2_4);
-                float t86_5 = TileMath.RoundToBFloat16(acc2_5);
-                float t86_6 = TileMath.RoundToBFloat16(acc2_6);
-                float t86_7 = TileMath.RoundToBFloat16(acc2_7);
-                float t86_8 = TileMath.RoundToBFloat16(acc2_8);
-                float t86_9 = TileMath.RoundToBFloat16(acc2_9);
-                float t86_10 = TileMath.RoundToBFloat16(acc2_10);
-                float t86_11 = TileMath.RoundToBFloat16(acc2_11);
-                float t86_12 = TileMath.RoundToBFloat16(acc2_12);
-                float t86_13 = TileMath.RoundToBFloat16(acc2_13);
-                float t86_14 = TileMath.RoundToBFloat16(acc2_14);
-                float t86_15 = TileMath.RoundToBFloat16(acc2_15);
-                float t86_16 = TileMath.RoundToBFloat16(acc2_16);
-                float t86_17 = TileMath.RoundToBFloat16(acc2_17);
-                float t86_18 = TileMath.RoundToBFloat16(acc2_18);
-                float t86_19 = TileMath.RoundToBFloat16(acc2_19);
-                float t86_20 = TileMath.RoundToBFloat16(acc2_20);
-                float t86_21 = TileMath.RoundToBFloat16(acc2_21);
-                float t86_22 = TileMath.RoundToBFloat16(acc2_22);
-                float t86_23 = TileMath.RoundToBFloat16(acc2_23);
-                float t86_24 = TileMath.RoundToBFloat16(acc2_24);
-                float t86_25 = TileMath.RoundToBFloat16(acc2_25);
-                float t86_26 = TileMath.RoundToBFloat16(acc2_26);
-                float t86_27 = TileMath.RoundToBFloat16(acc2_27);
-                float t86_28 = TileMath.RoundToBFloat16(acc2_28);
-                float t86_29 = TileMath.RoundToBFloat16(acc2_29);
-                float t86_30 = TileMath.RoundToBFloat16(acc2_30);
-                float t86_31 = TileMath.RoundToBFloat16(acc2_31);
-                float t86_32 = TileMath.RoundToBFloat16(acc2_32);
-                float t86_33 = TileMath.RoundToBFloat16(acc2_33);
-                float t86_34 = TileMath.RoundToBFloat16(acc2_34);
-                float t86_35 = TileMath.RoundToBFloat16(acc2_35);
-                float t86_36 = TileMath.RoundToBFloat16(acc2_36);
-                float t86_37 = TileMath.RoundToBFloat16(acc2_37);
-                float t86_38 = TileMath.RoundToBFloat16(acc2_38);
-                float t86_39 = TileMath.RoundToBFloat16(acc2_39);
-                float t86_40 = TileMath.RoundToBFloat16(acc2_40);
-                float t86_41 = TileMath.RoundToBFloat16(acc2_41);
-                float t86_42 = TileMath.RoundToBFloat16(acc2_42);
-                float t86_43 = TileMath.RoundToBFloat16(acc2_43);
-                float t86_44 = TileMath.RoundToBFloat16(acc2_44);
-                float t86_45 = TileMath.RoundToBFloat16(acc2_45);
-                float t86_46 = TileMath.RoundToBFloat16(acc2_46);
-                float t86_47 = TileMath.RoundToBFloat16(acc2_47);
-                float t86_48 = TileMath.RoundToBFloat16(acc2_48);
-                float t86_49 = TileMath.RoundToBFloat16(acc2_49);
-                float t86_50 = TileMath.RoundToBFloat16(acc2_50);
-                float t86_51 = TileMath.RoundToBFloat16(acc2_51);
-                float t86_52 = TileMath.RoundToBFloat16(acc2_52);
-                float t86_53 = TileMath.RoundToBFloat16(acc2_53);
-                float t86_54 = TileMath.RoundToBFloat16(acc2_54);
-                float t86_55 = TileMath.RoundToBFloat16(acc2_55);
-                float t86_56 = TileMath.RoundToBFloat16(acc2_56);
-                float t86_57 = TileMath.RoundToBFloat16(acc2_57);
-                float t86_58 = TileMath.RoundToBFloat16(acc2_58);
-                float t86_59 = TileMath.RoundToBFloat16(acc2_59);
-                float t86_60 = TileMath.RoundToBFloat16(acc2_60);
-                float t86_61 = TileMath.RoundToBFloat16(acc2_61);
-                float t86_62 = TileMath.RoundToBFloat16(acc2_62);
-                float t86_63 = TileMath.RoundToBFloat16(acc2_63);
-                int t82_0 = rm2_0 * strideCm;
-                int t82_1 = rm2_1 * strideCm;
-                int t84_0 = t82_0 + rn2_0;
-                int t84_1 = t82_0 + rn2_1;
-                int t84_2 = t82_1 + rn2_0;
-                int t84_3 = t82_1 + rn2_1;
-                int t84_4 = t82_0 + rn2_2;
-                int t84_5 = t82_0 + rn2_3;
-                int t84_6 = t82_1 + rn2_2;
-                int t84_7 = t82_1 + rn2_3;
-                int t84_8 = t82_0 + rn2_4;
-                int t84_9 = t82_0 + rn2_5;
-                int t84_10 = t82_1 + rn2_4;
-                int t84_11 = t82_1 + rn2_5;
-                int t84_12 = t82_0 + rn2_6;
-                int t84_13 = t82_0 + rn2_7;
-                int t84_14 = t82_1 + rn2_6;
-                int t84_15 = t82_1 + rn2_7;
-                int t84_16 = t82_0 + rn2_8;
-                int t84_17 = t82_0 + rn2_9;
-                int t84_18 = t82_1 + rn2_8;
-                int t84_19 = t82_1 + rn2_9;
-                int t84_20 = t82_0 + rn2_10;
-                int t84_21 = t82_0 + rn2_11;
-                int t84_22 = t82_1 + rn2_10;
-                int t84_23 = t82_1 + rn2_11;
-                int t84_24 = t82_0 + rn2_12;
-                int t84_25 = t82_0 + rn2_13;
-                int t84_26 = t82_1 + rn2_12;
-                int t84_27 = t82_1 + rn2_13;
-                int t84_28 = t82_0 + rn2_14;
-                int t84_29 = t82_0 + rn2_15;
-                int t84_30 = t82_1 + rn2_14;
-                int t84_31 = t82_1 + rn2_15;
-                int t84_32 = t82_0 + rn2_16;
-                int t84_33 = t82_0 + rn2_17;
-                int t84_34 = t82_1 + rn2_16;
-                int t84_35 = t82_1 + rn2_17;
-                int t84_36 = t82_0 + rn2_18;
-                int t84_37 = t82_0 + rn2_19;
-                int t84_38 = t82_1 + rn2_18;
-                int t84_39 = t82_1 + rn2_19;
-                int t84_40 = t82_0 + rn2_20;
-                int t84_41 = t82_0 + rn2_21;
-                int t84_42 = t82_1 + rn2_20;
-                int t84_43 = t82_1 + rn2_21;
-                int t84_44 = t82_0 + rn2_22;
-                int t84_45 = t82_0 + rn2_23;
-                int t84_46 = t82_1 + rn2_22;
-                int t84_47 = t82_1 + rn2_23;
-                int t84_48 = t82_0 + rn2_24;
-                int t84_49 = t82_0 + rn2_25;
-                int t84_50 = t82_1 + rn2_24;
-                int t84_51 = t82_1 + rn2_25;
-                int t84_52 = t82_0 + rn2_26;
-                int t84_53 = t82_0 + rn2_27;
-                int t84_54 = t82_1 + rn2_26;
-                int t84_55 = t82_1 + rn2_27;
-                int t84_56 = t82_0 + rn2_28;
-                int t84_57 = t82_0 + rn2_29;
-                int t84_58 = t82_1 + rn2_28;
-                int t84_59 = t82_1 + rn2_29;
-                int t84_60 = t82_0 + rn2_30;
-                int t84_61 = t82_0 + rn2_31;
-                int t84_62 = t82_1 + rn2_30;
-                int t84_63 = t82_1 + rn2_31;
-                if (t91_0) c2[t84_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_0), TileMath.FloatToBFloat16(t86_1));
-                if (t91_2) c2[t84_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_2), TileMath.FloatToBFloat16(t86_3));
-                if (t91_4) c2[t84_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_4), TileMath.FloatToBFloat16(t86_5));
-                if (t91_6) c2[t84_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_6), TileMath.FloatToBFloat16(t86_7));
-                if (t91_8) c2[t84_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_8), TileMath.FloatToBFloat16(t86_9));
-                if (t91_10) c2[t84_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_10), TileMath.FloatToBFloat16(t86_11));
-                if (t91_12) c2[t84_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_12), TileMath.FloatToBFloat16(t86_13));
-                if (t91_14) c2[t84_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_14), TileMath.FloatToBFloat16(t86_15));
-                if (t91_16) c2[t84_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_16), TileMath.FloatToBFloat16(t86_17));
-                if (t91_18) c2[t84_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_18), TileMath.FloatToBFloat16(t86_19));
-                if (t91_20) c2[t84_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_20), TileMath.FloatToBFloat16(t86_21));
-                if (t91_22) c2[t84_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_22), TileMath.FloatToBFloat16(t86_23));
-                if (t91_24) c2[t84_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_24), TileMath.FloatToBFloat16(t86_25));
-                if (t91_26) c2[t84_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_26), TileMath.FloatToBFloat16(t86_27));
-                if (t91_28) c2[t84_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_28), TileMath.FloatToBFloat16(t86_29));
-                if (t91_30) c2[t84_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_30), TileMath.FloatToBFloat16(t86_31));
-                if (t91_32) c2[t84_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_32), TileMath.FloatToBFloat16(t86_33));
-                if (t91_34) c2[t84_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_34), TileMath.FloatToBFloat16(t86_35));
-                if (t91_36) c2[t84_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_36), TileMath.FloatToBFloat16(t86_37));
-                if (t91_38) c2[t84_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_38), TileMath.FloatToBFloat16(t86_39));
-                if (t91_40) c2[t84_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_40), TileMath.FloatToBFloat16(t86_41));
-                if (t91_42) c2[t84_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_42), TileMath.FloatToBFloat16(t86_43));
-                if (t91_44) c2[t84_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_44), TileMath.FloatToBFloat16(t86_45));
-                if (t91_46) c2[t84_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_46), TileMath.FloatToBFloat16(t86_47));
-                if (t91_48) c2[t84_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_48), TileMath.FloatToBFloat16(t86_49));
-                if (t91_50) c2[t84_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_50), TileMath.FloatToBFloat16(t86_51));
-                if (t91_52) c2[t84_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_52), TileMath.FloatToBFloat16(t86_53));
-                if (t91_54) c2[t84_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_54), TileMath.FloatToBFloat16(t86_55));
-                if (t91_56) c2[t84_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_56), TileMath.FloatToBFloat16(t86_57));
-                if (t91_58) c2[t84_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_58), TileMath.FloatToBFloat16(t86_59));
-                if (t91_60) c2[t84_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_60), TileMath.FloatToBFloat16(t86_61));
-                if (t91_62) c2[t84_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t86_62), TileMath.FloatToBFloat16(t86_63));
+                bool t96_0 = rn2_0 < N;
+                bool t96_1 = rn2_1 < N;
+                bool t96_2 = rn2_2 < N;
+                bool t96_3 = rn2_3 < N;
+                bool t96_4 = rn2_4 < N;
+                bool t96_5 = rn2_5 < N;
+                bool t96_6 = rn2_6 < N;
+                bool t96_7 = rn2_7 < N;
+                bool t96_8 = rn2_8 < N;
+                bool t96_9 = rn2_9 < N;
+                bool t96_10 = rn2_10 < N;
+                bool t96_11 = rn2_11 < N;
+                bool t96_12 = rn2_12 < N;
+                bool t96_13 = rn2_13 < N;
+                bool t96_14 = rn2_14 < N;
+                bool t96_15 = rn2_15 < N;
+                bool t96_16 = rn2_16 < N;
+                bool t96_17 = rn2_17 < N;
+                bool t96_18 = rn2_18 < N;
+                bool t96_19 = rn2_19 < N;
+                bool t96_20 = rn2_20 < N;
+                bool t96_21 = rn2_21 < N;
+                bool t96_22 = rn2_22 < N;
+                bool t96_23 = rn2_23 < N;
+                bool t96_24 = rn2_24 < N;
+                bool t96_25 = rn2_25 < N;
+                bool t96_26 = rn2_26 < N;
+                bool t96_27 = rn2_27 < N;
+                bool t96_28 = rn2_28 < N;
+                bool t96_29 = rn2_29 < N;
+                bool t96_30 = rn2_30 < N;
+                bool t96_31 = rn2_31 < N;
+                bool t94_0 = rm2_0 < M;
+                bool t94_1 = rm2_1 < M;
+                bool t97_0 = t94_0 & t96_0;
+                bool t97_1 = t94_0 & t96_1;
+                bool t97_2 = t94_1 & t96_0;
+                bool t97_3 = t94_1 & t96_1;
+                bool t97_4 = t94_0 & t96_2;
+                bool t97_5 = t94_0 & t96_3;
+                bool t97_6 = t94_1 & t96_2;
+                bool t97_7 = t94_1 & t96_3;
+                bool t97_8 = t94_0 & t96_4;
+                bool t97_9 = t94_0 & t96_5;
+                bool t97_10 = t94_1 & t96_4;
+                bool t97_11 = t94_1 & t96_5;
+                bool t97_12 = t94_0 & t96_6;
+                bool t97_13 = t94_0 & t96_7;
+                bool t97_14 = t94_1 & t96_6;
+                bool t97_15 = t94_1 & t96_7;
+                bool t97_16 = t94_0 & t96_8;
+                bool t97_17 = t94_0 & t96_9;
+                bool t97_18 = t94_1 & t96_8;
+                bool t97_19 = t94_1 & t96_9;
+                bool t97_20 = t94_0 & t96_10;
+                bool t97_21 = t94_0 & t96_11;
+                bool t97_22 = t94_1 & t96_10;
+                bool t97_23 = t94_1 & t96_11;
+                bool t97_24 = t94_0 & t96_12;
+                bool t97_25 = t94_0 & t96_13;
+                bool t97_26 = t94_1 & t96_12;
+                bool t97_27 = t94_1 & t96_13;
+                bool t97_28 = t94_0 & t96_14;
+                bool t97_29 = t94_0 & t96_15;
+                bool t97_30 = t94_1 & t96_14;
+                bool t97_31 = t94_1 & t96_15;
+                bool t97_32 = t94_0 & t96_16;
+                bool t97_33 = t94_0 & t96_17;
+                bool t97_34 = t94_1 & t96_16;
+                bool t97_35 = t94_1 & t96_17;
+                bool t97_36 = t94_0 & t96_18;
+                bool t97_37 = t94_0 & t96_19;
+                bool t97_38 = t94_1 & t96_18;
+                bool t97_39 = t94_1 & t96_19;
+                bool t97_40 = t94_0 & t96_20;
+                bool t97_41 = t94_0 & t96_21;
+                bool t97_42 = t94_1 & t96_20;
+                bool t97_43 = t94_1 & t96_21;
+                bool t97_44 = t94_0 & t96_22;
+                bool t97_45 = t94_0 & t96_23;
+                bool t97_46 = t94_1 & t96_22;
+                bool t97_47 = t94_1 & t96_23;
+                bool t97_48 = t94_0 & t96_24;
+                bool t97_49 = t94_0 & t96_25;
+                bool t97_50 = t94_1 & t96_24;
+                bool t97_51 = t94_1 & t96_25;
+                bool t97_52 = t94_0 & t96_26;
+                bool t97_53 = t94_0 & t96_27;
+                bool t97_54 = t94_1 & t96_26;
+                bool t97_55 = t94_1 & t96_27;
+                bool t97_56 = t94_0 & t96_28;
+                bool t97_57 = t94_0 & t96_29;
+                bool t97_58 = t94_1 & t96_28;
+                bool t97_59 = t94_1 & t96_29;
+                bool t97_60 = t94_0 & t96_30;
+                bool t97_61 = t94_0 & t96_31;
+                bool t97_62 = t94_1 & t96_30;
+                bool t97_63 = t94_1 & t96_31;
+                float t92_0 = TileMath.RoundToBFloat16(acc2_0);
+                float t92_1 = TileMath.RoundToBFloat16(acc2_1);
+                float t92_2 = TileMath.RoundToBFloat16(acc2_2);
+                float t92_3 = TileMath.RoundToBFloat16(acc2_3);
+                float t92_4 = TileMath.RoundToBFloat16(acc2_4);
+                float t92_5 = TileMath.RoundToBFloat16(acc2_5);
+                float t92_6 = TileMath.RoundToBFloat16(acc2_6);
+                float t92_7 = TileMath.RoundToBFloat16(acc2_7);
+                float t92_8 = TileMath.RoundToBFloat16(acc2_8);
+                float t92_9 = TileMath.RoundToBFloat16(acc2_9);
+                float t92_10 = TileMath.RoundToBFloat16(acc2_10);
+                float t92_11 = TileMath.RoundToBFloat16(acc2_11);
+                float t92_12 = TileMath.RoundToBFloat16(acc2_12);
+                float t92_13 = TileMath.RoundToBFloat16(acc2_13);
+                float t92_14 = TileMath.RoundToBFloat16(acc2_14);
+                float t92_15 = TileMath.RoundToBFloat16(acc2_15);
+                float t92_16 = TileMath.RoundToBFloat16(acc2_16);
+                float t92_17 = TileMath.RoundToBFloat16(acc2_17);
+                float t92_18 = TileMath.RoundToBFloat16(acc2_18);
+                float t92_19 = TileMath.RoundToBFloat16(acc2_19);
+                float t92_20 = TileMath.RoundToBFloat16(acc2_20);
+                float t92_21 = TileMath.RoundToBFloat16(acc2_21);
+                float t92_22 = TileMath.RoundToBFloat16(acc2_22);
+                float t92_23 = TileMath.RoundToBFloat16(acc2_23);
+                float t92_24 = TileMath.RoundToBFloat16(acc2_24);
+                float t92_25 = TileMath.RoundToBFloat16(acc2_25);
+                float t92_26 = TileMath.RoundToBFloat16(acc2_26);
+                float t92_27 = TileMath.RoundToBFloat16(acc2_27);
+                float t92_28 = TileMath.RoundToBFloat16(acc2_28);
+                float t92_29 = TileMath.RoundToBFloat16(acc2_29);
+                float t92_30 = TileMath.RoundToBFloat16(acc2_30);
+                float t92_31 = TileMath.RoundToBFloat16(acc2_31);
+                float t92_32 = TileMath.RoundToBFloat16(acc2_32);
+                float t92_33 = TileMath.RoundToBFloat16(acc2_33);
+                float t92_34 = TileMath.RoundToBFloat16(acc2_34);
+                float t92_35 = TileMath.RoundToBFloat16(acc2_35);
+                float t92_36 = TileMath.RoundToBFloat16(acc2_36);
+                float t92_37 = TileMath.RoundToBFloat16(acc2_37);
+                float t92_38 = TileMath.RoundToBFloat16(acc2_38);
+                float t92_39 = TileMath.RoundToBFloat16(acc2_39);
+                float t92_40 = TileMath.RoundToBFloat16(acc2_40);
+                float t92_41 = TileMath.RoundToBFloat16(acc2_41);
+                float t92_42 = TileMath.RoundToBFloat16(acc2_42);
+                float t92_43 = TileMath.RoundToBFloat16(acc2_43);
+                float t92_44 = TileMath.RoundToBFloat16(acc2_44);
+                float t92_45 = TileMath.RoundToBFloat16(acc2_45);
+                float t92_46 = TileMath.RoundToBFloat16(acc2_46);
+                float t92_47 = TileMath.RoundToBFloat16(acc2_47);
+                float t92_48 = TileMath.RoundToBFloat16(acc2_48);
+                float t92_49 = TileMath.RoundToBFloat16(acc2_49);
+                float t92_50 = TileMath.RoundToBFloat16(acc2_50);
+                float t92_51 = TileMath.RoundToBFloat16(acc2_51);
+                float t92_52 = TileMath.RoundToBFloat16(acc2_52);
+                float t92_53 = TileMath.RoundToBFloat16(acc2_53);
+                float t92_54 = TileMath.RoundToBFloat16(acc2_54);
+                float t92_55 = TileMath.RoundToBFloat16(acc2_55);
+                float t92_56 = TileMath.RoundToBFloat16(acc2_56);
+                float t92_57 = TileMath.RoundToBFloat16(acc2_57);
+                float t92_58 = TileMath.RoundToBFloat16(acc2_58);
+                float t92_59 = TileMath.RoundToBFloat16(acc2_59);
+                float t92_60 = TileMath.RoundToBFloat16(acc2_60);
+                float t92_61 = TileMath.RoundToBFloat16(acc2_61);
+                float t92_62 = TileMath.RoundToBFloat16(acc2_62);
+                float t92_63 = TileMath.RoundToBFloat16(acc2_63);
+                int t88_0 = rm2_0 * strideCm;
+                int t88_1 = rm2_1 * strideCm;
+                int t90_0 = t88_0 + rn2_0;
+                int t90_1 = t88_0 + rn2_1;
+                int t90_2 = t88_1 + rn2_0;
+                int t90_3 = t88_1 + rn2_1;
+                int t90_4 = t88_0 + rn2_2;
+                int t90_5 = t88_0 + rn2_3;
+                int t90_6 = t88_1 + rn2_2;
+                int t90_7 = t88_1 + rn2_3;
+                int t90_8 = t88_0 + rn2_4;
+                int t90_9 = t88_0 + rn2_5;
+                int t90_10 = t88_1 + rn2_4;
+                int t90_11 = t88_1 + rn2_5;
+                int t90_12 = t88_0 + rn2_6;
+                int t90_13 = t88_0 + rn2_7;
+                int t90_14 = t88_1 + rn2_6;
+                int t90_15 = t88_1 + rn2_7;
+                int t90_16 = t88_0 + rn2_8;
+                int t90_17 = t88_0 + rn2_9;
+                int t90_18 = t88_1 + rn2_8;
+                int t90_19 = t88_1 + rn2_9;
+                int t90_20 = t88_0 + rn2_10;
+                int t90_21 = t88_0 + rn2_11;
+                int t90_22 = t88_1 + rn2_10;
+                int t90_23 = t88_1 + rn2_11;
+                int t90_24 = t88_0 + rn2_12;
+                int t90_25 = t88_0 + rn2_13;
+                int t90_26 = t88_1 + rn2_12;
+                int t90_27 = t88_1 + rn2_13;
+                int t90_28 = t88_0 + rn2_14;
+                int t90_29 = t88_0 + rn2_15;
+                int t90_30 = t88_1 + rn2_14;
+                int t90_31 = t88_1 + rn2_15;
+                int t90_32 = t88_0 + rn2_16;
+                int t90_33 = t88_0 + rn2_17;
+                int t90_34 = t88_1 + rn2_16;
+                int t90_35 = t88_1 + rn2_17;
+                int t90_36 = t88_0 + rn2_18;
+                int t90_37 = t88_0 + rn2_19;
+                int t90_38 = t88_1 + rn2_18;
+                int t90_39 = t88_1 + rn2_19;
+                int t90_40 = t88_0 + rn2_20;
+                int t90_41 = t88_0 + rn2_21;
+                int t90_42 = t88_1 + rn2_20;
+                int t90_43 = t88_1 + rn2_21;
+                int t90_44 = t88_0 + rn2_22;
+                int t90_45 = t88_0 + rn2_23;
+                int t90_46 = t88_1 + rn2_22;
+                int t90_47 = t88_1 + rn2_23;
+                int t90_48 = t88_0 + rn2_24;
+                int t90_49 = t88_0 + rn2_25;
+                int t90_50 = t88_1 + rn2_24;
+                int t90_51 = t88_1 + rn2_25;
+                int t90_52 = t88_0 + rn2_26;
+                int t90_53 = t88_0 + rn2_27;
+                int t90_54 = t88_1 + rn2_26;
+                int t90_55 = t88_1 + rn2_27;
+                int t90_56 = t88_0 + rn2_28;
+                int t90_57 = t88_0 + rn2_29;
+                int t90_58 = t88_1 + rn2_28;
+                int t90_59 = t88_1 + rn2_29;
+                int t90_60 = t88_0 + rn2_30;
+                int t90_61 = t88_0 + rn2_31;
+                int t90_62 = t88_1 + rn2_30;
+                int t90_63 = t88_1 + rn2_31;
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
+                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
+                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
+                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
+                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
+                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
+                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
+                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
+                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
+                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
+                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
+                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
+                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
+                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
             }
         }
     }
