@@ -137,6 +137,10 @@ internal static class DiagnosticDescriptors
         "Unsupported atomic scope",
         "AtomicScope.Sys is not available: ILGPU's atomics are device-scoped, so the host and other devices are not guaranteed to see this update as atomic; use AtomicScope.Gpu (the default) or AtomicScope.Cta, and let the host read the results after the kernel");
 
+    public static readonly DiagnosticDescriptor Condition = Error("TD0042",
+        "Unsupported condition",
+        "The condition of {0} {1}: {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("TD0036",
         "The generator failed on this kernel",
         "The TileDsl generator failed while {1} tile kernel '{0}' ({2}); the other kernels are not affected. Please report this with the kernel's source.");
