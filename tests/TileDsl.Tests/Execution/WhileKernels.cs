@@ -8,10 +8,11 @@ public static partial class WhileKernels
     /// <summary>
     /// Newton's iteration for √a over a block of B elements per program (a ragged last block: its masked lanes hold 1,
     /// already converged), from max(a, 1), until the block's largest relative residual |r² − a| / a is at most tol;
-    /// steps[pid] counts the iterations.
+    /// steps[pid] counts the iterations. Two warps: the residual's Max crosses them through shared memory, with barriers
+    /// in the loop.
     /// </summary>
-    [TileKernel(NumWarps = 1)]
-    public static void NewtonSqrt(Ptr<float> a, Ptr<float> root, Ptr<int> steps, int n, float tol, [Constexpr(32)] int B)
+    [TileKernel(NumWarps = 2)]
+    public static void NewtonSqrt(Ptr<float> a, Ptr<float> root, Ptr<int> steps, int n, float tol, [Constexpr(64)] int B)
     {
         int pid = ProgramId(0);
         var offs = pid * B + Arange(0, B);
