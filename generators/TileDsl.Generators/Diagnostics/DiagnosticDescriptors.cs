@@ -137,6 +137,10 @@ internal static class DiagnosticDescriptors
         "Unsupported atomic scope",
         "AtomicScope.Sys is not available: ILGPU's atomics are device-scoped, so the host and other devices are not guaranteed to see this update as atomic; use AtomicScope.Gpu (the default) or AtomicScope.Cta, and let the host read the results after the kernel");
 
+    public static readonly DiagnosticDescriptor Condition = Error("TD0042",
+        "Unsupported condition",
+        "The condition of {0} {1}: {2}");
+
     public static readonly DiagnosticDescriptor Tf32Shape = Error("TD0045",
         "tf32 Dot shape not a multiple of 16",
         "Dot {0} × {1} at InputPrecision.Tf32 runs on tensor cores, which take M, N and K in multiples of 16: make the block sizes multiples of 16, or use InputPrecision.Ieee (FMA units)");

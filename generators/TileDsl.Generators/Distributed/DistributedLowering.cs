@@ -59,7 +59,7 @@ internal sealed class DistributedProgram
                 DDotInit d => d.Op.Acc is { } acc ? new[] { acc } : new int[0],
                 DAsyncCopy d => d.Copy.Operands,
                 DReduce d => new[] { d.Op.Source },
-                DLoop d => d.Loop.Inits.Concat(d.Loop.Yields).Concat(new[] { d.Loop.Start, d.Loop.End, d.Loop.Step }),
+                DLoop d => d.Loop.Operands,
                 _ => Enumerable.Empty<int>(),
             };
             foreach (int id in read) Add(id);
@@ -238,8 +238,7 @@ internal sealed class DistributedLowering
 
     private DLoop Loop(Loop loop)
     {
-        values[loop.Index.Id] = loop.Index;
-        foreach (var v in loop.Args.Concat(loop.Results)) values[v.Id] = v;
+        foreach (var v in loop.Values) values[v.Id] = v;
         var top = new List<DStatement>();
         foreach (var arg in loop.Args.Where(a => !a.Type.IsScalar)) Convert(top, arg);
         var body = top.Concat(Statements(loop.Body)).ToList();

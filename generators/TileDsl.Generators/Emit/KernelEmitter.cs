@@ -172,12 +172,11 @@ internal sealed partial class KernelEmitter
         }
 
         var resident = ResidentAccumulators(dloop, carried);
-        string index = names.Unique(loop.Index.Name);
-        scalars[loop.Index.Id] = index;
-        string step = Scalar(loop.Step);
+        // A while loop runs while its first carried value, the condition, holds.
+        string header = loop.Range is { } range ? For(range) : $"while ({carried[0].Targets[0]})";
         var outerStages = (stageRead, stageWrite);
         if (loop.Stages > 0) OpenStages(loop.Stages);
-        w.Open($"for (int {index} = {Scalar(loop.Start)}; {index} {(loop.Inclusive ? "<=" : "<")} {Scalar(loop.End)}; {(step == "1" ? index + "++" : $"{index} += {step}")})");
+        w.Open(header);
         bool outerInFlight = wgmmaInFlight;
         wgmmaInFlight = false;
         Statements(dloop.Body);
@@ -196,6 +195,14 @@ internal sealed partial class KernelEmitter
         if (wgmmaInFlight) w.Line($"if ({target.IsCuda}) {target.Ptx("wgmma.wait_group.sync.aligned 0;")}");
         wgmmaInFlight = outerInFlight;
         foreach (var (mma, regs) in resident) MmaOut(mma, regs);
+    }
+
+    private string For(LoopRange range)
+    {
+        string index = names.Unique(range.Index.Name);
+        scalars[range.Index.Id] = index;
+        string step = Scalar(range.Step);
+        return $"for (int {index} = {Scalar(range.Start)}; {index} {(range.Inclusive ? "<=" : "<")} {Scalar(range.End)}; {(step == "1" ? index + "++" : $"{index} += {step}")})";
     }
 
     /// <summary>Assigns the next iteration's values; through temporaries when one update reads another's target.</summary>

@@ -240,17 +240,23 @@ internal sealed record AsyncCopy(int Load, int Pointers, int? Mask, int Stage, b
     public IEnumerable<int> Operands => Mask is { } mask ? new[] { Pointers, mask } : new[] { Pointers };
 }
 
+/// <summary>The header of a counted loop: <c>for (Index = Start; Index &lt; End; Index += Step)</c> (ids of int scalars;
+/// <c>&lt;=</c> when <see cref="Inclusive"/>).</summary>
+internal sealed record LoopRange(LoopValueOp Index, int Start, int End, bool Inclusive, int Step)
+{
+    /// <summary>The values the header reads.</summary>
+    public IEnumerable<int> Bounds => new[] { Start, End, Step };
+}
+
 /// <summary>
-/// A runtime loop <c>for (Index = Start; Index &lt; End; Index += Step)</c> (ids of int scalars) carrying variables
-/// in the scf.for form: each enters as <c>Inits[i]</c>, is <c>Args[i]</c> inside the body, leaves an iteration as
-/// <c>Yields[i]</c> and the loop as <c>Results[i]</c>.
+/// A runtime loop carrying variables in the scf.for form: each enters as <c>Inits[i]</c>, is <c>Args[i]</c> inside
+/// the body, leaves an iteration as <c>Yields[i]</c> and the loop as <c>Results[i]</c>. A counted <c>for</c> has its
+/// <see cref="Range"/>; a <c>while</c> (no range) runs while its first carried value, a bool scalar, holds: the
+/// condition computed before the loop enters as <c>Inits[0]</c> and the body ends by computing it again on the next
+/// iteration's values (the loop rotated: <c>bool more = c; while (more) { ...; more = c; }</c>).
 /// </summary>
 internal sealed record Loop(
-    LoopValueOp Index,
-    int Start,
-    int End,
-    bool Inclusive,
-    int Step,
+    LoopRange? Range,
     EquatableArray<int> Inits,
     EquatableArray<LoopValueOp> Args,
     EquatableArray<Statement> Body,
@@ -260,6 +266,12 @@ internal sealed record Loop(
     /// <summary>Stages of its software pipeline (<c>Passes.Pipelining</c>): 0 when it has none, else the shared
     /// buffers of each pipelined load hold this many iterations' tiles.</summary>
     public int Stages { get; init; }
+
+    /// <summary>The values the loop itself reads (its body's reads aside): the inits, the yields and the range's bounds.</summary>
+    public IEnumerable<int> Operands => Inits.Concat(Yields).Concat(Range?.Bounds ?? Enumerable.Empty<int>());
+
+    /// <summary>The values the loop defines: the range's index, the carried values' args and results.</summary>
+    public IEnumerable<LoopValueOp> Values => (Range is { } range ? new[] { range.Index } : Enumerable.Empty<LoopValueOp>()).Concat(Args).Concat(Results);
 }
 
 /// <summary>One constexpr specialization of a kernel: its constexpr values, its warps per program and its body.</summary>

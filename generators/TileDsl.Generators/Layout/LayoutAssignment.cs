@@ -90,7 +90,7 @@ internal sealed class LayoutAssignment
                     Carried(old);
                     break;
                 case Loop loop:
-                    values[loop.Index.Id] = loop.Index;
+                    if (loop.Range is { } range) values[range.Index.Id] = range.Index;
                     foreach (var arg in loop.Args) Carried(arg);
                     Collect(loop.Body);
                     foreach (var result in loop.Results) Carried(result);

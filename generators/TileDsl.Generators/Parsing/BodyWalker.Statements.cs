@@ -63,6 +63,9 @@ internal sealed partial class BodyWalker
             case IForLoopOperation loop:
                 RuntimeLoop(loop);
                 break;
+            case IWhileLoopOperation loop:
+                WhileLoop(loop);
+                break;
             case IForEachLoopOperation loop:
                 StaticLoop(loop);
                 break;
@@ -182,8 +185,7 @@ internal sealed partial class BodyWalker
 
     private void RuntimeLoop(IForLoopOperation loop)
     {
-        if (b.Combining is { } combining)
-            throw Report(DiagnosticDescriptors.Combiner, loop, combining, "has a runtime loop", "a combiner is straight-line code: unroll the loop with 'foreach (var i in StaticRange(start, end))' or write the steps out");
+        NotInCombiner(loop);
         var (indexLocal, startOp) = LoopHeader(loop);
         if (loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation left } condition
             || !SymbolEqualityComparer.Default.Equals(left.Local, indexLocal)
@@ -201,7 +203,61 @@ internal sealed partial class BodyWalker
                 throw Report(DiagnosticDescriptors.LoopForm, assigned.Syntax, $"The loop body assigns the loop index '{indexLocal.Name}'");
         }
 
-        var carried = AssignedLocals(loop.Body).Select(r => r.Local)
+        CarryingLoop(loop, loop.Body, () =>
+        {
+            var index = b.Create(id => new LoopValueOp(id, TileType.Scalar(ElementType.Int), LoopValueKind.Index) { Name = indexLocal.Name });
+            scope.Values[indexLocal] = index.Id;
+            return new LoopRange(index, start, end, condition.OperatorKind == BinaryOperatorKind.LessThanOrEqual, step);
+        }, null);
+    }
+
+    /// <summary>
+    /// <c>while (c) { ... }</c> and <c>do { ... } while (c);</c> on a scalar bool <c>c</c>, uniform over the program like
+    /// a for loop's bounds. The loop is rotated (<see cref="Loop"/>): <c>c</c> is computed before it (for a do loop:
+    /// true) and again at the end of the body. Inside an if-converted branch or after an early return, the predicate
+    /// joins the first test, so the programs it leaves out do not enter the loop.
+    /// </summary>
+    private void WhileLoop(IWhileLoopOperation loop)
+    {
+        NotInCombiner(loop);
+        if (loop.Condition is not { } condition) throw Silent();
+        NoTileCondition(condition, "a while loop", "reduce it to one bool first, e.g. 'while (Max(Abs(residual)) > tol)' or 'while (Sum(active.To<int>()) > 0)'");
+        if (AssignedLocals(condition).FirstOrDefault() is { Parent: { } assignment } assigned)
+            throw Report(DiagnosticDescriptors.Condition, assignment, "a while loop", $"assigns '{assigned.Local.Name}'",
+                $"assign it in the body: 'while ({assigned.Local.Name} < n) {{ ...; {assigned.Local.Name}++; }}'");
+
+        int first = loop.ConditionIsTop ? Expression(condition) : b.Constant(true, ElementType.Bool);
+        if (b.Predicate is { } predicate) first = ElementwiseSemantics.Apply(b, TileOpKind.And, new[] { predicate, first }, "while");
+        CarryingLoop(loop, loop.Body, null, (first, () => Expression(condition)));
+    }
+
+    /// <summary>
+    /// An <c>if</c> or <c>while</c> on a <c>Tile&lt;bool&gt;</c> is a C# error (a tile has no conversion to bool);
+    /// TD0042 says what to write instead.
+    /// </summary>
+    private void NoTileCondition(IOperation condition, string statement, string advice)
+    {
+        var operand = condition is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : condition;
+        if (operand.Type is INamedTypeSymbol { Name: "Tile" } tile && tile.ContainingNamespace?.ToDisplayString() == "TileDsl")
+            throw Report(DiagnosticDescriptors.Condition, condition, statement, $"is a {tile.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, one value per element, and {statement} needs one bool for the whole program", advice);
+    }
+
+    /// <summary>A combiner is straight-line code: a runtime loop in it is TD0038.</summary>
+    private void NotInCombiner(IOperation loop)
+    {
+        if (b.Combining is { } combining)
+            throw Report(DiagnosticDescriptors.Combiner, loop, combining, "has a runtime loop", "a combiner is straight-line code: unroll the loop with 'foreach (var i in StaticRange(start, end))' or write the steps out");
+    }
+
+    /// <summary>
+    /// A runtime loop over <paramref name="body"/>: a counted one (<paramref name="range"/> makes its header once the
+    /// carried values exist) or a while loop (<paramref name="condition"/>: its value before the loop, and how to
+    /// compute it at the end of the body). The locals the body assigns are carried across iterations (tiles keep their
+    /// shape, TD0020); a carried pointer travels as its int offsets, within its parameter.
+    /// </summary>
+    private void CarryingLoop(IOperation loop, IOperation body, Func<LoopRange>? range, (int Before, Func<int> After)? condition)
+    {
+        var carried = AssignedLocals(body).Select(r => r.Local)
             .Where(l => scope.Values.ContainsKey(l) || scope.Poisoned.Contains(l))
             .Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>().ToList();
         if (carried.Any(scope.Poisoned.Contains)) throw Silent();
@@ -210,22 +266,31 @@ internal sealed partial class BodyWalker
         // body and the code after the loop see a pointer over them again.
         var pointers = carried.Select(l => b[scope.Values[l]] as PointerOp).ToList();
         var inits = carried.Select((l, i) => pointers[i]?.Offsets ?? scope.Values[l]).ToList();
-        var args = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Arg) { Name = l.Name })).ToList();
-        var index = b.Create(id => new LoopValueOp(id, TileType.Scalar(ElementType.Int), LoopValueKind.Index) { Name = indexLocal.Name });
+        var names = carried.Select(l => l.Name).ToList();
+        if (condition is { } test)
+        {
+            // The condition is carried first; the body reads only the locals.
+            pointers.Insert(0, null);
+            inits.Insert(0, test.Before);
+            names.Insert(0, "more");
+        }
+        int offset = condition is null ? 0 : 1;
+        var args = inits.Select((init, i) => b.Create(id => new LoopValueOp(id, b.Type(init), LoopValueKind.Arg) { Name = names[i] })).ToList();
+        var header = range?.Invoke();
 
         var outer = b.Current;
         b.Current = new List<Statement>();
-        List<Statement> body;
+        List<Statement> loopBody;
         List<int> yields;
         try
         {
-            for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i], args[i].Id);
-            scope.Values[indexLocal] = index.Id;
+            for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i + offset], args[i + offset].Id);
             loopDepth++;
-            Statement(loop.Body);
+            Statement(body);
             if (carried.Any(scope.Poisoned.Contains)) throw Silent();
-            yields = carried.Select((l, i) => pointers[i] is null ? scope.Values[l] : YieldedOffsets(l, pointers[i]!, loop)).ToList();
-            body = b.Current;
+            yields = carried.Select((l, i) => pointers[i + offset] is { } p ? YieldedOffsets(l, p, loop) : scope.Values[l]).ToList();
+            if (condition is { } c) yields.Insert(0, c.After());
+            loopBody = b.Current;
         }
         finally
         {
@@ -233,18 +298,17 @@ internal sealed partial class BodyWalker
             loopDepth--;
         }
 
-        for (int i = 0; i < carried.Count; i++)
+        for (int i = offset; i < inits.Count; i++)
         {
             var before = b.Type(inits[i]);
             var after = b.Type(yields[i]);
             if (!before.Shape.Equals(after.Shape))
-                throw Report(DiagnosticDescriptors.LoopCarriedType, loop, carried[i].Name, before.ShapeText, after.ShapeText);
+                throw Report(DiagnosticDescriptors.LoopCarriedType, loop, names[i], before.ShapeText, after.ShapeText);
         }
 
-        var results = carried.Select((l, i) => b.Create(id => new LoopValueOp(id, b.Type(inits[i]), LoopValueKind.Result) { Name = l.Name })).ToList();
-        b.Current.Add(new Loop(index, start, end, condition.OperatorKind == BinaryOperatorKind.LessThanOrEqual, step,
-            inits.ToEquatableArray(), args.ToEquatableArray(), body.ToEquatableArray(), yields.ToEquatableArray(), results.ToEquatableArray()));
-        for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i], results[i].Id);
+        var results = inits.Select((init, i) => b.Create(id => new LoopValueOp(id, b.Type(init), LoopValueKind.Result) { Name = names[i] })).ToList();
+        b.Current.Add(new Loop(header, inits.ToEquatableArray(), args.ToEquatableArray(), loopBody.ToEquatableArray(), yields.ToEquatableArray(), results.ToEquatableArray()));
+        for (int i = 0; i < carried.Count; i++) scope.Values[carried[i]] = Pointer(pointers[i + offset], results[i + offset].Id);
     }
 
     /// <summary>A pointer into <paramref name="like"/>'s parameter at <paramref name="offsets"/> (or the offsets
@@ -257,7 +321,7 @@ internal sealed partial class BodyWalker
     }
 
     /// <summary>The offsets of a carried pointer at the end of the body: still a pointer into the same parameter.</summary>
-    private int YieldedOffsets(ILocalSymbol local, PointerOp before, IForLoopOperation loop)
+    private int YieldedOffsets(ILocalSymbol local, PointerOp before, IOperation loop)
     {
         if (b[scope.Values[local]] is PointerOp after && after.Type.PointerParam == before.Type.PointerParam) return after.Offsets;
         throw Report(DiagnosticDescriptors.UnsupportedExpression, loop, $"Assigning '{local.Name}' a pointer into another parameter in the loop",
@@ -334,6 +398,7 @@ internal sealed partial class BodyWalker
     /// </summary>
     private void If(IConditionalOperation conditional)
     {
+        NoTileCondition(conditional.Condition, "an if", "choose per element with Where(condition, a, b) or masks, or reduce it to one bool, e.g. 'if (Max(x) > 0f)'");
         int condition = Expression(conditional.Condition);
         if (b.TryConstant(condition, out var value) && value is bool taken)
         {

@@ -139,7 +139,6 @@ internal sealed partial class BodyWalker
 
     private static string Describe(IOperation op) => op switch
     {
-        IWhileLoopOperation => "A while loop",
         ITryOperation => "try/catch/finally",
         IThrowOperation => "Throwing an exception",
         ISwitchOperation => "A switch statement",
@@ -161,12 +160,11 @@ internal sealed partial class BodyWalker
 
     private static string StatementAdvice(IOperation op) => op switch
     {
-        IWhileLoopOperation => "write 'for (int i = start; i < end; i += step)' or 'foreach (var i in StaticRange(start, end))'",
         ITryOperation or IThrowOperation => "a kernel cannot catch or throw; mask off invalid elements instead",
         ISwitchOperation => "choose with Where(condition, a, b), or with 'if' on a [Constexpr] parameter",
-        IBranchOperation => "loops run to their bound; mask off the iterations' work instead",
+        IBranchOperation => "a runtime loop ends at its bound or when its while condition fails: test the exit there ('while (more && x > tol)', setting 'more' in the body) and mask off the rest of the iteration's work",
         ILocalFunctionOperation => "move it out of the kernel as a [TileFunction] method",
-        _ => "kernels are written with declarations, assignments, Store(...), runtime 'for' loops, 'foreach' over StaticRange and 'if' on constants",
+        _ => "kernels are written with declarations, assignments, Store(...), runtime 'for' and 'while' loops, 'foreach' over StaticRange and 'if'",
     };
 
     private static string ExpressionAdvice(IOperation op) => op switch

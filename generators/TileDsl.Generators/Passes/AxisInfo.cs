@@ -33,7 +33,7 @@ internal sealed class AxisInfo
     private readonly IReadOnlyDictionary<int, Op> values;
     private readonly Dictionary<int, AxisStride> memo = new();
     private readonly Dictionary<int, (int Run, int All)> divisors = new();
-    private readonly IReadOnlyDictionary<int, Loop> loops;
+    private readonly IReadOnlyDictionary<int, LoopRange> loops;
 
     /// <summary>The divisibility a specialized kernel's int parameters (and views' alignment, in bytes) are known to have.</summary>
     public const int Divisible = 16;
@@ -41,10 +41,10 @@ internal sealed class AxisInfo
     /// <summary>Powers of two above this are not told apart (the value 0 divides by all).</summary>
     private const int Unbounded = 1 << 16;
 
-    public AxisInfo(IReadOnlyDictionary<int, Op> values, IReadOnlyDictionary<int, Loop>? loops = null, IReadOnlyDictionary<string, int>? assumed = null)
+    public AxisInfo(IReadOnlyDictionary<int, Op> values, IReadOnlyDictionary<int, LoopRange>? loops = null, IReadOnlyDictionary<string, int>? assumed = null)
     {
         this.values = values;
-        this.loops = loops ?? new Dictionary<int, Loop>();
+        this.loops = loops ?? new Dictionary<int, LoopRange>();
         Assumed = assumed;
     }
 

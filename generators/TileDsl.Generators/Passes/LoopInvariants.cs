@@ -30,7 +30,7 @@ internal static class LoopInvariants
             Hoist(program, loop.Body, writers, budget);
             var defined = new HashSet<(int, LinearLayout?)>(Defined(loop.Body));
             foreach (var arg in loop.Loop.Args.Select((a, k) => (a.Id, loop.Carried[k]))) defined.Add(arg);
-            defined.Add((loop.Loop.Index.Id, null));
+            if (loop.Loop.Range is { } range) defined.Add((range.Index.Id, null));
             foreach (var define in loop.Body.OfType<DDefine>().Where(d => d.Layout is not null && d.Op is not IR.LoadOp).ToList())
             {
                 if (define.Op.Operands.Any(o => program.Values[o].Type.IsScalar

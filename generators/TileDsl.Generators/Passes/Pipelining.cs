@@ -50,21 +50,22 @@ internal static class Pipelining
             }
             var inner = Rewrite(loop.Body, stages, numThreads, values, plan, ref next);
             loop = loop with { Body = inner.ToEquatableArray() };
-            var loads = Candidates(loop, numThreads, values, plan, out var asyncDots);
-            if (loads.Count == 0 || values[loop.Step] is not ConstOp { Value: int step } || step <= 0)
+            // A while loop has no index to fetch iterations ahead by.
+            if (loop.Range is not { } range || values[range.Step] is not ConstOp { Value: int step } || step <= 0
+                || Candidates(loop, numThreads, values, plan, out var asyncDots) is not { Count: > 0 } loads)
             {
                 output.Add(loop);
                 continue;
             }
             var builder = new Builder(values, next);
             // Before the loop: the tiles of iterations 0 .. stages - 2, each iteration one commit group.
-            string index = loop.Index.Name.Length > 0 ? loop.Index.Name : "index";
+            string index = range.Index.Name.Length > 0 ? range.Index.Name : "index";
             for (int s = 0; s < stages - 1; s++)
             {
-                int at = s == 0 ? loop.Start
-                    : values[loop.Start] is ConstOp { Value: int start } ? builder.Int(start + s * step)
-                    : builder.Add(loop.Start, builder.Int(s * step), $"{index}Stage{s}");
-                builder.Copies(output, loop, loads, at, s, $"{index}Stage{s}");
+                int at = s == 0 ? range.Start
+                    : values[range.Start] is ConstOp { Value: int start } ? builder.Int(start + s * step)
+                    : builder.Add(range.Start, builder.Int(s * step), $"{index}Stage{s}");
+                builder.Copies(output, loop, range, loads, at, s, $"{index}Stage{s}");
             }
             // In the loop, after its loads: the tiles of iteration i + stages - 1. After the Dots instead where they run
             // asynchronously (wgmma): the copies then overlap them (they write the stage the iteration before read,
@@ -78,8 +79,8 @@ internal static class Pipelining
                 var s = loop.Body[i];
                 loopBody.Add(s is Define { Op: LoadOp load } && pipelined.Contains(load.Id) ? new Define(load with { Pipelined = true }) : s);
                 if (i != last) continue;
-                int ahead = builder.Add(loop.Index.Id, builder.Int((stages - 1) * step), index + "Ahead");
-                builder.Copies(loopBody, loop, loads, ahead, -1, index + "Ahead");
+                int ahead = builder.Add(range.Index.Id, builder.Int((stages - 1) * step), index + "Ahead");
+                builder.Copies(loopBody, loop, range, loads, ahead, -1, index + "Ahead");
             }
             next = builder.Next;
             output.Add(loop with { Body = loopBody.ToEquatableArray(), Stages = stages });
@@ -133,7 +134,7 @@ internal static class Pipelining
         bool ok = true;
         void Visit(int id)
         {
-            if (!ok || id == loop.Index.Id || !needed.Add(id)) return;
+            if (!ok || id == loop.Range?.Index.Id || !needed.Add(id)) return;
             if (carried.Contains(id))
             {
                 ok = false;
@@ -188,18 +189,18 @@ internal static class Pipelining
         /// <summary>The copies of <paramref name="loads"/> for the iteration whose index is <paramref name="at"/>, into
         /// <paramref name="stage"/> (-1: the stage the loop writes), ending its commit group; appended to <paramref name="output"/>.
         /// <paramref name="name"/> names the iteration (its range test is <c>{name}InRange</c>).</summary>
-        public void Copies(List<Statement> output, Loop loop, List<LoadOp> loads, int at, int stage, string name)
+        public void Copies(List<Statement> output, Loop loop, LoopRange range, List<LoadOp> loads, int at, int stage, string name)
         {
             var inBody = loop.Body.OfType<Define>().ToDictionary(d => d.Op.Id, d => d.Op);
             var bool1 = TileType.Scalar(ElementType.Bool);
-            int inRange = Define(id => new ElementwiseOp(id, bool1, loop.Inclusive ? TileOpKind.Le : TileOpKind.Lt, EquatableArray.Of(at, loop.End))
+            int inRange = Define(id => new ElementwiseOp(id, bool1, range.Inclusive ? TileOpKind.Le : TileOpKind.Lt, EquatableArray.Of(at, range.End))
             {
                 Name = name + "InRange",
             });
             var copies = new List<AsyncCopy>();
             foreach (var load in loads)
             {
-                var map = new Dictionary<int, int> { [loop.Index.Id] = at };
+                var map = new Dictionary<int, int> { [range.Index.Id] = at };
                 foreach (var op in Slice(load, inBody, loop)!)
                 {
                     var args = op.Operands.Select(o => map.TryGetValue(o, out int m) ? m : o).ToList();
@@ -251,7 +252,7 @@ internal static class Pipelining
                     foreach (int id in c.Operands) yield return id;
                     break;
                 case Loop l:
-                    foreach (int id in l.Inits.Concat(new[] { l.Start, l.End, l.Step }).Concat(Reads(l.Body)).Concat(l.Yields)) yield return id;
+                    foreach (int id in l.Operands.Concat(Reads(l.Body))) yield return id;
                     break;
             }
         }
@@ -278,8 +279,7 @@ internal static class Pipelining
                         values[old.Id] = old;
                         break;
                     case Loop l:
-                        values[l.Index.Id] = l.Index;
-                        foreach (var v in l.Args.Concat(l.Results)) values[v.Id] = v;
+                        foreach (var v in l.Values) values[v.Id] = v;
                         Collect(l.Body);
                         break;
                 }

@@ -22,7 +22,7 @@ internal static class Vectorize
     /// specialized for divisible arguments (<see cref="AxisInfo.Assumed"/>), null in the general kernel.</summary>
     public static void Run(DistributedProgram program, IReadOnlyDictionary<string, int>? assumed = null)
     {
-        var loops = program.All.OfType<DLoop>().ToDictionary(l => l.Loop.Index.Id, l => l.Loop);
+        var loops = program.All.OfType<DLoop>().Select(l => l.Loop.Range).OfType<LoopRange>().ToDictionary(r => r.Index.Id);
         Run(program, new AxisInfo(program.Values, loops, assumed), program.Body);
     }
 

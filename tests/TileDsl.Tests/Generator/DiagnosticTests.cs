@@ -27,7 +27,14 @@ public sealed class DiagnosticTests
     [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(16, 32, Warps = new[] { 4 })] int {|TD0006:b|}) { } }")]
     [InlineData("TD0006", "public static partial class K { [TileKernel] public static void A([Constexpr(16, 32, Warps = new[] { 4, 6 })] int {|TD0006:b|}) { } }")]
     [InlineData("TD0007", "public static partial class K { [TileKernel] public static {|TD0007:int|} A(Ptr<float> x) => 0; }")]
-    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:while (n > 0) { }|} } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { for (int i = 0; i < n; i++) { {|TD0010:break;|} } } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { int m = n; while (m > 0) { m--; if (m == 3) {|TD0010:continue;|} } } }")]
+    [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { int m = n; while (m > 0) { m--; if (m == 3) { {|TD0010:return;|} } } } }")]
+    // A while loop's condition is one bool for the program (a Tile<bool> there is also C# error CS0029), without assignments.
+    [InlineData("TD0042", "public static partial class K { [TileKernel] public static void A(int n) { while ({|TD0042:Arange(0, 16) < n|}) { } } }")]
+    [InlineData("TD0042", "public static partial class K { [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; if ({|TD0042:m|}) { } } }")]
+    [InlineData("TD0042", "public static partial class K { [TileKernel] public static void A(int n) { int i = 0; while ({|TD0042:i++|} < n) { } } }")]
+    [InlineData("TD0020", "public static partial class K { [TileKernel] public static void A(int n) { var acc = Zeros<float>(64); {|TD0020:while (n > 0) { acc = acc[.., None] + Zeros<float>(64, 64); }|} } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { {|TD0010:try { } catch { }|} } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(Ptr<float> x, int n) { for (int i = 0; i < n; i++) { if (i > 2) { {|TD0010:return;|} } } } }")]
     [InlineData("TD0010", "public static partial class K { [TileKernel] public static void A(int n) { int {|TD0010:m|}; m = n; } }")]
@@ -90,7 +97,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0034", "public static partial class K { [TileKernel] public static void A(int n) { var f = Zeros<float>(16); var s = {|TD0034:Sum(f < 1f)|}; } }")]
     [InlineData("TD0035", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x) => {|TD0035:F(x)|}; [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16)); } }")]
     [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { if (n > 1) { {|TD0010:return x;|} } return x * 2f; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), 3); } }")]
-    [InlineData("TD0010", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { {|TD0010:while (n > 0) { }|} return x; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), n); } }")]
+    [InlineData("TD0042", "public static partial class K { [TileFunction] static Tile<float> F(Tile<float> x, int n) { while ({|TD0042:x > 0f|}) { } return x; } [TileKernel] public static void A(int n) { var y = F(Zeros<float>(16), n); } }")]
     [InlineData("TD0015", "public static partial class K { [TileFunction] static Tile<int> R(int size) => {|TD0015:Arange(0, size)|}; [TileKernel] public static void A(int n) { var y = R(12); } }")]
     // Reduce and AssociativeScan take a static [TileFunction] combiner (T a, T b) => T by name, computing on scalars only.
     [InlineData("TD0038", "public static partial class K { [TileKernel] public static void A(int n) { var s = Reduce(Zeros<float>(16), 0, {|TD0038:(a, b) => a + b|}); } }")]
@@ -99,6 +106,7 @@ public sealed class DiagnosticTests
     [InlineData("TD0038", "public static partial class K { [TileFunction] static float F(float a, float b) => Sum({|TD0038:Full(4, a)|}) + b; [TileKernel] public static void A(int n) { var s = Reduce(Zeros<float>(16), 0, F); } }")]
     [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) => a + {|TD0038:ProgramId(0)|}; [TileKernel] public static void A(int n) { var s = AssociativeScan(Arange(0, 16), 0, F); } }")]
     [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) { var s = a; {|TD0038:for (int i = 0; i < b; i++) { s = s * 2; }|} return s; } [TileKernel] public static void A(int n) { var s = Reduce(Arange(0, 16), F); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) { var s = a; {|TD0038:while (s < b) { s = s * 2; }|} return s; } [TileKernel] public static void A(int n) { var s = Reduce(Arange(0, 16), F); } }")]
     [InlineData("TD0034", "public static partial class K { [TileFunction] static bool F(bool a, bool b) => a | b; [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var s = {|TD0034:Reduce(m, 0, F)|}; } }")]
     public async Task Reports_diagnostic(string id, string source)
     {
