@@ -156,7 +156,7 @@ internal sealed class DistributedLowering
             case DotOp dot:
                 var operands = plan.OperandLayouts[op.Id];
                 DotLowering.Lower(output, dot, home, operands[0], operands[1], values[dot.A].Type, numThreads, plan.Wgmma,
-                    pipelines.Has(dot.A) ? pipelines.Of(dot.A).Buffer : null, pipelines.Has(dot.B) ? pipelines.Of(dot.B).Buffer : null);
+                    pipelines.Read(dot.A, values), pipelines.Read(dot.B, values));
                 break;
             case ReduceOp reduce:
                 ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);

@@ -54,13 +54,14 @@ internal sealed class DAsyncWait : DStatement
 /// <summary>
 /// The buffers of the software pipelines (<c>Passes.Pipelining</c>): one per pipelined load, of as many stages as its
 /// loop, each stage placed as the Dot reading it would stage the operand itself (<see cref="DotTiling"/>), rounded up
-/// to 128 bytes (1024 for a swizzled one) so that every stage starts aligned.
+/// to 128 bytes (1024 for a swizzled one) so that every stage starts aligned. A load the Dot reads through a
+/// <c>Trans</c> is copied with the operand's map transposed.
 /// </summary>
 internal sealed class Pipelines
 {
     private readonly LayoutPlan plan;
     private readonly int numThreads;
-    private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages)> owners = new();
+    private readonly Dictionary<int, (DotOp Dot, int Operand, TileType AType, int Stages, bool Transposed)> owners = new();
     private readonly Dictionary<int, (SharedBuffer Buffer, SharedMap Map)> buffers = new();
 
     public Pipelines(IEnumerable<Statement> body, LayoutPlan plan, int numThreads)
@@ -77,7 +78,11 @@ internal sealed class Pipelines
                 if (statement is Loop loop) Find(loop.Body, loop.Stages);
                 if (statement is not Define { Op: DotOp dot }) continue;
                 foreach (var (operand, id) in new[] { (0, dot.A), (1, dot.B) })
-                    if (values[id] is LoadOp { Pipelined: true }) owners[id] = (dot, operand, values[dot.A].Type, stages);
+                {
+                    bool transposed = values[id] is TransOp;
+                    int source = values[id] is TransOp trans ? trans.Source : id;
+                    if (values[source] is LoadOp { Pipelined: true }) owners[source] = (dot, operand, values[dot.A].Type, stages, transposed);
+                }
             }
         }
     }
@@ -86,7 +91,7 @@ internal sealed class Pipelines
     public (SharedBuffer Buffer, SharedMap Map) Of(int load)
     {
         if (buffers.TryGetValue(load, out var known)) return known;
-        var (dot, operand, aType, stages) = owners[load];
+        var (dot, operand, aType, stages, transposed) = owners[load];
         var layouts = plan.OperandLayouts[dot.Id];
         var tiling = DotLowering.Tiling(dot, layouts[0], layouts[1], aType, numThreads, plan.Wgmma);
         var placement = operand == 0 ? tiling.A : tiling.B;
@@ -97,9 +102,25 @@ internal sealed class Pipelines
         var buffer = new SharedBuffer(tiling.Element, stages * stage,
             $"{name}: {(operand == 0 ? "a" : "b")}, {DotLowering.Placement(tiling, placement, extent)}, {stages} stages") { Stages = stages, Alignment = placement.Alignment };
         var maps = tiling.Maps(0);
-        buffers[load] = (buffer, operand == 0 ? maps.A : maps.B);
+        var map = operand == 0 ? maps.A : maps.B;
+        buffers[load] = (buffer, transposed ? Transpose(map) : map);
         return buffers[load];
     }
 
-    public bool Has(int load) => owners.ContainsKey(load);
+    /// <summary>The pipeline buffer a Dot reads for its operand <paramref name="operand"/> (a pipelined load, or a
+    /// <c>Trans</c> of one), or null.</summary>
+    public SharedBuffer? Read(int operand, IReadOnlyDictionary<int, Op> values)
+    {
+        int load = values[operand] is TransOp trans ? trans.Source : operand;
+        return owners.ContainsKey(load) ? Of(load).Buffer : null;
+    }
+
+    /// <summary>The map of a 2-D tile's transpose: coordinates, window and swizzle rows swapped.</summary>
+    private static SharedMap Transpose(SharedMap map)
+        => map with
+        {
+            Strides = Helpers.EquatableArray.Of(map.Strides[1], map.Strides[0]),
+            WindowDim = map.HasWindow ? 1 - map.WindowDim : -1,
+            Swizzle = map.Swizzle is { } swizzle ? swizzle with { RowDim = 1 - swizzle.RowDim } : null,
+        };
 }

@@ -17,7 +17,7 @@ namespace TileDsl.Generators.Passes;
 /// the load's address slice that depend on the loop index are cloned with the index moved ahead), masked off past the
 /// loop's end as Triton does.
 /// <para>
-/// A load qualifies when the Dot is its only reader, its <c>other</c> is +0 (a skipped copy leaves zeros), its address
+/// A load qualifies when the Dot is its only reader (directly or through a <c>Trans</c> that only the Dot reads), its <c>other</c> is +0 (a skipped copy leaves zeros), its address
 /// and mask are index arithmetic of the loop index and of values that do not change in the loop (no carried values, no
 /// loaded ones), the loop's step is a positive constant, the Dot stages its operands whole (one chunk of k, not split
 /// over slices of threads), and the tile is of the type the Dot stages (16-bit on tensor cores, float on FMA units).
@@ -106,15 +106,25 @@ internal static class Pipelining
             if (tiling.Chunk != aType.Shape[1] || tiling.Slices != 1 || tiling.Mma is null && staged != ElementType.Float) continue;
             foreach (int operand in new[] { dot.A, dot.B })
             {
-                if (inBody.TryGetValue(operand, out var op) && op is LoadOp load && reads[load.Id] == 1 && load.Type.Element == staged
+                if (Operand(operand, inBody, reads) is { } load && load.Type.Element == staged
                     && values[load.Other] is ConstOp { Value: var other }
                     && System.BitConverter.DoubleToInt64Bits(System.Convert.ToDouble(other, System.Globalization.CultureInfo.InvariantCulture)) == 0
                     && Slice(load, inBody, loop) is not null && !result.Contains(load))
                     result.Add(load);
             }
-            if (tiling.Mma is { Wgmma: true } && result.Any(l => l.Id == dot.A) && result.Any(l => l.Id == dot.B)) asyncDots.Add(dot.Id);
+            if (tiling.Mma is { Wgmma: true } && Operand(dot.A, inBody, reads) is { } a && result.Contains(a)
+                && Operand(dot.B, inBody, reads) is { } b && result.Contains(b))
+                asyncDots.Add(dot.Id);
         }
         return result;
+    }
+
+    /// <summary>The load of the body that a Dot operand is, directly or through a <c>Trans</c> (a K-major b loaded
+    /// [n, k]: its stages are placed transposed), where the Dot is its only reader; else null.</summary>
+    private static LoadOp? Operand(int operand, Dictionary<int, Op> inBody, Dictionary<int, int> reads)
+    {
+        if (inBody.TryGetValue(operand, out var op) && op is TransOp trans && reads[trans.Id] == 1) inBody.TryGetValue(trans.Source, out op);
+        return op is LoadOp load && reads[load.Id] == 1 ? load : null;
     }
 
     /// <summary>The body's ops that the load's address and mask depend on through the loop index, in body order; null

@@ -71,6 +71,16 @@ public static partial class TensorCoreKernels
     /// </summary>
     [TileKernel(NumWarps = 4)]
     public static void TransposedOperandsDot(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
+        => TransposedProduct(aT, bT, c, M, N, K);
+
+    /// <summary>The same through a software pipeline of 3 stages: each operand is copied through its <c>Trans</c>,
+    /// into stages placed as the Dot reads the transpose (a M-major, b K-major).</summary>
+    [TileKernel(NumWarps = 4, NumStages = 3)]
+    public static void PipelinedTransposedOperandsDot(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
+        => TransposedProduct(aT, bT, c, M, N, K);
+
+    [TileFunction]
+    private static void TransposedProduct(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
     {
         var rm = ProgramId(0) * 64 + Arange(0, 64);
         var rn = ProgramId(1) * 64 + Arange(0, 64);
