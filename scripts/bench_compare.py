@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Checks the outputs of TileDsl.Bench against PyTorch and times PyTorch's ops on the same shapes, in the same run.
 
-Usage: bench_compare.py DIR  (DIR holds results.tsv and the raw float32 files written by TileDsl.Bench)
-Prints a markdown table (TileDsl vs PyTorch) and the maximum errors against float64 references.
+Usage: bench_compare.py DIR  (DIR holds results.tsv and the raw float32 (.f32) and bf16 (.bf16) files written by TileDsl.Bench)
+Prints a markdown table (TileDsl vs PyTorch) and the maximum errors against float64 references. Without a GPU, PyTorch
+runs on the CPU (the benchmark's --small sizes; the timings then compare nothing).
 """
-import sys, math, os
+import sys, math, os, time
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -12,16 +13,30 @@ import torch.nn.functional as F
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 d = sys.argv[1]
-dev = "cuda"
+dev = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def load(name, shape):
     return torch.from_numpy(np.fromfile(os.path.join(d, name + ".f32"), dtype=np.float32).reshape(shape)).to(dev)
 
 
+def load_bf16(name, shape):
+    """A raw bf16 file as float32 (exactly: a bf16 is the top half of a float32)."""
+    bits = np.fromfile(os.path.join(d, name + ".bf16"), dtype=np.uint16).astype(np.uint32) << 16
+    return torch.from_numpy(bits.view(np.float32).reshape(shape)).to(dev)
+
+
 def bench(fn):
     for _ in range(3):
         fn()
+    if dev == "cpu":
+        start = time.perf_counter()
+        fn()
+        n = max(3, min(200, int(1 / max(time.perf_counter() - start, 1e-6))))
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter() - start) * 1000 / n
     torch.cuda.synchronize()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
@@ -124,7 +139,45 @@ if "attention_fwd" in rows:
     t = bench(lambda: torch.autograd.grad(ot, (qt, kt, vt), dot, retain_graph=True))
     out.append(("attention backward fp32", shape, ms, value, t, 2.5 * flops / t / 1e9, "TFLOP/s", "SDPA backward (autograd)"))
 
-print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+# Causal flash attention in bf16 (fp32 accumulation), D = 64 and 128: batch 0 of the benchmark's outputs against float64
+# SDPA of its bf16 inputs (and torch's own bf16 SDPA against the same, for scale); torch's bf16 SDPA timed on the full
+# shape, forward and backward, beside ours.
+for D in (64, 128):
+    key = f"flash16_d{D}"
+    if key + "_fwd" not in rows:
+        continue
+    shape, ms, unit, value = rows[key + "_fwd"]
+    B, N, H = (int(p[1:]) for p in shape.split()[:3])
+    q, k, v, do = (load_bf16(f"{key}_{s}", (1, N, H, D)).transpose(1, 2) for s in ("q", "k", "v", "do"))
+    qd, kd, vd = (t_.double().requires_grad_() for t_ in (q, k, v))
+    od = F.scaled_dot_product_attention(qd, kd, vd, is_causal=True)
+    ref = dict(zip(("dq", "dk", "dv"), torch.autograd.grad(od, (qd, kd, vd), do.double())))
+    ref["o"] = od.detach()
+    scores = (qd.detach() @ kd.detach().transpose(-1, -2)) / math.sqrt(D)
+    scores.masked_fill_(torch.ones(N, N, dtype=torch.bool, device=dev).triu(1), float("-inf"))
+    ref["lse"] = torch.logsumexp(scores, -1).reshape(-1)
+    del scores
+    q16, k16, v16 = (t_.to(torch.bfloat16).requires_grad_() for t_ in (q, k, v))
+    o16 = F.scaled_dot_product_attention(q16, k16, v16, is_causal=True)
+    torch_bf16 = dict(zip(("dq", "dk", "dv"), torch.autograd.grad(o16, (q16, k16, v16), do.to(torch.bfloat16))))
+    torch_bf16["o"] = o16.detach()
+    for name in ("o", "dq", "dk", "dv"):
+        ours = load_bf16(f"{key}_{name}", (1, N, H, D)).transpose(1, 2)
+        checks.append((f"flash16 D{D} {name} (batch 0; torch bf16: {err(torch_bf16[name], ref[name]):.2e})", err(ours, ref[name]), 2e-2))
+    checks.append((f"flash16 D{D} lse (batch 0, float32)", err(load(f"{key}_lse", (H * N,)), ref["lse"]), 1e-4))
+    del qd, kd, vd, od, ref, q16, k16, v16, o16, torch_bf16
+    flops = 4 * B * H * N * N * D / 2
+    qt, kt, vt, dot = ((torch.rand(B, N, H, D, device=dev) * 2 - 1).to(torch.bfloat16).transpose(1, 2) for _ in range(4))
+    qt, kt, vt = (t_.requires_grad_() for t_ in (qt, kt, vt))
+    t = bench(lambda: F.scaled_dot_product_attention(qt, kt, vt, is_causal=True))
+    out.append((f"flash attention bf16 forward D{D}", shape, ms, value, t, flops / t / 1e9, "TFLOP/s", "SDPA bf16 (is_causal)"))
+    shape, ms, unit, value = rows[key + "_bwd"]
+    ot = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
+    t = bench(lambda: torch.autograd.grad(ot, (qt, kt, vt), dot, retain_graph=True))
+    out.append((f"flash attention bf16 backward D{D}", shape, ms, value, t, 2.5 * flops / t / 1e9, "TFLOP/s", "SDPA bf16 backward (autograd)"))
+    del qt, kt, vt, dot, ot
+
+print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}" if dev == "cuda" else f"CPU (no GPU), torch {torch.__version__}")
 print()
 print("| kernel | shape | TileDsl ms | TileDsl | reference | ref ms | ref | TileDsl / ref |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")

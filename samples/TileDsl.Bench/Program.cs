@@ -19,10 +19,12 @@ using Half = System.Half;
 //        TileDsl.Bench --out DIR --simplicial [--n N]        2-simplicial attention at B=4, N=16384 (SimplicialBench)
 //        TileDsl.Bench --out DIR --simplicial-sweep [--n N] [--variant trilinear|determinant]  every tiling at B=4, N=4096
 //        TileDsl.Bench --out DIR --ptx NAME...    every kernel compiled to PTX (no GPU needed), the named ones saved (PtxDump)
-//        --only matmul|matmul16|rows|attention    one group of the tutorial benchmarks (e.g. under a profiler)
+//        --only matmul|matmul16|rows|attention|flash16    one group of the tutorial benchmarks (e.g. under a profiler)
 //        --only matmul16 --n 8192                 the 16-bit matmuls at another size
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
 //        --only tf32                              how the tensor cores read floats at tf32 (Tf32Check)
+//        --tensor-cores mmasync|wgmma             the tensor-core path of the launches (TensorCores.Use; default: the
+//                                                 device's), e.g. wgmma to run the Hopper kernels' emulation on the CPU
 //        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 string outDir = Option("--out", "bench-out");
@@ -35,6 +37,12 @@ string device = Option("--device", "cuda");
 bool small = args.Contains("--small");
 string only = Option("--only", "");
 bool Wants(string group) => only.Length == 0 || only == group;
+using var tensorCores = TensorCores.Use(Option("--tensor-cores", "auto") switch
+{
+    "mmasync" => TensorCorePath.MmaSync,
+    "wgmma" => TensorCorePath.Wgmma,
+    _ => TensorCorePath.Auto,
+});
 Directory.CreateDirectory(outDir);
 
 using var context = TileAccelerators.CreateContext();
@@ -203,6 +211,54 @@ if (Wants("attention"))
     Download("attn_dk", dk);
     Download("attn_dv", dv);
     results.Add("attention_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
+}
+
+// Causal flash attention in bf16 on tensor cores, [B, N, H, D] at D = 64 and 128 (FLOPs as above). The inputs are
+// uniform in [-1, 1] rounded to bf16; batch 0's inputs and outputs are saved as raw bf16 bits (flash16_d{D}_{name}.bf16,
+// LSE as float32) for the float64 check in scripts/bench_compare.py, which times torch's SDPA on the full shape.
+if (Wants("flash16"))
+{
+    foreach (int d in new[] { 64, 128 })
+    {
+        var shape = small ? new FlashAttention.Shape(1, 130, 1, d) : new FlashAttention.Shape(4, 4096, 16, d);
+        long count = (long)shape.Batch * shape.N * shape.Heads * d, rows = (long)shape.Batch * shape.Heads * shape.N;
+        long perBatch = count / shape.Batch;
+        string name = $"flash16_d{d}";
+        using var q = UploadBf16("q");
+        using var k = UploadBf16("k");
+        using var v = UploadBf16("v");
+        using var dO = UploadBf16("do");
+        using var o = accelerator.Allocate1D<BFloat16>(count);
+        using var lse = accelerator.Allocate1D<float>(rows);
+        using var delta = accelerator.Allocate1D<float>(rows);
+        using var dq = accelerator.Allocate1D<BFloat16>(count);
+        using var dk = accelerator.Allocate1D<BFloat16>(count);
+        using var dv = accelerator.Allocate1D<BFloat16>(count);
+        double forwardFlops = 4.0 * shape.Batch * shape.Heads * shape.N * (double)shape.N * d / 2;
+        string text = $"B{shape.Batch} N{shape.N} H{shape.Heads} D{d} causal";
+        double ms = Time(() => FlashAttention.Forward(stream, shape, q.View, k.View, v.View, o.View, lse.View));
+        results.Add($"{name}_fwd", text, ms, "TFLOP/s", forwardFlops / 1e9);
+        ms = Time(() => FlashAttention.Backward(stream, shape, q.View, k.View, v.View, o.View, dO.View, lse.View, delta.View, dq.View, dk.View, dv.View));
+        results.Add($"{name}_bwd", text, ms, "TFLOP/s", 2.5 * forwardFlops / 1e9);
+        foreach (var (output, suffix) in new[] { (o, "o"), (dq, "dq"), (dk, "dk"), (dv, "dv") })
+            SaveBf16(suffix, Prefix<BFloat16>(output.View, perBatch));
+        Save($"{name}_lse", Prefix<float>(lse.View, rows / shape.Batch));
+
+        static T[] Prefix<T>(ArrayView<T> view, long length) where T : unmanaged => view.SubView(0, length).GetAsArray();
+
+        MemoryBuffer1D<BFloat16, Stride1D.Dense> UploadBf16(string tensor)
+        {
+            var data = Random(count).Select(x => (BFloat16)x).ToArray();
+            SaveBf16(tensor, data.AsSpan(0, (int)perBatch).ToArray());
+            return accelerator.Allocate1D(data);
+        }
+
+        void SaveBf16(string tensor, BFloat16[] data)
+        {
+            using var file = File.Create(Path.Combine(outDir, $"{name}_{tensor}.bf16"));
+            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+        }
+    }
 }
 
 if (only == "sixteen") return SixteenBitCheck.Run(accelerator);

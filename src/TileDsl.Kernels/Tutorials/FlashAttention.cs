@@ -201,14 +201,23 @@ public static partial class FlashAttention
 
     private static (TileGrid Grid, (int B, int N, int H) Strides) Check(Shape shape, int block, params (TileBuffer<float> Buffer, string Name)[] tensors)
     {
+        LaunchChecks.Constexpr("shape.D", shape.D, 16, 32, 64);
+        LaunchChecks.Constexpr(nameof(block), block, 16, 64);
+        return (ProgramGrid(shape, block), CheckTensors(shape, tensors));
+    }
+
+    /// <summary>Checks the shape and that every tensor holds [Batch, N, Heads, D]; the strides of its dimensions B, N, H.</summary>
+    private static (int B, int N, int H) CheckTensors<T>(Shape shape, (TileBuffer<T> Buffer, string Name)[] tensors)
+        where T : unmanaged
+    {
         LaunchChecks.AtLeast(shape.Batch, 1, "shape.Batch");
         LaunchChecks.AtLeast(shape.N, 1, "shape.N");
         LaunchChecks.AtLeast(shape.Heads, 1, "shape.Heads");
-        LaunchChecks.Constexpr("shape.D", shape.D, 16, 32, 64);
-        LaunchChecks.Constexpr(nameof(block), block, 16, 64);
         foreach (var (buffer, name) in tensors)
             LaunchChecks.Holds(buffer, shape.Elements, name, $"[{shape.Batch}, {shape.N}, {shape.Heads}, {shape.D}]");
-        var strides = (shape.N * shape.Heads * shape.D, shape.Heads * shape.D, shape.D);
-        return (new TileGrid(Cdiv(shape.N, block), shape.Batch * shape.Heads), strides);
+        return (shape.N * shape.Heads * shape.D, shape.Heads * shape.D, shape.D);
     }
+
+    /// <summary>One program per <paramref name="block"/> rows of each (batch, head).</summary>
+    private static TileGrid ProgramGrid(Shape shape, int block) => new(Cdiv(shape.N, block), shape.Batch * shape.Heads);
 }

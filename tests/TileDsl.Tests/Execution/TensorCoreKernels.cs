@@ -67,11 +67,20 @@ public static partial class TensorCoreKernels
     /// c = Trans(aT) · Trans(bT) for aT [K, M] (a arrives contiguous along m: staged M-major) and bT [N, K] (b arrives
     /// contiguous along k: staged K-major), the transposes of the tutorial's operands; 64 × 64 blocks of c, k in steps
     /// of 64. On 4 warps: mma.sync, 2 × 2 warps of 32 × 32; the Hopper variant, one warpgroup of 16 × 64 per warp,
-    /// wgmma with both operands' transpose flags the other way from the tutorial's (M-major a, K-major b). Both loads
-    /// are pipelined through their Trans (3 stages): each copy writes its tile transposed into the stage.
+    /// wgmma with both operands' transpose flags the other way from the tutorial's (M-major a, K-major b).
     /// </summary>
-    [TileKernel(NumWarps = 4, NumStages = 3)]
+    [TileKernel(NumWarps = 4)]
     public static void TransposedOperandsDot(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
+        => TransposedProduct(aT, bT, c, M, N, K);
+
+    /// <summary>The same through a software pipeline of 3 stages: each operand is copied through its <c>Trans</c>,
+    /// into stages placed as the Dot reads the transpose (a M-major, b K-major).</summary>
+    [TileKernel(NumWarps = 4, NumStages = 3)]
+    public static void PipelinedTransposedOperandsDot(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
+        => TransposedProduct(aT, bT, c, M, N, K);
+
+    [TileFunction]
+    private static void TransposedProduct(Ptr<Half> aT, Ptr<Half> bT, Ptr<float> c, int M, int N, int K)
     {
         var rm = ProgramId(0) * 64 + Arange(0, 64);
         var rn = ProgramId(1) * 64 + Arange(0, 64);

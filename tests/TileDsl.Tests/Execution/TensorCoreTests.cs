@@ -174,7 +174,7 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
                 run(d.View(a), d.View(b), d.View(c16));
                 d.CopyBack();
             }
-            Assert.True(Loaded(launcher, kernel));
+            Assert.True(KernelCaches.Loaded(launcher, kernel, cpu.Accelerator));
             return (Reference.Matmul(m, n, k, (i, l) => widen(a[i * k + l]), (l, j) => widen(b[l * n + j])), c16.Select(widen).ToArray());
         }
         // The float sum is off by at most k · 2^-24 · k ≤ 192 · 2^-24 · 192 ≈ 2.2e-3 (terms ≤ 1); rounding it to 16 bits
@@ -183,24 +183,31 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
     }
 
     /// <summary>The transposed operands (M-major a, K-major b: wgmma's transpose flags the other way round) through
-    /// mma.sync and through the Hopper kernel's emulation; 100 × 70 × 150: masked rows, columns and k.</summary>
+    /// mma.sync and through the Hopper kernel's emulation, staged as the Dot reads them and through a 3-stage pipeline
+    /// (each load copied through its Trans); 100 × 70 × 150: masked rows, columns and k.</summary>
     [Theory]
-    [InlineData(TensorCorePath.MmaSync)]
-    [InlineData(TensorCorePath.Wgmma)]
-    public void Transposed_operands_on_either_tensor_core_path(TensorCorePath path)
+    [InlineData(TensorCorePath.MmaSync, false)]
+    [InlineData(TensorCorePath.Wgmma, false)]
+    [InlineData(TensorCorePath.MmaSync, true)]
+    [InlineData(TensorCorePath.Wgmma, true)]
+    public void Transposed_operands_on_either_tensor_core_path(TensorCorePath path, bool pipelined)
     {
         const int m = 100, n = 70, k = 150;
         var random = new Random(46);
         var aT = Reference.RandomFloats(random, k * m).Select(v => (Half)v).ToArray();
         var bT = Reference.RandomFloats(random, n * k).Select(v => (Half)v).ToArray();
         var c = Reference.Poisoned(m * n, float.NaN);
+        var grid = new TileGrid(2, 2);
         using (TensorCores.Use(path))
         using (var d = new DeviceArrays(cpu.Accelerator))
         {
-            TensorCoreKernels.TransposedOperandsDotKernel.Launch(cpu.Accelerator, new TileGrid(2, 2), d.View(aT), d.View(bT), d.View(c), m, n, k);
+            if (pipelined) TensorCoreKernels.PipelinedTransposedOperandsDotKernel.Launch(cpu.Accelerator, grid, d.View(aT), d.View(bT), d.View(c), m, n, k);
+            else TensorCoreKernels.TransposedOperandsDotKernel.Launch(cpu.Accelerator, grid, d.View(aT), d.View(bT), d.View(c), m, n, k);
             d.CopyBack();
         }
-        Assert.True(Loaded(typeof(TensorCoreKernels.TransposedOperandsDotKernel), path == TensorCorePath.Wgmma ? "TransposedOperandsDot_HopperCache" : "TransposedOperandsDotCache"));
+        string kernel = pipelined ? "PipelinedTransposedOperandsDot" : "TransposedOperandsDot";
+        var launcher = pipelined ? typeof(TensorCoreKernels.PipelinedTransposedOperandsDotKernel) : typeof(TensorCoreKernels.TransposedOperandsDotKernel);
+        Assert.True(KernelCaches.Loaded(launcher, path == TensorCorePath.Wgmma ? $"{kernel}_HopperCache" : $"{kernel}Cache", cpu.Accelerator));
         var expected = Reference.Matmul(m, n, k, (i, l) => (double)aT[l * m + i], (l, j) => (double)bT[j * k + l]);
         // fp16 products are exact in float; 150 float additions of terms ≤ 1: error ≤ 150 · 2^-24 · 150 ≈ 1.3e-3.
         Reference.AssertClose(expected, i => c[i], m * n, rtol: 0, atol: 1.5e-3, what: "c");
@@ -247,7 +254,7 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
             bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
             string name = transposedB ? "Tf32TransposedB" : "Tf32";
             string kernel = $"{name}_BM{bm}_BN{bn}_BK32_GROUP_M8{(path == TensorCorePath.Wgmma ? "_Hopper" : "")}{(divisible ? "_Divisible" : "")}Cache";
-            Assert.True(Loaded(transposedB ? typeof(Matmul.Tf32TransposedBKernel) : typeof(Matmul.Tf32Kernel), kernel));
+            Assert.True(KernelCaches.Loaded(transposedB ? typeof(Matmul.Tf32TransposedBKernel) : typeof(Matmul.Tf32Kernel), kernel, cpu.Accelerator));
         }
         var truncated = Reference.Matmul(m, n, k, (i, l) => TileMath.TruncateToTf32(a[i * k + l]), (l, j) => TileMath.TruncateToTf32(b[l * n + j]));
         // tf32 products are exact in float (11 × 11 significant bits); k float additions of terms ≤ 1: error ≤ k · 2^-24 · k ≤ 6e-4.
@@ -282,13 +289,5 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         Assert.Equal(TensorCorePath.Auto, TensorCores.Path);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => TensorCores.Use((TensorCorePath)7));
         Assert.Equal("path", error.ParamName);
-    }
-
-    /// <summary>Whether the kernel cache <paramref name="field"/> of a generated launcher has loaded its kernel on the CPU accelerator.</summary>
-    private bool Loaded(Type launcher, string field)
-    {
-        var cache = launcher.GetField(field, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.GetValue(null);
-        Assert.NotNull(cache);
-        return (bool)cache!.GetType().GetMethod("IsLoadedOn")!.Invoke(cache, new object[] { cpu.Accelerator })!;
     }
 }
