@@ -171,8 +171,8 @@ internal sealed partial class KernelEmitter
         string aRow = Sum(new[] { n.ARow, StageOffset(dot.A, dot.AStaged) }.Where(t => t.Length > 0));
         string bRow = Sum(new[] { n.BRow, StageOffset(dot.B, dot.BStaged) }.Where(t => t.Length > 0));
         w.Open($"if ({target.IsCuda})");
-        w.Line($"uint {n.AAt} = {sharedAddress} + (uint){Parenthesized(aRow)} * {bytes};");
-        w.Line($"uint {n.BAt} = {sharedAddress} + (uint){Parenthesized(bRow)} * {bytes};");
+        w.Line($"uint {n.AAt} = {ArenaAddress(t.Element)} + (uint){Parenthesized(aRow)} * {bytes};");
+        w.Line($"uint {n.BAt} = {ArenaAddress(t.Element)} + (uint){Parenthesized(bRow)} * {bytes};");
         for (int kk = 0; kk < steps; kk++)
         {
             for (int mi = 0; mi < mma.BlocksM; mi++)

@@ -52,7 +52,7 @@ internal sealed partial class KernelEmitter
         int width = copy.Vector?.Width ?? 1;
         string arena = Arena(element);
         string stage = copy.Copy.Stage >= 0 ? (copy.Copy.Stage * copy.Buffer.StageElements).ToString() : StageOffset(copy.Buffer, true, write: true);
-        sharedAddress ??= names.Unique("sharedAddress");
+        string arenaAddress = ArenaAddress(element);
         string address = signature.Addresses[program.Values[pointers].Type.PointerParam!];
         string Raw(int r)
         {
@@ -64,7 +64,7 @@ internal sealed partial class KernelEmitter
         {
             string index = Sum(new[] { SharedIndex(copy.Buffer, layout, map, group[0], 1), stage });
             string Source(int r) => $"{address} + (long){Parenthesized(Operand(pointers, layout, r))} * {bytes}";
-            string destination = $"{sharedAddress} + (uint){Parenthesized(index)} * {bytes}";
+            string destination = $"{arenaAddress} + (uint){Parenthesized(index)} * {bytes}";
             if (copy.Vector is not { } vector)
             {
                 // One element: asynchronously where cp.async can move it (4 bytes or more) and its mask holds.

@@ -39,8 +39,8 @@ internal sealed partial class KernelEmitter
         string groupColumn = nBits == 0 ? "0" : Scaled(Run(LinearLayout.LaneBits + mBits, nBits), mma.WarpN * t.B.SwizzledMn);
         w.Open($"if ({target.IsCuda})");
         string aAt = names.Unique(n.Stem + "DescriptorA"), bAt = names.Unique(n.Stem + "DescriptorB");
-        w.Line($"long {aAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * {bytes}, {t.A.PanelBytes}, 1024);");
-        w.Line($"long {bAt} = TileMma.Descriptor({sharedAddress} + (uint){Parenthesized(Sum(new[] { bStart, groupColumn }))} * {bytes}, {t.B.PanelBytes}, 1024);");
+        w.Line($"long {aAt} = TileMma.Descriptor({ArenaAddress(t.Element)} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * {bytes}, {t.A.PanelBytes}, 1024);");
+        w.Line($"long {bAt} = TileMma.Descriptor({ArenaAddress(t.Element)} + (uint){Parenthesized(Sum(new[] { bStart, groupColumn }))} * {bytes}, {t.B.PanelBytes}, 1024);");
         w.Line(target.Ptx("wgmma.fence.sync.aligned;"));
         string accumulators = string.Join(", ", Enumerable.Range(0, regs.Length).Select(i => $"tdC{n.C + i}"));
         for (int kk = 0; kk < steps; kk++)

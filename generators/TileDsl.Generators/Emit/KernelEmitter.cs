@@ -71,18 +71,34 @@ internal sealed partial class KernelEmitter
             // Tensor cores read shared memory by address: the arenas lie, in order, in the dynamic shared memory.
             string bytes = names.Unique("sharedBytes");
             output.Line($"var {bytes} = {target.DynamicShared};");
-            int offset = 0;
             foreach (var arena in arenas.OrderBy(a => a.Key))
             {
-                if (arenaNames.TryGetValue(arena.Key, out var name)) output.Line($"var {name} = {target.SharedArena(bytes, offset, arena.Key, arena.Value)};");
-                offset += arena.Value * ElementTypes.Of(arena.Key).Bytes;
+                if (arenaNames.TryGetValue(arena.Key, out var name)) output.Line($"var {name} = {target.SharedArena(bytes, ArenaOffset(arena.Key), arena.Key, arena.Value)};");
             }
             output.Line($"uint {sharedAddress} = TileMma.SharedAddress();");
+            foreach (var address in arenaAddresses.OrderBy(a => a.Key))
+                output.Line($"uint {address.Value} = {sharedAddress} + {ArenaOffset(address.Key)};");
         }
         foreach (var view in vectorViews.OrderBy(v => v.Value, System.StringComparer.Ordinal))
             output.Line($"var {view.Value} = {target.VectorView(view.Key.View, view.Key.Element, view.Key.Width)};");
         foreach (var flag in alignedFlags.OrderBy(f => f.Key))
             output.Line($"bool {flag.Value} = ({signature.AlignedViews} & {1 << flag.Key}) != 0;");
+    }
+
+    /// <summary>Bytes into the dynamic shared memory where an arena starts (the arenas follow one another by element type).</summary>
+    private int ArenaOffset(ElementType element) => arenas.Where(a => a.Key < element).Sum(a => a.Value * ElementTypes.Of(a.Key).Bytes);
+
+    /// <summary>The address locals of arenas that do not start the dynamic shared memory.</summary>
+    private readonly Dictionary<ElementType, string> arenaAddresses = new();
+
+    /// <summary>The shared-memory address of an arena's first element, for PTX (cp.async, ldmatrix, wgmma descriptors):
+    /// <see cref="TileMma.SharedAddress"/>, the dynamic shared memory's, plus the arena's offset in it.</summary>
+    private string ArenaAddress(ElementType element)
+    {
+        sharedAddress ??= names.Unique("sharedAddress");
+        if (ArenaOffset(element) == 0) return sharedAddress;
+        if (!arenaAddresses.TryGetValue(element, out var name)) arenaAddresses[element] = name = names.Unique("shared" + element + "Address");
+        return name;
     }
 
     private void Statements(IEnumerable<DStatement> body)
