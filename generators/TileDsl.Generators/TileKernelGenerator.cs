@@ -37,6 +37,10 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
     /// granted more than 48 KiB when it is loaded (the opt-in limit of an H100 or H200: 227 KiB).</summary>
     public const int DynamicSharedMemoryBudget = 227 * 1024;
 
+    /// <summary>Shared memory of one multiprocessor of an H100 or H200, and what the driver reserves of it per program
+    /// instance: how many instances of a program fit at once (<see cref="LoopInvariants"/> keeps that number).</summary>
+    public const int SharedMemoryPerMultiprocessor = 228 * 1024, SharedMemoryReservedPerProgram = 1024;
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var kernels = context.SyntaxProvider
@@ -131,7 +135,7 @@ public sealed class TileKernelGenerator : IIncrementalGenerator
     private static (DistributedProgram Program, Dictionary<ElementType, int> Arenas, int Bytes) LowerVariant(Specialization spec, IReadOnlyDictionary<string, int>? assumed, bool wgmma)
     {
         var program = DistributedLowering.Lower(spec, LayoutAssignment.Assign(spec.Body, spec.NumThreads, wgmma));
-        LoopInvariants.Run(program, SharedMemoryBudget);
+        LoopInvariants.Run(program, KernelEmitter.UsesDynamicShared(program));
         Vectorize.Run(program, assumed);
         IssueLoadsEarly.Run(program);
         SinkRecomputation.Run(program);

@@ -95,9 +95,10 @@ internal sealed record SwizzleMap(int RowDim, int Rows);
 /// <summary>
 /// A shared-memory access of a statement: the barrier pass separates conflicting ones. <see cref="Staged"/>: an access
 /// to a stage of a software pipeline's buffer (its copies, its Dot's reads), which the pipeline's own wait and barrier
-/// at the top of each iteration keep apart (they touch different stages in between).
+/// at the top of each iteration keep apart (they touch different stages in between). <see cref="EmulationOnly"/>: an
+/// access made only off CUDA (the CPU accelerator's emulation of an instruction that reads registers on the GPU).
 /// </summary>
-internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write, bool Staged = false);
+internal readonly record struct SharedAccess(SharedBuffer Buffer, bool Write, bool Staged = false, bool EmulationOnly = false);
 
 /// <summary>A statement of the distributed IR: a tile-IR op placed in layouts, or an explicit shared-memory step.</summary>
 internal abstract class DStatement
@@ -201,7 +202,10 @@ internal sealed class DLocalStore : DStatement
     /// <summary>Registers written at once (set by the vectorization pass).</summary>
     public int Vector { get; set; } = 1;
 
-    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, true) };
+    /// <summary>Whether only the CPU accelerator stores (a wgmma operand that CUDA reads from registers, see <see cref="DDot.ARegisters"/>).</summary>
+    public bool EmulationOnly { get; init; }
+
+    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, true, EmulationOnly: EmulationOnly) };
 }
 
 /// <summary>Reads value <see cref="Op"/> in <see cref="Layout"/> from a buffer (Triton's local_load): a layout conversion's
@@ -229,9 +233,10 @@ internal sealed class DLocalLoad : DStatement
     public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, false) };
 }
 
-/// <summary><c>Group.Barrier()</c>, placed by the barrier pass.</summary>
+/// <summary><c>Group.Barrier()</c>, placed by the barrier pass; off CUDA only where only emulation-only accesses need it.</summary>
 internal sealed class DBarrier : DStatement
 {
+    public bool EmulationOnly { get; init; }
 }
 
 /// <summary>

@@ -267,7 +267,12 @@ internal sealed class DDot : DStatement
     /// pipeline stages, whose copies the pipelining pass put after it): the emitter then waits for the one before.</summary>
     public bool Deferrable { get; init; }
 
-    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(A, false, AStaged), new SharedAccess(B, false, BStaged) };
+    /// <summary>Set where a wgmma Dot reads a from the program's registers, in this layout (<see cref="DotLowering.RegisterOperandLayout"/>):
+    /// on CUDA, packed into the fragments of <c>wgmma</c>'s register form; <see cref="A"/> is then staged for the CPU's emulation only.</summary>
+    public LinearLayout? ARegisters { get; init; }
+
+    public override IEnumerable<SharedAccess> Accesses
+        => new[] { new SharedAccess(A, false, AStaged, EmulationOnly: ARegisters is not null), new SharedAccess(B, false, BStaged) };
 }
 
 /// <summary>A split Dot's last step: each thread adds, to its registers of the result, its elements of every slice's partials.</summary>
@@ -307,6 +312,16 @@ internal static class DotLowering
         return mma is not null ? DotTiling.ForMma(m, n, k, mma, aLayout, bLayout) : DotTiling.For(m, n, k, dot.Type.Element, numThreads, aLayout, bLayout);
     }
 
+    /// <summary>
+    /// The layout in which a 16-bit a [m, k] is read by <c>wgmma</c> from registers: warp w of warpgroup g holds rows
+    /// 64g + 16w to 64g + 16w + 15 (warps beyond m / 16 hold copies), and of each 16 × 16 block of k the PTX ISA's
+    /// fragment a0..a3 (rows g and g + 8, k 2t, 2t + 1 and 2t + 8, 2t + 9 of lane 4g + t), two elements each: the
+    /// layout of a Dot result of m rows on m / 16 warps (<see cref="Layouts.Mma"/>), registers 8j to 8j + 7 being
+    /// fragment j's a0..a3 in pairs. Null where the Dot does not run on wgmma, or reads tf32.
+    /// </summary>
+    public static LinearLayout? RegisterOperandLayout(int m, int k, MmaTiling mma, int numThreads)
+        => mma.Wgmma && !mma.Tf32 ? Layouts.Mma(m, k, new MmaTiling(mma.Input, mma.WarpsM, 1, 16, k), numThreads) : null;
+
     /// <summary>The Dot's steps; an operand with a pipeline buffer (<paramref name="aStages"/>, <paramref name="bStages"/>)
     /// is read from the stage its loop reads this iteration instead of being staged here.</summary>
     public static void Lower(List<DStatement> output, DotOp dot, LinearLayout home, LinearLayout aLayout, LinearLayout bLayout, TileType aType, int numThreads,
@@ -321,11 +336,13 @@ internal static class DotLowering
         string Describe(string operand, DotOperand o, int extent) => $"{name}: {operand}, {Placement(tiling, o, extent)}";
         var a = aStages ?? new SharedBuffer(staged, tiling.A.Elements(tiling.Chunk, m), Describe("a", tiling.A, m)) { Alignment = tiling.A.Alignment };
         var b = bStages ?? new SharedBuffer(staged, tiling.B.Elements(tiling.Chunk, n), Describe("b", tiling.B, n)) { Alignment = tiling.B.Alignment };
+        // a in the registers wgmma reads it from (a Dot result's layout, as P in attention): no staging on CUDA.
+        bool aRegisters = aStages is null && tiling.Chunk == k && mma is not null && aLayout.Equals(RegisterOperandLayout(m, k, mma, numThreads));
         output.Add(new DDotInit(dot, home, part, tiling));
         for (int start = 0; start < k; start += tiling.Chunk)
         {
             var (aMap, bMap) = tiling.Maps(start);
-            if (aStages is null) output.Add(new DLocalStore(a, dot.A, aLayout, aMap));
+            if (aStages is null) output.Add(new DLocalStore(a, dot.A, aLayout, aMap) { EmulationOnly = aRegisters });
             if (bStages is null) output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
             output.Add(new DDot(dot, part, a, b, tiling)
             {
@@ -333,6 +350,7 @@ internal static class DotLowering
                 AStaged = aStages is not null,
                 BStaged = bStages is not null,
                 Deferrable = mma is { Wgmma: true } && aStages is not null && bStages is not null,
+                ARegisters = aRegisters ? aLayout : null,
             });
         }
         if (tiling.Slices == 1) return;

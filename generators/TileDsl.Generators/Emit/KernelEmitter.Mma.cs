@@ -30,6 +30,9 @@ internal sealed partial class KernelEmitter
     private sealed class MmaNames
     {
         public int C, A, B;
+
+        /// <summary>The first of the fragment registers a wgmma Dot reads a from (<see cref="DDot.ARegisters"/>), once taken.</summary>
+        public int RegisterA = -1;
         public string Stem = "";
         public string ARow = "", BRow = "", AAt = "", BAt = "";
     }

@@ -39,17 +39,28 @@ internal sealed partial class KernelEmitter
         string groupColumn = nBits == 0 ? "0" : Scaled(Run(LinearLayout.LaneBits + mBits, nBits), mma.WarpN * t.B.SwizzledMn);
         w.Open($"if ({target.IsCuda})");
         string aAt = names.Unique(n.Stem + "DescriptorA"), bAt = names.Unique(n.Stem + "DescriptorB");
-        w.Line($"long {aAt} = TileMma.Descriptor({ArenaAddress(t.Element)} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * {bytes}, {t.A.PanelBytes}, 1024);");
+        if (dot.ARegisters is null)
+            w.Line($"long {aAt} = TileMma.Descriptor({ArenaAddress(t.Element)} + (uint){Parenthesized(Sum(new[] { aStart, groupRow }))} * {bytes}, {t.A.PanelBytes}, 1024);");
+        else
+            PackFragments(dot, n, steps);
         w.Line($"long {bAt} = TileMma.Descriptor({ArenaAddress(t.Element)} + (uint){Parenthesized(Sum(new[] { bStart, groupColumn }))} * {bytes}, {t.B.PanelBytes}, 1024);");
         w.Line(target.Ptx("wgmma.fence.sync.aligned;"));
         string accumulators = string.Join(", ", Enumerable.Range(0, regs.Length).Select(i => $"tdC{n.C + i}"));
         for (int kk = 0; kk < steps; kk++)
         {
-            // Descriptor addresses count 16-byte units. tf32 takes no transpose flags (both operands are K-major).
+            // Descriptor addresses count 16-byte units. tf32 takes no transpose flags (both operands are K-major); a
+            // from registers only b's.
             int aStep = t.A.SwizzledK(mma.KStep * kk) * bytes / 16, bStep = t.B.SwizzledK(mma.KStep * kk) * bytes / 16;
+            string b = bStep == 0 ? bAt : $"{bAt} + {bStep}";
+            string shape = $"wgmma.mma_async.sync.aligned.m64n{mma.WarpN}k{mma.KStep}.f32.{type}.{type} {{{accumulators}}}";
+            if (dot.ARegisters is not null)
+            {
+                string fragments = string.Join(", ", Enumerable.Range(0, 4).Select(j => $"tdA{n.RegisterA + 4 * kk + j}"));
+                w.Line(target.Ptx($"{shape}, {{{fragments}}}, %0, 1, 1, 1, {(t.B.KMajor ? 0 : 1)};", b));
+                continue;
+            }
             string transpose = mma.Tf32 ? "" : $", {(t.A.KMajor ? 0 : 1)}, {(t.B.KMajor ? 0 : 1)}";
-            w.Line(target.Ptx($"wgmma.mma_async.sync.aligned.m64n{mma.WarpN}k{mma.KStep}.f32.{type}.{type} {{{accumulators}}}, %0, %1, 1, 1, 1{transpose};",
-                aStep == 0 ? aAt : $"{aAt} + {aStep}", bStep == 0 ? bAt : $"{bAt} + {bStep}"));
+            w.Line(target.Ptx($"{shape}, %0, %1, 1, 1, 1{transpose};", aStep == 0 ? aAt : $"{aAt} + {aStep}", b));
         }
         w.Line(target.Ptx("wgmma.commit_group.sync.aligned;"));
         // In a pipelined loop whose accumulators stay in the PTX registers, the chunk runs on while the iteration goes
@@ -75,5 +86,31 @@ internal sealed partial class KernelEmitter
         w.Close();
 
         if (dot.Last && !residentDots.Contains(dot.Op.Id)) MmaOut(n, regs);
+    }
+
+    /// <summary>
+    /// a's registers (<see cref="DDot.ARegisters"/>, each a 16-bit value held as a float) packed into the PTX fragment
+    /// registers of wgmma's register form, 4 per step of k: fragment j of step kk is registers 8kk + 2j (low half) and
+    /// 8kk + 2j + 1 (high half), which <c>cvt.rn.bf16x2.f32</c> (<c>f16x2</c>) packs exactly (they are 16-bit values).
+    /// Where a is a cast of floats (<c>p.To&lt;BFloat16&gt;()</c>), the floats are packed instead: <c>cvt.rn</c> rounds
+    /// them to nearest even as the cast does, in the same instruction (the cast's own registers then serve only the
+    /// CPU's emulation; a NaN's payload, which the cast keeps and cvt does not, cannot change a product's NaN).
+    /// </summary>
+    private void PackFragments(DDot dot, MmaNames n, int steps)
+    {
+        int a = program.Values[dot.Op.A] is IR.CastOp cast && program.Values[cast.Source].Type.Element == IR.ElementType.Float
+            && registers.ContainsKey((cast.Source, dot.ARegisters!)) ? cast.Source : dot.Op.A;
+        if (n.RegisterA < 0)
+        {
+            n.RegisterA = ptxA;
+            ptxA += 4 * steps;
+            if (ptxA > PtxFragments) throw new System.InvalidOperationException($"The tensor-core Dots of this kernel need more than TileMma's {PtxFragments} fragment registers.");
+        }
+        string convert = dot.Tiling.Mma!.Input == IR.ElementType.BFloat16 ? "cvt.rn.bf16x2.f32" : "cvt.rn.f16x2.f32";
+        for (int kk = 0; kk < steps; kk++)
+        {
+            var inputs = Enumerable.Range(0, 8).Select(r => Operand(a, dot.ARegisters!, 8 * kk + r)).ToArray();
+            w.Line(target.Ptx(string.Join(" ", Enumerable.Range(0, 4).Select(j => $"{convert} tdA{n.RegisterA + 4 * kk + j}, %{2 * j + 1}, %{2 * j};")), inputs));
+        }
     }
 }

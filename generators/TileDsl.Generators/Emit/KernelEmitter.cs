@@ -119,11 +119,19 @@ internal sealed partial class KernelEmitter
                 case DStore store:
                     Store(store);
                     break;
+                case DLocalStore { EmulationOnly: true } store:
+                    w.Open($"if (!{target.IsCuda})");
+                    LocalStore(store);
+                    w.Close();
+                    break;
                 case DLocalStore store:
                     LocalStore(store);
                     break;
                 case DLocalLoad load:
                     LocalLoad(load);
+                    break;
+                case DBarrier { EmulationOnly: true }:
+                    w.Line($"if (!{target.IsCuda}) {target.Barrier}");
                     break;
                 case DBarrier:
                     // wgmma reads shared memory through the async proxy: the threads' own writes before it first.

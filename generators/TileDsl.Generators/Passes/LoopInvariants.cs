@@ -11,15 +11,32 @@ namespace TileDsl.Generators.Passes;
 /// change in the loop (the row masks and row offsets of a matmul's tiles) moves in front of the loop. So does a local
 /// store whose value does not change in the loop, into a buffer that nothing else writes (a Dot operand read in every
 /// iteration, such as the queries of flash attention); the allocation then keeps that buffer for the whole loop: one
-/// store at a time, and only while the shared memory stays within the budget.
+/// store at a time, and only while the shared memory stays within the budget: 48 KiB of static shared memory, or, for
+/// a program whose shared memory is dynamic (tensor cores, pipelines), as much as leaves the number of its instances
+/// that fit on a multiprocessor at once as it was, or as its registers allow anyway if that is fewer, taking at least
+/// 128 registers a thread (as the tensor-core kernels do): a store hoisted out of a loop saves its stores and a barrier
+/// per iteration, not worth fewer programs in flight.
 /// </summary>
 internal static class LoopInvariants
 {
-    public static void Run(DistributedProgram program, int budgetBytes)
+    public static void Run(DistributedProgram program, bool dynamicShared)
     {
         var writers = program.All.SelectMany(s => s.Accesses.Where(a => a.Write).Select(a => (a.Buffer, s)))
             .GroupBy(w => w.Buffer).ToDictionary(g => g.Key, g => g.Count());
-        Hoist(program, program.Body, writers, budgetBytes);
+        int budget = dynamicShared
+            ? KeepingOccupancy(SharedAllocation.Bytes(SharedAllocation.Run(program)), program.NumThreads)
+            : TileKernelGenerator.SharedMemoryBudget;
+        Hoist(program, program.Body, writers, budget);
+    }
+
+    /// <summary>The most bytes a program of <paramref name="threads"/> may take and still fit on a multiprocessor as
+    /// many times as with <paramref name="bytes"/>, or as 128 registers a thread allow if that is fewer.</summary>
+    private static int KeepingOccupancy(int bytes, int threads)
+    {
+        const int perProgram = TileKernelGenerator.SharedMemoryReservedPerProgram, multiprocessor = TileKernelGenerator.SharedMemoryPerMultiprocessor;
+        const int registers = 64 * 1024, registersPerThread = 128;
+        int programs = System.Math.Min(multiprocessor / (bytes + perProgram), registers / (registersPerThread * threads));
+        return System.Math.Min(TileKernelGenerator.DynamicSharedMemoryBudget, multiprocessor / System.Math.Max(1, programs) - perProgram);
     }
 
     private static void Hoist(DistributedProgram program, List<DStatement> body, Dictionary<SharedBuffer, int> writers, int budget)
