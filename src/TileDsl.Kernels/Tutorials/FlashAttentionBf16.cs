@@ -12,9 +12,9 @@ namespace TileDsl.Kernels.Tutorials;
 /// and on Hopper the kernels' wgmma variants (two warpgroups of m64nNk16, N = the 64 keys or queries of a step, or D).
 /// Every Dot operand that changes in a loop is loaded in the loop where the Dot reads it (a tile two Dots read is loaded
 /// once for each), so that the loops are pipelined (<c>NumStages</c>): its tiles of later steps are copied to shared
-/// memory while a step multiplies. At D = 128 the Dots over k = D (S = Q·Kᵀ, dP = dO·Vᵀ and their transposes) stage
-/// k in two chunks of 64 (their operands exceed the generator's 40 KiB a Dot stages at once), and a pipeline stage
-/// holds a whole k: their K, V (or Q, dO) tiles are loaded unpipelined; the other Dots' are pipelined.
+/// memory while a step multiplies. The tiles loaded before a loop (Q in the forward) are staged once, and on Hopper
+/// the probabilities and score gradients reach their Dot in registers (wgmma's register form), as the generator
+/// lowers them (docs/lowering.md).
 /// </summary>
 public static partial class FlashAttention
 {
