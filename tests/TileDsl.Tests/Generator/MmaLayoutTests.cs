@@ -101,6 +101,40 @@ public sealed class MmaLayoutTests
         Assert.All(count, k => Assert.Equal(1, k));
     }
 
+    /// <summary>
+    /// wgmma's a from registers against the PTX ISA's A fragment of <c>wgmma.mma_async.m64nNk16</c> (register form),
+    /// written here independently: warp w of warpgroup G holds rows 64·G + 16·w to + 15 and, of each 16 × 16 block kk
+    /// of k, in lane 4g + t, a0 = (g, 2t), a1 = (g + 8, 2t), a2 = (g, 2t + 8), a3 = (g + 8, 2t + 8), each with the next
+    /// column in its high half. The emitter packs registers 8kk + 2j (low) and 8kk + 2j + 1 (high) of
+    /// <c>DotLowering.RegisterOperandLayout</c> into fragment j; warps beyond the rows hold copies.
+    /// </summary>
+    [Theory]
+    [InlineData(128, 64, 256)]
+    [InlineData(128, 128, 256)]
+    [InlineData(64, 64, 256)]
+    [InlineData(64, 32, 128)]
+    public void Register_operands_sit_where_the_ptx_a_fragment_puts_them(int m, int k, int threads)
+    {
+        var tiling = new MmaTiling(ElementType.BFloat16, m / 16, threads / 32 / (m / 16), 16, 64) { Wgmma = true };
+        var layout = TileDsl.Generators.Distributed.DotLowering.RegisterOperandLayout(m, k, tiling, threads)!;
+        Assert.Equal(k / 2, layout.RegisterCount);
+        var count = new int[m * k];
+        for (int tid = 0; tid < threads; tid++)
+        {
+            int warp = tid / 32 % (m / 16), lane = tid % 32, g = lane / 4, t = lane % 4;
+            for (int kk = 0; kk < k / 16; kk++)
+            for (int j = 0; j < 4; j++)
+            for (int half = 0; half < 2; half++)
+            {
+                int row = 16 * warp + g + 8 * (j % 2), column = 16 * kk + 2 * t + 8 * (j / 2) + half;
+                var at = Coordinates(layout, 8 * kk + 2 * j + half, tid);
+                Assert.Equal((row, column), (at[0], at[1]));
+                count[row * k + column]++;
+            }
+        }
+        Assert.All(count, c => Assert.Equal(threads / (m / 16 * 32), c));
+    }
+
     [Theory]
     [InlineData(32, 128, 64, 128)]   // fewer than 64 rows
     [InlineData(128, 128, 32, 256)]  // k not a multiple of 64
