@@ -1,3 +1,4 @@
+using System;
 using ILGPU;
 using ILGPU.Runtime;
 using static TileDsl.Tl;
@@ -44,9 +45,10 @@ public static partial class FlashAttention
             var rn = start + Arange(0, BLOCK_N);
             var kv = offset + (rn[.., None] * strideN + rd[None, ..]);
             var keys = rn[.., None] < n;
-            var s = Where(rm[.., None] >= rn[None, ..], Dot(qTile, Trans(Load(k + kv, keys))) * qkScale, float.NegativeInfinity);
-            var mNew = Maximum(m, Max(s, 1));
-            var p = Exp2(s - mNew[.., None]);
+            // Scores unscaled: the row maximum is scaled once, and s · scale − m is one FMA per element (scale > 0).
+            var s = Where(rm[.., None] >= rn[None, ..], Dot(qTile, Trans(Load(k + kv, keys))), float.NegativeInfinity);
+            var mNew = Maximum(m, Max(s, 1) * qkScale);
+            var p = Exp2(s * qkScale - mNew[.., None]);
             var alpha = Exp2(m - mNew);
             l = l * alpha + Sum(p, 1);
             acc = Dot(p.To<BFloat16>(), Load(v + kv, keys), acc * alpha[.., None]);
@@ -169,6 +171,9 @@ public static partial class FlashAttention
         TileBuffer<BFloat16> o, TileBuffer<float> lse, float? scale)
     {
         var s = CheckBf16(shape, lse, (q, nameof(q)), (k, nameof(k)), (v, nameof(v)), (o, nameof(o)));
+        // The kernel scales each row's maximum instead of every score, which only a positive scale leaves the same.
+        if (scale is { } given && !(given > 0 && float.IsFinite(given)))
+            throw new ArgumentOutOfRangeException(nameof(scale), given, "The softmax scale must be positive and finite (1/√D when left out).");
         ForwardBf16Kernel.Run(target, ProgramGrid(shape, 128), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
             scale ?? DefaultScale(shape), shape.D, 128, 64));
     }

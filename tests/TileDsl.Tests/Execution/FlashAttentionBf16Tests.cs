@@ -82,6 +82,26 @@ public sealed class FlashAttentionBf16Tests(CpuAccelerator cpu, ITestOutputHelpe
         Reference.AssertClose(expectedLse, i => lse[i], rows, rtol: 1e-5, atol: 1e-4, what: "lse");
     }
 
+    /// <summary>A scale that is not positive is refused before any work, naming the argument: the forward kernel
+    /// scales each row's maximum of the scores instead of every score, which is the same only for a positive scale.</summary>
+    [Theory]
+    [InlineData(-0.2f)]
+    [InlineData(0f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void FlashAttentionBf16_refuses_a_scale_that_is_not_positive(float scale)
+    {
+        var shape = new FlashAttention.Shape(1, 70, 1, 64);
+        int size = 70 * 64;
+        var input = Enumerable.Repeat((BFloat16)0.5f, size).ToArray();
+        var o = Reference.Poisoned(size, (BFloat16)float.NaN);
+        var lse = Reference.Poisoned(70, float.NaN);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => FlashAttention.Forward(shape, input, input, input, o, lse, scale));
+        Assert.Equal("scale", error.ParamName);
+        Assert.All(o, x => Assert.True(float.IsNaN((float)x)));
+        Assert.All(lse, x => Assert.True(float.IsNaN(x)));
+    }
+
     /// <summary>max |actual − expected| / max |expected| ≤ <see cref="Bound"/>, every element written (no NaN left); the
     /// ratio goes to the test's output.</summary>
     private void AssertRelative(double[] expected, BFloat16[] actual, string what)
