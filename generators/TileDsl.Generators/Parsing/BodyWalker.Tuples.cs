@@ -73,8 +73,8 @@ internal sealed partial class BodyWalker
     private void Deconstruct(IDeconstructionAssignmentOperation deconstruction)
     {
         var target = deconstruction.Target is IDeclarationExpressionOperation { Expression: var declared } ? declared : deconstruction.Target;
-        if (target is not ITupleOperation targets || targets.Elements.Any(e => IsTuple(e.Type)))
-            throw NestedTuple(deconstruction.Target);
+        if (target is not ITupleOperation targets) throw NestedTuple(deconstruction.Target);
+        if (targets.Elements.FirstOrDefault(e => IsTuple(e.Type)) is { } nested) throw NestedTuple(nested);
         var locals = targets.Elements.Select(e => e switch
         {
             IDeclarationExpressionOperation { Expression: ILocalReferenceOperation local } => local.Local,
@@ -106,8 +106,14 @@ internal sealed partial class BodyWalker
     {
         var args = ArgumentsInOrder(invocation);
         var sources = Tuple(args[0].Value);
-        foreach (int source in sources) Guarded(args[0].Value, () => { ReduceSemantics.RequireOperand(b, kind, source); return 0; });
-        Guarded(args[0].Value, () => { ReduceSemantics.RequireSameShape(b, kind, sources); return 0; });
+        // Problems with one tile are reported at it when the tuple is written out.
+        var tuple = args[0].Value is IConversionOperation { Operand: ITupleOperation converted } ? converted : args[0].Value as ITupleOperation;
+        IOperation At(int i) => tuple?.Elements[i] ?? args[0].Value;
+        for (int i = 0; i < sources.Length; i++)
+        {
+            int source = sources[i];
+            Guarded(At(i), () => { ReduceSemantics.RequireOperand(b, kind, source); ReduceSemantics.RequireSameShape(b, kind, sources[0], source); return 0; });
+        }
         var combine = Combiner(Named(args, "combine")!, kind, sources.Select(s => b.Type(s).Element).ToList());
         string what = $"'{invocation.Syntax}'";
         if (kind == TileOpKind.AssociativeScan)

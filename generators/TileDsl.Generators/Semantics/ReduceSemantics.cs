@@ -76,14 +76,13 @@ internal static class ReduceSemantics
             });
     }
 
-    /// <summary>TD0046 unless the tiles reduced or scanned together have one shape (Triton's rule).</summary>
-    public static void RequireSameShape(IrBuilder b, TileOpKind kind, int[] sources)
+    /// <summary>TD0046 unless a tile reduced or scanned together with <paramref name="first"/> has its shape (Triton's rule).</summary>
+    public static void RequireSameShape(IrBuilder b, TileOpKind kind, int first, int other)
     {
-        var first = b.Type(sources[0]);
-        for (int i = 1; i < sources.Length; i++)
-            if (!b.Type(sources[i]).Shape.Equals(first.Shape))
-                throw new SemanticError(DiagnosticDescriptors.Tuple, $"The tiles of this {kind}", $"have shapes {first.ShapeText} and {b.Type(sources[i]).ShapeText}",
-                    $"tiles combined together need one shape: broadcast the smaller one first, e.g. 'BroadcastTo(x, {string.Join(", ", first.Shape)})'");
+        var shape = b.Type(first).Shape;
+        if (!b.Type(other).Shape.Equals(shape))
+            throw new SemanticError(DiagnosticDescriptors.Tuple, $"This tile of shape {b.Type(other).ShapeText}", $"is combined by {kind} with a first tile of shape {b.Type(first).ShapeText}",
+                $"the tiles of a tuple {kind} need one shape: broadcast it first, e.g. 'BroadcastTo(x, {string.Join(", ", shape)})'");
     }
 
     /// <summary>TD0011 for a scalar operand, TD0034 for an element type the op is not defined for.</summary>
