@@ -54,6 +54,23 @@ public static partial class TupleCombinerKernels
         Store(variance + r, m2 / n, r < rows);
     }
 
+    /// <summary>The largest of n values and its first index, block by block in a runtime loop: each block's (value,
+    /// index) by a tuple Reduce to scalars, merged into the carried pair by the same combiner called as a helper.</summary>
+    [TileKernel(NumWarps = 1)]
+    public static void BlockedArgmax(Ptr<float> x, Ptr<float> largest, Ptr<int> first, int n)
+    {
+        float best = float.NegativeInfinity;
+        int at = 0;
+        for (int start = 0; start < n; start += 64)
+        {
+            var offs = start + Arange(0, 64);
+            var (value, index) = Reduce((Load(x + offs, offs < n, float.NegativeInfinity), offs), ArgMaxCombine);
+            (best, at) = ArgMaxCombine(best, at, value, index);
+        }
+        Store(largest, best);
+        Store(first, at);
+    }
+
     /// <summary>runningMax/runningArgmax: ArgMaxCombine scanned along each row; segmentSums: SegmentedSum of (flags,
     /// words) scanned down each column. With REVERSE = 1, from the end of each line.</summary>
     [TileKernel(NumWarps = 2)]

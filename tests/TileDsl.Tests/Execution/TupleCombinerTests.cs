@@ -104,6 +104,29 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
     }
 
     [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Tuple_Reduce_in_a_runtime_loop_carries_the_pair_it_takes_apart(Runner runner)
+    {
+        const int N = 150; // two whole blocks of 64 and a masked one
+        var x = Reference.RandomFloats(new Random(35), N);
+        (x[140], x[70], x[100]) = (2.5f, 2.5f, 2.5f); // the largest three times: the first wins, from the second block
+        var (largest, first) = (Reference.Poisoned(1, float.NaN), Reference.Poisoned(1, int.MinValue));
+        if (runner == Runner.Interpreter)
+        {
+            TupleCombinerKernels.BlockedArgmaxKernel.Interpret(1, x, largest, first, N);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            TupleCombinerKernels.BlockedArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(largest), d.View(first), N);
+            d.CopyBack();
+        }
+        Assert.Equal((2.5f, 70), (largest[0], first[0]));
+        Assert.Equal(FirstLargest(x), first[0]);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Tuple_AssociativeScan_combines_in_order_and_agrees_exactly_between_interpreter_and_CPU(bool reverse)
