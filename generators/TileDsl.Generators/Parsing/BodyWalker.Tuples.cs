@@ -81,6 +81,7 @@ internal sealed partial class BodyWalker
             IDiscardOperation => null,
             _ => TargetLocal(e),
         }).ToList();
+        int mark = b.Current.Count; // what the value adds is this statement's: its components may take the locals' names
         int[] values;
         try
         {
@@ -97,7 +98,7 @@ internal sealed partial class BodyWalker
             int value = values[i];
             Assign(local, () => local.Type.SpecialType != SpecialType.None && ElementOf(local.Type) is var element && element != b.Type(value).Element
                 ? Guarded(deconstruction, () => ElementwiseSemantics.Cast(b, value, element, deconstruction.Syntax.ToString()))
-                : value);
+                : b.Named(value, local.Name, mark));
         }
     }
 

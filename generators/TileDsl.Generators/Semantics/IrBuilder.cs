@@ -111,15 +111,17 @@ internal sealed class IrBuilder
 
     /// <summary>Gives a value just defined (or the old values of an atomic just added) the name of the local it is
     /// assigned to, unless it has one.</summary>
-    public int Named(int id, string name)
+    public int Named(int id, string name) => Named(id, name, Current.Count - 1);
+
+    /// <summary>As <see cref="Named(int, string)"/>, for a value defined by any statement from index <paramref name="since"/>
+    /// on (a component of a tuple, whose statements are all made for the one deconstruction being named).</summary>
+    public int Named(int id, string name, int since)
     {
         var op = values[id];
         if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0) return id;
         var named = op with { Name = name };
-        // The last statement, or one of the results of the tuple op that ends the list.
         int at = Current.Count - 1;
-        if (TupleGroup.Of(op) is { } group && Current[at] is Define { Op.Id: var last } && group.Results.Contains(last))
-            at = Math.Max(0, at - (last - id));
+        while (at > since && at > 0 && !(Current[at] is Define { Op.Id: var defined } && defined == id)) at--;
         Statement? renamed = Current[at] switch
         {
             Define { Op.Id: var defined } when defined == id => new Define(named),

@@ -71,6 +71,22 @@ public static partial class TupleCombinerKernels
         Store(first, at);
     }
 
+    /// <summary>Halved values and indices shifted by one: a helper returning a tuple of tiles.</summary>
+    [TileFunction]
+    public static (Tile<float>, Tile<int>) Shifted(Tile<float> x, Tile<int> index) => (x * 0.5f, index + 1);
+
+    /// <summary>The first row of each column's largest value, down a [64, 16] block on 4 warps (lanes and warps along
+    /// the axis): only the second result of the tuple Reduce is kept.</summary>
+    [TileKernel(NumWarps = 4)]
+    public static void ColumnArgmax(Ptr<float> x, Ptr<int> firstRow, int rows)
+    {
+        var r = Arange(0, 64);
+        var c = Arange(0, 16);
+        var (halves, shifted) = Shifted(Load(x + r[.., None] * 16 + c[None, ..], r[.., None] < rows, float.NegativeInfinity), BroadcastTo(r[.., None], 64, 16));
+        var (_, row) = Reduce((halves, shifted), 0, ArgMaxCombine);
+        Store(firstRow + c, row - 1);
+    }
+
     /// <summary>runningMax/runningArgmax: ArgMaxCombine scanned along each row; segmentSums: SegmentedSum of (flags,
     /// words) scanned down each column. With REVERSE = 1, from the end of each line.</summary>
     [TileKernel(NumWarps = 2)]

@@ -127,6 +127,29 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
     }
 
     [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Tuple_Reduce_across_warps_keeps_the_result_that_is_read(Runner runner)
+    {
+        const int Rows = 45; // of 64: masked rows at the end
+        var x = Reference.RandomFloats(new Random(36), Rows * 16);
+        (x[30 * 16 + 3], x[12 * 16 + 3]) = (2.5f, 2.5f); // a tie in column 3: row 12 wins
+        var firstRow = Reference.Poisoned(16, int.MinValue);
+        if (runner == Runner.Interpreter)
+        {
+            TupleCombinerKernels.ColumnArgmaxKernel.Interpret(1, x, firstRow, Rows);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            TupleCombinerKernels.ColumnArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(firstRow), Rows);
+            d.CopyBack();
+        }
+        for (int c = 0; c < 16; c++) Assert.Equal(FirstLargest(Enumerable.Range(0, Rows).Select(r => x[r * 16 + c]).ToList()), firstRow[c]);
+        Assert.Equal(12, firstRow[3]);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Tuple_AssociativeScan_combines_in_order_and_agrees_exactly_between_interpreter_and_CPU(bool reverse)
