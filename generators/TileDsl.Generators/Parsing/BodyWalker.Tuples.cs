@@ -55,6 +55,8 @@ internal sealed partial class BodyWalker
                 return CombinedTuple(invocation, OpBinding.KindOf(invocation.TargetMethod)!.Value);
             case IInvalidOperation:
                 throw Silent();
+            case ILocalReferenceOperation local when scope.Poisoned.Contains(local.Local):
+                throw Silent(); // its value was reported already
             default:
                 throw Report(DiagnosticDescriptors.Tuple, op, $"'{op.Syntax}'", "is not one of the tuples a kernel can take apart",
                     "make tuples with a tuple literal '(a, b)', '?:' between tuples, a tuple Reduce or AssociativeScan, or a [TileFunction] returning one, and take them apart where they are made: 'var (best, index) = Reduce((values, indices), 1, ArgMaxCombine);'");
