@@ -87,6 +87,32 @@ public static partial class TupleCombinerKernels
         Store(firstRow + c, row - 1);
     }
 
+    /// <summary>(smallest, largest, count) of two spans, the smallest chosen by an if (if-converted to a Where).</summary>
+    [TileFunction]
+    public static (int, int, int) Span(int low, int high, int count, int otherLow, int otherHigh, int otherCount)
+    {
+        var smallest = low;
+        if (otherLow < low) smallest = otherLow;
+        return (smallest, Maximum(high, otherHigh), count + otherCount);
+    }
+
+    /// <summary>Three int tiles scanned together along each row (running smallest, largest and count), stored swapped
+    /// back by a deconstruction that reads what it assigns.</summary>
+    [TileKernel(NumWarps = 2)]
+    public static void Spans(Ptr<int> words, Ptr<int> largest, Ptr<int> smallest, Ptr<int> count, int rows)
+    {
+        var r = Arange(0, 16);
+        var c = Arange(0, 64);
+        var inside = (r[.., None] < rows) & (c[None, ..] < 50);
+        var at = r[.., None] * 50 + c[None, ..];
+        var w = Load(words + at, inside);
+        var (low, high, n) = AssociativeScan((w, w, inside.To<int>()), 1, Span);
+        (low, high) = (high, low);
+        Store(largest + at, low, inside);
+        Store(smallest + at, high, inside);
+        Store(count + at, n, inside);
+    }
+
     /// <summary>runningMax/runningArgmax: ArgMaxCombine scanned along each row; segmentSums: SegmentedSum of (flags,
     /// words) scanned down each column. With REVERSE = 1, from the end of each line.</summary>
     [TileKernel(NumWarps = 2)]

@@ -150,6 +150,37 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
     }
 
     [Theory]
+    [InlineData(Runner.Interpreter)]
+    [InlineData(Runner.CpuAccelerator)]
+    public void Triple_AssociativeScan_with_an_if_in_its_combiner_matches_reference(Runner runner)
+    {
+        var random = new Random(37);
+        var words = Enumerable.Range(0, Rows * Cols).Select(_ => random.Next(-1000, 1000) | 1).ToArray();
+        var (largest, smallest, count) = (Reference.Poisoned(Rows * Cols + 64, int.MinValue), Reference.Poisoned(Rows * Cols + 64, int.MinValue),
+            Reference.Poisoned(Rows * Cols + 64, int.MinValue));
+        if (runner == Runner.Interpreter)
+        {
+            TupleCombinerKernels.SpansKernel.Interpret(1, words, largest, smallest, count, Rows);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            TupleCombinerKernels.SpansKernel.Launch(cpu.Accelerator, 1, d.View(words), d.View(largest), d.View(smallest), d.View(count), Rows);
+            d.CopyBack();
+        }
+        for (int i = 0; i < Rows * Cols + 64; i++)
+        {
+            if (i >= Rows * Cols)
+            {
+                Assert.Equal((int.MinValue, int.MinValue, int.MinValue), (largest[i], smallest[i], count[i]));
+                continue;
+            }
+            var prefix = Enumerable.Range(i / Cols * Cols, i % Cols + 1).Select(k => words[k]).ToList();
+            Assert.Equal((prefix.Max(), prefix.Min(), prefix.Count), (largest[i], smallest[i], count[i]));
+        }
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Tuple_AssociativeScan_combines_in_order_and_agrees_exactly_between_interpreter_and_CPU(bool reverse)
