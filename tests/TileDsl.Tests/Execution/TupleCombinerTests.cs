@@ -21,16 +21,24 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
         var o = new Reduced(Reference.Poisoned(16, float.NaN), Reference.Poisoned(16, int.MinValue), Reference.Poisoned(64, float.NaN),
             Reference.Poisoned(64, int.MinValue), Reference.Poisoned(1, float.NaN), Reference.Poisoned(1, int.MinValue),
             Reference.Poisoned(16, float.NaN), Reference.Poisoned(16, float.NaN));
+        On(runner, () => TupleCombinerKernels.ReducesKernel.Interpret(1, x, o.RowMax, o.RowArgmax, o.ColumnMax, o.ColumnArgmax, o.Peak, o.PeakAt, o.Mean, o.Variance, Rows),
+            d => TupleCombinerKernels.ReducesKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(o.RowMax), d.View(o.RowArgmax), d.View(o.ColumnMax),
+                d.View(o.ColumnArgmax), d.View(o.Peak), d.View(o.PeakAt), d.View(o.Mean), d.View(o.Variance), Rows));
+        return o;
+    }
+
+    /// <summary>Runs a kernel in the interpreter on the host arrays, or on the CPU accelerator on copies of them that
+    /// are copied back.</summary>
+    private void On(Runner runner, Action interpret, Action<DeviceArrays> launch)
+    {
         if (runner == Runner.Interpreter)
         {
-            TupleCombinerKernels.ReducesKernel.Interpret(1, x, o.RowMax, o.RowArgmax, o.ColumnMax, o.ColumnArgmax, o.Peak, o.PeakAt, o.Mean, o.Variance, Rows);
-            return o;
+            interpret();
+            return;
         }
         using var d = new DeviceArrays(cpu.Accelerator);
-        TupleCombinerKernels.ReducesKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(o.RowMax), d.View(o.RowArgmax), d.View(o.ColumnMax),
-            d.View(o.ColumnArgmax), d.View(o.Peak), d.View(o.PeakAt), d.View(o.Mean), d.View(o.Variance), Rows);
+        launch(d);
         d.CopyBack();
-        return o;
     }
 
     /// <summary>Random non-zero values with ties planted: the maximum of row 3 at columns 20 and 7, of column 5 at rows 9
@@ -112,16 +120,8 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
         var x = Reference.RandomFloats(new Random(35), N);
         (x[140], x[70], x[100]) = (2.5f, 2.5f, 2.5f); // the largest three times: the first wins, from the second block
         var (largest, first) = (Reference.Poisoned(1, float.NaN), Reference.Poisoned(1, int.MinValue));
-        if (runner == Runner.Interpreter)
-        {
-            TupleCombinerKernels.BlockedArgmaxKernel.Interpret(1, x, largest, first, N);
-        }
-        else
-        {
-            using var d = new DeviceArrays(cpu.Accelerator);
-            TupleCombinerKernels.BlockedArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(largest), d.View(first), N);
-            d.CopyBack();
-        }
+        On(runner, () => TupleCombinerKernels.BlockedArgmaxKernel.Interpret(1, x, largest, first, N),
+            d => TupleCombinerKernels.BlockedArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(largest), d.View(first), N));
         Assert.Equal((2.5f, 70), (largest[0], first[0]));
         Assert.Equal(FirstLargest(x), first[0]);
     }
@@ -135,16 +135,8 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
         var x = Reference.RandomFloats(new Random(36), Rows * 16);
         (x[30 * 16 + 3], x[12 * 16 + 3]) = (2.5f, 2.5f); // a tie in column 3: row 12 wins
         var firstRow = Reference.Poisoned(16, int.MinValue);
-        if (runner == Runner.Interpreter)
-        {
-            TupleCombinerKernels.ColumnArgmaxKernel.Interpret(1, x, firstRow, Rows);
-        }
-        else
-        {
-            using var d = new DeviceArrays(cpu.Accelerator);
-            TupleCombinerKernels.ColumnArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(firstRow), Rows);
-            d.CopyBack();
-        }
+        On(runner, () => TupleCombinerKernels.ColumnArgmaxKernel.Interpret(1, x, firstRow, Rows),
+            d => TupleCombinerKernels.ColumnArgmaxKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(firstRow), Rows));
         for (int c = 0; c < 16; c++) Assert.Equal(FirstLargest(Enumerable.Range(0, Rows).Select(r => x[r * 16 + c]).ToList()), firstRow[c]);
         Assert.Equal(12, firstRow[3]);
     }
@@ -158,16 +150,8 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
         var words = Enumerable.Range(0, Rows * Cols).Select(_ => random.Next(-1000, 1000) | 1).ToArray();
         var (largest, smallest, count) = (Reference.Poisoned(Rows * Cols + 64, int.MinValue), Reference.Poisoned(Rows * Cols + 64, int.MinValue),
             Reference.Poisoned(Rows * Cols + 64, int.MinValue));
-        if (runner == Runner.Interpreter)
-        {
-            TupleCombinerKernels.SpansKernel.Interpret(1, words, largest, smallest, count, Rows);
-        }
-        else
-        {
-            using var d = new DeviceArrays(cpu.Accelerator);
-            TupleCombinerKernels.SpansKernel.Launch(cpu.Accelerator, 1, d.View(words), d.View(largest), d.View(smallest), d.View(count), Rows);
-            d.CopyBack();
-        }
+        On(runner, () => TupleCombinerKernels.SpansKernel.Interpret(1, words, largest, smallest, count, Rows),
+            d => TupleCombinerKernels.SpansKernel.Launch(cpu.Accelerator, 1, d.View(words), d.View(largest), d.View(smallest), d.View(count), Rows));
         for (int i = 0; i < Rows * Cols + 64; i++)
         {
             if (i >= Rows * Cols)
@@ -194,15 +178,9 @@ public sealed class TupleCombinerTests(CpuAccelerator cpu)
         {
             (float[] RunningMax, int[] RunningArgmax, int[] SegmentSums) o =
                 (Reference.Poisoned(Length, float.NaN), Reference.Poisoned(Length, int.MinValue), Reference.Poisoned(Length, int.MinValue));
-            if (runner == Runner.Interpreter)
-            {
-                TupleCombinerKernels.ScansKernel.Interpret(1, x, flags, words, o.RunningMax, o.RunningArgmax, o.SegmentSums, Rows, reverse ? 1 : 0);
-                return o;
-            }
-            using var d = new DeviceArrays(cpu.Accelerator);
-            TupleCombinerKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(flags), d.View(words), d.View(o.RunningMax),
-                d.View(o.RunningArgmax), d.View(o.SegmentSums), Rows, reverse ? 1 : 0);
-            d.CopyBack();
+            On(runner, () => TupleCombinerKernels.ScansKernel.Interpret(1, x, flags, words, o.RunningMax, o.RunningArgmax, o.SegmentSums, Rows, reverse ? 1 : 0),
+                d => TupleCombinerKernels.ScansKernel.Launch(cpu.Accelerator, 1, d.View(x), d.View(flags), d.View(words), d.View(o.RunningMax),
+                    d.View(o.RunningArgmax), d.View(o.SegmentSums), Rows, reverse ? 1 : 0));
             return o;
         }
         var interpreted = Run(Runner.Interpreter);
