@@ -26,7 +26,7 @@ internal sealed partial class BodyWalker
         {
             case ITupleOperation tuple:
                 return tuple.Elements.Select(e => IsTuple(e.Type) ? throw NestedTuple(e) : Expression(e)).ToArray();
-            case IConversionOperation conversion when IsTuple(conversion.Operand.Type):
+            case IConversionOperation conversion when IsTuple(conversion.Type):
             {
                 // A tuple conversion, (int, int) to (float, int): component by component.
                 var values = Tuple(conversion.Operand);
