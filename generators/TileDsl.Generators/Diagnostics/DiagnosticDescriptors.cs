@@ -145,6 +145,10 @@ internal static class DiagnosticDescriptors
         "tf32 Dot shape not a multiple of 16",
         "Dot {0} × {1} at InputPrecision.Tf32 runs on tensor cores, which take M, N and K in multiples of 16: make the block sizes multiples of 16, or use InputPrecision.Ieee (FMA units)");
 
+    public static readonly DiagnosticDescriptor Tuple = Error("TD0046",
+        "Unsupported use of a tuple",
+        "{0} {1}: {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("TD0036",
         "The generator failed on this kernel",
         "The TileDsl generator failed while {1} tile kernel '{0}' ({2}); the other kernels are not affected. Please report this with the kernel's source.");

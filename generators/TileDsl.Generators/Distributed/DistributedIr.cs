@@ -230,7 +230,11 @@ internal sealed class DLocalLoad : DStatement
 
     public int Vector { get; set; } = 1;
 
-    public override IEnumerable<SharedAccess> Accesses => new[] { new SharedAccess(Buffer, false) };
+    /// <summary>Of a tuple AssociativeScan, the buffers of all its tiles, which it reads together (the first is
+    /// <see cref="Buffer"/>); null otherwise.</summary>
+    public IReadOnlyList<SharedBuffer>? ScanBuffers { get; init; }
+
+    public override IEnumerable<SharedAccess> Accesses => (ScanBuffers ?? new[] { Buffer }).Select(b => new SharedAccess(b, false));
 }
 
 /// <summary><c>Group.Barrier()</c>, placed by the barrier pass; off CUDA only where only emulation-only accesses need it.</summary>

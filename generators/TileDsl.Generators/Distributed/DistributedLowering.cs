@@ -58,7 +58,7 @@ internal sealed class DistributedProgram
                 DLocalStore d => new[] { d.Value },
                 DDotInit d => d.Op.Acc is { } acc ? new[] { acc } : new int[0],
                 DAsyncCopy d => d.Copy.Operands,
-                DReduce d => new[] { d.Op.Source },
+                DReduce d => d.Op.Operands,
                 DLoop d => d.Loop.Operands,
                 _ => Enumerable.Empty<int>(),
             };
@@ -82,6 +82,9 @@ internal sealed class DistributedLowering
     private readonly int numThreads;
     private readonly Dictionary<int, Op> values = new();
     private readonly Pipelines pipelines;
+
+    /// <summary>The tuple ops already lowered, by their first result.</summary>
+    private readonly HashSet<int> loweredTuples = new();
 
     private DistributedLowering(Specialization specialization, LayoutPlan plan)
     {
@@ -132,10 +135,16 @@ internal sealed class DistributedLowering
 
     private void Define(List<DStatement> output, Op op)
     {
+        // The results of a tuple Reduce or AssociativeScan are computed together, at the first of them that is read.
+        if (TupleGroup.Of(op) is { } tuple && (op.Type.IsScalar || plan.Layouts.ContainsKey(op.Id)) && !loweredTuples.Add(tuple.Results[0]))
+        {
+            if (!op.Type.IsScalar) Convert(output, op);
+            return;
+        }
         if (op is ReduceOp { Type.IsScalar: true } scalarReduce)
         {
             var operand = plan.OperandLayouts[op.Id][0];
-            ReduceLowering.Lower(output, scalarReduce, operand.Slice(scalarReduce.Axis).Layout, operand, values[scalarReduce.Source].Type.Element);
+            ReduceLowering.Lower(output, scalarReduce, operand.Slice(scalarReduce.Axis).Layout, operand, SourceElements(op));
             return;
         }
         if (op.Type.IsScalar)
@@ -159,7 +168,7 @@ internal sealed class DistributedLowering
                     pipelines.StageOf(dot.A, values), pipelines.StageOf(dot.B, values));
                 break;
             case ReduceOp reduce:
-                ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], values[reduce.Source].Type.Element);
+                ReduceLowering.Lower(output, reduce, home, plan.OperandLayouts[op.Id][0], SourceElements(op));
                 break;
             case ReshapeOp reshape:
             {
@@ -176,11 +185,12 @@ internal sealed class DistributedLowering
             {
                 // The operand goes to shared memory row-major; each register then accumulates its row (or column) up to
                 // its own element, in order: the interpreter's sums (or combinations), bit for bit.
+                // A tuple scan stores each of its tiles and reads them all along the line.
                 var map = SharedMap.RowMajor(op.Type.Shape);
-                var buffer = new SharedBuffer(ElementTypes.Of(op.Type.Element).StagedAs, op.Type.Count,
-                    $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}{(scan.Reverse ? ", reversed" : "")}");
-                output.Add(new DLocalStore(buffer, scan.Source, home, map));
-                output.Add(new DLocalLoad(buffer, scan, home, map));
+                var buffers = scan.Operands.Select((source, j) => new SharedBuffer(ElementTypes.Of(values[source].Type.Element).StagedAs, op.Type.Count,
+                    $"{NameOf(op)}: {scan.Kind} along axis {scan.Axis}{(scan.Reverse ? ", reversed" : "")}{(j > 0 ? $", value {j}" : "")}")).ToList();
+                foreach (var (source, j) in scan.Operands.Select((s, j) => (s, j))) output.Add(new DLocalStore(buffers[j], source, home, map));
+                output.Add(new DLocalLoad(buffers[0], scan, home, map) { ScanBuffers = buffers });
                 break;
             }
             default:
@@ -189,6 +199,9 @@ internal sealed class DistributedLowering
         }
         Convert(output, op);
     }
+
+    /// <summary>The element types of a reduction's operands (a tuple Reduce has several).</summary>
+    private List<ElementType> SourceElements(Op op) => op.Operands.Select(s => values[s].Type.Element).ToList();
 
     /// <summary>
     /// A Store or an atomic. An atomic whose old values are read defines them: in its registers, or, when its layout

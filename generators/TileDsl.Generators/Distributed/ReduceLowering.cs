@@ -8,18 +8,18 @@ namespace TileDsl.Generators.Distributed;
 
 /// <summary>
 /// A reduction's first step: each thread combines its registers along the axis, then the lanes along it combine by
-/// butterfly shuffles. When warps lie along the axis too, <see cref="DReducePartials"/> writes each warp's partial to
-/// <see cref="Scratch"/> (and Argmax's or Argmin's indices to <see cref="IndexScratch"/>), and <see cref="DReduceCombine"/> finishes.
+/// butterfly shuffles. When warps lie along the axis too, <see cref="DReducePartials"/> writes each warp's partials to
+/// <see cref="Scratches"/> (one buffer per value carried: the value; Argmax's or Argmin's indices; each tile of a tuple
+/// Reduce), and <see cref="DReduceCombine"/> finishes. A tuple Reduce defines all its results here.
 /// </summary>
 internal sealed class DReduce : DStatement
 {
-    public DReduce(ReduceOp op, LinearLayout home, LinearLayout operand, SharedBuffer? scratch, SharedBuffer? indexScratch)
+    public DReduce(ReduceOp op, LinearLayout home, LinearLayout operand, IReadOnlyList<SharedBuffer> scratches)
     {
         Op = op;
         Home = home;
         Operand = operand;
-        Scratch = scratch;
-        IndexScratch = indexScratch;
+        Scratches = scratches;
     }
 
     public ReduceOp Op { get; }
@@ -29,9 +29,8 @@ internal sealed class DReduce : DStatement
 
     public LinearLayout Operand { get; }
 
-    public SharedBuffer? Scratch { get; }
-
-    public SharedBuffer? IndexScratch { get; }
+    /// <summary>The partials' buffers, one per value carried; none when one warp holds each line of the axis.</summary>
+    public IReadOnlyList<SharedBuffer> Scratches { get; }
 
     /// <summary>The warp bits (of tid above the lanes) whose bases lie along the axis.</summary>
     public IReadOnlyList<int> WarpBits => Operand.Warps.Select((b, i) => (b, i)).Where(t => t.b[Op.Axis] != 0).Select(t => t.i).ToList();
@@ -45,8 +44,7 @@ internal sealed class DReducePartials : DStatement
 
     public DReduce Reduce { get; }
 
-    public override IEnumerable<SharedAccess> Accesses
-        => new[] { Reduce.Scratch, Reduce.IndexScratch }.Where(s => s is not null).Select(s => new SharedAccess(s!, true));
+    public override IEnumerable<SharedAccess> Accesses => Reduce.Scratches.Select(s => new SharedAccess(s, true));
 }
 
 /// <summary>A reduction across warps: every thread combines the warps' partials, in warp order.</summary>
@@ -56,25 +54,28 @@ internal sealed class DReduceCombine : DStatement
 
     public DReduce Reduce { get; }
 
-    public override IEnumerable<SharedAccess> Accesses
-        => new[] { Reduce.Scratch, Reduce.IndexScratch }.Where(s => s is not null).Select(s => new SharedAccess(s!, false));
+    public override IEnumerable<SharedAccess> Accesses => Reduce.Scratches.Select(s => new SharedAccess(s, false));
 }
 
 internal static class ReduceLowering
 {
-    public static void Lower(List<DStatement> output, ReduceOp reduce, LinearLayout home, LinearLayout operand, ElementType sourceElement)
+    /// <summary>The steps of <paramref name="reduce"/> (of a tuple Reduce, of all its results), its operands of
+    /// <paramref name="sourceElements"/> read in <paramref name="operand"/>.</summary>
+    public static void Lower(List<DStatement> output, ReduceOp reduce, LinearLayout home, LinearLayout operand, IReadOnlyList<ElementType> sourceElements)
     {
         int warps = 1 << operand.Warps.Count(b => b[reduce.Axis] != 0);
         if (warps == 1)
         {
-            output.Add(new DReduce(reduce, home, operand, null, null));
+            output.Add(new DReduce(reduce, home, operand, new SharedBuffer[0]));
             return;
         }
         int outputs = reduce.Type.Count;
         string name = reduce.Name.Length > 0 ? reduce.Name : reduce.Kind.ToString().ToLowerInvariant();
-        var scratch = new SharedBuffer(ElementTypes.Of(sourceElement).StagedAs, warps * outputs, $"{name}: partials of {warps} warps");
-        var indexScratch = reduce.Kind is TileOpKind.Argmax or TileOpKind.Argmin ? new SharedBuffer(ElementType.Int, warps * outputs, $"{name}: indices of {warps} warps") : null;
-        var first = new DReduce(reduce, home, operand, scratch, indexScratch);
+        var scratches = sourceElements.Select((element, j) => new SharedBuffer(ElementTypes.Of(element).StagedAs, warps * outputs,
+            $"{name}: {(j == 0 ? "partials" : $"partials of value {j}")} of {warps} warps")).ToList();
+        if (reduce.Kind is TileOpKind.Argmax or TileOpKind.Argmin)
+            scratches.Add(new SharedBuffer(ElementType.Int, warps * outputs, $"{name}: indices of {warps} warps"));
+        var first = new DReduce(reduce, home, operand, scratches);
         output.Add(first);
         output.Add(new DReducePartials(first));
         output.Add(new DReduceCombine(first));

@@ -1,3 +1,4 @@
+using System.Linq;
 using TileDsl.Generators.Distributed;
 using TileDsl.Generators.IR;
 
@@ -14,16 +15,21 @@ internal sealed partial class KernelEmitter
 {
     private void Scan(DLocalLoad load, ScanOp scan)
     {
-        var regs = Registers(scan, load.Layout);
+        // A tuple scan computes all its results together, reading each tile's buffer at the same place in the line.
+        var results = TupleGroup.Defined(scan).Select(id => program.Values[id]).ToList();
+        var buffers = load.ScanBuffers ?? new[] { load.Buffer };
+        var regsOf = results.Select(v => Registers(v, load.Layout)).ToList();
+        string At(int j, string index) => $"{Arena(buffers[j].Element)}[{Plus(index, buffers[j].Offset - buffers[0].Offset)}]";
         string arena = Arena(load.Buffer.Element);
         int stride = load.Map.Strides[scan.Axis];
         int length = scan.Type.Shape[scan.Axis];
         // The k-th element combined into every register's value, and the loop's test and step from there to its own.
         int Along(int k) => scan.Reverse ? length - 1 - k : k;
         var (reaches, next) = scan.Reverse ? (">=", "-=") : ("<=", "+=");
-        w.Line($"// {Label(scan)}: {OpText(scan.Kind, scan.Combine)} along axis {scan.Axis}, each element from the {(scan.Reverse ? "end" : "start")} of its line");
+        w.Line($"// {string.Join(", ", results.Select(Label))}: {OpText(scan.Kind, scan.Combine)} along axis {scan.Axis}, each element from the {(scan.Reverse ? "end" : "start")} of its line");
         for (int r = 0; r < load.Layout.RegisterCount; r++)
         {
+            var regs = regsOf[0];
             string end = names.Unique(regs[r] + "At");
             string step = names.Unique("s");
             w.Line($"int {end} = {SharedIndex(load.Buffer, load.Layout, load.Map, r, 1)};");
@@ -35,16 +41,27 @@ internal sealed partial class KernelEmitter
                 w.Line($"{Loop(0)} {regs[r]} {(sum ? "+=" : "*=")} {arena}[{step}];");
                 continue;
             }
-            w.Line($"{CsType(scan)} {regs[r]} = {arena}[{SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: Along(0))}];");
-            var (lines, value) = Captured(() => Combined(scan.Kind, scan.Combine, regs[r], $"{arena}[{step}]"));
+            string first = SharedIndex(load.Buffer, load.Layout, load.Map, r, 1, lineOf: scan.Axis, along: Along(0));
+            for (int j = 0; j < results.Count; j++) w.Line($"{CsType(results[j])} {regsOf[j][r]} = {At(j, first)};");
+            var accs = regsOf.Select(c => c[r]).ToArray();
+            var others = buffers.Select((_, j) => At(j, step)).ToArray();
+            if (results.Count > 1)
+            {
+                var (steps, _) = Captured(() => { CombineInto(scan.Kind, scan.Combine, accs, others); return 0; });
+                w.Open(Loop(1));
+                w.Append(steps);
+                w.Close();
+                continue;
+            }
+            var (lines, values) = Captured(() => Combined(scan.Kind, scan.Combine, accs, others));
             if (lines.IsEmpty)
             {
-                w.Line($"{Loop(1)} {regs[r]} = {value};");
+                w.Line($"{Loop(1)} {regs[r]} = {values[0]};");
                 continue;
             }
             w.Open(Loop(1));
             w.Append(lines);
-            w.Line($"{regs[r]} = {value};");
+            w.Line($"{regs[r]} = {values[0]};");
             w.Close();
         }
     }

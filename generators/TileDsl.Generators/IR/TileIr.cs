@@ -109,7 +109,11 @@ internal sealed record ReduceOp(int Id, TileType Type, TileOpKind Kind, int Sour
     /// <summary>Reduce's combiner; null for the other kinds.</summary>
     public Combiner? Combine { get; init; }
 
-    public override IEnumerable<int> Operands => Of(Source);
+    /// <summary>Of a Reduce of several tiles together, the group this value is one result of; <see cref="Source"/> is
+    /// then the group's first source, whose layout all the sources are read in.</summary>
+    public TupleGroup? Tuple { get; init; }
+
+    public override IEnumerable<int> Operands => Tuple is { } tuple ? tuple.Sources : Of(Source);
 }
 
 /// <summary>The inclusive prefix sums (Cumsum), products (Cumprod) or combinations by <see cref="Combine"/>
@@ -120,27 +124,54 @@ internal sealed record ScanOp(int Id, TileType Type, TileOpKind Kind, int Source
     /// <summary>AssociativeScan's combiner; null for Cumsum and Cumprod.</summary>
     public Combiner? Combine { get; init; }
 
-    public override IEnumerable<int> Operands => Of(Source);
+    /// <summary>Of an AssociativeScan of several tiles together, the group this value is one result of (as for
+    /// <see cref="ReduceOp.Tuple"/>).</summary>
+    public TupleGroup? Tuple { get; init; }
+
+    public override IEnumerable<int> Operands => Tuple is { } tuple ? tuple.Sources : Of(Source);
 }
 
-/// <summary>A parameter of a <see cref="Combiner"/>: the left (<see cref="Index"/> 0) or right (1) operand of one combination.</summary>
+/// <summary>
+/// Reduce or AssociativeScan of k tiles of one shape together (Triton's tuple operands): k ops, consecutive values,
+/// one per result (<see cref="Results"/>, in order), each listing all k <see cref="Sources"/> and the same combiner of
+/// 2·k parameters. The lowering computes the k results together once (at the first of them that is read).
+/// </summary>
+internal sealed record TupleGroup(EquatableArray<int> Sources, EquatableArray<int> Results, int Component)
+{
+    /// <summary>The values the lowering of <paramref name="op"/> defines: a tuple op's group's results, or itself.</summary>
+    public static IEnumerable<int> Defined(Op op) => Of(op) is { } tuple ? tuple.Results : (IEnumerable<int>)new[] { op.Id };
+
+    public static TupleGroup? Of(Op op) => op switch
+    {
+        ReduceOp reduce => reduce.Tuple,
+        ScanOp scan => scan.Tuple,
+        _ => null,
+    };
+}
+
+/// <summary>A parameter of a <see cref="Combiner"/>: <see cref="Index"/> i &lt; k is the left operand's component i, k + i
+/// the right one's (Triton's order <c>combine_fn(a0, …, ak-1, b0, …, bk-1)</c>); k = 1 for one tile.</summary>
 internal sealed record CombinerParamOp(int Id, TileType Type, int Index) : Op(Id, Type)
 {
     public override IEnumerable<int> Operands => Of();
 }
 
 /// <summary>
-/// The combiner of Reduce or AssociativeScan: a [TileFunction] method <c>(T a, T b) =&gt; T</c> inlined as a small
-/// program of scalar ops. <see cref="Body"/> computes them (constants, elementwise ops, casts), in order, from
-/// <see cref="A"/> and <see cref="B"/>; <see cref="Result"/> is the combination. The emitters write it out at each step.
+/// The combiner of Reduce or AssociativeScan: a [TileFunction] method <c>(T a, T b) =&gt; T</c>, or for k tiles
+/// reduced together <c>(a0, …, ak-1, b0, …, bk-1) =&gt; (c0, …, ck-1)</c>, inlined as a small program of scalar ops.
+/// <see cref="Body"/> computes them (constants, elementwise ops, casts), in order, from <see cref="Params"/>;
+/// <see cref="Results"/> are the combination's k components. The emitters write it out at each step.
 /// </summary>
-internal sealed record Combiner(string Method, CombinerParamOp A, CombinerParamOp B, EquatableArray<Op> Body, int Result)
+internal sealed record Combiner(string Method, EquatableArray<CombinerParamOp> Params, EquatableArray<Op> Body, EquatableArray<int> Results)
 {
-    /// <summary>Its parameters and ops, which the emitters look up by id.</summary>
-    public IEnumerable<Op> Values => new Op[] { A, B }.Concat(Body);
+    /// <summary>How many values are combined together (k).</summary>
+    public int Arity => Results.Count;
 
-    /// <summary>How many times the ops (and the result) read <paramref name="id"/>.</summary>
-    public int Reads(int id) => Body.SelectMany(op => op.Operands).Count(o => o == id) + (Result == id ? 1 : 0);
+    /// <summary>Its parameters and ops, which the emitters look up by id.</summary>
+    public IEnumerable<Op> Values => Params.Cast<Op>().Concat(Body);
+
+    /// <summary>How many times the ops (and the results) read <paramref name="id"/>.</summary>
+    public int Reads(int id) => Body.SelectMany(op => op.Operands).Count(o => o == id) + Results.Count(r => r == id);
 
     /// <summary>The combiner of a Reduce or AssociativeScan value, or null.</summary>
     public static Combiner? Of(Op op) => op switch

@@ -262,7 +262,8 @@ internal sealed class LayoutAssignment
         List<LinearLayout> layouts;
         if (plan.Materialized.Contains(v.Id))
         {
-            var home = carried || v is DotOp or ReduceOp or AtomicValueOp ? Home(v)
+            // The results of a tuple scan are computed together: one home, whoever reads them.
+            var home = carried || v is DotOp or ReduceOp or AtomicValueOp or ScanOp { Tuple: not null } ? Home(v)
                 : wanted.Count == 1 ? wanted[0]
                 : preferred.TryGetValue(v.Id, out var p) && wanted.Contains(p) ? p
                 : wanted[0];
@@ -298,9 +299,10 @@ internal sealed class LayoutAssignment
             }
             case ReduceOp reduce:
             {
+                // The tiles of a tuple Reduce are all read in the first one's layout, where they are combined together.
                 var layout = Natural(reduce.Source);
                 plan.OperandLayouts[v.Id] = new[] { layout };
-                Request(reduce.Source, layout);
+                foreach (int source in reduce.Operands) Request(source, layout);
                 return;
             }
             case DotOp dot:

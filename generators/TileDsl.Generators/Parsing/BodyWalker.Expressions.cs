@@ -32,8 +32,11 @@ internal sealed partial class BodyWalker
         if (op.ConstantValue.HasValue && op.ConstantValue.Value is int or long or float or double or bool)
             return b.Constant(op.ConstantValue.Value, ElementOf(op.Type!));
 
+        if (IsTuple(op.Type)) throw TupleValue(op);
         switch (op)
         {
+            case IFieldReferenceOperation { Instance: ILocalReferenceOperation tuple } when IsTuple(tuple.Type):
+                throw scope.Poisoned.Contains(tuple.Local) ? Silent() : TupleValue(tuple);
             case ILocalReferenceOperation local:
                 if (scope.Poisoned.Contains(local.Local)) throw Silent();
                 return scope.Values.TryGetValue(local.Local, out int id) ? id : throw Silent();
@@ -267,7 +270,7 @@ internal sealed partial class BodyWalker
     {
         if (Named(args, "combine") is not { } argument) return null;
         ReduceSemantics.RequireOperand(b, kind, source);
-        return Combiner(argument, kind, b.Type(source).Element);
+        return Combiner(argument, kind, new[] { b.Type(source).Element });
     }
 
     private int ExpandDims(IPropertyReferenceOperation indexer)

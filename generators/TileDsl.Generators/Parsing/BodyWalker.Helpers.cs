@@ -27,6 +27,18 @@ internal sealed partial class BodyWalker
     /// </summary>
     private int? Inline(IMethodSymbol method, IOperation at, Func<List<int>> arguments)
     {
+        if (IsTuple(method.ReturnType)) throw TupleValue(at);
+        var returned = InlineValues(method, at, arguments);
+        // An unnamed scalar result takes the helper's name, so that the kernel computes it once into a local (unnamed
+        // scalars are written out where they are read).
+        if (returned is { Length: 1 } && returned[0] is var value && b.Type(value).IsScalar)
+            return b.Named(value, char.ToLowerInvariant(method.Name[0]) + method.Name.Substring(1));
+        return returned?[0];
+    }
+
+    /// <summary>As <see cref="Inline"/>: the helper's result, or its components when it returns a tuple.</summary>
+    private int[]? InlineValues(IMethodSymbol method, IOperation at, Func<List<int>> arguments)
+    {
         var definition = method.OriginalDefinition;
         string name = definition.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         if (!definition.IsStatic)
@@ -68,42 +80,43 @@ internal sealed partial class BodyWalker
         if (helperFailed) throw Silent();
         if (!definition.ReturnsVoid && callee.Returned is null)
             throw Report(DiagnosticDescriptors.TileFunction, syntax.Identifier.Parent!, name, "must end with 'return value;'");
-        // An unnamed scalar result takes the helper's name, so that the kernel computes it once into a local (unnamed
-        // scalars are written out where they are read).
-        if (callee.Returned is { } returned && b.Type(returned).IsScalar)
-            return b.Named(returned, char.ToLowerInvariant(definition.Name[0]) + definition.Name.Substring(1));
         return callee.Returned;
     }
 
     /// <summary>
-    /// The combiner of Reduce or AssociativeScan (<paramref name="kind"/>) over <paramref name="element"/> values: the
-    /// static [TileFunction] method passed by name, inlined on two scalar parameters into a program of its own, apart
-    /// from the kernel's statements and outside any runtime if. TD0038 for anything else, or for a body that computes
-    /// more than scalars from its parameters.
+    /// The combiner of Reduce or AssociativeScan (<paramref name="kind"/>) over <paramref name="elements"/> values (one,
+    /// or k tiles reduced together): the static [TileFunction] method passed by name, inlined on 2·k scalar parameters
+    /// (the left operand's components, then the right one's) into a program of its own, apart from the kernel's
+    /// statements and outside any runtime if. TD0038 for anything else, or for a body that computes more than scalars
+    /// from its parameters.
     /// </summary>
-    private Combiner Combiner(IArgumentOperation argument, TileOpKind kind, ElementType element)
+    private Combiner Combiner(IArgumentOperation argument, TileOpKind kind, IReadOnlyList<ElementType> elements)
     {
         var value = argument.Value;
-        const string example = "e.g. '[TileFunction] static float Larger(float a, float b) => Maximum(a, b);' and pass 'Larger'";
+        int k = elements.Count;
+        string example = k == 1 ? "e.g. '[TileFunction] static float Larger(float a, float b) => Maximum(a, b);' and pass 'Larger'"
+            : "e.g. '[TileFunction] static (float, int) ArgMax(float a, int ia, float b, int ib) => b > a || (b == a && ib < ia) ? (b, ib) : (a, ia);' and pass 'ArgMax'";
+        string signature = k == 1 ? "(T a, T b) => T" : $"of {2 * k} scalars returning a {k}-tuple";
         if (value is not IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: var method } })
             throw Report(DiagnosticDescriptors.Combiner, value, kind, value is IDelegateCreationOperation { Target: IAnonymousFunctionOperation } ? "is a lambda" : $"'{value.Syntax}' is not a method name",
-                $"pass the name of a static [TileFunction] method (T a, T b) => T, {example}");
+                $"pass the name of a static [TileFunction] method {signature}, {example}");
         string name = method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         if (!OpBinding.IsTileFunction(method))
             throw Report(DiagnosticDescriptors.Combiner, value, kind, $"'{name}' is not a [TileFunction] method",
                 method.DeclaringSyntaxReferences.IsEmpty ? $"the generator inlines a combiner from its source in the DSL: write one with the ops of Tl, {example}"
                     : "mark it [TileFunction] (the generator inlines it from its source, so its body is written in the DSL)");
 
-        var type = TileType.Scalar(element);
-        var a = b.Create(id => new CombinerParamOp(id, type, 0) { Name = method.Parameters[0].Name });
-        var c = b.Create(id => new CombinerParamOp(id, type, 1) { Name = method.Parameters[1].Name });
+        var parameters = Enumerable.Range(0, 2 * k)
+            .Select(i => b.Create(id => new CombinerParamOp(id, TileType.Scalar(elements[i % k]), i) { Name = method.Parameters[i].Name }))
+            .ToEquatableArray();
         var outer = (b.Current, b.Predicate, b.Combining, branch, exited);
         (b.Current, b.Predicate, b.Combining, branch, exited) = (new List<Statement>(), null, kind, null, null);
         try
         {
-            int result = Inline(method, value, () => new List<int> { a.Id, c.Id }) ?? throw Silent();
+            var results = (k == 1 ? Inline(method, value, () => parameters.Select(p => p.Id).ToList()) is { } one ? new[] { one } : null
+                : InlineValues(method, value, () => parameters.Select(p => p.Id).ToList())) ?? throw Silent();
             var body = b.Current.Cast<Define>().Select(d => d.Op).ToEquatableArray();
-            return new Combiner(method.Name, a, c, body, result);
+            return new Combiner(method.Name, parameters, body, results.ToEquatableArray());
         }
         finally
         {

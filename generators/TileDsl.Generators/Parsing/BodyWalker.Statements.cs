@@ -32,7 +32,7 @@ internal sealed partial class BodyWalker
                 }
                 if (last && scope.IsHelper && list[i] is IReturnOperation { ReturnedValue: { } value })
                 {
-                    scope.Returned = Expression(value);
+                    scope.Returned = IsTuple(value.Type) ? Tuple(value) : new[] { Expression(value) };
                     continue;
                 }
                 Statement(list[i]);
@@ -128,6 +128,9 @@ internal sealed partial class BodyWalker
                     ElementwiseSemantics.Apply(b, kind, new[] { Expression(increment.Target), b.Constant(1, ElementType.Int) }, increment.Syntax.ToString())));
                 break;
             }
+            case IDeconstructionAssignmentOperation deconstruction:
+                Deconstruct(deconstruction);
+                break;
             case IInvocationOperation invocation when OpBinding.KindOf(invocation.TargetMethod) is { } kind && MemorySemantics.Writes(kind):
                 Store(invocation, kind);
                 break;
@@ -363,12 +366,13 @@ internal sealed partial class BodyWalker
     }
 
     private static IEnumerable<ILocalReferenceOperation> AssignedLocals(IOperation body)
-        => body.Descendants().Select(d => d switch
+        => body.Descendants().SelectMany(d => d switch
         {
-            ISimpleAssignmentOperation a => a.Target,
-            ICompoundAssignmentOperation c => c.Target,
-            IIncrementOrDecrementOperation i => i.Target,
-            _ => null,
+            ISimpleAssignmentOperation a => new[] { a.Target },
+            ICompoundAssignmentOperation c => new[] { c.Target },
+            IIncrementOrDecrementOperation i => new[] { i.Target },
+            IDeconstructionAssignmentOperation t => t.Target.DescendantsAndSelf().Where(e => e is ILocalReferenceOperation { IsDeclaration: false }),
+            _ => Enumerable.Empty<IOperation>(),
         }).OfType<ILocalReferenceOperation>();
 
     private void StaticLoop(IForEachLoopOperation loop)

@@ -82,8 +82,8 @@ internal sealed partial class BodyWalker
 
         public Dictionary<ITypeParameterSymbol, ElementType> TypeArguments { get; } = new(SymbolEqualityComparer.Default);
 
-        /// <summary>A helper's result, once its return statement is walked.</summary>
-        public int? Returned { get; set; }
+        /// <summary>A helper's result (the components of a tuple), once its return statement is walked.</summary>
+        public int[]? Returned { get; set; }
 
         public bool IsHelper => Caller is not null;
     }

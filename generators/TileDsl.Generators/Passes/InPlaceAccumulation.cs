@@ -34,9 +34,9 @@ internal static class InPlaceAccumulation
     private static bool Defines(DStatement statement, int id) => statement switch
     {
         DDefine d => d.Op.Id == id,
-        DLocalLoad d => d.Op.Id == id,
+        DLocalLoad d => TupleGroup.Defined(d.Op).Contains(id),
         DDotInit d => d.Op.Id == id,
-        DReduce d => d.Op.Id == id,
+        DReduce d => TupleGroup.Defined(d.Op).Contains(id),
         DStore d => d.Result?.Id == id && d.Broadcast is null,
         DLoop d => d.Loop.Results.Any(r => r.Id == id),
         _ => false,

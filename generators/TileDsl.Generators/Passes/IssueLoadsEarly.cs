@@ -40,9 +40,9 @@ internal static class IssueLoadsEarly
         DDefine { Op: ConstOp or ParamOp } => Enumerable.Empty<int>(),
         DDefine d => new[] { d.Op.Id },
         DLoadMerge d => new[] { d.Load.Op.Id },
-        DLocalLoad d => new[] { d.Op.Id },
-        DReduce d => new[] { d.Op.Id },
-        DReduceCombine d => new[] { d.Reduce.Op.Id },
+        DLocalLoad d => TupleGroup.Defined(d.Op),
+        DReduce d => TupleGroup.Defined(d.Op),
+        DReduceCombine d => TupleGroup.Defined(d.Reduce.Op),
         DStore { Result: { } old, Broadcast: null } => new[] { old.Id },
         _ => Enumerable.Empty<int>(),
     };

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TileDsl.Generators.Distributed;
+using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
 
 namespace TileDsl.Generators.Passes;
@@ -97,7 +98,8 @@ internal static class LoopInvariants
                     yield return (define.Op.Id, define.Layout);
                     break;
                 case DLocalLoad load:
-                    yield return (load.Op.Id, load.Op.Type.IsScalar ? null : load.Layout); // a scalar atomic's old value
+                    foreach (int id in TupleGroup.Defined(load.Op)) // a tuple scan's results
+                        yield return (id, load.Op.Type.IsScalar ? null : load.Layout); // a scalar atomic's old value
                     break;
                 case DStore { Result: { } old, Broadcast: null } store:
                     yield return (old.Id, store.Layout);
@@ -107,7 +109,7 @@ internal static class LoopInvariants
                     yield return (init.Op.Id, init.Part);
                     break;
                 case DReduce reduce:
-                    yield return (reduce.Op.Id, reduce.Home.Rank == 0 ? null : reduce.Home);
+                    foreach (int id in TupleGroup.Defined(reduce.Op)) yield return (id, reduce.Home.Rank == 0 ? null : reduce.Home);
                     break;
                 case DLoop loop:
                     foreach (var (value, k) in loop.Loop.Args.Concat(loop.Loop.Results).Select((v, k) => (v.Id, k % loop.Loop.Args.Count)))

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TileDsl.Generators.Diagnostics;
 using TileDsl.Generators.Helpers;
 using TileDsl.Generators.IR;
@@ -76,10 +77,28 @@ internal sealed class IrBuilder
     /// <summary>Defines a computed tile or scalar, checking that a tile fits the program's registers (TD0030).</summary>
     public int DefineComputed(TileType type, Func<int, Op> make, string what)
     {
+        RequireRegisters(type, what);
+        return Define(make);
+    }
+
+    private void RequireRegisters(TileType type, string what)
+    {
         int registers = Math.Max(1, type.Count / NumThreads);
         if (!type.IsScalar && registers > MaxRegistersPerThread)
             throw new SemanticError(DiagnosticDescriptors.TileTooLarge, what, type.ShapeText, registers, NumThreads, MaxRegistersPerThread);
-        return Define(make);
+    }
+
+    /// <summary>
+    /// Defines the k results of one op on several tiles together (a <see cref="TupleGroup"/>), as consecutive values:
+    /// <paramref name="make"/> builds result j knowing all their ids. TD0030 when one would not fit the registers.
+    /// </summary>
+    public int[] DefineGroup(IReadOnlyList<TileType> types, string what, Func<int, EquatableArray<int>, Op> make)
+    {
+        foreach (var type in types) RequireRegisters(type, what);
+        var ids = Enumerable.Range(values.Count, types.Count).ToEquatableArray();
+        for (int j = 0; j < types.Count; j++)
+            if (Define(_ => make(j, ids)) != ids[j]) throw new InvalidOperationException("The results of a tuple op are not consecutive values.");
+        return ids.ToArray();
     }
 
     public int Constant(object value, ElementType type)
@@ -92,20 +111,26 @@ internal sealed class IrBuilder
 
     /// <summary>Gives a value just defined (or the old values of an atomic just added) the name of the local it is
     /// assigned to, unless it has one.</summary>
-    public int Named(int id, string name)
+    public int Named(int id, string name) => Named(id, name, Current.Count - 1);
+
+    /// <summary>As <see cref="Named(int, string)"/>, for a value defined by any statement from index <paramref name="since"/>
+    /// on (a component of a tuple, whose statements are all made for the one deconstruction being named).</summary>
+    public int Named(int id, string name, int since)
     {
         var op = values[id];
         if (op.Name.Length > 0 || op is ConstOp || Current.Count == 0) return id;
         var named = op with { Name = name };
-        Statement? renamed = Current[Current.Count - 1] switch
+        int at = Current.Count - 1;
+        while (at > since && at > 0 && !(Current[at] is Define { Op.Id: var defined } && defined == id)) at--;
+        Statement? renamed = Current[at] switch
         {
-            Define { Op.Id: var last } when last == id => new Define(named),
-            StoreStatement { Result.Id: var last } store when last == id => store with { Result = (AtomicValueOp)named },
+            Define { Op.Id: var defined } when defined == id => new Define(named),
+            StoreStatement { Result.Id: var defined } store when defined == id => store with { Result = (AtomicValueOp)named },
             _ => null,
         };
         if (renamed is null) return id;
         values[id] = named;
-        Current[Current.Count - 1] = renamed;
+        Current[at] = renamed;
         return id;
     }
 

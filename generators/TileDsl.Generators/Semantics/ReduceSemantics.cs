@@ -40,6 +40,51 @@ internal static class ReduceSemantics
         return b.DefineComputed(type, id => new ScanOp(id, type, kind, source, axis, reverse) { Combine = combine }, what);
     }
 
+    /// <summary>
+    /// Reduce of the tiles <paramref name="sources"/> (one shape) together by <paramref name="combine"/>, a combiner of
+    /// 2·k scalars returning k: along <paramref name="axis"/>, or over all elements when it is null (a 2-D tile: axis 1,
+    /// then 0). The k results, one op each (a <see cref="TupleGroup"/>).
+    /// </summary>
+    public static int[] ReduceTuple(IrBuilder b, int[] sources, int? axis, bool keepDims, string what, Combiner combine)
+    {
+        if (axis is not null) return AlongTuple(b, sources, axis.Value, keepDims, what, combine);
+        for (int a = b.Type(sources[0]).Rank - 1; a >= 0; a--) sources = AlongTuple(b, sources, a, false, what, combine);
+        return sources;
+    }
+
+    /// <summary>AssociativeScan of the tiles <paramref name="sources"/> (one shape) together along <paramref name="axis"/>.</summary>
+    public static int[] ScanTuple(IrBuilder b, int[] sources, int axis, bool reverse, string what, Combiner combine)
+    {
+        var types = sources.Select(s => b.Type(s)).ToArray();
+        return b.DefineGroup(types, what, (j, group) =>
+            new ScanOp(group[j], types[j], TileOpKind.AssociativeScan, sources[0], axis, reverse)
+            {
+                Combine = combine,
+                Tuple = new TupleGroup(sources.ToEquatableArray(), group, j),
+            });
+    }
+
+    private static int[] AlongTuple(IrBuilder b, int[] sources, int axis, bool keepDims, string what, Combiner combine)
+    {
+        var shape = ShapeRules.Reduced(b.Type(sources[0]).Shape, axis, keepDims).ToEquatableArray();
+        var types = sources.Select(s => new TileType(b.Type(s).Element, shape)).ToArray();
+        return b.DefineGroup(types, what, (j, group) =>
+            new ReduceOp(group[j], types[j], TileOpKind.Reduce, sources[0], axis, keepDims)
+            {
+                Combine = combine,
+                Tuple = new TupleGroup(sources.ToEquatableArray(), group, j),
+            });
+    }
+
+    /// <summary>TD0046 unless a tile reduced or scanned together with <paramref name="first"/> has its shape (Triton's rule).</summary>
+    public static void RequireSameShape(IrBuilder b, TileOpKind kind, int first, int other)
+    {
+        var shape = b.Type(first).Shape;
+        if (!b.Type(other).Shape.Equals(shape))
+            throw new SemanticError(DiagnosticDescriptors.Tuple, $"This tile of shape {b.Type(other).ShapeText}", $"is combined by {kind} with a first tile of shape {b.Type(first).ShapeText}",
+                $"the tiles of a tuple {kind} need one shape: broadcast it first, e.g. 'BroadcastTo(x, {string.Join(", ", shape)})'");
+    }
+
     /// <summary>TD0011 for a scalar operand, TD0034 for an element type the op is not defined for.</summary>
     public static void RequireOperand(IrBuilder b, TileOpKind kind, int source)
     {

@@ -16,25 +16,91 @@ internal static class Reductions
                 var other => throw new InvalidOperationException($"Unexpected accumulation result {other}."),
             };
 
-    public static T All<T>(Tile<T> x, Func<T, T, T> combine)
-    {
-        T result = x.Data[0];
-        for (int i = 1; i < x.Data.Length; i++) result = combine(result, x.Data[i]);
-        return result;
-    }
+    public static T All<T>(Tile<T> x, Func<T, T, T> combine) => Fold(x.Data.Length, i => x.Data[i], combine);
 
     public static Tile<T> Along<T>(Tile<T> x, int axis, bool keepDims, Func<T, T, T> combine)
     {
-        var (outer, size, inner, shape) = Split(x, axis, keepDims);
-        var data = new T[outer * inner];
+        var (shape, data) = Fold(x.Shape, axis, keepDims, i => x.Data[i], combine);
+        return new Tile<T>(shape, data);
+    }
+
+    /// <summary>Reduce of a pair of tiles by a combiner of pairs (Triton's tuple <c>tl.reduce</c>), over all elements.</summary>
+    public static (T1, T2) All<T1, T2>((Tile<T1>, Tile<T2>) x, Func<T1, T2, T1, T2, (T1, T2)> combine)
+        => Fold(SameShape(x.Item1, x.Item2.Shape).Length, i => (x.Item1.Data[i], x.Item2.Data[i]), Pairs(combine));
+
+    /// <summary>Reduce of a pair of tiles along <paramref name="axis"/>: the pairs of each line combined in order.</summary>
+    public static (Tile<T1>, Tile<T2>) Along<T1, T2>((Tile<T1>, Tile<T2>) x, int axis, bool keepDims, Func<T1, T2, T1, T2, (T1, T2)> combine)
+    {
+        var (shape, data) = Fold(SameShape(x.Item1, x.Item2.Shape).Shape, axis, keepDims, i => (x.Item1.Data[i], x.Item2.Data[i]), Pairs(combine));
+        return (new(shape, Array.ConvertAll(data, d => d.Item1)), new(shape, Array.ConvertAll(data, d => d.Item2)));
+    }
+
+    /// <summary>Reduce of three tiles by a combiner of triples, over all elements.</summary>
+    public static (T1, T2, T3) All<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine)
+        => Fold(SameShape(x.Item1, x.Item2.Shape, x.Item3.Shape).Length, i => (x.Item1.Data[i], x.Item2.Data[i], x.Item3.Data[i]), Triples(combine));
+
+    /// <summary>Reduce of three tiles along <paramref name="axis"/>.</summary>
+    public static (Tile<T1>, Tile<T2>, Tile<T3>) Along<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, int axis, bool keepDims,
+        Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine)
+    {
+        var (shape, data) = Fold(SameShape(x.Item1, x.Item2.Shape, x.Item3.Shape).Shape, axis, keepDims,
+            i => (x.Item1.Data[i], x.Item2.Data[i], x.Item3.Data[i]), Triples(combine));
+        return (new(shape, Array.ConvertAll(data, d => d.Item1)), new(shape, Array.ConvertAll(data, d => d.Item2)), new(shape, Array.ConvertAll(data, d => d.Item3)));
+    }
+
+    /// <summary>AssociativeScan of a pair of tiles: each line's pairs combined in order, as <see cref="Scan{T}(Tile{T}, int, Func{T, T, T}, bool, Func{T, T}?)"/>.</summary>
+    public static (Tile<T1>, Tile<T2>) Scan<T1, T2>((Tile<T1>, Tile<T2>) x, int axis, Func<T1, T2, T1, T2, (T1, T2)> combine, bool reverse)
+    {
+        var shape = SameShape(x.Item1, x.Item2.Shape).Shape;
+        var data = ScanLines(shape, axis, reverse, i => (x.Item1.Data[i], x.Item2.Data[i]), Pairs(combine), null);
+        return (new(shape, Array.ConvertAll(data, d => d.Item1)), new(shape, Array.ConvertAll(data, d => d.Item2)));
+    }
+
+    /// <summary>AssociativeScan of three tiles.</summary>
+    public static (Tile<T1>, Tile<T2>, Tile<T3>) Scan<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, int axis, Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine, bool reverse)
+    {
+        var shape = SameShape(x.Item1, x.Item2.Shape, x.Item3.Shape).Shape;
+        var data = ScanLines(shape, axis, reverse, i => (x.Item1.Data[i], x.Item2.Data[i], x.Item3.Data[i]), Triples(combine), null);
+        return (new(shape, Array.ConvertAll(data, d => d.Item1)), new(shape, Array.ConvertAll(data, d => d.Item2)), new(shape, Array.ConvertAll(data, d => d.Item3)));
+    }
+
+    private static Func<(T1, T2), (T1, T2), (T1, T2)> Pairs<T1, T2>(Func<T1, T2, T1, T2, (T1, T2)> combine)
+        => (a, b) => combine(a.Item1, a.Item2, b.Item1, b.Item2);
+
+    private static Func<(T1, T2, T3), (T1, T2, T3), (T1, T2, T3)> Triples<T1, T2, T3>(Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine)
+        => (a, b) => combine(a.Item1, a.Item2, a.Item3, b.Item1, b.Item2, b.Item3);
+
+    /// <summary>The tiles of a tuple combined together have one shape (Triton's rule too): <paramref name="first"/>'s.</summary>
+    private static (int[] Shape, int Length) SameShape<T>(Tile<T> first, params int[][] others)
+    {
+        foreach (var shape in others)
+            if (!shape.AsSpan().SequenceEqual(first.Shape))
+                throw new InvalidOperationException($"The tiles of a tuple combined together must have one shape; got {Shapes.Format(first.Shape)} and {Shapes.Format(shape)}.");
+        return (first.Shape, first.Data.Length);
+    }
+
+    /// <summary>The <paramref name="count"/> elements read by <paramref name="read"/> combined in order: <c>combine(…combine(e0, e1)…, e(n-1))</c>.</summary>
+    private static TAcc Fold<TAcc>(int count, Func<int, TAcc> read, Func<TAcc, TAcc, TAcc> combine)
+    {
+        TAcc result = read(0);
+        for (int i = 1; i < count; i++) result = combine(result, read(i));
+        return result;
+    }
+
+    /// <summary>Each line along <paramref name="axis"/> of a tile of <paramref name="shape"/> (its elements at flat
+    /// indices through <paramref name="read"/>) combined in coordinate order from its first element.</summary>
+    private static (int[] Shape, TAcc[] Data) Fold<TAcc>(int[] shape, int axis, bool keepDims, Func<int, TAcc> read, Func<TAcc, TAcc, TAcc> combine)
+    {
+        var (outer, size, inner, reduced) = Split(shape, axis, keepDims);
+        var data = new TAcc[outer * inner];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
-                T acc = x.Data[o * size * inner + i];
-                for (int k = 1; k < size; k++) acc = combine(acc, x.Data[(o * size + k) * inner + i]);
+                TAcc acc = read(o * size * inner + i);
+                for (int k = 1; k < size; k++) acc = combine(acc, read((o * size + k) * inner + i));
                 data[o * inner + i] = acc;
             }
-        return new Tile<T>(shape, data);
+        return (reduced, data);
     }
 
     /// <summary>Inclusive scan along <paramref name="axis"/> from <paramref name="identity"/>, element by element in order
@@ -46,21 +112,26 @@ internal static class Reductions
     /// <c>combine(…combine(start(x[0]), x[1])…, x[k])</c>, with <paramref name="start"/> the identity by default; when
     /// <paramref name="reverse"/>, from the end of each line: <c>combine(…combine(start(x[n-1]), x[n-2])…, x[k])</c>.</summary>
     public static Tile<T> Scan<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool reverse = false, Func<T, T>? start = null)
+        => new(x.Shape, ScanLines(x.Shape, axis, reverse, i => x.Data[i], combine, start));
+
+    /// <summary>The inclusive scan of each line along <paramref name="axis"/> (elements read by <paramref name="read"/>
+    /// at flat indices), in order from the first element of the line (the last when <paramref name="reverse"/>).</summary>
+    private static TAcc[] ScanLines<TAcc>(int[] shape, int axis, bool reverse, Func<int, TAcc> read, Func<TAcc, TAcc, TAcc> combine, Func<TAcc, TAcc>? start)
     {
-        var (outer, size, inner, _) = Split(x, axis, true);
-        var data = new T[x.Data.Length];
+        var (outer, size, inner, _) = Split(shape, axis, true);
+        var data = new TAcc[outer * size * inner];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
-                T acc = default!;
+                TAcc acc = default!;
                 for (int k = 0; k < size; k++)
                 {
                     int at = (o * size + (reverse ? size - 1 - k : k)) * inner + i;
-                    T next = x.Data[at];
+                    TAcc next = read(at);
                     data[at] = acc = k > 0 ? combine(acc, next) : start is null ? next : start(next);
                 }
             }
-        return new Tile<T>(x.Shape, data);
+        return data;
     }
 
     public static Tile<int> Argmax<T>(Tile<T> x, int axis, bool keepDims) => Arg(x, axis, keepDims, (best, other) => Arith<T>.Lt(best, other));
@@ -70,7 +141,7 @@ internal static class Reductions
     /// <summary>The index along the axis of the element that <paramref name="beats"/> every earlier one (the first on ties).</summary>
     private static Tile<int> Arg<T>(Tile<T> x, int axis, bool keepDims, Func<T, T, bool> beats)
     {
-        var (outer, size, inner, shape) = Split(x, axis, keepDims);
+        var (outer, size, inner, shape) = Split(x.Shape, axis, keepDims);
         var data = new int[outer * inner];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
@@ -101,16 +172,16 @@ internal static class Reductions
         return new Tile<T>(new[] { m, n }, data);
     }
 
-    private static (int Outer, int Size, int Inner, int[] Shape) Split<T>(Tile<T> x, int axis, bool keepDims)
+    private static (int Outer, int Size, int Inner, int[] Shape) Split(int[] shape, int axis, bool keepDims)
     {
-        if (axis < 0 || axis >= x.Shape.Length)
-            throw new ArgumentOutOfRangeException(nameof(axis), $"Axis {axis} is outside a tile of shape {Shapes.Format(x.Shape)}.");
+        if (axis < 0 || axis >= shape.Length)
+            throw new ArgumentOutOfRangeException(nameof(axis), $"Axis {axis} is outside a tile of shape {Shapes.Format(shape)}.");
         int outer = 1, inner = 1;
-        for (int d = 0; d < axis; d++) outer *= x.Shape[d];
-        for (int d = axis + 1; d < x.Shape.Length; d++) inner *= x.Shape[d];
-        var shape = keepDims ? (int[])x.Shape.Clone() : new int[x.Shape.Length - 1];
-        if (keepDims) shape[axis] = 1;
-        else for (int d = 0, j = 0; d < x.Shape.Length; d++) if (d != axis) shape[j++] = x.Shape[d];
-        return (outer, x.Shape[axis], inner, shape);
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.Length; d++) inner *= shape[d];
+        var reduced = keepDims ? (int[])shape.Clone() : new int[shape.Length - 1];
+        if (keepDims) reduced[axis] = 1;
+        else for (int d = 0, j = 0; d < shape.Length; d++) if (d != axis) reduced[j++] = shape[d];
+        return (outer, shape[axis], inner, reduced);
     }
 }

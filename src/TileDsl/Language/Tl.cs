@@ -272,6 +272,33 @@ public static class Tl
         => Reductions.Along(x, axis, keepDims, combine);
 
     /// <summary>
+    /// Reduce of two tiles of one shape together (Triton's <c>tl.reduce</c> on a tuple), over all elements:
+    /// <paramref name="combine"/> is a static <c>[TileFunction]</c> method taking the left pair and the right pair,
+    /// <c>(a0, a1, b0, b1) =&gt; (c0, c1)</c>, e.g. an argmax by hand:
+    /// <c>var (best, at) = Reduce((values, indices), ArgMaxCombine);</c>. Associative and commutative, as for one tile.
+    /// </summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static (T1, T2) Reduce<T1, T2>((Tile<T1>, Tile<T2>) x, Func<T1, T2, T1, T2, (T1, T2)> combine) => Reductions.All(x, combine);
+
+    /// <summary>Reduce of two tiles of one shape together along <paramref name="axis"/>: the pairs of each line
+    /// combined by <paramref name="combine"/> <c>(a0, a1, b0, b1) =&gt; (c0, c1)</c>; a pair of tiles.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static (Tile<T1>, Tile<T2>) Reduce<T1, T2>((Tile<T1>, Tile<T2>) x, int axis, Func<T1, T2, T1, T2, (T1, T2)> combine, bool keepDims = false)
+        => Reductions.Along(x, axis, keepDims, combine);
+
+    /// <summary>Reduce of three tiles of one shape together, over all elements, by
+    /// <c>(a0, a1, a2, b0, b1, b2) =&gt; (c0, c1, c2)</c>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static (T1, T2, T3) Reduce<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine)
+        => Reductions.All(x, combine);
+
+    /// <summary>Reduce of three tiles of one shape together along <paramref name="axis"/>.</summary>
+    [TileOp(TileOpKind.Reduce)]
+    public static (Tile<T1>, Tile<T2>, Tile<T3>) Reduce<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, int axis,
+        Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine, bool keepDims = false)
+        => Reductions.Along(x, axis, keepDims, combine);
+
+    /// <summary>
     /// The inclusive scan of <paramref name="x"/> along <paramref name="axis"/> by <paramref name="combine"/>, a static
     /// <c>[TileFunction]</c> method <c>(T a, T b) =&gt; T</c> (Triton's <c>tl.associative_scan</c>): element k is
     /// <c>combine(…combine(combine(x[0], x[1]), x[2])…, x[k])</c>, in that order, in the interpreter and in kernels alike.
@@ -280,6 +307,19 @@ public static class Tl
     /// </summary>
     [TileOp(TileOpKind.AssociativeScan)]
     public static Tile<T> AssociativeScan<T>(Tile<T> x, int axis, Func<T, T, T> combine, bool reverse = false) => Reductions.Scan(x, axis, combine, reverse);
+
+    /// <summary>AssociativeScan of two tiles of one shape together (Triton's <c>tl.associative_scan</c> on a tuple): the
+    /// pairs of each line combined in order by <paramref name="combine"/> <c>(a0, a1, b0, b1) =&gt; (c0, c1)</c>, as for
+    /// one tile; a pair of tiles.</summary>
+    [TileOp(TileOpKind.AssociativeScan)]
+    public static (Tile<T1>, Tile<T2>) AssociativeScan<T1, T2>((Tile<T1>, Tile<T2>) x, int axis, Func<T1, T2, T1, T2, (T1, T2)> combine, bool reverse = false)
+        => Reductions.Scan(x, axis, combine, reverse);
+
+    /// <summary>AssociativeScan of three tiles of one shape together.</summary>
+    [TileOp(TileOpKind.AssociativeScan)]
+    public static (Tile<T1>, Tile<T2>, Tile<T3>) AssociativeScan<T1, T2, T3>((Tile<T1>, Tile<T2>, Tile<T3>) x, int axis,
+        Func<T1, T2, T3, T1, T2, T3, (T1, T2, T3)> combine, bool reverse = false)
+        => Reductions.Scan(x, axis, combine, reverse);
 
     /// <summary>
     /// The matrix product of <paramref name="a"/> [M, K] and <paramref name="b"/> [K, N], accumulated in k order into

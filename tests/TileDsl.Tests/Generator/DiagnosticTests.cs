@@ -108,6 +108,15 @@ public sealed class DiagnosticTests
     [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) { var s = a; {|TD0038:for (int i = 0; i < b; i++) { s = s * 2; }|} return s; } [TileKernel] public static void A(int n) { var s = Reduce(Arange(0, 16), F); } }")]
     [InlineData("TD0038", "public static partial class K { [TileFunction] static int F(int a, int b) { var s = a; {|TD0038:while (s < b) { s = s * 2; }|} return s; } [TileKernel] public static void A(int n) { var s = Reduce(Arange(0, 16), F); } }")]
     [InlineData("TD0034", "public static partial class K { [TileFunction] static bool F(bool a, bool b) => a | b; [TileKernel] public static void A(int n) { var m = Arange(0, 16) < n; var s = {|TD0034:Reduce(m, 0, F)|}; } }")]
+    // Tuple Reduce and AssociativeScan: tuples are taken apart where they are made; the tiles have one shape.
+    [InlineData("TD0046", "public static partial class K { [TileFunction] static (float, int) F(float a, int ia, float b, int ib) => b > a ? (b, ib) : (a, ia); [TileKernel] public static void A(int n) { var t = {|TD0046:Reduce((Zeros<float>(16), Arange(0, 16)), 0, F)|}; } }")]
+    [InlineData("TD0046", "public static partial class K { [TileFunction] static (float, int) F(float a, int ia, float b, int ib) => b > a ? (b, ib) : (a, ia); [TileKernel] public static void A(int n) { var t = {|TD0046:Reduce((Zeros<float>(16), Arange(0, 16)), F)|}; var (v, i) = t; var w = t.Item1 + v; } }")]
+    [InlineData("TD0046", "public static partial class K { [TileFunction] static Tile<float> G((Tile<float>, Tile<int>) p) => Zeros<float>(16); [TileKernel] public static void A(int n) { var t = G({|TD0046:(Zeros<float>(16), Arange(0, 16))|}); } }")]
+    [InlineData("TD0046", "public static partial class K { [TileFunction] static (float, int) F(float a, int ia, float b, int ib) => b > a ? (b, ib) : (a, ia); [TileKernel] public static void A(int n) { var (v, i) = Reduce((Zeros<float>(16), {|TD0046:Arange(0, 32)|}), 0, F); } }")]
+    [InlineData("TD0046", "public static partial class K { [TileKernel] public static void A(int n) { var (a, {|TD0046:b|}) = (1, (2, 3)); } }")]
+    [InlineData("TD0038", "public static partial class K { [TileKernel] public static void A(int n) { var (v, i) = Reduce((Zeros<float>(16), Arange(0, 16)), 0, {|TD0038:(a, ia, b, ib) => (a + b, ia)|}); } }")]
+    [InlineData("TD0034", "public static partial class K { [TileFunction] static (bool, int) F(bool a, int ia, bool b, int ib) => (a | b, ia); [TileKernel] public static void A(int n) { var (v, i) = AssociativeScan(({|TD0034:Arange(0, 16) < n|}, Arange(0, 16)), 0, F); } }")]
+    [InlineData("TD0011", "public static partial class K { [TileKernel] public static void A(int n) { var (a, b) = {|TD0011:n > 0 ? (Zeros<float>(16), Arange(0, 16)) : (Zeros<float>(16), Arange(0, 16))|}; } }")]
     public async Task Reports_diagnostic(string id, string source)
     {
         Assert.StartsWith("TD", id);
