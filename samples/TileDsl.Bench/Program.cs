@@ -23,6 +23,7 @@ using Half = System.Half;
 //        --only matmul16 --n 8192                 the 16-bit matmuls at another size
 //        --only sixteen                           bf16 and fp16 on the device against the interpreter (SixteenBitCheck)
 //        --only tf32                              how the tensor cores read floats at tf32 (Tf32Check)
+//        --only tuples                            tuple-valued Reduce and AssociativeScan on the device against the interpreter (TupleCheck)
 //        --tensor-cores mmasync|wgmma             the tensor-core path of the launches (TensorCores.Use; default: the
 //                                                 device's), e.g. wgmma to run the Hopper kernels' emulation on the CPU
 //        --only large                             a view past 2^31 elements through long offsets (LargeViewCheck)
@@ -263,6 +264,7 @@ if (Wants("flash16"))
 
 if (only == "sixteen") return SixteenBitCheck.Run(accelerator);
 if (only == "tf32") return Tf32Check.Run(accelerator);
+if (only == "tuples") return TupleCheck.Run(accelerator);
 if (only == "large") return LargeViewCheck.Run(accelerator);
 
 results.Write(outDir);

@@ -18,7 +18,7 @@ internal static class PtxDump
     {
         using var context = Context.Create(TileAccelerators.Configure);
         var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
-        var assemblies = new[] { typeof(Kernels.Tutorials.Matmul).Assembly, typeof(Attention.TwoSimplicialAttention).Assembly };
+        var assemblies = new[] { typeof(Kernels.Tutorials.Matmul).Assembly, typeof(Attention.TwoSimplicialAttention).Assembly, typeof(PtxDump).Assembly };
         // Every generated kernel, found through its KernelCache field, compiled as the cache loads it.
         var kernels = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.IsNested && t.Name.EndsWith("Kernel", StringComparison.Ordinal))

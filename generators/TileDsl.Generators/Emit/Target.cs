@@ -148,7 +148,9 @@ internal sealed class Target
         }
         if (from == to) return operand;
         if (to == ElementType.Bool) return $"{operand} != 0";
-        if (from == ElementType.Bool) return to == ElementType.Int ? $"({operand} ? 1 : 0)" : $"({ElementTypes.CsName(to)})({operand} ? 1 : 0)";
+        // From bool: a choice between literals of the target type. Not (float)(b ? 1 : 0): ILGPU 1.5.3 folds that cast
+        // into the choice keeping the int constants' bits, 1 becoming the float 2^-149 on CUDA (seen in Release builds).
+        if (from == ElementType.Bool) return $"({operand} ? {ElementTypes.Literal(ElementTypes.Convert(1, to))} : {ElementTypes.Literal(ElementTypes.Convert(0, to))})";
         return $"({ElementTypes.CsName(to)}){operand}";
     }
 }
