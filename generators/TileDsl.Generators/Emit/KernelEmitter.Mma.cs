@@ -60,10 +60,16 @@ internal sealed partial class KernelEmitter
         ptxAccumulators += init.Home.RegisterCount;
         ptxA += 4 * mma.BlocksM;
         ptxB += 2 * mma.BlocksN;
-        if (ptxAccumulators > PtxAccumulators || ptxA > PtxFragments || ptxB > PtxFragments)
-            throw new System.InvalidOperationException($"The tensor-core Dots of this kernel need more than TileMma's {PtxAccumulators} accumulator and {PtxFragments} fragment registers.");
+        CheckPtxRegisters();
         sharedAddress ??= names.Unique("sharedAddress");
         return n;
+    }
+
+    /// <summary>Throws where the tensor-core Dots have taken more PTX registers than TileMma declares.</summary>
+    private void CheckPtxRegisters()
+    {
+        if (ptxAccumulators > PtxAccumulators || ptxA > PtxFragments || ptxB > PtxFragments)
+            throw new System.InvalidOperationException($"The tensor-core Dots of this kernel need more than TileMma's {PtxAccumulators} accumulator and {PtxFragments} fragment registers.");
     }
 
     private void MmaInit(DDotInit init)

@@ -50,7 +50,7 @@ internal sealed partial class KernelEmitter
         {
             // Descriptor addresses count 16-byte units. tf32 takes no transpose flags (both operands are K-major); a
             // from registers only b's.
-            int aStep = t.A.SwizzledK(mma.KStep * kk) * bytes / 16, bStep = t.B.SwizzledK(mma.KStep * kk) * bytes / 16;
+            int bStep = t.B.SwizzledK(mma.KStep * kk) * bytes / 16;
             string b = bStep == 0 ? bAt : $"{bAt} + {bStep}";
             string shape = $"wgmma.mma_async.sync.aligned.m64n{mma.WarpN}k{mma.KStep}.f32.{type}.{type} {{{accumulators}}}";
             if (dot.ARegisters is not null)
@@ -59,6 +59,7 @@ internal sealed partial class KernelEmitter
                 w.Line(target.Ptx($"{shape}, {{{fragments}}}, %0, 1, 1, 1, {(t.B.KMajor ? 0 : 1)};", b));
                 continue;
             }
+            int aStep = t.A.SwizzledK(mma.KStep * kk) * bytes / 16;
             string transpose = mma.Tf32 ? "" : $", {(t.A.KMajor ? 0 : 1)}, {(t.B.KMajor ? 0 : 1)}";
             w.Line(target.Ptx($"{shape}, %0, %1, 1, 1, 1{transpose};", aStep == 0 ? aAt : $"{aAt} + {aStep}", b));
         }
@@ -104,7 +105,7 @@ internal sealed partial class KernelEmitter
         {
             n.RegisterA = ptxA;
             ptxA += 4 * steps;
-            if (ptxA > PtxFragments) throw new System.InvalidOperationException($"The tensor-core Dots of this kernel need more than TileMma's {PtxFragments} fragment registers.");
+            CheckPtxRegisters();
         }
         string convert = dot.Tiling.Mma!.Input == IR.ElementType.BFloat16 ? "cvt.rn.bf16x2.f32" : "cvt.rn.f16x2.f32";
         for (int kk = 0; kk < steps; kk++)
