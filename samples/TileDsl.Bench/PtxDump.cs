@@ -10,7 +10,7 @@ namespace TileDsl.Bench;
 /// <summary>
 /// Compiles every generated kernel of the kernel libraries to PTX with ILGPU's PTX backend, no GPU needed: a check
 /// that each one compiles for CUDA, and the .ptx of those whose name contains a filter, for <c>ptxas -v</c> (registers,
-/// spills) on a machine that has it (a Hopper kernel's with its target raised to sm_90a, as it is loaded).
+/// spills) on a machine that has it, edited as it is loaded on CUDA (KernelCache.ForCuda).
 /// </summary>
 internal static class PtxDump
 {
@@ -34,7 +34,7 @@ internal static class PtxDump
             try
             {
                 var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization);
-                if ((bool)cache.Hopper) compiled = KernelCache.ForHopper(compiled);
+                compiled = KernelCache.ForCuda(compiled, (bool)cache.Hopper);
                 if (filters.Any(f => name.Contains(f, StringComparison.Ordinal)))
                     File.WriteAllText(Path.Combine(outDir, name + ".ptx"), compiled.PTXAssembly);
             }

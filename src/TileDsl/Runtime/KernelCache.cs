@@ -18,9 +18,10 @@ namespace TileDsl;
 /// <c>.maxntid</c> and <c>.minnctapersm</c>, CUDA's launch bounds), so that register allocation knows how many
 /// threads share a multiprocessor's registers. A kernel that takes more than 48 KiB of dynamic shared memory (software
 /// pipelines of large tiles) is allowed it on CUDA at load (<c>cuFuncSetAttribute</c>, up to the device's opt-in limit:
-/// 227 KiB on an H100 or H200). A kernel's Hopper variant (<c>wgmma</c>, an <c>sm_90a</c> instruction) is compiled
-/// here too and its PTX target raised to <c>sm_90a</c> before the driver sees it (ILGPU 1.5.3 writes <c>sm_80</c> at
-/// most).
+/// 227 KiB on an H100 or H200). On CUDA the kernel is compiled here and its PTX edited before the driver sees it
+/// (<see cref="KernelCache.ForCuda"/>): <c>Exp2</c> flushes subnormal results to zero, and a Hopper variant
+/// (<c>wgmma</c>, an <c>sm_90a</c> instruction) has its target raised to <c>sm_90a</c> (ILGPU 1.5.3 writes <c>sm_80</c>
+/// at most).
 /// </summary>
 public sealed class KernelCache<TKernel>
     where TKernel : Delegate
@@ -57,13 +58,10 @@ public sealed class KernelCache<TKernel>
 
     private TKernel Load(Accelerator accelerator)
     {
-        bool large = DynamicSharedBytes > DefaultSharedBytes;
-        if (accelerator is not CudaAccelerator cuda || !large && !Hopper)
-            return accelerator.LoadKernel<TKernel>(Method, Specialization);
+        if (accelerator is not CudaAccelerator cuda) return accelerator.LoadKernel<TKernel>(Method, Specialization);
         var compiled = cuda.Backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(Method), Specialization);
-        if (Hopper) compiled = KernelCache.ForHopper((PTXCompiledKernel)compiled);
-        var kernel = cuda.LoadKernel(compiled);
-        if (!large) return kernel.CreateLauncherDelegate<TKernel>();
+        var kernel = cuda.LoadKernel(KernelCache.ForCuda((PTXCompiledKernel)compiled, Hopper));
+        if (DynamicSharedBytes <= DefaultSharedBytes) return kernel.CreateLauncherDelegate<TKernel>();
         const int maxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
         int status = CudaDriver.SetFunctionAttribute(((CudaKernel)kernel).FunctionPtr, maxDynamicSharedSizeBytes, DynamicSharedBytes);
         if (status != 0)
@@ -75,13 +73,20 @@ public sealed class KernelCache<TKernel>
 /// <summary>What all kernel caches share.</summary>
 public static class KernelCache
 {
-    /// <summary>The PTX with its target raised to <c>sm_90a</c> (the only target with <c>wgmma</c>); ILGPU keeps the text
-    /// in a get-only property, set here through its backing field.</summary>
-    public static PTXCompiledKernel ForHopper(PTXCompiledKernel compiled)
+    /// <summary>
+    /// The PTX as the driver gets it. <c>ex2.approx.f32</c> (ILGPU's <c>Exp2</c>) becomes <c>ex2.approx.ftz.f32</c>,
+    /// which flushes subnormal inputs and results to zero (a result below 2^-126 is 0), as Triton's <c>tl.exp2</c>
+    /// does: without <c>.ftz</c> every call takes three more instructions to scale subnormal results (a sixth of the
+    /// bf16 flash attention forward's instructions). A Hopper variant's target is raised to <c>sm_90a</c>, the only
+    /// target with <c>wgmma</c>. ILGPU keeps the text in a get-only property, set here through its backing field.
+    /// </summary>
+    public static PTXCompiledKernel ForCuda(PTXCompiledKernel compiled, bool hopper)
     {
         var text = typeof(PTXCompiledKernel).GetField("<PTXAssembly>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new NotSupportedException("This ILGPU version keeps a kernel's PTX elsewhere; TileDsl's Hopper kernels need ILGPU 1.5.3.");
-        text.SetValue(compiled, Regex.Replace(compiled.PTXAssembly, @"^\.target sm_\w+", ".target sm_90a", RegexOptions.Multiline));
+            ?? throw new NotSupportedException("This ILGPU version keeps a kernel's PTX elsewhere; TileDsl's CUDA kernels need ILGPU 1.5.3.");
+        string ptx = compiled.PTXAssembly.Replace("ex2.approx.f32", "ex2.approx.ftz.f32");
+        if (hopper) ptx = Regex.Replace(ptx, @"^\.target sm_\w+", ".target sm_90a", RegexOptions.Multiline);
+        text.SetValue(compiled, ptx);
         return compiled;
     }
 }
