@@ -102,7 +102,7 @@ internal sealed partial class KernelEmitter
         string Assignment(int r)
         {
             string targetElement = $"{param}[{Operand(store.Pointers, layout, r)}]";
-            string data = target.ToMemory(program.Values[store.Data].Type.Element, Operand(store.Data, layout, r));
+            string data = StoredElement(store.Data, layout, r);
             string? compare = store.Compare is { } c ? target.ToMemory(program.Values[c].Type.Element, Operand(c, layout, r)) : null;
             string? mask = store.Mask is { } m ? Operand(m, layout, r) : null;
             if (store.Atomic && old is not null)
@@ -129,7 +129,7 @@ internal sealed partial class KernelEmitter
             var element = program.Values[store.Data].Type.Element;
             foreach (var group in Groups(layout, vector.Width))
             {
-                string values = string.Join(", ", group.Select(r => target.ToMemory(element, Operand(store.Data, layout, r))));
+                string values = string.Join(", ", group.Select(r => StoredElement(store.Data, layout, r)));
                 string assignment = $"{VectorView(param, element, vector.Width)}[{Parenthesized(Operand(store.Pointers, layout, group[0]))} / {vector.Width}] = new {target.VectorType(element, vector.Width)}({values});";
                 if (vector.Whole)
                 {
@@ -147,6 +147,20 @@ internal sealed partial class KernelEmitter
         }
         if (order.Acquires) w.Line(target.Fence(order.Scope));
         CloseReplicaGuard(layout);
+    }
+
+    /// <summary>
+    /// The element a store writes from register <paramref name="r"/>, as memory holds it. A cast of floats to a 16-bit
+    /// type (<c>acc.To&lt;Half&gt;()</c>) is written from the floats where they have registers in the store's layout,
+    /// converted once: the cast's rounding followed by the conversion of its exact result gives the same bits (NaN
+    /// payloads too), and an fp16 cast would convert each way (on CUDA two conversions and two NaN tests per element).
+    /// </summary>
+    private string StoredElement(int data, LinearLayout layout, int r)
+    {
+        var element = program.Values[data].Type.Element;
+        int from = program.Values[data] is CastOp cast && element is ElementType.Half or ElementType.BFloat16
+            && program.Values[cast.Source].Type.Element == ElementType.Float && HasRegisters(cast.Source, layout) ? cast.Source : data;
+        return target.ToMemory(element, Operand(from, layout, r));
     }
 
     /// <summary>The registers in groups of <paramref name="width"/> consecutive elements along the last dimension.</summary>

@@ -56,6 +56,9 @@ internal sealed partial class KernelEmitter
         };
     }
 
+    /// <summary>Whether tile <paramref name="id"/> has registers of its own in <paramref name="layout"/> (projected to its shape).</summary>
+    private bool HasRegisters(int id, LinearLayout layout) => registers.ContainsKey((id, layout.Project(program.Values[id].Type.Shape).Item1));
+
     private string Scalar(int id) => scalars.TryGetValue(id, out var text) ? text
         : program.Values[id] switch
         {
