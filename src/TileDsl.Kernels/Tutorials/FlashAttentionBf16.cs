@@ -21,7 +21,9 @@ public static partial class FlashAttention
 {
     /// <summary>
     /// O and LSE: one 128-row block of queries of one (batch, head) per program, a loop over the 64-key blocks up to the
-    /// diagonal with the online softmax (in base 2); K and V of step j + 2 are copied while step j multiplies.
+    /// diagonal with the online softmax (in base 2); K and V of step j + 2 are copied while step j multiplies. The keys
+    /// below the block's first row are visible to all its rows: their loop has no causal mask (nor a key mask: they
+    /// are all below n), a second loop masks the blocks on the diagonal (as Triton's tutorial splits its stages).
     /// </summary>
     [TileKernel(NumWarps = 8, NumStages = 3)]
     public static void ForwardBf16(Ptr<BFloat16> q, Ptr<BFloat16> k, Ptr<BFloat16> v, Ptr<BFloat16> o, Ptr<float> lse,
@@ -39,23 +41,39 @@ public static partial class FlashAttention
         var m = Full(BLOCK_M, float.NegativeInfinity);
         var l = Zeros<float>(BLOCK_M);
         var acc = Zeros<float>(BLOCK_M, D);
-        int end = Minimum((block + 1) * BLOCK_M, n);
-        for (int start = 0; start < end; start += BLOCK_N)
+        int diagonal = block * BLOCK_M;
+        for (int start = 0; start < diagonal; start += BLOCK_N)
+        {
+            var kv = offset + ((start + Arange(0, BLOCK_N))[.., None] * strideN + rd[None, ..]);
+            (m, l, acc) = OnlineSoftmaxStep(Dot(qTile, Trans(Load(k + kv))), Load(v + kv), m, l, acc, qkScale);
+        }
+        int end = Minimum(diagonal + BLOCK_M, n);
+        for (int start = diagonal; start < end; start += BLOCK_N)
         {
             var rn = start + Arange(0, BLOCK_N);
             var kv = offset + (rn[.., None] * strideN + rd[None, ..]);
             var keys = rn[.., None] < n;
-            // Scores unscaled: the row maximum is scaled once, and s · scale − m is one FMA per element (scale > 0).
             var s = Where(rm[.., None] >= rn[None, ..], Dot(qTile, Trans(Load(k + kv, keys))), float.NegativeInfinity);
-            var mNew = Maximum(m, Max(s, 1) * qkScale);
-            var p = Exp2(s * qkScale - mNew[.., None]);
-            var alpha = Exp2(m - mNew);
-            l = l * alpha + Sum(p, 1);
-            acc = Dot(p.To<BFloat16>(), Load(v + kv, keys), acc * alpha[.., None]);
-            m = mNew;
+            (m, l, acc) = OnlineSoftmaxStep(s, Load(v + kv, keys), m, l, acc, qkScale);
         }
         Store(o + offset + (rm[.., None] * strideN + rd[None, ..]), (acc / l[.., None]).To<BFloat16>(), rows);
         Store(lse + bh * n + rm, m * Ln2 + Log(l), rm < n);
+    }
+
+    /// <summary>
+    /// One step of the online softmax over the unscaled scores <paramref name="s"/> of a block of keys: the running row
+    /// maximum m (scaled, base 2), the row sums l and the output acc rescaled to the new maximum and the block's
+    /// probabilities added, P·V with P rounded to bf16. The row maximum of the unscaled scores is scaled once, and
+    /// s · scale − m is one FMA per element (scale > 0).
+    /// </summary>
+    [TileFunction]
+    private static (Tile<float>, Tile<float>, Tile<float>) OnlineSoftmaxStep(Tile<float> s, Tile<BFloat16> vTile,
+        Tile<float> m, Tile<float> l, Tile<float> acc, float qkScale)
+    {
+        var mNew = Maximum(m, Max(s, 1) * qkScale);
+        var p = Exp2(s * qkScale - mNew[.., None]);
+        var alpha = Exp2(m - mNew);
+        return (mNew, l * alpha + Sum(p, 1), Dot(p.To<BFloat16>(), vTile, acc * alpha[.., None]));
     }
 
     /// <summary>Delta[i] = Σ_d O[i, d] · dO[i, d] in float, the row term of the softmax backward.</summary>
