@@ -579,39 +579,39 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_7 = t88_1 + rn2_3;
                 if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
                 }
                 else
                 {
-                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
-                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(acc2_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(acc2_1);
                 }
                 if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
                 }
                 else
                 {
-                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
-                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(acc2_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(acc2_3);
                 }
                 if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
                 }
                 else
                 {
-                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
-                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(acc2_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(acc2_5);
                 }
                 if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
                 {
-                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
                 }
                 else
                 {
-                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
-                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(acc2_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(acc2_7);
                 }
             }
 
@@ -1073,10 +1073,10 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_5 = t88_0 + rn2_3;
                 int t90_6 = t88_1 + rn2_2;
                 int t90_7 = t88_1 + rn2_3;
-                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
-                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
-                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
-                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
             }
         }
     }

@@ -2442,291 +2442,291 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_63 = t88_3 + rn2_15;
                 if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
                 }
                 else
                 {
-                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
-                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(acc2_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(acc2_1);
                 }
                 if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
                 }
                 else
                 {
-                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
-                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(acc2_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(acc2_3);
                 }
                 if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
                 }
                 else
                 {
-                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
-                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(acc2_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(acc2_5);
                 }
                 if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
                 {
-                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
                 }
                 else
                 {
-                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
-                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(acc2_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(acc2_7);
                 }
                 if (cAligned & ((t90_8 & 1) == 0) & t97_8 & t97_9)
                 {
-                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
+                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_8), TileMath.FloatToBFloat16(acc2_9));
                 }
                 else
                 {
-                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(t92_8);
-                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(t92_9);
+                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(acc2_8);
+                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(acc2_9);
                 }
                 if (cAligned & ((t90_10 & 1) == 0) & t97_10 & t97_11)
                 {
-                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
+                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_10), TileMath.FloatToBFloat16(acc2_11));
                 }
                 else
                 {
-                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(t92_10);
-                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(t92_11);
+                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(acc2_10);
+                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(acc2_11);
                 }
                 if (cAligned & ((t90_12 & 1) == 0) & t97_12 & t97_13)
                 {
-                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
+                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_12), TileMath.FloatToBFloat16(acc2_13));
                 }
                 else
                 {
-                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(t92_12);
-                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(t92_13);
+                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(acc2_12);
+                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(acc2_13);
                 }
                 if (cAligned & ((t90_14 & 1) == 0) & t97_14 & t97_15)
                 {
-                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
+                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_14), TileMath.FloatToBFloat16(acc2_15));
                 }
                 else
                 {
-                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(t92_14);
-                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(t92_15);
+                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(acc2_14);
+                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(acc2_15);
                 }
                 if (cAligned & ((t90_16 & 1) == 0) & t97_16 & t97_17)
                 {
-                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
+                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_16), TileMath.FloatToBFloat16(acc2_17));
                 }
                 else
                 {
-                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(t92_16);
-                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(t92_17);
+                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(acc2_16);
+                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(acc2_17);
                 }
                 if (cAligned & ((t90_18 & 1) == 0) & t97_18 & t97_19)
                 {
-                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
+                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_18), TileMath.FloatToBFloat16(acc2_19));
                 }
                 else
                 {
-                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(t92_18);
-                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(t92_19);
+                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(acc2_18);
+                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(acc2_19);
                 }
                 if (cAligned & ((t90_20 & 1) == 0) & t97_20 & t97_21)
                 {
-                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
+                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_20), TileMath.FloatToBFloat16(acc2_21));
                 }
                 else
                 {
-                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(t92_20);
-                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(t92_21);
+                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(acc2_20);
+                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(acc2_21);
                 }
                 if (cAligned & ((t90_22 & 1) == 0) & t97_22 & t97_23)
                 {
-                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
+                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_22), TileMath.FloatToBFloat16(acc2_23));
                 }
                 else
                 {
-                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(t92_22);
-                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(t92_23);
+                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(acc2_22);
+                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(acc2_23);
                 }
                 if (cAligned & ((t90_24 & 1) == 0) & t97_24 & t97_25)
                 {
-                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
+                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_24), TileMath.FloatToBFloat16(acc2_25));
                 }
                 else
                 {
-                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(t92_24);
-                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(t92_25);
+                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(acc2_24);
+                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(acc2_25);
                 }
                 if (cAligned & ((t90_26 & 1) == 0) & t97_26 & t97_27)
                 {
-                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
+                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_26), TileMath.FloatToBFloat16(acc2_27));
                 }
                 else
                 {
-                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(t92_26);
-                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(t92_27);
+                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(acc2_26);
+                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(acc2_27);
                 }
                 if (cAligned & ((t90_28 & 1) == 0) & t97_28 & t97_29)
                 {
-                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
+                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_28), TileMath.FloatToBFloat16(acc2_29));
                 }
                 else
                 {
-                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(t92_28);
-                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(t92_29);
+                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(acc2_28);
+                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(acc2_29);
                 }
                 if (cAligned & ((t90_30 & 1) == 0) & t97_30 & t97_31)
                 {
-                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
+                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_30), TileMath.FloatToBFloat16(acc2_31));
                 }
                 else
                 {
-                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(t92_30);
-                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(t92_31);
+                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(acc2_30);
+                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(acc2_31);
                 }
                 if (cAligned & ((t90_32 & 1) == 0) & t97_32 & t97_33)
                 {
-                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
+                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_32), TileMath.FloatToBFloat16(acc2_33));
                 }
                 else
                 {
-                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(t92_32);
-                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(t92_33);
+                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(acc2_32);
+                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(acc2_33);
                 }
                 if (cAligned & ((t90_34 & 1) == 0) & t97_34 & t97_35)
                 {
-                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_34), TileMath.FloatToBFloat16(acc2_35));
                 }
                 else
                 {
-                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(t92_34);
-                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(t92_35);
+                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(acc2_34);
+                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(acc2_35);
                 }
                 if (cAligned & ((t90_36 & 1) == 0) & t97_36 & t97_37)
                 {
-                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_36), TileMath.FloatToBFloat16(acc2_37));
                 }
                 else
                 {
-                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(t92_36);
-                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(t92_37);
+                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(acc2_36);
+                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(acc2_37);
                 }
                 if (cAligned & ((t90_38 & 1) == 0) & t97_38 & t97_39)
                 {
-                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_38), TileMath.FloatToBFloat16(acc2_39));
                 }
                 else
                 {
-                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(t92_38);
-                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(t92_39);
+                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(acc2_38);
+                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(acc2_39);
                 }
                 if (cAligned & ((t90_40 & 1) == 0) & t97_40 & t97_41)
                 {
-                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_40), TileMath.FloatToBFloat16(acc2_41));
                 }
                 else
                 {
-                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(t92_40);
-                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(t92_41);
+                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(acc2_40);
+                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(acc2_41);
                 }
                 if (cAligned & ((t90_42 & 1) == 0) & t97_42 & t97_43)
                 {
-                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_42), TileMath.FloatToBFloat16(acc2_43));
                 }
                 else
                 {
-                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(t92_42);
-                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(t92_43);
+                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(acc2_42);
+                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(acc2_43);
                 }
                 if (cAligned & ((t90_44 & 1) == 0) & t97_44 & t97_45)
                 {
-                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_44), TileMath.FloatToBFloat16(acc2_45));
                 }
                 else
                 {
-                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(t92_44);
-                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(t92_45);
+                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(acc2_44);
+                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(acc2_45);
                 }
                 if (cAligned & ((t90_46 & 1) == 0) & t97_46 & t97_47)
                 {
-                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_46), TileMath.FloatToBFloat16(acc2_47));
                 }
                 else
                 {
-                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(t92_46);
-                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(t92_47);
+                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(acc2_46);
+                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(acc2_47);
                 }
                 if (cAligned & ((t90_48 & 1) == 0) & t97_48 & t97_49)
                 {
-                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_48), TileMath.FloatToBFloat16(acc2_49));
                 }
                 else
                 {
-                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(t92_48);
-                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(t92_49);
+                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(acc2_48);
+                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(acc2_49);
                 }
                 if (cAligned & ((t90_50 & 1) == 0) & t97_50 & t97_51)
                 {
-                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_50), TileMath.FloatToBFloat16(acc2_51));
                 }
                 else
                 {
-                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(t92_50);
-                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(t92_51);
+                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(acc2_50);
+                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(acc2_51);
                 }
                 if (cAligned & ((t90_52 & 1) == 0) & t97_52 & t97_53)
                 {
-                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_52), TileMath.FloatToBFloat16(acc2_53));
                 }
                 else
                 {
-                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(t92_52);
-                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(t92_53);
+                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(acc2_52);
+                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(acc2_53);
                 }
                 if (cAligned & ((t90_54 & 1) == 0) & t97_54 & t97_55)
                 {
-                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_54), TileMath.FloatToBFloat16(acc2_55));
                 }
                 else
                 {
-                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(t92_54);
-                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(t92_55);
+                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(acc2_54);
+                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(acc2_55);
                 }
                 if (cAligned & ((t90_56 & 1) == 0) & t97_56 & t97_57)
                 {
-                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_56), TileMath.FloatToBFloat16(acc2_57));
                 }
                 else
                 {
-                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(t92_56);
-                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(t92_57);
+                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(acc2_56);
+                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(acc2_57);
                 }
                 if (cAligned & ((t90_58 & 1) == 0) & t97_58 & t97_59)
                 {
-                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_58), TileMath.FloatToBFloat16(acc2_59));
                 }
                 else
                 {
-                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(t92_58);
-                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(t92_59);
+                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(acc2_58);
+                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(acc2_59);
                 }
                 if (cAligned & ((t90_60 & 1) == 0) & t97_60 & t97_61)
                 {
-                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_60), TileMath.FloatToBFloat16(acc2_61));
                 }
                 else
                 {
-                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(t92_60);
-                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(t92_61);
+                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(acc2_60);
+                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(acc2_61);
                 }
                 if (cAligned & ((t90_62 & 1) == 0) & t97_62 & t97_63)
                 {
-                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_62), TileMath.FloatToBFloat16(acc2_63));
                 }
                 else
                 {
-                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(t92_62);
-                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(t92_63);
+                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(acc2_62);
+                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(acc2_63);
                 }
             }
 
@@ -5045,38 +5045,38 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_61 = t88_2 + rn2_15;
                 int t90_62 = t88_3 + rn2_14;
                 int t90_63 = t88_3 + rn2_15;
-                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
-                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
-                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
-                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
-                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
-                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
-                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
-                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
-                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
-                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
-                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
-                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
-                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
-                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
-                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
-                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
-                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
-                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
-                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
-                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
-                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
-                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
-                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
-                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
-                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
-                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
-                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
-                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
-                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
-                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
-                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
-                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
+                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_8), TileMath.FloatToBFloat16(acc2_9));
+                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_10), TileMath.FloatToBFloat16(acc2_11));
+                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_12), TileMath.FloatToBFloat16(acc2_13));
+                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_14), TileMath.FloatToBFloat16(acc2_15));
+                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_16), TileMath.FloatToBFloat16(acc2_17));
+                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_18), TileMath.FloatToBFloat16(acc2_19));
+                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_20), TileMath.FloatToBFloat16(acc2_21));
+                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_22), TileMath.FloatToBFloat16(acc2_23));
+                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_24), TileMath.FloatToBFloat16(acc2_25));
+                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_26), TileMath.FloatToBFloat16(acc2_27));
+                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_28), TileMath.FloatToBFloat16(acc2_29));
+                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_30), TileMath.FloatToBFloat16(acc2_31));
+                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_32), TileMath.FloatToBFloat16(acc2_33));
+                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_34), TileMath.FloatToBFloat16(acc2_35));
+                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_36), TileMath.FloatToBFloat16(acc2_37));
+                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_38), TileMath.FloatToBFloat16(acc2_39));
+                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_40), TileMath.FloatToBFloat16(acc2_41));
+                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_42), TileMath.FloatToBFloat16(acc2_43));
+                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_44), TileMath.FloatToBFloat16(acc2_45));
+                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_46), TileMath.FloatToBFloat16(acc2_47));
+                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_48), TileMath.FloatToBFloat16(acc2_49));
+                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_50), TileMath.FloatToBFloat16(acc2_51));
+                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_52), TileMath.FloatToBFloat16(acc2_53));
+                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_54), TileMath.FloatToBFloat16(acc2_55));
+                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_56), TileMath.FloatToBFloat16(acc2_57));
+                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_58), TileMath.FloatToBFloat16(acc2_59));
+                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_60), TileMath.FloatToBFloat16(acc2_61));
+                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_62), TileMath.FloatToBFloat16(acc2_63));
             }
 
             // BM = 64, BN = 128, BK = 64, GROUP_M = 8, 128 threads, 73728 bytes of shared memory; for Hopper (wgmma, PTX target sm_90a)
@@ -7017,291 +7017,291 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_63 = t88_1 + rn2_31;
                 if (cAligned & ((t90_0 & 1) == 0) & t97_0 & t97_1)
                 {
-                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
+                    c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
                 }
                 else
                 {
-                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(t92_0);
-                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(t92_1);
+                    if (t97_0) c[t90_0] = TileMath.FloatToBFloat16(acc2_0);
+                    if (t97_1) c[t90_1] = TileMath.FloatToBFloat16(acc2_1);
                 }
                 if (cAligned & ((t90_2 & 1) == 0) & t97_2 & t97_3)
                 {
-                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
+                    c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
                 }
                 else
                 {
-                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(t92_2);
-                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(t92_3);
+                    if (t97_2) c[t90_2] = TileMath.FloatToBFloat16(acc2_2);
+                    if (t97_3) c[t90_3] = TileMath.FloatToBFloat16(acc2_3);
                 }
                 if (cAligned & ((t90_4 & 1) == 0) & t97_4 & t97_5)
                 {
-                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
+                    c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
                 }
                 else
                 {
-                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(t92_4);
-                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(t92_5);
+                    if (t97_4) c[t90_4] = TileMath.FloatToBFloat16(acc2_4);
+                    if (t97_5) c[t90_5] = TileMath.FloatToBFloat16(acc2_5);
                 }
                 if (cAligned & ((t90_6 & 1) == 0) & t97_6 & t97_7)
                 {
-                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
+                    c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
                 }
                 else
                 {
-                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(t92_6);
-                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(t92_7);
+                    if (t97_6) c[t90_6] = TileMath.FloatToBFloat16(acc2_6);
+                    if (t97_7) c[t90_7] = TileMath.FloatToBFloat16(acc2_7);
                 }
                 if (cAligned & ((t90_8 & 1) == 0) & t97_8 & t97_9)
                 {
-                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
+                    c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_8), TileMath.FloatToBFloat16(acc2_9));
                 }
                 else
                 {
-                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(t92_8);
-                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(t92_9);
+                    if (t97_8) c[t90_8] = TileMath.FloatToBFloat16(acc2_8);
+                    if (t97_9) c[t90_9] = TileMath.FloatToBFloat16(acc2_9);
                 }
                 if (cAligned & ((t90_10 & 1) == 0) & t97_10 & t97_11)
                 {
-                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
+                    c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_10), TileMath.FloatToBFloat16(acc2_11));
                 }
                 else
                 {
-                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(t92_10);
-                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(t92_11);
+                    if (t97_10) c[t90_10] = TileMath.FloatToBFloat16(acc2_10);
+                    if (t97_11) c[t90_11] = TileMath.FloatToBFloat16(acc2_11);
                 }
                 if (cAligned & ((t90_12 & 1) == 0) & t97_12 & t97_13)
                 {
-                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
+                    c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_12), TileMath.FloatToBFloat16(acc2_13));
                 }
                 else
                 {
-                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(t92_12);
-                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(t92_13);
+                    if (t97_12) c[t90_12] = TileMath.FloatToBFloat16(acc2_12);
+                    if (t97_13) c[t90_13] = TileMath.FloatToBFloat16(acc2_13);
                 }
                 if (cAligned & ((t90_14 & 1) == 0) & t97_14 & t97_15)
                 {
-                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
+                    c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_14), TileMath.FloatToBFloat16(acc2_15));
                 }
                 else
                 {
-                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(t92_14);
-                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(t92_15);
+                    if (t97_14) c[t90_14] = TileMath.FloatToBFloat16(acc2_14);
+                    if (t97_15) c[t90_15] = TileMath.FloatToBFloat16(acc2_15);
                 }
                 if (cAligned & ((t90_16 & 1) == 0) & t97_16 & t97_17)
                 {
-                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
+                    c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_16), TileMath.FloatToBFloat16(acc2_17));
                 }
                 else
                 {
-                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(t92_16);
-                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(t92_17);
+                    if (t97_16) c[t90_16] = TileMath.FloatToBFloat16(acc2_16);
+                    if (t97_17) c[t90_17] = TileMath.FloatToBFloat16(acc2_17);
                 }
                 if (cAligned & ((t90_18 & 1) == 0) & t97_18 & t97_19)
                 {
-                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
+                    c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_18), TileMath.FloatToBFloat16(acc2_19));
                 }
                 else
                 {
-                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(t92_18);
-                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(t92_19);
+                    if (t97_18) c[t90_18] = TileMath.FloatToBFloat16(acc2_18);
+                    if (t97_19) c[t90_19] = TileMath.FloatToBFloat16(acc2_19);
                 }
                 if (cAligned & ((t90_20 & 1) == 0) & t97_20 & t97_21)
                 {
-                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
+                    c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_20), TileMath.FloatToBFloat16(acc2_21));
                 }
                 else
                 {
-                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(t92_20);
-                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(t92_21);
+                    if (t97_20) c[t90_20] = TileMath.FloatToBFloat16(acc2_20);
+                    if (t97_21) c[t90_21] = TileMath.FloatToBFloat16(acc2_21);
                 }
                 if (cAligned & ((t90_22 & 1) == 0) & t97_22 & t97_23)
                 {
-                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
+                    c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_22), TileMath.FloatToBFloat16(acc2_23));
                 }
                 else
                 {
-                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(t92_22);
-                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(t92_23);
+                    if (t97_22) c[t90_22] = TileMath.FloatToBFloat16(acc2_22);
+                    if (t97_23) c[t90_23] = TileMath.FloatToBFloat16(acc2_23);
                 }
                 if (cAligned & ((t90_24 & 1) == 0) & t97_24 & t97_25)
                 {
-                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
+                    c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_24), TileMath.FloatToBFloat16(acc2_25));
                 }
                 else
                 {
-                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(t92_24);
-                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(t92_25);
+                    if (t97_24) c[t90_24] = TileMath.FloatToBFloat16(acc2_24);
+                    if (t97_25) c[t90_25] = TileMath.FloatToBFloat16(acc2_25);
                 }
                 if (cAligned & ((t90_26 & 1) == 0) & t97_26 & t97_27)
                 {
-                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
+                    c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_26), TileMath.FloatToBFloat16(acc2_27));
                 }
                 else
                 {
-                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(t92_26);
-                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(t92_27);
+                    if (t97_26) c[t90_26] = TileMath.FloatToBFloat16(acc2_26);
+                    if (t97_27) c[t90_27] = TileMath.FloatToBFloat16(acc2_27);
                 }
                 if (cAligned & ((t90_28 & 1) == 0) & t97_28 & t97_29)
                 {
-                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
+                    c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_28), TileMath.FloatToBFloat16(acc2_29));
                 }
                 else
                 {
-                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(t92_28);
-                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(t92_29);
+                    if (t97_28) c[t90_28] = TileMath.FloatToBFloat16(acc2_28);
+                    if (t97_29) c[t90_29] = TileMath.FloatToBFloat16(acc2_29);
                 }
                 if (cAligned & ((t90_30 & 1) == 0) & t97_30 & t97_31)
                 {
-                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
+                    c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_30), TileMath.FloatToBFloat16(acc2_31));
                 }
                 else
                 {
-                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(t92_30);
-                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(t92_31);
+                    if (t97_30) c[t90_30] = TileMath.FloatToBFloat16(acc2_30);
+                    if (t97_31) c[t90_31] = TileMath.FloatToBFloat16(acc2_31);
                 }
                 if (cAligned & ((t90_32 & 1) == 0) & t97_32 & t97_33)
                 {
-                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
+                    c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_32), TileMath.FloatToBFloat16(acc2_33));
                 }
                 else
                 {
-                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(t92_32);
-                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(t92_33);
+                    if (t97_32) c[t90_32] = TileMath.FloatToBFloat16(acc2_32);
+                    if (t97_33) c[t90_33] = TileMath.FloatToBFloat16(acc2_33);
                 }
                 if (cAligned & ((t90_34 & 1) == 0) & t97_34 & t97_35)
                 {
-                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
+                    c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_34), TileMath.FloatToBFloat16(acc2_35));
                 }
                 else
                 {
-                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(t92_34);
-                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(t92_35);
+                    if (t97_34) c[t90_34] = TileMath.FloatToBFloat16(acc2_34);
+                    if (t97_35) c[t90_35] = TileMath.FloatToBFloat16(acc2_35);
                 }
                 if (cAligned & ((t90_36 & 1) == 0) & t97_36 & t97_37)
                 {
-                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
+                    c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_36), TileMath.FloatToBFloat16(acc2_37));
                 }
                 else
                 {
-                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(t92_36);
-                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(t92_37);
+                    if (t97_36) c[t90_36] = TileMath.FloatToBFloat16(acc2_36);
+                    if (t97_37) c[t90_37] = TileMath.FloatToBFloat16(acc2_37);
                 }
                 if (cAligned & ((t90_38 & 1) == 0) & t97_38 & t97_39)
                 {
-                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
+                    c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_38), TileMath.FloatToBFloat16(acc2_39));
                 }
                 else
                 {
-                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(t92_38);
-                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(t92_39);
+                    if (t97_38) c[t90_38] = TileMath.FloatToBFloat16(acc2_38);
+                    if (t97_39) c[t90_39] = TileMath.FloatToBFloat16(acc2_39);
                 }
                 if (cAligned & ((t90_40 & 1) == 0) & t97_40 & t97_41)
                 {
-                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
+                    c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_40), TileMath.FloatToBFloat16(acc2_41));
                 }
                 else
                 {
-                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(t92_40);
-                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(t92_41);
+                    if (t97_40) c[t90_40] = TileMath.FloatToBFloat16(acc2_40);
+                    if (t97_41) c[t90_41] = TileMath.FloatToBFloat16(acc2_41);
                 }
                 if (cAligned & ((t90_42 & 1) == 0) & t97_42 & t97_43)
                 {
-                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
+                    c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_42), TileMath.FloatToBFloat16(acc2_43));
                 }
                 else
                 {
-                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(t92_42);
-                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(t92_43);
+                    if (t97_42) c[t90_42] = TileMath.FloatToBFloat16(acc2_42);
+                    if (t97_43) c[t90_43] = TileMath.FloatToBFloat16(acc2_43);
                 }
                 if (cAligned & ((t90_44 & 1) == 0) & t97_44 & t97_45)
                 {
-                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
+                    c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_44), TileMath.FloatToBFloat16(acc2_45));
                 }
                 else
                 {
-                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(t92_44);
-                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(t92_45);
+                    if (t97_44) c[t90_44] = TileMath.FloatToBFloat16(acc2_44);
+                    if (t97_45) c[t90_45] = TileMath.FloatToBFloat16(acc2_45);
                 }
                 if (cAligned & ((t90_46 & 1) == 0) & t97_46 & t97_47)
                 {
-                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
+                    c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_46), TileMath.FloatToBFloat16(acc2_47));
                 }
                 else
                 {
-                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(t92_46);
-                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(t92_47);
+                    if (t97_46) c[t90_46] = TileMath.FloatToBFloat16(acc2_46);
+                    if (t97_47) c[t90_47] = TileMath.FloatToBFloat16(acc2_47);
                 }
                 if (cAligned & ((t90_48 & 1) == 0) & t97_48 & t97_49)
                 {
-                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
+                    c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_48), TileMath.FloatToBFloat16(acc2_49));
                 }
                 else
                 {
-                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(t92_48);
-                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(t92_49);
+                    if (t97_48) c[t90_48] = TileMath.FloatToBFloat16(acc2_48);
+                    if (t97_49) c[t90_49] = TileMath.FloatToBFloat16(acc2_49);
                 }
                 if (cAligned & ((t90_50 & 1) == 0) & t97_50 & t97_51)
                 {
-                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
+                    c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_50), TileMath.FloatToBFloat16(acc2_51));
                 }
                 else
                 {
-                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(t92_50);
-                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(t92_51);
+                    if (t97_50) c[t90_50] = TileMath.FloatToBFloat16(acc2_50);
+                    if (t97_51) c[t90_51] = TileMath.FloatToBFloat16(acc2_51);
                 }
                 if (cAligned & ((t90_52 & 1) == 0) & t97_52 & t97_53)
                 {
-                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
+                    c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_52), TileMath.FloatToBFloat16(acc2_53));
                 }
                 else
                 {
-                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(t92_52);
-                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(t92_53);
+                    if (t97_52) c[t90_52] = TileMath.FloatToBFloat16(acc2_52);
+                    if (t97_53) c[t90_53] = TileMath.FloatToBFloat16(acc2_53);
                 }
                 if (cAligned & ((t90_54 & 1) == 0) & t97_54 & t97_55)
                 {
-                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
+                    c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_54), TileMath.FloatToBFloat16(acc2_55));
                 }
                 else
                 {
-                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(t92_54);
-                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(t92_55);
+                    if (t97_54) c[t90_54] = TileMath.FloatToBFloat16(acc2_54);
+                    if (t97_55) c[t90_55] = TileMath.FloatToBFloat16(acc2_55);
                 }
                 if (cAligned & ((t90_56 & 1) == 0) & t97_56 & t97_57)
                 {
-                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
+                    c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_56), TileMath.FloatToBFloat16(acc2_57));
                 }
                 else
                 {
-                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(t92_56);
-                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(t92_57);
+                    if (t97_56) c[t90_56] = TileMath.FloatToBFloat16(acc2_56);
+                    if (t97_57) c[t90_57] = TileMath.FloatToBFloat16(acc2_57);
                 }
                 if (cAligned & ((t90_58 & 1) == 0) & t97_58 & t97_59)
                 {
-                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
+                    c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_58), TileMath.FloatToBFloat16(acc2_59));
                 }
                 else
                 {
-                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(t92_58);
-                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(t92_59);
+                    if (t97_58) c[t90_58] = TileMath.FloatToBFloat16(acc2_58);
+                    if (t97_59) c[t90_59] = TileMath.FloatToBFloat16(acc2_59);
                 }
                 if (cAligned & ((t90_60 & 1) == 0) & t97_60 & t97_61)
                 {
-                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
+                    c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_60), TileMath.FloatToBFloat16(acc2_61));
                 }
                 else
                 {
-                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(t92_60);
-                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(t92_61);
+                    if (t97_60) c[t90_60] = TileMath.FloatToBFloat16(acc2_60);
+                    if (t97_61) c[t90_61] = TileMath.FloatToBFloat16(acc2_61);
                 }
                 if (cAligned & ((t90_62 & 1) == 0) & t97_62 & t97_63)
                 {
-                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                    c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_62), TileMath.FloatToBFloat16(acc2_63));
                 }
                 else
                 {
-                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(t92_62);
-                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(t92_63);
+                    if (t97_62) c[t90_62] = TileMath.FloatToBFloat16(acc2_62);
+                    if (t97_63) c[t90_63] = TileMath.FloatToBFloat16(acc2_63);
                 }
             }
 
@@ -9240,38 +9240,38 @@ namespace TileDsl.Kernels.Tutorials
                 int t90_61 = t88_0 + rn2_31;
                 int t90_62 = t88_1 + rn2_30;
                 int t90_63 = t88_1 + rn2_31;
-                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_0), TileMath.FloatToBFloat16(t92_1));
-                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_2), TileMath.FloatToBFloat16(t92_3));
-                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_4), TileMath.FloatToBFloat16(t92_5));
-                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_6), TileMath.FloatToBFloat16(t92_7));
-                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_8), TileMath.FloatToBFloat16(t92_9));
-                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_10), TileMath.FloatToBFloat16(t92_11));
-                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_12), TileMath.FloatToBFloat16(t92_13));
-                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_14), TileMath.FloatToBFloat16(t92_15));
-                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_16), TileMath.FloatToBFloat16(t92_17));
-                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_18), TileMath.FloatToBFloat16(t92_19));
-                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_20), TileMath.FloatToBFloat16(t92_21));
-                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_22), TileMath.FloatToBFloat16(t92_23));
-                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_24), TileMath.FloatToBFloat16(t92_25));
-                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_26), TileMath.FloatToBFloat16(t92_27));
-                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_28), TileMath.FloatToBFloat16(t92_29));
-                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_30), TileMath.FloatToBFloat16(t92_31));
-                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_32), TileMath.FloatToBFloat16(t92_33));
-                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_34), TileMath.FloatToBFloat16(t92_35));
-                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_36), TileMath.FloatToBFloat16(t92_37));
-                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_38), TileMath.FloatToBFloat16(t92_39));
-                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_40), TileMath.FloatToBFloat16(t92_41));
-                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_42), TileMath.FloatToBFloat16(t92_43));
-                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_44), TileMath.FloatToBFloat16(t92_45));
-                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_46), TileMath.FloatToBFloat16(t92_47));
-                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_48), TileMath.FloatToBFloat16(t92_49));
-                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_50), TileMath.FloatToBFloat16(t92_51));
-                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_52), TileMath.FloatToBFloat16(t92_53));
-                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_54), TileMath.FloatToBFloat16(t92_55));
-                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_56), TileMath.FloatToBFloat16(t92_57));
-                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_58), TileMath.FloatToBFloat16(t92_59));
-                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_60), TileMath.FloatToBFloat16(t92_61));
-                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(t92_62), TileMath.FloatToBFloat16(t92_63));
+                if (t97_0) c2[t90_0 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_0), TileMath.FloatToBFloat16(acc2_1));
+                if (t97_2) c2[t90_2 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_2), TileMath.FloatToBFloat16(acc2_3));
+                if (t97_4) c2[t90_4 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_4), TileMath.FloatToBFloat16(acc2_5));
+                if (t97_6) c2[t90_6 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_6), TileMath.FloatToBFloat16(acc2_7));
+                if (t97_8) c2[t90_8 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_8), TileMath.FloatToBFloat16(acc2_9));
+                if (t97_10) c2[t90_10 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_10), TileMath.FloatToBFloat16(acc2_11));
+                if (t97_12) c2[t90_12 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_12), TileMath.FloatToBFloat16(acc2_13));
+                if (t97_14) c2[t90_14 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_14), TileMath.FloatToBFloat16(acc2_15));
+                if (t97_16) c2[t90_16 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_16), TileMath.FloatToBFloat16(acc2_17));
+                if (t97_18) c2[t90_18 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_18), TileMath.FloatToBFloat16(acc2_19));
+                if (t97_20) c2[t90_20 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_20), TileMath.FloatToBFloat16(acc2_21));
+                if (t97_22) c2[t90_22 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_22), TileMath.FloatToBFloat16(acc2_23));
+                if (t97_24) c2[t90_24 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_24), TileMath.FloatToBFloat16(acc2_25));
+                if (t97_26) c2[t90_26 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_26), TileMath.FloatToBFloat16(acc2_27));
+                if (t97_28) c2[t90_28 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_28), TileMath.FloatToBFloat16(acc2_29));
+                if (t97_30) c2[t90_30 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_30), TileMath.FloatToBFloat16(acc2_31));
+                if (t97_32) c2[t90_32 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_32), TileMath.FloatToBFloat16(acc2_33));
+                if (t97_34) c2[t90_34 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_34), TileMath.FloatToBFloat16(acc2_35));
+                if (t97_36) c2[t90_36 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_36), TileMath.FloatToBFloat16(acc2_37));
+                if (t97_38) c2[t90_38 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_38), TileMath.FloatToBFloat16(acc2_39));
+                if (t97_40) c2[t90_40 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_40), TileMath.FloatToBFloat16(acc2_41));
+                if (t97_42) c2[t90_42 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_42), TileMath.FloatToBFloat16(acc2_43));
+                if (t97_44) c2[t90_44 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_44), TileMath.FloatToBFloat16(acc2_45));
+                if (t97_46) c2[t90_46 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_46), TileMath.FloatToBFloat16(acc2_47));
+                if (t97_48) c2[t90_48 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_48), TileMath.FloatToBFloat16(acc2_49));
+                if (t97_50) c2[t90_50 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_50), TileMath.FloatToBFloat16(acc2_51));
+                if (t97_52) c2[t90_52 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_52), TileMath.FloatToBFloat16(acc2_53));
+                if (t97_54) c2[t90_54 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_54), TileMath.FloatToBFloat16(acc2_55));
+                if (t97_56) c2[t90_56 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_56), TileMath.FloatToBFloat16(acc2_57));
+                if (t97_58) c2[t90_58 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_58), TileMath.FloatToBFloat16(acc2_59));
+                if (t97_60) c2[t90_60 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_60), TileMath.FloatToBFloat16(acc2_61));
+                if (t97_62) c2[t90_62 / 2] = new Vec2<ushort>(TileMath.FloatToBFloat16(acc2_62), TileMath.FloatToBFloat16(acc2_63));
             }
         }
     }
