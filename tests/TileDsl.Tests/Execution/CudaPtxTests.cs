@@ -1,0 +1,39 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Xunit;
+
+namespace TileDsl.Tests.Execution;
+
+/// <summary>The PTX that <see cref="KernelCache.ForCuda"/> hands the driver (no GPU needed: ILGPU's PTX backend).</summary>
+public class CudaPtxTests
+{
+    [Fact]
+    public void Exp2_flushes_subnormal_results_and_Hopper_kernels_target_sm_90a()
+    {
+        using var context = Context.Create(TileAccelerators.Configure);
+        var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
+        // ElementwiseOps stores Exp(v) + Exp2(v): ILGPU computes both with ex2.approx.f32.
+        dynamic cache = typeof(TestKernels.ElementwiseOpsKernel).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
+            .First(f => f.Name.EndsWith("Cache", StringComparison.Ordinal)).GetValue(null)!;
+        MethodInfo method = cache.Method;
+        KernelSpecialization specialization = cache.Specialization;
+        PTXCompiledKernel Compile() => (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization);
+
+        var ilgpu = Compile().PTXAssembly;
+        Assert.Contains("ex2.approx.f32", ilgpu);
+        var edited = KernelCache.ForCuda(Compile(), hopper: false).PTXAssembly;
+        Assert.DoesNotContain("ex2.approx.f32", edited);
+        Assert.Equal(Count(ilgpu, "ex2.approx.f32"), Count(edited, "ex2.approx.ftz.f32"));
+        Assert.Equal(ilgpu.Replace("ex2.approx.f32", "ex2.approx.ftz.f32"), edited);
+        Assert.Contains(".target sm_90a", KernelCache.ForCuda(Compile(), hopper: true).PTXAssembly);
+        Assert.DoesNotContain(".target sm_90a", edited);
+    }
+
+    private static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+}
