@@ -255,6 +255,9 @@ internal sealed class DDot : DStatement
 
     public DotTiling Tiling { get; }
 
+    /// <summary>Whether this is the Dot's first chunk of k (a wgmma Dot without an accumulator starts it from zero).</summary>
+    public bool First { get; init; }
+
     /// <summary>Whether this is the Dot's last chunk of k (a tensor-core Dot hands its result to the program's registers after it).</summary>
     public bool Last { get; init; }
 
@@ -346,6 +349,7 @@ internal static class DotLowering
             if (bStages is null) output.Add(new DLocalStore(b, dot.B, bLayout, bMap));
             output.Add(new DDot(dot, part, a, b, tiling)
             {
+                First = start == 0,
                 Last = start + tiling.Chunk >= k,
                 AStaged = aStages is not null,
                 BStaged = bStages is not null,

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using TileDsl.Generators.Distributed;
+using TileDsl.Generators.IR;
 using TileDsl.Generators.Layout;
 using TileDsl.Generators.Semantics;
 
@@ -76,11 +77,16 @@ internal sealed partial class KernelEmitter
     {
         var v = init.Op;
         var n = MmaRegisters(init);
-        if (residentDots.Contains(v.Id)) return;
-        var regs = registers[(v.Id, init.Home)];
+        // The PTX accumulators' start: none for a resident accumulator (rescaled in place where ResidentAccumulators
+        // found a factor), none for a wgmma Dot without an accumulator (scale-d 0 on its first step makes d = a·b),
+        // zeros for mma.sync, else the accumulator's registers.
+        bool rescaled = rescaledDots.TryGetValue(v.Id, out int factor);
+        bool resident = residentDots.Contains(v.Id);
+        if (resident && !rescaled || !resident && v.Acc is null && init.Tiling.Mma!.Wgmma) return;
         w.Open($"if ({target.IsCuda})");
-        if (v.Acc is null) MmaZero(n, init.Home.RegisterCount);
-        else MmaIn(n, regs);
+        if (rescaled) MmaRescale(n, init, factor);
+        else if (v.Acc is null) MmaZero(n, init.Home.RegisterCount);
+        else MmaIn(n, registers[(v.Id, init.Home)]);
         w.Close();
     }
 
@@ -115,7 +121,10 @@ internal sealed partial class KernelEmitter
     /// The carried values of a runtime loop that a tensor-core Dot accumulates into in place, at the loop's top level,
     /// and that nothing else in the loop reads (<c>acc = Dot(a, b, acc)</c>): on CUDA they stay in the Dot's PTX
     /// registers for the whole loop, entering before it and leaving after it, instead of at every iteration (the
-    /// program's registers would double the live accumulators). The CPU's emulation keeps using the program's.
+    /// program's registers would double the live accumulators). So too where the Dot accumulates into the carried
+    /// value times a factor that nothing else reads (<c>acc = Dot(p, v, acc * alpha[.., None])</c>, flash attention's
+    /// rescaling): the PTX registers are multiplied in place (<see cref="MmaRescale"/>). The CPU's emulation keeps using
+    /// the program's registers.
     /// </summary>
     private List<(MmaNames Names, string[] Registers)> ResidentAccumulators(DLoop dloop, List<(string[] Targets, LinearLayout? Layout)> carried)
     {
@@ -124,17 +133,50 @@ internal sealed partial class KernelEmitter
         for (int k = 0; k < loop.Args.Count; k++)
         {
             int arg = loop.Args[k].Id;
-            var init = dloop.Body.OfType<DDotInit>().FirstOrDefault(d => d.InPlace && d.Tiling.Mma is not null && d.Op.Acc == arg
-                && d.Op.Id == loop.Yields[k] && d.Home.Equals(carried[k].Layout));
-            if (init is null || dloop.Body.Any(s => s != init && program.Reads(s).Contains(arg))) continue;
+            var init = dloop.Body.OfType<DDotInit>().FirstOrDefault(d => d.Tiling.Mma is not null && d.Op.Id == loop.Yields[k]
+                && d.Home.Equals(carried[k].Layout) && d.Op.Acc is { } acc && (d.InPlace && acc == arg || Rescaling(dloop, d, arg) is not null));
+            if (init is null) continue;
+            var rescaling = init.Op.Acc == arg ? null : Rescaling(dloop, init, arg);
+            if (dloop.Body.Any(s => s != init && s != rescaling?.Define && program.Reads(s).Contains(arg))) continue;
             var n = MmaRegisters(init);
             residentDots.Add(init.Op.Id);
+            if (rescaling is { } r) rescaledDots[init.Op.Id] = r.Factor;
             w.Open($"if ({target.IsCuda})");
             MmaIn(n, carried[k].Targets);
             w.Close();
             resident.Add((n, carried[k].Targets));
         }
         return resident;
+    }
+
+    /// <summary>Tensor-core Dots whose resident accumulators are multiplied by a factor before each Dot, by the factor's id.</summary>
+    private readonly Dictionary<int, int> rescaledDots = new();
+
+    /// <summary>
+    /// Where <paramref name="init"/>'s accumulator is <paramref name="arg"/> times a factor, computed in the Dot's
+    /// layout at the loop's top level and read by the Dot alone: that product's statement and the factor. Not where the
+    /// Dot's chunks run on past it (<see cref="DDot.Deferrable"/>): the next iteration would multiply registers that
+    /// a chunk still writes.
+    /// </summary>
+    private (DDefine Define, int Factor)? Rescaling(DLoop dloop, DDotInit init, int arg)
+    {
+        if (init.Op.Acc is not { } acc || program.Values[acc] is not ElementwiseOp { Kind: TileOpKind.Mul } mul || mul.Args.Count != 2) return null;
+        int factor = mul.Args[0] == arg ? mul.Args[1] : mul.Args[1] == arg ? mul.Args[0] : -1;
+        if (factor < 0 || factor == arg || dloop.Body.Any(s => s is DDot { Deferrable: true } dot && dot.Op.Id == init.Op.Id)) return null;
+        var define = dloop.Body.OfType<DDefine>().FirstOrDefault(d => d.Op.Id == acc && init.Home.Equals(d.Layout));
+        if (define is null || dloop.Body.Any(s => s != init && program.Reads(s).Contains(acc))) return null;
+        return (define, factor);
+    }
+
+    /// <summary>
+    /// The resident accumulators of a rescaled Dot multiplied by their factor in place, in PTX (the registers never
+    /// leave the loop; inputs only, so nothing passes through local memory).
+    /// </summary>
+    private void MmaRescale(MmaNames n, DDotInit init, int factor)
+    {
+        foreach (var group in Chunks(Enumerable.Range(0, init.Home.RegisterCount), 8))
+            w.Line(target.Ptx(string.Join(" ", group.Select((i, k) => $"mul.f32 tdC{n.C + i}, tdC{n.C + i}, %{k};")),
+                group.Select(i => Operand(factor, init.Home, i)).ToArray()));
     }
 
     private void MmaSteps(DDot dot)

@@ -48,6 +48,8 @@ internal sealed partial class KernelEmitter
         string accumulators = string.Join(", ", Enumerable.Range(0, regs.Length).Select(i => $"tdC{n.C + i}"));
         for (int kk = 0; kk < steps; kk++)
         {
+            // scale-d: 0 where the Dot starts from zero (its first step of k, no accumulator), d = a·b without reading d.
+            string scaleD = dot.First && kk == 0 && dot.Op.Acc is null ? "0" : "1";
             // Descriptor addresses count 16-byte units. tf32 takes no transpose flags (both operands are K-major); a
             // from registers only b's.
             int bStep = t.B.SwizzledK(mma.KStep * kk) * bytes / 16;
@@ -56,12 +58,12 @@ internal sealed partial class KernelEmitter
             if (dot.ARegisters is not null)
             {
                 string fragments = string.Join(", ", Enumerable.Range(0, 4).Select(j => $"tdA{n.RegisterA + 4 * kk + j}"));
-                w.Line(target.Ptx($"{shape}, {{{fragments}}}, %0, 1, 1, 1, {(t.B.KMajor ? 0 : 1)};", b));
+                w.Line(target.Ptx($"{shape}, {{{fragments}}}, %0, {scaleD}, 1, 1, {(t.B.KMajor ? 0 : 1)};", b));
                 continue;
             }
             int aStep = t.A.SwizzledK(mma.KStep * kk) * bytes / 16;
             string transpose = mma.Tf32 ? "" : $", {(t.A.KMajor ? 0 : 1)}, {(t.B.KMajor ? 0 : 1)}";
-            w.Line(target.Ptx($"{shape}, %0, %1, 1, 1, 1{transpose};", aStep == 0 ? aAt : $"{aAt} + {aStep}", b));
+            w.Line(target.Ptx($"{shape}, %0, %1, {scaleD}, 1, 1{transpose};", aStep == 0 ? aAt : $"{aAt} + {aStep}", b));
         }
         w.Line(target.Ptx("wgmma.commit_group.sync.aligned;"));
         // In a pipelined loop whose accumulators stay in the PTX registers, the chunk runs on while the iteration goes

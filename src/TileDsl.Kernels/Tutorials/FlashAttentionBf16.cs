@@ -20,16 +20,19 @@ namespace TileDsl.Kernels.Tutorials;
 public static partial class FlashAttention
 {
     /// <summary>
-    /// O and LSE: one 128-row block of queries of one (batch, head) per program, a loop over the 64-key blocks up to the
-    /// diagonal with the online softmax (in base 2); K and V of step j + 2 are copied while step j multiplies. The keys
+    /// O and LSE: one block of queries of one (batch, head) per program, a loop over the 64-key blocks up to the
+    /// diagonal with the online softmax (in base 2); K and V of step j + 1 are copied while step j multiplies. The keys
     /// below the block's first row are visible to all its rows: their loop has no causal mask (nor a key mask: they
     /// are all below n), a second loop masks the blocks on the diagonal (as Triton's tutorial splits its stages).
+    /// Blocks of 64 rows on one warpgroup at D = 64 (small programs, several per multiprocessor, whose softmax and
+    /// Dots overlap), of 128 rows on two at D = 128 (a program's registers fill half a multiprocessor anyway).
     /// </summary>
-    [TileKernel(NumWarps = 8, NumStages = 3)]
+    [TileKernel(NumStages = 2)]
     public static void ForwardBf16(Ptr<BFloat16> q, Ptr<BFloat16> k, Ptr<BFloat16> v, Ptr<BFloat16> o, Ptr<float> lse,
         int n, int heads, int strideB, int strideN, int strideH, float scale,
-        [Constexpr(64, 128)] int D, [Constexpr(128)] int BLOCK_M, [Constexpr(64)] int BLOCK_N)
+        [Constexpr(64, 128, Warps = new[] { 4, 8 })] int D, [Constexpr(64)] int BLOCK_N)
     {
+        int BLOCK_M = D == 64 ? 64 : 128; // a constant (as ForwardRows on the host)
         int block = ProgramId(0);
         int bh = ProgramId(1);
         int offset = bh / heads * strideB + bh % heads * strideH;
@@ -59,6 +62,9 @@ public static partial class FlashAttention
         Store(o + offset + (rm[.., None] * strideN + rd[None, ..]), (acc / l[.., None]).To<BFloat16>(), rows);
         Store(lse + bh * n + rm, m * Ln2 + Log(l), rm < n);
     }
+
+    /// <summary>The rows of a forward program's block of queries at head dimension <paramref name="d"/> (as the kernel's BLOCK_M).</summary>
+    private static int ForwardRows(int d) => d == 64 ? 64 : 128;
 
     /// <summary>
     /// One step of the online softmax over the unscaled scores <paramref name="s"/> of a block of keys: the running row
@@ -192,8 +198,8 @@ public static partial class FlashAttention
         // The kernel scales each row's maximum instead of every score, which only a positive scale leaves the same.
         if (scale is { } given && !(given > 0 && float.IsFinite(given)))
             throw new ArgumentOutOfRangeException(nameof(scale), given, "The softmax scale must be positive and finite (1/√D when left out).");
-        ForwardBf16Kernel.Run(target, ProgramGrid(shape, 128), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
-            scale ?? DefaultScale(shape), shape.D, 128, 64));
+        ForwardBf16Kernel.Run(target, ProgramGrid(shape, ForwardRows(shape.D)), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
+            scale ?? DefaultScale(shape), shape.D, 64));
     }
 
     private static void Backward(TileTarget target, Shape shape, TileBuffer<BFloat16> q, TileBuffer<BFloat16> k, TileBuffer<BFloat16> v,
