@@ -30,7 +30,6 @@ public class CudaPtxTests
         var edited = KernelCache.ForCuda(Compile(), hopper: false).PTXAssembly;
         Assert.DoesNotContain("ex2.approx.f32", edited);
         Assert.Equal(Count(ilgpu, "ex2.approx.f32"), Count(edited, "ex2.approx.ftz.f32"));
-        Assert.Equal(ilgpu.Replace("ex2.approx.f32", "ex2.approx.ftz.f32"), edited);
         Assert.Contains(".target sm_90a", KernelCache.ForCuda(Compile(), hopper: true).PTXAssembly);
         Assert.DoesNotContain(".target sm_90a", edited);
     }
