@@ -9,8 +9,9 @@ namespace TileDsl.Kernels.Tutorials;
 /// Causal flash attention in bfloat16 on tensor cores (Triton's tutorial 06 in bf16): Q, K, V, dO and the outputs O, dQ,
 /// dK, dV are bf16, the products accumulate in float, and the softmax statistics (LSE, Delta) stay float. The
 /// probabilities are rounded to bf16 before P·V (and the score gradients before dS·K and dSᵀ·Q), as Triton's tutorial
-/// does. D is 64 or 128; the blocks of 128 rows run on 8 warps, so that every Dot is 128 rows long: mma.sync m16n8k16,
-/// and on Hopper the kernels' wgmma variants (two warpgroups of m64nNk16, N = the 64 keys or queries of a step, or D).
+/// does. D is 64 or 128; a block of 16·w rows runs on w warps, each Dot's rows 16 a warp: mma.sync m16n8k16, and on
+/// Hopper the kernels' wgmma variants (warpgroups of m64nNk16, N = the 64 keys or queries of a step, or D). The
+/// backward and the D = 128 forward take blocks of 128 rows on 8 warps, the D = 64 forward 64 rows on 4.
 /// Every Dot operand that changes in a loop is loaded in the loop where the Dot reads it (a tile two Dots read is loaded
 /// once for each), so that the loops are pipelined (<c>NumStages</c>): its tiles of later steps are copied to shared
 /// memory while a step multiplies. The tiles loaded before a loop (Q in the forward) are staged once, and on Hopper
