@@ -10,7 +10,7 @@ namespace TileDsl.Kernels.Tutorials;
 /// dK, dV are bf16, the products accumulate in float, and the softmax statistics (LSE, Delta) stay float. The
 /// probabilities are rounded to bf16 before P·V (and the score gradients before dS·K and dSᵀ·Q), as Triton's tutorial
 /// does. D is 64 or 128; a block of 16·w rows runs on w warps, each Dot's rows 16 a warp: mma.sync m16n8k16, and on
-/// Hopper the kernels' wgmma variants (warpgroups of m64nNk16, N = the 64 keys or queries of a step, or D). The
+/// Hopper the kernels' wgmma variants (warpgroups of m64nNk16, N = the keys or queries of a step, or D). The
 /// backward and the D = 128 forward take blocks of 128 rows on 8 warps, the D = 64 forward 64 rows on 4.
 /// Every Dot operand that changes in a loop is loaded in the loop where the Dot reads it (a tile two Dots read is loaded
 /// once for each), so that the loops are pipelined (<c>NumStages</c>): its tiles of later steps are copied to shared
@@ -21,19 +21,21 @@ namespace TileDsl.Kernels.Tutorials;
 public static partial class FlashAttention
 {
     /// <summary>
-    /// O and LSE: one block of queries of one (batch, head) per program, a loop over the 64-key blocks up to the
+    /// O and LSE: one block of queries of one (batch, head) per program, a loop over the blocks of keys up to the
     /// diagonal with the online softmax (in base 2); K and V of step j + 1 are copied while step j multiplies. The keys
     /// below the block's first row are visible to all its rows: their loop has no causal mask (nor a key mask: they
     /// are all below n), a second loop masks the blocks on the diagonal (as Triton's tutorial splits its stages).
-    /// Blocks of 64 rows on one warpgroup at D = 64 (small programs, several per multiprocessor, whose softmax and
-    /// Dots overlap), of 128 rows on two at D = 128 (a program's registers fill half a multiprocessor anyway).
+    /// At D = 64 blocks of 64 rows on one warpgroup step 64 keys at a time (small programs, several per
+    /// multiprocessor, whose softmax and Dots overlap); at D = 128 blocks of 128 rows on two warpgroups step 128 keys
+    /// (a program's registers fill half a multiprocessor anyway; the longer step halves the steps' fixed costs).
     /// </summary>
     [TileKernel(NumStages = 2)]
     public static void ForwardBf16(Ptr<BFloat16> q, Ptr<BFloat16> k, Ptr<BFloat16> v, Ptr<BFloat16> o, Ptr<float> lse,
         int n, int heads, int strideB, int strideN, int strideH, float scale,
-        [Constexpr(64, 128, Warps = new[] { 4, 8 })] int D, [Constexpr(64)] int BLOCK_N)
+        [Constexpr(64, 128, Warps = new[] { 4, 8 })] int D)
     {
-        int BLOCK_M = D == 64 ? 64 : 128; // a constant (as ForwardRows on the host)
+        int BLOCK_M = D == 64 ? 64 : 128; // constants (BLOCK_M as ForwardRows on the host)
+        int BLOCK_N = BLOCK_M;
         int block = ProgramId(0);
         int bh = ProgramId(1);
         int offset = bh / heads * strideB + bh % heads * strideH;
@@ -200,7 +202,7 @@ public static partial class FlashAttention
         if (scale is { } given && !(given > 0 && float.IsFinite(given)))
             throw new ArgumentOutOfRangeException(nameof(scale), given, "The softmax scale must be positive and finite (1/√D when left out).");
         ForwardBf16Kernel.Run(target, ProgramGrid(shape, ForwardRows(shape.D)), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
-            scale ?? DefaultScale(shape), shape.D, 64));
+            scale ?? DefaultScale(shape), shape.D));
     }
 
     private static void Backward(TileTarget target, Shape shape, TileBuffer<BFloat16> q, TileBuffer<BFloat16> k, TileBuffer<BFloat16> v,
