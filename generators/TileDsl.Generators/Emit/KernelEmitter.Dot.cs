@@ -41,15 +41,6 @@ internal sealed partial class KernelEmitter
             for (int r = 0; r < init.Home.RegisterCount; r++)
                 w.Line($"{CsType(v)} {regs[r]} = {(v.Acc is { } acc ? Operand(acc, init.Home, r) : "0")};");
         }
-        if (rescaledDots.ContainsKey(v.Id))
-        {
-            // A rescaled resident accumulator (ResidentAccumulators) lives in the PTX registers on CUDA: the product in
-            // the program's registers serves the CPU's emulation alone, and 0 there on CUDA leaves it and the carried
-            // value dead (not a cycle through the loop that the compilers would have to see through).
-            w.Open($"if ({target.IsCuda})");
-            foreach (var reg in registers[(v.Id, init.Home)]) w.Line($"{reg} = 0f;");
-            w.Close();
-        }
         if (t.Mma is not null) MmaInit(init);
         if (t.Slices == 1) return;
         foreach (var part in Registers(v, init.Part, Label(v) + "Part")) w.Line($"{CsType(v)} {part} = 0;");

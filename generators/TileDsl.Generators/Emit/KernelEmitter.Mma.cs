@@ -84,7 +84,13 @@ internal sealed partial class KernelEmitter
         bool resident = residentDots.Contains(v.Id);
         if (resident && !rescaled || !resident && v.Acc is null && init.Tiling.Mma!.Wgmma) return;
         w.Open($"if ({target.IsCuda})");
-        if (rescaled) MmaRescale(n, init, factor);
+        if (rescaled)
+        {
+            // The product in the program's registers serves the CPU's emulation alone: 0 on CUDA leaves it and the
+            // carried value dead (not a cycle through the loop that the compilers would have to see through).
+            foreach (var reg in registers[(v.Id, init.Home)]) w.Line($"{reg} = 0f;");
+            MmaRescale(n, init, factor);
+        }
         else if (v.Acc is null) MmaZero(n, init.Home.RegisterCount);
         else MmaIn(n, registers[(v.Id, init.Home)]);
         w.Close();
@@ -134,10 +140,11 @@ internal sealed partial class KernelEmitter
         {
             int arg = loop.Args[k].Id;
             var init = dloop.Body.OfType<DDotInit>().FirstOrDefault(d => d.Tiling.Mma is not null && d.Op.Id == loop.Yields[k]
-                && d.Home.Equals(carried[k].Layout) && d.Op.Acc is { } acc && (d.InPlace && acc == arg || Rescaling(dloop, d, arg) is not null));
+                && d.Home.Equals(carried[k].Layout));
             if (init is null) continue;
-            var rescaling = init.Op.Acc == arg ? null : Rescaling(dloop, init, arg);
-            if (dloop.Body.Any(s => s != init && s != rescaling?.Define && program.Reads(s).Contains(arg))) continue;
+            bool inPlace = init.InPlace && init.Op.Acc == arg;
+            var rescaling = inPlace ? null : Rescaling(dloop, init, arg);
+            if (!inPlace && rescaling is null || dloop.Body.Any(s => s != init && s != rescaling?.Define && program.Reads(s).Contains(arg))) continue;
             var n = MmaRegisters(init);
             residentDots.Add(init.Op.Id);
             if (rescaling is { } r) rescaledDots[init.Op.Id] = r.Factor;

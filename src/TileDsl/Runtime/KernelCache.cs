@@ -74,9 +74,9 @@ public sealed class KernelCache<TKernel>
 public static class KernelCache
 {
     /// <summary>
-    /// The PTX as the driver gets it. <c>ex2.approx.f32</c> (ILGPU's <c>Exp2</c>, and <c>Exp</c> through it) becomes <c>ex2.approx.ftz.f32</c>,
-    /// which flushes subnormal inputs and results to zero (a result below 2^-126 is 0), as Triton's <c>tl.exp2</c>
-    /// does: without <c>.ftz</c> every call takes three more instructions to scale subnormal results (a sixth of the
+    /// The PTX as the driver gets it. <c>ex2.approx.f32</c> (ILGPU's <c>Exp2</c>, and <c>Exp</c> through it) becomes
+    /// <c>ex2.approx.ftz.f32</c>, which flushes subnormal inputs and results to zero (a result below 2^-126 is 0), as
+    /// Triton's <c>tl.exp2</c> does: without <c>.ftz</c> every call takes three more instructions to scale subnormal results (a sixth of the
     /// bf16 flash attention forward's instructions). A Hopper variant's target is raised to <c>sm_90a</c>, the only
     /// target with <c>wgmma</c>. ILGPU keeps the text in a get-only property, set here through its backing field.
     /// </summary>
