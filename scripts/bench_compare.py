@@ -79,8 +79,9 @@ if any(k.startswith("matmul_bk") for k in rows):
 
 # Matmuls on tensor cores: 16-bit (C rounded to 16 bits: its error bound is half an ulp of the type on top of the fp32
 # sum), and fp32 at tf32 (operands truncated to 10 mantissa bits; torch with TF32 allowed, its inputs and output fp32;
-# "tf32tn": B given transposed, [N, K], to both).
-for dtype, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16"), (torch.float32, "tf32"), (torch.float32, "tf32tn")):
+# "tf32tn": B given transposed, [N, K], to both; "tf32kernel": the Tf32 kernel on row-major B, without the host API's
+# transposition).
+for dtype, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16"), (torch.float32, "tf32"), (torch.float32, "tf32tn"), (torch.float32, "tf32kernel")):
     group = {k: r for k, r in rows.items() if k.startswith(f"matmul_{name}_")}
     if not group:
         continue

@@ -137,7 +137,11 @@ if (Wants("matmul16"))
     TensorCoreMatmul("bf16", v => (BFloat16)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
     TensorCoreMatmul("fp16", v => (Half)v, v => (float)v, blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs));
     var tf32Blocks = new[] { new Matmul.Blocks(128, 128, 32), new Matmul.Blocks(128, 256, 32) };
-    TensorCoreMatmul("tf32", v => v, v => v, tf32Blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs, InputPrecision.Tf32));
+    // The host API (B transposed into the workspace first, then the TN kernel), and the Tf32 kernel reading B as it is.
+    using (var workspace = accelerator.Allocate1D<float>((long)size * size))
+        TensorCoreMatmul("tf32", v => v, v => v, tf32Blocks, (a, b, c, bs) => Matmul.Run(stream, a, b, c, size, size, size, bs, InputPrecision.Tf32, workspace: workspace.View));
+    TensorCoreMatmul("tf32kernel", v => v, v => v, tf32Blocks, (a, b, c, bs) => Matmul.Tf32Kernel.Run(stream, Tl.Cdiv(size, bs.BM) * Tl.Cdiv(size, bs.BN),
+        new Matmul.Tf32Kernel.Args(a, b, c, size, size, size, size, size, size, bs.BM, bs.BN, bs.BK, 8)));
     // The same from Bᵀ ("TN": both operands contiguous along k); saved and checked as A and B like the others.
     using (var bT = accelerator.Allocate1D(Enumerable.Range(0, size * size).Select(i => b32[(long)(i % size) * size + i / size]).ToArray()))
         TensorCoreMatmul("tf32tn", v => v, v => v, tf32Blocks, (a, _, c, bs) => Matmul.Run(stream, a, bT.View, c, size, size, size, bs, InputPrecision.Tf32, transposedB: true));

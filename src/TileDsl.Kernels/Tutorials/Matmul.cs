@@ -71,6 +71,21 @@ public static partial class Matmul
         [Constexpr(32, 128, Warps = new[] { 4, 8 })] int BM, [Constexpr(32, 128, 256)] int BN, [Constexpr(32)] int BK, [Constexpr(8)] int GROUP_M)
         => TensorCoreProduct(a, bT, c, M, N, K, strideAm, strideBn, strideCm, BM, BN, BK, GROUP_M, 1, 1);
 
+    /// <summary>
+    /// Xᵀ [cols, rows] of a row-major float X [rows, cols], one BLOCK × BLOCK tile per program. Where a tf32 product is
+    /// given a row-major B,
+    /// <see cref="Run(AcceleratorStream, ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, Blocks?, InputPrecision, bool, ArrayView{float})"/>
+    /// transposes it first with this kernel and runs <see cref="Tf32TransposedB"/>.
+    /// </summary>
+    [TileKernel(NumWarps = 4)]
+    public static void Transpose(Ptr<float> x, Ptr<float> xT, int rows, int cols, [Constexpr(64)] int BLOCK)
+    {
+        var r = ProgramId(0) * BLOCK + Arange(0, BLOCK);
+        var c = ProgramId(1) * BLOCK + Arange(0, BLOCK);
+        var tile = Load(x + (r[.., None] * cols + c[None, ..]), (r[.., None] < rows) & (c[None, ..] < cols));
+        Store(xT + (c[.., None] * rows + r[None, ..]), Trans(tile), (c[.., None] < cols) & (r[None, ..] < rows));
+    }
+
     /// <summary>The tensor-core kernels' body: C (of <typeparamref name="T"/>, rounded once) = A · B accumulated in float,
     /// float operands read as tf32 where <paramref name="TF32"/> = 1; B read as [K, N], or with
     /// <paramref name="TRANSPOSED_B"/> = 1 as Bᵀ [N, K].</summary>
@@ -131,28 +146,48 @@ public static partial class Matmul
             => m < 512 || n < 512 ? new(32, 32, 32) : hopper ? new(128, 256, 32) : new(128, 128, 32);
     }
 
-    /// <summary>C = A · B for row-major A [M, K], B [K, N], C [M, N]: in fp32 on FMA units, or at
-    /// <see cref="InputPrecision.Tf32"/> on tensor cores (<see cref="Tf32"/>). With <paramref name="transposedB"/>,
-    /// <paramref name="b"/> holds Bᵀ [N, K] row-major instead (at tf32, <see cref="Tf32TransposedB"/>: faster).</summary>
+    /// <summary>
+    /// C = A · B for row-major A [M, K], B [K, N], C [M, N]: in fp32 on FMA units, or at
+    /// <see cref="InputPrecision.Tf32"/> on tensor cores. With <paramref name="transposedB"/>, <paramref name="b"/>
+    /// holds Bᵀ [N, K] row-major instead. tf32 mma reads B only k-major, so at tf32 a row-major B is transposed first
+    /// (<see cref="Transpose"/>, into <paramref name="workspace"/>: K × N floats) and the product runs on
+    /// <see cref="Tf32TransposedB"/>, whose copies move 16 bytes at a time (<see cref="Tf32"/>, which reads B as it
+    /// is, copies one element at a time: 0.50× torch.matmul on an H200, docs/performance.md). Without a workspace the
+    /// call allocates one and waits for the stream before freeing it.
+    /// </summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null,
-        InputPrecision inputPrecision = InputPrecision.Ieee, bool transposedB = false)
-        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB);
+        InputPrecision inputPrecision = InputPrecision.Ieee, bool transposedB = false, ArrayView<float> workspace = default)
+    {
+        if (inputPrecision != InputPrecision.Tf32 || transposedB || workspace.IsValid)
+        {
+            Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB, workspace);
+            return;
+        }
+        Check<float>(a, b, c, m, n, k, blocks); // the arguments' errors before the allocation
+        using var owned = stream.Accelerator.Allocate1D<float>((long)k * n);
+        Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB, owned.View.AsContiguous());
+        stream.Synchronize();
+    }
 
     /// <summary>The same on the host interpreter.</summary>
     public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null, InputPrecision inputPrecision = InputPrecision.Ieee,
         bool transposedB = false)
-        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks, inputPrecision, transposedB);
+        => Run(TileTarget.Interpreter, a, b, c, m, n, k, blocks, inputPrecision, transposedB, null);
 
     private static void Run(TileTarget target, TileBuffer<float> a, TileBuffer<float> b, TileBuffer<float> c, int m, int n, int k, Blocks? blocks,
-        InputPrecision inputPrecision, bool transposedB)
+        InputPrecision inputPrecision, bool transposedB, TileBuffer<float> workspace)
     {
         if (inputPrecision == InputPrecision.Tf32)
         {
             var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)));
-            if (transposedB)
-                Tf32TransposedBKernel.Run(target, tf32Grid, new Tf32TransposedBKernel.Args(a, b, c, m, n, k, k, k, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
-            else
-                Tf32Kernel.Run(target, tf32Grid, new Tf32Kernel.Args(a, b, c, m, n, k, k, n, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
+            if (!transposedB)
+            {
+                if (workspace.IsNull && target.Stream is null) workspace = new float[(long)k * n];
+                LaunchChecks.Holds(workspace, (long)k * n, nameof(workspace), $"Bᵀ [{n}, {k}]");
+                TransposeKernel.Run(target, new TileGrid(Cdiv(k, 64), Cdiv(n, 64)), new TransposeKernel.Args(b, workspace, k, n, 64));
+                b = workspace;
+            }
+            Tf32TransposedBKernel.Run(target, tf32Grid, new Tf32TransposedBKernel.Args(a, b, c, m, n, k, k, k, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
             return;
         }
         var (grid, bs) = Check(a, b, c, m, n, k, blocks);

@@ -214,14 +214,13 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
     }
 
     /// <summary>
-    /// The tutorial matmul at tf32 (<see cref="Matmul.Tf32"/>): a and b staged k-major (b transposed on its way into the
-    /// stages, one element a copy), ldmatrix of 32-bit rows and mma.sync m16n8k8 (4 warps of 16 × 64 on 32 × 128
-    /// blocks), or the Hopper kernel's emulation (wgmma m64n128k8 on 128 × 128 blocks, 8 warps); 130 × 136 × 100:
-    /// masked rows, columns and k (the general kernels); 96 × 64 × 96 on the Hopper path: every argument a multiple of
-    /// 16 (the kernel for divisible arguments). With <paramref name="transposedB"/>, <see cref="Matmul.Tf32TransposedB"/>
-    /// from Bᵀ (both operands copied 16 bytes at a time, b through its Trans). Against float64 of the operands truncated
-    /// to tf32, which the interpreter models; the result must also be visibly off the full-precision product, or the
-    /// truncation did not happen.
+    /// The tutorial matmul at tf32, run by the kernels themselves: <see cref="Matmul.Tf32"/> stages a and b k-major (b
+    /// transposed on its way into the stages, one element a copy), ldmatrix of 32-bit rows and mma.sync m16n8k8 (4 warps
+    /// of 16 × 64 on 32 × 128 blocks), or the Hopper kernel's emulation (wgmma m64n128k8 on 128 × 128 blocks, 8 warps);
+    /// 130 × 136 × 100: masked rows, columns and k (the general kernels); 96 × 64 × 96 on the Hopper path: every argument
+    /// a multiple of 16 (the kernel for divisible arguments). With <paramref name="transposedB"/>,
+    /// <see cref="Matmul.Tf32TransposedB"/> from Bᵀ (both operands copied 16 bytes at a time, b through its Trans).
+    /// Against float64 of the operands truncated to tf32, which the interpreter models (<see cref="AssertTf32Product"/>).
     /// </summary>
     [Theory]
     [InlineData(Runner.Interpreter, TensorCorePath.Auto, 70, 50, 60, 32, 32, false)]
@@ -238,24 +237,81 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         var b = Reference.RandomFloats(random, k * n);
         var given = transposedB ? Enumerable.Range(0, n * k).Select(i => b[i % k * n + i / k]).ToArray() : b; // Bᵀ [N, K]
         var c = Reference.Poisoned(m * n, float.NaN);
-        var blocks = new Matmul.Blocks(bm, bn, 32);
-        if (runner == Runner.Interpreter)
-        {
-            Matmul.Run(a, given, c, m, n, k, blocks, InputPrecision.Tf32, transposedB);
-        }
+        var grid = Tl.Cdiv(m, bm) * Tl.Cdiv(n, bn);
+        TileBuffer<float> ga = a, gb = given, gc = c;
+        TileTarget target = TileTarget.Interpreter;
+        using var scope = TensorCores.Use(path);
+        using var d = runner == Runner.Interpreter ? null : new DeviceArrays(cpu.Accelerator);
+        if (d is not null) (target, ga, gb, gc) = (cpu.Accelerator.DefaultStream, d.View(a), d.View(given), d.View(c));
+        if (transposedB)
+            Matmul.Tf32TransposedBKernel.Run(target, grid, new Matmul.Tf32TransposedBKernel.Args(ga, gb, gc, m, n, k, k, k, n, bm, bn, 32, 8));
         else
+            Matmul.Tf32Kernel.Run(target, grid, new Matmul.Tf32Kernel.Args(ga, gb, gc, m, n, k, k, n, n, bm, bn, 32, 8));
+        if (d is not null)
         {
-            using (TensorCores.Use(path))
-            using (var d = new DeviceArrays(cpu.Accelerator))
-            {
-                Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(given), d.View(c), m, n, k, blocks, InputPrecision.Tf32, transposedB);
-                d.CopyBack();
-            }
+            d.CopyBack();
             bool divisible = m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
             string name = transposedB ? "Tf32TransposedB" : "Tf32";
             string kernel = $"{name}_BM{bm}_BN{bn}_BK32_GROUP_M8{(path == TensorCorePath.Wgmma ? "_Hopper" : "")}{(divisible ? "_Divisible" : "")}Cache";
             Assert.True(KernelCaches.Loaded(transposedB ? typeof(Matmul.Tf32TransposedBKernel) : typeof(Matmul.Tf32Kernel), kernel, cpu.Accelerator));
         }
+        AssertTf32Product(a, b, c, m, n, k);
+    }
+
+    /// <summary>
+    /// The host API at tf32 with a row-major B (<see cref="Matmul.Run(ILGPU.Runtime.AcceleratorStream, ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, Matmul.Blocks?, InputPrecision, bool, ArrayView{float})"/>):
+    /// B transposed into the workspace by <see cref="Matmul.Transpose"/> (130 × 100: ragged 64 × 64 tiles), then
+    /// <see cref="Matmul.Tf32TransposedB"/> (its Hopper variant is <see cref="Tf32_matmul_truncates_its_operands"/>'s);
+    /// with a workspace given and without (allocated by the call), on the interpreter and the CPU accelerator. The
+    /// workspace is poisoned: every element the product reads must have been written.
+    /// </summary>
+    [Theory]
+    [InlineData(Runner.Interpreter, false)]
+    [InlineData(Runner.CpuAccelerator, true)]
+    [InlineData(Runner.CpuAccelerator, false)]
+    public void Tf32_matmul_of_a_row_major_b_transposes_it_first(Runner runner, bool workspaceGiven)
+    {
+        const int m = 70, n = 130, k = 100;
+        var random = new Random(53);
+        var a = Reference.RandomFloats(random, m * k);
+        var b = Reference.RandomFloats(random, k * n);
+        var c = Reference.Poisoned(m * n, float.NaN);
+        var blocks = new Matmul.Blocks(32, 128, 32);
+        if (runner == Runner.Interpreter)
+        {
+            Matmul.Run(a, b, c, m, n, k, blocks, InputPrecision.Tf32);
+        }
+        else
+        {
+            using var d = new DeviceArrays(cpu.Accelerator);
+            var workspace = workspaceGiven ? d.View(Reference.Poisoned(n * k, float.NaN)) : default;
+            Matmul.Run(cpu.Accelerator.DefaultStream, d.View(a), d.View(b), d.View(c), m, n, k, blocks, InputPrecision.Tf32, workspace: workspace);
+            d.CopyBack();
+            Assert.True(KernelCaches.Loaded(typeof(Matmul.TransposeKernel), "Transpose_BLOCK64Cache", cpu.Accelerator));
+            Assert.True(KernelCaches.Loaded(typeof(Matmul.Tf32TransposedBKernel), "Tf32TransposedB_BM32_BN128_BK32_GROUP_M8Cache", cpu.Accelerator));
+        }
+        AssertTf32Product(a, b, c, m, n, k);
+    }
+
+    /// <summary>A workspace shorter than Bᵀ is refused before anything runs, naming it.</summary>
+    [Fact]
+    public void Tf32_matmul_refuses_a_short_workspace()
+    {
+        using var d = new DeviceArrays(cpu.Accelerator);
+        var c = Reference.Poisoned(4 * 4, float.NaN);
+        var error = Assert.Throws<ArgumentException>(() => Matmul.Run(cpu.Accelerator.DefaultStream, d.View(new float[16]), d.View(new float[16]), d.View(c), 4, 4, 4,
+            inputPrecision: InputPrecision.Tf32, workspace: d.View(new float[15])));
+        Assert.Equal("workspace", error.ParamName);
+        d.CopyBack();
+        Assert.All(c, v => Assert.True(float.IsNaN(v)));
+    }
+
+    /// <summary>
+    /// C against float64 of the operands truncated to tf32, which the interpreter models; the result must also be
+    /// visibly off the full-precision product, or the truncation did not happen.
+    /// </summary>
+    private static void AssertTf32Product(float[] a, float[] b, float[] c, int m, int n, int k)
+    {
         var truncated = Reference.Matmul(m, n, k, (i, l) => TileMath.TruncateToTf32(a[i * k + l]), (l, j) => TileMath.TruncateToTf32(b[l * n + j]));
         // tf32 products are exact in float (11 × 11 significant bits); k float additions of terms ≤ 1: error ≤ k · 2^-24 · k ≤ 6e-4.
         Reference.AssertClose(truncated, i => c[i], m * n, rtol: 0, atol: 6e-4, what: "c");
