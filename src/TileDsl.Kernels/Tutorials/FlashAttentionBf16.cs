@@ -36,8 +36,8 @@ public static partial class FlashAttention
     {
         int BLOCK_M = D == 64 ? 64 : 128; // constants (BLOCK_M as ForwardRows on the host)
         int BLOCK_N = BLOCK_M;
-        int block = ProgramId(0);
-        int bh = ProgramId(1);
+        // Groups of 8 (batch, head) pairs at D = 128 (one program a multiprocessor), 32 at D = 64 (several).
+        var (bh, block) = LongestFirst(n, BLOCK_M, D == 64 ? 32 : 8, 1);
         int offset = bh / heads * strideB + bh % heads * strideH;
         var rm = block * BLOCK_M + Arange(0, BLOCK_M);
         var rd = Arange(0, D);
@@ -65,6 +65,31 @@ public static partial class FlashAttention
         Store(o + offset + (rm[.., None] * strideN + rd[None, ..]), (acc / l[.., None]).To<BFloat16>(), rows);
         Store(lse + bh * n + rm, m * Ln2 + Log(l), rm < n);
     }
+
+    /// <summary>
+    /// The (batch, head) and the block of this program, longest first, on a one-dimensional grid of (batch × heads) ×
+    /// blocks of <paramref name="BLOCK"/>: causal attention gives the last block of queries the most keys, and the first
+    /// block of keys the most queries (<paramref name="LAST_LONGEST"/> 1 or 0). The GPU starts programs in the order of
+    /// their index, so the programs run through groups of <paramref name="GROUP"/> (batch, head) pairs, in each the
+    /// longest blocks of all its pairs first, then the next: every wave ends on shorter programs than it started (in
+    /// the order of the block index, the longest came last and ran on alone at the end), and the programs running
+    /// together read the keys and values of a few pairs, which the L2 cache holds (in the order of the pairs first,
+    /// those of over a hundred pairs: at D = 128 slower than grouped by 8, docs/performance.md).
+    /// </summary>
+    [TileFunction]
+    private static (int, int) LongestFirst(int n, int BLOCK, int GROUP, int LAST_LONGEST)
+    {
+        int blocks = Cdiv(n, BLOCK);
+        int pid = ProgramId(0);
+        int first = pid / (GROUP * blocks) * GROUP;
+        int pairs = Minimum(NumPrograms(0) / blocks - first, GROUP);
+        int inGroup = pid - first * blocks;
+        int order = inGroup / pairs;
+        return (first + inGroup % pairs, LAST_LONGEST == 1 ? blocks - 1 - order : order);
+    }
+
+    /// <summary>A one-dimensional grid of (batch × heads) × blocks of <paramref name="block"/> rows or keys (<see cref="LongestFirst"/>).</summary>
+    private static TileGrid PairBlocks(Shape shape, int block) => shape.Batch * shape.Heads * Cdiv(shape.N, block);
 
     /// <summary>The rows of a forward program's block of queries at head dimension <paramref name="d"/> (as the kernel's BLOCK_M).</summary>
     private static int ForwardRows(int d) => d == 64 ? 64 : 128;
@@ -110,8 +135,7 @@ public static partial class FlashAttention
         Ptr<float> delta, Ptr<BFloat16> dK, Ptr<BFloat16> dV, int n, int heads, int strideB, int strideN, int strideH, float scale,
         [Constexpr(64, 128)] int D, [Constexpr(64)] int BLOCK_M, [Constexpr(128)] int BLOCK_N)
     {
-        int block = ProgramId(0);
-        int bh = ProgramId(1);
+        var (bh, block) = LongestFirst(n, BLOCK_N, 8, 0);
         int offset = bh / heads * strideB + bh % heads * strideH;
         var rn = block * BLOCK_N + Arange(0, BLOCK_N);
         var rd = Arange(0, D);
@@ -148,8 +172,7 @@ public static partial class FlashAttention
         Ptr<float> delta, Ptr<BFloat16> dQ, int n, int heads, int strideB, int strideN, int strideH, float scale,
         [Constexpr(64, 128)] int D, [Constexpr(128)] int BLOCK_M, [Constexpr(64)] int BLOCK_N)
     {
-        int block = ProgramId(0);
-        int bh = ProgramId(1);
+        var (bh, block) = LongestFirst(n, BLOCK_M, 8, 1);
         int offset = bh / heads * strideB + bh % heads * strideH;
         var rm = block * BLOCK_M + Arange(0, BLOCK_M);
         var rd = Arange(0, D);
@@ -201,7 +224,7 @@ public static partial class FlashAttention
         // The kernel scales each row's maximum instead of every score, which only a positive scale leaves the same.
         if (scale is { } given && !(given > 0 && float.IsFinite(given)))
             throw new ArgumentOutOfRangeException(nameof(scale), given, "The softmax scale must be positive and finite (1/√D when left out).");
-        ForwardBf16Kernel.Run(target, ProgramGrid(shape, ForwardRows(shape.D)), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
+        ForwardBf16Kernel.Run(target, PairBlocks(shape, ForwardRows(shape.D)), new ForwardBf16Kernel.Args(q, k, v, o, lse, shape.N, shape.Heads, s.B, s.N, s.H,
             scale ?? DefaultScale(shape), shape.D));
     }
 
@@ -214,8 +237,8 @@ public static partial class FlashAttention
         if (target.Stream is null && delta.IsNull) delta = new float[shape.Rows];
         LaunchChecks.Holds(delta, shape.Rows, nameof(delta), "one value per (batch, head, row)");
         float sc = scale ?? DefaultScale(shape);
-        var grid = ProgramGrid(shape, 128);
-        BackwardPreprocessBf16Kernel.Run(target, grid, new BackwardPreprocessBf16Kernel.Args(o, dO, delta, shape.N, shape.Heads, s.B, s.N, s.H, shape.D, 128));
+        BackwardPreprocessBf16Kernel.Run(target, ProgramGrid(shape, 128), new BackwardPreprocessBf16Kernel.Args(o, dO, delta, shape.N, shape.Heads, s.B, s.N, s.H, shape.D, 128));
+        var grid = PairBlocks(shape, 128);
         BackwardKeyValueBf16Kernel.Run(target, grid, new BackwardKeyValueBf16Kernel.Args(q, k, v, dO, lse, delta, dK, dV,
             shape.N, shape.Heads, s.B, s.N, s.H, sc, shape.D, 64, 128));
         BackwardQueryBf16Kernel.Run(target, grid, new BackwardQueryBf16Kernel.Args(q, k, v, dO, lse, delta, dQ,
