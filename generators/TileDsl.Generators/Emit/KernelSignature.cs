@@ -23,7 +23,10 @@ internal sealed class KernelSignature
         AlignedViews = alignedViews ? names.Unique("alignedViews") : null;
         Addresses = addresses ? Pointers.ToDictionary(p => p.Name, p => names.Unique(Names.Identifier(p.Name).TrimStart('@') + "Address")) : new Dictionary<string, string>();
         PacksScalars = Runtime.Count + (alignedViews ? 1 : 0) + Addresses.Count > KernelModel.MaxKernelParameters;
-        ScalarsStruct = "Scalars" + model.Overload;
+        // Nested in the launcher class where every type around it is public, else a public type of the namespace
+        // (KernelModel.InPublicTypes), named after the types and the kernel.
+        ScalarsStruct = model.InPublicTypes ? "Scalars" + model.Overload
+            : string.Concat(model.ContainingTypes.Select(t => t.Split(' ').Last() + "_")) + model.MethodName + model.Overload + "Scalars";
         ScalarsArgument = PacksScalars ? names.Unique("scalars") : "";
         Reserved = model.Parameters.Select(p => p.Name).ToList();
         if (AlignedViews is not null) Reserved.Add(AlignedViews);

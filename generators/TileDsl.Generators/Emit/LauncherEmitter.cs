@@ -57,14 +57,7 @@ internal static class LauncherEmitter
         w.Open($"public static partial class {model.MethodName}Kernel");
         ThreadCount(w, model, warpsBy, numThreads);
         ArgumentRecord(w, model, args);
-        if (signature.PacksScalars)
-        {
-            w.Line($"/// <summary>The scalar parameters in one kernel argument (ILGPU kernels take at most {KernelModel.MaxKernelParameters}).</summary>");
-            w.Open($"public struct {signature.ScalarsStruct}");
-            foreach (var (type, name) in signature.PackedFields()) w.Line($"public {type} {name};");
-            w.Close();
-            w.Line();
-        }
+        if (signature.PacksScalars && model.InPublicTypes) ScalarsStruct(w, signature);
         var kernelParameters = signature.Parameters();
         string kernelTypes = string.Join(", ", kernelParameters.Select(p => p.Type));
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
@@ -118,8 +111,29 @@ internal static class LauncherEmitter
 
         w.Close();
         foreach (var _ in model.ContainingTypes) w.Close();
+        if (signature.PacksScalars && !model.InPublicTypes)
+        {
+            w.Line();
+            ScalarsStruct(w, signature, $"{model.DisplayName}'s", hidden: true);
+        }
         if (model.Namespace.Length > 0) w.Close();
         return w.ToString();
+    }
+
+    /// <summary>
+    /// The struct of a kernel's scalar parameters, packed into one kernel argument. Public, nested in the launcher
+    /// class or, for a kernel in a non-public type, in the namespace (hidden from IntelliSense): ILGPU's launchers
+    /// build a type holding it in an assembly of their own, which a struct nested in a non-public type is inaccessible
+    /// to (a TypeLoadException at the first launch).
+    /// </summary>
+    private static void ScalarsStruct(CodeWriter w, KernelSignature signature, string of = "The", bool hidden = false)
+    {
+        w.Line($"/// <summary>{of} scalar parameters in one kernel argument (ILGPU kernels take at most {KernelModel.MaxKernelParameters}){(hidden ? "; public for ILGPU's launchers" : "")}.</summary>");
+        if (hidden) w.Line("[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]");
+        w.Open($"public struct {signature.ScalarsStruct}");
+        foreach (var (type, name) in signature.PackedFields()) w.Line($"public {type} {name};");
+        w.Close();
+        if (!hidden) w.Line();
     }
 
     private static string KernelName(KernelModel model, Specialization spec) => model.MethodName + model.Overload + model.Suffix(spec);

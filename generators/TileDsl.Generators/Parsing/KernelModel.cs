@@ -46,6 +46,11 @@ internal sealed record KernelModel(
     /// <summary>ILGPU's LoadKernel takes at most 14 kernel parameters (Action's 16 type arguments, less stream and config).</summary>
     public const int MaxKernelParameters = 14;
 
+    /// <summary>Whether every type around the kernel is public. ILGPU's launchers (CUDA and CPU) build a type holding
+    /// the kernel's parameters in an assembly of their own, which cannot reach a struct nested in a non-public type:
+    /// such a kernel's packed scalars are a public type of the namespace instead (<c>KernelSignature.ScalarsStruct</c>).</summary>
+    public bool InPublicTypes { get; init; } = true;
+
     /// <summary>The kernel's name in messages: <c>Type.Method</c>.</summary>
     public string DisplayName => ContainingTypes[ContainingTypes.Count - 1].Split(' ').Last() + "." + MethodName;
 

@@ -109,7 +109,17 @@ internal static class KernelParser
             models,
             complete ? specializations.ToEquatableArray() : EquatableArray<Specialization>.Empty,
             diagnostics.ToEquatableArray(),
-            site);
+            site)
+        {
+            InPublicTypes = InPublicTypes(method),
+        };
+    }
+
+    private static bool InPublicTypes(IMethodSymbol method)
+    {
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            if (type.DeclaredAccessibility != Accessibility.Public) return false;
+        return true;
     }
 
     /// <summary>
