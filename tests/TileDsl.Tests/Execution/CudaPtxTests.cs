@@ -1,11 +1,6 @@
-using System;
-using System.Linq;
-using System.Reflection;
 using ILGPU;
-using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
+using TileDsl.Tests.Support;
 using Xunit;
 
 namespace TileDsl.Tests.Execution;
@@ -17,13 +12,8 @@ public class CudaPtxTests
     public void Exp2_flushes_subnormal_results_and_Hopper_kernels_target_sm_90a()
     {
         using var context = Context.Create(TileAccelerators.Configure);
-        var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
         // ElementwiseOps stores Exp(v) + Exp2(v): ILGPU computes both with ex2.approx.f32.
-        dynamic cache = typeof(TestKernels.ElementwiseOpsKernel).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
-            .First(f => f.Name.EndsWith("Cache", StringComparison.Ordinal)).GetValue(null)!;
-        MethodInfo method = cache.Method;
-        KernelSpecialization specialization = cache.Specialization;
-        PTXCompiledKernel Compile() => (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization);
+        PTXCompiledKernel Compile() => KernelCaches.CompilePtx(context, typeof(TestKernels.ElementwiseOpsKernel));
 
         var ilgpu = Compile().PTXAssembly;
         Assert.Contains("ex2.approx.f32", ilgpu);

@@ -1,11 +1,6 @@
 using System;
 using System.Linq;
-using System.Reflection;
 using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using TileDsl.Tests.Support;
 using Xunit;
 
@@ -26,12 +21,7 @@ public sealed class InternalKernelTests(CpuAccelerator cpu)
     {
         Assert.True(typeof(InternalKernels_WeightedShiftScalars).IsPublic);
         using var context = Context.Create(TileAccelerators.Configure);
-        var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
-        dynamic cache = typeof(InternalKernels.WeightedShiftKernel).GetFields(BindingFlags.NonPublic | BindingFlags.Static)
-            .First(f => f.Name.EndsWith("Cache", StringComparison.Ordinal)).GetValue(null)!;
-        MethodInfo method = cache.Method;
-        KernelSpecialization specialization = cache.Specialization;
-        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), specialization)).PTXAssembly;
+        var ptx = KernelCaches.CompilePtx(context, typeof(InternalKernels.WeightedShiftKernel)).PTXAssembly;
         Assert.Contains(".entry", ptx);
     }
 
