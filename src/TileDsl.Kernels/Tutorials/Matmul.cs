@@ -179,7 +179,7 @@ public static partial class Matmul
     {
         if (inputPrecision == InputPrecision.Tf32)
         {
-            var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)));
+            var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)), transposedB);
             if (!transposedB)
             {
                 if (workspace.IsNull && target.Stream is null) workspace = new float[(long)k * n];
@@ -190,7 +190,7 @@ public static partial class Matmul
             Tf32TransposedBKernel.Run(target, tf32Grid, new Tf32TransposedBKernel.Args(a, b, c, m, n, k, k, k, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
             return;
         }
-        var (grid, bs) = Check(a, b, c, m, n, k, blocks);
+        var (grid, bs) = Check(a, b, c, m, n, k, blocks, transposedB);
         // Strides of B along k and n: 1 and K for Bᵀ [N, K], N and 1 for B [K, N].
         var (strideBk, strideBn) = transposedB ? (1, k) : (n, 1);
         KernelKernel.Run(target, grid, new KernelKernel.Args(a, b, c, m, n, k, k, 1, strideBk, strideBn, n, 1, bs.BM, bs.BN, bs.BK, 8));
@@ -227,14 +227,15 @@ public static partial class Matmul
     /// <summary>Whether launches on <paramref name="target"/> run Hopper kernels (wgmma).</summary>
     private static bool Hopper(TileTarget target) => target.Stream is { } stream && TileMma.UsesWgmma(stream.Accelerator);
 
-    private static (TileGrid, Blocks) Check<T>(TileBuffer<T> a, TileBuffer<T> b, TileBuffer<T> c, int m, int n, int k, Blocks? blocks)
+    /// <summary>The checks of a launch (B named as given: Bᵀ [N, K] with <paramref name="transposedB"/>); its grid and blocks.</summary>
+    private static (TileGrid, Blocks) Check<T>(TileBuffer<T> a, TileBuffer<T> b, TileBuffer<T> c, int m, int n, int k, Blocks? blocks, bool transposedB = false)
         where T : unmanaged
     {
         LaunchChecks.AtLeast(m, 1, nameof(m));
         LaunchChecks.AtLeast(n, 1, nameof(n));
         LaunchChecks.AtLeast(k, 1, nameof(k));
         LaunchChecks.Holds(a, (long)m * k, nameof(a), $"A [{m}, {k}]");
-        LaunchChecks.Holds(b, (long)k * n, nameof(b), $"B [{k}, {n}]");
+        LaunchChecks.Holds(b, (long)k * n, nameof(b), transposedB ? $"Bᵀ [{n}, {k}]" : $"B [{k}, {n}]");
         LaunchChecks.Holds(c, (long)m * n, nameof(c), $"C [{m}, {n}]");
         var bs = blocks ?? Blocks.For(m, n);
         return (Cdiv(m, bs.BM) * Cdiv(n, bs.BN), bs);

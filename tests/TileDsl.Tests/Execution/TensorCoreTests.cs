@@ -306,6 +306,19 @@ public sealed class TensorCoreTests(CpuAccelerator cpu)
         Assert.All(c, v => Assert.True(float.IsNaN(v)));
     }
 
+    /// <summary>A short Bᵀ is named as given ([N, K]), at tf32 and in fp32, before anything runs.</summary>
+    [Theory]
+    [InlineData(InputPrecision.Tf32)]
+    [InlineData(InputPrecision.Ieee)]
+    public void A_short_transposed_b_is_named_as_given(InputPrecision precision)
+    {
+        var c = Reference.Poisoned(4 * 3, float.NaN);
+        var error = Assert.Throws<ArgumentException>(() => Matmul.Run(new float[16], new float[11], c, 4, 3, 4, inputPrecision: precision, transposedB: true));
+        Assert.Equal("b", error.ParamName);
+        Assert.Contains("Bᵀ [3, 4] needs 12", error.Message);
+        Assert.All(c, v => Assert.True(float.IsNaN(v)));
+    }
+
     /// <summary>
     /// C against float64 of the operands truncated to tf32, which the interpreter models; the result must also be
     /// visibly off the full-precision product, or the truncation did not happen.
