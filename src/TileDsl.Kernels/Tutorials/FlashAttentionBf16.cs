@@ -73,8 +73,8 @@ public static partial class FlashAttention
     /// their index, so the programs run through groups of <paramref name="GROUP"/> (batch, head) pairs, in each the
     /// longest blocks of all its pairs first, then the next: every wave ends on shorter programs than it started (in
     /// the order of the block index, the longest came last and ran on alone at the end), and the programs running
-    /// together read the keys and values of a few pairs, which the L2 cache holds (in the order of the pairs first,
-    /// those of over a hundred pairs: at D = 128 slower than grouped by 8, docs/performance.md).
+    /// together read the tensors of a few pairs, which the L2 cache holds (with all pairs in one group, those of over a
+    /// hundred pairs: the backward 10 % slower, docs/performance.md).
     /// </summary>
     [TileFunction]
     private static (int, int) LongestFirst(int n, int BLOCK, int GROUP, int LAST_LONGEST)
