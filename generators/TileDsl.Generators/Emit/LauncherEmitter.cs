@@ -57,7 +57,7 @@ internal static class LauncherEmitter
         w.Open($"public static partial class {model.MethodName}Kernel");
         ThreadCount(w, model, warpsBy, numThreads);
         ArgumentRecord(w, model, args);
-        if (signature.PacksScalars && model.InPublicTypes) ScalarsStruct(w, signature);
+        if (signature.PacksScalars && model.InPublicTypes) ScalarsStruct(w, model, signature);
         var kernelParameters = signature.Parameters();
         string kernelTypes = string.Join(", ", kernelParameters.Select(p => p.Type));
         string delegateType = $"System.Action<AcceleratorStream, KernelConfig{(kernelParameters.Length > 0 ? ", " + kernelTypes : "")}>";
@@ -114,7 +114,7 @@ internal static class LauncherEmitter
         if (signature.PacksScalars && !model.InPublicTypes)
         {
             w.Line();
-            ScalarsStruct(w, signature, $"{model.DisplayName}'s", hidden: true);
+            ScalarsStruct(w, model, signature);
         }
         if (model.Namespace.Length > 0) w.Close();
         return w.ToString();
@@ -126,9 +126,10 @@ internal static class LauncherEmitter
     /// build a type holding it in an assembly of their own, which a struct nested in a non-public type is inaccessible
     /// to (a TypeLoadException at the first launch).
     /// </summary>
-    private static void ScalarsStruct(CodeWriter w, KernelSignature signature, string of = "The", bool hidden = false)
+    private static void ScalarsStruct(CodeWriter w, KernelModel model, KernelSignature signature)
     {
-        w.Line($"/// <summary>{of} scalar parameters in one kernel argument (ILGPU kernels take at most {KernelModel.MaxKernelParameters}){(hidden ? "; public for ILGPU's launchers" : "")}.</summary>");
+        bool hidden = !model.InPublicTypes;
+        w.Line($"/// <summary>{(hidden ? model.DisplayName + "'s" : "The")} scalar parameters in one kernel argument (ILGPU kernels take at most {KernelModel.MaxKernelParameters}){(hidden ? "; public for ILGPU's launchers" : "")}.</summary>");
         if (hidden) w.Line("[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]");
         w.Open($"public struct {signature.ScalarsStruct}");
         foreach (var (type, name) in signature.PackedFields()) w.Line($"public {type} {name};");

@@ -157,17 +157,7 @@ public static partial class Matmul
     /// </summary>
     public static void Run(AcceleratorStream stream, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int m, int n, int k, Blocks? blocks = null,
         InputPrecision inputPrecision = InputPrecision.Ieee, bool transposedB = false, ArrayView<float> workspace = default)
-    {
-        if (inputPrecision != InputPrecision.Tf32 || transposedB || workspace.IsValid)
-        {
-            Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB, workspace);
-            return;
-        }
-        Check<float>(a, b, c, m, n, k, blocks); // the arguments' errors before the allocation
-        using var owned = stream.Accelerator.Allocate1D<float>((long)k * n);
-        Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB, owned.View.AsContiguous());
-        stream.Synchronize();
-    }
+        => Run(new TileTarget(stream), a, b, c, m, n, k, blocks, inputPrecision, transposedB, workspace);
 
     /// <summary>The same on the host interpreter.</summary>
     public static void Run(float[] a, float[] b, float[] c, int m, int n, int k, Blocks? blocks = null, InputPrecision inputPrecision = InputPrecision.Ieee,
@@ -180,14 +170,17 @@ public static partial class Matmul
         if (inputPrecision == InputPrecision.Tf32)
         {
             var (tf32Grid, tf32Blocks) = Check(a, b, c, m, n, k, blocks ?? Blocks.ForTf32(m, n, Hopper(target)), transposedB);
+            // Without a workspace: one allocated here (after the checks), freed once the stream has run the product.
+            using var owned = !transposedB && workspace.IsNull && target.Stream is { } stream ? stream.Accelerator.Allocate1D<float>((long)k * n) : null;
             if (!transposedB)
             {
-                if (workspace.IsNull && target.Stream is null) workspace = new float[(long)k * n];
+                if (workspace.IsNull) workspace = owned is null ? new float[(long)k * n] : owned.View.AsContiguous();
                 LaunchChecks.Holds(workspace, (long)k * n, nameof(workspace), $"Bᵀ [{n}, {k}]");
                 TransposeKernel.Run(target, new TileGrid(Cdiv(k, 64), Cdiv(n, 64)), new TransposeKernel.Args(b, workspace, k, n, 64));
                 b = workspace;
             }
             Tf32TransposedBKernel.Run(target, tf32Grid, new Tf32TransposedBKernel.Args(a, b, c, m, n, k, k, k, n, tf32Blocks.BM, tf32Blocks.BN, tf32Blocks.BK, 8));
+            if (owned is not null) target.Stream!.Synchronize();
             return;
         }
         var (grid, bs) = Check(a, b, c, m, n, k, blocks, transposedB);
